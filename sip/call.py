@@ -1,0 +1,142 @@
+"""One pjsua2 ``Call`` subclass: callbacks become plain events, and a history record.
+
+pjsua2 lifetime rules kept here: a wrapper lives in the phone's table until its DISCONNECTED
+state was handled (a collected wrapper hangs the call up or crashes the process), and none may
+be alive at ``libDestroy``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pjsua2 as pj
+
+from sip.guard import guarded
+
+if TYPE_CHECKING:
+    from sip.media import CallMedia
+    from sip.phone import Phone
+
+log = logging.getLogger(__name__)
+
+STATES = {
+    pj.PJSIP_INV_STATE_NULL: "null",
+    pj.PJSIP_INV_STATE_CALLING: "calling",
+    pj.PJSIP_INV_STATE_INCOMING: "incoming",
+    pj.PJSIP_INV_STATE_EARLY: "early",
+    pj.PJSIP_INV_STATE_CONNECTING: "connecting",
+    pj.PJSIP_INV_STATE_CONFIRMED: "confirmed",
+    pj.PJSIP_INV_STATE_DISCONNECTED: "disconnected",
+}
+MEDIA = {
+    pj.PJSUA_CALL_MEDIA_NONE: "none",
+    pj.PJSUA_CALL_MEDIA_ACTIVE: "active",
+    pj.PJSUA_CALL_MEDIA_LOCAL_HOLD: "local_hold",
+    pj.PJSUA_CALL_MEDIA_REMOTE_HOLD: "remote_hold",
+    pj.PJSUA_CALL_MEDIA_ERROR: "error",
+}
+
+
+@dataclass
+class CallRecord:
+    """The history of one call, as the store and the operator's call log keep it."""
+
+    call_id: str
+    account_id: str
+    direction: str  # inbound | outbound
+    remote_uri: str = ""
+    number: str = ""
+    display_name: str = ""
+    sip_call_id: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    ring_at_us: int = 0  # incoming: INVITE arrived; outgoing: dialled
+    answer_at_us: int | None = None
+    end_at_us: int | None = None
+    holds: list[dict[str, int | None]] = field(default_factory=list)
+    transfers: list[dict[str, Any]] = field(default_factory=list)
+    dtmf_sent: str = ""
+    dtmf_received: str = ""
+    ended_by: str = ""  # local | remote | transfer | replaced | rejected | failed
+    cause_code: int = 0
+    cause_reason: str = ""
+    recording: dict[str, Any] | None = None
+
+    def hold_started(self, at_us: int) -> None:
+        if not self.holds or self.holds[-1]["end_us"] is not None:
+            self.holds.append({"start_us": at_us, "end_us": None})
+
+    def hold_ended(self, at_us: int) -> None:
+        if self.holds and self.holds[-1]["end_us"] is None:
+            self.holds[-1]["end_us"] = at_us
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class SipCall(pj.Call):  # type: ignore[misc]
+    """A call as the phone sees it. Every callback runs on the SIP thread."""
+
+    def __init__(
+        self,
+        phone: Phone,
+        account: Any,
+        record: CallRecord,
+        media: CallMedia,
+        pj_call_id: int = pj.PJSUA_INVALID_ID,
+    ) -> None:
+        super().__init__(account, pj_call_id)
+        self.phone = phone
+        self.account = account
+        self.record = record
+        self.media = media
+        self.state = "null"
+        self.hangup_requested = False
+        self.transfer_pending: str = ""  # "blind" or "attended" while our REFER is out
+        self.gone = False
+
+    @property
+    def call_id(self) -> str:
+        return self.record.call_id
+
+    @guarded("onCallState")
+    def onCallState(self, prm: Any) -> None:
+        ci = self.getInfo()
+        self.state = STATES.get(ci.state, str(ci.state))
+        if not self.record.sip_call_id:
+            self.record.sip_call_id = ci.callIdString
+        if not self.record.remote_uri:
+            self.record.remote_uri = ci.remoteUri
+        self.phone.on_call_state(self, self.state, int(ci.lastStatusCode), str(ci.lastReason))
+
+    @guarded("onCallMediaState")
+    def onCallMediaState(self, prm: Any) -> None:
+        ci = self.getInfo()
+        for idx, mi in enumerate(ci.media):
+            if mi.type != pj.PJMEDIA_TYPE_AUDIO:
+                continue
+            status = MEDIA.get(mi.status, "none")
+            aud = self.getAudioMedia(idx) if status in ("active", "remote_hold") else None
+            self.phone.on_call_media(self, status, aud)
+            return
+
+    @guarded("onDtmfDigit")
+    def onDtmfDigit(self, prm: Any) -> None:
+        method = "info" if prm.method == pj.PJSUA_DTMF_METHOD_SIP_INFO else "rfc4733"
+        self.phone.on_dtmf(self, str(prm.digit), method)
+
+    @guarded("onCallTransferRequest")
+    def onCallTransferRequest(self, prm: Any) -> None:
+        prm.newCall = self.phone.on_transfer_request(self, str(prm.dstUri))
+
+    @guarded("onCallTransferStatus")
+    def onCallTransferStatus(self, prm: Any) -> None:
+        prm.cont = self.phone.on_transfer_status(
+            self, int(prm.statusCode), str(prm.reason), bool(prm.finalNotify)
+        )
+
+    @guarded("onCallReplaced")
+    def onCallReplaced(self, prm: Any) -> None:
+        prm.newCall = self.phone.on_replaced(self, int(prm.newCallId))

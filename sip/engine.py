@@ -1,0 +1,253 @@
+"""The softphone engine: one SIP thread owns pjsua2; other threads submit commands.
+
+``libCreate``/``libInit``/``libHandleEvents``/``libDestroy`` all happen on that thread
+(pjsua2 aborts the process when called from an unregistered thread). Commands are callables
+answered through futures; events are plain dataclasses handed to subscribers on the SIP
+thread, so a subscriber must only queue them (the desktop turns them into Qt signals).
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from sip import events as ev
+from sip.config import AccountSettings, EngineConfig
+from sip.errors import EngineStateError, from_pj
+from sip.loop import CommandLoop
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Sink = Callable[[ev.Event], None]
+_POLL_MS = 10
+
+
+class Engine:
+    """One per process (pjsua2 allows one Endpoint). Thread-safe; every method returns a
+    Future answered on the SIP thread, or raises :class:`EngineStateError` when not running.
+    """
+
+    def __init__(self, config: EngineConfig | None = None) -> None:
+        self.config = (config or EngineConfig()).validate()
+        self._sinks: list[Sink] = []
+        self._loop = CommandLoop()
+        self._thread: threading.Thread | None = None
+        self._started: Future[ev.EngineStarted] = Future()
+        self._stopping = threading.Event()
+        self._stopped = threading.Event()
+        self._phone: Any = None
+        self.audio: Any = None  # sip.devices.SoundSetup once started
+        self.started_event: ev.EngineStarted | None = None
+        self.transport_ids: dict[str, int] = {}
+
+    # --- events ---------------------------------------------------------------------------
+    def subscribe(self, sink: Sink) -> None:
+        self._sinks.append(sink)
+
+    def emit(self, event: ev.Event) -> None:
+        for sink in list(self._sinks):
+            try:
+                sink(event)
+            except Exception:
+                log.exception("event subscriber failed on %s", type(event).__name__)
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def start(self, timeout: float = 15.0) -> ev.EngineStarted:
+        if self._thread is not None:
+            raise EngineStateError("the engine was already started (one per process)")
+        self._thread = threading.Thread(target=self._run, name="sip", daemon=True)
+        self._loop.owner = self._thread
+        self._thread.start()
+        started = self._started.result(timeout)
+        ref = weakref.ref(self)
+        atexit.register(lambda: (e := ref()) is not None and e.stop())
+        return started
+
+    def stop(self, timeout: float = 20.0) -> bool:
+        """Hang up, unregister, destroy pjsua2. Returns False if it did not finish in time."""
+        if self._thread is None or self._stopped.is_set():
+            return True
+        self._stopping.set()
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def running(self) -> bool:
+        return self._started.done() and not self._stopping.is_set()
+
+    def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
+        """Run ``fn(*args, **kwargs)`` on the SIP thread."""
+        if not self.running:
+            raise EngineStateError("the SIP engine is not running")
+        return self._loop.submit(lambda: fn(*args, **kwargs))
+
+    def _phone_call(self, name: str, *args: Any, **kwargs: Any) -> Future[Any]:
+        if not self.running:
+            raise EngineStateError("the SIP engine is not running")
+        return self._loop.submit(lambda: getattr(self._phone, name)(*args, **kwargs))
+
+    # --- commands -------------------------------------------------------------------------
+    def add_account(self, settings: AccountSettings) -> Future[str]:
+        return self._phone_call("add_account", settings)
+
+    def remove_account(self, account_id: str) -> Future[None]:
+        return self._phone_call("remove_account", account_id)
+
+    def register(self, account_id: str, on: bool = True) -> Future[None]:
+        return self._phone_call("register", account_id, on)
+
+    def make_call(
+        self, account_id: str, target: str, headers: dict[str, str] | None = None
+    ) -> Future[str]:
+        return self._phone_call("make_call", account_id, target, headers)
+
+    def answer(self, call_id: str, code: int = 200, hold_others: bool = True) -> Future[None]:
+        return self._phone_call("answer", call_id, code, hold_others)
+
+    def reject(self, call_id: str, code: int = 486) -> Future[None]:
+        return self._phone_call("reject", call_id, code)
+
+    def hangup(self, call_id: str) -> Future[None]:
+        return self._phone_call("hangup", call_id)
+
+    def hold(self, call_id: str) -> Future[None]:
+        return self._phone_call("hold", call_id)
+
+    def resume(self, call_id: str) -> Future[None]:
+        return self._phone_call("resume", call_id)
+
+    def set_mute(self, call_id: str, muted: bool) -> Future[None]:
+        return self._phone_call("set_mute", call_id, muted)
+
+    def send_dtmf(self, call_id: str, digits: str, method: str = "rfc4733") -> Future[None]:
+        return self._phone_call("send_dtmf", call_id, digits, method)
+
+    def transfer_blind(self, call_id: str, target: str) -> Future[None]:
+        return self._phone_call("transfer_blind", call_id, target)
+
+    def transfer_attended(self, call_id: str, consult_call_id: str) -> Future[None]:
+        return self._phone_call("transfer_attended", call_id, consult_call_id)
+
+    def set_dnd(self, on: bool, code: int = 486) -> Future[None]:
+        return self._phone_call("set_dnd", on, code)
+
+    def set_auto_answer(self, delay_s: float | None) -> Future[None]:
+        return self._phone_call("set_auto_answer", delay_s)
+
+    def play_tone(self, call_id: str, freq1: int, freq2: int = 0) -> Future[None]:
+        return self._phone_call("play_tone", call_id, freq1, freq2)
+
+    def play_file(self, call_id: str, path: str, loop: bool = True) -> Future[None]:
+        return self._phone_call("play_file", call_id, path, loop)
+
+    def stop_playback(self, call_id: str) -> Future[None]:
+        return self._phone_call("stop_playback", call_id)
+
+    def start_recording(self, call_id: str, folder: str = "") -> Future[str]:
+        return self._phone_call("start_recording", call_id, folder)
+
+    def stats(self) -> Future[dict[str, Any]]:
+        return self._phone_call("stats")
+
+    def set_audio_devices(self, mic: str, speaker: str, ring: str = "") -> Future[None]:
+        """Choose sound devices by name ('' = system default); falls back to the null device."""
+
+        def select() -> None:
+            self.audio.select(mic, speaker, ring)
+            self.emit_audio(self.audio)
+
+        return self.submit(select)
+
+    def emit_audio(self, sound: Any) -> None:
+        self.emit(sound.devices_event())
+
+    def levels(self) -> tuple[float, float]:
+        """(mic, speaker) in dBFS; safe from any thread, cheap enough for a UI timer."""
+        if self.audio is None:
+            return (-120.0, -120.0)
+        return (self.audio.levels.mic, self.audio.levels.speaker)
+
+    # --- the SIP thread -------------------------------------------------------------------
+    def _run(self) -> None:
+        from sip import endpoint
+
+        try:
+            self._ep, self._log_writer, ports = endpoint.create(self.config, self)
+            self.audio, self._phone = endpoint.attach_phone(self._ep, self.config, self)
+        except BaseException as exc:
+            log.error("SIP engine failed to start: %s", exc)
+            self._started.set_exception(
+                exc if isinstance(exc, Exception) else RuntimeError(str(exc))
+            )
+            self._destroy(clean=False)
+            return
+        started = ev.EngineStarted(
+            version=self._ep.libVersion().full,
+            sip_ports=ports,
+            audio=self.audio.mode,
+            audio_detail=self.audio.detail,
+        )
+        self.started_event = started
+        self._started.set_result(started)
+        self.emit(started)
+        while not self._stopping.is_set():
+            try:
+                self._ep.libHandleEvents(_POLL_MS)
+                self._loop.run_pending(self._phone.report_error)
+                self._phone.collect()
+            except Exception as exc:  # never let one bad event end the SIP thread
+                log.exception("SIP loop")
+                self._phone.report_error("sip-loop", exc)
+        self._shutdown()
+
+    def _pump(self, seconds: float, until: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not until():
+            self._ep.libHandleEvents(_POLL_MS)
+            self._phone.collect()
+
+    def _shutdown(self) -> None:
+        """Hang up, unregister, drop every wrapper, then libDestroy — all on this thread."""
+        phone = self._phone
+        self._loop.fail_pending(EngineStateError("the SIP engine is stopping"))
+        try:
+            phone.hangup_all()
+            self._pump(3.0, lambda: not phone.calls)
+            for account_id in list(phone.accounts):
+                phone.remove_account(account_id)
+            # give the un-REGISTERs a moment to be answered before the transports close
+            self._pump(1.5, lambda: False)
+        except Exception:
+            log.exception("SIP shutdown")
+        del phone  # no frame may keep a pjsua2 wrapper alive across libDestroy
+        self._destroy(clean=True)
+
+    def _destroy(self, clean: bool) -> None:
+        phone, self._phone = self._phone, None
+        if getattr(self, "_ep", None) is not None:
+            self._ep.phone = None
+        if phone is not None:
+            phone.calls.clear()
+            phone.collect()
+            phone.close()
+        if self.audio is not None:
+            self.audio.close()  # drops the bridge port: it must not outlive the conference
+        del phone
+        gc.collect()
+        ep = getattr(self, "_ep", None)
+        if ep is not None:
+            try:
+                ep.libDestroy()
+            except Exception as exc:
+                log.warning("libDestroy: %s", from_pj("libDestroy", exc))
+            self._ep = None
+        self._stopped.set()
+        self._loop.fail_pending(EngineStateError("the SIP engine has stopped"))
+        self.emit(ev.EngineStopped(clean=clean))

@@ -1,0 +1,198 @@
+"""Plain event objects the SIP thread hands to subscribers (UI, recorder, CRM card, tests).
+
+Events are frozen dataclasses with only plain values, so they can cross threads and processes
+(``to_dict``/``from_dict``) without touching pjsua2 objects. Every event carries ``at_us``, a
+reading of :func:`sip.clock.utc_us`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from sip.clock import utc_us
+
+
+def _now() -> int:
+    return utc_us()
+
+
+@dataclass(frozen=True)
+class Event:
+    at_us: int = field(default_factory=_now, kw_only=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["type"] = type(self).__name__
+        return data
+
+
+@dataclass(frozen=True)
+class EngineStarted(Event):
+    version: str
+    sip_ports: dict[str, int]
+    audio: str  # "portaudio" or "null" (no sound hardware)
+    audio_detail: str = ""
+
+
+@dataclass(frozen=True)
+class EngineStopped(Event):
+    clean: bool
+
+
+@dataclass(frozen=True)
+class EngineError(Event):
+    """An exception inside a pjsua2 callback or the SIP loop; the engine keeps running."""
+
+    where: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RegistrationChanged(Event):
+    account_id: str
+    state: str  # registering | registered | failed | unregistered
+    code: int
+    reason: str
+    expires: int = 0
+    retry_in_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class IncomingCall(Event):
+    call_id: str
+    account_id: str
+    remote_uri: str
+    number: str
+    display_name: str
+    sip_call_id: str
+    headers: dict[str, str]
+    waiting: bool  # another call is already in progress (call waiting)
+    auto_answer_in_s: float | None = None
+
+
+@dataclass(frozen=True)
+class IncomingCallRejected(Event):
+    """A call refused without ringing the operator (DND, limits)."""
+
+    account_id: str
+    remote_uri: str
+    number: str
+    sip_call_id: str
+    code: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class CallStateChanged(Event):
+    call_id: str
+    state: str  # calling | incoming | early | connecting | confirmed | disconnected
+    code: int
+    reason: str
+    sip_call_id: str = ""
+
+
+@dataclass(frozen=True)
+class CallMediaChanged(Event):
+    call_id: str
+    media: str  # active | local_hold | remote_hold | none | error
+
+
+@dataclass(frozen=True)
+class DtmfReceived(Event):
+    call_id: str
+    digit: str
+    method: str  # rfc4733 | info
+
+
+@dataclass(frozen=True)
+class TransferProgress(Event):
+    """Progress of a transfer we asked for (NOTIFYs of our REFER)."""
+
+    call_id: str
+    code: int
+    reason: str
+    final: bool
+    succeeded: bool
+
+
+@dataclass(frozen=True)
+class TransferRequested(Event):
+    """The far end asked us (REFER) to call someone else; we follow it as ``new_call_id``."""
+
+    call_id: str
+    target_uri: str
+    new_call_id: str
+
+
+@dataclass(frozen=True)
+class CallReplaced(Event):
+    """An INVITE with Replaces took over one of our calls (attended transfer target side)."""
+
+    old_call_id: str
+    new_call_id: str
+
+
+@dataclass(frozen=True)
+class RecordingStarted(Event):
+    call_id: str
+    path: str  # the stereo WAV written when the call ends (left operator, right customer)
+    first_sample_utc_us: int
+    sample_rate: int
+
+
+@dataclass(frozen=True)
+class RecordingFinished(Event):
+    call_id: str
+    path: str
+    first_sample_utc_us: int
+    sample_rate: int
+    frames: int
+
+
+@dataclass(frozen=True)
+class AudioDevicesChanged(Event):
+    mode: str  # portaudio | null
+    detail: str
+    mic: str
+    speaker: str
+    ring: str
+
+
+@dataclass(frozen=True)
+class CallEnded(Event):
+    """The call is over; ``record`` is its history (times, holds, transfers, cause)."""
+
+    call_id: str
+    record: dict[str, Any]
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__name__: cls
+    for cls in (
+        EngineStarted,
+        EngineStopped,
+        EngineError,
+        RegistrationChanged,
+        IncomingCall,
+        IncomingCallRejected,
+        CallStateChanged,
+        CallMediaChanged,
+        DtmfReceived,
+        TransferProgress,
+        TransferRequested,
+        CallReplaced,
+        RecordingStarted,
+        RecordingFinished,
+        AudioDevicesChanged,
+        CallEnded,
+    )
+}
+
+
+def from_dict(data: dict[str, Any]) -> Event:
+    """Rebuild an event from :meth:`Event.to_dict` output (e.g. after a pipe)."""
+    data = dict(data)
+    cls = EVENT_TYPES[data.pop("type")]
+    return cls(**data)

@@ -1,0 +1,188 @@
+"""Per-call audio wiring on the conference bridge, and the call recording tap.
+
+What the operator sends into a call (microphone, a played file or tone) is connected both to
+the call and to the operator-side recorder, and the call's received audio to the speaker and
+the customer-side recorder. The two recorders start on the same bridge tick, so their files
+are aligned sample for sample; at the end they are merged into one stereo WAV (left operator,
+right customer) stamped with the UTC time of its first sample.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pjsua2 as pj
+
+from sip.clock import utc_us
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Recording:
+    call_id: str
+    path: Path  # the final stereo WAV
+    operator_path: Path
+    customer_path: Path
+    first_sample_utc_us: int
+    sample_rate: int
+
+
+class CallMedia:
+    """The bridge connections of one call. Runs on the SIP thread only."""
+
+    def __init__(self, call_id: str, mic: Any, speaker: Any, clock_rate: int) -> None:
+        self.call_id = call_id
+        self._mic = mic  # AudioMedia the operator speaks into (bridge port or null device)
+        self._speaker = speaker
+        self._clock_rate = clock_rate
+        self._aud: Any = None  # the call's AudioMedia while media is active
+        self._player: Any = None  # ToneGenerator or AudioMediaPlayer
+        self._op_rec: Any = None
+        self._cu_rec: Any = None
+        self.recording: Recording | None = None
+        self.muted = False
+        self.held = False
+
+    # --- sources into the call ---------------------------------------------------------
+    def _sources(self) -> list[Any]:
+        out = []
+        if not self.muted and not self.held:
+            out.append(self._mic)
+        if self._player is not None and not self.held:
+            out.append(self._player)
+        return out
+
+    def _targets(self) -> list[Any]:
+        return [t for t in (self._aud, self._op_rec) if t is not None]
+
+    def _disconnect_sources(self) -> None:
+        for src in (self._mic, self._player):
+            if src is None:
+                continue
+            for dst in self._targets():
+                _stop(src, dst)
+
+    def _connect_sources(self) -> None:
+        for src in self._sources():
+            for dst in self._targets():
+                src.startTransmit(dst)
+
+    def attach(self, aud: Any) -> None:
+        """The call's media became active: wire it up (idempotent)."""
+        self._disconnect_sources()
+        if self._aud is not None:
+            _stop(self._aud, self._speaker)
+            if self._cu_rec is not None:
+                _stop(self._aud, self._cu_rec)
+        self._aud = aud
+        self.held = False
+        aud.startTransmit(self._speaker)
+        if self._cu_rec is not None:
+            aud.startTransmit(self._cu_rec)
+        self._connect_sources()
+
+    def set_held(self, held: bool) -> None:
+        self._disconnect_sources()
+        self.held = held
+        self._connect_sources()
+
+    def set_muted(self, muted: bool) -> None:
+        self._disconnect_sources()
+        self.muted = muted
+        self._connect_sources()
+
+    def play_tone(self, freq1: int, freq2: int = 0, volume: int = 0) -> None:
+        tone = pj.ToneGenerator()
+        tone.createToneGenerator(self._clock_rate, 1)
+        desc = pj.ToneDesc()
+        desc.freq1, desc.freq2 = freq1, freq2
+        desc.on_msec, desc.off_msec = 1000, 0
+        desc.volume = volume
+        tones = pj.ToneDescVector()
+        tones.append(desc)
+        tone.play(tones, True)
+        self._set_player(tone)
+
+    def play_file(self, path: str, loop: bool = True) -> None:
+        player = pj.AudioMediaPlayer()
+        player.createPlayer(path, 0 if loop else pj.PJMEDIA_FILE_NO_LOOP)
+        self._set_player(player)
+
+    def stop_playback(self) -> None:
+        self._set_player(None)
+
+    def _set_player(self, player: Any) -> None:
+        self._disconnect_sources()
+        self._player = player
+        self._connect_sources()
+
+    # --- recording tap -------------------------------------------------------------------
+    def start_recording(self, folder: str) -> Recording:
+        if self.recording is not None:
+            return self.recording
+        base = Path(folder) / self.call_id
+        base.parent.mkdir(parents=True, exist_ok=True)
+        op_path = base.with_name(f"{self.call_id}.operator.wav")
+        cu_path = base.with_name(f"{self.call_id}.customer.wav")
+        op_rec, cu_rec = pj.AudioMediaRecorder(), pj.AudioMediaRecorder()
+        op_rec.createRecorder(str(op_path))
+        cu_rec.createRecorder(str(cu_path))
+        self._disconnect_sources()
+        self._op_rec, self._cu_rec = op_rec, cu_rec
+        # Both recorders get their first frame on the same bridge tick from here.
+        first = utc_us()
+        if self._aud is not None:
+            self._aud.startTransmit(cu_rec)
+        self._connect_sources()
+        self.recording = Recording(
+            call_id=self.call_id,
+            path=base.with_name(f"{self.call_id}.wav"),
+            operator_path=op_path,
+            customer_path=cu_path,
+            first_sample_utc_us=first,
+            sample_rate=self._clock_rate,
+        )
+        _write_sidecar(self.recording, finished=False)
+        return self.recording
+
+    def close(self) -> Recording | None:
+        """Disconnect everything and close the recorders (flushes their WAV headers)."""
+        self._disconnect_sources()
+        if self._aud is not None:
+            _stop(self._aud, self._speaker)
+            if self._cu_rec is not None:
+                _stop(self._aud, self._cu_rec)
+        self._aud = None
+        self._player = None
+        self._op_rec = self._cu_rec = None  # destroying the recorders writes the headers
+        return self.recording
+
+
+def _stop(src: Any, dst: Any) -> None:
+    with contextlib.suppress(pj.Error):  # not connected, or the port is already gone
+        src.stopTransmit(dst)
+
+
+def _write_sidecar(rec: Recording, *, finished: bool, frames: int = 0) -> None:
+    """A JSON note beside the audio: enough to recover and align it after a crash."""
+    meta = {
+        "call_id": rec.call_id,
+        "first_sample_utc_us": rec.first_sample_utc_us,
+        "sample_rate": rec.sample_rate,
+        "channels": {"left": "operator", "right": "customer"},
+        "operator_wav": rec.operator_path.name,
+        "customer_wav": rec.customer_path.name,
+        "stereo_wav": rec.path.name,
+        "finished": finished,
+        "frames": frames,
+    }
+    tmp = rec.path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(meta, indent=1))
+    os.replace(tmp, rec.path.with_suffix(".json"))

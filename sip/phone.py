@@ -1,0 +1,406 @@
+"""The softphone's state on the SIP thread: accounts, calls, and what their callbacks mean.
+
+Only the SIP thread enters this module (``Engine`` submits commands to it); events leave
+through ``emit``. Keeping every Account/Call wrapper referenced here is what keeps pjsua2 from
+collecting a live call under us.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pjsua2 as pj
+
+from sip import events as ev
+from sip.account import SipAccount, build_account_config
+from sip.call import CallRecord, SipCall
+from sip.clock import utc_us
+from sip.config import MAX_ACCOUNTS, AccountSettings, EngineConfig
+from sip.errors import ConfigError, LimitError, NotFoundError, from_pj
+from sip.headers import caller_identity
+from sip.loop import CommandLoop, TimerHandle
+from sip.media import CallMedia, Recording
+from sip.phone_events import CallbackHandlers
+
+log = logging.getLogger(__name__)
+DTMF_DIGITS = re.compile(r"^[0-9A-Da-d*#]{1,32}$")
+_URI_SCHEME = re.compile(r"^sips?:", re.IGNORECASE)
+
+
+class Phone(CallbackHandlers):
+    """Accounts and calls of one engine; commands here, callback handlers in the mixin."""
+
+    def __init__(
+        self,
+        config: EngineConfig,
+        endpoint: Any,
+        loop: CommandLoop,
+        emit: Callable[[ev.Event], None],
+        transport_ids: dict[str, int],
+        mic: Any,
+        speaker: Any,
+    ) -> None:
+        self.config = config
+        self.ep = endpoint
+        self.loop = loop
+        self.emit = emit
+        self.transport_ids = transport_ids
+        self.mic, self.speaker = mic, speaker
+        self.accounts: dict[str, SipAccount] = {}
+        self.calls: dict[str, SipCall] = {}
+        self._graveyard: list[Any] = []  # wrappers dropped on the next loop turn
+        self._auto_answer_timers: dict[str, TimerHandle] = {}
+        self.dnd = config.dnd
+        self.dnd_code = config.dnd_code
+        self.auto_answer_s = config.auto_answer_s
+        self.recording_dir = config.recording_dir
+        self._merger = ThreadPoolExecutor(1, thread_name_prefix="wav-merge")
+
+    # --- helpers ---------------------------------------------------------------------------
+    def report_error(self, where: str, exc: BaseException) -> None:
+        self.emit(ev.EngineError(where=where, message=f"{type(exc).__name__}: {exc}"))
+
+    def _call(self, call_id: str) -> SipCall:
+        call = self.calls.get(call_id)
+        if call is None or call.gone:
+            raise NotFoundError(f"no call {call_id!r} (it may have ended)")
+        return call
+
+    def _account(self, account_id: str) -> SipAccount:
+        acc = self.accounts.get(account_id)
+        if acc is None:
+            raise NotFoundError(f"no account {account_id!r}")
+        return acc
+
+    def _new_call(
+        self, account: SipAccount, direction: str, pj_call_id: int = pj.PJSUA_INVALID_ID
+    ) -> SipCall:
+        call_id = uuid.uuid4().hex
+        record = CallRecord(
+            call_id=call_id,
+            account_id=account.account_id,
+            direction=direction,
+            ring_at_us=utc_us(),
+        )
+        media = CallMedia(call_id, self.mic, self.speaker, self.config.clock_rate)
+        call = SipCall(self, account, record, media, pj_call_id)
+        self.calls[call_id] = call
+        return call
+
+    def live_calls(self) -> list[SipCall]:
+        return [c for c in self.calls.values() if not c.gone]
+
+    def collect(self) -> None:
+        """Drop wrappers of calls whose DISCONNECTED was handled (outside their callbacks)."""
+        if self._graveyard:
+            self._graveyard.clear()
+
+    def target_uri(self, account: SipAccount, target: str) -> str:
+        target = target.strip()
+        if not target:
+            raise ConfigError("the number or SIP address to call is empty")
+        if target.lower().startswith("tel:"):
+            target = target[4:]
+        uri = target if _URI_SCHEME.match(target) else f"sip:{target}@{account.settings.domain}"
+        if self.ep.utilVerifySipUri(uri) != 0:
+            raise ConfigError(f"{target!r} is not a valid number or SIP address")
+        return uri
+
+    # --- commands: accounts ----------------------------------------------------------------
+    def add_account(self, settings: AccountSettings) -> str:
+        settings.validate()
+        if len(self.accounts) >= MAX_ACCOUNTS:
+            raise LimitError(
+                f"{MAX_ACCOUNTS} accounts are in use; this SIP engine supports at most "
+                f"{MAX_ACCOUNTS} per process"
+            )
+        tid = self.transport_ids.get(settings.transport)
+        if tid is None:
+            raise ConfigError(
+                f"account.transport: {settings.transport!r} is not enabled in sip.transports"
+            )
+        account_id = uuid.uuid4().hex[:12]
+        acc = SipAccount(self, account_id, settings)
+        cfg = build_account_config(
+            settings, tid, self.config.bind_address, self.config.advertised_address
+        )
+        self.accounts[account_id] = acc
+        try:
+            acc.create(cfg, False)
+        except pj.Error as exc:
+            del self.accounts[account_id]
+            raise from_pj(f"adding account {settings.user}@{settings.domain}", exc) from None
+        if not settings.register:
+            self.emit(
+                ev.RegistrationChanged(
+                    account_id=account_id, state="unregistered", code=0, reason="registration off"
+                )
+            )
+        return account_id
+
+    def remove_account(self, account_id: str) -> None:
+        acc = self._account(account_id)
+        if acc.retry is not None:
+            acc.retry.cancel()
+        acc.closing = True
+        acc.shutdown()  # sends the un-REGISTER; the wrapper can go now
+        del self.accounts[account_id]
+        self._graveyard.append(acc)
+
+    def register(self, account_id: str, on: bool) -> None:
+        acc = self._account(account_id)
+        try:
+            acc.setRegistration(on)
+        except pj.Error as exc:
+            raise from_pj("registration", exc) from None
+
+    def on_reg_started(self, acc: SipAccount, renew: bool) -> None:
+        if renew and not acc.closing:
+            self.emit(
+                ev.RegistrationChanged(
+                    account_id=acc.account_id, state="registering", code=0, reason="registering"
+                )
+            )
+
+    def on_reg_state(self, acc: SipAccount, code: int, reason: str, expires: int) -> None:
+        if code // 100 == 2 and expires > 0 and not acc.closing:
+            acc.failures, acc.registered = 0, True
+            self.emit(
+                ev.RegistrationChanged(
+                    account_id=acc.account_id,
+                    state="registered",
+                    code=code,
+                    reason=reason,
+                    expires=expires,
+                )
+            )
+            return
+        acc.registered = False
+        if code // 100 == 2 or acc.closing:
+            self.emit(
+                ev.RegistrationChanged(
+                    account_id=acc.account_id, state="unregistered", code=code, reason=reason
+                )
+            )
+            return
+        acc.failures += 1
+        delay = acc.next_retry_s()
+        if acc.retry is not None:
+            acc.retry.cancel()
+        acc.retry = self.loop.call_later(delay, lambda: self._retry_register(acc))
+        self.emit(
+            ev.RegistrationChanged(
+                account_id=acc.account_id,
+                state="failed",
+                code=code,
+                reason=reason or "no response",
+                retry_in_s=delay,
+            )
+        )
+
+    def _retry_register(self, acc: SipAccount) -> None:
+        acc.retry = None
+        if acc.closing or acc.account_id not in self.accounts:
+            return
+        try:
+            acc.setRegistration(True)
+        except pj.Error as exc:
+            self.on_reg_state(acc, 0, f"re-registration failed to start: {exc.reason}", 0)
+
+    # --- commands: calls -------------------------------------------------------------------
+    def make_call(self, account_id: str, target: str, headers: dict[str, str] | None) -> str:
+        acc = self._account(account_id)
+        if len(self.live_calls()) >= self.config.max_calls:
+            raise LimitError(f"{self.config.max_calls} calls are in progress; end one first")
+        uri = self.target_uri(acc, target)
+        call = self._new_call(acc, "outbound")
+        call.record.remote_uri = uri
+        call.record.number = caller_identity({}, uri)[0]
+        prm = pj.CallOpParam(True)
+        for name, value in (headers or {}).items():
+            h = pj.SipHeader()
+            h.hName, h.hValue = name, value
+            prm.txOption.headers.append(h)
+        try:
+            call.makeCall(uri, prm)
+        except pj.Error as exc:
+            del self.calls[call.call_id]
+            call.gone = True
+            self._graveyard.append(call)
+            raise from_pj(f"calling {uri}", exc) from None
+        return call.call_id
+
+    def answer(self, call_id: str, code: int = 200, hold_others: bool = True) -> None:
+        call = self._call(call_id)
+        if code == 200 and hold_others:
+            for other in self.live_calls():
+                if other is not call and other.state == "confirmed" and not other.media.held:
+                    self.hold(other.call_id)
+        self._cancel_auto_answer(call_id)
+        prm = pj.CallOpParam(True)
+        prm.statusCode = code
+        try:
+            call.answer(prm)
+        except pj.Error as exc:
+            raise from_pj(f"answering with {code}", exc) from None
+
+    def reject(self, call_id: str, code: int = 486) -> None:
+        if code not in (480, 486, 603):
+            raise ConfigError(f"reject code {code} must be 480, 486 or 603")
+        call = self._call(call_id)
+        call.record.ended_by = "rejected"
+        self.hangup(call_id, code)
+
+    def hangup(self, call_id: str, code: int = 0) -> None:
+        call = self._call(call_id)
+        call.hangup_requested = True
+        self._cancel_auto_answer(call_id)
+        prm = pj.CallOpParam(True)
+        if code:
+            prm.statusCode = code
+        try:
+            call.hangup(prm)
+        except pj.Error as exc:
+            if call.state != "disconnected":
+                raise from_pj("hanging up", exc) from None
+
+    def hold(self, call_id: str) -> None:
+        call = self._call(call_id)
+        try:
+            call.setHold(pj.CallOpParam(True))
+        except pj.Error as exc:
+            raise from_pj("putting the call on hold", exc) from None
+
+    def resume(self, call_id: str) -> None:
+        call = self._call(call_id)
+        prm = pj.CallOpParam(True)
+        prm.opt.flag = pj.PJSUA_CALL_UNHOLD
+        try:
+            call.reinvite(prm)
+        except pj.Error as exc:
+            raise from_pj("resuming the call", exc) from None
+
+    def set_mute(self, call_id: str, muted: bool) -> None:
+        self._call(call_id).media.set_muted(muted)
+
+    def send_dtmf(self, call_id: str, digits: str, method: str = "rfc4733") -> None:
+        call = self._call(call_id)
+        if not DTMF_DIGITS.match(digits):
+            raise ConfigError(f"DTMF {digits!r}: only 0-9, A-D, * and # (1 to 32 of them)")
+        methods = {"rfc4733": pj.PJSUA_DTMF_METHOD_RFC2833, "info": pj.PJSUA_DTMF_METHOD_SIP_INFO}
+        if method not in methods:
+            raise ConfigError(f"DTMF method {method!r} is not rfc4733 or info")
+        prm = pj.CallSendDtmfParam()
+        prm.digits, prm.method, prm.duration = digits, methods[method], 160
+        try:
+            call.sendDtmf(prm)
+        except pj.Error as exc:
+            raise from_pj(f"sending DTMF {digits}", exc) from None
+        call.record.dtmf_sent += digits
+
+    def transfer_blind(self, call_id: str, target: str) -> None:
+        call = self._call(call_id)
+        uri = self.target_uri(call.account, target)
+        try:
+            call.xfer(uri, pj.CallOpParam(True))
+        except pj.Error as exc:
+            raise from_pj(f"transferring to {uri}", exc) from None
+        call.transfer_pending = "blind"
+        call.record.transfers.append(
+            {"kind": "blind", "target": uri, "at_us": utc_us(), "code": None, "succeeded": None}
+        )
+
+    def transfer_attended(self, call_id: str, consult_call_id: str) -> None:
+        call, consult = self._call(call_id), self._call(consult_call_id)
+        if consult is call:
+            raise ConfigError("an attended transfer needs two different calls")
+        try:
+            call.xferReplaces(consult, pj.CallOpParam(True))
+        except pj.Error as exc:
+            raise from_pj("attended transfer", exc) from None
+        call.transfer_pending = "attended"
+        call.record.transfers.append(
+            {
+                "kind": "attended",
+                "target": consult.record.remote_uri,
+                "consult_call_id": consult_call_id,
+                "at_us": utc_us(),
+                "code": None,
+                "succeeded": None,
+            }
+        )
+
+    def set_dnd(self, on: bool, code: int = 486) -> None:
+        if code not in (480, 486, 603):
+            raise ConfigError(f"DND code {code} must be 480, 486 or 603")
+        self.dnd, self.dnd_code = on, code
+
+    def set_auto_answer(self, delay_s: float | None) -> None:
+        if delay_s is not None and not 0 <= delay_s <= 60:
+            raise ConfigError(f"auto-answer delay {delay_s} must be 0..60 seconds")
+        self.auto_answer_s = delay_s
+
+    def play_tone(self, call_id: str, freq1: int, freq2: int = 0) -> None:
+        self._call(call_id).media.play_tone(freq1, freq2)
+
+    def play_file(self, call_id: str, path: str, loop: bool = True) -> None:
+        try:
+            self._call(call_id).media.play_file(path, loop)
+        except pj.Error as exc:
+            raise from_pj(f"playing {path}", exc) from None
+
+    def stop_playback(self, call_id: str) -> None:
+        self._call(call_id).media.stop_playback()
+
+    def start_recording(self, call_id: str, folder: str = "") -> str:
+        call = self._call(call_id)
+        folder = folder or self.recording_dir
+        if not folder:
+            raise ConfigError("recording.dir is not set and no folder was given")
+        rec = call.media.start_recording(folder)
+        self._recording_started(call, rec)
+        return str(rec.path)
+
+    def _recording_started(self, call: SipCall, rec: Recording) -> None:
+        call.record.recording = {
+            "path": str(rec.path),
+            "sample_rate": rec.sample_rate,
+            "first_sample_utc_us": rec.first_sample_utc_us,
+        }
+        self.emit(
+            ev.RecordingStarted(
+                call_id=call.call_id,
+                path=str(rec.path),
+                first_sample_utc_us=rec.first_sample_utc_us,
+                sample_rate=rec.sample_rate,
+            )
+        )
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "calls": len(self.calls),
+            "accounts": len(self.accounts),
+            "conference_ports": int(self.ep.mediaActivePorts()),
+            "dnd": self.dnd,
+            "auto_answer_s": self.auto_answer_s,
+        }
+
+    def hangup_all(self) -> None:
+        for call in self.live_calls():
+            try:
+                self.hangup(call.call_id)
+            except Exception as exc:
+                log.warning("hanging up %s at shutdown: %s", call.call_id, exc)
+
+    def close(self) -> None:
+        """Drop every pjsua2 wrapper this phone holds (before libDestroy)."""
+        self.calls.clear()
+        self.accounts.clear()
+        self._graveyard.clear()
+        self.mic = self.speaker = None
+        self._merger.shutdown(wait=True)

@@ -1,0 +1,212 @@
+"""A headless softphone in its own process, driven by JSON lines over stdin/stdout.
+
+pjsua2 allows one Endpoint per process, so a second party (the demo's simulated caller, the
+far ends of integration tests) runs ``python -m sip.remote``. Requests are
+``{"id": 1, "cmd": "make_call", "args": {...}}``; answers ``{"id": 1, "ok": true, "result": …}``
+or ``{"id": 1, "ok": false, "kind": "LimitError", "error": "…"}``; events ``{"event": {…}}``.
+Secrets travel only in requests on stdin, never on the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import IO, Any
+
+from sip.config import AccountSettings, EngineConfig
+
+COMMANDS = {
+    "add_account", "remove_account", "register", "make_call", "answer", "reject", "hangup",
+    "hold", "resume", "set_mute", "send_dtmf", "transfer_blind", "transfer_attended",
+    "set_dnd", "set_auto_answer", "play_tone", "play_file", "stop_playback", "start_recording",
+    "stats", "set_audio_devices",
+}  # fmt: skip
+
+
+class RemoteError(Exception):
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
+        self.message = message
+
+
+def serve(config: EngineConfig, stdin: IO[str], stdout: IO[str]) -> int:
+    from sip.engine import Engine
+
+    lock = threading.Lock()
+
+    def send(obj: dict[str, Any]) -> None:
+        line = json.dumps(obj, default=str)
+        with lock:
+            stdout.write(line + "\n")
+            stdout.flush()
+
+    engine = Engine(config)
+    engine.subscribe(lambda e: send({"event": e.to_dict()}))
+    try:
+        engine.start()
+    except Exception as exc:
+        send({"id": 0, "ok": False, "kind": type(exc).__name__, "error": str(exc)})
+        return 1
+    for line in stdin:
+        if not line.strip():
+            continue
+        try:
+            req = json.loads(line)
+            rid, cmd, args = req.get("id"), req.get("cmd"), req.get("args") or {}
+        except (ValueError, AttributeError) as exc:
+            send({"id": None, "ok": False, "kind": "ProtocolError", "error": str(exc)})
+            continue
+        if cmd == "stop":
+            break
+        if cmd not in COMMANDS:
+            send({"id": rid, "ok": False, "kind": "ProtocolError", "error": f"no command {cmd}"})
+            continue
+        if cmd == "add_account":
+            args = {"settings": AccountSettings(**args["settings"])}
+        try:
+            fut = getattr(engine, cmd)(**args)
+        except Exception as exc:
+            send({"id": rid, "ok": False, "kind": type(exc).__name__, "error": str(exc)})
+            continue
+
+        def done(f: Any, rid: Any = rid) -> None:
+            exc = f.exception()
+            if exc is None:
+                send({"id": rid, "ok": True, "result": f.result()})
+            else:
+                send({"id": rid, "ok": False, "kind": type(exc).__name__, "error": str(exc)})
+
+        fut.add_done_callback(done)
+    clean = engine.stop()
+    send({"id": "stop", "ok": clean, "result": clean})
+    return 0 if clean else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sip.remote", description=__doc__)
+    parser.add_argument("--config", default="{}", help="EngineConfig fields as JSON")
+    parser.add_argument("--log-level", default="WARNING")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
+    )
+    fields = json.loads(args.config)
+    if "transports" in fields:
+        fields["transports"] = tuple(fields["transports"])
+    return serve(EngineConfig(**fields), sys.stdin, sys.stdout)
+
+
+class RemoteEngine:
+    """Client side: starts ``python -m sip.remote`` and talks to it."""
+
+    def __init__(
+        self,
+        config: dict[str, Any] | None = None,
+        env: dict[str, str] | None = None,
+        log_level: str = "WARNING",
+        stderr: IO[bytes] | int | None = None,
+    ) -> None:
+        cmd = [sys.executable, "-m", "sip.remote", "--config", json.dumps(config or {}),
+               "--log-level", log_level]  # fmt: skip
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True,
+            env={**os.environ, **(env or {})}, bufsize=1,
+        )  # fmt: skip
+        self._cond = threading.Condition()
+        self._answers: dict[Any, dict[str, Any]] = {}
+        self.events: list[dict[str, Any]] = []
+        self._next = 0
+        self._reader = threading.Thread(target=self._read, name="remote-reader", daemon=True)
+        self._reader.start()
+        self.started = self.wait_event("EngineStarted", timeout=20)
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                continue
+            with self._cond:
+                if "event" in msg:
+                    self.events.append(msg["event"])
+                else:
+                    self._answers[msg.get("id")] = msg
+                self._cond.notify_all()
+        with self._cond:
+            self._cond.notify_all()
+
+    def call(self, cmd: str, timeout: float = 15.0, **args: Any) -> Any:
+        with self._cond:
+            self._next += 1
+            rid = self._next
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"id": rid, "cmd": cmd, "args": args}) + "\n")
+        self.proc.stdin.flush()
+        msg = self._wait(lambda: self._answers.pop(rid, None), timeout, f"answer to {cmd}")
+        if not msg["ok"]:
+            raise RemoteError(msg.get("kind", "Error"), msg.get("error", ""))
+        return msg.get("result")
+
+    def _wait(self, probe: Callable[[], Any], timeout: float, what: str) -> Any:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = probe()
+                if found is not None:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no {what} within {timeout}s")
+                if self.proc.poll() is not None and not self._reader.is_alive():
+                    raise RuntimeError(f"the SIP agent exited ({self.proc.returncode}) "
+                                       f"while waiting for {what}")  # fmt: skip
+                self._cond.wait(min(left, 0.2))
+
+    def wait_event(self, type_: str, timeout: float = 10.0, **match: Any) -> dict[str, Any]:
+        """The first not yet consumed event of ``type_`` whose fields equal ``match``."""
+
+        def probe() -> dict[str, Any] | None:
+            for i, e in enumerate(self.events):
+                if e["type"] == type_ and all(e.get(k) == v for k, v in match.items()):
+                    return self.events.pop(i)
+            return None
+
+        return self._wait(probe, timeout, f"{type_} {match or ''}".strip())  # type: ignore[no-any-return]
+
+    def close(self, timeout: float = 25.0) -> int:
+        if self.proc.poll() is None:
+            try:
+                assert self.proc.stdin is not None
+                self.proc.stdin.write(json.dumps({"cmd": "stop"}) + "\n")
+                self.proc.stdin.flush()
+                self.proc.stdin.close()
+            except (BrokenPipeError, OSError):
+                pass
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._reader.join(5)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        return self.proc.returncode
+
+    def __enter__(self) -> RemoteEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""The runtime guard, and the Qt crash it exists for."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from desktop.pyguard import UnsupportedRuntime, check_runtime, runtime_problem
+
+
+@pytest.mark.parametrize(
+    "pyside",
+    ["6.12.0", "6.12.3", "6.11.3", None],
+)
+def test_cpython_312_is_accepted_with_any_pyside(pyside: str | None) -> None:
+    assert runtime_problem((3, 12, 1), "cpython", pyside) is None
+
+
+def test_cpython_311_with_pyside_612_is_refused_for_the_none_dealloc_abort() -> None:
+    problem = runtime_problem((3, 11, 7), "cpython", "6.12.0")
+    assert problem is not None
+    assert "none_dealloc" in problem
+    assert "6.12.0" in problem
+    assert "3.11.7" in problem
+
+
+def test_cpython_311_with_a_later_pyside_612_patch_is_refused_too() -> None:
+    problem = runtime_problem((3, 11, 9), "cpython", "6.12.2")
+    assert problem is not None
+    assert "none_dealloc" in problem
+
+
+@pytest.mark.parametrize("pyside", ["6.11.3", None])
+def test_cpython_311_without_pyside_612_is_still_refused(pyside: str | None) -> None:
+    problem = runtime_problem((3, 11, 7), "cpython", pyside)
+    assert problem is not None
+    assert "3.12" in problem
+
+
+@pytest.mark.parametrize("version", [(3, 10, 13), (3, 13, 0), (3, 14, 0), (4, 0, 0)])
+def test_cpython_outside_312_is_refused_naming_pjsua2(version: tuple[int, int, int]) -> None:
+    problem = runtime_problem(version, "cpython", "6.12.0")
+    assert problem is not None
+    assert "pjsua2" in problem
+    assert ".".join(map(str, version)) in problem
+
+
+def test_other_implementations_are_refused() -> None:
+    problem = runtime_problem((3, 12, 1), "pypy", "6.12.0")
+    assert problem is not None
+    assert "CPython" in problem
+
+
+def test_check_runtime_passes_on_the_interpreter_running_the_tests() -> None:
+    # The suite runs on the project's .venv, which scripts/setup builds on CPython 3.12.
+    check_runtime()
+
+
+def test_check_runtime_raises_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("desktop.pyguard.installed_pyside_version", lambda: "6.12.0")
+    monkeypatch.setattr("desktop.pyguard.sys.version_info", (3, 11, 7, "final", 0))
+    with pytest.raises(UnsupportedRuntime, match="none_dealloc"):
+        check_runtime()
+
+
+def test_version_flag_prints_the_installed_version() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "agentdesk 0.1.0"
+
+
+_VOID_CALLS_SCRIPT = textwrap.dedent(
+    """
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+    app = QApplication([])
+    label = QLabel()
+    widget = QWidget()
+    timer = QTimer()
+    for i in range(20_000):
+        label.setText(str(i))
+        widget.update()
+        timer.setInterval(i % 1000 + 1)
+    app.processEvents()
+    print("survived", flush=True)
+    """
+)
+
+
+def test_void_returning_qt_calls_do_not_abort_the_interpreter() -> None:
+    """PySide6 6.12 on CPython 3.11 aborts here with "Fatal Python error: none_dealloc"."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-c", _VOID_CALLS_SCRIPT],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
+    assert result.stdout.strip() == "survived"
