@@ -215,19 +215,23 @@ class Engine:
 
     def _shutdown(self) -> None:
         """Hang up, unregister, drop every wrapper, then libDestroy — all on this thread."""
-        phone = self._phone
         self._loop.fail_pending(EngineStateError("the SIP engine is stopping"))
         try:
-            phone.hangup_all()
-            self._pump(3.0, lambda: not phone.calls)
-            for account_id in list(phone.accounts):
-                phone.remove_account(account_id)
-            # give the un-REGISTERs a moment to be answered before the transports close
-            self._pump(1.5, lambda: False)
+            self._end_calls_and_accounts()
         except Exception:
             log.exception("SIP shutdown")
-        del phone  # no frame may keep a pjsua2 wrapper alive across libDestroy
         self._destroy(clean=True)
+
+    def _end_calls_and_accounts(self) -> None:
+        # A helper of its own, so no frame keeps a pjsua2 wrapper alive across libDestroy.
+        phone = self._phone
+        phone.hangup_all()
+        self._pump(3.0, lambda: not phone.calls)
+        registered = any(acc.registered for acc in phone.accounts.values())
+        for account_id in list(phone.accounts):
+            phone.remove_account(account_id)
+        if registered:  # let the un-REGISTERs leave before the transports close
+            self._pump(0.4, lambda: False)
 
     def _destroy(self, clean: bool) -> None:
         phone, self._phone = self._phone, None
