@@ -46,7 +46,7 @@ def build_account_config(s: AccountSettings, transport_id: int, bind: str, adver
     return cfg
 
 
-class SipAccount(pj.Account):  # type: ignore[misc]
+class SipAccount(pj.Account):
     """A registered identity. Callbacks run on the SIP thread inside ``libHandleEvents``."""
 
     def __init__(self, phone: Phone, account_id: str, settings: AccountSettings) -> None:
@@ -65,10 +65,14 @@ class SipAccount(pj.Account):  # type: ignore[misc]
         base = min(s.retry_max_s, s.retry_min_s * (2 ** min(self.failures - 1, 16)))
         return round(base * random.uniform(0.8, 1.0), 2)
 
+    @guarded("onRegStarted")
+    def onRegStarted(self, prm: Any) -> None:
+        self.phone.on_reg_started(self, bool(prm.renew))
+
     @guarded("onRegState")
     def onRegState(self, prm: Any) -> None:
         self.phone.on_reg_state(self, int(prm.code), str(prm.reason), int(prm.expiration))
 
     @guarded("onIncomingCall")
     def onIncomingCall(self, prm: Any) -> None:
-        self.phone.on_incoming_call(self, int(prm.callId), str(prm.rdata.wholeMsg))
+        self.phone.handlers.on_incoming_call(self, int(prm.callId), str(prm.rdata.wholeMsg))

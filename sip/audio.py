@@ -151,7 +151,7 @@ def make_bridge_class() -> type[Any]:
     """Build the AudioMediaPort subclass lazily (importing pjsua2 only when needed)."""
     import pjsua2 as pj
 
-    class PortAudioBridge(pj.AudioMediaPort):  # type: ignore[misc]
+    class PortAudioBridge(pj.AudioMediaPort):
         """Conference-bridge port: frames requested = microphone, received = speaker.
 
         Its callbacks run on pjsua2's media thread; PortAudio's on its own thread; the

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -76,7 +77,7 @@ class CallRecord:
         return dataclasses.asdict(self)
 
 
-class SipCall(pj.Call):  # type: ignore[misc]
+class SipCall(pj.Call):
     """A call as the phone sees it. Every callback runs on the SIP thread."""
 
     def __init__(
@@ -96,6 +97,8 @@ class SipCall(pj.Call):  # type: ignore[misc]
         self.hangup_requested = False
         self.transfer_pending: str = ""  # "blind" or "attended" while our REFER is out
         self.gone = False
+        self.last_dtmf_timestamp: int | None = None
+        self.info_digits: deque[str] = deque()  # SIP INFO digits still to send
 
     @property
     def call_id(self) -> str:
@@ -109,7 +112,9 @@ class SipCall(pj.Call):  # type: ignore[misc]
             self.record.sip_call_id = ci.callIdString
         if not self.record.remote_uri:
             self.record.remote_uri = ci.remoteUri
-        self.phone.on_call_state(self, self.state, int(ci.lastStatusCode), str(ci.lastReason))
+        self.phone.handlers.on_call_state(
+            self, self.state, int(ci.lastStatusCode), str(ci.lastReason)
+        )
 
     @guarded("onCallMediaState")
     def onCallMediaState(self, prm: Any) -> None:
@@ -119,24 +124,29 @@ class SipCall(pj.Call):  # type: ignore[misc]
                 continue
             status = MEDIA.get(mi.status, "none")
             aud = self.getAudioMedia(idx) if status in ("active", "remote_hold") else None
-            self.phone.on_call_media(self, status, aud)
+            self.phone.handlers.on_call_media(self, status, aud)
             return
 
-    @guarded("onDtmfDigit")
-    def onDtmfDigit(self, prm: Any) -> None:
-        method = "info" if prm.method == pj.PJSUA_DTMF_METHOD_SIP_INFO else "rfc4733"
-        self.phone.on_dtmf(self, str(prm.digit), method)
+    @guarded("onDtmfEvent")
+    def onDtmfEvent(self, prm: Any) -> None:
+        # RFC 4733 reports each digit several times (start, updates, end), all with the
+        # RTP timestamp of its start; SIP INFO reports it once.
+        if prm.method == pj.PJSUA_DTMF_METHOD_SIP_INFO:
+            self.phone.handlers.on_dtmf(self, str(prm.digit), "info")
+        elif prm.timestamp != self.last_dtmf_timestamp:
+            self.last_dtmf_timestamp = prm.timestamp
+            self.phone.handlers.on_dtmf(self, str(prm.digit), "rfc4733")
 
     @guarded("onCallTransferRequest")
     def onCallTransferRequest(self, prm: Any) -> None:
-        prm.newCall = self.phone.on_transfer_request(self, str(prm.dstUri))
+        prm.newCall = self.phone.handlers.on_transfer_request(self, str(prm.dstUri))
 
     @guarded("onCallTransferStatus")
     def onCallTransferStatus(self, prm: Any) -> None:
-        prm.cont = self.phone.on_transfer_status(
+        prm.cont = self.phone.handlers.on_transfer_status(
             self, int(prm.statusCode), str(prm.reason), bool(prm.finalNotify)
         )
 
     @guarded("onCallReplaced")
     def onCallReplaced(self, prm: Any) -> None:
-        prm.newCall = self.phone.on_replaced(self, int(prm.newCallId))
+        prm.newCall = self.phone.handlers.on_replaced(self, int(prm.newCallId))

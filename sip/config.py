@@ -122,7 +122,10 @@ class AccountSettings:
     @property
     def id_uri(self) -> str:
         uri = f"sip:{self.user}@{self.domain}"
-        return f'"{self.display_name}" <{uri}>' if self.display_name else uri
+        if not self.display_name:
+            return uri
+        name = self.display_name.replace("\\", "\\\\").replace('"', '\\"')  # quoted-pair
+        return f'"{name}" <{uri}>'
 
     @property
     def registrar_uri(self) -> str:

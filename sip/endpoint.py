@@ -26,20 +26,20 @@ _TYPES = {
 }
 
 
-class PythonLogWriter(pj.LogWriter):  # type: ignore[misc]
+class PythonLogWriter(pj.LogWriter):
     """pjsua2's log into Python logging (kept referenced until after libDestroy)."""
 
     def write(self, entry: Any) -> None:
         pjlog.log(_LEVELS.get(entry.level, logging.DEBUG), "%s", entry.msg.rstrip())
 
 
-class AgentEndpoint(pj.Endpoint):  # type: ignore[misc]
+class AgentEndpoint(pj.Endpoint):
     phone: Phone | None = None
 
     def onRejectedIncomingCall(self, prm: Any) -> None:
         try:
             if self.phone is not None:
-                self.phone.on_rejected_incoming(
+                self.phone.handlers.on_rejected_incoming(
                     int(prm.statusCode), str(prm.reason), str(prm.remoteInfo), ""
                 )
         except Exception as exc:

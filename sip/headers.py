@@ -25,6 +25,7 @@ _COMPACT = {"i": "call-id", "f": "from", "t": "to"}
 _MAX_VALUE = 1024
 _URI = re.compile(r"<?\s*(sips?|tel):([^>;,\s]+)", re.IGNORECASE)
 _NAME = re.compile(r'^\s*(?:"((?:[^"\\]|\\.)*)"|([^<"]*?))\s*<')
+_QUOTED_NAME = re.compile(r'^\s*"(?:[^"\\]|\\.)*"')
 
 
 def parse_headers(message: str) -> dict[str, str]:
@@ -47,7 +48,8 @@ def parse_headers(message: str) -> dict[str, str]:
 
 def uri_user(value: str) -> str:
     """The user part of the first SIP/tel URI in a header value ('' if none)."""
-    m = _URI.search(value)
+    # A quoted display name may itself contain "sip:" or "tel:" text; only the URI counts.
+    m = _URI.search(_QUOTED_NAME.sub("", value, count=1))
     if not m:
         return ""
     scheme, rest = m.group(1).lower(), m.group(2)
@@ -60,8 +62,9 @@ def display_name(value: str) -> str:
     m = _NAME.match(value)
     if not m:
         return ""
-    name = m.group(1) if m.group(1) is not None else (m.group(2) or "")
-    return name.replace('\\"', '"').strip()
+    if m.group(1) is not None:
+        return re.sub(r"\\(.)", r"\1", m.group(1)).strip()  # quoted-pair: \" and \\
+    return (m.group(2) or "").strip()
 
 
 def normalise_number(number: str) -> str:

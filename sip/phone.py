@@ -23,17 +23,19 @@ from sip.clock import utc_us
 from sip.config import MAX_ACCOUNTS, AccountSettings, EngineConfig
 from sip.errors import ConfigError, LimitError, NotFoundError, from_pj
 from sip.headers import caller_identity
-from sip.loop import CommandLoop, TimerHandle
+from sip.loop import CommandLoop
 from sip.media import CallMedia, Recording
 from sip.phone_events import CallbackHandlers
 
 log = logging.getLogger(__name__)
+DTMF_MS = 160
+DTMF_GAP_S = 0.25  # between SIP INFO digits, like key presses
 DTMF_DIGITS = re.compile(r"^[0-9A-Da-d*#]{1,32}$")
 _URI_SCHEME = re.compile(r"^sips?:", re.IGNORECASE)
 
 
-class Phone(CallbackHandlers):
-    """Accounts and calls of one engine; commands here, callback handlers in the mixin."""
+class Phone:
+    """Accounts and calls of one engine; commands here, callback reactions in ``handlers``."""
 
     def __init__(
         self,
@@ -54,12 +56,12 @@ class Phone(CallbackHandlers):
         self.accounts: dict[str, SipAccount] = {}
         self.calls: dict[str, SipCall] = {}
         self._graveyard: list[Any] = []  # wrappers dropped on the next loop turn
-        self._auto_answer_timers: dict[str, TimerHandle] = {}
+        self.handlers = CallbackHandlers(self)
         self.dnd = config.dnd
         self.dnd_code = config.dnd_code
         self.auto_answer_s = config.auto_answer_s
         self.recording_dir = config.recording_dir
-        self._merger = ThreadPoolExecutor(1, thread_name_prefix="wav-merge")
+        self.merger = ThreadPoolExecutor(1, thread_name_prefix="wav-merge")
 
     # --- helpers ---------------------------------------------------------------------------
     def report_error(self, where: str, exc: BaseException) -> None:
@@ -77,7 +79,7 @@ class Phone(CallbackHandlers):
             raise NotFoundError(f"no account {account_id!r}")
         return acc
 
-    def _new_call(
+    def new_call(
         self, account: SipAccount, direction: str, pj_call_id: int = pj.PJSUA_INVALID_ID
     ) -> SipCall:
         call_id = uuid.uuid4().hex
@@ -95,6 +97,10 @@ class Phone(CallbackHandlers):
     def live_calls(self) -> list[SipCall]:
         return [c for c in self.calls.values() if not c.gone]
 
+    def bury(self, wrapper: Any) -> None:
+        """Keep a finished pjsua2 wrapper until the callback that finished it has returned."""
+        self._graveyard.append(wrapper)
+
     def collect(self) -> None:
         """Drop wrappers of calls whose DISCONNECTED was handled (outside their callbacks)."""
         if self._graveyard:
@@ -106,7 +112,12 @@ class Phone(CallbackHandlers):
             raise ConfigError("the number or SIP address to call is empty")
         if target.lower().startswith("tel:"):
             target = target[4:]
-        uri = target if _URI_SCHEME.match(target) else f"sip:{target}@{account.settings.domain}"
+        if _URI_SCHEME.match(target):
+            uri = target
+        elif "@" in target:
+            uri = f"sip:{target}"
+        else:
+            uri = f"sip:{target}@{account.settings.domain}"
         if self.ep.utilVerifySipUri(uri) != 0:
             raise ConfigError(f"{target!r} is not a valid number or SIP address")
         return uri
@@ -218,7 +229,7 @@ class Phone(CallbackHandlers):
         if len(self.live_calls()) >= self.config.max_calls:
             raise LimitError(f"{self.config.max_calls} calls are in progress; end one first")
         uri = self.target_uri(acc, target)
-        call = self._new_call(acc, "outbound")
+        call = self.new_call(acc, "outbound")
         call.record.remote_uri = uri
         call.record.number = caller_identity({}, uri)[0]
         prm = pj.CallOpParam(True)
@@ -241,7 +252,7 @@ class Phone(CallbackHandlers):
             for other in self.live_calls():
                 if other is not call and other.state == "confirmed" and not other.media.held:
                     self.hold(other.call_id)
-        self._cancel_auto_answer(call_id)
+        self.handlers._cancel_auto_answer(call_id)
         prm = pj.CallOpParam(True)
         prm.statusCode = code
         try:
@@ -259,7 +270,7 @@ class Phone(CallbackHandlers):
     def hangup(self, call_id: str, code: int = 0) -> None:
         call = self._call(call_id)
         call.hangup_requested = True
-        self._cancel_auto_answer(call_id)
+        self.handlers._cancel_auto_answer(call_id)
         prm = pj.CallOpParam(True)
         if code:
             prm.statusCode = code
@@ -292,16 +303,39 @@ class Phone(CallbackHandlers):
         call = self._call(call_id)
         if not DTMF_DIGITS.match(digits):
             raise ConfigError(f"DTMF {digits!r}: only 0-9, A-D, * and # (1 to 32 of them)")
-        methods = {"rfc4733": pj.PJSUA_DTMF_METHOD_RFC2833, "info": pj.PJSUA_DTMF_METHOD_SIP_INFO}
-        if method not in methods:
+        if method not in ("rfc4733", "info"):
             raise ConfigError(f"DTMF method {method!r} is not rfc4733 or info")
+        if method == "info":
+            # One INFO per digit, spaced: sent back to back they can overtake each other
+            # behind a proxy and the far end drops the lower CSeq.
+            call.info_digits.extend(digits)
+            if len(call.info_digits) == len(digits):
+                self._send_next_info_digit(call)
+        else:
+            self._send_dtmf(call, digits, pj.PJSUA_DTMF_METHOD_RFC2833)
+        call.record.dtmf_sent += digits
+
+    def _send_dtmf(self, call: SipCall, digits: str, method: int) -> None:
         prm = pj.CallSendDtmfParam()
-        prm.digits, prm.method, prm.duration = digits, methods[method], 160
+        prm.digits, prm.method, prm.duration = digits, method, DTMF_MS
         try:
             call.sendDtmf(prm)
         except pj.Error as exc:
             raise from_pj(f"sending DTMF {digits}", exc) from None
-        call.record.dtmf_sent += digits
+
+    def _send_next_info_digit(self, call: SipCall) -> None:
+        if call.gone or not call.info_digits:
+            call.info_digits.clear()
+            return
+        try:
+            self._send_dtmf(call, call.info_digits[0], pj.PJSUA_DTMF_METHOD_SIP_INFO)
+        except Exception as exc:
+            call.info_digits.clear()
+            self.report_error("dtmf", exc)
+            return
+        call.info_digits.popleft()
+        if call.info_digits:
+            self.loop.call_later(DTMF_GAP_S, lambda: self._send_next_info_digit(call))
 
     def transfer_blind(self, call_id: str, target: str) -> None:
         call = self._call(call_id)
@@ -363,10 +397,10 @@ class Phone(CallbackHandlers):
         if not folder:
             raise ConfigError("recording.dir is not set and no folder was given")
         rec = call.media.start_recording(folder)
-        self._recording_started(call, rec)
+        self.recording_started(call, rec)
         return str(rec.path)
 
-    def _recording_started(self, call: SipCall, rec: Recording) -> None:
+    def recording_started(self, call: SipCall, rec: Recording) -> None:
         call.record.recording = {
             "path": str(rec.path),
             "sample_rate": rec.sample_rate,
@@ -403,4 +437,4 @@ class Phone(CallbackHandlers):
         self.accounts.clear()
         self._graveyard.clear()
         self.mic = self.speaker = None
-        self._merger.shutdown(wait=True)
+        self.merger.shutdown(wait=True)

@@ -19,33 +19,40 @@ from sip.wavfile import merge_stereo
 if TYPE_CHECKING:
     from sip.account import SipAccount
     from sip.call import SipCall
+    from sip.loop import TimerHandle
     from sip.phone import Phone
 
 log = logging.getLogger(__name__)
 
 
 class CallbackHandlers:
+    """Reactions to pjsua2 callbacks, on behalf of one :class:`~sip.phone.Phone`."""
+
+    def __init__(self, phone: Phone) -> None:
+        self.phone = phone
+        self._auto_answer_timers: dict[str, TimerHandle] = {}
+
     # --- incoming calls ---------------------------------------------------------------------
-    def on_incoming_call(self: Phone, acc: SipAccount, pj_call_id: int, message: str) -> None:
-        others = [c for c in self.live_calls() if c.state != "disconnected"]
-        call = self._new_call(acc, "inbound", pj_call_id)
+    def on_incoming_call(self, acc: SipAccount, pj_call_id: int, message: str) -> None:
+        others = [c for c in self.phone.live_calls() if c.state != "disconnected"]
+        call = self.phone.new_call(acc, "inbound", pj_call_id)
         rec = call.record
         rec.headers = parse_headers(message)
         ci = call.getInfo()
         rec.remote_uri, rec.sip_call_id = str(ci.remoteUri), str(ci.callIdString)
         rec.number, rec.display_name = caller_identity(rec.headers, rec.remote_uri)
         refuse = 0
-        if self.dnd:
-            refuse, why = self.dnd_code, "do not disturb"
-        elif len(others) >= self.config.max_calls:
-            refuse, why = 486, f"{self.config.max_calls} calls already in progress"
+        if self.phone.dnd:
+            refuse, why = self.phone.dnd_code, "do not disturb"
+        elif len(others) >= self.phone.config.max_calls:
+            refuse, why = 486, f"{self.phone.config.max_calls} calls already in progress"
         if refuse:
             rec.ended_by = "rejected"
             call.hangup_requested = True
             prm = pj.CallOpParam(True)
             prm.statusCode = refuse
             call.answer(prm)
-            self.emit(
+            self.phone.emit(
                 ev.IncomingCallRejected(
                     account_id=acc.account_id,
                     remote_uri=rec.remote_uri,
@@ -59,8 +66,8 @@ class CallbackHandlers:
         prm = pj.CallOpParam(True)
         prm.statusCode = 180
         call.answer(prm)
-        auto = self.auto_answer_s if not others else None
-        self.emit(
+        auto = self.phone.auto_answer_s if not others else None
+        self.phone.emit(
             ev.IncomingCall(
                 call_id=call.call_id,
                 account_id=acc.account_id,
@@ -75,14 +82,14 @@ class CallbackHandlers:
         )
         if auto is not None:
             cid = call.call_id
-            self._auto_answer_timers[cid] = self.loop.call_later(
+            self._auto_answer_timers[cid] = self.phone.loop.call_later(
                 auto, lambda: self._auto_answer(cid)
             )
 
-    def on_rejected_incoming(self: Phone, code: int, reason: str, remote: str, sip_id: str) -> None:
+    def on_rejected_incoming(self, code: int, reason: str, remote: str, sip_id: str) -> None:
         """pjsua refused a call before we saw it (e.g. its own call limit)."""
         number, _ = caller_identity({}, remote)
-        self.emit(
+        self.phone.emit(
             ev.IncomingCallRejected(
                 account_id="",
                 remote_uri=remote,
@@ -93,24 +100,24 @@ class CallbackHandlers:
             )
         )
 
-    def _auto_answer(self: Phone, call_id: str) -> None:
+    def _auto_answer(self, call_id: str) -> None:
         self._auto_answer_timers.pop(call_id, None)
-        call = self.calls.get(call_id)
+        call = self.phone.calls.get(call_id)
         if call is not None and not call.gone and call.state in ("incoming", "early"):
-            self.answer(call_id)
+            self.phone.answer(call_id)
 
-    def _cancel_auto_answer(self: Phone, call_id: str) -> None:
+    def _cancel_auto_answer(self, call_id: str) -> None:
         timer = self._auto_answer_timers.pop(call_id, None)
         if timer is not None:
             timer.cancel()
 
     # --- call state and media ---------------------------------------------------------------
-    def on_call_state(self: Phone, call: SipCall, state: str, code: int, reason: str) -> None:
+    def on_call_state(self, call: SipCall, state: str, code: int, reason: str) -> None:
         rec = call.record
         now = utc_us()
         if state == "confirmed" and rec.answer_at_us is None:
             rec.answer_at_us = now
-        self.emit(
+        self.phone.emit(
             ev.CallStateChanged(
                 call_id=call.call_id,
                 state=state,
@@ -137,47 +144,47 @@ class CallbackHandlers:
         recording = call.media.close()
         if recording is not None:
             self._finish_recording(recording)
-        self.calls.pop(call.call_id, None)
-        self._graveyard.append(call)
-        self.emit(ev.CallEnded(call_id=call.call_id, record=rec.to_dict(), at_us=now))
+        self.phone.calls.pop(call.call_id, None)
+        self.phone.bury(call)
+        self.phone.emit(ev.CallEnded(call_id=call.call_id, record=rec.to_dict(), at_us=now))
 
-    def on_call_media(self: Phone, call: SipCall, status: str, aud: Any) -> None:
+    def on_call_media(self, call: SipCall, status: str, aud: Any) -> None:
         rec, media = call.record, call.media
         if call.gone:
             return
         if status in ("active", "remote_hold") and aud is not None:
             rec.hold_ended(utc_us())
             media.attach(aud)
-            if self.recording_dir and media.recording is None:
-                self._recording_started(call, media.start_recording(self.recording_dir))
+            if self.phone.recording_dir and media.recording is None:
+                self.phone.recording_started(call, media.start_recording(self.phone.recording_dir))
         elif status == "local_hold":
             rec.hold_started(utc_us())
             media.set_held(True)
-        self.emit(ev.CallMediaChanged(call_id=call.call_id, media=status))
+        self.phone.emit(ev.CallMediaChanged(call_id=call.call_id, media=status))
 
-    def on_dtmf(self: Phone, call: SipCall, digit: str, method: str) -> None:
+    def on_dtmf(self, call: SipCall, digit: str, method: str) -> None:
         call.record.dtmf_received += digit
-        self.emit(ev.DtmfReceived(call_id=call.call_id, digit=digit, method=method))
+        self.phone.emit(ev.DtmfReceived(call_id=call.call_id, digit=digit, method=method))
 
     # --- transfers --------------------------------------------------------------------------
-    def on_transfer_request(self: Phone, call: SipCall, target: str) -> SipCall:
+    def on_transfer_request(self, call: SipCall, target: str) -> SipCall:
         """The far end REFERs us to ``target``: follow it with a new call of ours."""
-        new = self._new_call(call.account, "outbound")
+        new = self.phone.new_call(call.account, "outbound")
         new.record.remote_uri = target
         new.record.number = caller_identity({}, target)[0]
         call.record.transfers.append(
             {"kind": "referred", "target": target, "at_us": utc_us(), "new_call_id": new.call_id}
         )
-        self.emit(
+        self.phone.emit(
             ev.TransferRequested(call_id=call.call_id, target_uri=target, new_call_id=new.call_id)
         )
         return new
 
-    def on_transfer_status(self: Phone, call: SipCall, code: int, reason: str, final: bool) -> bool:
+    def on_transfer_status(self, call: SipCall, code: int, reason: str, final: bool) -> bool:
         ok = code // 100 == 2
         if call.record.transfers:
             call.record.transfers[-1].update(code=code, succeeded=ok if final else None)
-        self.emit(
+        self.phone.emit(
             ev.TransferProgress(
                 call_id=call.call_id, code=code, reason=reason, final=final, succeeded=final and ok
             )
@@ -187,26 +194,26 @@ class CallbackHandlers:
             if ok and not call.gone:
                 call.record.ended_by = "transfer"
                 try:
-                    self.hangup(call.call_id)
+                    self.phone.hangup(call.call_id)
                 except Exception as exc:  # the far end may have hung up first
                     log.info("after transfer: %s", exc)
         return not final
 
-    def on_replaced(self: Phone, old: SipCall, new_pj_call_id: int) -> SipCall:
+    def on_replaced(self, old: SipCall, new_pj_call_id: int) -> SipCall:
         """An INVITE with Replaces takes over ``old`` (we are the attended-transfer target)."""
-        new = self._new_call(old.account, "inbound", new_pj_call_id)
+        new = self.phone.new_call(old.account, "inbound", new_pj_call_id)
         ci = new.getInfo()
         new.record.remote_uri, new.record.sip_call_id = str(ci.remoteUri), str(ci.callIdString)
         new.record.number, new.record.display_name = caller_identity({}, new.record.remote_uri)
         new.record.answer_at_us = utc_us()
         old.record.ended_by = "replaced"
-        self.emit(ev.CallReplaced(old_call_id=old.call_id, new_call_id=new.call_id))
+        self.phone.emit(ev.CallReplaced(old_call_id=old.call_id, new_call_id=new.call_id))
         return new
 
     # --- recordings -------------------------------------------------------------------------
-    def _finish_recording(self: Phone, rec: Recording) -> None:
+    def _finish_recording(self, rec: Recording) -> None:
         """Merge the two sides off the SIP thread; the recorders are already closed."""
-        emit = self.emit
+        emit = self.phone.emit
 
         def merge() -> None:
             try:
@@ -228,4 +235,4 @@ class CallbackHandlers:
                 )
             )
 
-        self._merger.submit(merge)
+        self.phone.merger.submit(merge)

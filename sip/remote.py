@@ -171,16 +171,21 @@ class RemoteEngine:
                                        f"while waiting for {what}")  # fmt: skip
                 self._cond.wait(min(left, 0.2))
 
-    def wait_event(self, type_: str, timeout: float = 10.0, **match: Any) -> dict[str, Any]:
-        """The first not yet consumed event of ``type_`` whose fields equal ``match``."""
+    def wait_event(
+        self, type_: str, timeout: float = 10.0, after_us: int = 0, **match: Any
+    ) -> dict[str, Any]:
+        """The first not yet consumed event of ``type_`` whose fields equal ``match`` (and,
+        with ``after_us``, that happened after that reading of the agent's clock)."""
 
         def probe() -> dict[str, Any] | None:
             for i, e in enumerate(self.events):
-                if e["type"] == type_ and all(e.get(k) == v for k, v in match.items()):
+                if e["at_us"] <= after_us or e["type"] != type_:
+                    continue
+                if all(e.get(k) == v for k, v in match.items()):
                     return self.events.pop(i)
             return None
 
-        return self._wait(probe, timeout, f"{type_} {match or ''}".strip())  # type: ignore[no-any-return]
+        return self._wait(probe, timeout, f"{type_} {match or ''}".strip())
 
     def close(self, timeout: float = 25.0) -> int:
         if self.proc.poll() is None:

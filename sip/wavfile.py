@@ -26,6 +26,8 @@ def read_pcm16(path: str | os.PathLike[str]) -> tuple[np.ndarray, int, int]:
         cid, size = data[pos : pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
         body = pos + 8
         if cid == b"fmt ":
+            if body + 16 > len(data):
+                raise ValueError(f"{path}: WAV header is truncated (fmt chunk)")
             _fmt, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", data, body)
         elif cid == b"data":
             if size == 0 or body + size > len(data):

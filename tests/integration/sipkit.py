@@ -48,8 +48,10 @@ class Agent:
     def call(self, cmd: str, **args: Any) -> Any:
         return self.engine.call(cmd, **args)
 
-    def wait(self, type_: str, timeout: float = 10.0, **match: Any) -> dict[str, Any]:
-        return self.engine.wait_event(type_, timeout, **match)
+    def wait(
+        self, type_: str, timeout: float = 10.0, after_us: int = 0, **match: Any
+    ) -> dict[str, Any]:
+        return self.engine.wait_event(type_, timeout, after_us, **match)
 
     def dial(self, target: str) -> str:
         return str(self.call("make_call", account_id=self.account, target=target))

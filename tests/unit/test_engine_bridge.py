@@ -1,0 +1,102 @@
+"""Threads and the engine bridge: events cross to the UI thread, failures come back as text."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future
+
+import pytest
+from PySide6.QtCore import QThread
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from desktop.engine_bridge import EngineBridge
+from desktop.event_log import describe
+from desktop.secret_store import SecretStoreError
+from desktop.threads import WrongThread, assert_gui_thread, run_in_thread
+from sip import events as ev
+from sip.config import AccountSettings
+from tests.unit.fake_engine import FakeEngine
+
+ACCOUNT = AccountSettings(user="1001", domain="pbx.example.com")
+
+
+def test_assert_gui_thread(qapp: QApplication) -> None:
+    assert_gui_thread()
+    caught: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            assert_gui_thread()
+        except WrongThread as exc:
+            caught.append(exc)
+
+    t = threading.Thread(target=worker, name="not-ui")
+    t.start()
+    t.join()
+    assert caught and "not-ui" in str(caught[0])
+
+
+def test_run_in_thread_hands_the_result_to_the_ui_thread(qtbot: QtBot) -> None:
+    seen: list[tuple[str, bool]] = []
+
+    def done(future: Future[str]) -> None:
+        seen.append((future.result(), QThread.currentThread() is qtbot_app_thread()))
+
+    run_in_thread(lambda: threading.current_thread().name, done)
+    qtbot.waitUntil(lambda: bool(seen), timeout=2000)
+    name, on_ui = seen[0]
+    assert name.startswith("ui-worker") and on_ui
+
+
+def qtbot_app_thread() -> QThread:
+    app = QApplication.instance()
+    assert app is not None
+    return app.thread()
+
+
+def test_events_arrive_on_the_ui_thread(qtbot: QtBot) -> None:
+    engine = FakeEngine()
+    bridge = EngineBridge(engine)
+    got: list[bool] = []
+    bridge.sip_event.connect(lambda e: got.append(QThread.currentThread() is qtbot_app_thread()))
+    engine.emit_from_thread(ev.EngineError(where="x", message="y"))
+    qtbot.waitUntil(lambda: bool(got), timeout=2000)
+    assert got == [True]
+
+
+def test_start_adds_the_account_with_the_keyring_password(
+    qtbot: QtBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    engine = FakeEngine()
+    bridge = EngineBridge(engine)
+    with qtbot.waitSignal(bridge.account_ready, timeout=3000) as ready:
+        bridge.start(ACCOUNT, lambda: "hunter2")
+    assert ready.args == ["acc-1"] and bridge.account_id == "acc-1" and bridge.started
+    assert engine.accounts[0].password == "hunter2"
+    assert "hunter2" not in caplog.text and "hunter2" not in repr(engine.accounts[0])
+    bridge.make_call("1002")
+    qtbot.waitUntil(lambda: ("make_call", ("acc-1", "1002")) in engine.commands, timeout=2000)
+
+
+def test_a_keyring_problem_is_reported_and_the_account_still_added(qtbot: QtBot) -> None:
+    engine = FakeEngine()
+    bridge = EngineBridge(engine)
+    errors: list[str] = []
+    bridge.error.connect(errors.append)
+
+    def no_keyring() -> str:
+        raise SecretStoreError("the SIP password for 1001@pbx.example.com cannot be used: …")
+
+    with qtbot.waitSignal(bridge.account_ready, timeout=3000):
+        bridge.start(ACCOUNT, no_keyring)
+    assert errors and "cannot be used" in errors[0]
+    assert engine.accounts[0].password == ""
+
+
+def test_event_log_lines_are_short_and_plain() -> None:
+    line = describe(ev.CallStateChanged(call_id="0123456789abcdef", state="confirmed", code=200,
+                                        reason="OK", sip_call_id="secret-ish"))  # fmt: skip
+    assert line == "event CallStateChanged call=01234567 state=confirmed code=200 reason=OK"
