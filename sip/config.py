@@ -35,6 +35,9 @@ class EngineConfig:
     dnd: bool = False
     dnd_code: int = 486
     auto_answer_s: float | None = None  # None = off; 0 = at once; >0 = after a delay
+    # Auto-answer also while other calls are up, without holding them (headless agents, IVR
+    # style load); an operator's phone leaves a waiting call ringing instead.
+    auto_answer_waiting: bool = False
     recording_dir: str = ""  # "" = do not record calls
 
     def validate(self) -> EngineConfig:

@@ -66,7 +66,8 @@ class CallbackHandlers:
         prm = pj.CallOpParam(True)
         prm.statusCode = 180
         call.answer(prm)
-        auto = self.phone.auto_answer_s if not others else None
+        waiting_ok = self.phone.config.auto_answer_waiting
+        auto = self.phone.auto_answer_s if (waiting_ok or not others) else None
         self.phone.emit(
             ev.IncomingCall(
                 call_id=call.call_id,
@@ -104,7 +105,7 @@ class CallbackHandlers:
         self._auto_answer_timers.pop(call_id, None)
         call = self.phone.calls.get(call_id)
         if call is not None and not call.gone and call.state in ("incoming", "early"):
-            self.phone.answer(call_id)
+            self.phone.answer(call_id, hold_others=not self.phone.config.auto_answer_waiting)
 
     def _cancel_auto_answer(self, call_id: str) -> None:
         timer = self._auto_answer_timers.pop(call_id, None)
