@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from importlib import metadata
+from pathlib import Path
 
 from desktop.pyguard import UnsupportedRuntime, check_runtime
 
@@ -19,26 +20,48 @@ def main(argv: list[str] | None = None) -> int:
         print(f"agentdesk: {exc}", file=sys.stderr)
         return 2
 
-    parser = argparse.ArgumentParser(prog="agentdesk", description="Contact-centre desktop")
-    parser.add_argument("--version", action="store_true", help="print the version and exit")
-    args, qt_args = parser.parse_known_args(argv)
+    args, qt_args = build_parser().parse_known_args(argv)
     if args.version:
         print(f"agentdesk {metadata.version('agentdesk')}")
         return 0
-    return _run_window(qt_args)
+    # Imported here so that --version and the guard work without loading Qt or pjsua2.
+    from desktop import app
+
+    if args.write_config:
+        return app.write_config(args.config)
+    return app.run(args, qt_args)
 
 
-def _run_window(qt_args: list[str]) -> int:
-    # Imported here so that --version and the guard work without loading Qt.
-    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
-
-    app = QApplication([sys.argv[0], *qt_args])
-    window = QMainWindow()
-    window.setWindowTitle("AgentDesk")
-    window.setCentralWidget(QLabel("AgentDesk"))
-    window.resize(800, 600)
-    window.show()
-    return app.exec()
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="agentdesk", description="Contact-centre desktop")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="settings file (default: agentdesk/agentdesk.toml in the user's config folder)",
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="demo mode: loopback account and a simulated caller"
+    )
+    parser.add_argument(
+        "--auto-answer",
+        type=float,
+        nargs="?",
+        const=0.0,
+        metavar="SECONDS",
+        help="answer incoming calls by themselves (after SECONDS, default at once)",
+    )
+    parser.add_argument(
+        "--exit-after", type=float, metavar="SECONDS", help="close the app after SECONDS"
+    )
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    parser.add_argument(
+        "--write-config",
+        action="store_true",
+        help="write the effective settings to the settings file (if it does not exist) and exit",
+    )
+    return parser
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import math
+import subprocess
+import sys
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -33,8 +35,36 @@ class AudioDevice:
     host_api: str
 
 
+_probe: str | None = None
+
+
+def portaudio_problem() -> str:
+    """Why PortAudio cannot be used here ('' = it can). Checked once, in a child process:
+    a broken ALSA configuration makes alsa-lib abort the whole process while PortAudio lists
+    devices, and the softphone must not die with it."""
+    global _probe
+    if _probe is None:
+        code = "import sounddevice as s; s.query_devices()"
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, timeout=15
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            _probe = f"the sound system did not answer ({exc})"
+        else:
+            if done.returncode == 0:
+                _probe = ""
+            else:
+                tail = (done.stderr.strip().splitlines() or [""])[-1][:200]
+                _probe = f"the sound system failed while listing devices (exit {done.returncode}"
+                _probe += f": {tail})" if tail else ")"
+    return _probe
+
+
 def list_devices() -> list[AudioDevice]:
     """Sound devices PortAudio sees ([] when PortAudio or hardware is missing)."""
+    if portaudio_problem():
+        return []
     try:
         import sounddevice as sd
 
@@ -59,6 +89,8 @@ def find_device(name: str, *, output: bool) -> int | None:
     """Index of the device whose name is or contains ``name`` ('' = system default)."""
     devices = [d for d in list_devices() if (d.outputs if output else d.inputs) > 0]
     if not name:
+        if portaudio_problem():
+            return None
         try:
             import sounddevice as sd
 
@@ -283,6 +315,11 @@ class SoundSetup:
 
     def select(self, mic: str, speaker: str, ring: str = "") -> None:
         self.bridge.close_streams()
+        problem = portaudio_problem()
+        if problem:
+            self.mode, self.detail = "null", f"{problem}: calls run on the null device (no audio)"
+            self.mic_name = self.speaker_name = ""
+            return
         mic_idx = find_device(mic, output=False)
         spk_idx = find_device(speaker, output=True)
         self.ring_name = ring

@@ -14,7 +14,7 @@ from sip import events as ev
 from sip.clock import utc_us
 from sip.headers import caller_identity, parse_headers
 from sip.media import Recording, _write_sidecar
-from sip.wavfile import merge_stereo
+from sip.wavfile import merge_stereo, wait_finalised
 
 if TYPE_CHECKING:
     from sip.account import SipAccount
@@ -217,6 +217,10 @@ class CallbackHandlers:
         emit = self.phone.emit
 
         def merge() -> None:
+            # The recorders close a bridge tick after they were dropped: merging before that
+            # would lose the unflushed tail (or find no header at all in a short call).
+            if not wait_finalised((rec.operator_path, rec.customer_path)):
+                log.warning("the recording of %s was not finalised in time", rec.call_id)
             try:
                 frames = merge_stereo(rec.operator_path, rec.customer_path, rec.path)
                 _write_sidecar(rec, finished=True, frames=frames)

@@ -23,11 +23,28 @@ from typing import IO, Any
 from sip.config import AccountSettings, EngineConfig
 
 COMMANDS = {
-    "add_account", "remove_account", "register", "make_call", "answer", "reject", "hangup",
-    "hold", "resume", "set_mute", "send_dtmf", "transfer_blind", "transfer_attended",
-    "set_dnd", "set_auto_answer", "play_tone", "play_file", "stop_playback", "start_recording",
-    "stats", "set_audio_devices",
-}  # fmt: skip
+    "add_account",
+    "remove_account",
+    "register",
+    "make_call",
+    "answer",
+    "reject",
+    "hangup",
+    "hold",
+    "resume",
+    "set_mute",
+    "send_dtmf",
+    "transfer_blind",
+    "transfer_attended",
+    "set_dnd",
+    "set_auto_answer",
+    "play_tone",
+    "play_file",
+    "stop_playback",
+    "start_recording",
+    "stats",
+    "set_audio_devices",
+}
 
 
 class RemoteError(Exception):
@@ -101,7 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     fields = json.loads(args.config)
     if "transports" in fields:
         fields["transports"] = tuple(fields["transports"])
-    return serve(EngineConfig(**fields), sys.stdin, sys.stdout)
+    # pjlib prints a few lines to fd 1 before its log writer is set: keep the protocol on a
+    # private copy of stdout and send everything else written to fd 1 to stderr.
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    return serve(EngineConfig(**fields), sys.stdin, protocol)
 
 
 class RemoteEngine:
@@ -114,15 +135,28 @@ class RemoteEngine:
         log_level: str = "WARNING",
         stderr: IO[bytes] | int | None = None,
     ) -> None:
-        cmd = [sys.executable, "-m", "sip.remote", "--config", json.dumps(config or {}),
-               "--log-level", log_level]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "sip.remote",
+            "--config",
+            json.dumps(config or {}),
+            "--log-level",
+            log_level,
+        ]
         self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True,
-            env={**os.environ, **(env or {})}, bufsize=1,
-        )  # fmt: skip
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env={**os.environ, **(env or {})},
+            bufsize=1,
+        )
         self._cond = threading.Condition()
         self._answers: dict[Any, dict[str, Any]] = {}
-        self.events: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []  # not yet consumed, the newest max_events
+        self.max_events = 10_000
         self._next = 0
         self._reader = threading.Thread(target=self._read, name="remote-reader", daemon=True)
         self._reader.start()
@@ -138,6 +172,7 @@ class RemoteEngine:
             with self._cond:
                 if "event" in msg:
                     self.events.append(msg["event"])
+                    del self.events[: -self.max_events]
                 else:
                     self._answers[msg.get("id")] = msg
                 self._cond.notify_all()
@@ -167,8 +202,9 @@ class RemoteEngine:
                 if left <= 0:
                     raise TimeoutError(f"no {what} within {timeout}s")
                 if self.proc.poll() is not None and not self._reader.is_alive():
-                    raise RuntimeError(f"the SIP agent exited ({self.proc.returncode}) "
-                                       f"while waiting for {what}")  # fmt: skip
+                    raise RuntimeError(
+                        f"the SIP agent exited ({self.proc.returncode}) while waiting for {what}"
+                    )
                 self._cond.wait(min(left, 0.2))
 
     def wait_event(

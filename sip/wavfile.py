@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import struct
+import time
 import wave
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +41,36 @@ def read_pcm16(path: str | os.PathLike[str]) -> tuple[np.ndarray, int, int]:
             return pcm.reshape(-1, channels), rate, channels
         pos = body + size + (size & 1)
     raise ValueError(f"{path}: no data chunk")
+
+
+def wav_finalised(path: str | os.PathLike[str]) -> bool:
+    """True once the writer has closed the WAV: its RIFF size matches the file size.
+
+    pjmedia's WAV writer buffers (and stdio buffers again) and writes the sizes only when the
+    port is destroyed, which the conference bridge defers to its next clock tick.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+        size = os.path.getsize(path)
+    except OSError:
+        return False
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return False
+    return struct.unpack_from("<I", head, 4)[0] + 8 == size
+
+
+def wait_finalised(paths: Iterable[Path], timeout: float = 2.0) -> bool:
+    """Wait (bounded) until every WAV in ``paths`` is finalised; False on timeout."""
+    pending = list(paths)
+    deadline = time.monotonic() + timeout
+    while True:
+        pending = [p for p in pending if not wav_finalised(p)]
+        if not pending:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
 
 
 def merge_stereo(left: Path, right: Path, out: Path) -> int:

@@ -79,11 +79,15 @@ def connect(caller: Agent, callee: Agent, target: str | None = None) -> tuple[st
     return out_id, ring["call_id"]
 
 
-def channel_tones(path: str | Path, skip_s: float = 0.3) -> tuple[float, float, float, float]:
-    """(left Hz, right Hz, left RMS, right RMS) of a stereo recording, lead-in skipped."""
+def channel_tones(
+    path: str | Path, skip_s: float = 0.3, until_s: float | None = None
+) -> tuple[float, float, float, float]:
+    """(left Hz, right Hz, left RMS, right RMS) of a stereo recording between ``skip_s`` and
+    ``until_s`` seconds from its first sample."""
     pcm, rate, channels = read_pcm16(path)
     assert channels == 2, f"{path} has {channels} channels, expected 2"
-    body = pcm[int(skip_s * rate) :].astype(np.float64) / 32768.0
+    end = None if until_s is None else int(until_s * rate)
+    body = pcm[int(skip_s * rate) : end].astype(np.float64) / 32768.0
     assert len(body) > rate // 2, f"{path} holds only {len(pcm) / rate:.2f} s"
     left, right = body[:, 0], body[:, 1]
     return (

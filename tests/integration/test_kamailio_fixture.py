@@ -372,9 +372,16 @@ def test_dialog_across_transports_with_refer_and_bye(
             (2, "BYE", ""),
         ):
             in_dialog(
-                callee, method, callee_target, forward_routes, callee_to, caller_from,
-                call_id, cseq, extra,
-            )  # fmt: skip
+                callee,
+                method,
+                callee_target,
+                forward_routes,
+                callee_to,
+                caller_from,
+                call_id,
+                cseq,
+                extra,
+            )
             request = caller.next_request()
             assert first_line(request) == f"{method} {caller_contact} SIP/2.0", request
             caller.send(reply(request, "202 Accepted" if method == "REFER" else "200 OK", "x"))

@@ -144,11 +144,11 @@ def test_bad_input_and_limits_are_clear_errors(agents):
         alice.call("hangup", call_id=cid)
     # Eight accounts at most: the ninth would abort the process inside pjsua2.
     for i in range(7):
-        alice.call("add_account", settings={"user": f"u{i}", "domain": "127.0.0.1",
-                                            "register": False})  # fmt: skip
+        alice.call(
+            "add_account", settings={"user": f"u{i}", "domain": "127.0.0.1", "register": False}
+        )
     with pytest.raises(RemoteError) as nine:
-        alice.call("add_account", settings={"user": "u9", "domain": "127.0.0.1",
-                                            "register": False})  # fmt: skip
+        alice.call("add_account", settings={"user": "u9", "domain": "127.0.0.1", "register": False})
     assert nine.value.kind == "LimitError" and "8 accounts" in nine.value.message
     assert alice.engine.proc.poll() is None  # still alive
 
@@ -169,9 +169,17 @@ def test_unreachable_registrar_fails_fast_and_retries(agents, kamailio):
 
     dead = free_port()
     agent = agents("alice", register=False)
-    acc = agent.call("add_account", settings={
-        "user": "dave", "domain": "127.0.0.1", "transport": "tcp",
-        "registrar": f"sip:127.0.0.1:{dead}", "password": "x", "retry_min_s": 0.5})  # fmt: skip
+    acc = agent.call(
+        "add_account",
+        settings={
+            "user": "dave",
+            "domain": "127.0.0.1",
+            "transport": "tcp",
+            "registrar": f"sip:127.0.0.1:{dead}",
+            "password": "x",
+            "retry_min_s": 0.5,
+        },
+    )
     failed = agent.wait("RegistrationChanged", account_id=acc, state="failed")
     assert failed["code"] >= 500 or failed["code"] == 0 or failed["code"] == 408
     assert failed["reason"]

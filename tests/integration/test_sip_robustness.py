@@ -19,11 +19,15 @@ def answering_agent() -> Iterator[tuple[RemoteEngine, int, int]]:
     if not sipp_available():
         pytest.fail("sipp (sip-tester) is not installed: run scripts/setup")
     engine = RemoteEngine(
-        {"bind_address": "127.0.0.1", "transports": ["udp"], "audio": "null",
-         "auto_answer_s": 0, "auto_answer_waiting": True}  # fmt: skip
+        {
+            "bind_address": "127.0.0.1",
+            "transports": ["udp"],
+            "audio": "null",
+            "auto_answer_s": 0,
+            "auto_answer_waiting": True,
+        }
     )
-    engine.call("add_account", settings={"user": "agent", "domain": "127.0.0.1",
-                                         "register": False})  # fmt: skip
+    engine.call("add_account", settings={"user": "agent", "domain": "127.0.0.1", "register": False})
     idle_ports = int(engine.call("stats")["conference_ports"])
     try:
         yield engine, int(engine.started["sip_ports"]["udp"]), idle_ports
@@ -44,8 +48,16 @@ def _settled(engine: RemoteEngine, idle_ports: int, timeout: float = 10.0) -> di
 
 def test_200_calls_at_20_per_second_all_complete_and_leave_nothing_behind(answering_agent):
     engine, port, idle_ports = answering_agent
-    result = run_uac_load("127.0.0.1", port, calls=200, rate=20, limit=4, user="agent",
-                          call_duration_ms=200, timeout_s=90)  # fmt: skip
+    result = run_uac_load(
+        "127.0.0.1",
+        port,
+        calls=200,
+        rate=20,
+        limit=4,
+        user="agent",
+        call_duration_ms=200,
+        timeout_s=90,
+    )
     assert result.ok, result.stdout_tail + result.error_log_text
     assert result.successful == 200 and result.failed == 0
     stats = _settled(engine, idle_ports)
@@ -67,7 +79,6 @@ def test_malformed_sip_leaves_the_engine_alive_and_able_to_take_a_call(answering
     stats = _settled(engine, idle_ports)
     assert stats["calls"] == 0, f"malformed INVITEs left calls behind: {stats}"
     # Still a working phone: a normal call completes end to end.
-    result = run_uac_load("127.0.0.1", port, calls=3, rate=5, limit=1, user="agent",
-                          timeout_s=30)  # fmt: skip
+    result = run_uac_load("127.0.0.1", port, calls=3, rate=5, limit=1, user="agent", timeout_s=30)
     assert result.ok and result.successful == 3, result.stdout_tail
     assert _settled(engine, idle_ports)["conference_ports"] == idle_ports

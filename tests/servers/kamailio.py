@@ -298,13 +298,22 @@ class Kamailio:
         tmp = self._tmp
         self._log = tmp / "kamailio.log"
         cmd = [
-            "kamailio", "-DD", "-E",
-            "-f", str(tmp / "kamailio.cfg"),
-            "-P", str(tmp / "run" / "kamailio.pid"),
-            "-Y", str(tmp / "run"),
-            "-w", str(tmp),
-            "-m", "64", "-M", "8",
-        ]  # fmt: skip
+            "kamailio",
+            "-DD",
+            "-E",
+            "-f",
+            str(tmp / "kamailio.cfg"),
+            "-P",
+            str(tmp / "run" / "kamailio.pid"),
+            "-Y",
+            str(tmp / "run"),
+            "-w",
+            str(tmp),
+            "-m",
+            "64",
+            "-M",
+            "8",
+        ]
         if self.auth_invites:
             cmd += ["-A", "AUTH_INVITES"]
         with self._log.open("wb") as log:

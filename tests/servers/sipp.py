@@ -67,10 +67,17 @@ def sipp_available() -> bool:
 def _loopback_args(local_port: int) -> list[str]:
     """Bind SIP, media and the control socket to loopback (control defaults to 0.0.0.0:8888)."""
     return [
-        "-i", LOOPBACK, "-p", str(local_port),
-        "-mi", LOOPBACK,
-        "-ci", LOOPBACK, "-cp", str(free_port()),
-    ]  # fmt: skip
+        "-i",
+        LOOPBACK,
+        "-p",
+        str(local_port),
+        "-mi",
+        LOOPBACK,
+        "-ci",
+        LOOPBACK,
+        "-cp",
+        str(free_port()),
+    ]
 
 
 def parse_stat_csv(text: str) -> dict[str, str]:
@@ -138,18 +145,34 @@ def run_uac_load(
         stat_file = Path(tmp) / "stat.csv"
         err_file = Path(tmp) / "errors.log"
         cmd = [
-            SIPP, f"{target_host}:{target_port}",
+            SIPP,
+            f"{target_host}:{target_port}",
             *(["-sf", str(Path(scenario).resolve())] if scenario else ["-sn", "uac"]),
-            "-s", user,
+            "-s",
+            user,
             *_loopback_args(free_port()),
-            "-r", f"{rate:g}", "-m", str(calls), "-l", str(limit),
-            "-d", str(call_duration_ms),
+            "-r",
+            f"{rate:g}",
+            "-m",
+            str(calls),
+            "-l",
+            str(limit),
+            "-d",
+            str(call_duration_ms),
             "-nostdin",
-            "-timeout", f"{timeout_s}s", "-timeout_error",
-            "-trace_stat", "-stf", str(stat_file), "-fd", "1",
-            "-trace_err", "-error_file", str(err_file),
+            "-timeout",
+            f"{timeout_s}s",
+            "-timeout_error",
+            "-trace_stat",
+            "-stf",
+            str(stat_file),
+            "-fd",
+            "1",
+            "-trace_err",
+            "-error_file",
+            str(err_file),
             *extra_args,
-        ]  # fmt: skip
+        ]
         timed_out = False
         try:
             proc = subprocess.run(
@@ -347,9 +370,13 @@ def _close_after_final(
     if code >= 300:  # ACK within the INVITE transaction: same branch (top Via), same R-URI
         ack = _build(
             f"ACK {request_uri} SIP/2.0",
-            [("Via", vias[0].split(",", 1)[0]), *common, ("CSeq", f"{cseq_num} ACK"),
-             ("Max-Forwards", "70")],
-        )  # fmt: skip
+            [
+                ("Via", vias[0].split(",", 1)[0]),
+                *common,
+                ("CSeq", f"{cseq_num} ACK"),
+                ("Max-Forwards", "70"),
+            ],
+        )
         return [ack], False
     contact = _header(headers, "contact")
     target = _uri_of(contact[0]) if contact else request_uri
@@ -357,14 +384,24 @@ def _close_after_final(
     via = f"SIP/2.0/UDP {local[0]}:{local[1]};rport;branch="
     ack = _build(
         f"ACK {target} SIP/2.0",
-        [("Via", via + _branch()), *routes, *common, ("CSeq", f"{cseq_num} ACK"),
-         ("Max-Forwards", "70")],
-    )  # fmt: skip
+        [
+            ("Via", via + _branch()),
+            *routes,
+            *common,
+            ("CSeq", f"{cseq_num} ACK"),
+            ("Max-Forwards", "70"),
+        ],
+    )
     bye = _build(
         f"BYE {target} SIP/2.0",
-        [("Via", via + _branch()), *routes, *common, ("CSeq", f"{cseq_num + 1} BYE"),
-         ("Max-Forwards", "70")],
-    )  # fmt: skip
+        [
+            ("Via", via + _branch()),
+            *routes,
+            *common,
+            ("CSeq", f"{cseq_num + 1} BYE"),
+            ("Max-Forwards", "70"),
+        ],
+    )
     return [ack, bye], True
 
 

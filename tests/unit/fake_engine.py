@@ -10,9 +10,20 @@ from typing import Any
 from sip import events as ev
 
 COMMANDS = (
-    "make_call", "answer", "reject", "hangup", "hold", "resume", "set_mute", "send_dtmf",
-    "transfer_blind", "transfer_attended", "set_dnd", "set_auto_answer", "set_audio_devices",
-)  # fmt: skip
+    "make_call",
+    "answer",
+    "reject",
+    "hangup",
+    "hold",
+    "resume",
+    "set_mute",
+    "send_dtmf",
+    "transfer_blind",
+    "transfer_attended",
+    "set_dnd",
+    "set_auto_answer",
+    "set_audio_devices",
+)
 
 
 class FakeEngine:

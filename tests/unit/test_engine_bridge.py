@@ -97,6 +97,13 @@ def test_a_keyring_problem_is_reported_and_the_account_still_added(qtbot: QtBot)
 
 
 def test_event_log_lines_are_short_and_plain() -> None:
-    line = describe(ev.CallStateChanged(call_id="0123456789abcdef", state="confirmed", code=200,
-                                        reason="OK", sip_call_id="secret-ish"))  # fmt: skip
+    line = describe(
+        ev.CallStateChanged(
+            call_id="0123456789abcdef",
+            state="confirmed",
+            code=200,
+            reason="OK",
+            sip_call_id="secret-ish",
+        )
+    )
     assert line == "event CallStateChanged call=01234567 state=confirmed code=200 reason=OK"

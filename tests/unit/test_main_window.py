@@ -140,6 +140,18 @@ def test_keys_dial_or_send_dtmf(qtbot: QtBot, engine: FakeEngine, window: MainWi
     qtbot.waitUntil(lambda: ("send_dtmf", ("c1", "#")) in engine.commands, timeout=2000)
 
 
+def test_mute_follows_the_engine(qtbot: QtBot, engine: FakeEngine, window: MainWindow) -> None:
+    deliver(qtbot, engine, window, incoming(), state("c1", "confirmed"))
+    qtbot.mouseClick(window.calls.buttons["mute"], LEFT)
+    qtbot.waitUntil(lambda: cell(window, 0, 4) == "muted", timeout=2000)
+    assert ("set_mute", ("c1", True)) in engine.commands
+    assert window.calls.buttons["mute"].isChecked()
+    engine.failures["set_mute"] = NotFoundError("no call")
+    qtbot.mouseClick(window.calls.buttons["mute"], LEFT)
+    qtbot.waitUntil(lambda: "no call" in window.statusBar().currentMessage(), timeout=2000)
+    assert cell(window, 0, 4) == "muted" and window.calls.buttons["mute"].isChecked()
+
+
 def test_a_failed_command_reaches_the_status_bar(
     qtbot: QtBot, engine: FakeEngine, window: MainWindow
 ) -> None:
@@ -209,3 +221,16 @@ def test_audio_dialog_lists_devices_and_shows_levels(
     assert dialog.choice() == ("", "Speakers", "")
     qtbot.waitUntil(lambda: dialog.mic_meter.value() == 40, timeout=2000)
     assert dialog.speaker_meter.value() == 0
+
+
+def test_an_engine_that_cannot_start_shows_offline(
+    qtbot: QtBot, engine: FakeEngine, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(timeout: float = 15.0) -> ev.EngineStarted:
+        raise OSError("address already in use")
+
+    monkeypatch.setattr(engine, "start", refuse)
+    window.bridge.start(None)
+    qtbot.waitUntil(lambda: "address already in use" in window.registration.text(), timeout=2000)
+    assert window.registration.text().startswith("Not connected:")
+    assert "could not start" in window.statusBar().currentMessage()

@@ -1,0 +1,1 @@
+"""Benchmark scripts (run by hand, not part of the test suite); see bench/README.md."""

@@ -1,0 +1,522 @@
+"""SIP set-up latency on loopback: REGISTER round trips and INVITE → CONFIRMED call set-up.
+
+Starts a real Kamailio (tests/servers/kamailio.py) and two softphone agents (``python -m
+sip.remote``, one pjsua2 endpoint each), then for every transport asked for:
+
+- re-registers alice ``--calls`` times (``register(on=True)``) and takes, in the agent's own
+  clock, the ``registered`` event minus the ``registering`` event that preceded it (the engine
+  emits ``registering`` from pjsua2's onRegStarted). If ``registering`` never comes, the
+  client-side wall time from the command to the event is used and the table says so;
+- places ``--calls`` calls alice → Kamailio → bob (bob auto-answers at once) and takes the
+  caller's ``CallStateChanged`` ``calling`` → ``confirmed`` (caller's clock), hanging up and
+  waiting for ``CallEnded`` on both sides between calls;
+- as a peer, lets sipp (built-in ``uac``, one call at a time) call the same auto-answering bob,
+  directly and through Kamailio, and takes INVITE sent → 200 received from sipp's message log
+  (microsecond timestamps; sipp's own ``-trace_rtt`` only has whole milliseconds).
+
+Only 127.0.0.1 is used; every wait is bounded and the whole run has a time budget; Kamailio,
+the agents and sipp are stopped on every exit path. Run from the repository root::
+
+    .venv/bin/python -m bench.sip_setup [--calls 30] [--transports udp,tcp]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # also runnable as ``python bench/sip_setup.py``
+    sys.path.insert(0, str(ROOT))
+
+from sip.remote import RemoteEngine  # noqa: E402
+from tests.integration.sipkit import BASE_CONFIG, PASSWORDS  # noqa: E402
+from tests.servers.kamailio import Kamailio, kamailio_available  # noqa: E402
+from tests.servers.ports import LOOPBACK, free_port  # noqa: E402
+from tests.servers.sipp import sipp_available  # noqa: E402
+
+BUDGET_S = 110.0  # the whole run, start-up and shutdown included, stays under 2 minutes
+CLOSE_S = 8.0  # per agent at shutdown (it hangs up, un-registers and destroys pjsua2)
+SIPP_RATE = 20  # calls/s offered; -l 1 keeps it to one call at a time, like our loop
+AGENT_CONFIG: dict[str, Any] = {**BASE_CONFIG, "transports": ["udp", "tcp"]}
+
+# sipp's built-in uac with the 200's Record-Route kept (rrs) and used for ACK and BYE, so
+# the dialog works through a record-routing proxy. Response time 1 = INVITE sent → 200.
+UAC_VIA_PROXY = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uac via proxy">
+  <send retrans="500"><![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: [service] <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: sip:sipp@[local_ip]:[local_port];transport=[transport]
+      Max-Forwards: 70
+      Subject: Performance Test
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+  ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="true" rrs="true"/>
+  <send><![CDATA[
+      ACK [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      [routes]
+      From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: [service] <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+  ]]></send>
+  <pause/>
+  <send retrans="500"><![CDATA[
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      [routes]
+      From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: [service] <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 2 BYE
+      Max-Forwards: 70
+      Content-Length: 0
+  ]]></send>
+  <recv response="200" crlf="true"/>
+</scenario>
+"""
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+class Budget:
+    """One deadline for the whole run; every wait takes min(its own cap, what is left)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def left(self, cap: float) -> float:
+        remaining = self.end - time.monotonic()
+        if remaining <= 0:
+            raise BenchError(f"the run went over its {self.seconds:.0f} s budget")
+        return min(cap, remaining)
+
+
+@dataclass
+class Row:
+    transport: str
+    label: str
+    samples_ms: list[float] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class Party:
+    user: str
+    engine: RemoteEngine
+    account: str = ""
+    exit_code: int | None = None
+
+
+class _Engine(RemoteEngine):
+    """A RemoteEngine that kills its child if start-up fails (the base would leak it)."""
+
+    def __init__(self, config: dict[str, Any], env: dict[str, str]) -> None:
+        try:
+            super().__init__(config, env=env)
+        except BaseException:
+            proc = getattr(self, "proc", None)
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait(5)
+            raise
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Children started inside inherit SIGINT ignored: a Ctrl-C reaches only this script,
+    which then shuts them down in order instead of having them die mid-call."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+# --------------------------------------------------------------------------- agents
+
+
+def start_party(
+    stack: contextlib.ExitStack[None], kam: Kamailio, user: str, transport: Any, budget: Budget
+) -> Party:
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    with _sigint_ignored():
+        engine = _Engine(AGENT_CONFIG, env={"PYTHONPATH": path})
+    party = Party(user, engine)
+
+    def close() -> None:
+        party.exit_code = engine.close(timeout=CLOSE_S)
+
+    stack.callback(close)
+    party.account = str(
+        engine.call(
+            "add_account",
+            timeout=budget.left(10),
+            settings={
+                "user": user,
+                "domain": kam.domain,
+                "registrar": kam.registrar_uri(transport),
+                "transport": transport,
+                "password": PASSWORDS[user],
+                "retry_min_s": 1.0,
+            },
+        )
+    )
+    return party
+
+
+def first_registration(party: Party, budget: Budget) -> tuple[float, int]:
+    """(registering → registered in ms, at_us of registered) of the REGISTER sent on add."""
+    done = party.engine.wait_event("RegistrationChanged", budget.left(10), state="registered")
+    start = party.engine.wait_event("RegistrationChanged", 0, state="registering")
+    return (done["at_us"] - start["at_us"]) / 1000, int(done["at_us"])
+
+
+def measure_reregister(party: Party, n: int, last_us: int, budget: Budget) -> tuple[Row, Row]:
+    agent = Row("", "re-REGISTER  registering→registered (agent)")
+    wall = Row("", "re-REGISTER  command→registered event (wall)")
+    for _ in range(n):
+        t0 = time.perf_counter()
+        party.engine.call("register", timeout=budget.left(10), account_id=party.account, on=True)
+        done = party.engine.wait_event(
+            "RegistrationChanged", budget.left(10), after_us=last_us, state="registered"
+        )
+        wall.samples_ms.append((time.perf_counter() - t0) * 1000)
+        with contextlib.suppress(TimeoutError):  # it precedes "registered" when emitted at all
+            start = party.engine.wait_event(
+                "RegistrationChanged", 0, after_us=last_us, state="registering"
+            )
+            agent.samples_ms.append((done["at_us"] - start["at_us"]) / 1000)
+        last_us = int(done["at_us"])
+    if len(agent.samples_ms) != n:
+        agent.samples_ms = []
+        agent.note = "no 'registering' event on manual re-register: see the wall-time row"
+    return agent, wall
+
+
+def measure_calls(alice: Party, bob: Party, n: int, budget: Budget) -> tuple[Row, Row]:
+    agent = Row("", "call a→K→b  calling→confirmed (caller)")
+    wall = Row("", "call a→K→b  make_call→confirmed event (wall)")
+    for i in range(n):
+        t0 = time.perf_counter()
+        cid = alice.engine.call(
+            "make_call", timeout=budget.left(10), account_id=alice.account, target=bob.user
+        )
+        try:
+            confirmed = alice.engine.wait_event(
+                "CallStateChanged", budget.left(10), call_id=cid, state="confirmed"
+            )
+        except TimeoutError:
+            ended = [e for e in alice.engine.events if e.get("call_id") == cid]
+            raise BenchError(f"call {i + 1} was not confirmed; caller events: {ended}") from None
+        wall.samples_ms.append((time.perf_counter() - t0) * 1000)
+        calling = alice.engine.wait_event("CallStateChanged", 0, call_id=cid, state="calling")
+        agent.samples_ms.append((confirmed["at_us"] - calling["at_us"]) / 1000)
+        ring = bob.engine.wait_event(
+            "IncomingCall", budget.left(5), sip_call_id=confirmed["sip_call_id"]
+        )
+        alice.engine.call("hangup", timeout=budget.left(10), call_id=cid)
+        alice.engine.wait_event("CallEnded", budget.left(10), call_id=cid)
+        bob.engine.wait_event("CallEnded", budget.left(10), call_id=ring["call_id"])
+    return agent, wall
+
+
+# --------------------------------------------------------------------------- sipp
+
+_SEPARATOR = re.compile(r"^-{20,} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6})\s*$", re.M)
+_CALL_ID = re.compile(r"^(?:Call-ID|i)\s*:\s*(\S+)", re.M | re.I)
+_CSEQ = re.compile(r"^CSeq\s*:\s*\d+\s+(\w+)", re.M | re.I)
+
+
+def invite_to_200_ms(log: str) -> list[float]:
+    """INVITE sent → first 200 (to the INVITE) received, per Call-ID, from a -trace_msg log."""
+    sent: dict[str, datetime] = {}
+    answered: dict[str, float] = {}
+    parts = _SEPARATOR.split(log)
+    for stamp, block in zip(parts[1::2], parts[2::2], strict=True):
+        at = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f")
+        lines = [line.strip() for line in block.strip().splitlines()]
+        if len(lines) < 3:
+            continue
+        head, start = lines[0], next((line for line in lines[1:] if line), "")
+        call_id, cseq = _CALL_ID.search(block), _CSEQ.search(block)
+        if not call_id or not cseq or cseq.group(1).upper() != "INVITE":
+            continue
+        key = call_id.group(1)
+        if "message sent" in head and start.startswith("INVITE "):
+            sent.setdefault(key, at)
+        elif (
+            "message received" in head
+            and start.startswith("SIP/2.0 200")
+            and key in sent
+            and key not in answered
+        ):
+            answered[key] = (at - sent[key]).total_seconds() * 1000
+    return list(answered.values())
+
+
+def run_sipp(
+    label: str,
+    transport: str,
+    port: int,
+    service: str,
+    n: int,
+    tmp: Path,
+    budget: Budget,
+    scenario: Path | None = None,
+) -> tuple[Row, list[str]]:
+    """sipp as UAC, one call at a time, against 127.0.0.1:port; INVITE → 200 per call."""
+    run_dir = Path(tempfile.mkdtemp(prefix="sipp-", dir=tmp))
+    messages, errors = run_dir / "messages.log", run_dir / "errors.log"
+    timeout = int(budget.left(30))
+    cmd = [
+        "sipp", f"{LOOPBACK}:{port}",
+        *(["-sf", str(scenario)] if scenario else ["-sn", "uac"]),
+        "-s", service, "-t", "u1" if transport == "udp" else "t1",
+        "-i", LOOPBACK, "-p", str(free_port()), "-mi", LOOPBACK,
+        "-ci", LOOPBACK, "-cp", str(free_port()),
+        "-r", str(SIPP_RATE), "-m", str(n), "-l", "1", "-d", "0", "-nostdin",
+        "-timeout", f"{max(1, timeout)}s", "-timeout_error",
+        "-trace_msg", "-message_file", str(messages),
+        "-trace_err", "-error_file", str(errors),
+    ]  # fmt: skip
+    row = Row(transport, label)
+    try:
+        proc = subprocess.run(
+            cmd, cwd=run_dir, stdin=subprocess.DEVNULL, capture_output=True,
+            timeout=timeout + 5, check=False,
+        )  # fmt: skip
+        code: int | str = proc.returncode
+    except subprocess.TimeoutExpired:  # run() has killed and reaped sipp
+        code = "killed after timeout"
+    log = messages.read_text("latin-1") if messages.exists() else ""
+    row.samples_ms = invite_to_200_ms(log)
+    if code != 0 or len(row.samples_ms) != n:
+        tail = errors.read_text("latin-1")[-300:] if errors.exists() else ""
+        row.note = f"sipp exit {code}, {len(row.samples_ms)}/{n} answered {tail!r}"
+    shown = [c if not c.startswith(str(tmp)) else "$TMP/" + Path(c).name for c in cmd]
+    return row, shown
+
+
+# --------------------------------------------------------------------------- report
+
+
+def summary(samples: list[float]) -> tuple[float, float, float, float]:
+    """(median, p90, min, max); p90 by linear interpolation between closest ranks."""
+    if len(samples) < 2:
+        return samples[0], samples[0], samples[0], samples[0]
+    p90 = statistics.quantiles(samples, n=10, method="inclusive")[8]
+    return statistics.median(samples), p90, min(samples), max(samples)
+
+
+def median_of(rows: list[Row], transport: str, prefix: str) -> float | None:
+    for row in rows:
+        if row.transport == transport and row.label.startswith(prefix) and row.samples_ms:
+            return statistics.median(row.samples_ms)
+    return None
+
+
+def print_report(rows: list[Row], transports: list[str], header: list[str]) -> None:
+    for line in header:
+        print(line)
+    print()
+    width = max(len(r.label) for r in rows)
+    print(f"{'tp':<4}{'measurement':<{width}} {'n':>3} {'median':>7} {'p90':>7} "
+          f"{'min':>7} {'max':>7}  ms")  # fmt: skip
+    for row in rows:
+        prefix = f"{row.transport:<4}{row.label:<{width}} {len(row.samples_ms):>3}"
+        if row.samples_ms:
+            med, p90, lo, hi = summary(row.samples_ms)
+            line = f"{prefix} {med:7.3f} {p90:7.3f} {lo:7.3f} {hi:7.3f}"
+            print(f"{line}  {row.note}".rstrip())
+        else:
+            print(f"{prefix}       -       -       -       -  {row.note}")
+    print()
+    for tp in transports:
+        ours = median_of(rows, tp, "call a→K→b  calling")
+        parts = []
+        for prefix, name in (("sipp→K→b", "sipp→K→bob"), ("sipp→b", "sipp→bob direct")):
+            peer = median_of(rows, tp, prefix)
+            if ours is not None and peer:
+                parts.append(f"{ours / peer:.2f}× {name} ({ours:.3f} / {peer:.3f} ms)")
+        text = "; ".join(parts) if parts else "not available"
+        print(f"ratio {tp} (median, our calling→confirmed / sipp INVITE→200): {text}")
+
+
+def tool_version(cmd: list[str], pattern: str) -> str:
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    found = re.search(pattern, out.stdout + out.stderr)
+    return found.group(1) if found else "?"
+
+
+# --------------------------------------------------------------------------- main
+
+
+@dataclass
+class Results:
+    rows: list[Row] = field(default_factory=list)
+    sipp_commands: list[str] = field(default_factory=list)
+    exit_codes: dict[str, dict[str, int | None]] = field(default_factory=dict)
+    pjsip: str = "?"
+
+
+def bench_transport(
+    kam: Kamailio, tp: Any, n: int, tmp: Path, scenario: Path | None, budget: Budget, out: Results
+) -> None:
+    rows: list[Row] = []
+    parties: list[Party] = []
+    try:
+        with contextlib.ExitStack() as stack:
+            alice = start_party(stack, kam, "alice", tp, budget)
+            parties.append(alice)
+            bob = start_party(stack, kam, "bob", tp, budget)
+            parties.append(bob)
+            out.pjsip = str(alice.engine.started.get("version", "?"))
+            first_ms, alice_last = first_registration(alice, budget)
+            rows.append(Row(tp, "first REGISTER  registering→registered", [first_ms]))
+            rows[-1].samples_ms.append(first_registration(bob, budget)[0])
+            rows[-1].note = "alice+bob, on add_account: 401 challenge + authorised retry"
+            before = _stat(kam, "401_replies")
+            reg, reg_wall = measure_reregister(alice, n, alice_last, budget)
+            reg.note = reg.note or f"401 challenges: {_stat(kam, '401_replies') - before}"
+            rows += [reg, reg_wall]
+            bob.engine.call("set_auto_answer", timeout=budget.left(10), delay_s=0)
+            rows += measure_calls(alice, bob, n, budget)
+            if scenario is not None:
+                via, cmd_via = run_sipp(
+                    "sipp→K→b  INVITE→200 (sipp log)", tp, kam.port(tp), "bob", n, tmp, budget,
+                    scenario,
+                )  # fmt: skip
+                bob_port = int(bob.engine.started["sip_ports"][tp])
+                direct, cmd_direct = run_sipp(
+                    "sipp→b  INVITE→200, direct (sipp log)", tp, bob_port, "bob", n, tmp, budget
+                )
+                rows += [via, direct]
+                out.sipp_commands += [shlex.join(cmd_via), shlex.join(cmd_direct)]
+    finally:
+        for row in rows:
+            row.transport = tp
+        out.rows += rows
+        out.exit_codes[tp] = {p.user: p.exit_code for p in parties}
+
+
+def _stat(kam: Kamailio, name: str) -> int:
+    """One Kamailio counter (``kamcmd stats.get_statistics``)."""
+    return int(kam.kamcmd("stats.get_statistics", name).split("=")[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.sip_setup",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--calls", type=int, default=30, help="calls and re-REGISTERs (>=2)")
+    parser.add_argument("--transports", default="udp,tcp", help="comma list of udp, tcp")
+    args = parser.parse_args(argv)
+    transports = [t.strip() for t in args.transports.split(",") if t.strip()]
+    if not transports or any(t not in ("udp", "tcp") for t in transports):
+        parser.error("--transports takes udp and/or tcp")
+    if not 2 <= args.calls <= 500:
+        parser.error("--calls must be 2..500")
+    if not kamailio_available():
+        print("kamailio (with kamcmd and openssl) is not installed: run scripts/setup")
+        return 2
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    started = time.monotonic()
+    budget = Budget(BUDGET_S)
+    command = shlex.join(
+        ["python", "-m", "bench.sip_setup", *(sys.argv[1:] if argv is None else argv)]
+    )
+    out = Results()
+    error = ""
+    tmp = Path(tempfile.mkdtemp(prefix="sip-setup-bench-"))
+    try:
+        scenario: Path | None = None
+        if sipp_available():
+            scenario = tmp / "uac_via_proxy.xml"
+            scenario.write_text(UAC_VIA_PROXY, "iso-8859-1")
+        with Kamailio(dict(PASSWORDS)) as kam:
+            for tp in transports:
+                bench_transport(kam, tp, args.calls, tmp, scenario, budget, out)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    elapsed = time.monotonic() - started
+    kamailio = tool_version(["kamailio", "-v"], r"kamailio (\S+)")
+    sipp = tool_version(["sipp", "-v"], r"SIPp (v[\d.]+)") if sipp_available() else "absent"
+    header = [
+        f"SIP set-up on {LOOPBACK}: AgentDesk agents (pjsua2 {out.pjsip}), Kamailio {kamailio}, "
+        f"peer SIPp {sipp}",
+        f"command: {command}",
+        "a=alice b=bob K=Kamailio; (agent)/(caller): the agent's own clock (event at_us); "
+        "(wall): this script's clock, JSON-lines IPC included",
+    ]
+    if out.rows:
+        print_report(out.rows, transports, header)
+    else:
+        print("\n".join(header))
+    if not sipp_available():
+        print("sipp is not installed (Debian sip-tester): no peer comparison")
+    for cmd in out.sipp_commands:
+        print(f"sipp: {cmd}")
+    codes = "; ".join(
+        f"{tp} " + " ".join(f"{user}={code}" for user, code in by_user.items())
+        for tp, by_user in out.exit_codes.items()
+    )
+    print(f"agents' exit codes: {codes}; Kamailio stopped; {elapsed:.1f} s in all")
+    if error:
+        print(f"FAILED: {error}")
+        return 1
+    clean = all(c == 0 for by_user in out.exit_codes.values() for c in by_user.values())
+    return 0 if clean else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

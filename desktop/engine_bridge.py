@@ -1,0 +1,208 @@
+"""The Qt side of the softphone engine: events in as signals, commands out as futures.
+
+The engine hands events to subscribers on its SIP thread; the bridge re-emits each one as a
+queued Qt signal (``sip_event``), so slots run on the UI thread. Commands return futures that
+the UI never waits on: a failure comes back through ``error(str)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+from desktop.threads import assert_gui_thread, run_in_thread, when_done
+from sip import events as ev
+from sip.config import AccountSettings
+
+log = logging.getLogger(__name__)
+
+
+class EngineLike(Protocol):
+    """What the bridge needs of :class:`sip.engine.Engine` (unit tests pass a fake)."""
+
+    def subscribe(self, sink: Callable[[ev.Event], None]) -> None: ...
+    def start(self, timeout: float = ...) -> ev.EngineStarted: ...
+    def stop(self, timeout: float = ...) -> bool: ...
+    def add_account(self, settings: AccountSettings) -> Future[str]: ...
+    def levels(self) -> tuple[float, float]: ...
+
+
+class EngineBridge(QObject):
+    """Owns the engine on behalf of the UI. Every slot runs on the UI thread."""
+
+    sip_event = Signal(object)  # a sip.events.Event, delivered on the UI thread
+    error = Signal(str)  # a failed command or start, for the status bar
+    account_ready = Signal(str)  # account id
+    start_failed = Signal(str)  # why the engine or the account could not start
+    dialled = Signal(str, str)  # call id, what was dialled
+    mute_changed = Signal(str, bool)  # call id, muted (once the engine did it)
+    _from_sip = Signal(object)
+
+    def __init__(self, engine: Any, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.account_id = ""
+        self.started = False
+        self._from_sip.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        engine.subscribe(self._sink)
+
+    # --- events ---------------------------------------------------------------------------
+    def _sink(self, event: ev.Event) -> None:
+        """On the SIP thread: only queue the event over to the UI thread."""
+        # RuntimeError: the bridge was deleted at exit and nobody is listening any more
+        with contextlib.suppress(RuntimeError):
+            self._from_sip.emit(event)
+
+    @Slot(object)
+    def _deliver(self, event: ev.Event) -> None:
+        assert_gui_thread()
+        if isinstance(event, ev.EngineStarted):
+            self.started = True
+        self.sip_event.emit(event)
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def start(
+        self, account: AccountSettings | None, password: Callable[[], str] | None = None
+    ) -> None:
+        """Start the engine and add ``account`` on a worker thread (the keyring may block)."""
+        assert_gui_thread()
+        problems: list[str] = []
+
+        def boot() -> str:
+            self.engine.start()
+            if account is None:
+                return ""
+            settings = account
+            if password is not None:
+                try:
+                    settings = _with_password(account, password())
+                except Exception as exc:  # reported, and the account is added without one
+                    problems.append(str(exc))
+            return str(self.engine.add_account(settings).result(15))
+
+        def booted(future: Future[str]) -> None:
+            for problem in problems:
+                log.warning("%s", problem)
+                self.error.emit(problem)
+            exc = future.exception()
+            if exc is not None:
+                log.error("the softphone could not start: %s", _text(exc))
+                self.start_failed.emit(_text(exc))
+                self.error.emit(
+                    self.tr("The softphone could not start: %1").replace("%1", _text(exc))
+                )
+                return
+            self.account_id = future.result()
+            if self.account_id:
+                self.account_ready.emit(self.account_id)
+
+        run_in_thread(boot, booted)
+
+    def stop(self, timeout: float = 20.0) -> bool:
+        """Stop the engine (blocks for seconds: call it once the window is gone)."""
+        return bool(self.engine.stop(timeout))
+
+    def levels(self) -> tuple[float, float]:
+        """(mic, speaker) dBFS; cheap and safe for a UI timer."""
+        mic, speaker = self.engine.levels()
+        return (float(mic), float(speaker))
+
+    # --- commands -------------------------------------------------------------------------
+    def _command(
+        self, what: str, name: str, *args: Any, on_result: Callable[[Any], None] | None = None
+    ) -> None:
+        assert_gui_thread()
+        log.info("command %s %s", name, " ".join(str(a) for a in args))
+        try:
+            future = getattr(self.engine, name)(*args)
+        except Exception as exc:  # EngineStateError when not running
+            self._failed(what, exc)
+            return
+
+        def done(f: Future[Any]) -> None:
+            exc = f.exception()
+            if exc is not None:
+                self._failed(what, exc)
+            elif on_result is not None:
+                on_result(f.result())
+
+        when_done(future, done)
+
+    def _failed(self, what: str, exc: BaseException) -> None:
+        log.warning("%s failed: %s", what, _text(exc))
+        self.error.emit(self.tr("Could not %1: %2").replace("%1", what).replace("%2", _text(exc)))
+
+    def make_call(self, target: str) -> None:
+        if not self.account_id:
+            self.error.emit(
+                self.tr("No SIP account is ready: cannot call %1").replace("%1", target)
+            )
+            return
+        self._command(
+            self.tr("call %1").replace("%1", target),
+            "make_call",
+            self.account_id,
+            target,
+            on_result=lambda call_id: self.dialled.emit(str(call_id), target),
+        )
+
+    def answer(self, call_id: str) -> None:
+        self._command(self.tr("answer the call"), "answer", call_id)
+
+    def reject(self, call_id: str) -> None:
+        self._command(self.tr("reject the call"), "reject", call_id)
+
+    def hangup(self, call_id: str) -> None:
+        self._command(self.tr("hang up"), "hangup", call_id)
+
+    def hold(self, call_id: str) -> None:
+        self._command(self.tr("put the call on hold"), "hold", call_id)
+
+    def resume(self, call_id: str) -> None:
+        self._command(self.tr("resume the call"), "resume", call_id)
+
+    def set_mute(self, call_id: str, muted: bool) -> None:
+        self._command(
+            self.tr("change mute"),
+            "set_mute",
+            call_id,
+            muted,
+            on_result=lambda _: self.mute_changed.emit(call_id, muted),
+        )
+
+    def send_dtmf(self, call_id: str, digits: str) -> None:
+        self._command(
+            self.tr("send the tones %1").replace("%1", digits), "send_dtmf", call_id, digits
+        )
+
+    def transfer_blind(self, call_id: str, target: str) -> None:
+        what = self.tr("transfer the call to %1").replace("%1", target)
+        self._command(what, "transfer_blind", call_id, target)
+
+    def transfer_attended(self, call_id: str, consult_call_id: str) -> None:
+        what = self.tr("transfer the call")
+        self._command(what, "transfer_attended", call_id, consult_call_id)
+
+    def set_dnd(self, on: bool) -> None:
+        self._command(self.tr("change Do not disturb"), "set_dnd", on)
+
+    def set_auto_answer(self, delay_s: float | None) -> None:
+        self._command(self.tr("change auto-answer"), "set_auto_answer", delay_s)
+
+    def set_audio_devices(self, mic: str, speaker: str, ring: str) -> None:
+        self._command(self.tr("switch sound devices"), "set_audio_devices", mic, speaker, ring)
+
+
+def _with_password(account: AccountSettings, password: str) -> AccountSettings:
+    from dataclasses import replace
+
+    return replace(account, password=password)
+
+
+def _text(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__

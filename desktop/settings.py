@@ -1,0 +1,236 @@
+"""Typed user settings from ``agentdesk.toml``, mapped onto the softphone core's config.
+
+A missing file means the embedded default (demo mode). A broken file never stops the app: it
+starts in a safe state (no SIP account, engine off) and shows the problems, each naming the
+file, the key and, where it can be found, the line. Passwords are never read from the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+
+from desktop.settings_file import parse_settings, to_toml, write_atomically
+from sip.config import AccountSettings, EngineConfig
+
+CONFIG_NAME = "agentdesk.toml"
+LANGUAGES = ("auto", "en", "ru")
+
+
+@dataclass(frozen=True)
+class AccountSection:
+    """``[account]``: the operator's SIP identity (the password lives in the keyring)."""
+
+    user: str
+    domain: str
+    registrar: str = ""
+    transport: str = "udp"
+    display_name: str = ""
+    auth_user: str = ""
+    realm: str = "*"
+    register: bool = True
+    expires_s: int = 300
+    srtp: bool = False
+
+
+@dataclass(frozen=True)
+class SipSection:
+    """``[sip]``: where the softphone binds and how it treats calls."""
+
+    bind_address: str = "0.0.0.0"
+    public_address: str = ""
+    transports: tuple[str, ...] = ("udp", "tcp")
+    sip_port: int = 0
+    max_calls: int = 4
+    dnd: bool = False
+    dnd_code: int = 486
+    auto_answer_s: float | None = None  # absent or false = off
+    tls_ca_file: str = ""
+    tls_verify_server: bool = False
+    log_level: int = 3
+
+
+@dataclass(frozen=True)
+class AudioSection:
+    """``[audio]``: sound devices by name ('' = system default)."""
+
+    mode: str = "auto"
+    clock_rate: int = 16000
+    mic: str = ""
+    speaker: str = ""
+    ring: str = ""
+
+
+@dataclass(frozen=True)
+class UiSection:
+    language: str = "auto"  # auto | en | ru
+
+
+@dataclass(frozen=True)
+class DemoSection:
+    """``[demo]``: the simulated caller of demo mode."""
+
+    enabled: bool = False
+    first_call_s: float = 3.0
+    interval_s: float = 20.0
+    talk_s: float = 30.0
+    ring_timeout_s: float = 25.0
+
+
+DEMO_ACCOUNT = AccountSection(
+    user="operator", domain="127.0.0.1", register=False, display_name="Operator"
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    account: AccountSection | None = None
+    sip: SipSection = field(default_factory=SipSection)
+    audio: AudioSection = field(default_factory=AudioSection)
+    ui: UiSection = field(default_factory=UiSection)
+    demo: DemoSection = field(default_factory=DemoSection)
+
+    def engine_config(self, auto_answer_s: float | None = None) -> EngineConfig:
+        """The core's EngineConfig; ``auto_answer_s`` overrides the file (``--auto-answer``)."""
+        s, a = self.sip, self.audio
+        return EngineConfig(
+            bind_address=s.bind_address,
+            public_address=s.public_address,
+            transports=s.transports,
+            sip_port=s.sip_port,
+            tls_ca_file=s.tls_ca_file,
+            tls_verify_server=s.tls_verify_server,
+            clock_rate=a.clock_rate,
+            audio=a.mode,
+            mic_device=a.mic,
+            speaker_device=a.speaker,
+            ring_device=a.ring,
+            log_level=s.log_level,
+            max_calls=s.max_calls,
+            dnd=s.dnd,
+            dnd_code=s.dnd_code,
+            auto_answer_s=s.auto_answer_s if auto_answer_s is None else auto_answer_s,
+        )
+
+    def account_settings(self, password: str = "") -> AccountSettings | None:
+        """The core's AccountSettings, with a password from the keyring (never the file)."""
+        if self.account is None:
+            return None
+        fields = dataclasses.asdict(self.account)
+        return AccountSettings(**fields, password=password)
+
+    def as_demo(self) -> Settings:
+        """Demo mode: loopback only, a local non-registering operator, the simulated caller."""
+        return dataclasses.replace(
+            self,
+            account=DEMO_ACCOUNT,
+            sip=dataclasses.replace(self.sip, bind_address="127.0.0.1", transports=("udp",)),
+            demo=dataclasses.replace(self.demo, enabled=True),
+        )
+
+
+@dataclass
+class LoadedSettings:
+    """Settings plus where they came from and what was wrong with the file."""
+
+    settings: Settings
+    path: Path
+    source: str  # "file" | "default" (no file: demo) | "safe" (the file has errors)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def safe_mode(self) -> bool:
+        return self.source == "safe"
+
+
+def default_path() -> Path:
+    """``agentdesk/agentdesk.toml`` in the user's config folder (~/.config on Linux)."""
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation)
+    return Path(base or Path.home() / ".config") / "agentdesk" / CONFIG_NAME
+
+
+def load(path: Path | None = None, *, demo: bool = False) -> LoadedSettings:
+    """Read and validate the settings file; never raises for a bad file."""
+    path = path or default_path()
+    if not path.exists():
+        loaded = LoadedSettings(Settings().as_demo(), path, "default")
+        loaded.notes.append(f"{path.name}: no settings file at {path}; running the demo")
+        return loaded
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return _safe(path, [f"{path.name}: cannot be read: {exc}"], [], demo)
+    sections, problems, notes = parse_settings(text, path.name, _SECTIONS)
+    if problems:
+        return _safe(path, problems, notes, demo)
+    settings = Settings(**sections)
+    if demo or settings.demo.enabled:
+        settings = settings.as_demo()
+    problems = validate(settings, path.name, text)
+    if problems:
+        return _safe(path, problems, notes, demo)
+    return LoadedSettings(settings, path, "file", [], notes)
+
+
+def save(settings: Settings, path: Path) -> None:
+    """Write ``settings`` as TOML (there is no password field: it cannot reach the file)."""
+    sections = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
+    write_atomically(path, to_toml(sections))
+
+
+def _safe(path: Path, problems: list[str], notes: list[str], demo: bool) -> LoadedSettings:
+    if demo:  # the demo runs on embedded defaults; the file's problems are only reported
+        return LoadedSettings(Settings().as_demo(), path, "default", [], problems + notes)
+    return LoadedSettings(Settings(), path, "safe", problems, notes)
+
+
+_SECTIONS = {
+    "account": AccountSection,
+    "sip": SipSection,
+    "audio": AudioSection,
+    "ui": UiSection,
+    "demo": DemoSection,
+}
+
+
+def validate(settings: Settings, file_name: str, text: str = "") -> list[str]:
+    """Meaning checks, through the core's own validation; each message names the key."""
+    from desktop.settings_file import locate
+    from sip.errors import ConfigError
+
+    problems: list[str] = []
+    checks: list[Callable[[], object]] = [settings.engine_config().validate]
+    acc = settings.account_settings()
+    if acc is not None:
+        checks.append(acc.validate)
+    for check in checks:
+        try:
+            check()
+        except ConfigError as exc:
+            problems.append(locate(f"{file_name}: {exc}", text))
+    if acc is not None and not problems and acc.transport not in settings.sip.transports:
+        problems.append(
+            locate(
+                f"{file_name}: account.transport: {acc.transport!r} is not enabled in "
+                f"sip.transports ({', '.join(settings.sip.transports)})",
+                text,
+            )
+        )
+    if settings.ui.language not in LANGUAGES:
+        problems.append(
+            locate(
+                f"{file_name}: ui.language: {settings.ui.language!r} is not one of "
+                f"{', '.join(LANGUAGES)}",
+                text,
+            )
+        )
+    d = settings.demo
+    for key in ("first_call_s", "interval_s", "talk_s", "ring_timeout_s"):
+        if not 0 < getattr(d, key) <= 3600:
+            problems.append(locate(f"{file_name}: demo.{key}: must be 0..3600 seconds", text))
+    return problems

@@ -1,0 +1,1 @@
+"""Small widgets of the main window; each is constructible on its own."""

@@ -1,0 +1,157 @@
+"""The call table (one row per call) and the call buttons, enabled per the selected call."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.calls import CallBook, CallRow, actions
+
+COLUMNS = 5  # number, name, state, duration, note
+
+
+class CallList(QWidget):
+    """Shows a :class:`CallBook`; emits ``action(name, call_id)`` for the buttons."""
+
+    action = Signal(str, str)
+
+    def __init__(self, book: CallBook, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.book = book
+        self.table = QTableWidget(0, COLUMNS, self)
+        self.table.setObjectName("callTable")
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("Number"), self.tr("Name"), self.tr("State"), self.tr("Duration"), ""]
+        )
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self.update_buttons)
+        self.buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        for name, text in (
+            ("answer", self.tr("Answer")),
+            ("reject", self.tr("Reject")),
+            ("hangup", self.tr("Hang up")),
+            ("hold", self.tr("Hold")),
+            ("mute", self.tr("Mute")),
+            ("transfer", self.tr("Transfer…")),
+            ("attended", self.tr("Attended transfer…")),
+        ):
+            button = QPushButton(text, self)
+            button.setObjectName(f"{name}Button")
+            button.clicked.connect(lambda _=False, n=name: self._clicked(n))
+            row.addWidget(button)
+            self.buttons[name] = button
+        self.buttons["mute"].setCheckable(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        self._clock = QTimer(self)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+        self.refresh()
+
+    # --- view ---------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Rebuild the rows from the book (at most a few calls), keeping the selection."""
+        keep = self.selected_call_id()
+        rows = list(self.book.rows.values())
+        self.table.setRowCount(len(rows))
+        for i, call in enumerate(rows):
+            for col, text in enumerate(self._cells(call)):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, call.call_id)
+                self.table.setItem(i, col, item)
+        ids = [r.call_id for r in rows]
+        if keep in ids:
+            self.select(keep)
+        elif ids:
+            self.select(ids[-1])
+        self.update_buttons()
+
+    def _cells(self, call: CallRow) -> list[str]:
+        minutes, seconds = divmod(call.duration_s(), 60)
+        return [
+            call.number,
+            call.display_name,
+            self.state_text(call),
+            f"{minutes}:{seconds:02d}",
+            self.note_text(call),
+        ]
+
+    def state_text(self, call: CallRow) -> str:
+        if call.ringing:
+            return self.tr("Ringing")
+        if call.state == "confirmed":
+            return self.tr("On hold") if call.held else self.tr("Talking")
+        names = {
+            "calling": self.tr("Calling"),
+            "early": self.tr("Ringing at the other end"),
+            "connecting": self.tr("Connecting"),
+            "disconnected": self.tr("Ended"),
+        }
+        return names.get(call.state, call.state)
+
+    def note_text(self, call: CallRow) -> str:
+        notes = []
+        if call.waiting and call.ringing:
+            notes.append(self.tr("waiting"))
+        if call.media == "remote_hold":
+            notes.append(self.tr("held by the other side"))
+        if call.muted:
+            notes.append(self.tr("muted"))
+        return ", ".join(notes)
+
+    def _tick(self) -> None:
+        for i in range(self.table.rowCount()):
+            item = self.table.item(i, 3)
+            call = self.book.get(item.data(Qt.ItemDataRole.UserRole)) if item else None
+            if item is not None and call is not None:
+                minutes, seconds = divmod(call.duration_s(), 60)
+                item.setText(f"{minutes}:{seconds:02d}")
+
+    # --- selection and buttons ----------------------------------------------------------
+    def selected_call_id(self) -> str:
+        items = self.table.selectedItems()
+        return str(items[0].data(Qt.ItemDataRole.UserRole)) if items else ""
+
+    def select(self, call_id: str) -> None:
+        for i in range(self.table.rowCount()):
+            item = self.table.item(i, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == call_id:
+                flags = QItemSelectionModel.SelectionFlag
+                index = self.table.model().index(i, 0)
+                self.table.selectionModel().select(index, flags.ClearAndSelect | flags.Rows)
+                return
+
+    def update_buttons(self) -> None:
+        call = self.book.get(self.selected_call_id())
+        allowed = actions(call, self.book)
+        for name, button in self.buttons.items():
+            button.setEnabled(name in allowed or (name == "hold" and "resume" in allowed))
+        held = call is not None and call.held
+        self.buttons["hold"].setText(self.tr("Resume") if held else self.tr("Hold"))
+        self.buttons["mute"].setChecked(call is not None and call.muted)
+
+    def _clicked(self, name: str) -> None:
+        call_id = self.selected_call_id()
+        call = self.book.get(call_id)
+        if call is None:
+            return
+        if name == "hold" and call.held:
+            name = "resume"
+        self.action.emit(name, call_id)

@@ -1,0 +1,102 @@
+"""The PortAudio bridge against a real PulseAudio server with null devices: what the caller
+says comes out of the operator's speaker sink; what the operator's microphone hears reaches
+the caller."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from sip.remote import RemoteEngine
+from tests.integration.sipkit import channel_tones
+from tests.servers.baresip import dominant_frequency
+from tests.servers.pulse import SERVER_RATE, PulseServer, pulse_available
+
+pytestmark = pytest.mark.integration
+LOCAL = {"bind_address": "127.0.0.1", "transports": ["udp"]}
+
+
+@pytest.fixture
+def pulse() -> Iterator[PulseServer]:
+    if not pulse_available():
+        pytest.fail("PulseAudio is not installed: run scripts/setup")
+    server = PulseServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _agent(config: dict, user: str, env: dict[str, str] | None = None) -> tuple[RemoteEngine, str]:
+    engine = RemoteEngine({**LOCAL, **config}, env=env)
+    acc = engine.call(
+        "add_account", settings={"user": user, "domain": "127.0.0.1", "register": False}
+    )
+    return engine, acc
+
+
+def test_call_audio_flows_through_the_os_sound_server(pulse, tmp_path):
+    operator, _op_acc = _agent({"audio": "portaudio"}, "operator", env=pulse.child_env())
+    customer, cu_acc = _agent({"audio": "null", "recording_dir": str(tmp_path)}, "customer")
+    try:
+        assert operator.started["audio"] == "portaudio", operator.started["audio_detail"]
+        port = operator.started["sip_ports"]["udp"]
+        cu_call = customer.call(
+            "make_call", account_id=cu_acc, target=f"sip:operator@127.0.0.1:{port}"
+        )
+        ring = operator.wait_event("IncomingCall")
+        operator.call("answer", call_id=ring["call_id"])
+        customer.wait_event("CallStateChanged", state="confirmed", call_id=cu_call)
+        customer.call("play_tone", call_id=cu_call, freq1=1000)
+        tone = np.sin(2 * np.pi * 500 * np.arange(int(4 * SERVER_RATE)) / SERVER_RATE) * 0.4
+        feed = pulse.play_into_source(tone.astype(np.float32))
+        feed_start_us = time.time_ns() // 1000
+        time.sleep(0.8)  # jitter buffers and the sound server settle
+        heard = pulse.record_sink(1.5)
+        rms = float(np.sqrt(np.mean(heard**2)))
+        assert abs(dominant_frequency(heard, 16000) - 1000) < 25 and rms > 0.02, rms
+        levels_ok = operator.call("stats")  # the engine is still healthy mid-call
+        assert levels_ok["calls"] == 1
+        time.sleep(0.5)
+        feed_stop_us = time.time_ns() // 1000
+        feed.stop()
+        customer.call("hangup", call_id=cu_call)
+        done = customer.wait_event("RecordingFinished", call_id=cu_call)
+        # The customer's recording: left = what the customer sent (1000 Hz), right = what
+        # the operator's microphone picked up (500 Hz from the sound server).
+        # Align by the recording's UTC stamp: analyse only while the microphone was fed.
+        start_s = (feed_start_us - done["first_sample_utc_us"]) / 1e6 + 0.5
+        until_s = (feed_stop_us - done["first_sample_utc_us"]) / 1e6 - 0.1
+        left, right, _, right_rms = channel_tones(done["path"], start_s, until_s)
+        assert abs(left - 1000) < 25
+        assert abs(right - 500) < 25 and right_rms > 0.01, (right, right_rms)
+    finally:
+        assert customer.close() == 0
+        assert operator.close() == 0
+
+
+def test_without_sound_devices_the_engine_says_so_and_still_calls():
+    engine, _ = _agent({"audio": "auto"}, "operator", env={"PULSE_SERVER": "unix:/nonexistent"})
+    try:
+        assert engine.started["audio"] == "null"
+        assert "no sound device" in engine.started["audio_detail"]
+        assert engine.call("stats")["calls"] == 0
+    finally:
+        assert engine.close() == 0
+
+
+def test_a_broken_sound_configuration_does_not_take_the_phone_down(tmp_path):
+    # alsa-lib aborts the process that lists devices with this configuration.
+    (tmp_path / "empty.conf").write_text("")
+    env = {"ALSA_CONFIG_PATH": str(tmp_path / "empty.conf"), "PULSE_SERVER": "unix:/nonexistent"}
+    engine, _acc = _agent({"audio": "auto"}, "operator", env=env)
+    try:
+        assert engine.started["audio"] == "null"
+        assert "sound system failed" in engine.started["audio_detail"]
+        engine.call("set_dnd", on=True)  # the engine answers commands: it is alive
+    finally:
+        assert engine.close() == 0
