@@ -36,6 +36,7 @@ class AudioDevice:
 
 
 _probe: str | None = None
+_RETIRED: list[Any] = []  # bridge ports kept until the process ends (see SoundSetup.close)
 
 
 def portaudio_problem() -> str:
@@ -310,6 +311,7 @@ class SoundSetup:
         self.mic = self.speaker = self.bridge
         self.mode, self.detail = "null", "audio off by configuration"
         self.mic_name = self.speaker_name = self.ring_name = ""
+        self.ringer: Any = None
         if config.audio != "null":
             self.select(config.mic_device, config.speaker_device, config.ring_device)
 
@@ -343,6 +345,18 @@ class SoundSetup:
             f"microphone: {self.mic_name or 'none'}; speaker: {self.speaker_name or 'none'}"
         )
 
+    def set_ringing(self, pattern: str | None) -> None:
+        """Ring ('ring'), beep for a waiting call ('waiting') or be quiet (None)."""
+        if self.mode != "portaudio" and pattern is not None:
+            return
+        if self.ringer is None:
+            if pattern is None:
+                return
+            from sip.ringer import Ringer
+
+            self.ringer = Ringer()
+        self.ringer.set(pattern, self.ring_name)
+
     def devices_event(self) -> Any:
         from sip.events import AudioDevicesChanged
 
@@ -355,6 +369,16 @@ class SoundSetup:
         )
 
     def close(self) -> None:
+        """Stop the sound streams. The bridge port itself is retired, not destroyed: its
+        C++ destructor frees the port at once while the conference removes it only on a
+        later tick (a use-after-free seen as crashes at exit), and after libDestroy it
+        asserts. The conference goes away with libDestroy; the port object is left to the OS.
+        """
+        if self.ringer is not None:
+            self.ringer.close()
+            self.ringer = None
         if self.bridge is not None:
             self.bridge.close_streams()
+            self.bridge.thisown = False
+            _RETIRED.append(self.bridge)
         self.bridge = self.mic = self.speaker = None

@@ -125,7 +125,14 @@ def attach_phone(ep: Any, config: EngineConfig, engine: Engine) -> tuple[SoundSe
     sound = SoundSetup(ep, config)
     engine.emit_audio(sound)
     phone = Phone(
-        config, ep, engine._loop, engine.emit, engine.transport_ids, sound.mic, sound.speaker
+        config,
+        ep,
+        engine._loop,
+        engine.emit,
+        engine.transport_ids,
+        sound.mic,
+        sound.speaker,
+        sound.set_ringing,
     )
     ep.phone = phone
     return sound, phone

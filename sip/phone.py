@@ -46,6 +46,7 @@ class Phone:
         transport_ids: dict[str, int],
         mic: Any,
         speaker: Any,
+        ring: Callable[[str | None], None] = lambda pattern: None,
     ) -> None:
         self.config = config
         self.ep = endpoint
@@ -53,6 +54,7 @@ class Phone:
         self.emit = emit
         self.transport_ids = transport_ids
         self.mic, self.speaker = mic, speaker
+        self.ring = ring
         self.accounts: dict[str, SipAccount] = {}
         self.calls: dict[str, SipCall] = {}
         self._graveyard: list[Any] = []  # wrappers dropped on the next loop turn
@@ -93,6 +95,21 @@ class Phone:
         call = SipCall(self, account, record, media, pj_call_id)
         self.calls[call_id] = call
         return call
+
+    def update_ringing(self) -> None:
+        """Ring while an inbound call waits for the operator; a soft beep if already talking."""
+        live = self.live_calls()
+        ringing = [
+            c
+            for c in live
+            if c.record.direction == "inbound"
+            and c.state in ("incoming", "early")
+            and not c.hangup_requested
+        ]
+        if not ringing:
+            self.ring(None)
+        else:
+            self.ring("waiting" if any(c.state == "confirmed" for c in live) else "ring")
 
     def live_calls(self) -> list[SipCall]:
         return [c for c in self.calls.values() if not c.gone]

@@ -68,6 +68,7 @@ class CallbackHandlers:
         call.answer(prm)
         waiting_ok = self.phone.config.auto_answer_waiting
         auto = self.phone.auto_answer_s if (waiting_ok or not others) else None
+        self.phone.update_ringing()
         self.phone.emit(
             ev.IncomingCall(
                 call_id=call.call_id,
@@ -118,6 +119,7 @@ class CallbackHandlers:
         now = utc_us()
         if state == "confirmed" and rec.answer_at_us is None:
             rec.answer_at_us = now
+        self.phone.update_ringing()
         self.phone.emit(
             ev.CallStateChanged(
                 call_id=call.call_id,

@@ -10,6 +10,7 @@ Secrets travel only in requests on stdin, never on the command line.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import logging
 import os
@@ -112,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default="{}", help="EngineConfig fields as JSON")
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
+    faulthandler.enable()  # a native crash still leaves a Python stack on stderr
     logging.basicConfig(
         level=args.log_level, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
     )

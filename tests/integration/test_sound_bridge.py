@@ -100,3 +100,33 @@ def test_a_broken_sound_configuration_does_not_take_the_phone_down(tmp_path):
         engine.call("set_dnd", on=True)  # the engine answers commands: it is alive
     finally:
         assert engine.close() == 0
+
+
+def _band_level(samples: np.ndarray, rate: int, lo: float, hi: float) -> float:
+    spectrum = np.abs(np.fft.rfft(samples * np.hanning(samples.size)))
+    freqs = np.fft.rfftfreq(samples.size, 1.0 / rate)
+    return float(spectrum[(freqs >= lo) & (freqs <= hi)].sum() / max(spectrum.sum(), 1e-9))
+
+
+def test_an_unanswered_call_rings_on_the_ring_device_and_stops_when_answered(pulse):
+    operator, _ = _agent({"audio": "portaudio"}, "operator", env=pulse.child_env())
+    customer, cu_acc = _agent({"audio": "null"}, "customer")
+    try:
+        port = operator.started["sip_ports"]["udp"]
+        cu_call = customer.call(
+            "make_call", account_id=cu_acc, target=f"sip:operator@127.0.0.1:{port}"
+        )
+        ring = operator.wait_event("IncomingCall")
+        ringing = pulse.record_sink(2.0)  # the cadence is 1 s on, 2 s off
+        share = _band_level(ringing, 16000, 420, 500)
+        assert share > 0.5, f"the ring tone (440+480 Hz) is only {share:.0%} of the sink"
+        operator.call("answer", call_id=ring["call_id"])
+        customer.wait_event("CallStateChanged", state="confirmed", call_id=cu_call)
+        time.sleep(0.3)
+        quiet = pulse.record_sink(1.5)
+        assert float(np.sqrt(np.mean(quiet**2))) < 0.01, "still ringing after the answer"
+        customer.call("hangup", call_id=cu_call)
+        operator.wait_event("CallEnded", call_id=ring["call_id"])
+    finally:
+        assert customer.close() == 0
+        assert operator.close() == 0
