@@ -67,11 +67,11 @@ class SipAccount(pj.Account):
 
     @guarded("onRegStarted")
     def onRegStarted(self, prm: Any) -> None:
-        self.phone.on_reg_started(self, bool(prm.renew))
+        self.phone.handlers.on_reg_started(self, bool(prm.renew))
 
     @guarded("onRegState")
     def onRegState(self, prm: Any) -> None:
-        self.phone.on_reg_state(self, int(prm.code), str(prm.reason), int(prm.expiration))
+        self.phone.handlers.on_reg_state(self, int(prm.code), str(prm.reason), int(prm.expiration))
 
     @guarded("onIncomingCall")
     def onIncomingCall(self, prm: Any) -> None:

@@ -187,59 +187,6 @@ class Phone:
         except pj.Error as exc:
             raise from_pj("registration", exc) from None
 
-    def on_reg_started(self, acc: SipAccount, renew: bool) -> None:
-        if renew and not acc.closing:
-            self.emit(
-                ev.RegistrationChanged(
-                    account_id=acc.account_id, state="registering", code=0, reason="registering"
-                )
-            )
-
-    def on_reg_state(self, acc: SipAccount, code: int, reason: str, expires: int) -> None:
-        if code // 100 == 2 and expires > 0 and not acc.closing:
-            acc.failures, acc.registered = 0, True
-            self.emit(
-                ev.RegistrationChanged(
-                    account_id=acc.account_id,
-                    state="registered",
-                    code=code,
-                    reason=reason,
-                    expires=expires,
-                )
-            )
-            return
-        acc.registered = False
-        if code // 100 == 2 or acc.closing:
-            self.emit(
-                ev.RegistrationChanged(
-                    account_id=acc.account_id, state="unregistered", code=code, reason=reason
-                )
-            )
-            return
-        acc.failures += 1
-        delay = acc.next_retry_s()
-        if acc.retry is not None:
-            acc.retry.cancel()
-        acc.retry = self.loop.call_later(delay, lambda: self._retry_register(acc))
-        self.emit(
-            ev.RegistrationChanged(
-                account_id=acc.account_id,
-                state="failed",
-                code=code,
-                reason=reason or "no response",
-                retry_in_s=delay,
-            )
-        )
-
-    def _retry_register(self, acc: SipAccount) -> None:
-        acc.retry = None
-        if acc.closing or acc.account_id not in self.accounts:
-            return
-        try:
-            acc.setRegistration(True)
-        except pj.Error as exc:
-            self.on_reg_state(acc, 0, f"re-registration failed to start: {exc.reason}", 0)
-
     # --- commands: calls -------------------------------------------------------------------
     def make_call(self, account_id: str, target: str, headers: dict[str, str] | None) -> str:
         acc = self._account(account_id)

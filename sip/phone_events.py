@@ -32,6 +32,60 @@ class CallbackHandlers:
         self.phone = phone
         self._auto_answer_timers: dict[str, TimerHandle] = {}
 
+    # --- registration ---------------------------------------------------------------------
+    def on_reg_started(self, acc: SipAccount, renew: bool) -> None:
+        if renew and not acc.closing:
+            self.phone.emit(
+                ev.RegistrationChanged(
+                    account_id=acc.account_id, state="registering", code=0, reason="registering"
+                )
+            )
+
+    def on_reg_state(self, acc: SipAccount, code: int, reason: str, expires: int) -> None:
+        if code // 100 == 2 and expires > 0 and not acc.closing:
+            acc.failures, acc.registered = 0, True
+            self.phone.emit(
+                ev.RegistrationChanged(
+                    account_id=acc.account_id,
+                    state="registered",
+                    code=code,
+                    reason=reason,
+                    expires=expires,
+                )
+            )
+            return
+        acc.registered = False
+        if code // 100 == 2 or acc.closing:
+            self.phone.emit(
+                ev.RegistrationChanged(
+                    account_id=acc.account_id, state="unregistered", code=code, reason=reason
+                )
+            )
+            return
+        acc.failures += 1
+        delay = acc.next_retry_s()
+        if acc.retry is not None:
+            acc.retry.cancel()
+        acc.retry = self.phone.loop.call_later(delay, lambda: self._retry_register(acc))
+        self.phone.emit(
+            ev.RegistrationChanged(
+                account_id=acc.account_id,
+                state="failed",
+                code=code,
+                reason=reason or "no response",
+                retry_in_s=delay,
+            )
+        )
+
+    def _retry_register(self, acc: SipAccount) -> None:
+        acc.retry = None
+        if acc.closing or acc.account_id not in self.phone.accounts:
+            return
+        try:
+            acc.setRegistration(True)
+        except pj.Error as exc:
+            self.on_reg_state(acc, 0, f"re-registration failed to start: {exc.reason}", 0)
+
     # --- incoming calls ---------------------------------------------------------------------
     def on_incoming_call(self, acc: SipAccount, pj_call_id: int, message: str) -> None:
         others = [c for c in self.phone.live_calls() if c.state != "disconnected"]
