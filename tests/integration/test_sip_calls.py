@@ -37,3 +37,17 @@ def test_call_carries_each_side_on_its_own_channel(agents, tmp_path, transport):
     assert abs(b_left - 600) < 25 and abs(b_right - 1000) < 25, (b_left, b_right)
     assert min(a_lrms, a_rrms, b_lrms, b_rrms) > 0.01
     assert a_done["frames"] > 1.5 * a_done["sample_rate"]
+
+
+def test_a_call_hung_up_at_once_still_yields_a_whole_recording(agents, tmp_path):
+    alice = agents("alice", recording_dir=str(tmp_path / "a"))
+    bob = agents("bob")
+    a_call, b_call = connect(alice, bob)
+    bob.call("hangup", call_id=b_call)
+    started = alice.wait("RecordingStarted", call_id=a_call)
+    done = alice.wait("RecordingFinished", call_id=a_call)
+    ended = alice.wait("CallEnded", call_id=a_call)["record"]
+    length_s = (ended["end_at_us"] - started["first_sample_utc_us"]) / 1e6
+    # The merged file covers the call up to its end (pjmedia writes in 20 ms frames).
+    assert done["frames"] / done["sample_rate"] == pytest.approx(length_s, abs=0.1)
+    assert not list((tmp_path / "a").glob("*.operator.wav")), "mono parts left behind"
