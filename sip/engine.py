@@ -26,7 +26,7 @@ from sip.loop import CommandLoop
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Sink = Callable[[ev.Event], None]
-_POLL_MS = 10
+_POLL_MS = 5  # commands wait for the next poll: at most this long (network events wake it)
 
 
 class Engine:
