@@ -47,6 +47,7 @@ class CallMedia:
         self._op_rec: Any = None
         self._cu_rec: Any = None
         self.recording: Recording | None = None
+        self._links: list[tuple[Any, Any]] = []  # (source, sink) pairs this call connected
         self.muted = False
         self.held = False
 
@@ -62,30 +63,39 @@ class CallMedia:
     def _targets(self) -> list[Any]:
         return [t for t in (self._aud, self._op_rec) if t is not None]
 
+    def _link(self, src: Any, dst: Any) -> None:
+        src.startTransmit(dst)
+        self._links.append((src, dst))
+
+    def _unlink(self, *sources: Any) -> None:
+        """Undo only links this call made, so pjsua2 never logs a disconnect of nothing."""
+        keep = []
+        for src, dst in self._links:
+            if any(src is s for s in sources):
+                with contextlib.suppress(pj.Error):
+                    src.stopTransmit(dst)
+            else:
+                keep.append((src, dst))
+        self._links = keep
+
     def _disconnect_sources(self) -> None:
-        for src in (self._mic, self._player):
-            if src is None:
-                continue
-            for dst in self._targets():
-                _stop(src, dst)
+        self._unlink(self._mic, self._player)
 
     def _connect_sources(self) -> None:
         for src in self._sources():
             for dst in self._targets():
-                src.startTransmit(dst)
+                self._link(src, dst)
 
     def attach(self, aud: Any) -> None:
         """The call's media became active: wire it up (idempotent)."""
         self._disconnect_sources()
         if self._aud is not None:
-            _stop(self._aud, self._speaker)
-            if self._cu_rec is not None:
-                _stop(self._aud, self._cu_rec)
+            self._unlink(self._aud)
         self._aud = aud
         self.held = False
-        aud.startTransmit(self._speaker)
+        self._link(aud, self._speaker)
         if self._cu_rec is not None:
-            aud.startTransmit(self._cu_rec)
+            self._link(aud, self._cu_rec)
         self._connect_sources()
 
     def set_held(self, held: bool) -> None:
@@ -139,7 +149,7 @@ class CallMedia:
         # Both recorders get their first frame on the same bridge tick from here.
         first = utc_us()
         if self._aud is not None:
-            self._aud.startTransmit(cu_rec)
+            self._link(self._aud, cu_rec)
         self._connect_sources()
         self.recording = Recording(
             call_id=self.call_id,
@@ -153,21 +163,16 @@ class CallMedia:
         return self.recording
 
     def close(self) -> Recording | None:
-        """Disconnect everything and close the recorders (flushes their WAV headers)."""
-        self._disconnect_sources()
-        if self._aud is not None:
-            _stop(self._aud, self._speaker)
-            if self._cu_rec is not None:
-                _stop(self._aud, self._cu_rec)
+        """Forget the call's links and close the recorders (flushes their WAV headers).
+
+        Nothing is disconnected by hand: the call's port is already gone when its media ends,
+        and destroying a player or recorder removes its links with it.
+        """
+        self._links.clear()
         self._aud = None
         self._player = None
-        self._op_rec = self._cu_rec = None  # destroying the recorders writes the headers
+        self._op_rec = self._cu_rec = None
         return self.recording
-
-
-def _stop(src: Any, dst: Any) -> None:
-    with contextlib.suppress(pj.Error):  # not connected, or the port is already gone
-        src.stopTransmit(dst)
 
 
 def _write_sidecar(rec: Recording, *, finished: bool, frames: int = 0) -> None:
