@@ -53,12 +53,10 @@ class CallMedia:
 
     # --- sources into the call ---------------------------------------------------------
     def _sources(self) -> list[Any]:
-        out = []
-        if not self.muted and not self.held:
-            out.append(self._mic)
-        if self._player is not None and not self.held:
-            out.append(self._player)
-        return out
+        """What the customer hears from us: nothing while muted or on hold."""
+        if self.muted or self.held:
+            return []
+        return [src for src in (self._mic, self._player) if src is not None]
 
     def _targets(self) -> list[Any]:
         return [t for t in (self._aud, self._op_rec) if t is not None]

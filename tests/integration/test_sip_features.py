@@ -194,3 +194,75 @@ def test_shutdown_unregisters_leaving_no_binding(agents, kamailio):
     while kamailio.contacts("dave") and time.monotonic() < deadline:
         time.sleep(0.05)
     assert kamailio.contacts("dave") == []
+
+
+def test_pbx_headers_reach_the_ringing_event(agents):
+    alice, bob = agents("alice"), agents("bob")
+    headers = {
+        "P-Asserted-Identity": '"Ivan Petrov" <sip:+74951234567@127.0.0.1>',
+        "X-Queue": "sales",
+        "X-Customer-Id": "C-1001",
+    }
+    a_call = alice.call("make_call", account_id=alice.account, target="bob", headers=headers)
+    ring = bob.wait("IncomingCall")
+    assert ring["number"] == "+74951234567" and ring["display_name"] == "Ivan Petrov"
+    assert ring["headers"]["x-queue"] == "sales"
+    assert ring["headers"]["x-customer-id"] == "C-1001"
+    assert ring["sip_call_id"] and ring["sip_call_id"] == ring["headers"]["call-id"]
+    bob.call("reject", call_id=ring["call_id"], code=486)
+    assert alice.wait("CallEnded", call_id=a_call)["record"]["cause_code"] == 486
+
+
+def test_mute_silences_what_the_customer_hears(agents, tmp_path):
+    import numpy as np
+
+    from sip.wavfile import read_pcm16
+
+    alice = agents("alice")
+    bob = agents("bob", recording_dir=str(tmp_path))
+    a_call, b_call = connect(alice, bob)
+    alice.call("play_tone", call_id=a_call, freq1=800)
+    time.sleep(1.0)
+    alice.call("set_mute", call_id=a_call, muted=True)
+    muted_at = time.time_ns() // 1000
+    time.sleep(1.0)
+    alice.call("set_mute", call_id=a_call, muted=False)
+    unmuted_at = time.time_ns() // 1000
+    time.sleep(1.0)
+    alice.call("hangup", call_id=a_call)
+    done = bob.wait("RecordingFinished", call_id=b_call)
+    pcm, rate, _ = read_pcm16(done["path"])
+    heard = pcm[:, 1].astype(np.float64) / 32768.0  # bob's customer side = alice
+
+    def rms(from_us: int, to_us: int) -> float:
+        a = int((from_us - done["first_sample_utc_us"]) / 1e6 * rate)
+        b = int((to_us - done["first_sample_utc_us"]) / 1e6 * rate)
+        return float(np.sqrt(np.mean(heard[a:b] ** 2)))
+
+    assert rms(muted_at - 600_000, muted_at - 100_000) > 0.02  # tone before
+    assert rms(muted_at + 200_000, unmuted_at - 100_000) < 0.002  # silence while muted
+    assert rms(unmuted_at + 200_000, unmuted_at + 700_000) > 0.02  # tone again
+
+
+def test_codec_mismatch_is_refused_with_488_and_reported(agents):
+    from tests.servers.sipp import send_raw_udp
+
+    bob = agents("bob", register=False)
+    port = bob.engine.started["sip_ports"]["udp"]
+    sdp = (
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        "m=audio 40000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n"
+    )
+    invite = (
+        f"INVITE sip:bob@127.0.0.1:{port} SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 127.0.0.1:5099;rport;branch=z9hG4bK-g729-1\r\n"
+        "Max-Forwards: 70\r\nFrom: <sip:g729@127.0.0.1>;tag=g1\r\n"
+        f"To: <sip:bob@127.0.0.1:{port}>\r\nCall-ID: g729-only-1@127.0.0.1\r\nCSeq: 1 INVITE\r\n"
+        "Contact: <sip:g729@127.0.0.1:5099>\r\nContent-Type: application/sdp\r\n"
+        f"Content-Length: {len(sdp)}\r\n\r\n{sdp}"
+    )
+    replies = send_raw_udp("127.0.0.1", port, invite.encode(), wait_s=2.0)
+    codes = [r.split(b" ", 2)[1] for r in replies if r.startswith(b"SIP/2.0 ")]
+    assert b"488" in codes, replies
+    rejected = bob.wait("IncomingCallRejected")
+    assert rejected["code"] == 488
