@@ -95,12 +95,10 @@ class CallbackHandlers:
         ci = call.getInfo()
         rec.remote_uri, rec.sip_call_id = str(ci.remoteUri), str(ci.callIdString)
         rec.number, rec.display_name = caller_identity(rec.headers, rec.remote_uri)
-        refuse = 0
+        # The call limit itself is pjsua's: it refuses a fifth INVITE before we see it and
+        # reports it through Endpoint.onRejectedIncomingCall.
         if self.phone.dnd:
-            refuse, why = self.phone.dnd_code, "do not disturb"
-        elif len(others) >= self.phone.config.max_calls:
-            refuse, why = 486, f"{self.phone.config.max_calls} calls already in progress"
-        if refuse:
+            refuse = self.phone.dnd_code
             rec.ended_by = "rejected"
             call.hangup_requested = True
             prm = pj.CallOpParam(True)
@@ -113,7 +111,7 @@ class CallbackHandlers:
                     number=rec.number,
                     sip_call_id=rec.sip_call_id,
                     code=refuse,
-                    reason=why,
+                    reason="do not disturb",
                 )
             )
             return

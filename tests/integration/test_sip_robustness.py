@@ -58,7 +58,10 @@ def test_200_calls_at_20_per_second_all_complete_and_leave_nothing_behind(answer
         call_duration_ms=200,
         timeout_s=90,
     )
-    assert result.ok, result.stdout_tail + result.error_log_text
+    refused = [
+        (e["code"], e["reason"]) for e in engine.events if e["type"] == "IncomingCallRejected"
+    ]
+    assert result.ok, f"{result.successful} ok, {result.failed} failed; refused: {refused[:5]}"
     assert result.successful == 200 and result.failed == 0
     stats = _settled(engine, idle_ports)
     assert stats["calls"] == 0, stats
