@@ -37,3 +37,7 @@ def agents(kamailio: Kamailio) -> Iterator[Callable[..., Agent]]:
     yield make
     codes = [a.close() for a in made]
     assert all(c == 0 for c in codes), f"an engine did not exit cleanly: {codes}"
+
+
+# The store's fixtures (a real server over SQLite and over PostgreSQL).
+from tests.integration.store_kit import pg, radosgw, store  # noqa: E402, F401

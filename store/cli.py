@@ -1,0 +1,232 @@
+"""`agentdesk-store`: serve the API, migrate the schema, manage users, tokens and retention.
+
+Every command takes --data DIR (default $AGENTDESK_STORE_DATA) and --db URL (default
+$AGENTDESK_STORE_DB, else SQLite in DIR). Secrets never go on the command line: a database
+URL with a password is refused (use PGPASSWORD or ~/.pgpass), S3 keys come from environment
+variables or the keyring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from store import retention, users
+from store.db import Database, DatabaseError, describe
+from store.errors import StoreProblem
+from store.migrations import LATEST, migrate
+from store.models import Role, RuleIn
+from store.settings import S3Settings, Settings, SettingsError
+
+ADMIN = users.Principal("cli", Role.admin)
+
+
+class UsageError(Exception):
+    pass
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    data = args.data or os.environ.get("AGENTDESK_STORE_DATA")
+    if not data:
+        raise UsageError("give --data DIR (or set AGENTDESK_STORE_DATA)")
+    db_url = args.db or os.environ.get("AGENTDESK_STORE_DB") or None
+    if db_url and "://" in db_url and urlsplit(db_url).password:
+        raise UsageError(
+            "the --db URL contains a password; leave it out and set PGPASSWORD or use ~/.pgpass"
+        )
+    settings = Settings(data_dir=Path(data), db_url=db_url)
+    if getattr(args, "max_upload_mb", None):
+        settings.max_upload_bytes = int(args.max_upload_mb * 1024 * 1024)
+    if getattr(args, "s3_endpoint", None) or getattr(args, "s3_bucket", None):
+        if not (args.s3_endpoint and args.s3_bucket):
+            raise UsageError("S3 storage needs both --s3-endpoint and --s3-bucket")
+        settings.s3 = S3Settings(
+            endpoint=args.s3_endpoint,
+            bucket=args.s3_bucket,
+            region=args.s3_region,
+            presign_endpoint=args.s3_presign_endpoint,
+            ca_bundle=args.s3_ca_bundle,
+            access_key_env=args.s3_access_key_env,
+            secret_key_env=args.s3_secret_key_env,
+        )
+    return settings
+
+
+def _open_db(args: argparse.Namespace) -> Database:
+    """The metadata database, migrated to the latest schema (zero set-up on a new folder)."""
+    db = _settings(args).open_db()
+    migrate(db)
+    return db
+
+
+def _when(us: int | None) -> str:
+    if us is None:
+        return "never"
+    return datetime.fromtimestamp(us / 1e6, UTC).isoformat(timespec="seconds")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from store.app import SETTINGS_ENV, create_app
+
+    settings = _settings(args)
+    db = settings.open_db()
+    applied = migrate(db)
+    db.close()
+    if applied:
+        print(f"migrated {describe(settings.database_url)} to {LATEST}", file=sys.stderr)
+    target: Any = create_app(settings)
+    options: dict[str, Any] = {}
+    if args.workers > 1:  # processes: one Python process runs on one core at most
+        os.environ[SETTINGS_ENV] = settings.to_json()
+        target = "store.app:create_app_from_env"
+        options = {"factory": True, "workers": args.workers}
+    uvicorn.run(
+        target,
+        **options,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=args.access_log,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    applied = migrate(settings.open_db())
+    where = describe(settings.database_url)
+    print(f"{where}: applied {applied}" if applied else f"{where}: already at {LATEST}")
+    return 0
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    db = _open_db(args)
+    if args.action == "add":
+        users.add_user(db, args.name, args.role)
+        print(f"user {args.name} added with role {args.role}")
+    elif args.action in ("disable", "enable"):
+        users.set_disabled(db, args.name, args.action == "disable")
+        print(f"user {args.name} {args.action}d")
+    else:
+        for row in users.list_users(db):
+            flag = " (disabled)" if row["disabled"] else ""
+            print(f"{row['name']}\t{row['role']}{flag}")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    db = _open_db(args)
+    if args.action == "issue":
+        token, expires = users.issue_token(db, args.name, None if args.never else args.days)
+        print(token)
+        print(f"token for {args.name}, expires {_when(expires)}; shown once", file=sys.stderr)
+    else:
+        print(f"revoked {users.revoke_tokens(db, args.name)} token(s) of {args.name}")
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    db = _open_db(args)
+    if args.action == "add":
+        row = retention.add_rule(db, RuleIn(queue=args.queue, tag=args.tag, days=args.days), ADMIN)
+        print(f"rule {row['id']}: queue={row['queue']} tag={row['tag']} days={row['days']}")
+    elif args.action == "list":
+        for row in retention.list_rules(db):
+            print(f"{row['id']}\tqueue={row['queue']}\ttag={row['tag']}\tdays={row['days']}")
+    else:
+        report = retention.run(db, settings.open_blobs(), dry_run=args.dry_run)
+        verb = "would delete" if report.dry_run else "deleted"
+        for item in report.deleted:
+            print(f"{verb} {item['sha256']} {item['size']} B rules={item['rule_ids']}")
+        print(f"{verb} {len(report.deleted)} media object(s), {report.bytes} bytes")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", help="data folder (default $AGENTDESK_STORE_DATA)")
+    common.add_argument("--db", help="postgresql://user@host/db or a SQLite path")
+    parser = argparse.ArgumentParser(prog="agentdesk-store", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", parents=[common], help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8750)
+    serve.add_argument("--workers", type=int, default=1, help="API processes (default 1)")
+    serve.add_argument("--max-upload-mb", type=float, help="size limit of one upload (512)")
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--access-log", action="store_true")
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.add_argument("--s3-endpoint")
+    serve.add_argument("--s3-bucket")
+    serve.add_argument("--s3-region")
+    serve.add_argument("--s3-presign-endpoint", help="the S3 address clients reach")
+    serve.add_argument("--s3-ca-bundle", help="CA bundle (PEM) to verify the S3 endpoint")
+    serve.add_argument("--s3-access-key-env", default="AGENTDESK_S3_ACCESS_KEY")
+    serve.add_argument("--s3-secret-key-env", default="AGENTDESK_S3_SECRET_KEY")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", parents=[common], help="apply schema migrations").set_defaults(
+        func=cmd_migrate
+    )
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
+    add = user.add_parser("add", parents=[common])
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    for action in ("disable", "enable"):
+        user.add_parser(action, parents=[common]).add_argument("name")
+    user.add_parser("list", parents=[common])
+    for p in user.choices.values():
+        p.set_defaults(func=cmd_user)
+
+    token = sub.add_parser("token", help="bearer tokens").add_subparsers(
+        dest="action", required=True
+    )
+    issue = token.add_parser("issue", parents=[common], help="print a new token once")
+    issue.add_argument("name")
+    issue.add_argument("--days", type=float, default=365)
+    issue.add_argument("--never", action="store_true", help="no expiry")
+    token.add_parser("revoke", parents=[common]).add_argument("name")
+    for p in token.choices.values():
+        p.set_defaults(func=cmd_token)
+
+    ret = sub.add_parser("retention", help="media retention").add_subparsers(
+        dest="action", required=True
+    )
+    run = ret.add_parser("run", parents=[common], help="apply the rules now")
+    run.add_argument("--dry-run", action="store_true")
+    rule = ret.add_parser("add", parents=[common], help="add a rule")
+    rule.add_argument("--queue")
+    rule.add_argument("--tag")
+    rule.add_argument("--days", type=int, required=True)
+    ret.add_parser("list", parents=[common])
+    for p in ret.choices.values():
+        p.set_defaults(func=cmd_retention)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        return int(args.func(args))
+    except (UsageError, SettingsError, StoreProblem, DatabaseError, ValueError) as exc:
+        message = exc.message if isinstance(exc, StoreProblem) else str(exc)
+        print(f"agentdesk-store: error: {message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""The JSON shapes the store's API takes and returns, as TypedDicts for `store.client`.
+
+They mirror `store.models` (the server's pydantic models) without needing pydantic on the
+desktop. Times are UTC microseconds since the epoch.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired, TypedDict
+
+Direction = Literal["inbound", "outbound", "internal"]
+MediaKind = Literal["audio", "screen", "data"]
+AgentState = Literal["ready", "not_ready", "break", "wrap_up", "offline"]
+
+
+class Hold(TypedDict):
+    start_us: int
+    end_us: NotRequired[int | None]
+
+
+class Transfer(TypedDict):
+    at_us: int
+    to: str
+    kind: NotRequired[Literal["blind", "attended"]]
+
+
+class CardValue(TypedDict):
+    value: str
+    changed_us: int
+
+
+class CallEvent(TypedDict):
+    at_us: int
+    kind: str
+    detail: NotRequired[str]
+
+
+class CallInput(TypedDict):
+    """A whole call for `put_call`; `patch_call` takes any subset as keyword arguments."""
+
+    agent: str
+    direction: Direction
+    started_us: int
+    local_number: NotRequired[str | None]
+    remote_number: NotRequired[str | None]
+    queue: NotRequired[str | None]
+    sip_call_id: NotRequired[str | None]
+    answered_us: NotRequired[int | None]
+    ended_us: NotRequired[int | None]
+    holds: NotRequired[list[Hold] | None]
+    transfers: NotRequired[list[Transfer] | None]
+    ended_by: NotRequired[Literal["agent", "remote", "system", "transfer"] | None]
+    cause: NotRequired[str | None]
+    disposition: NotRequired[str | None]
+    card: NotRequired[dict[str, CardValue] | None]
+    karma: NotRequired[int | None]
+    tags: NotRequired[list[str] | None]
+    events: NotRequired[list[CallEvent] | None]
+
+
+class LinkedMedia(TypedDict):
+    sha256: str
+    kind: MediaKind
+    start_us: int | None
+    end_us: int | None
+    size: int
+    content_type: str
+    deleted: bool
+
+
+class Call(CallInput):
+    id: str
+    local_norm: str | None
+    remote_norm: str | None
+    duration_s: float
+    has_screen: bool
+    evaluated: bool
+    media: list[LinkedMedia]
+    created_us: int
+    updated_us: int
+
+
+class CallSummary(TypedDict):
+    id: str
+    agent: str
+    direction: Direction
+    remote_number: str | None
+    queue: str | None
+    started_us: int
+    duration_s: float
+    disposition: str | None
+    karma: int | None
+    has_screen: bool
+    evaluated: bool
+
+
+class CallPage(TypedDict):
+    total: int
+    limit: int
+    offset: int
+    items: list[CallSummary]
+
+
+class UploadResult(TypedDict):
+    sha256: str
+    size: int
+    content_type: str
+    created: bool
+
+
+class MediaInfo(TypedDict):
+    sha256: str
+    size: int
+    content_type: str
+    created_us: int
+    deleted: bool
+    calls: list[str]
+
+
+class CallerSummary(TypedDict):
+    number: str
+    calls: int
+    ratings: int
+    karma_sum: int
+    karma_avg: float | None
+    last_calls: list[CallSummary]
+
+
+class RoutingHint(TypedDict):
+    number: str
+    hint: Literal["unknown", "difficult", "normal", "pleasant"]
+    karma_avg: float | None
+    ratings: int
+    calls: int
+    last_agent: str | None
+
+
+class StateRow(TypedDict):
+    agent: str
+    state: AgentState
+    reason: str | None
+    since_us: int
+
+
+class Criterion(TypedDict):
+    key: str
+    label: str
+    max_score: int
+    weight: NotRequired[float]
+
+
+class Form(TypedDict):
+    id: int
+    name: str
+    criteria: list[Criterion]
+    created_by: str
+    created_us: int
+
+
+class Comment(TypedDict):
+    position_ms: int
+    text: str
+
+
+class Evaluation(TypedDict):
+    id: int
+    call_id: str
+    form_id: int
+    evaluator: str
+    scores: dict[str, int]
+    comments: list[Comment]
+    summary: str
+    score_pct: float
+    created_us: int
+
+
+class CallExport(TypedDict):
+    call: Call
+    evaluations: list[Evaluation]
+
+
+class AuditRow(TypedDict):
+    id: int
+    at_us: int
+    actor: str
+    action: str
+    target: str
+    detail: str
+
+
+class RetentionRule(TypedDict):
+    id: int
+    queue: str | None
+    tag: str | None
+    days: int
+    created_by: str
+    created_us: int
+
+
+class Me(TypedDict):
+    name: str
+    role: Literal["agent", "qa", "supervisor", "admin"]
+
+
+class Health(TypedDict):
+    status: str
+    schema_version: int
+    database: str
+    blobs: str

@@ -1,0 +1,124 @@
+"""Fixtures for the store's integration tests: a real `agentdesk-store serve` on loopback with
+SQLite in a temp dir, and the same over a real PostgreSQL; clients for five users."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from store.client import StoreClient
+from store.db import Database, connect
+from tests.servers.postgres import Postgres, postgres_available
+from tests.servers.radosgw import Radosgw, radosgw_available
+from tests.servers.store import StoreServer
+
+USERS = {"alice": "agent", "bob": "agent", "quinn": "qa", "sam": "supervisor", "ada": "admin"}
+MAX_UPLOAD_MB = 1
+# The embedded default, PostgreSQL metadata, and the scale-out set-up: PostgreSQL + S3 media
+# on a real Ceph radosgw (clients upload and download through presigned URLs there).
+BACKENDS = ["sqlite", "postgresql", "postgresql+s3"]
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class Store:
+    """A running server, one client per user, and a direct handle on its database."""
+
+    server: StoreServer
+    backend: str
+    alice: StoreClient
+    bob: StoreClient
+    quinn: StoreClient
+    sam: StoreClient
+    ada: StoreClient
+
+    @property
+    def s3(self) -> bool:
+        return self.backend.endswith("+s3")
+
+    @property
+    def url(self) -> str:
+        return self.server.base_url
+
+    @contextlib.contextmanager
+    def db(self) -> Iterator[Database]:
+        """The server's own database, opened directly (to check what is really stored)."""
+        db = connect(self.server.db_url or str(self.server.data_dir / "store.sqlite3"))
+        try:
+            yield db
+        finally:
+            db.close()
+
+    def client(self, token: str) -> StoreClient:
+        return StoreClient(self.url, token)
+
+    def clients(self) -> list[StoreClient]:
+        return [self.alice, self.bob, self.quinn, self.sam, self.ada]
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[Postgres]:
+    if not postgres_available():
+        pytest.fail("PostgreSQL is not installed: run scripts/setup")
+    with Postgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def radosgw() -> Iterator[Radosgw]:
+    if not radosgw_available():
+        pytest.fail("Ceph radosgw is not installed: run scripts/setup")
+    with Radosgw(bucket="agentdesk-store-tests", memstore_mb=512) as server:
+        yield server
+
+
+def start_store(
+    request: pytest.FixtureRequest, tmp: Path, backend: str, extra: list[str] | None = None
+) -> StoreServer:
+    db_url = None
+    args = list(extra or [])
+    env: dict[str, str] = {}
+    if backend.startswith("postgresql"):
+        postgres: Postgres = request.getfixturevalue("pg")
+        db_url = postgres.database(f"store_{uuid.uuid4().hex[:12]}")
+    if backend.endswith("+s3"):
+        rgw: Radosgw = request.getfixturevalue("radosgw")
+        args += ["--s3-endpoint", rgw.endpoint, "--s3-bucket", rgw.bucket]
+        # Secrets reach the server through the environment, never its command line.
+        env = {"AGENTDESK_S3_ACCESS_KEY": rgw.access_key, "AGENTDESK_S3_SECRET_KEY": rgw.secret_key}
+    server = StoreServer(tmp, db_url, dict(USERS), args, env)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    backend = request.param
+    tmp = tmp_path_factory.mktemp(f"store-{backend.replace('+', '-')}")
+    server = start_store(request, tmp, backend, ["--max-upload-mb", str(MAX_UPLOAD_MB)])
+    made = Store(server, backend, *(StoreClient(server.base_url, server.tokens[n]) for n in USERS))
+    try:
+        yield made
+    finally:
+        for client in made.clients():
+            client.close()
+        code = server.stop()
+        # uvicorn shuts down gracefully on SIGTERM, then re-raises it: -15 is a clean exit.
+        assert code in (0, -signal.SIGTERM), f"store exited with {code}:\n{server.log()}"
+        assert "Traceback" not in server.log(), server.log()

@@ -1,0 +1,60 @@
+"""`agentdesk-store` commands: migrate, users, tokens, retention rules, refusing secrets in argv."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from store.client import StoreClient
+from tests.servers.store import StoreServer, store_command
+
+pytestmark = pytest.mark.integration
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*store_command(), *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_cli_sets_up_a_store_that_serves(tmp_path: Path) -> None:
+    data = ["--data", str(tmp_path)]
+    first = _cli("migrate", *data)
+    assert first.returncode == 0 and "applied [1]" in first.stdout
+    assert "already at 1" in _cli("migrate", *data).stdout
+    assert _cli("user", "add", "carol", "--role", "agent", *data).returncode == 0
+    again = _cli("user", "add", "carol", "--role", "agent", *data)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    bad_role = _cli("user", "add", "dave", "--role", "boss", *data)
+    assert bad_role.returncode == 2 and "invalid choice" in bad_role.stderr
+    assert "carol\tagent" in _cli("user", "list", *data).stdout
+    issued = _cli("token", "issue", "carol", "--days", "2", *data)
+    token = issued.stdout.strip()
+    assert token.startswith("adt_") and "shown once" in issued.stderr
+    assert "no user 'nobody'" in _cli("token", "issue", "nobody", *data).stderr
+    rule = _cli("retention", "add", "--queue", "sales", "--days", "90", *data)
+    assert "queue=sales" in rule.stdout and "days=90" in _cli("retention", "list", *data).stdout
+
+    with StoreServer(tmp_path) as server, StoreClient(server.base_url, token) as client:
+        assert client.me() == {"name": "carol", "role": "agent"}
+        revoked = _cli("token", "revoke", "carol", *data)
+        assert "revoked 1 token(s)" in revoked.stdout
+
+
+def test_cli_refuses_secrets_on_the_command_line(tmp_path: Path) -> None:
+    result = _cli("migrate", "--data", str(tmp_path), "--db", "postgresql://u:secret@db/store")
+    assert result.returncode == 1
+    assert "PGPASSWORD" in result.stderr and "secret" not in result.stderr.replace("PGP", "")
+    missing = _cli("migrate")
+    assert missing.returncode == 1 and "--data" in missing.stderr
+
+
+def test_serve_with_several_worker_processes(tmp_path: Path) -> None:
+    server = StoreServer(tmp_path, users={"anna": "agent"}, extra_args=["--workers", "2"])
+    with server, StoreClient(server.base_url, server.tokens["anna"]) as client:
+        shas = {client.upload_bytes(bytes([i]) * 1000, "audio/wav")["sha256"] for i in range(20)}
+        assert all(client.download(sha) for sha in shas)
+        assert {client.me()["name"] for _ in range(10)} == {"anna"}
+    assert server.proc is None and "Traceback" not in server.log()
