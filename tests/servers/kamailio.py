@@ -16,11 +16,9 @@ Users are a db_text table re-read on change, so ``add_user()`` works while runni
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -28,10 +26,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
-from typing import Literal, Self
+from typing import Literal
 
 from tests.servers.ports import LOOPBACK, free_port, wait_tcp
+from tests.servers.process import Service, terminate
 
 Transport = Literal["udp", "tcp", "tls"]
 
@@ -91,7 +89,7 @@ class KamailioError(RuntimeError):
     """Kamailio failed to start or to answer a control command."""
 
 
-class Kamailio:
+class Kamailio(Service):
     """A foreground Kamailio in a temp dir; use as a context manager or start()/stop()."""
 
     def __init__(
@@ -117,18 +115,6 @@ class Kamailio:
 
     # ----- lifecycle -------------------------------------------------------------------
 
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     @property
     def running(self) -> bool:
         """Whether the Kamailio main process is alive."""
@@ -153,18 +139,7 @@ class Kamailio:
         """SIGTERM, wait up to ``timeout`` s, then SIGKILL the process group; remove temp dir."""
         proc, self._proc = self._proc, None
         if proc is not None:
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=timeout)
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=5)
-            # Children share the process group; make sure none outlives the main process.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
+            terminate(proc, timeout, group=True)
         if self._tmp is not None:
             self._saved_log = self.log_text()
             shutil.rmtree(self._tmp, ignore_errors=True)

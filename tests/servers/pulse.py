@@ -18,13 +18,12 @@ its first samples only after up to ~2 s. For a speaker-to-mic round trip, run th
 
 PortAudio enumerates devices in ``Pa_Initialize``, which ``import sounddevice`` runs. Put
 :attr:`PulseServer.env` into the environment of a child process before it imports
-sounddevice, or in-process call ``sd._terminate(); sd._initialize()`` after updating
+sounddevice, or in-process call ``sd.terminate(); sd._initialize()`` after updating
 ``os.environ`` (ALSA re-reads ``ALSA_CONFIG_PATH`` then).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
@@ -38,6 +37,8 @@ from typing import Self
 
 import numpy as np
 import numpy.typing as npt
+
+from tests.servers.process import Service, terminate
 
 SERVER_RATE = 48000
 _TOOLS = ("pulseaudio", "pactl", "parec", "paplay")
@@ -94,7 +95,7 @@ class SinkRecording:
 
     def stop(self) -> npt.NDArray[np.float32]:
         """End the capture; mono float32 in [-1, 1) at ``self.rate``."""
-        _terminate(self._proc)
+        terminate(self._proc)
         if not self._path.exists():
             return np.zeros(0, dtype=np.float32)
         raw = self._path.read_bytes()
@@ -135,23 +136,10 @@ class SourceFeed:
 
     def stop(self) -> None:
         """Stop playing now and remove the temp WAV, if any."""
-        _terminate(self._proc)
+        terminate(self._proc)
         if self._path is not None:
             self._path.unlink(missing_ok=True)
             self._path = None
-
-
-def _terminate(proc: subprocess.Popen[bytes], timeout: float = 3.0) -> None:
-    """SIGTERM, bounded wait, then SIGKILL; always reaps."""
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            proc.terminate()
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            proc.wait(timeout=5)
 
 
 def write_wav(path: Path, audio: npt.ArrayLike, rate: int) -> None:
@@ -167,7 +155,7 @@ def write_wav(path: Path, audio: npt.ArrayLike, rate: int) -> None:
         out.writeframes(pcm.tobytes())
 
 
-class PulseServer:
+class PulseServer(Service):
     """A foreground PulseAudio in a temp dir; use as a context manager or start()/stop()."""
 
     def __init__(self, sink_name: str = "speaker", mic_sink_name: str = "mic") -> None:
@@ -181,18 +169,6 @@ class PulseServer:
         self._counter = 0
 
     # ----- lifecycle -------------------------------------------------------------------
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def running(self) -> bool:
@@ -226,7 +202,7 @@ class PulseServer:
         self._recordings.clear()
         proc, self._proc = self._proc, None
         if proc is not None:
-            _terminate(proc, timeout)
+            terminate(proc, timeout)
         if self._tmp is not None:
             self._saved_log = self.log_text()
             shutil.rmtree(self._tmp, ignore_errors=True)

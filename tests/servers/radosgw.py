@@ -35,21 +35,18 @@ Runs as root here; every path (run dir, admin sockets, logs, crash dir) is insid
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from tests.servers.ports import LOOPBACK, free_port, wait_tcp
+from tests.servers.process import Service, terminate
 
 _TOOLS = ("monmaptool", "ceph-mon", "ceph-osd", "ceph", "radosgw", "radosgw-admin")
 
@@ -109,7 +106,7 @@ class RadosgwError(RuntimeError):
     """The Ceph cluster or radosgw failed to start."""
 
 
-class Radosgw:
+class Radosgw(Service):
     """A one-mon, one-memstore-OSD Ceph cluster with radosgw; context manager or start()/stop().
 
     After start(): ``endpoint`` (``http://127.0.0.1:PORT``), ``access_key``, ``secret_key``
@@ -136,18 +133,6 @@ class Radosgw:
         self._saved_logs = ""
 
     # ----- lifecycle -------------------------------------------------------------------
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def endpoint(self) -> str:
@@ -190,11 +175,7 @@ class Radosgw:
         """SIGKILL every daemon (nothing to keep: memstore is RAM), then remove the temp dir."""
         procs, self._procs = self._procs, {}
         for proc in procs.values():
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-        for proc in procs.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=5)
+            terminate(proc, 0, group=True)
         if self._tmp is not None:
             self._saved_logs = self.log_tail()
             shutil.rmtree(self._tmp, ignore_errors=True)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.servers.ports import LOOPBACK, free_port
+from tests.servers.process import terminate
 
 SIPP = "sipp"
 SCENARIO_DIR = Path(__file__).resolve().parent / "sipp_scenarios"
@@ -258,15 +259,7 @@ def _wait_udp_bound(port: int, proc: subprocess.Popen[bytes], timeout_s: float) 
 
 def stop_sipp(proc: subprocess.Popen[bytes], timeout_s: float = 3.0) -> None:
     """Terminate one sipp process (SIGTERM, then SIGKILL) and reap it."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=timeout_s)
-    else:
-        proc.wait()
+    terminate(proc, timeout_s)
 
 
 @contextlib.contextmanager
