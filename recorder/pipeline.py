@@ -1,0 +1,294 @@
+"""The recording loop: grab, mask, detect changes, convert, encode, cut segments.
+
+Each tick (``fps`` per second, monotonic deadline) grabs the screen, blacks out the masked
+rectangles in the grabbed pixels (so a masked area is black in the video and changes under it
+cost nothing), compares with the last encoded frame, converts only the changed rectangles into
+the persistent I420 picture and encodes it. Unchanged ticks write nothing, except a repeat
+frame when a fragment with frames would otherwise wait for the next change (crash loss stays
+within ``fragment_s``). A segment ends at the first large change after ``segment_s`` (or after
+``segment_s * segment_stretch``), when the monitor layout changes, and at stop; its last frame
+is a repeat at its end time, so playback covers the whole period, and the next segment starts
+at that same time with a key frame.
+
+Thread safety: :meth:`ScreenRecorder.set_mask`, :meth:`~ScreenRecorder.set_call_ids`,
+:meth:`~ScreenRecorder.cut` and :meth:`~ScreenRecorder.stop` may be called from any thread;
+:meth:`~ScreenRecorder.run` runs the loop on the calling thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from recorder.canvas import FULL_AREA_SHARE, I420Canvas
+from recorder.capture import CaptureError, Frame, Pacer, ScreenGrabber
+from recorder.changes import ChangeDetector
+from recorder.encoder import EncodeError, EncoderSettings
+from recorder.geometry import Rect, clip_all
+from recorder.segments import PARTIAL, Manifest, SegmentWriter, recover
+from recorder.stats import StageClock, StageStats
+from sip.clock import utc_us
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RecorderConfig:
+    """What to record and how; defaults are the recorder's (see recorder/README.md)."""
+
+    out_dir: Path
+    display: str | None = None
+    monitor: int = 0  # 0: the whole virtual desktop; n: monitor n (1-based)
+    fps: float = 5.0
+    scale_width: int | None = None  # scale the picture to this width (keeps aspect, even)
+    # A segment is cut at the first large change after ``segment_s`` (its key frame then
+    # replaces a P-frame that would have been nearly as big), at the latest after
+    # ``segment_s * segment_stretch``.
+    segment_s: float = 60.0
+    segment_stretch: float = 1.5
+    # A segment in which nothing changed after its key frame may last this long: a new one
+    # would only repeat the same (and most expensive) picture.
+    segment_idle_s: float = 300.0
+    tile: int = 32
+    layout_check_s: float = 1.0
+    capture_failure_limit_s: float = 5.0  # grabs failing this long end the recording
+    call_ids: list[str] = field(default_factory=list)
+    encoder: EncoderSettings = field(default_factory=EncoderSettings)
+
+
+class ScreenRecorder:
+    """Records one display into segments in ``config.out_dir``; see the module docstring.
+
+    ``on_segment`` is called (on the loop's thread) with each finished segment's manifest,
+    complete or partial: the hook for an outbox/uploader.
+    """
+
+    def __init__(
+        self, config: RecorderConfig, on_segment: Callable[[Manifest], None] | None = None
+    ) -> None:
+        self.config = config
+        self.on_segment = on_segment
+        self.manifests: list[Manifest] = []
+        self.stats = StageStats()
+        self._stop = threading.Event()
+        self._cut = threading.Event()
+        self._lock = threading.Lock()
+        self._mask_root: tuple[Rect, ...] = ()
+        self._call_ids: list[str] = list(config.call_ids)
+        self._grabber = ScreenGrabber(config.display, config.monitor, config.layout_check_s)
+        self._segment: SegmentWriter | None = None
+        self._detector: ChangeDetector | None = None
+        self._canvas: I420Canvas | None = None
+        self._region: Rect | None = None
+        self._layout_json: dict[str, object] = {}
+        self._failing_since: float | None = None
+        self._last_grab_us: int | None = None
+
+    # ----- controls (any thread) -------------------------------------------------------
+
+    def set_mask(self, rects: Iterable[Rect]) -> None:
+        """Black out ``rects`` (root-window/virtual-desktop pixels) from the next frame on."""
+        with self._lock:
+            self._mask_root = tuple(Rect(*r) for r in rects)
+
+    def set_call_ids(self, call_ids: Iterable[str]) -> None:
+        """The calls the recording belongs to from now on (added to the current segment)."""
+        with self._lock:
+            self._call_ids = list(call_ids)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def cut(self) -> None:
+        """End the segment in progress at the next grab and start a new one (a window closed)."""
+        self._cut.set()
+
+    # ----- the loop ------------------------------------------------------------------
+
+    def run(self, seconds: float | None = None) -> list[Manifest]:
+        """Record until :meth:`stop` or for ``seconds``; return the manifests written.
+
+        Raises :class:`~recorder.capture.CaptureError` (display gone) or
+        :class:`~recorder.segments.StorageFull` after finishing what was written.
+        """
+        out_dir = self.config.out_dir
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for manifest in recover(out_dir):
+            log.warning("recovered segment %s from an earlier run", manifest.file)
+        self._grabber.open()
+        pacer = Pacer(self.config.fps)
+        started = time.monotonic()
+        cpu_started = time.process_time()
+        try:
+            while pacer.wait(self._stop):
+                if seconds is not None and time.monotonic() - started >= seconds:
+                    break
+                self._tick()
+        except CaptureError:
+            # The screen is gone, the segment is fine: finish it where the last grab saw it.
+            self._finish_segment(self._last_grab_us or utc_us())
+            raise
+        except BaseException:
+            self._abandon_segment()
+            raise
+        else:
+            self._finish_segment(utc_us())
+        finally:
+            self._grabber.close()
+            self.stats.dropped_ticks = pacer.dropped
+            self.stats.cpu_s = time.process_time() - cpu_started
+            self.stats.wall_s = time.monotonic() - started
+        return self.manifests
+
+    def _tick(self) -> None:
+        clock = StageClock()
+        frame = self._grab()
+        if frame is None:
+            return
+        clock.mark()
+        layout_json = frame.layout.to_json()
+        if self._segment is None or layout_json != self._layout_json:
+            if self._segment is not None:
+                log.info("screen layout changed; starting a new segment")
+            self._finish_segment(frame.utc_us)
+            self._start_segment(frame, layout_json)
+        detector, canvas = self._detector, self._canvas
+        assert detector is not None and canvas is not None
+        with self._lock:
+            mask_root, call_ids = self._mask_root, self._call_ids
+        mask = clip_all(mask_root, frame.region)
+        for x, y, w, h in mask:
+            frame.bgra[y : y + h, x : x + w] = 0
+        clock.restart()
+        rects = detector.changed(frame.bgra)
+        clock.mark()
+        large = sum(r.area for r in rects) > FULL_AREA_SHARE * frame.region.area
+        segment = self._segment
+        assert segment is not None
+        age_s = (frame.utc_us - segment.utc_start_us) / 1e6
+        limit_s = self.config.segment_s * self.config.segment_stretch
+        if segment.encoder.real_frames <= 1:
+            limit_s = max(limit_s, self.config.segment_idle_s)
+        due = age_s >= self.config.segment_s and (large or age_s >= limit_s)
+        if due or (self._cut.is_set() and segment.encoder.frames > 0):
+            self._cut.clear()
+            self._finish_segment(frame.utc_us)
+            segment = self._start_segment(frame, layout_json)
+        segment.set_mask(self._to_video(mask), frame.utc_us)
+        if call_ids:
+            segment.add_call_ids(call_ids)
+        first = segment.encoder.frames == 0
+        if not rects and not first:
+            if segment.encoder.flush_due(frame.utc_us):
+                segment.write(canvas.buffer, frame.utc_us, filler=True)
+                self.stats.fillers += 1
+            self.stats.add("unchanged", clock)
+            return
+        clock.restart()
+        if rects:
+            if canvas.size == (frame.region.w, frame.region.h):
+                canvas.update(frame.bgra, rects)
+            else:
+                canvas.fill(frame.bgra)
+        clock.mark()
+        segment.write(canvas.buffer, frame.utc_us)
+        detector.accept(frame.bgra)
+        clock.mark()
+        self.stats.add("large change" if large else "small change", clock)
+
+    def _grab(self) -> Frame | None:
+        try:
+            frame = self._grabber.grab()
+        except CaptureError as exc:
+            now = time.monotonic()
+            if self._failing_since is None:
+                self._failing_since = now
+                log.warning("screen grab failed: %s", exc)
+            if now - self._failing_since >= self.config.capture_failure_limit_s:
+                raise CaptureError(
+                    f"screen grabs failed for {now - self._failing_since:.0f} s: {exc}"
+                ) from exc
+            self.stats.capture_errors += 1
+            return None
+        if self._failing_since is not None:
+            log.info("screen grabs work again")
+            self._failing_since = None
+        self.stats.grabs += 1
+        self._last_grab_us = frame.utc_us
+        return frame
+
+    def _output_size(self, region: Rect) -> tuple[int, int]:
+        width = self.config.scale_width
+        if not width or width >= region.w:
+            return region.w, region.h
+        height = max(2, round(region.h * width / region.w)) & ~1
+        return max(2, width & ~1), height
+
+    def _to_video(self, rects: list[Rect]) -> list[Rect]:
+        if self._canvas is None or self._region is None or not rects:
+            return []
+        sx = self._canvas.width / self._region.w
+        sy = self._canvas.height / self._region.h
+        if sx == 1 and sy == 1:
+            return rects
+        return [r.scale(sx, sy) for r in rects]
+
+    def _start_segment(self, frame: Frame, layout_json: dict[str, object]) -> SegmentWriter:
+        if frame.region != self._region or self._canvas is None:
+            width, height = self._output_size(frame.region)
+            self._canvas = I420Canvas(width, height)
+            self._detector = ChangeDetector(frame.region.w, frame.region.h, self.config.tile)
+            self._region = frame.region
+        with self._lock:
+            call_ids = list(self._call_ids)
+        self._layout_json = layout_json
+        segment = SegmentWriter(
+            self.config.out_dir,
+            width=self._canvas.width,
+            height=self._canvas.height,
+            utc_start_us=frame.utc_us,
+            fps=self.config.fps,
+            layout=layout_json,
+            call_ids=call_ids,
+            settings=self.config.encoder,
+        )
+        self._segment = segment
+        self.stats.segments += 1
+        return segment
+
+    def _finish_segment(self, utc_end_us: int) -> None:
+        segment, self._segment = self._segment, None
+        if segment is None:
+            return
+        canvas = self._canvas.buffer if self._canvas is not None else None
+        try:
+            manifest = segment.finish(canvas, utc_end_us)
+        except EncodeError:  # StorageFull included: finish() salvaged what it could
+            self._record(segment.manifest if segment.manifest.status == PARTIAL else None)
+            raise
+        self._record(manifest)
+
+    def _abandon_segment(self) -> None:
+        segment, self._segment = self._segment, None
+        if segment is not None:
+            self._record(segment.fail())
+
+    def _record(self, manifest: Manifest | None) -> None:
+        if manifest is None:
+            return
+        self.manifests.append(manifest)
+        self.stats.bytes += manifest.bytes
+        log.info(
+            "segment %s %s: %d frames, %.1f s, %d bytes",
+            manifest.file,
+            manifest.status,
+            manifest.frames,
+            (manifest.utc_end_us - manifest.utc_start_us) / 1e6,
+            manifest.bytes,
+        )
+        if self.on_segment is not None:
+            self.on_segment(manifest)
