@@ -97,6 +97,7 @@ class SipCall(pj.Call):
         self.hangup_requested = False
         self.transfer_pending: str = ""  # "blind" or "attended" while our REFER is out
         self.gone = False
+        self.inactive_seen = False  # pjsua reported it inactive at the last audit
         self.last_dtmf_timestamp: int | None = None
         self.info_digits: deque[str] = deque()  # SIP INFO digits still to send
 
@@ -106,7 +107,14 @@ class SipCall(pj.Call):
 
     @guarded("onCallState")
     def onCallState(self, prm: Any) -> None:
-        ci = self.getInfo()
+        try:
+            ci = self.getInfo()
+        except pj.Error as exc:
+            # The call is already gone in pjsua: end it here, or it would count as live
+            # forever (auto-answer and call waiting would then misjudge every later call).
+            self.state = "disconnected"
+            self.phone.handlers.on_call_state(self, self.state, 0, f"call gone: {exc.reason}")
+            return
         self.state = STATES.get(ci.state, str(ci.state))
         if not self.record.sip_call_id:
             self.record.sip_call_id = ci.callIdString

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -58,6 +59,7 @@ class Phone:
         self.accounts: dict[str, SipAccount] = {}
         self.calls: dict[str, SipCall] = {}
         self._graveyard: list[Any] = []  # wrappers dropped on the next loop turn
+        self._last_audit = 0.0
         self.handlers = CallbackHandlers(self)
         self.dnd = config.dnd
         self.dnd_code = config.dnd_code
@@ -119,9 +121,26 @@ class Phone:
         self._graveyard.append(wrapper)
 
     def collect(self) -> None:
-        """Drop wrappers of calls whose DISCONNECTED was handled (outside their callbacks)."""
+        """Drop wrappers of calls whose DISCONNECTED was handled (outside their callbacks),
+        and once a second end any call pjsua no longer knows although we never heard its end.
+        """
         if self._graveyard:
             self._graveyard.clear()
+        now = time.monotonic()
+        if now - self._last_audit >= 1.0:
+            self._last_audit = now
+            self._end_vanished_calls()
+
+    def _end_vanished_calls(self) -> None:
+        for call in self.live_calls():
+            if call.state in ("null", "disconnected") or call.isActive():
+                call.inactive_seen = False
+                continue
+            if call.inactive_seen:  # inactive at two audits in a row: it is gone
+                self.report_error("call-audit", RuntimeError(f"call {call.call_id} vanished"))
+                call.state = "disconnected"
+                self.handlers.on_call_state(call, "disconnected", 0, "call vanished")
+            call.inactive_seen = True
 
     def target_uri(self, account: SipAccount, target: str) -> str:
         target = target.strip()
