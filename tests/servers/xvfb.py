@@ -13,15 +13,15 @@ paints the root window, which is what a screen grab sees where no window is mapp
 
 from __future__ import annotations
 
-import contextlib
 import os
 import select
 import shutil
 import subprocess
 import tempfile
 import time
-from types import TracebackType
-from typing import IO, Self
+from typing import IO
+
+from tests.servers.process import Service, terminate
 
 
 def xvfb_available() -> bool:
@@ -33,7 +33,7 @@ class XvfbError(RuntimeError):
     """Xvfb failed to start or an X tool failed."""
 
 
-class XvfbServer:
+class XvfbServer(Service):
     """``Xvfb -screen 0 WxHxD``; a context manager, or start()/stop()."""
 
     def __init__(self, width: int = 1280, height: int = 720, depth: int = 24) -> None:
@@ -43,18 +43,6 @@ class XvfbServer:
         self.number: int | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def display(self) -> str:
@@ -132,17 +120,8 @@ class XvfbServer:
         log, self._log = self._log, None
         if log is not None:
             log.close()
-        if proc is None:
-            return
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.terminate()
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                proc.wait(timeout=5)
+        if proc is not None:
+            terminate(proc, timeout)
 
     def run_tool(self, *command: str, timeout: float = 10.0) -> str:
         """Run an X client (e.g. ``xsetroot``) against this server; return stdout."""
