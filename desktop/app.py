@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -15,7 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from desktop import event_log, i18n, secret_store, settings
+from desktop import event_log, i18n, recorder_link, secret_store, settings
 from desktop.demo import SimulatedCaller
 from desktop.engine_bridge import EngineBridge
 from desktop.main_window import MainWindow
@@ -99,6 +100,14 @@ def run(args: argparse.Namespace, qt_args: list[str]) -> int:
     )
     window.show_problems(loaded.problems, offline=loaded.safe_mode)
     callers = _wire_demo(bridge, window, conf) if conf.demo.enabled else []
+    recorder = recorder_link.wire(
+        conf.recorder,
+        demo=conf.demo.enabled,
+        agent=acc.user if acc else "",
+        display=os.environ.get("DISPLAY"),
+        calls=bridge.sip_event,
+        window=window,
+    )
     if not loaded.safe_mode:
         lookup = (lambda: _password_lookup(acc)) if acc is not None and acc.register else None
         bridge.start(conf.account_settings(), lookup)
@@ -107,6 +116,8 @@ def run(args: argparse.Namespace, qt_args: list[str]) -> int:
     _close_on_sigint(window)
     window.show()
     code = app.exec()
+    if recorder is not None:
+        recorder.stop()
     clean = _shutdown(bridge, callers)
     i18n.uninstall(app, translators)
     log.info("agentdesk: exited (%s)", "clean" if clean else "the engine did not stop in time")

@@ -81,6 +81,22 @@ class DemoSection:
     ring_timeout_s: float = 25.0
 
 
+@dataclass(frozen=True)
+class RecorderSection:
+    """``[recorder]``: the screen recorder worker (recorder/README.md, "The worker")."""
+
+    enabled: bool | None = None  # absent: on in demo mode when there is a display to record
+    out_dir: str = ""  # '' = agentdesk/recordings in the user's data folder
+    fps: float = 5.0
+    preroll_s: float = 5.0
+    wrapup_s: float = 30.0
+    mask_titles: tuple[str, ...] = ()  # regexes of window titles to black out
+    policy: str = "all"  # all | sampled | consent
+    sample_percent: float = 100.0
+    off_agents: tuple[str, ...] = ()
+    off_queues: tuple[str, ...] = ()
+
+
 DEMO_ACCOUNT = AccountSection(
     user="operator", domain="127.0.0.1", register=False, display_name="Operator"
 )
@@ -93,6 +109,7 @@ class Settings:
     audio: AudioSection = field(default_factory=AudioSection)
     ui: UiSection = field(default_factory=UiSection)
     demo: DemoSection = field(default_factory=DemoSection)
+    recorder: RecorderSection = field(default_factory=RecorderSection)
 
     def engine_config(self, auto_answer_s: float | None = None) -> EngineConfig:
         """The core's EngineConfig; ``auto_answer_s`` overrides the file (``--auto-answer``)."""
@@ -195,6 +212,7 @@ _SECTIONS = {
     "audio": AudioSection,
     "ui": UiSection,
     "demo": DemoSection,
+    "recorder": RecorderSection,
 }
 
 
@@ -233,4 +251,31 @@ def validate(settings: Settings, file_name: str, text: str = "") -> list[str]:
     for key in ("first_call_s", "interval_s", "talk_s", "ring_timeout_s"):
         if not 0 < getattr(d, key) <= 3600:
             problems.append(locate(f"{file_name}: demo.{key}: must be 0..3600 seconds", text))
+    problems += [locate(f"{file_name}: recorder.{p}", text) for p in _recorder_problems(settings)]
+    return problems
+
+
+def _recorder_problems(settings: Settings) -> list[str]:
+    import re
+
+    from recorder.windows import MODES
+
+    r, problems = settings.recorder, []
+    for key, low, high in (
+        ("fps", 0.1, 30),
+        ("preroll_s", 0, 60),
+        ("wrapup_s", 0, 3600),
+        ("sample_percent", 0, 100),
+    ):
+        if not low <= getattr(r, key) <= high:
+            problems.append(f"{key}: must be {low:g}..{high:g}, got {getattr(r, key):g}")
+    if r.policy not in MODES:
+        problems.append(f"policy: {r.policy!r} is not one of {', '.join(MODES)}")
+    if r.out_dir and not Path(r.out_dir).expanduser().is_absolute():
+        problems.append(f"out_dir: {r.out_dir!r} must be an absolute path (or empty)")
+    for pattern in r.mask_titles:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            problems.append(f"mask_titles: {pattern!r} is not a regular expression: {exc}")
     return problems

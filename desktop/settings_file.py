@@ -85,12 +85,13 @@ def _convert(value: Any, hint: Any) -> tuple[Any, str]:
     """(value as the field's type, '') or (None, what is wrong)."""
     args = typing.get_args(hint)
     if isinstance(hint, types.UnionType) and type(None) in args:  # e.g. float | None
-        if value is False:
-            return None, ""
         inner = next(a for a in args if a is not type(None))
+        if value is False and inner is not bool:  # bool | None: false is False
+            return None, ""
         converted, error = _convert(value, inner)
         if error:
-            return None, f"expected {_TYPE_NAMES[inner]} or false, got {_show(value)}"
+            also = "" if inner is bool else " or false"
+            return None, f"expected {_TYPE_NAMES[inner]}{also}, got {_show(value)}"
         return converted, ""
     if typing.get_origin(hint) is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

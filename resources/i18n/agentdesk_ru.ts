@@ -327,6 +327,53 @@
     </message>
 </context>
 <context>
+    <name>RecorderLink</name>
+    <message>
+        <source>Screen recorder stopped</source>
+        <translation>Запись экрана остановлена</translation>
+    </message>
+    <message>
+        <source>Screen recorder starting…</source>
+        <translation>Запись экрана запускается…</translation>
+    </message>
+    <message>
+        <source>Screen recording INTERRUPTED (%1); restarting in %2 s</source>
+        <translation>Запись экрана ПРЕРВАНА (%1); перезапуск через %2 с</translation>
+    </message>
+    <message>
+        <source>Screen recording ON</source>
+        <translation>Идёт запись экрана</translation>
+    </message>
+    <message>
+        <source>Screen recording ON, PAUSED: the screen is blacked out</source>
+        <translation>Запись экрана на ПАУЗЕ: экран затемнён</translation>
+    </message>
+    <message>
+        <source> (masked: %1)</source>
+        <translation> (скрыто: %1)</translation>
+    </message>
+    <message>
+        <source>Screen recording waits for the caller&apos;s consent</source>
+        <translation>Запись экрана ждёт согласия абонента</translation>
+    </message>
+    <message>
+        <source>Screen NOT recorded: %1</source>
+        <translation>Экран НЕ записывается: %1</translation>
+    </message>
+    <message>
+        <source>Screen recorder ready (records during calls)</source>
+        <translation>Запись экрана готова (пишет во время звонков)</translation>
+    </message>
+    <message>
+        <source>; window titles unreadable: whole screen masked</source>
+        <translation>; заголовки окон не читаются: скрыт весь экран</translation>
+    </message>
+    <message>
+        <source>Screen not recorded: %1</source>
+        <translation>Экран не записывается: %1</translation>
+    </message>
+</context>
+<context>
     <name>RegistrationLine</name>
     <message>
         <source>Starting the softphone…</source>

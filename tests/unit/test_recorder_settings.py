@@ -1,0 +1,120 @@
+"""The ``[recorder]`` settings, when recording is on, the worker's command line, and the
+operator's status line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from desktop import settings
+from desktop.recorder_link import RecorderLink
+from desktop.recorder_options import LinkOptions, display_available, options_from_settings
+from desktop.settings import RecorderSection
+
+RECORDER = """\
+[recorder]
+enabled = true
+out_dir = "{out}"
+fps = 4
+preroll_s = 3
+wrapup_s = 20
+mask_titles = ["(?i)card payment", "Bank"]
+policy = "sampled"
+sample_percent = 25
+off_queues = ["hr"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "agentdesk.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_recorder_section_is_read_and_typed(tmp_path: Path) -> None:
+    loaded = settings.load(write(tmp_path, RECORDER.format(out=tmp_path / "rec")))
+    assert loaded.problems == [] and loaded.notes == []
+    r = loaded.settings.recorder
+    assert r.enabled is True and r.fps == 4.0 and r.preroll_s == 3.0 and r.wrapup_s == 20.0
+    assert r.mask_titles == ("(?i)card payment", "Bank") and r.off_queues == ("hr",)
+    assert (r.policy, r.sample_percent) == ("sampled", 25.0)
+    off = settings.load(write(tmp_path, "[recorder]\nenabled = false\n")).settings.recorder
+    assert off.enabled is False
+    assert settings.load(write(tmp_path, "[ui]\n")).settings.recorder.enabled is None
+
+
+def test_bad_recorder_values_are_named_with_their_key_and_line(tmp_path: Path) -> None:
+    text = (
+        '[recorder]\nfps = 0\npreroll_s = 90\nmask_titles = ["(card"]\npolicy = "most"\n'
+        'out_dir = "relative/dir"\nenabled = "yes"\n'
+    )
+    problems = settings.load(write(tmp_path, text)).problems
+    assert problems == [
+        "agentdesk.toml: recorder.enabled: expected true or false, got 'yes' (a string) (line 7)"
+    ]
+    problems = settings.load(write(tmp_path, text.replace('enabled = "yes"', ""))).problems
+    joined = "\n".join(problems)
+    for expected in (
+        "recorder.fps: must be 0.1..30, got 0 (line 2)",
+        "recorder.preroll_s: must be 0..60, got 90 (line 3)",
+        "recorder.mask_titles: '(card' is not a regular expression",
+        "recorder.policy: 'most' is not one of all, sampled, consent (line 5)",
+        "recorder.out_dir: 'relative/dir' must be an absolute path",
+    ):
+        assert expected in joined, joined
+
+
+def test_recording_is_on_by_default_only_in_the_demo_with_a_display(tmp_path: Path) -> None:
+    default = RecorderSection()
+    options, note = options_from_settings(default, demo=False, agent="1001", display=":0")
+    assert options is None and "enabled = true" in note
+    options, note = options_from_settings(default, demo=True, agent="1001", display=None)
+    assert options is None and "off in the demo" in note and "DISPLAY" in note
+    explicit = RecorderSection(enabled=True, out_dir=str(tmp_path))
+    options, note = options_from_settings(explicit, demo=False, agent="1001", display=None)
+    assert options is None and "enabled but cannot run" in note
+    off = RecorderSection(enabled=False)
+    assert options_from_settings(off, demo=True, agent="", display=":0")[0] is None
+
+
+def test_the_display_check_looks_for_the_x_socket() -> None:
+    ok, why = display_available(":93")
+    assert not ok and "not running" in why
+    assert display_available("") == (False, "no X display (DISPLAY is not set)")
+    assert display_available("remote.example:0") == (True, "")
+
+
+def test_the_worker_command_line_carries_the_settings(tmp_path: Path) -> None:
+    options = LinkOptions(
+        out_dir=tmp_path,
+        display=":5",
+        fps=4,
+        preroll_s=3,
+        mask_titles=("Card",),
+        policy="consent",
+        off_agents=("1002",),
+    )
+    command = options.command()
+    assert command[1:3] == ["-m", "recorder.worker"]
+    text = " ".join(command[1:])
+    for part in ("--fps 4", "--preroll 3", "--policy consent", "--mask-title Card"):
+        assert part in text
+    assert "--off-agent 1002" in text and "--display :5" in text
+    assert f"--out {tmp_path}" in text
+
+
+def test_the_status_line_always_says_whether_the_screen_is_recorded(tmp_path: Path) -> None:
+    describe = RecorderLink(LinkOptions(out_dir=tmp_path)).describe
+    call = {"call_id": "A", "state": "recording", "reason": ""}
+    assert describe({}) == "Screen recorder starting…"
+    idle = {"capturing": True, "windows": []}
+    assert describe(idle) == "Screen recorder ready (records during calls)"
+    on = {"capturing": True, "recording": True, "windows": [call], "masked": ["Card"]}
+    assert describe(on) == "Screen recording ON (masked: Card)"
+    paused = {**on, "paused": True}
+    assert "PAUSED" in describe(paused) and "blacked out" in describe(paused)
+    waiting = {**idle, "windows": [{**call, "state": "awaiting_consent"}]}
+    assert "consent" in describe(waiting)
+    skipped = {**idle, "windows": [{**call, "state": "not_recorded", "reason": "not sampled"}]}
+    assert describe(skipped) == "Screen NOT recorded: not sampled"
+    failed = {**on, "masked": [], "mask_failed": True}
+    assert describe(failed).endswith("whole screen masked")
