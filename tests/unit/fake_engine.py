@@ -8,22 +8,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from sip import events as ev
-
-COMMANDS = (
-    "make_call",
-    "answer",
-    "reject",
-    "hangup",
-    "hold",
-    "resume",
-    "set_mute",
-    "send_dtmf",
-    "transfer_blind",
-    "transfer_attended",
-    "set_dnd",
-    "set_auto_answer",
-    "set_audio_devices",
-)
+from sip.remote import COMMANDS  # the engine's command names, kept in one place
 
 
 class FakeEngine:
