@@ -11,15 +11,37 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import (
+    QMessageLogContext,
+    QTimer,
+    QtMsgType,
+    QTranslator,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication
 
-from desktop import event_log, i18n, recorder_link, secret_store, settings
+from desktop import (
+    crm_panel,
+    demo_services,
+    event_log,
+    first_run,
+    i18n,
+    qa_window,
+    recorder_link,
+    recorder_options,
+    secret_store,
+    settings,
+    settings_dialog,
+    store_session,
+    uploads,
+)
 from desktop.demo import SimulatedCaller
 from desktop.engine_bridge import EngineBridge
 from desktop.main_window import MainWindow
+from desktop.widgets import my_day
 from sip import events as ev
 from sip.engine import Engine
 
@@ -85,43 +107,109 @@ def run(args: argparse.Namespace, qt_args: list[str]) -> int:
         log.info("settings: %s", note)
     for problem in loaded.problems:
         log.error("settings: %s", problem)
-    conf = loaded.settings
-    translators = i18n.install(app, i18n.choose_language(conf.ui.language))
+    translators = i18n.install(app, i18n.choose_language(loaded.settings.ui.language))
+    loaded = first_run.run_if_needed(loaded, args.demo, translators)  # nothing configured yet
+    desk = build(loaded, translators, auto_answer_s=args.auto_answer)
+    if args.exit_after is not None:
+        QTimer.singleShot(int(args.exit_after * 1000), desk.window.close)
+    _close_on_sigint(desk.window)
+    desk.window.show()
+    code = app.exec()
+    clean = desk.close()
+    i18n.uninstall(app, translators)
+    log.info("agentdesk: exited (%s)", "clean" if clean else "the engine did not stop in time")
+    return code if clean else 1
 
-    engine = Engine(conf.engine_config(auto_answer_s=args.auto_answer))
+
+@dataclass
+class Desktop:
+    """Everything :func:`build` made, and the order it is taken down in."""
+
+    window: MainWindow
+    bridge: EngineBridge
+    recorder: recorder_link.RecorderLink | None
+    uploads: uploads.UploadQueue
+    store: store_session.StoreSession | None = None
+    callers: list[SimulatedCaller] = field(default_factory=list)
+    services: demo_services.DemoServices | None = None
+
+    def close(self) -> bool:
+        if self.store is not None:
+            self.store.close()
+        if self.recorder is not None:
+            self.recorder.stop()
+        self.uploads.close()
+        clean = _shutdown(self.bridge, self.callers)
+        if self.services is not None:
+            self.services.stop()
+        return clean
+
+
+def build(
+    loaded: settings.LoadedSettings,
+    translators: list[QTranslator],
+    *,
+    auto_answer_s: float | None = None,
+    display: str | None = None,
+) -> Desktop:
+    """Compose the desktop from the settings: engine, window, panels, recorder, uploads, store.
+
+    In demo mode the demo's store and CRM are started first and the settings pointed at them.
+    """
+    conf = loaded.settings
+    services = None
+    if conf.demo.enabled:
+        conf, services = demo_services.start(conf, demo_services.data_dir())
+    display = display if display is not None else os.environ.get("DISPLAY")
+    engine = Engine(conf.engine_config(auto_answer_s=auto_answer_s))
     engine.subscribe(event_log.log_event)
     bridge = EngineBridge(engine)
     acc = conf.account
+    agent = acc.user if acc else ""
     window = MainWindow(
         bridge,
         account=secret_store.keyring_user(acc.user, acc.domain) if acc else "",
         dnd=conf.sip.dnd,
-        auto_answer_s=args.auto_answer if args.auto_answer is not None else conf.sip.auto_answer_s,
+        auto_answer_s=auto_answer_s if auto_answer_s is not None else conf.sip.auto_answer_s,
+        agent_options=conf.agent,
     )
-    window.show_problems(loaded.problems, offline=loaded.safe_mode)
+    window.show_problems(loaded.problems + (services.problems if services else []),
+                         offline=loaded.safe_mode)  # fmt: skip
+    history = my_day.add_history_panels(window, bridge, conf.store)
+    qa_window.offer_qa_menu(window, conf.store)
+    settings_dialog.wire(window, loaded.path, bridge.levels, translators).saved.connect(
+        history.follow_settings
+    )
     callers = _wire_demo(bridge, window, conf) if conf.demo.enabled else []
+    uploading = recorder_options.upload_options(conf.store, conf.upload)
     recorder = recorder_link.wire(
         conf.recorder,
         demo=conf.demo.enabled,
-        agent=acc.user if acc else "",
-        display=os.environ.get("DISPLAY"),
+        agent=agent,
+        display=display,
         calls=bridge.sip_event,
         window=window,
+        uploads=uploading,
     )
+    window.attach_recorder(recorder)
+    upload_queue = uploads.wire(
+        recorder,
+        agent=agent,
+        calls=bridge.sip_event,
+        parent=window,
+        options=uploading,
+        section=conf.recorder,
+    )
+    window.attach_uploads(upload_queue)
+    crm = crm_panel.wire(window, conf, bridge, recorder)
+    session = store_session.wire(window, conf.store, agent=agent, bridge=bridge,
+                                 recorder=recorder, uploads=upload_queue, crm=crm)  # fmt: skip
+    if services is not None and services.store is not None:
+        store_session.offer_demo_qa(window, services.store.url, services.token("qa"))
     if not loaded.safe_mode:
         lookup = (lambda: _password_lookup(acc)) if acc is not None and acc.register else None
         bridge.start(conf.account_settings(), lookup)
-    if args.exit_after is not None:
-        QTimer.singleShot(int(args.exit_after * 1000), window.close)
-    _close_on_sigint(window)
-    window.show()
-    code = app.exec()
-    if recorder is not None:
-        recorder.stop()
-    clean = _shutdown(bridge, callers)
-    i18n.uninstall(app, translators)
-    log.info("agentdesk: exited (%s)", "clean" if clean else "the engine did not stop in time")
-    return code if clean else 1
+    return Desktop(window, bridge, recorder, upload_queue, session, callers, services)
 
 
 def _wire_demo(

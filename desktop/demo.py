@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from desktop.demo_audio import spoken_like, write_wav
+from desktop.demo_audio import speech, spoken_like, write_wav
 from sip.remote import RemoteEngine
 
 log = logging.getLogger("agentdesk.demo")
@@ -40,8 +40,10 @@ class SimulatedCaller:
         talk_s: float = 30.0,
         ring_timeout_s: float = 25.0,
         digits: str = "42#",
+        language: str = "ru",
     ) -> None:
         self.target_uri = target_uri
+        self.language = language
         self.first_call_s, self.interval_s = first_call_s, interval_s
         self.talk_s, self.ring_timeout_s = talk_s, ring_timeout_s
         self.digits = digits
@@ -66,7 +68,9 @@ class SimulatedCaller:
             return
         with tempfile.TemporaryDirectory(prefix="agentdesk-demo-") as tmp:
             try:
-                self._loop(remote, write_wav(Path(tmp) / "voice.wav", spoken_like()))
+                voice = Path(tmp) / "voice.wav"
+                wav = speech(voice, self.language) or write_wav(voice, spoken_like())
+                self._loop(remote, wav)
             except Exception as exc:
                 if not self._stop.is_set():
                     log.error("demo: the simulated caller stopped: %s", exc)

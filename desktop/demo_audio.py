@@ -1,4 +1,5 @@
-"""A synthetic voice for the demo: vowel-like syllables, words and pauses (no recording needed).
+"""The demo caller's voice: real words from espeak-ng when it is installed, else a synthetic
+voice of vowel-like syllables, words and pauses (no recording needed).
 
 Harmonics of a wandering pitch shaped by two formants per vowel, in syllables of 120–250 ms,
 so it sounds like distant speech rather than a test tone.
@@ -6,6 +7,8 @@ so it sounds like distant speech rather than a test tone.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import wave
 from pathlib import Path
 
@@ -56,3 +59,46 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> Path:
         w.setframerate(rate)
         w.writeframes(samples.tobytes())
     return path
+
+
+PHRASES = {
+    "ru": "Здравствуйте! У меня с утра не работает интернет, "
+    "лампочка на роутере мигает красным. Номер договора: один два три четыре пять. "
+    "Я уже перезагружал роутер, не помогло. Подскажите, пожалуйста, что делать?",
+    "en": "Hello! My internet has been down since this morning, "
+    "and the light on the router is blinking red. My contract number is one two three four "
+    "five. I have already restarted the router. Could you help me, please?",
+}
+
+
+def speech(path: Path, language: str = "ru", rate: int = 16000) -> Path | None:
+    """The demo caller's words spoken by espeak-ng, as a mono WAV at ``rate`` (None when
+    espeak-ng is not installed or fails: the caller then uses :func:`spoken_like`)."""
+    espeak = shutil.which("espeak-ng")
+    if espeak is None:
+        return None
+    raw = path.with_suffix(".espeak.wav")
+    text = PHRASES.get(language, PHRASES["en"])
+    voice = "ru" if language == "ru" else "en-us"
+    try:
+        subprocess.run(
+            [espeak, "-v", voice, "-s", "150", "-w", str(raw), text],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        with wave.open(str(raw), "rb") as w:
+            source_rate = w.getframerate()
+            samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    except (OSError, subprocess.SubprocessError, wave.Error, EOFError):
+        return None
+    finally:
+        raw.unlink(missing_ok=True)
+    if samples.size == 0:
+        return None
+    # To the conference bridge's rate (linear interpolation is plenty for speech).
+    positions = np.arange(int(samples.size * rate / source_rate)) * (source_rate / rate)
+    resampled = np.interp(positions, np.arange(samples.size), samples.astype(np.float64))
+    pause = np.zeros(int(0.8 * rate))
+    voice_track = np.concatenate([pause, resampled, pause]).astype("<i2")
+    return write_wav(path, voice_track, rate)

@@ -44,3 +44,10 @@ def install(app: QCoreApplication, language: str) -> list[QTranslator]:
 def uninstall(app: QCoreApplication, translators: list[QTranslator]) -> None:
     for translator in translators:
         app.removeTranslator(translator)
+
+
+def switch(app: QCoreApplication, setting: str, current: list[QTranslator]) -> list[QTranslator]:
+    """Apply a new ``ui.language`` now: swap the translators (widgets get a LanguageChange
+    event and those that handle it retranslate at once; the rest on their next start)."""
+    uninstall(app, current)
+    return install(app, choose_language(setting))

@@ -6,6 +6,11 @@ worker's stdin and delivers its stdout lines through signals. The link remembers
 whose windows are open (and pause, consent, pending marks), so a restarted worker is told
 again and the segments of a call continue. A gap (worker dead → new worker capturing again)
 is appended to ``OUT/recorder-gaps.jsonl`` as ``{start_us, end_us, reason, restarts}``.
+
+The worker also uploads the outbox. Before each start the store's token is read from the
+keyring (or the session's, for the demo) on a worker thread and handed over in the worker's
+environment (``$AGENTDESK_STORE_TOKEN``), never on its command line or in a log. Without a
+display to record, :func:`desktop.uploads.wire` runs the same worker with ``--no-capture``.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from concurrent.futures import Future
 from typing import Any
 
 from PySide6.QtCore import (
@@ -28,8 +34,15 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QLabel, QMainWindow
 
-from desktop.recorder_options import LinkOptions, options_from_settings
+from desktop.recorder_options import (
+    TOKEN_ENV,
+    LinkOptions,
+    UploadOptions,
+    options_from_settings,
+    read_token,
+)
 from desktop.settings import RecorderSection
+from desktop.threads import run_in_thread
 from sip import events as ev
 from sip.clock import utc_us
 
@@ -65,6 +78,8 @@ class RecorderLink(QObject):
         self._restart = QTimer(self)
         self._restart.setSingleShot(True)
         self._restart.timeout.connect(self._launch)
+        self._ready_since: int | None = None
+        self._reading_token = False
 
     @property
     def pid(self) -> int | None:
@@ -102,11 +117,30 @@ class RecorderLink(QObject):
         QCoreApplication.processEvents()
 
     def _launch(self) -> None:
+        """Start the worker; with uploads on, once the token was read off the UI thread."""
+        if self._stopping or self._reading_token:
+            return
+        upload = self.options.upload
+        if upload is None or not upload.uploads:
+            self._spawn(None)
+            return
+        self._reading_token = True
+        run_in_thread(lambda: read_token(upload.store_url), self._token_read)
+
+    def _token_read(self, future: Future[str | None]) -> None:
+        self._reading_token = False
+        token = future.result() if future.exception() is None else None
+        self._spawn(token)
+
+    def _spawn(self, token: str | None) -> None:
         if self._stopping:
             return
         proc = QProcess(self)
         env = QProcessEnvironment.systemEnvironment()
         env.insert("PYTHONUNBUFFERED", "1")
+        env.remove(TOKEN_ENV)
+        if token:
+            env.insert(TOKEN_ENV, token)
         proc.setProcessEnvironment(env)
         proc.readyReadStandardOutput.connect(lambda: self._read_stdout(proc))
         proc.readyReadStandardError.connect(lambda: self._read_stderr(proc))
@@ -143,18 +177,21 @@ class RecorderLink(QObject):
             return
         now = utc_us()
         log.error("recorder: %s", reason)
-        if self._capturing_since is not None and now - self._capturing_since >= round(
-            self.options.stable_s * 1e6
-        ):
+        capture = self.options.capture  # upload only: no screen, so no gap; just restart
+        since = self._capturing_since if capture else self._ready_since
+        if since is not None and now - since >= round(self.options.stable_s * 1e6):
             self._attempt = 0
-        self._capturing_since = None
-        if self._gap is None:
-            self._gap = {"start_us": now, "reason": reason, "restarts": 0}
+        self._capturing_since = self._ready_since = None
         delays = self.options.backoff_s
         delay = delays[min(self._attempt, len(delays) - 1)]
         self._attempt += 1
-        self._gap["restarts"] += 1
         self.restarts += 1
+        if not capture:
+            self._restart.start(round(delay * 1000))
+            return
+        if self._gap is None:
+            self._gap = {"start_us": now, "reason": reason, "restarts": 0}
+        self._gap["restarts"] += 1
         self._set_status(
             self.tr("Screen recording INTERRUPTED (%1); restarting in %2 s")
             .replace("%1", reason)
@@ -212,7 +249,9 @@ class RecorderLink(QObject):
         kind = event.get("event")
         if kind == "ready":
             self._ready = True
-            self._replay()
+            self._ready_since = utc_us()
+            if self.options.capture:
+                self._replay()
         elif kind in ("state", "status"):
             self.state = event
             if event.get("capturing") and self._capturing_since is None:
@@ -358,10 +397,14 @@ def wire(
     display: str | None,
     calls: SignalInstance,
     window: QMainWindow,
+    uploads: UploadOptions | None = None,
 ) -> RecorderLink | None:
     """Start the recorder link if the settings ask for it, feed it ``calls`` (the bridge's
-    ``sip_event``) and show its status in ``window``'s status bar; None when it is off."""
-    options, note = options_from_settings(section, demo=demo, agent=agent, display=display)
+    ``sip_event``) and show its status in ``window``'s status bar; None when it is off.
+    ``uploads``: the worker's outbox and store (else its defaults: OUT/outbox, no store)."""
+    options, note = options_from_settings(
+        section, demo=demo, agent=agent, display=display, uploads=uploads
+    )
     label = QLabel(window)
     label.setObjectName("recorderStatus")
     window.statusBar().addPermanentWidget(label)

@@ -176,6 +176,42 @@ def check_screen(display: str | None) -> str:
         )
 
 
+def check_worker() -> str:
+    """The recorder worker starts as the app starts it (``sys.executable -m recorder.worker``,
+    which a frozen bundle runs itself), says it is ready, and stops when asked."""
+    import json
+    import subprocess
+
+    with tempfile.TemporaryDirectory(prefix="agentdesk-self-test-") as tmp:
+        command = [sys.executable, "-m", "recorder.worker", "--out", tmp, "--no-capture"]
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            first = proc.stdout.readline()  # the worker's first line: ready (or fatal)
+            event = json.loads(first) if first.strip() else {}
+            if event.get("event") != "ready":
+                raise CheckFailed(f"the recorder worker did not start: {first.strip()[:200]!r}")
+            proc.stdin.write(json.dumps({"cmd": "stop"}) + "\n")
+            proc.stdin.flush()
+            code = proc.wait(20)
+        except subprocess.TimeoutExpired:
+            raise CheckFailed("the recorder worker did not stop within 20 s") from None
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(5)
+        if code != 0:
+            raise CheckFailed(f"the recorder worker exited with {code}")
+        return f"started (pid {event.get('pid')}), ready, stopped cleanly"
+
+
 def check_store(url: str, token_lookup: Callable[[], str | None] | None) -> str:
     from store.client import StoreClient
 
@@ -200,6 +236,7 @@ def run_checks(
         ("imports", check_imports),
         ("sip", check_sip),
         ("screen", lambda: check_screen(display)),
+        ("worker", check_worker),
     ]
     if store_url:
         checks.append(("store", lambda: check_store(store_url, store_token)))

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
 
+from desktop.crm.config import CrmSection, DialogCardSection
+from desktop.crm.config import problems as crm_problems
 from desktop.settings_file import parse_settings, to_toml, write_atomically
 from sip.config import AccountSettings, EngineConfig
 
@@ -63,6 +65,9 @@ class AudioSection:
     mic: str = ""
     speaker: str = ""
     ring: str = ""
+    # Every call's two sides as a stereo WAV, handed to the outbox when the call ends.
+    record_calls: bool = True
+    recordings_dir: str = ""  # '' = agentdesk/call-audio in the user's data folder
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ class DemoSection:
     enabled: bool = False
     first_call_s: float = 3.0
     interval_s: float = 20.0
-    talk_s: float = 30.0
+    talk_s: float = 20.0
     ring_timeout_s: float = 25.0
 
 
@@ -97,6 +102,34 @@ class RecorderSection:
     off_queues: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class StoreSection:
+    """``[store]``: the central store (its token lives in the keyring, never here)."""
+
+    url: str = ""  # '' = no store: "My calls" shows the local history only
+    ca_file: str = ""  # a PEM bundle to verify the store's TLS certificate ('' = system CAs)
+
+
+@dataclass(frozen=True)
+class UploadSection:
+    """``[upload]``: the outbox and its uploader (recorder/README.md, "Outbox and uploader");
+    where to is ``[store]``, its token is in the keyring."""
+
+    enabled: bool = True  # false: everything is kept in the outbox, nothing is sent
+    outbox_dir: str = ""  # '' = agentdesk/outbox in the user's data folder
+    quota_mb: float = 2000.0  # over it screen recording stops; calls and audio are kept
+    bandwidth_kbps: float = 0.0  # 0 = no cap
+
+
+@dataclass(frozen=True)
+class AgentSection:
+    """``[agent]``: wrap-up after each call and the reasons an operator can pick."""
+
+    wrap_up_s: float = 30.0  # no call is offered during wrap-up (0 = none)
+    not_ready_reasons: tuple[str, ...] = ("Training", "Meeting", "Back office", "Technical problem")
+    break_reasons: tuple[str, ...] = ("Break", "Lunch")
+
+
 DEMO_ACCOUNT = AccountSection(
     user="operator", domain="127.0.0.1", register=False, display_name="Operator"
 )
@@ -110,6 +143,11 @@ class Settings:
     ui: UiSection = field(default_factory=UiSection)
     demo: DemoSection = field(default_factory=DemoSection)
     recorder: RecorderSection = field(default_factory=RecorderSection)
+    crm: CrmSection = field(default_factory=CrmSection)
+    dialog_card: DialogCardSection = field(default_factory=DialogCardSection)
+    agent: AgentSection = field(default_factory=AgentSection)
+    store: StoreSection = field(default_factory=StoreSection)
+    upload: UploadSection = field(default_factory=UploadSection)
 
     def engine_config(self, auto_answer_s: float | None = None) -> EngineConfig:
         """The core's EngineConfig; ``auto_answer_s`` overrides the file (``--auto-answer``)."""
@@ -131,7 +169,14 @@ class Settings:
             dnd=s.dnd,
             dnd_code=s.dnd_code,
             auto_answer_s=s.auto_answer_s if auto_answer_s is None else auto_answer_s,
+            recording_dir=str(self.call_audio_dir()) if a.record_calls else "",
         )
+
+    def call_audio_dir(self) -> Path:
+        if self.audio.recordings_dir:
+            return Path(self.audio.recordings_dir).expanduser()
+        data = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
+        return Path(data or Path.home() / ".local" / "share") / "agentdesk" / "call-audio"
 
     def account_settings(self, password: str = "") -> AccountSettings | None:
         """The core's AccountSettings, with a password from the keyring (never the file)."""
@@ -147,6 +192,8 @@ class Settings:
             account=DEMO_ACCOUNT,
             sip=dataclasses.replace(self.sip, bind_address="127.0.0.1", transports=("udp",)),
             demo=dataclasses.replace(self.demo, enabled=True),
+            # A short wrap-up, so a newcomer sees the call uploaded within a minute.
+            agent=dataclasses.replace(self.agent, wrap_up_s=min(self.agent.wrap_up_s, 10.0)),
         )
 
 
@@ -213,6 +260,11 @@ _SECTIONS = {
     "ui": UiSection,
     "demo": DemoSection,
     "recorder": RecorderSection,
+    "crm": CrmSection,
+    "dialog_card": DialogCardSection,
+    "agent": AgentSection,
+    "store": StoreSection,
+    "upload": UploadSection,
 }
 
 
@@ -252,6 +304,49 @@ def validate(settings: Settings, file_name: str, text: str = "") -> list[str]:
         if not 0 < getattr(d, key) <= 3600:
             problems.append(locate(f"{file_name}: demo.{key}: must be 0..3600 seconds", text))
     problems += [locate(f"{file_name}: recorder.{p}", text) for p in _recorder_problems(settings)]
+    crm = crm_problems(settings.crm, settings.dialog_card)
+    problems += [locate(f"{file_name}: {p}", text) for p in crm]
+    problems += [locate(f"{file_name}: agent.{p}", text) for p in _agent_problems(settings.agent)]
+    problems += [locate(f"{file_name}: store.{p}", text) for p in _store_problems(settings.store)]
+    uploads = _upload_problems(settings.upload)
+    problems += [locate(f"{file_name}: upload.{p}", text) for p in uploads]
+    return problems
+
+
+def _upload_problems(upload: UploadSection) -> list[str]:
+    problems = []
+    if not 10 <= upload.quota_mb <= 10_000_000:
+        problems.append(f"quota_mb: must be 10..10000000 MB, got {upload.quota_mb:g}")
+    if not 0 <= upload.bandwidth_kbps <= 10_000_000:
+        problems.append(
+            f"bandwidth_kbps: must be 0 (no cap)..10000000, got {upload.bandwidth_kbps:g}"
+        )
+    if upload.outbox_dir and not Path(upload.outbox_dir).expanduser().is_absolute():
+        problems.append(f"outbox_dir: {upload.outbox_dir!r} must be an absolute path (or empty)")
+    return problems
+
+
+def _store_problems(store: StoreSection) -> list[str]:
+    from urllib.parse import urlsplit
+
+    problems = []
+    if store.url:
+        parts = urlsplit(store.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problems.append(f"url: {store.url!r} must be an http:// or https:// address")
+    if store.ca_file and not Path(store.ca_file).expanduser().is_absolute():
+        problems.append(f"ca_file: {store.ca_file!r} must be an absolute path (or empty)")
+    return problems
+
+
+def _agent_problems(agent: AgentSection) -> list[str]:
+    problems = []
+    if not 0 <= agent.wrap_up_s <= 3600:
+        problems.append(f"wrap_up_s: must be 0..3600 seconds, got {agent.wrap_up_s:g}")
+    for key in ("not_ready_reasons", "break_reasons"):
+        reasons = getattr(agent, key)
+        if not reasons or any(not r.strip() or len(r) > 80 for r in reasons):
+            problems.append(f"{key}: must list 1 or more reasons of 1..80 characters")
     return problems
 
 

@@ -84,6 +84,16 @@ class Frame:
     layout: Layout
 
 
+@dataclass(slots=True)
+class Patches:
+    """A partial grab: the pixels of some rectangles of ``region`` (region pixels, BGRA)."""
+
+    utc_us: int
+    parts: list[tuple[Rect, BgraImage]]
+    region: Rect
+    layout: Layout
+
+
 def _open_mss(display: str | None, backend: str = "default") -> Any:
     try:
         return mss.MSS(display=display, backend=backend)
@@ -190,6 +200,30 @@ class ScreenGrabber:
                 return self._grab_once()
             except Exception as exc:
                 raise CaptureError(f"screen grab failed: {exc!r}") from exc
+
+    def grab_parts(self, rects: list[Rect]) -> Patches | None:
+        """Grab only ``rects`` (pixels of the current region); None when the layout changed
+        since the last grab (then grab the whole region). Raises :class:`CaptureError`."""
+        if self._sct is None:
+            raise CaptureError("the grabber is not open")
+        if self.check_layout():
+            return None
+        layout = self.layout
+        region = layout.region
+        mono_ns = time.monotonic_ns()
+        parts = []
+        try:
+            for rect in rects:
+                shot = self._sct.grab(
+                    {"left": region.x + rect.x, "top": region.y + rect.y}
+                    | {"width": rect.w, "height": rect.h}
+                )
+                pixels = np.frombuffer(shot.raw, dtype=np.uint8).reshape(rect.h, rect.w, 4)
+                parts.append((rect, pixels))
+        except Exception as exc:  # as in grab(): let a whole grab sort out what happened
+            log.debug("partial grab failed (%r); grabbing the whole screen", exc)
+            return None
+        return Patches(utc_us_at_monotonic(mono_ns), parts, region, layout)
 
     def _grab_once(self) -> Frame:
         layout = self.layout

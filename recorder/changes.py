@@ -139,3 +139,68 @@ class ChangeDetector:
     def accept(self, bgra: BgraImage) -> None:
         """Make ``bgra`` the reference (after it was encoded)."""
         self._reference = self._words(bgra)
+
+    @property
+    def reference(self) -> BgraImage | None:
+        """The reference as a BGRA frame (a view: patched in place by :meth:`absorb`)."""
+        if self._reference is None:
+            return None
+        return self._reference.view(np.uint8).reshape(self.height, self.width, 4)
+
+    def absorb(self, patch: BgraImage, rect: Rect) -> list[Rect]:
+        """Compare ``patch`` (the pixels of the tile-aligned ``rect``) with the reference there,
+        copy it into the reference and return the changed tiles as rectangles.
+
+        The partial-grab path: the caller encodes the result at once, so the reference stays
+        "the last encoded frame". Needs a reference (see :attr:`reference`).
+        """
+        reference = self._reference
+        if reference is None:
+            raise ValueError("absorb() needs a reference frame: accept() a whole frame first")
+        x, y, w, h = rect
+        tile = self.tile
+        if x % tile or y % tile or rect.right > self.width or rect.bottom > self.height:
+            raise ValueError(f"{rect} is not tile-aligned inside {self.width}x{self.height}")
+        if patch.shape != (h, w, 4) or w % 2:
+            raise ValueError(f"patch is {patch.shape}, rect is {rect}")
+        words = np.ascontiguousarray(patch).reshape(h, w * 4).view(np.uint64)
+        old = reference[y : y + h, x // 2 : (x + w) // 2]
+        diff = words != old
+        if not diff.any():
+            return []
+        old[:] = words
+        half = tile // 2
+        rows, cols = -(-h // tile), -(-(w // 2) // half)
+        padded = np.zeros((rows * tile, cols * half), dtype=np.bool_)
+        padded[:h, : w // 2] = diff
+        tiles = padded.reshape(rows, tile, cols, half).any(axis=(1, 3))
+        return tile_rects(tiles, tile, Rect(x, y, w, h))
+
+
+def tile_rects(tiles: npt.NDArray[np.bool_], tile: int, bounds: Rect) -> list[Rect]:
+    """The marked cells of a tile grid laid over ``bounds`` as few rectangles (clipped to it):
+    runs in a row of tiles, merged downwards while the next row has the same run."""
+    merged: list[Rect] = []
+    open_runs: dict[tuple[int, int], int] = {}
+    previous_row = -2
+    for row in np.flatnonzero(tiles.any(axis=1)).tolist():
+        if row != previous_row + 1:
+            open_runs = {}
+        previous_row = row
+        y = bounds.y + row * tile
+        h = min(tile, bounds.bottom - y)
+        edges = np.diff(tiles[row], prepend=False, append=False).nonzero()[0].tolist()
+        next_open: dict[tuple[int, int], int] = {}
+        for start, end in zip(edges[::2], edges[1::2], strict=True):
+            x = bounds.x + start * tile
+            w = min(bounds.x + end * tile, bounds.right) - x
+            index = open_runs.get((x, w))
+            if index is not None:
+                above = merged[index]
+                merged[index] = Rect(above.x, above.y, above.w, above.h + h)
+            else:
+                index = len(merged)
+                merged.append(Rect(x, y, w, h))
+            next_open[(x, w)] = index
+        open_runs = next_open
+    return merged

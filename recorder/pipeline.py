@@ -1,14 +1,16 @@
 """The recording loop: grab, mask, detect changes, convert, encode, cut segments.
 
-Each tick (``fps`` per second, monotonic deadline) grabs the screen, blacks out the masked
-rectangles in the grabbed pixels (so a masked area is black in the video and changes under it
-cost nothing), compares with the last encoded frame, converts only the changed rectangles into
-the persistent I420 picture and encodes it. Unchanged ticks write nothing, except a repeat
-frame when a fragment with frames would otherwise wait for the next change (crash loss stays
-within ``fragment_s``). A segment ends at the first large change after ``segment_s`` (or after
-``segment_s * segment_stretch``), when the monitor layout changes, and at stop; its last frame
-is a repeat at its end time, so playback covers the whole period, and the next segment starts
-at that same time with a key frame.
+Each tick (``fps`` per second, monotonic deadline) grabs what may have changed: the tiles X
+DAMAGE reported drawn on (recorder/damage.py), or the whole screen (at the start, after a mask
+or layout change, without damage, and every ``full_grab_s`` to check damage). It blacks out the
+masked rectangles in the grabbed pixels (so a masked area is black in the video and changes
+under it cost nothing), compares with the last encoded frame, converts only the changed
+rectangles into the persistent I420 picture and encodes it. Unchanged ticks write nothing,
+except a repeat frame when a fragment with frames would otherwise wait for the next change
+(crash loss stays within ``fragment_s``). A segment ends at the first large change after
+``segment_s`` (or after ``segment_s * segment_stretch``), when the monitor layout changes, and
+at stop; its last frame is a repeat at its end time, so playback covers the whole period, and
+the next segment starts at that same time with a key frame.
 
 Thread safety: :meth:`ScreenRecorder.set_mask`, :meth:`~ScreenRecorder.set_call_ids`,
 :meth:`~ScreenRecorder.cut` and :meth:`~ScreenRecorder.stop` may be called from any thread;
@@ -25,8 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from recorder.canvas import FULL_AREA_SHARE, I420Canvas
-from recorder.capture import CaptureError, Frame, Pacer, ScreenGrabber
+from recorder.capture import CaptureError, Frame, Pacer, Patches, ScreenGrabber
 from recorder.changes import ChangeDetector
+from recorder.damage import DamageTracker, damaged_tiles
 from recorder.encoder import EncodeError, EncoderSettings
 from recorder.geometry import Rect, clip_all
 from recorder.segments import PARTIAL, Manifest, SegmentWriter, recover
@@ -34,6 +37,9 @@ from recorder.stats import StageClock, StageStats
 from sip.clock import utc_us
 
 log = logging.getLogger(__name__)
+
+# Whole grabs in a row that find changes damage did not report: damage is no longer trusted.
+DAMAGE_MISSES_TOLERATED = 3
 
 
 @dataclass
@@ -56,6 +62,10 @@ class RecorderConfig:
     tile: int = 32
     layout_check_s: float = 1.0
     capture_failure_limit_s: float = 5.0  # grabs failing this long end the recording
+    # X DAMAGE: grab and compare only what was drawn on (recorder/damage.py); the whole
+    # screen is still grabbed and compared every ``full_grab_s``.
+    damage: bool = True
+    full_grab_s: float = 5.0
     call_ids: list[str] = field(default_factory=list)
     encoder: EncoderSettings = field(default_factory=EncoderSettings)
 
@@ -87,6 +97,12 @@ class ScreenRecorder:
         self._layout_json: dict[str, object] = {}
         self._failing_since: float | None = None
         self._last_grab_us: int | None = None
+        self._damage: DamageTracker | None = None
+        self._pending_damage: list[Rect] = []
+        self._verify: list[Rect] | None = None  # damage of a whole grab's tick, to check
+        self._grabbed_mask: tuple[Rect, ...] = ()
+        self._next_full_grab = 0.0
+        self._misses_in_a_row = 0
 
     # ----- controls (any thread) -------------------------------------------------------
 
@@ -120,6 +136,9 @@ class ScreenRecorder:
         for manifest in recover(out_dir):
             log.warning("recovered segment %s from an earlier run", manifest.file)
         self._grabber.open()
+        if self.config.damage:
+            tracker = DamageTracker(self.config.display)
+            self._damage = tracker if tracker.open() else None
         pacer = Pacer(self.config.fps)
         started = time.monotonic()
         cpu_started = time.process_time()
@@ -139,6 +158,9 @@ class ScreenRecorder:
             self._finish_segment(utc_us())
         finally:
             self._grabber.close()
+            if self._damage is not None:
+                self.stats.damage_events = self._damage.events
+                self._damage.close()
             self.stats.dropped_ticks = pacer.dropped
             self.stats.cpu_s = time.process_time() - cpu_started
             self.stats.wall_s = time.monotonic() - started
@@ -146,59 +168,133 @@ class ScreenRecorder:
 
     def _tick(self) -> None:
         clock = StageClock()
-        frame = self._grab()
-        if frame is None:
+        with self._lock:
+            mask_root, call_ids = self._mask_root, self._call_ids
+        shot = self._capture(mask_root)
+        if shot is None:
             return
         clock.mark()
-        layout_json = frame.layout.to_json()
+        layout_json = shot.layout.to_json()
         if self._segment is None or layout_json != self._layout_json:
             if self._segment is not None:
                 log.info("screen layout changed; starting a new segment")
-            self._finish_segment(frame.utc_us)
-            self._start_segment(frame, layout_json)
+            self._finish_segment(shot.utc_us)
+            self._start_segment(shot, layout_json)
         detector, canvas = self._detector, self._canvas
         assert detector is not None and canvas is not None
-        with self._lock:
-            mask_root, call_ids = self._mask_root, self._call_ids
-        mask = clip_all(mask_root, frame.region)
-        for x, y, w, h in mask:
-            frame.bgra[y : y + h, x : x + w] = 0
+        mask = clip_all(mask_root, shot.region)
         clock.restart()
-        rects = detector.changed(frame.bgra)
+        if isinstance(shot, Frame):
+            for x, y, w, h in mask:
+                shot.bgra[y : y + h, x : x + w] = 0
+            rects = detector.changed(shot.bgra)
+            picture = shot.bgra
+            if self._verify is not None and rects:
+                self._check_damage(rects, self._verify, shot.region)
+        else:
+            rects = []
+            for rect, pixels in shot.parts:
+                for hidden in mask:
+                    x, y, w, h = hidden.intersect(rect).translate(-rect.x, -rect.y)
+                    if w > 0 and h > 0:
+                        pixels[y : y + h, x : x + w] = 0
+                rects += detector.absorb(pixels, rect)
+            reference = detector.reference
+            assert reference is not None
+            picture = reference
         clock.mark()
-        large = sum(r.area for r in rects) > FULL_AREA_SHARE * frame.region.area
+        large = sum(r.area for r in rects) > FULL_AREA_SHARE * shot.region.area
         segment = self._segment
         assert segment is not None
-        age_s = (frame.utc_us - segment.utc_start_us) / 1e6
+        age_s = (shot.utc_us - segment.utc_start_us) / 1e6
         limit_s = self.config.segment_s * self.config.segment_stretch
         if segment.encoder.real_frames <= 1:
             limit_s = max(limit_s, self.config.segment_idle_s)
         due = age_s >= self.config.segment_s and (large or age_s >= limit_s)
         if due or (self._cut.is_set() and segment.encoder.frames > 0):
             self._cut.clear()
-            self._finish_segment(frame.utc_us)
-            segment = self._start_segment(frame, layout_json)
-        segment.set_mask(self._to_video(mask), frame.utc_us)
+            self._finish_segment(shot.utc_us)
+            segment = self._start_segment(shot, layout_json)
+        segment.set_mask(self._to_video(mask), shot.utc_us)
         if call_ids:
             segment.add_call_ids(call_ids)
         first = segment.encoder.frames == 0
         if not rects and not first:
-            if segment.encoder.flush_due(frame.utc_us):
-                segment.write(canvas.buffer, frame.utc_us, filler=True)
+            if segment.encoder.flush_due(shot.utc_us):
+                segment.write(canvas.buffer, shot.utc_us, filler=True)
                 self.stats.fillers += 1
             self.stats.add("unchanged", clock)
             return
         clock.restart()
         if rects:
-            if canvas.size == (frame.region.w, frame.region.h):
-                canvas.update(frame.bgra, rects)
+            if canvas.size == (shot.region.w, shot.region.h):
+                canvas.update(picture, rects)
             else:
-                canvas.fill(frame.bgra)
+                canvas.fill(picture)
         clock.mark()
-        segment.write(canvas.buffer, frame.utc_us)
-        detector.accept(frame.bgra)
+        segment.write(canvas.buffer, shot.utc_us)
+        if isinstance(shot, Frame):
+            detector.accept(shot.bgra)
         clock.mark()
         self.stats.add("large change" if large else "small change", clock)
+
+    def _capture(self, mask_root: tuple[Rect, ...]) -> Frame | Patches | None:
+        """Grab what may have changed: the damaged tiles when damage is tracked and the
+        picture is known, else (and every ``full_grab_s``) the whole region."""
+        self._verify = None
+        damaged = self._damage.collect() if self._damage is not None else None
+        if damaged is not None:
+            damaged, self._pending_damage = damaged + self._pending_damage, []
+        detector, region = self._detector, self._region
+        now = time.monotonic()
+        known = (
+            damaged is not None
+            and detector is not None
+            and detector.reference is not None
+            and mask_root == self._grabbed_mask
+            and region == self._grabber.layout.region
+        )
+        if known and damaged is not None and region is not None:
+            if now < self._next_full_grab:
+                tiles = damaged_tiles(damaged, region, self.config.tile)
+                if sum(r.area for r in tiles) <= FULL_AREA_SHARE * region.area:
+                    try:
+                        patches = self._grabber.grab_parts(tiles)
+                    except CaptureError:
+                        patches = None  # the whole grab below reports it (and retries)
+                    if patches is not None:
+                        self.stats.partial_grabs += 1
+                        self.stats.grabs += 1
+                        self._last_grab_us = patches.utc_us
+                        return patches
+            else:
+                self._verify = damaged
+        frame = self._grab()
+        if frame is not None:
+            self._grabbed_mask = mask_root
+            self._next_full_grab = now + self.config.full_grab_s
+        return frame
+
+    def _check_damage(self, changed: list[Rect], damaged: list[Rect], region: Rect) -> None:
+        """After a whole grab: did damage report every change? Damage drawn since the
+        collection counts too (and stays pending for the next tick)."""
+        assert self._damage is not None
+        later = self._damage.collect(round_trip=True) or []
+        self._pending_damage = later
+        covered = damaged_tiles(damaged + later, region, self.config.tile)
+        missed = [r for r in changed if all(r.intersect(c).empty for c in covered)]
+        if not missed:
+            self._misses_in_a_row = 0
+            return
+        self.stats.damage_misses += 1
+        self._misses_in_a_row += 1
+        log.info("damage did not report a change at %s", missed[0])
+        if self._misses_in_a_row >= DAMAGE_MISSES_TOLERATED:
+            log.warning(
+                "the X server's damage reports miss changes; grabbing the whole screen every tick"
+            )
+            self._damage.close()
+            self._damage = None
 
     def _grab(self) -> Frame | None:
         try:
@@ -237,7 +333,9 @@ class ScreenRecorder:
             return rects
         return [r.scale(sx, sy) for r in rects]
 
-    def _start_segment(self, frame: Frame, layout_json: dict[str, object]) -> SegmentWriter:
+    def _start_segment(
+        self, frame: Frame | Patches, layout_json: dict[str, object]
+    ) -> SegmentWriter:
         if frame.region != self._region or self._canvas is None:
             width, height = self._output_size(frame.region)
             self._canvas = I420Canvas(width, height)

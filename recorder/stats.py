@@ -51,6 +51,9 @@ class StageStats:
     """Totals of a recording and stage costs by kind of tick (see :data:`KINDS`)."""
 
     grabs: int = 0
+    partial_grabs: int = 0  # of the damaged tiles only (recorder/damage.py)
+    damage_events: int = 0
+    damage_misses: int = 0  # whole grabs that found a change damage had not reported
     fillers: int = 0
     segments: int = 0
     bytes: int = 0
@@ -77,9 +80,16 @@ class StageStats:
         per_minute = f", {self.bytes / minutes / 1e6:.2f} MB/min" if minutes else ""
         cpu = f", CPU {self.cpu_s:.2f} s in {self.wall_s:.1f} s" if self.wall_s else ""
         dropped = f", {self.dropped_ticks} late ticks dropped" if self.dropped_ticks else ""
+        damage = ""
+        if self.partial_grabs or self.damage_events:
+            damage = (
+                f"{self.partial_grabs} of them of damaged tiles only ({self.damage_events} "
+                f"damage events, {self.damage_misses} changes missed by damage)"
+            )
         out = [
             f"{self.grabs} grabs, {self.encoded} frames encoded (+{self.fillers} repeats), "
             f"{self.segments} segments, {self.bytes} bytes{per_minute}{cpu}{dropped}",
+            *([damage] if damage else []),
             "per frame, mean CPU ms (wall ms):".ljust(30)
             + "".join(f"{stage:>15}" for stage in STAGES),
         ]

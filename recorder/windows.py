@@ -261,6 +261,10 @@ class SpoolIndex:
     def __len__(self) -> int:
         return len(self._segments)
 
+    def lists(self, call_id: str) -> bool:
+        """Whether a segment still in the spool lists the call (more may be kept for it)."""
+        return any(call_id in s.call_ids for s in self._segments.values())
+
     def add(self, segment: SpoolSegment) -> None:
         self._segments[segment.name] = segment
 

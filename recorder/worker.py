@@ -2,6 +2,7 @@
 
     python -m recorder.worker --out DIR [--display :N] [--fps F] [--preroll S]
                               [--mask-title REGEX ...] [--policy all|sampled|consent] ...
+    python -m recorder.worker --out DIR --no-capture --store-url URL ...   (upload only)
 
 Commands come as JSON lines on stdin, events go out as JSON lines on stdout, logs on stderr.
 The protocol and the pre-roll design are in recorder/README.md ("The worker"). In short: the
@@ -11,7 +12,9 @@ move to ``DIR`` (for the uploader) once no later window can claim them, the rest
 
 Threads: the capture loop (:class:`~recorder.pipeline.ScreenRecorder`), a housekeeping thread
 (scheduled closes, title masks, spool settling, events) and a stdin reader; the main thread
-waits for the end. Exit status: 0 stopped, 2 bad arguments, 3 display, 4 disk full, 1 other.
+waits for the end. With ``--no-capture`` (no display to record) only the uploader and the
+stdin reader run: call audio and metadata journalled by the desktop still reach the store.
+Exit status: 0 stopped, 2 bad arguments, 3 display, 4 disk full, 1 other.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from recorder.spool import SpoolFolder, manifest_name, trim_heap
 from recorder.titles import TitleError, TitleMasks, TopLevel
 from recorder.windows import RecordingPolicy, RecordingWindows, SpoolIndex, SpoolSegment
 from recorder.worker_options import WorkerOptions, parse_options
+from recorder.worker_upload import UploadSide
 from sip.clock import utc_us
 
 log = logging.getLogger("recorder.worker")
@@ -45,6 +49,7 @@ MARKS_NAME = "marks.jsonl"
 LATE_S = 2.0  # how late a window may open after the time stamped on its call event
 LEFTOVER_HOLD_S = 15.0  # a new worker keeps a dead one's unclaimed segments this long
 STALL_S = 20.0  # no grab for this long while running: the capture loop is stuck
+SETTLE_MARGIN_S = 5.0  # a closed window's last segment is kept within this of settling
 
 
 class UnknownCall(LookupError):
@@ -83,6 +88,7 @@ class Worker:
         self.kept = 0
         self.last_error = ""
         self._last_state: dict[str, Any] = {}
+        self.uploads = UploadSide(options, self.emit, self._call_may_grow)
 
     # ----- events out ----------------------------------------------------------------
 
@@ -219,6 +225,9 @@ class Worker:
     def _cmd_status(self, _message: dict[str, Any]) -> None:
         self.emit("status", **self.status())
 
+    def _cmd_upload_status(self, _message: dict[str, Any]) -> None:
+        self.emit("upload_status", **self.uploads.status())
+
     def _cmd_stop(self, _message: dict[str, Any]) -> None:
         self._done.set()
 
@@ -297,6 +306,8 @@ class Worker:
                     self.folder.discard(segment)
                 except OSError as exc:
                     self._error("spool", f"cannot delete {segment.name}: {exc}")
+            if keep and not self.uploads.accepts_screen():
+                drop, keep = drop + keep, []  # the upload spool is full: screen gives way
             for segment in keep:
                 try:
                     path, manifest = self.folder.release(segment)
@@ -304,6 +315,7 @@ class Worker:
                     self._error("spool", f"cannot keep {segment.name}: {exc}")
                     continue
                 self.kept += 1
+                self.uploads.add_segment(path, manifest.to_json())
                 self.emit(
                     "segment_done",
                     manifest=str(path),
@@ -313,6 +325,17 @@ class Worker:
                     utc_end_us=manifest.utc_end_us,
                     bytes=manifest.bytes,
                 )
+
+    def _call_may_grow(self, call_id: str) -> bool:
+        """Whether more segments of the call may still come (the uploader holds its record)."""
+        settle_us = round((self.options.preroll_s + LATE_S + SETTLE_MARGIN_S) * 1e6)
+        with self._lock:
+            window = self.windows.get(call_id)
+            if self.spool.lists(call_id):
+                return True
+        if window is None:
+            return False
+        return window.is_open or (window.closed_us or 0) > utc_us() - settle_us
 
     # ----- threads --------------------------------------------------------------------
 
@@ -386,14 +409,19 @@ class Worker:
         self._done.set()  # EOF: the desktop closed the pipe or died
 
     def run(self, stdin: IO[str]) -> int:
+        capture = self.options.capture
         try:
-            with self._lock:
-                for segment in self.folder.prepare(utc_us() + round(LEFTOVER_HOLD_S * 1e6)):
-                    self.spool.add(segment)
+            if capture:
+                with self._lock:
+                    for segment in self.folder.prepare(utc_us() + round(LEFTOVER_HOLD_S * 1e6)):
+                        self.spool.add(segment)
+            else:
+                self.options.out_dir.mkdir(parents=True, exist_ok=True)
         except (OSError, StorageFull) as exc:
             self._fatal("storage", f"cannot use {self.options.out_dir}: {exc}", EXIT_STORAGE)
             return self.exit_code
-        if self.titles.patterns:
+        self.uploads.start()
+        if capture and self.titles.patterns:
             self._poll_titles()  # masked from the very first frame
         self.emit(
             "ready",
@@ -402,11 +430,15 @@ class Worker:
             preroll_s=self.options.preroll_s,
             fps=self.options.fps,
             policy=self.windows.policy.to_json(),
+            capture=capture,
         )
+        self.emit("upload_status", **self.uploads.status())
         threads = [
             threading.Thread(target=self._capture, name="capture"),
             threading.Thread(target=self._housekeeping, name="housekeeping"),
         ]
+        if not capture:
+            threads = []
         for thread in threads:
             thread.start()
         threading.Thread(target=self._read_commands, args=(stdin,), daemon=True).start()
@@ -415,7 +447,9 @@ class Worker:
         self.recorder.stop()
         for thread in threads:
             thread.join(30)
-        self._settle(everything=True)
+        if capture:
+            self._settle(everything=True)
+        self.uploads.stop()
         self.titles.close()
         self.emit("stopped", code=self.exit_code, segments=self.kept)
         return self.exit_code

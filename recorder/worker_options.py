@@ -28,6 +28,17 @@ class WorkerOptions:
     title_poll_s: float = 0.25
     policy: RecordingPolicy = field(default_factory=RecordingPolicy)
     verbose: bool = False
+    outbox_dir: Path | None = None  # None: OUT/outbox
+    store_url: str = ""  # "" = journal only, upload nothing
+    store_ca: str = ""
+    quota_mb: float = 2000.0
+    bandwidth_kbps: float = 0.0  # 0 = no cap
+    upload_backoff_s: float = 300.0  # the longest wait between tries
+    capture: bool = True  # False: upload only (no display to record)
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.outbox_dir or self.out_dir / "outbox"
 
     @property
     def standby_segment_s(self) -> float:
@@ -52,6 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sample-percent", type=float, default=100.0)
     parser.add_argument("--off-agent", action="append", default=[])
     parser.add_argument("--off-queue", action="append", default=[])
+    parser.add_argument("--outbox", type=Path, help="the upload outbox (default: OUT/outbox)")
+    parser.add_argument(
+        "--store-url",
+        default="",
+        help="the central store; its token comes from $AGENTDESK_STORE_TOKEN or the keyring",
+    )
+    parser.add_argument("--store-ca", default="", help="PEM file to verify the store with")
+    parser.add_argument("--quota-mb", type=float, default=2000.0, help="upload spool quota")
+    parser.add_argument("--bandwidth-kbps", type=float, default=0.0, help="0: no cap")
+    parser.add_argument("--upload-backoff", type=float, default=300.0, help="longest wait, s")
+    parser.add_argument(
+        "--no-capture",
+        action="store_true",
+        help="upload only: record nothing (no display), drain the outbox to the store",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser
 
@@ -68,7 +94,12 @@ def parse_options(argv: list[str] | None) -> WorkerOptions:
             re.compile(pattern)
     except (ValueError, re.error) as exc:
         parser.error(str(exc))
-    for name in ("fps", "preroll", "segment_seconds", "title_poll"):
+    if args.store_url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", args.store_url):
+        parser.error(f"--store-url: {args.store_url!r} is not an http(s) URL")
+    for name in ("quota_mb", "bandwidth_kbps"):
+        if getattr(args, name) < 0:
+            parser.error(f"--{name.replace('_', '-')} must not be negative")
+    for name in ("fps", "preroll", "segment_seconds", "title_poll", "upload_backoff"):
         if getattr(args, name) < (0 if name == "preroll" else 1e-3):
             parser.error(f"--{name.replace('_', '-')} must be positive")
     return WorkerOptions(
@@ -84,4 +115,11 @@ def parse_options(argv: list[str] | None) -> WorkerOptions:
         title_poll_s=args.title_poll,
         policy=policy,
         verbose=args.verbose,
+        outbox_dir=args.outbox,
+        store_url=args.store_url,
+        store_ca=args.store_ca,
+        quota_mb=args.quota_mb,
+        bandwidth_kbps=args.bandwidth_kbps,
+        upload_backoff_s=args.upload_backoff,
+        capture=not args.no_capture,
     )

@@ -1,5 +1,5 @@
-"""Agent states (ready, not ready with a reason, break, wrap-up, offline): the history of
-changes and the live view of each agent's current state."""
+"""Agent states (ready, not ready with a reason, break, on a call, wrap-up, offline): the
+history of changes and the live view of each agent's current state."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from store.db import Database, Row
 from store.errors import Forbidden, NotFound
 from store.models import Role, StateIn
+from store.report_columns import link_state
 from store.users import Principal, now_us
 
 
@@ -18,16 +19,17 @@ def _check_user(db: Database, agent: str) -> None:
 
 def set_state(db: Database, agent: str, change: StateIn, who: Principal) -> Row:
     """Record a state change; the live view moves only forward in time (late events are kept
-    in the history but do not overwrite a newer current state)."""
+    in the history but do not overwrite a newer current state). Idempotent: the same
+    (agent, at_us, state) sent again (a retry after a lost answer) adds no second row."""
     if who.role is Role.qa or (who.role is Role.agent and agent != who.name):
         raise Forbidden("agents can only set their own state; supervisors and admins any")
     _check_user(db, agent)
     at = change.at_us if change.at_us is not None else now_us()
     with db.transaction():
         db.execute(
-            "INSERT INTO agent_states (agent, state, reason, at_us, recorded_us) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (agent, change.state.value, change.reason, at, now_us()),
+            "INSERT INTO agent_states (agent, state, reason, at_us, recorded_us, call_id) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (agent, at_us, state) DO NOTHING",
+            (agent, change.state.value, change.reason, at, now_us(), change.call_id),
         )
         db.execute(
             "INSERT INTO agent_current (agent, state, reason, since_us) VALUES (?, ?, ?, ?) "
@@ -36,6 +38,13 @@ def set_state(db: Database, agent: str, change: StateIn, who: Principal) -> Row:
             "WHERE agent_current.since_us <= excluded.since_us",
             (agent, change.state.value, change.reason, at),
         )
+        # The upsert above locks the agent's row: link this change into the stream now.
+        mine = db.one(
+            "SELECT id, call_id FROM agent_states WHERE agent = ? AND at_us = ? AND state = ?",
+            (agent, at, change.state.value),
+        )
+        if mine is not None:
+            link_state(db, mine["id"], agent, at, change.state.value, mine["call_id"])
         row = db.one(
             "SELECT agent, state, reason, since_us FROM agent_current WHERE agent = ?", (agent,)
         )

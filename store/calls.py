@@ -16,6 +16,8 @@ from store.db import Database, Row
 from store.errors import Forbidden, Invalid, NotFound
 from store.models import CallFields, CallIn, MediaKind, MediaLink, Role
 from store.numbers import normalise
+from store.report_columns import refresh_wrap
+from store.rollups import refresh_call, refresh_call_group
 from store.users import Principal, now_us
 
 WRITERS = (Role.agent, Role.supervisor, Role.admin)
@@ -34,6 +36,18 @@ def visible_call(db: Database, call_id: str, who: Principal, columns: str = "*")
     if row is None or (not who.sees_all and row["owner_"] != who.name):
         raise NotFound(f"no call {call_id!r}")
     return row
+
+
+def hold_total_us(call: CallIn) -> int:
+    """Time on hold: every hold until its end, or until the call's end if it was still held."""
+    total = 0
+    for hold in call.holds or []:
+        end = hold.end_us if hold.end_us is not None else call.ended_us
+        if end is not None and call.ended_us is not None:
+            end = min(end, call.ended_us)
+        if end is not None:
+            total += max(0, end - hold.start_us)
+    return total
 
 
 def _columns(call: CallIn) -> dict[str, Any]:
@@ -55,10 +69,14 @@ def _columns(call: CallIn) -> dict[str, Any]:
         "answered_us": call.answered_us,
         "ended_us": call.ended_us,
         "duration_us": duration,
+        "hold_us": min(duration, hold_total_us(call)),
+        "queue_wait_us": None if call.queue_wait_s is None else round(call.queue_wait_s * 1e6),
         "ended_by": call.ended_by.value if call.ended_by else None,
         "cause": call.cause,
         "disposition": call.disposition,
         "karma": call.karma,
+        "literacy": call.literacy,
+        "temperament": call.temperament,
         "tags": "," + ",".join(tags) + "," if tags else "",
         "card_text": "\n".join(v.value.lower() for v in card.values()),
         "doc": call.model_dump_json(),
@@ -71,7 +89,7 @@ def put(db: Database, call_id: str, call: CallIn, who: Principal) -> bool:
     cols = _columns(call)
     stamp = now_us()
     with db.transaction():
-        existing = db.one("SELECT agent FROM calls WHERE id = ?", (call_id,))
+        existing = db.one("SELECT agent, started_us, queue FROM calls WHERE id = ?", (call_id,))
         if existing is not None and who.role is Role.agent and existing["agent"] != who.name:
             raise NotFound(f"no call {call_id!r}")
         if existing is None:
@@ -87,6 +105,11 @@ def put(db: Database, call_id: str, call: CallIn, who: Principal) -> bool:
                 f"UPDATE calls SET {sets}, updated_us = ? WHERE id = ?",
                 [*cols.values(), stamp, call_id],
             )
+        refresh_wrap(db, call_id)  # its wrap_up states may have come before the call
+        if existing is not None:  # and its rollup; the old group's too if it moved
+            old = (existing["started_us"], existing["agent"], existing["queue"])
+            if old != (call.started_us, call.agent, call.queue):
+                refresh_call_group(db, *old)
     return existing is None
 
 
@@ -114,6 +137,10 @@ def patch(db: Database, call_id: str, fields: CallFields, who: Principal) -> Non
             f"UPDATE calls SET {sets}, updated_us = ? WHERE id = ?",
             [*cols.values(), now_us(), call_id],
         )
+        refresh_call(db, call_id)
+        old = (current["started_us"], current["agent"], current.get("queue"))
+        if old != (merged.started_us, merged.agent, merged.queue):
+            refresh_call_group(db, *old)
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -167,4 +194,5 @@ def link_media(db: Database, call_id: str, sha256: str, link: MediaLink, who: Pr
         )
         if link.kind is MediaKind.screen:
             db.execute("UPDATE calls SET has_screen = 1 WHERE id = ?", (call_id,))
+            refresh_call(db, call_id)
     return existed is None

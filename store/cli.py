@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from store import retention, users
+from store import retention, rollups, users
 from store.db import Database, DatabaseError, describe
 from store.errors import StoreProblem
 from store.migrations import LATEST, migrate
@@ -41,6 +41,12 @@ def _settings(args: argparse.Namespace) -> Settings:
             "the --db URL contains a password; leave it out and set PGPASSWORD or use ~/.pgpass"
         )
     settings = Settings(data_dir=Path(data), db_url=db_url)
+    report_tz = getattr(args, "report_tz", None) or os.environ.get("AGENTDESK_STORE_REPORT_TZ")
+    if report_tz:
+        try:
+            settings.report_tz = rollups.zone_named(report_tz).key
+        except ValueError as exc:
+            raise UsageError(f"--report-tz: {exc}") from None
     if getattr(args, "max_upload_mb", None):
         settings.max_upload_bytes = int(args.max_upload_mb * 1024 * 1024)
     if getattr(args, "s3_endpoint", None) or getattr(args, "s3_bucket", None):
@@ -79,9 +85,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     db = settings.open_db()
     applied = migrate(db)
-    db.close()
     if applied:
         print(f"migrated {describe(settings.database_url)} to {LATEST}", file=sys.stderr)
+    rebuilt = rollups.ensure(db, settings.report_tz)
+    db.close()
+    if rebuilt is not None:
+        print(f"report rollups built for {settings.report_tz}: {rebuilt:.1f} s", file=sys.stderr)
     target: Any = create_app(settings)
     options: dict[str, Any] = {}
     if args.workers > 1:  # processes: one Python process runs on one core at most
@@ -168,6 +177,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--access-log", action="store_true")
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.add_argument(
+        "--report-tz",
+        help="time zone of report days, e.g. Europe/Moscow (default $AGENTDESK_STORE_REPORT_TZ, "
+        "else UTC): reports of its whole days read per-day rollups",
+    )
     serve.add_argument("--s3-endpoint")
     serve.add_argument("--s3-bucket")
     serve.add_argument("--s3-region")

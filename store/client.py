@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO, Literal, cast
 from urllib.parse import quote
 
 import requests
@@ -40,6 +40,7 @@ from store.client_errors import (
 from store.client_types import (
     AgentState,
     AuditRow,
+    Board,
     Call,
     CallerSummary,
     CallExport,
@@ -55,6 +56,9 @@ from store.client_types import (
     Me,
     MediaInfo,
     MediaKind,
+    Presence,
+    Report,
+    ReportRow,
     RetentionRule,
     RoutingHint,
     StateRow,
@@ -112,6 +116,15 @@ def _range_header(start: int | None, end: int | None) -> dict[str, str]:
     if start is None:
         raise ValueError("a range needs a start (use start=size-n for the last n bytes)")
     return {"Range": f"bytes={start}-{'' if end is None else end}"}
+
+
+def _report_params(from_us: int, to_us: int, options: dict[str, Any]) -> dict[str, Any]:
+    group = options.pop("group", "agent")
+    if not isinstance(group, str):
+        group = ",".join(group)
+    params = {k: v for k, v in options.items() if v is not None}
+    params.update({k: str(v).lower() for k, v in params.items() if isinstance(v, bool)})
+    return {"from_us": from_us, "to_us": to_us, "group": group, **params}
 
 
 class StoreClient:
@@ -184,25 +197,32 @@ class StoreClient:
     # --- media ---------------------------------------------------------------------------
 
     def upload_file(
-        self, path: Path | str, content_type: str, sha256: str | None = None
+        self,
+        path: Path | str,
+        content_type: str,
+        sha256: str | None = None,
+        *,
+        reader: Callable[[BinaryIO], BinaryIO] | None = None,
     ) -> UploadResult:
         """Upload a file under its SHA-256 (computed first unless given); idempotent.
 
         Goes straight to object storage through a presigned URL when the store offers one,
         else streams the file to the API. Either way the server verifies the hash.
+        ``reader`` wraps the open file (e.g. a bandwidth cap; it must keep ``len()``).
         """
         path = Path(path)
         digest = _sha(sha256) if sha256 else sha256_file(path)[0]
+        wrap = reader or (lambda fh: fh)
         if self._presigned_put is not False:
             url = self._json("POST", f"/media/{digest}/upload-url")["url"]
             self._presigned_put = url is not None
             if url:
                 with open(path, "rb") as fh:
-                    self._put_direct(url, fh, content_type)
+                    self._put_direct(url, wrap(fh), content_type)
                 body = {"content_type": content_type}
                 return cast(UploadResult, self._json("POST", f"/media/{digest}/commit", json=body))
         with open(path, "rb") as fh:
-            return self._put_media(digest, fh, content_type)
+            return self._put_media(digest, wrap(fh), content_type)
 
     def upload_bytes(self, data: bytes, content_type: str) -> UploadResult:
         digest = hashlib.sha256(data).hexdigest()
@@ -338,6 +358,14 @@ class StoreClient:
     def export_call(self, call_id: str) -> CallExport:
         return cast(CallExport, self._json("GET", f"/calls/{_seg(call_id)}/export"))
 
+    def log_export(
+        self, call_id: str, file_name: str, sha256: str, watermark: str = ""
+    ) -> dict[str, str]:
+        """Write `call.export_mp4` to the audit trail for an MP4 made of the call's media."""
+        body = {"file_name": file_name, "sha256": _sha(sha256), "watermark": watermark}
+        path = f"/calls/{_seg(call_id)}/exports"
+        return cast(dict[str, str], self._json("POST", path, json=body))
+
     def evaluate(
         self,
         call_id: str,
@@ -367,9 +395,15 @@ class StoreClient:
         return cast(RoutingHint, self._json("GET", "/routing-hint", params={"number": number}))
 
     def set_state(
-        self, agent: str, state: AgentState, reason: str | None = None, at_us: int | None = None
+        self,
+        agent: str,
+        state: AgentState,
+        reason: str | None = None,
+        at_us: int | None = None,
+        call_id: str | None = None,
     ) -> StateRow:
-        body = {"state": state, "reason": reason, "at_us": at_us}
+        """`call_id`: the call an `on_call` or `wrap_up` state belongs to (reports use it)."""
+        body = {"state": state, "reason": reason, "at_us": at_us, "call_id": call_id}
         return cast(StateRow, self._json("POST", f"/agents/{_seg(agent)}/states", json=body))
 
     def live_states(self) -> list[StateRow]:
@@ -381,6 +415,40 @@ class StoreClient:
         params = {k: v for k, v in (("from_us", from_us), ("to_us", to_us)) if v is not None}
         path = f"/agents/{_seg(agent)}/states"
         return cast(list[StateRow], self._json("GET", path, params=params))
+
+    def put_presence(self, agent: str, snapshot: Presence) -> Presence:
+        """Replace the agent's live snapshot (current call, hold, recording, upload backlog)."""
+        path = f"/agents/{_seg(agent)}/presence"
+        return cast(Presence, self._json("PUT", path, json=snapshot))
+
+    def live_board(self) -> Board:
+        """Every agent's state, current call, recording, backlog, 10-minute occupancy."""
+        return cast(Board, self._json("GET", "/agents/board"))
+
+    # --- reports -------------------------------------------------------------------------
+
+    def report(
+        self, kind: Literal["calls", "states"], from_us: int, to_us: int, **options: Any
+    ) -> Report:
+        """Options: group ("agent", "queue", "day", "hour" or a list of them), agent, queue,
+        tz_offset_min, sl_s, long_call_s, rollups (False: from the raw rows). Metrics and
+        formulas: `report_metrics()`. Fetched in the compact `columns` shape (names once,
+        rows as arrays); each row is a read-only mapping over its array."""
+        params = {**_report_params(from_us, to_us, options), "format": "columns"}
+        body = self._json("GET", f"/reports/{_seg(kind)}", params=params)
+        at = {name: i for i, name in enumerate(body.pop("fields"))}
+        body["rows"] = [ReportRow(at, row) for row in body["rows"]]
+        return cast(Report, body)
+
+    def report_csv(
+        self, kind: Literal["calls", "states"], from_us: int, to_us: int, **options: Any
+    ) -> bytes:
+        """The same report as CSV bytes (UTF-8), to save as a file."""
+        params = {**_report_params(from_us, to_us, options), "format": "csv"}
+        return self._request("GET", f"/reports/{_seg(kind)}", params=params).content
+
+    def report_metrics(self) -> dict[str, str]:
+        return cast(dict[str, str], self._json("GET", "/reports/metrics"))
 
     # --- QA and administration -----------------------------------------------------------
 

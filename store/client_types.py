@@ -6,11 +6,12 @@ desktop. Times are UTC microseconds since the epoch.
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired, TypedDict
+from collections.abc import Iterator, Mapping
+from typing import Any, Literal, NotRequired, TypedDict
 
 Direction = Literal["inbound", "outbound", "internal"]
 MediaKind = Literal["audio", "screen", "data"]
-AgentState = Literal["ready", "not_ready", "break", "wrap_up", "offline"]
+AgentState = Literal["ready", "not_ready", "break", "wrap_up", "on_call", "offline"]
 
 
 class Hold(TypedDict):
@@ -54,8 +55,11 @@ class CallInput(TypedDict):
     disposition: NotRequired[str | None]
     card: NotRequired[dict[str, CardValue] | None]
     karma: NotRequired[int | None]
+    literacy: NotRequired[int | None]
+    temperament: NotRequired[int | None]
     tags: NotRequired[list[str] | None]
     events: NotRequired[list[CallEvent] | None]
+    queue_wait_s: NotRequired[float | None]
 
 
 class LinkedMedia(TypedDict):
@@ -90,6 +94,8 @@ class CallSummary(TypedDict):
     duration_s: float
     disposition: str | None
     karma: int | None
+    literacy: NotRequired[int | None]
+    temperament: NotRequired[int | None]
     has_screen: bool
     evaluated: bool
 
@@ -117,12 +123,23 @@ class MediaInfo(TypedDict):
     calls: list[str]
 
 
+class RatingScore(TypedDict):
+    """A 1–5 caller rating over all operators, weighted by how many agree."""
+
+    score: float
+    ratings: int
+    raters: int
+    agreement: float
+
+
 class CallerSummary(TypedDict):
     number: str
     calls: int
     ratings: int
     karma_sum: int
     karma_avg: float | None
+    literacy: NotRequired[RatingScore | None]
+    temperament: NotRequired[RatingScore | None]
     last_calls: list[CallSummary]
 
 
@@ -133,6 +150,9 @@ class RoutingHint(TypedDict):
     ratings: int
     calls: int
     last_agent: str | None
+    literacy: NotRequired[float | None]
+    temperament: NotRequired[float | None]
+    route: NotRequired[Literal["default", "skip_ivr", "senior"]]
 
 
 class StateRow(TypedDict):
@@ -207,3 +227,65 @@ class Health(TypedDict):
     schema_version: int
     database: str
     blobs: str
+
+
+class Presence(TypedDict, total=False):
+    """An agent desktop's live snapshot; every field optional (absent = none / 0 / false)."""
+
+    call_id: str | None
+    call_number: str | None
+    call_direction: Direction | None
+    call_started_us: int | None
+    call_answered_us: int | None
+    hold_since_us: int | None
+    recording: bool
+    upload_backlog: int
+    upload_backlog_bytes: int
+
+
+class BoardRow(Presence):
+    agent: str
+    state: AgentState
+    reason: str | None
+    since_us: int | None
+    presence_us: int | None
+    occupancy_10min_pct: float | None
+
+
+class Board(TypedDict):
+    now_us: int
+    agents: list[BoardRow]
+
+
+class ReportRow(Mapping[str, Any]):
+    """One report row read by field name over the array the store sent (no dict per row:
+    a year of day × agent is 109,500 rows)."""
+
+    __slots__ = ("_at", "_values")
+
+    def __init__(self, at: dict[str, int], values: list[Any]) -> None:
+        self._at, self._values = at, values
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[self._at[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+class Report(TypedDict):
+    """`rows` hold the group keys (agent, queue, bucket_us) and one value per `columns`."""
+
+    group: list[str]
+    from_us: int
+    to_us: int
+    tz_offset_min: int
+    source: NotRequired[str]  # "rollups", "raw" or "rollups+raw": where the sums came from
+    columns: list[str]
+    rows: list[Mapping[str, Any]]

@@ -31,6 +31,7 @@ class Database(Protocol):
     dialect: str  # "sqlite" or "postgresql"
 
     def query(self, sql: str, params: Params = ()) -> list[Row]: ...
+    def values(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]: ...
     def one(self, sql: str, params: Params = ()) -> Row | None: ...
     def execute(self, sql: str, params: Params = ()) -> int: ...
     def executemany(self, sql: str, rows: Sequence[Params]) -> None: ...
@@ -59,6 +60,7 @@ class _ThreadLocalDatabase:
     """Per-thread connections, a transaction depth counter, and dict rows."""
 
     dialect = ""
+    _tuple_rows: Any = None  # the driver's row factory giving tuples (sqlite3: None)
 
     def __init__(self) -> None:
         self._local = threading.local()
@@ -88,6 +90,15 @@ class _ThreadLocalDatabase:
         cur = self._run(sql, params)
         try:
             return [dict(r) for r in cur.fetchall()]
+        finally:
+            cur.close()
+
+    def values(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Rows as plain tuples in SELECT order: no dict per row (large reports)."""
+        cur = self._run(sql, params)
+        try:
+            cur.row_factory = self._tuple_rows
+            return list(cur.fetchall())
         finally:
             cur.close()
 
@@ -184,6 +195,7 @@ class PostgresDatabase(_ThreadLocalDatabase):
         import psycopg  # only needed with a PostgreSQL URL
 
         self._psycopg = psycopg
+        self._tuple_rows = psycopg.rows.tuple_row
         self.url = url
         self._conn()
 

@@ -35,6 +35,8 @@ UserName = Annotated[str, Field(pattern=NAME_PATTERN)]
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 Tag = Annotated[str, Field(pattern=KEY_PATTERN)]
 Karma = Annotated[int, Field(ge=-2, le=2, description="-2 hostile … 0 neutral … +2 pleasant")]
+Literacy = Annotated[int, Field(ge=1, le=5, description="technical literacy: 1 novice … 5 expert")]
+Temperament = Annotated[int, Field(ge=1, le=5, description="1 hostile … 3 even … 5 easy-going")]
 
 
 class Strict(BaseModel):
@@ -118,8 +120,13 @@ class CallFields(Strict):
         None, max_length=100, description="dialog-card values, each with its change time"
     )
     karma: Karma | None = None
+    literacy: Literacy | None = None
+    temperament: Temperament | None = None
     tags: list[Tag] | None = Field(None, max_length=20)
     events: list[CallEvent] | None = Field(None, max_length=1000)
+    queue_wait_s: float | None = Field(
+        None, ge=0, le=86_400, description="time in the PBX queue before the call rang here"
+    )
 
 
 class CallIn(CallFields):
@@ -178,6 +185,8 @@ class CallSummary(BaseModel):
     duration_s: float
     disposition: str | None
     karma: int | None
+    literacy: int | None = None
+    temperament: int | None = None
     has_screen: bool
     evaluated: bool
 
@@ -214,12 +223,23 @@ class Commit(Strict):
     content_type: ContentType
 
 
+class RatingScore(BaseModel):
+    """One caller rating (1–5) over all operators, weighted by agreement (store/README.md)."""
+
+    score: float
+    ratings: int
+    raters: int
+    agreement: float = Field(description="share of raters within 1 point of the score")
+
+
 class CallerSummary(BaseModel):
     number: str
     calls: int
     ratings: int
     karma_sum: int
     karma_avg: float | None
+    literacy: RatingScore | None = None
+    temperament: RatingScore | None = None
     last_calls: list[CallSummary]
 
 
@@ -230,6 +250,9 @@ class RoutingHint(BaseModel):
     ratings: int
     calls: int
     last_agent: str | None
+    literacy: float | None = None
+    temperament: float | None = None
+    route: Literal["default", "skip_ivr", "senior"] = "default"
 
 
 class AgentStateName(StrEnum):
@@ -237,6 +260,7 @@ class AgentStateName(StrEnum):
     not_ready = "not_ready"
     on_break = "break"
     wrap_up = "wrap_up"
+    on_call = "on_call"
     offline = "offline"
 
 
@@ -244,6 +268,9 @@ class StateIn(Strict):
     state: AgentStateName
     reason: Short | None = None
     at_us: Micros | None = Field(None, description="when it changed; default: now")
+    call_id: Annotated[str, Field(pattern=CALL_ID_PATTERN)] | None = Field(
+        None, description="the call an on_call or wrap_up state belongs to"
+    )
 
 
 class StateOut(BaseModel):
@@ -331,3 +358,61 @@ class Health(BaseModel):
     schema_version: int
     database: str
     blobs: str
+
+
+class PresenceIn(Strict):
+    """What an agent's desktop shows right now, for the supervisors' live board."""
+
+    call_id: Annotated[str, Field(pattern=CALL_ID_PATTERN)] | None = None
+    call_number: Number | None = None
+    call_direction: Direction | None = None
+    call_started_us: Micros | None = None
+    call_answered_us: Micros | None = None
+    hold_since_us: Micros | None = Field(None, description="set while the call is on hold")
+    recording: bool = False
+    upload_backlog: int = Field(0, ge=0, le=10_000_000, description="items waiting to upload")
+    upload_backlog_bytes: int = Field(0, ge=0, le=2**53)
+
+
+class BoardRow(PresenceIn):
+    agent: str
+    state: AgentStateName
+    reason: str | None
+    since_us: int | None
+    presence_us: int | None = Field(description="when the desktop last reported; null: never")
+    occupancy_10min_pct: float | None
+
+
+class Board(BaseModel):
+    now_us: int = Field(description="the server's clock, to measure times in state against")
+    agents: list[BoardRow]
+
+
+class ReportRow(BaseModel):
+    """One group of a report; every metric is defined in store/reports.py (METRICS)."""
+
+    model_config = ConfigDict(extra="allow")
+    agent: str | None = None
+    queue: str | None = None
+    bucket_us: int | None = None
+
+
+class Report(BaseModel):
+    group: list[str]
+    from_us: int
+    to_us: int
+    tz_offset_min: int
+    source: str = Field(
+        description="rollups, raw or rollups+raw: the per-day rollups or the raw rows (same sums)"
+    )
+    columns: list[str]
+    rows: list[ReportRow]
+
+
+class ExportNote(BaseModel):
+    """What was exported: the file's name and SHA-256, for the audit trail."""
+
+    model_config = ConfigDict(extra="forbid")
+    file_name: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean)]
+    sha256: Annotated[str, Field(pattern=SHA256_PATTERN)]
+    watermark: Annotated[str, Field(max_length=400), AfterValidator(_clean)] = ""

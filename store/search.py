@@ -16,7 +16,7 @@ from store.users import Principal
 
 SUMMARY_COLUMNS = (
     "id, agent, direction, remote_number, queue, started_us, duration_us, disposition, karma, "
-    "has_screen, evaluated"
+    "literacy, temperament, has_screen, evaluated"
 )
 SORTS = {"started": "started_us", "duration": "duration_us", "karma": "karma"}
 Sort = Literal["started", "duration", "karma"]
@@ -124,6 +124,45 @@ def _karma(db: Database, norm: str | None) -> Row:
     return row
 
 
+RATINGS = ("literacy", "temperament")
+SKIP_IVR_LITERACY = 4.0  # tech-savvy: straight past the basic menu
+SENIOR_TEMPERAMENT = 2.0  # difficult: to the senior group
+
+
+def weighted_rating(per_rater: list[tuple[float, int]]) -> dict[str, Any] | None:
+    """One rating over all operators, from (operator's mean, their count) pairs.
+
+    Each operator counts once, with their mean (ten ratings by one person are one opinion).
+    An operator's weight is 1 + the number of other operators whose mean is within 1 point
+    of theirs, so opinions others share outweigh a lone outlier. ``agreement`` is the share
+    of operators within 1 point of the result.
+    """
+    if not per_rater:
+        return None
+    means = [m for m, _ in per_rater]
+    weights = [1 + sum(1 for j, o in enumerate(means) if j != i and abs(o - m) <= 1)
+               for i, m in enumerate(means)]  # fmt: skip
+    score = sum(w * m for w, m in zip(weights, means, strict=True)) / sum(weights)
+    return {
+        "score": round(score, 2),
+        "ratings": sum(n for _, n in per_rater),
+        "raters": len(means),
+        "agreement": round(sum(1 for m in means if abs(m - score) <= 1) / len(means), 3),
+    }
+
+
+def _ratings(db: Database, norm: str | None) -> dict[str, dict[str, Any] | None]:
+    out: dict[str, dict[str, Any] | None] = {}
+    for column in RATINGS:
+        rows = db.query(
+            f"SELECT agent, AVG({column}) AS mean, COUNT({column}) AS n FROM calls "
+            f"WHERE remote_norm = ? AND {column} IS NOT NULL GROUP BY agent",
+            (norm,),
+        )
+        out[column] = weighted_rating([(float(r["mean"]), int(r["n"])) for r in rows])
+    return out
+
+
 def caller_summary(db: Database, number: str, who: Principal, last: int = 10) -> dict[str, Any]:
     """Karma over every operator's ratings of this caller, and the last calls `who` may see."""
     norm = normalise(number)
@@ -143,21 +182,34 @@ def caller_summary(db: Database, number: str, who: Principal, last: int = 10) ->
         "ratings": int(agg["ratings"]),
         "karma_sum": int(agg["ksum"]),
         "karma_avg": None if agg["kavg"] is None else round(float(agg["kavg"]), 3),
+        **_ratings(db, norm),
         "last_calls": [summary(r) for r in rows],
     }
 
 
 def routing_hint(db: Database, number: str, who: Principal) -> dict[str, Any]:
-    """A tiny answer a PBX can route on: how pleasant the caller is, who served them last."""
+    """A tiny answer a PBX can route on: how pleasant and how tech-savvy the caller is, where
+    to send them (``route``), who served them last."""
     norm = normalise(number)
     agg = _karma(db, norm)
     avg = None if agg["kavg"] is None else round(float(agg["kavg"]), 3)
+    rated = _ratings(db, norm)
+    literacy = rated["literacy"]["score"] if rated["literacy"] else None
+    temperament = rated["temperament"]["score"] if rated["temperament"] else None
+    hard = temperament is not None and temperament <= SENIOR_TEMPERAMENT
     if int(agg["calls"]) == 0:
         hint = "unknown"
-    elif avg is None or -1 < avg < 1:
+    elif hard or (avg is not None and avg <= -1):
+        hint = "difficult"
+    elif avg is None or avg < 1:
         hint = "normal"
     else:
-        hint = "difficult" if avg <= -1 else "pleasant"
+        hint = "pleasant"
+    route = "default"
+    if hint == "difficult":
+        route = "senior"
+    elif literacy is not None and literacy >= SKIP_IVR_LITERACY:
+        route = "skip_ivr"
     last = db.one(
         "SELECT agent FROM calls WHERE remote_norm = ? ORDER BY started_us DESC LIMIT 1", (norm,)
     )
@@ -169,4 +221,7 @@ def routing_hint(db: Database, number: str, who: Principal) -> dict[str, Any]:
         "calls": int(agg["calls"]),
         # Agents must not learn who else serves a caller; a PBX uses a supervisor token.
         "last_agent": last["agent"] if last and who.sees_all else None,
+        "literacy": literacy,
+        "temperament": temperament,
+        "route": route,
     }

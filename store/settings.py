@@ -66,6 +66,8 @@ class Settings:
     presign_expires_s: int = 300
     fsync: bool = True
     s3: S3Settings | None = None
+    # IANA zone whose local days the per-day report rollups follow (store/rollups.py)
+    report_tz: str = "UTC"
 
     @property
     def database_url(self) -> str:

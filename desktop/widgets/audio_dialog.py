@@ -1,4 +1,4 @@
-"""Choosing the microphone, speaker and ring device, with live level meters."""
+"""Choosing the microphone, speaker and ring device, with live level meters and a test tone."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QProgressBar,
+    QPushButton,
     QWidget,
 )
 
@@ -20,6 +21,30 @@ from desktop.threads import run_in_thread
 from sip.audio import AudioDevice, list_devices
 
 FLOOR_DBFS = -60
+TONE_HZ, TONE_S, TONE_RATE = 440, 1.0, 48000
+
+
+def play_test_tone(device: str) -> str:
+    """Play a short 440 Hz tone on the output ``device`` ('' = default); blocks until played.
+
+    Returns the device's name; raises RuntimeError saying why no tone could be played.
+    """
+    import numpy as np
+
+    from sip.audio import find_device, portaudio_problem
+
+    problem = portaudio_problem()
+    if problem:
+        raise RuntimeError(problem)
+    index = find_device(device, output=True)
+    if index is None:
+        raise RuntimeError(f"no output device {device!r}" if device else "no output device")
+    import sounddevice as sd
+
+    t = np.arange(int(TONE_RATE * TONE_S)) / TONE_RATE
+    tone = (0.2 * np.sin(2 * np.pi * TONE_HZ * t)).astype(np.float32)
+    sd.play(tone, TONE_RATE, device=index, blocking=True)
+    return str(sd.query_devices(index)["name"])
 
 
 class AudioDevicesDialog(QDialog):
@@ -41,6 +66,10 @@ class AudioDevicesDialog(QDialog):
         for combo in (self.mic, self.speaker, self.ring):
             combo.addItem(self.tr("System default"), "")
         self.status = QLabel(self.tr("Looking for sound devices…"), self)
+        self.tone_button = QPushButton(self.tr("Play a test tone"), self)
+        self.tone_button.clicked.connect(self.play_tone)
+        self.tone_status = QLabel(self)
+        self.tone_status.setWordWrap(True)
         self.mic_meter, self.speaker_meter = QProgressBar(self), QProgressBar(self)
         for meter in (self.mic_meter, self.speaker_meter):
             meter.setRange(0, -FLOOR_DBFS)
@@ -57,6 +86,7 @@ class AudioDevicesDialog(QDialog):
         form.addRow(self.tr("Ringing"), self.ring)
         form.addRow(self.tr("Microphone level"), self.mic_meter)
         form.addRow(self.tr("Speaker level"), self.speaker_meter)
+        form.addRow(self.tone_button, self.tone_status)
         form.addRow(self.status)
         form.addRow(buttons)
         self._timer = QTimer(self)
@@ -82,6 +112,23 @@ class AudioDevicesDialog(QDialog):
         for combo, name in wanted.items():
             index = combo.findData(name)
             combo.setCurrentIndex(max(index, 0))
+
+    def play_tone(self) -> None:
+        """Play the test tone on the chosen speaker, off the UI thread."""
+        self.tone_button.setEnabled(False)
+        self.tone_status.setText(self.tr("Playing…"))
+        device = str(self.speaker.currentData())
+        run_in_thread(lambda: play_test_tone(device), self._tone_played)
+
+    def _tone_played(self, future: Future[str]) -> None:
+        self.tone_button.setEnabled(True)
+        exc = future.exception()
+        if exc is None:
+            text = self.tr("A tone was played on %1: did you hear it?")
+            self.tone_status.setText(text.replace("%1", future.result()))
+        else:
+            text = self.tr("No test tone: %1")
+            self.tone_status.setText(text.replace("%1", str(exc) or type(exc).__name__))
 
     def _show_levels(self) -> None:
         mic, speaker = self._levels()

@@ -1,28 +1,26 @@
-"""The call table (one row per call) and the call buttons, enabled per the selected call."""
+"""The call table: one row per call (number, name, state, duration, notes), one selected."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.calls import CallBook, CallRow, actions
+from desktop.calls import CallBook, CallRow
 
 COLUMNS = 5  # number, name, state, duration, note
 
 
 class CallList(QWidget):
-    """Shows a :class:`CallBook`; emits ``action(name, call_id)`` for the buttons."""
+    """Shows a :class:`CallBook`; emits ``selected(call_id)`` ('' = none) as the choice moves."""
 
-    action = Signal(str, str)
+    selected = Signal(str)
 
     def __init__(self, book: CallBook, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,27 +36,9 @@ class CallList(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self.update_buttons)
-        self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
-        for name, text in (
-            ("answer", self.tr("Answer")),
-            ("reject", self.tr("Reject")),
-            ("hangup", self.tr("Hang up")),
-            ("hold", self.tr("Hold")),
-            ("mute", self.tr("Mute")),
-            ("transfer", self.tr("Transfer…")),
-            ("attended", self.tr("Attended transfer…")),
-        ):
-            button = QPushButton(text, self)
-            button.setObjectName(f"{name}Button")
-            button.clicked.connect(lambda _=False, n=name: self._clicked(n))
-            row.addWidget(button)
-            self.buttons[name] = button
-        self.buttons["mute"].setCheckable(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table, 1)
-        layout.addLayout(row)
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
@@ -139,19 +119,5 @@ class CallList(QWidget):
                 return
 
     def update_buttons(self) -> None:
-        call = self.book.get(self.selected_call_id())
-        allowed = actions(call, self.book)
-        for name, button in self.buttons.items():
-            button.setEnabled(name in allowed or (name == "hold" and "resume" in allowed))
-        held = call is not None and call.held
-        self.buttons["hold"].setText(self.tr("Resume") if held else self.tr("Hold"))
-        self.buttons["mute"].setChecked(call is not None and call.muted)
-
-    def _clicked(self, name: str) -> None:
-        call_id = self.selected_call_id()
-        call = self.book.get(call_id)
-        if call is None:
-            return
-        if name == "hold" and call.held:
-            name = "resume"
-        self.action.emit(name, call_id)
+        """Tell the call controls which call is selected (also after its state changed)."""
+        self.selected.emit(self.selected_call_id())

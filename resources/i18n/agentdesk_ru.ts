@@ -2,6 +2,169 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru_RU">
 <context>
+    <name>AccountForm</name>
+    <message>
+        <source>the server&apos;s host</source>
+        <translation>адрес сервера</translation>
+    </message>
+    <message>
+        <source>leave empty to keep the stored password</source>
+        <translation>оставьте пустым, чтобы сохранить прежний пароль</translation>
+    </message>
+    <message>
+        <source>required</source>
+        <translation>обязательное поле</translation>
+    </message>
+</context>
+<context>
+    <name>AccountPage</name>
+    <message>
+        <source>Your SIP account</source>
+        <translation>Ваша SIP-учётная запись</translation>
+    </message>
+    <message>
+        <source>The phone system&apos;s address and your extension.</source>
+        <translation>Адрес телефонной станции и ваш внутренний номер.</translation>
+    </message>
+    <message>
+        <source>required</source>
+        <translation>обязательное поле</translation>
+    </message>
+</context>
+<context>
+    <name>AgentBoard</name>
+    <message>
+        <source>Agent</source>
+        <translation>Оператор</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Состояние</translation>
+    </message>
+    <message>
+        <source>In state</source>
+        <translation>В состоянии</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Звонок</translation>
+    </message>
+    <message>
+        <source>Call time</source>
+        <translation>Время звонка</translation>
+    </message>
+    <message>
+        <source>On hold</source>
+        <translation>На удержании</translation>
+    </message>
+    <message>
+        <source>Recording</source>
+        <translation>Запись</translation>
+    </message>
+    <message>
+        <source>Upload backlog</source>
+        <translation>Очередь выгрузки</translation>
+    </message>
+    <message>
+        <source>Occupancy 10 min</source>
+        <translation>Занятость за 10 мин</translation>
+    </message>
+    <message>
+        <source>Cannot load the board: %1</source>
+        <translation>Не удалось загрузить панель: %1</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>Готов</translation>
+    </message>
+    <message>
+        <source>Not ready</source>
+        <translation>Не готов</translation>
+    </message>
+    <message>
+        <source>Break</source>
+        <translation>Перерыв</translation>
+    </message>
+    <message>
+        <source>Wrap-up</source>
+        <translation>Поствызывная обработка</translation>
+    </message>
+    <message>
+        <source>On a call</source>
+        <translation>На звонке</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>Не в сети</translation>
+    </message>
+    <message>
+        <source>%1 (ringing)</source>
+        <translation>%1 (звонит)</translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation>вкл.</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>выкл.</translation>
+    </message>
+    <message>
+        <source>Above the norm</source>
+        <translation>Выше нормы</translation>
+    </message>
+</context>
+<context>
+    <name>AgentState</name>
+    <message>
+        <source>Ready</source>
+        <translation>Готов</translation>
+    </message>
+    <message>
+        <source>Not ready</source>
+        <translation>Не готов</translation>
+    </message>
+    <message>
+        <source>Break</source>
+        <translation>Перерыв</translation>
+    </message>
+    <message>
+        <source>On call</source>
+        <translation>На звонке</translation>
+    </message>
+    <message>
+        <source>Wrap-up</source>
+        <translation>Поствызывная обработка</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>Не в сети</translation>
+    </message>
+</context>
+<context>
+    <name>AgentStateBar</name>
+    <message>
+        <source>Change state</source>
+        <translation>Сменить состояние</translation>
+    </message>
+    <message>
+        <source>End wrap-up</source>
+        <translation>Завершить обработку</translation>
+    </message>
+    <message>
+        <source>waiting: %1</source>
+        <translation>ожидание: %1</translation>
+    </message>
+    <message>
+        <source>%1 s left</source>
+        <translation>осталось %1 с</translation>
+    </message>
+    <message>
+        <source>After the call: %1</source>
+        <translation>После звонка: %1</translation>
+    </message>
+</context>
+<context>
     <name>AudioDevicesDialog</name>
     <message>
         <source>Sound devices</source>
@@ -14,6 +177,10 @@
     <message>
         <source>Looking for sound devices…</source>
         <translation>Поиск звуковых устройств…</translation>
+    </message>
+    <message>
+        <source>Play a test tone</source>
+        <translation>Проиграть тестовый сигнал</translation>
     </message>
     <message>
         <source>Microphone</source>
@@ -43,6 +210,18 @@
         <source>%1 sound devices found</source>
         <translation>Найдено звуковых устройств: %1</translation>
     </message>
+    <message>
+        <source>Playing…</source>
+        <translation>Воспроизведение…</translation>
+    </message>
+    <message>
+        <source>A tone was played on %1: did you hear it?</source>
+        <translation>Сигнал проигран на %1: вы его слышали?</translation>
+    </message>
+    <message>
+        <source>No test tone: %1</source>
+        <translation>Тестовый сигнал не проигран: %1</translation>
+    </message>
 </context>
 <context>
     <name>AudioModeLine</name>
@@ -57,6 +236,41 @@
     <message>
         <source>Sound: microphone %1, speaker %2</source>
         <translation>Звук: микрофон %1, динамик %2</translation>
+    </message>
+</context>
+<context>
+    <name>CallControls</name>
+    <message>
+        <source>Answer</source>
+        <translation>Ответить</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>Отклонить</translation>
+    </message>
+    <message>
+        <source>Hang up</source>
+        <translation>Положить трубку</translation>
+    </message>
+    <message>
+        <source>Hold</source>
+        <translation>Удержать</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Выкл. микрофон</translation>
+    </message>
+    <message>
+        <source>Transfer…</source>
+        <translation>Перевести…</translation>
+    </message>
+    <message>
+        <source>Attended transfer…</source>
+        <translation>Перевод с консультацией…</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Продолжить</translation>
     </message>
 </context>
 <context>
@@ -76,34 +290,6 @@
     <message>
         <source>Duration</source>
         <translation>Длительность</translation>
-    </message>
-    <message>
-        <source>Answer</source>
-        <translation>Ответить</translation>
-    </message>
-    <message>
-        <source>Reject</source>
-        <translation>Отклонить</translation>
-    </message>
-    <message>
-        <source>Hang up</source>
-        <translation>Завершить</translation>
-    </message>
-    <message>
-        <source>Hold</source>
-        <translation>Удержать</translation>
-    </message>
-    <message>
-        <source>Mute</source>
-        <translation>Выкл. микрофон</translation>
-    </message>
-    <message>
-        <source>Transfer…</source>
-        <translation>Перевести…</translation>
-    </message>
-    <message>
-        <source>Attended transfer…</source>
-        <translation>Перевод с консультацией…</translation>
     </message>
     <message>
         <source>Ringing</source>
@@ -145,9 +331,336 @@
         <source>muted</source>
         <translation>микрофон выключен</translation>
     </message>
+</context>
+<context>
+    <name>CallReview</name>
     <message>
-        <source>Resume</source>
-        <translation>Вернуть</translation>
+        <source>Export MP4…</source>
+        <translation>Экспорт в MP4…</translation>
+    </message>
+    <message>
+        <source>Loading the call…</source>
+        <translation>Загрузка звонка…</translation>
+    </message>
+    <message>
+        <source>Cannot play this call: {0}</source>
+        <translation>Не удалось воспроизвести звонок: {0}</translation>
+    </message>
+    <message>
+        <source>Export the call</source>
+        <translation>Экспорт звонка</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>Экспорт…</translation>
+    </message>
+    <message>
+        <source>Export failed: {0}</source>
+        <translation>Экспорт не удался: {0}</translation>
+    </message>
+    <message>
+        <source>Exported to {0}</source>
+        <translation>Экспортировано в {0}</translation>
+    </message>
+</context>
+<context>
+    <name>CallSearch</name>
+    <message>
+        <source>Any</source>
+        <translation>Любое</translation>
+    </message>
+    <message>
+        <source>Inbound</source>
+        <translation>Входящие</translation>
+    </message>
+    <message>
+        <source>Outbound</source>
+        <translation>Исходящие</translation>
+    </message>
+    <message>
+        <source>Internal</source>
+        <translation>Внутренние</translation>
+    </message>
+    <message>
+        <source>any</source>
+        <translation>любая</translation>
+    </message>
+    <message>
+        <source>With screen</source>
+        <translation>С записью экрана</translation>
+    </message>
+    <message>
+        <source>No screen</source>
+        <translation>Без записи экрана</translation>
+    </message>
+    <message>
+        <source>Evaluated</source>
+        <translation>Оценённые</translation>
+    </message>
+    <message>
+        <source>Not evaluated</source>
+        <translation>Не оценённые</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>Найти</translation>
+    </message>
+    <message>
+        <source>From (UTC)</source>
+        <translation>С (UTC)</translation>
+    </message>
+    <message>
+        <source>To (UTC)</source>
+        <translation>По (UTC)</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>Оператор</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>Номер</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>Очередь</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>Направление</translation>
+    </message>
+    <message>
+        <source>Min duration</source>
+        <translation>Мин. длительность</translation>
+    </message>
+    <message>
+        <source>Max duration</source>
+        <translation>Макс. длительность</translation>
+    </message>
+    <message>
+        <source>Disposition</source>
+        <translation>Результат звонка</translation>
+    </message>
+    <message>
+        <source>Karma</source>
+        <translation>Карма</translation>
+    </message>
+    <message>
+        <source>Screen</source>
+        <translation>Экран</translation>
+    </message>
+    <message>
+        <source>Evaluation</source>
+        <translation>Оценка</translation>
+    </message>
+    <message>
+        <source>Started (UTC)</source>
+        <translation>Начало (UTC)</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Длительность</translation>
+    </message>
+    <message>
+        <source>Screen / evaluated</source>
+        <translation>Экран / оценка</translation>
+    </message>
+    <message>
+        <source>Cannot reach the store: {0}</source>
+        <translation>Хранилище недоступно: {0}</translation>
+    </message>
+    <message>
+        <source>My calls</source>
+        <translation>Мои звонки</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>Поиск…</translation>
+    </message>
+    <message>
+        <source>Search failed: {0}</source>
+        <translation>Поиск не удался: {0}</translation>
+    </message>
+    <message>
+        <source>{0} of {1} calls</source>
+        <translation>{0} из {1} звонков</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>да</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>нет</translation>
+    </message>
+</context>
+<context>
+    <name>CallerRating</name>
+    <message>
+        <source>Tech literacy</source>
+        <translation>Техническая грамотность</translation>
+    </message>
+    <message>
+        <source>1 novice … 5 expert</source>
+        <translation>1 новичок … 5 эксперт</translation>
+    </message>
+    <message>
+        <source>Temperament</source>
+        <translation>Темперамент</translation>
+    </message>
+    <message>
+        <source>1 hostile … 5 easy-going</source>
+        <translation>1 враждебный … 5 покладистый</translation>
+    </message>
+</context>
+<context>
+    <name>CrmCard</name>
+    <message>
+        <source>Name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <source>Company</source>
+        <translation>Компания</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Статус</translation>
+    </message>
+    <message>
+        <source>Balance</source>
+        <translation>Баланс</translation>
+    </message>
+    <message>
+        <source>Open deals</source>
+        <translation>Открытые сделки</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Заметки</translation>
+    </message>
+    <message>
+        <source>Open in CRM</source>
+        <translation>Открыть в CRM</translation>
+    </message>
+    <message>
+        <source>Create contact</source>
+        <translation>Создать контакт</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Дата</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>Оператор</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Длительность</translation>
+    </message>
+    <message>
+        <source>Disposition</source>
+        <translation>Результат звонка</translation>
+    </message>
+    <message>
+        <source>No call</source>
+        <translation>Нет звонка</translation>
+    </message>
+    <message>
+        <source>No CRM is configured</source>
+        <translation>CRM не настроена</translation>
+    </message>
+    <message>
+        <source>Not a phone number: the CRM is not asked</source>
+        <translation>Не телефонный номер: запрос в CRM не отправлен</translation>
+    </message>
+    <message>
+        <source>Looking up in %1…</source>
+        <translation>Поиск в %1…</translation>
+    </message>
+    <message>
+        <source>Found in %1</source>
+        <translation>Найдено в %1</translation>
+    </message>
+    <message>
+        <source>Not in %1</source>
+        <translation>Нет в %1</translation>
+    </message>
+    <message>
+        <source>CRM unavailable: %1. The call is not affected.</source>
+        <translation>CRM недоступна: %1. На звонок это не влияет.</translation>
+    </message>
+    <message>
+        <source>karma %1 (%2 ratings)</source>
+        <translation>карма %1 (оценок: %2)</translation>
+    </message>
+    <message>
+        <source>tech literacy</source>
+        <translation>техническая грамотность</translation>
+    </message>
+    <message>
+        <source>temperament</source>
+        <translation>темперамент</translation>
+    </message>
+    <message>
+        <source>%1 %2/5 (%3 operators, %4% agree)</source>
+        <translation>%1 %2/5 (операторов: %3, согласны %4%)</translation>
+    </message>
+    <message>
+        <source>%1 earlier calls</source>
+        <translation>Прежних звонков: %1</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>Воспроизвести</translation>
+    </message>
+    <message>
+        <source>Call history unavailable: %1</source>
+        <translation>История звонков недоступна: %1</translation>
+    </message>
+</context>
+<context>
+    <name>CrmPanel</name>
+    <message>
+        <source>Finish wrap-up</source>
+        <translation>Завершить обработку</translation>
+    </message>
+    <message>
+        <source>the dialog card is not finished</source>
+        <translation>карточка разговора не заполнена</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>Абонент</translation>
+    </message>
+    <message>
+        <source>No CRM: %1</source>
+        <translation>CRM не подключена: %1</translation>
+    </message>
+    <message>
+        <source>%1 did not answer within %2 s</source>
+        <translation>%1 не ответила за %2 с</translation>
+    </message>
+    <message>
+        <source>Could not create the contact: %1</source>
+        <translation>Не удалось создать контакт: %1</translation>
+    </message>
+    <message>
+        <source>Wrap-up: choose a disposition, rate the caller, finish.</source>
+        <translation>Обработка: выберите результат, оцените абонента, завершите.</translation>
+    </message>
+    <message>
+        <source>Fill in before finishing: %1</source>
+        <translation>Заполните перед завершением: %1</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Сохранено.</translation>
+    </message>
+    <message>
+        <source>The call was saved, but %1 did not take it: %2</source>
+        <translation>Звонок сохранён, но %1 его не приняла: %2</translation>
     </message>
 </context>
 <context>
@@ -159,6 +672,28 @@
     <message>
         <source>Call</source>
         <translation>Позвонить</translation>
+    </message>
+</context>
+<context>
+    <name>DialogCard</name>
+    <message>
+        <source>Disposition *</source>
+        <translation>Результат звонка *</translation>
+    </message>
+    <message>
+        <source>Disposition</source>
+        <translation>Результат звонка</translation>
+    </message>
+</context>
+<context>
+    <name>DonePage</name>
+    <message>
+        <source>Ready</source>
+        <translation>Готово</translation>
+    </message>
+    <message>
+        <source>Finish writes the settings to %1. You can change them later in Settings.</source>
+        <translation>По завершении настройки будут записаны в %1. Позже их можно изменить в разделе «Настройки».</translation>
     </message>
 </context>
 <context>
@@ -229,6 +764,25 @@
     </message>
 </context>
 <context>
+    <name>FirstRunWizard</name>
+    <message>
+        <source>AgentDesk set-up</source>
+        <translation>Настройка AgentDesk</translation>
+    </message>
+    <message>
+        <source>Try the demo</source>
+        <translation>Попробовать демо</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Сохранение…</translation>
+    </message>
+    <message>
+        <source>The settings could not be saved: %1</source>
+        <translation>Не удалось сохранить настройки: %1</translation>
+    </message>
+</context>
+<context>
     <name>IncomingBanner</name>
     <message>
         <source>Answer</source>
@@ -274,6 +828,30 @@
         <translation>&amp;Выход</translation>
     </message>
     <message>
+        <source>&amp;Call</source>
+        <translation>&amp;Звонок</translation>
+    </message>
+    <message>
+        <source>&amp;Answer</source>
+        <translation>&amp;Ответить</translation>
+    </message>
+    <message>
+        <source>&amp;Hang up</source>
+        <translation>&amp;Положить трубку</translation>
+    </message>
+    <message>
+        <source>H&amp;old / resume</source>
+        <translation>&amp;Удержать / продолжить</translation>
+    </message>
+    <message>
+        <source>&amp;Mute / unmute</source>
+        <translation>&amp;Микрофон выкл. / вкл.</translation>
+    </message>
+    <message>
+        <source>Incoming call</source>
+        <translation>Входящий звонок</translation>
+    </message>
+    <message>
         <source>the softphone has stopped</source>
         <translation>софтфон остановлен</translation>
     </message>
@@ -296,6 +874,14 @@
     <message>
         <source>The call failed: %1</source>
         <translation>Звонок не состоялся: %1</translation>
+    </message>
+    <message>
+        <source>The caller&apos;s consent to recording is noted</source>
+        <translation>Согласие абонента на запись отмечено</translation>
+    </message>
+    <message>
+        <source>Moment marked in the recording</source>
+        <translation>Момент отмечен в записи</translation>
     </message>
     <message>
         <source>Transfer</source>
@@ -324,6 +910,194 @@
     <message>
         <source>Demo mode: a simulated caller rings about every %1 s; answer to talk.</source>
         <translation>Демо-режим: имитатор абонента звонит примерно каждые %1 с; ответьте, чтобы поговорить.</translation>
+    </message>
+</context>
+<context>
+    <name>MyCallsPanel</name>
+    <message>
+        <source>Today</source>
+        <translation>Сегодня</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>Последние 7 дней</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>Последние 30 дней</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Обновить</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Время</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>Направление</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>Номер</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Длительность</translation>
+    </message>
+    <message>
+        <source>On hold</source>
+        <translation>На удержании</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Итог</translation>
+    </message>
+    <message>
+        <source>Disposition</source>
+        <translation>Результат звонка</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Загрузка…</translation>
+    </message>
+    <message>
+        <source>The store could not be read (%1): showing the calls of this PC only</source>
+        <translation>Не удалось прочитать хранилище (%1): показаны только звонки этого компьютера</translation>
+    </message>
+    <message>
+        <source>%1 calls on this PC (no store is set up)</source>
+        <translation>Звонков на этом компьютере: %1 (хранилище не настроено)</translation>
+    </message>
+    <message>
+        <source>%1 calls, %2 of them from the store</source>
+        <translation>Звонков: %1, из них из хранилища: %2</translation>
+    </message>
+    <message>
+        <source>incoming</source>
+        <translation>входящий</translation>
+    </message>
+    <message>
+        <source>outgoing</source>
+        <translation>исходящий</translation>
+    </message>
+    <message>
+        <source>internal</source>
+        <translation>внутренний</translation>
+    </message>
+    <message>
+        <source>missed</source>
+        <translation>пропущен</translation>
+    </message>
+    <message>
+        <source>not answered</source>
+        <translation>без ответа</translation>
+    </message>
+    <message>
+        <source>answered</source>
+        <translation>принят</translation>
+    </message>
+    <message>
+        <source>My calls</source>
+        <translation>Мои звонки</translation>
+    </message>
+</context>
+<context>
+    <name>MyDayPanel</name>
+    <message>
+        <source>Calls answered</source>
+        <translation>Принято звонков</translation>
+    </message>
+    <message>
+        <source>Calls missed</source>
+        <translation>Пропущено звонков</translation>
+    </message>
+    <message>
+        <source>Calls made</source>
+        <translation>Сделано звонков</translation>
+    </message>
+    <message>
+        <source>Talk time</source>
+        <translation>Время разговоров</translation>
+    </message>
+    <message>
+        <source>Hold time</source>
+        <translation>Время удержания</translation>
+    </message>
+    <message>
+        <source>Wrap-up time</source>
+        <translation>Время обработки</translation>
+    </message>
+    <message>
+        <source>Average handle time</source>
+        <translation>Среднее время обслуживания</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Обновить</translation>
+    </message>
+    <message>
+        <source>Calls of this PC only: the store could not be read (%1)</source>
+        <translation>Только звонки этого компьютера: не удалось прочитать хранилище (%1)</translation>
+    </message>
+    <message>
+        <source>Average handle time = (talk + hold + wrap-up) / calls answered or made</source>
+        <translation>Среднее время обслуживания = (разговор + удержание + обработка) / принятые и состоявшиеся исходящие звонки</translation>
+    </message>
+    <message>
+        <source>My day</source>
+        <translation>Мой день</translation>
+    </message>
+</context>
+<context>
+    <name>PlayerWidget</name>
+    <message>
+        <source>No call loaded</source>
+        <translation>Звонок не загружен</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>Воспроизвести</translation>
+    </message>
+    <message>
+        <source>Balance: operator (left) … customer (right)</source>
+        <translation>Баланс: оператор (слева) … клиент (справа)</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>Скорость</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>Оператор</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>Клиент</translation>
+    </message>
+    <message>
+        <source>Playing silently: {0}</source>
+        <translation>Воспроизведение без звука: {0}</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Пауза</translation>
+    </message>
+</context>
+<context>
+    <name>QaWindow</name>
+    <message>
+        <source>Call review</source>
+        <translation>Разбор звонка</translation>
+    </message>
+    <message>
+        <source>Review &amp;calls…</source>
+        <translation>Разбор &amp;звонков…</translation>
+    </message>
+    <message>
+        <source>&amp;Calls</source>
+        <translation>&amp;Звонки</translation>
     </message>
 </context>
 <context>
@@ -374,6 +1148,65 @@
     </message>
 </context>
 <context>
+    <name>RecordingIndicator</name>
+    <message>
+        <source>Pause recording</source>
+        <translation>Приостановить запись</translation>
+    </message>
+    <message>
+        <source>Caller consented</source>
+        <translation>Абонент согласен</translation>
+    </message>
+    <message>
+        <source>Mark moment</source>
+        <translation>Отметить момент</translation>
+    </message>
+    <message>
+        <source>Screen recorder off</source>
+        <translation>Запись экрана выключена</translation>
+    </message>
+    <message>
+        <source>Resume recording</source>
+        <translation>Возобновить запись</translation>
+    </message>
+    <message>
+        <source>REC</source>
+        <translation>ЗАП</translation>
+    </message>
+    <message>
+        <source>REC paused</source>
+        <translation>ЗАП на паузе</translation>
+    </message>
+    <message>
+        <source>Awaiting consent</source>
+        <translation>Ожидание согласия</translation>
+    </message>
+    <message>
+        <source>Not recording</source>
+        <translation>Запись не ведётся</translation>
+    </message>
+    <message>
+        <source>Uploads waiting: %1 (%2)</source>
+        <translation>Ожидают выгрузки: %1 (%2)</translation>
+    </message>
+    <message>
+        <source>Uploads: all sent</source>
+        <translation>Выгрузка: всё отправлено</translation>
+    </message>
+    <message>
+        <source>%1/s</source>
+        <translation>%1/с</translation>
+    </message>
+    <message>
+        <source>spool over quota</source>
+        <translation>очередь превысила квоту</translation>
+    </message>
+    <message>
+        <source>Oldest waiting since %1</source>
+        <translation>Самое старое ждёт с %1</translation>
+    </message>
+</context>
+<context>
     <name>RegistrationLine</name>
     <message>
         <source>Starting the softphone…</source>
@@ -406,6 +1239,530 @@
     <message>
         <source>Not registered (%1)</source>
         <translation>Не зарегистрирован (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsView</name>
+    <message>
+        <source>Offered</source>
+        <translation>Поступило</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>Принято</translation>
+    </message>
+    <message>
+        <source>Missed</source>
+        <translation>Пропущено</translation>
+    </message>
+    <message>
+        <source>Abandoned</source>
+        <translation>Брошено</translation>
+    </message>
+    <message>
+        <source>Outbound</source>
+        <translation>Исходящие</translation>
+    </message>
+    <message>
+        <source>Handled</source>
+        <translation>Обслужено</translation>
+    </message>
+    <message>
+        <source>Talk, s</source>
+        <translation>Разговор, с</translation>
+    </message>
+    <message>
+        <source>Hold, s</source>
+        <translation>Удержание, с</translation>
+    </message>
+    <message>
+        <source>Wrap-up, s</source>
+        <translation>Поствызывная обработка, с</translation>
+    </message>
+    <message>
+        <source>Handle, s</source>
+        <translation>Обслуживание, с</translation>
+    </message>
+    <message>
+        <source>Avg talk, s</source>
+        <translation>Ср. разговор, с</translation>
+    </message>
+    <message>
+        <source>Avg hold, s</source>
+        <translation>Ср. удержание, с</translation>
+    </message>
+    <message>
+        <source>Avg wrap-up, s</source>
+        <translation>Ср. поствызывная обработка, с</translation>
+    </message>
+    <message>
+        <source>Avg handle, s</source>
+        <translation>Ср. обслуживание, с</translation>
+    </message>
+    <message>
+        <source>Answered, %</source>
+        <translation>Принято, %</translation>
+    </message>
+    <message>
+        <source>Missed, %</source>
+        <translation>Пропущено, %</translation>
+    </message>
+    <message>
+        <source>Avg wait, s</source>
+        <translation>Ср. ожидание, с</translation>
+    </message>
+    <message>
+        <source>Service level, %</source>
+        <translation>Уровень сервиса, %</translation>
+    </message>
+    <message>
+        <source>Long calls</source>
+        <translation>Долгие звонки</translation>
+    </message>
+    <message>
+        <source>Screen recorded, %</source>
+        <translation>С записью экрана, %</translation>
+    </message>
+    <message>
+        <source>QA evaluations</source>
+        <translation>Оценки качества</translation>
+    </message>
+    <message>
+        <source>QA average, %</source>
+        <translation>Средняя оценка качества, %</translation>
+    </message>
+    <message>
+        <source>Logged in, s</source>
+        <translation>В системе, с</translation>
+    </message>
+    <message>
+        <source>Ready, s</source>
+        <translation>Готов, с</translation>
+    </message>
+    <message>
+        <source>Not ready, s</source>
+        <translation>Не готов, с</translation>
+    </message>
+    <message>
+        <source>Break, s</source>
+        <translation>Перерыв, с</translation>
+    </message>
+    <message>
+        <source>On calls and wrap-up, s</source>
+        <translation>На звонках и обработке, с</translation>
+    </message>
+    <message>
+        <source>Occupancy, %</source>
+        <translation>Занятость, %</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Состояние</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Причина</translation>
+    </message>
+    <message>
+        <source>Seconds</source>
+        <translation>Секунды</translation>
+    </message>
+    <message>
+        <source>Calls offered</source>
+        <translation>Поступило звонков</translation>
+    </message>
+    <message>
+        <source>Time in state, s</source>
+        <translation>Время в состоянии, с</translation>
+    </message>
+    <message>
+        <source>Average handle time, s</source>
+        <translation>Среднее время обслуживания, с</translation>
+    </message>
+    <message>
+        <source>Calls and agents</source>
+        <translation>Звонки и операторы</translation>
+    </message>
+    <message>
+        <source>Time in state by reason</source>
+        <translation>Время в состояниях по причинам</translation>
+    </message>
+    <message>
+        <source>By agent</source>
+        <translation>По операторам</translation>
+    </message>
+    <message>
+        <source>By queue</source>
+        <translation>По очередям</translation>
+    </message>
+    <message>
+        <source>By day</source>
+        <translation>По дням</translation>
+    </message>
+    <message>
+        <source>By hour</source>
+        <translation>По часам</translation>
+    </message>
+    <message>
+        <source>By day and agent</source>
+        <translation>По дням и операторам</translation>
+    </message>
+    <message>
+        <source>Chart: calls offered</source>
+        <translation>График: поступившие звонки</translation>
+    </message>
+    <message>
+        <source>Chart: average handle time</source>
+        <translation>График: среднее время обслуживания</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>Показать</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>Экспорт в CSV…</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>С</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>по</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Загрузка…</translation>
+    </message>
+    <message>
+        <source>Cannot load the report: %1</source>
+        <translation>Не удалось загрузить отчёт: %1</translation>
+    </message>
+    <message>
+        <source>Rows: %1</source>
+        <translation>Строк: %1</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(нет)</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>Оператор</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>Очередь</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Когда</translation>
+    </message>
+    <message>
+        <source>Export the report</source>
+        <translation>Экспорт отчёта</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Файлы CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Export failed: %1</source>
+        <translation>Экспорт не удался: %1</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>Сохранено: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ScorecardWidget</name>
+    <message>
+        <source>Comment at the current position</source>
+        <translation>Комментарий к текущему моменту</translation>
+    </message>
+    <message>
+        <source>Add comment</source>
+        <translation>Добавить комментарий</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>Итог</translation>
+    </message>
+    <message>
+        <source>Save evaluation</source>
+        <translation>Сохранить оценку</translation>
+    </message>
+    <message>
+        <source>Loading scorecard forms…</source>
+        <translation>Загрузка форм оценки…</translation>
+    </message>
+    <message>
+        <source>Cannot load the scorecard forms: {0}</source>
+        <translation>Не удалось загрузить формы оценки: {0}</translation>
+    </message>
+    <message>
+        <source>The store has no scorecard forms yet.</source>
+        <translation>В хранилище пока нет форм оценки.</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Сохранение…</translation>
+    </message>
+    <message>
+        <source>Not saved: {0}</source>
+        <translation>Не сохранено: {0}</translation>
+    </message>
+    <message>
+        <source>Saved: {0}%</source>
+        <translation>Сохранено: {0}%</translation>
+    </message>
+</context>
+<context>
+    <name>SectionForm</name>
+    <message>
+        <source>%1 is not a valid value</source>
+        <translation>%1 — недопустимое значение</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>Настройки</translation>
+    </message>
+    <message>
+        <source>leave empty to keep the stored secret</source>
+        <translation>оставьте пустым, чтобы сохранить прежний секрет</translation>
+    </message>
+    <message>
+        <source>Reading the settings…</source>
+        <translation>Чтение настроек…</translation>
+    </message>
+    <message>
+        <source>The settings could not be read: %1</source>
+        <translation>Не удалось прочитать настройки: %1</translation>
+    </message>
+    <message>
+        <source>SIP account</source>
+        <translation>SIP-учётная запись</translation>
+    </message>
+    <message>
+        <source>Store</source>
+        <translation>Хранилище</translation>
+    </message>
+    <message>
+        <source>Devices</source>
+        <translation>Устройства</translation>
+    </message>
+    <message>
+        <source>Choose and test devices…</source>
+        <translation>Выбрать и проверить устройства…</translation>
+    </message>
+    <message>
+        <source>Sound</source>
+        <translation>Звук</translation>
+    </message>
+    <message>
+        <source>Recording</source>
+        <translation>Запись</translation>
+    </message>
+    <message>
+        <source>CRM</source>
+        <translation>CRM</translation>
+    </message>
+    <message>
+        <source>Wrap-up and breaks</source>
+        <translation>Обработка и перерывы</translation>
+    </message>
+    <message>
+        <source>Uploads</source>
+        <translation>Выгрузка</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Язык</translation>
+    </message>
+    <message>
+        <source>system default</source>
+        <translation>системное по умолчанию</translation>
+    </message>
+    <message>
+        <source>microphone: %1; speaker: %2; ringing: %3</source>
+        <translation>микрофон: %1; динамик: %2; звонок: %3</translation>
+    </message>
+    <message>
+        <source>every call is recorded</source>
+        <translation>записывается каждый звонок</translation>
+    </message>
+    <message>
+        <source>a sample of %1% of calls is recorded</source>
+        <translation>записывается выборка из %1% звонков</translation>
+    </message>
+    <message>
+        <source>calls are recorded once the caller consents</source>
+        <translation>звонки записываются после согласия абонента</translation>
+    </message>
+    <message>
+        <source>Recording policy: %1</source>
+        <translation>Правило записи: %1</translation>
+    </message>
+    <message>
+        <source>Screen: %1 frames/s, %2 s before the call, %3 s of wrap-up</source>
+        <translation>Экран: %1 кадр/с, %2 с до звонка, %3 с обработки</translation>
+    </message>
+    <message>
+        <source>Windows masked on the recording: %1</source>
+        <translation>Окна, скрытые на записи: %1</translation>
+    </message>
+    <message>
+        <source>The recording policy is set by the administrator.</source>
+        <translation>Правило записи задаёт администратор.</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Сохранение…</translation>
+    </message>
+    <message>
+        <source>The settings could not be saved: %1</source>
+        <translation>Не удалось сохранить настройки: %1</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsForms</name>
+    <message>
+        <source>SIP server</source>
+        <translation>SIP-сервер</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>Пользователь</translation>
+    </message>
+    <message>
+        <source>Domain</source>
+        <translation>Домен</translation>
+    </message>
+    <message>
+        <source>Transport</source>
+        <translation>Транспорт</translation>
+    </message>
+    <message>
+        <source>Display name</source>
+        <translation>Отображаемое имя</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Пароль</translation>
+    </message>
+    <message>
+        <source>Store address</source>
+        <translation>Адрес хранилища</translation>
+    </message>
+    <message>
+        <source>Store CA file</source>
+        <translation>Файл ЦС хранилища</translation>
+    </message>
+    <message>
+        <source>Store token</source>
+        <translation>Токен хранилища</translation>
+    </message>
+    <message>
+        <source>CRM token or webhook secret</source>
+        <translation>Токен CRM или секрет вебхука</translation>
+    </message>
+    <message>
+        <source>Sound</source>
+        <translation>Звук</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Язык</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>Язык системы</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsMenu</name>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>&amp;Настройки…</translation>
+    </message>
+    <message>
+        <source>Settings saved. A new SIP account and sound devices apply at the next start.</source>
+        <translation>Настройки сохранены. Новая SIP-учётная запись и звуковые устройства вступят в силу при следующем запуске.</translation>
+    </message>
+</context>
+<context>
+    <name>StoreForm</name>
+    <message>
+        <source>leave empty to keep the stored token</source>
+        <translation>оставьте пустым, чтобы сохранить прежний токен</translation>
+    </message>
+</context>
+<context>
+    <name>StorePage</name>
+    <message>
+        <source>The central store</source>
+        <translation>Центральное хранилище</translation>
+    </message>
+    <message>
+        <source>Where your calls and recordings go. Leave it empty to work on this PC only.</source>
+        <translation>Куда отправляются ваши звонки и записи. Оставьте пустым, чтобы работать только на этом компьютере.</translation>
+    </message>
+</context>
+<context>
+    <name>StoreSession</name>
+    <message>
+        <source>Review calls as the demo &amp;QA controller…</source>
+        <translation>Прослушать звонки как контролёр &amp;ОКК (демо)…</translation>
+    </message>
+</context>
+<context>
+    <name>SupervisorWindow</name>
+    <message>
+        <source>AgentDesk supervisor</source>
+        <translation>AgentDesk — супервизор</translation>
+    </message>
+    <message>
+        <source>Live board</source>
+        <translation>Текущая панель</translation>
+    </message>
+    <message>
+        <source>Reports</source>
+        <translation>Отчёты</translation>
+    </message>
+    <message>
+        <source>Agents and &amp;reports…</source>
+        <translation>Операторы и &amp;отчёты…</translation>
+    </message>
+    <message>
+        <source>&amp;Supervisor</source>
+        <translation>&amp;Супервизор</translation>
+    </message>
+</context>
+<context>
+    <name>Tray</name>
+    <message>
+        <source>Show AgentDesk</source>
+        <translation>Показать AgentDesk</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomePage</name>
+    <message>
+        <source>Welcome to AgentDesk</source>
+        <translation>Добро пожаловать в AgentDesk</translation>
+    </message>
+    <message>
+        <source>Nothing is set up yet. The next pages ask for your SIP account and the central store; passwords and tokens are kept in the system keyring.</source>
+        <translation>Пока ничего не настроено. На следующих страницах укажите SIP-учётную запись и центральное хранилище; пароли и токены хранятся в системной связке ключей.</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Язык</translation>
     </message>
 </context>
 </TS>

@@ -19,6 +19,7 @@ from store.models import (
     Direction,
     EvaluationIn,
     EvaluationOut,
+    ExportNote,
     Karma,
     LinkedMedia,
     MediaLink,
@@ -125,6 +126,25 @@ def export_call(call_id: CallId, ctx: Ctx, who: Who) -> dict[str, Any]:
     call = calls.get(ctx.db, call_id, who)
     audit.record(ctx.db, who, "call.export", call_id)
     return {"call": call, "evaluations": qa.evaluations(ctx.db, call_id, who)}
+
+
+class ExportLogged(BaseModel):
+    call_id: str
+    action: str
+    detail: str
+
+
+@router.post(
+    "/{call_id}/exports",
+    response_model=ExportLogged,
+    status_code=201,
+    summary="Record that a reader exported the call's media (an MP4); audited",
+)
+def log_export(call_id: CallId, body: ExportNote, ctx: Ctx, who: Who) -> dict[str, Any]:
+    calls.visible_call(ctx.db, call_id, who, "id")
+    detail = f"{body.file_name} sha256={body.sha256} watermark={body.watermark!r}"
+    audit.record(ctx.db, who, "call.export_mp4", call_id, detail)
+    return {"call_id": call_id, "action": "call.export_mp4", "detail": detail}
 
 
 @router.post(

@@ -105,20 +105,45 @@ def start_store(
     return server
 
 
+@contextlib.contextmanager
+def running_store(
+    request: pytest.FixtureRequest,
+    tmp: Path,
+    backend: str = "sqlite",
+    extra: list[str] | None = None,
+) -> Iterator[StoreServer]:
+    """A store for the ``with`` block; it must exit cleanly and log no traceback."""
+    server = start_store(request, tmp, backend, extra)
+    try:
+        yield server
+    finally:
+        code = server.stop()
+        # uvicorn shuts down gracefully on SIGTERM, then re-raises it: -15 is a clean exit.
+        assert code in (0, -signal.SIGTERM), f"store exited with {code}:\n{server.log()}"
+        assert "Traceback" not in server.log(), server.log()
+
+
+@contextlib.contextmanager
+def store_with_clients(
+    request: pytest.FixtureRequest, tmp: Path, backend: str, extra: list[str] | None = None
+) -> Iterator[Store]:
+    """:func:`running_store` plus a client for each of :data:`USERS`."""
+    with running_store(request, tmp, backend, extra) as server:
+        made = Store(
+            server, backend, *(StoreClient(server.base_url, server.tokens[n]) for n in USERS)
+        )
+        try:
+            yield made
+        finally:
+            for client in made.clients():
+                client.close()
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Store]:
     backend = request.param
     tmp = tmp_path_factory.mktemp(f"store-{backend.replace('+', '-')}")
-    server = start_store(request, tmp, backend, ["--max-upload-mb", str(MAX_UPLOAD_MB)])
-    made = Store(server, backend, *(StoreClient(server.base_url, server.tokens[n]) for n in USERS))
-    try:
+    with store_with_clients(request, tmp, backend, ["--max-upload-mb", str(MAX_UPLOAD_MB)]) as made:
         yield made
-    finally:
-        for client in made.clients():
-            client.close()
-        code = server.stop()
-        # uvicorn shuts down gracefully on SIGTERM, then re-raises it: -15 is a clean exit.
-        assert code in (0, -signal.SIGTERM), f"store exited with {code}:\n{server.log()}"
-        assert "Traceback" not in server.log(), server.log()

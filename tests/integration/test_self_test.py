@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.recorder_kit import xvfb  # noqa: F401 - fixture
-from tests.integration.store_kit import start_store
+from tests.integration.store_kit import running_store
 from tests.servers.ports import free_port
 from tests.servers.xvfb import XvfbServer
 
@@ -22,11 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def store_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    server = start_store(request, tmp_path_factory.mktemp("self-test-store"), "sqlite")
-    try:
+    with running_store(request, tmp_path_factory.mktemp("self-test-store")) as server:
         yield server.base_url
-    finally:
-        server.stop()
 
 
 def self_test(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -63,7 +60,8 @@ def test_every_check_passes_with_a_screen_and_a_store(
     assert found["screen"].startswith("ok") and "decoded" in found["screen"]
     assert found["store"].startswith("ok") and store_url in found["store"]
     # Only the report goes to stdout (pjlib's banner is kept off it).
-    assert set(found) == {"imports", "sip", "screen", "store"}, done.stdout
+    assert found["worker"].startswith("ok") and "stopped cleanly" in found["worker"]
+    assert set(found) == {"imports", "sip", "screen", "worker", "store"}, done.stdout
 
 
 def test_failures_are_listed_with_their_reason(tmp_path: Path) -> None:

@@ -200,6 +200,7 @@ def test_caller_karma_is_aggregated_over_ratings(store: Store) -> None:
     assert hint == {
         "number": number, "hint": "normal", "karma_avg": pytest.approx(0.667, abs=1e-3),
         "ratings": 3, "calls": 4, "last_agent": "bob",
+        "literacy": None, "temperament": None, "route": "default",
     }  # fmt: skip
     assert store.alice.routing_hint(number)["last_agent"] is None
     assert store.sam.routing_hint("+999000111")["hint"] == "unknown"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from store.client import StoreClient
+from store.migrations import LATEST, MIGRATIONS
 from tests.servers.store import StoreServer, store_command
 
 pytestmark = pytest.mark.integration
@@ -22,8 +23,9 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_sets_up_a_store_that_serves(tmp_path: Path) -> None:
     data = ["--data", str(tmp_path)]
     first = _cli("migrate", *data)
-    assert first.returncode == 0 and "applied [1]" in first.stdout
-    assert "already at 1" in _cli("migrate", *data).stdout
+    every = [version for version, _name, _sql in MIGRATIONS]
+    assert first.returncode == 0 and f"applied {every}" in first.stdout
+    assert f"already at {LATEST}" in _cli("migrate", *data).stdout
     assert _cli("user", "add", "carol", "--role", "agent", *data).returncode == 0
     again = _cli("user", "add", "carol", "--role", "agent", *data)
     assert again.returncode == 1 and "already exists" in again.stderr

@@ -60,7 +60,7 @@ def deliver(qtbot: QtBot, engine: FakeEngine, window: MainWindow, *events: ev.Ev
 
 
 def enabled(window: MainWindow) -> set[str]:
-    return {name for name, b in window.calls.buttons.items() if b.isEnabled()}
+    return {name for name, b in window.controls.buttons.items() if b.isEnabled()}
 
 
 def cell(window: MainWindow, row: int, col: int) -> str:
@@ -76,7 +76,7 @@ def test_incoming_call_shows_a_ringing_row_with_answer(
     assert [cell(window, 0, c) for c in range(3)] == ["+74951234567", "Ivan Petrov", "Ringing"]
     assert enabled(window) == {"answer", "reject"}
     assert window.banner.isVisibleTo(window) and "Ivan Petrov" in window.banner.label.text()
-    qtbot.mouseClick(window.calls.buttons["answer"], LEFT)
+    qtbot.mouseClick(window.controls.buttons["answer"], LEFT)
     qtbot.waitUntil(lambda: ("answer", ("c1",)) in engine.commands, timeout=2000)
 
 
@@ -88,10 +88,10 @@ def test_confirmed_call_enables_hold_and_transfer(
     assert {"hangup", "hold", "transfer", "mute"} <= enabled(window)
     assert "answer" not in enabled(window) and "attended" not in enabled(window)
     assert not window.banner.isVisibleTo(window)
-    qtbot.mouseClick(window.calls.buttons["hold"], LEFT)
+    qtbot.mouseClick(window.controls.buttons["hold"], LEFT)
     deliver(qtbot, engine, window, ev.CallMediaChanged(call_id="c1", media="local_hold"))
-    assert window.calls.buttons["hold"].text() == "Resume" and cell(window, 0, 2) == "On hold"
-    qtbot.mouseClick(window.calls.buttons["hold"], LEFT)
+    assert window.controls.buttons["hold"].text() == "Resume" and cell(window, 0, 2) == "On hold"
+    qtbot.mouseClick(window.controls.buttons["hold"], LEFT)
     qtbot.waitUntil(lambda: ("resume", ("c1",)) in engine.commands, timeout=2000)
     assert ("hold", ("c1",)) in engine.commands
 
@@ -142,14 +142,14 @@ def test_keys_dial_or_send_dtmf(qtbot: QtBot, engine: FakeEngine, window: MainWi
 
 def test_mute_follows_the_engine(qtbot: QtBot, engine: FakeEngine, window: MainWindow) -> None:
     deliver(qtbot, engine, window, incoming(), state("c1", "confirmed"))
-    qtbot.mouseClick(window.calls.buttons["mute"], LEFT)
+    qtbot.mouseClick(window.controls.buttons["mute"], LEFT)
     qtbot.waitUntil(lambda: cell(window, 0, 4) == "muted", timeout=2000)
     assert ("set_mute", ("c1", True)) in engine.commands
-    assert window.calls.buttons["mute"].isChecked()
+    assert window.controls.buttons["mute"].isChecked()
     engine.failures["set_mute"] = NotFoundError("no call")
-    qtbot.mouseClick(window.calls.buttons["mute"], LEFT)
+    qtbot.mouseClick(window.controls.buttons["mute"], LEFT)
     qtbot.waitUntil(lambda: "no call" in window.statusBar().currentMessage(), timeout=2000)
-    assert cell(window, 0, 4) == "muted" and window.calls.buttons["mute"].isChecked()
+    assert cell(window, 0, 4) == "muted" and window.controls.buttons["mute"].isChecked()
 
 
 def test_a_failed_command_reaches_the_status_bar(
@@ -157,7 +157,7 @@ def test_a_failed_command_reaches_the_status_bar(
 ) -> None:
     engine.failures["hangup"] = NotFoundError("no call 'c1' (it may have ended)")
     deliver(qtbot, engine, window, incoming(), state("c1", "confirmed"))
-    qtbot.mouseClick(window.calls.buttons["hangup"], LEFT)
+    qtbot.mouseClick(window.controls.buttons["hangup"], LEFT)
     qtbot.waitUntil(lambda: "no call 'c1'" in window.statusBar().currentMessage(), timeout=2000)
     assert window.statusBar().currentMessage().startswith("Could not hang up:")
 
@@ -179,7 +179,7 @@ def russian(qapp: QApplication) -> Iterator[None]:
 def test_language_ru_shows_russian(
     russian: None, qtbot: QtBot, engine: FakeEngine, window: MainWindow
 ) -> None:
-    assert window.calls.buttons["answer"].text() == "Ответить"
+    assert window.controls.buttons["answer"].text() == "Ответить"
     assert window.dnd.text() == "Не беспокоить"
     deliver(qtbot, engine, window, incoming())
     assert cell(window, 0, 2) == "Входящий вызов"
@@ -199,7 +199,7 @@ def test_blind_transfer_asks_for_a_target(
 ) -> None:
     monkeypatch.setattr(window, "ask_transfer_target", lambda: "1003")
     deliver(qtbot, engine, window, incoming(), state("c1", "confirmed"))
-    qtbot.mouseClick(window.calls.buttons["transfer"], LEFT)
+    qtbot.mouseClick(window.controls.buttons["transfer"], LEFT)
     qtbot.waitUntil(lambda: ("transfer_blind", ("c1", "1003")) in engine.commands, timeout=2000)
 
 

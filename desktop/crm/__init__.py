@@ -1,0 +1,1 @@
+"""CRM adapters for the screen-pop card: number normalisation, lookups, post-back. No Qt here."""

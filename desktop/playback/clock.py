@@ -1,0 +1,191 @@
+"""The playback clock. With a sound device, the audio output drives it: the position is the
+sample the device is playing, so the screen follows the sound. Without one (or without
+audio) a wall clock runs at the chosen speed, and playback still works, silently.
+
+Speed changes resample (0.5–2×; the pitch changes with it). Balance weighs the operator
+(left) against the customer (right)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Protocol
+
+import numpy as np
+
+from desktop.playback.audio import AudioTrack, Samples
+
+log = logging.getLogger(__name__)
+SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+BLOCK = 512
+
+
+def gains(balance: float) -> tuple[float, float]:
+    """(operator, customer) gain for a balance in -1 (operator only) … +1 (customer only)."""
+    balance = max(-1.0, min(1.0, balance))
+    return min(1.0, 1.0 - balance), min(1.0, 1.0 + balance)
+
+
+def render(
+    track: AudioTrack, position: float, frames: int, speed: float, balance: float
+) -> tuple[Samples, float]:
+    """``frames`` output samples from sample ``position`` of ``track`` at ``speed`` (linear
+    interpolation), with the balance applied; returns them and the next position."""
+    steps = position + np.arange(frames, dtype=np.float64) * speed
+    first = int(np.floor(steps[0]))
+    span = track.read(first, int(np.ceil(steps[-1])) - first + 2)
+    rel = steps - first
+    lo = rel.astype(np.int64)
+    frac = (rel - lo)[:, None].astype(np.float32)
+    out = span[lo] * (1.0 - frac) + span[lo + 1] * frac
+    op, cu = gains(balance)
+    out[:, 0] *= op
+    out[:, 1] *= cu
+    return out.astype(np.float32), position + frames * speed
+
+
+class Clock(Protocol):
+    start_us: int
+    speed: float
+    balance: float
+    sound: bool
+
+    @property
+    def playing(self) -> bool: ...
+    def position_us(self) -> int: ...
+    def play(self) -> None: ...
+    def pause(self) -> None: ...
+    def seek(self, utc_us: int) -> None: ...
+    def close(self) -> None: ...
+
+
+class WallClock:
+    """A clock for machines without sound: monotonic time × speed."""
+
+    sound = False
+
+    def __init__(self, start_us: int) -> None:
+        self.start_us = start_us
+        self.balance = 0.0
+        self._speed = 1.0
+        self._base_us = start_us
+        self._since: int | None = None  # monotonic ns when play started
+        self._lock = threading.Lock()
+
+    @property
+    def playing(self) -> bool:
+        return self._since is not None
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    @speed.setter
+    def speed(self, value: float) -> None:
+        with self._lock:
+            self._base_us = self._position_locked()
+            if self._since is not None:
+                self._since = time.monotonic_ns()
+            self._speed = max(SPEEDS[0], min(SPEEDS[-1], value))
+
+    def _position_locked(self) -> int:
+        if self._since is None:
+            return self._base_us
+        return self._base_us + int((time.monotonic_ns() - self._since) / 1000 * self._speed)
+
+    def position_us(self) -> int:
+        with self._lock:
+            return self._position_locked()
+
+    def play(self) -> None:
+        with self._lock:
+            if self._since is None:
+                self._since = time.monotonic_ns()
+
+    def pause(self) -> None:
+        with self._lock:
+            self._base_us = self._position_locked()
+            self._since = None
+
+    def seek(self, utc_us: int) -> None:
+        with self._lock:
+            self._base_us = utc_us
+            if self._since is not None:
+                self._since = time.monotonic_ns()
+
+    def close(self) -> None:
+        self.pause()
+
+
+class AudioClock:
+    """The sound device plays the track; its position is the clock (PortAudio, sounddevice)."""
+
+    sound = True
+
+    def __init__(self, track: AudioTrack, start_us: int, device: Any = None) -> None:
+        import sounddevice
+
+        self.track = track
+        self.start_us = start_us
+        self.speed = 1.0
+        self.balance = 0.0
+        self._pos = float(track.frame_at(start_us))
+        self._playing = False
+        self._lock = threading.Lock()
+        self._stream = sounddevice.OutputStream(
+            samplerate=track.rate,
+            channels=2,
+            dtype="float32",
+            blocksize=BLOCK,
+            device=device,
+            callback=self._fill,
+        )
+        self._latency_s = float(self._stream.latency)
+        self._stream.start()
+
+    def _fill(self, outdata: Any, frames: int, _time: Any, _status: Any) -> None:
+        with self._lock:
+            if not self._playing:
+                outdata.fill(0)
+                return
+            out, self._pos = render(self.track, self._pos, frames, self.speed, self.balance)
+        outdata[:] = out
+
+    @property
+    def playing(self) -> bool:
+        return self._playing
+
+    def position_us(self) -> int:
+        with self._lock:
+            heard = self._pos - (
+                self._latency_s * self.track.rate * self.speed if self._playing else 0
+            )
+        return self.track.utc_of(int(heard))
+
+    def play(self) -> None:
+        self._playing = True
+
+    def pause(self) -> None:
+        self._playing = False
+
+    def seek(self, utc_us: int) -> None:
+        with self._lock:
+            self._pos = float(self.track.frame_at(utc_us))
+
+    def close(self) -> None:
+        self._playing = False
+        self._stream.close()
+
+
+def make_clock(track: AudioTrack | None, start_us: int, sound: bool = True) -> tuple[Clock, str]:
+    """The audio-driven clock when a device opens, else a wall clock; and why not, if not."""
+    if track is None:
+        return WallClock(start_us), "the call has no audio"
+    if not sound:
+        return WallClock(start_us), "sound output is off"
+    try:
+        return AudioClock(track, start_us), ""
+    except Exception as exc:  # PortAudio missing, no device, device busy: play silently
+        log.info("no sound output, playing silently: %s", exc)
+        return WallClock(start_us), f"no sound device: {exc}"

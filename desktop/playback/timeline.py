@@ -1,0 +1,214 @@
+"""A call's timeline: where its screen segments and audio lie in UTC, its events to jump to,
+and bands (masked screen, hold, silence) to draw. Built from the store's call document and
+the segments' manifests; positions shown to users are milliseconds from the timeline start.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+# What the uploader stores beside the media (kind "data", application/json): one recorder
+# manifest per screen segment, naming that segment by its SHA-256.
+MANIFEST_TYPE = "application/json"
+AUDIO_TYPES = ("audio/wav", "audio/ogg")
+SCREEN_TYPES = ("video/mp4",)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A moment to jump to: ring, answer, hold on/off, transfer, DTMF, card change, hang-up …"""
+
+    at_us: int
+    kind: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Band:
+    """A period drawn on the timeline: ``masked``, ``hold`` or ``silence``."""
+
+    start_us: int
+    end_us: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class MediaPart:
+    """One linked medium: a screen segment or the call's stereo audio."""
+
+    sha256: str
+    content_type: str
+    size: int
+    start_us: int
+    end_us: int | None
+
+
+@dataclass
+class CallTimeline:
+    call_id: str
+    start_us: int
+    end_us: int
+    marks: list[Mark] = field(default_factory=list)
+    bands: list[Band] = field(default_factory=list)
+    screens: list[MediaPart] = field(default_factory=list)
+    audio: MediaPart | None = None
+
+    @property
+    def duration_ms(self) -> int:
+        return max(0, (self.end_us - self.start_us) // 1000)
+
+    def position_ms(self, utc_us: int) -> int:
+        """Milliseconds from the timeline start (what comments are anchored to)."""
+        return max(0, min(self.duration_ms, (utc_us - self.start_us) // 1000))
+
+    def utc_at(self, position_ms: int) -> int:
+        return self.start_us + max(0, min(self.duration_ms, position_ms)) * 1000
+
+    def screen_at(self, utc_us: int) -> MediaPart | None:
+        """The segment showing the screen at ``utc_us`` (the later one on a shared boundary)."""
+        found = None
+        for part in self.screens:
+            if part.start_us <= utc_us and (part.end_us is None or utc_us <= part.end_us):
+                found = part
+        return found
+
+
+class TimelineError(ValueError):
+    """The call cannot be played: it names what is missing."""
+
+
+def _label(detail: Any) -> str:
+    return str(detail) if detail else ""
+
+
+def call_marks(call: dict[str, Any]) -> list[Mark]:
+    """The call's events in time order, from its store document."""
+    marks = [Mark(int(call["started_us"]), "ring")]
+    if call.get("answered_us"):
+        marks.append(Mark(int(call["answered_us"]), "answer"))
+    for hold in call.get("holds") or []:
+        marks.append(Mark(int(hold["start_us"]), "hold"))
+        if hold.get("end_us"):
+            marks.append(Mark(int(hold["end_us"]), "unhold"))
+    for transfer in call.get("transfers") or []:
+        marks.append(Mark(int(transfer["at_us"]), "transfer", _label(transfer.get("to"))))
+    for event in call.get("events") or []:
+        marks.append(Mark(int(event["at_us"]), str(event["kind"]), _label(event.get("detail"))))
+    for name, value in (call.get("card") or {}).items():
+        marks.append(Mark(int(value["changed_us"]), "card", f"{name}: {value['value']}"))
+    if call.get("ended_us"):
+        marks.append(Mark(int(call["ended_us"]), "hangup", _label(call.get("ended_by"))))
+    return sorted(marks, key=lambda m: (m.at_us, m.kind))
+
+
+def hold_bands(call: dict[str, Any]) -> list[Band]:
+    end = call.get("ended_us")
+    bands = []
+    for hold in call.get("holds") or []:
+        stop = hold.get("end_us") or end
+        if stop:
+            bands.append(Band(int(hold["start_us"]), int(stop), "hold"))
+    return bands
+
+
+def masked_bands(manifests: list[dict[str, Any]]) -> list[Band]:
+    return [
+        Band(int(p["start_us"]), int(p["end_us"]), "masked")
+        for m in manifests
+        for p in m.get("masked_periods") or []
+        if p.get("end_us") is not None
+    ]
+
+
+def build_timeline(call: dict[str, Any], manifests: list[dict[str, Any]]) -> CallTimeline:
+    """The timeline of ``call`` (a store call document with its ``media`` links).
+
+    Screen segments are placed by their link's ``start_us``/``end_us`` (else their manifest's
+    ``utc_start_us``/``utc_end_us``); the audio by its link's ``start_us``, the UTC of its first
+    sample. The timeline spans the call and all its media: pre-roll and wrap-up included.
+    """
+    by_sha = {str(m.get("sha256")): m for m in manifests}
+    screens: list[MediaPart] = []
+    audio: MediaPart | None = None
+    for link in call.get("media") or []:
+        if link.get("deleted"):
+            continue
+        manifest = by_sha.get(link["sha256"], {})
+        start = link.get("start_us") or manifest.get("utc_start_us")
+        end = link.get("end_us") or manifest.get("utc_end_us")
+        if link["kind"] == "screen" and link["content_type"] in SCREEN_TYPES:
+            if start is None:
+                raise TimelineError(f"screen segment {link['sha256'][:12]} has no start time")
+            part = MediaPart(link["sha256"], link["content_type"], link["size"], start, end)
+            screens.append(part)
+        elif link["kind"] == "audio" and link["content_type"] in AUDIO_TYPES:
+            if start is None:
+                raise TimelineError(
+                    f"the call audio {link['sha256'][:12]} has no start time (link start_us)"
+                )
+            if audio is None or start < audio.start_us:
+                audio = MediaPart(link["sha256"], link["content_type"], link["size"], start, end)
+    screens.sort(key=lambda p: p.start_us)
+    edges = [int(call["started_us"])]
+    edges += [v for v in (call.get("ended_us"), call.get("answered_us")) if v]
+    for part in [*screens, *([audio] if audio else [])]:
+        edges.append(part.start_us)
+        if part.end_us:
+            edges.append(part.end_us)
+    marks = call_marks(call)
+    edges += [m.at_us for m in marks]
+    bands = sorted(hold_bands(call) + masked_bands(manifests), key=lambda b: b.start_us)
+    return CallTimeline(
+        call_id=str(call["id"]),
+        start_us=min(edges),
+        end_us=max(edges),
+        marks=marks,
+        bands=bands,
+        screens=screens,
+        audio=audio,
+    )
+
+
+def parse_manifest(data: bytes) -> dict[str, Any] | None:
+    """A recorder manifest from stored JSON, or None if the JSON is something else."""
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(doc, dict) and "utc_start_us" in doc and "sha256" in doc:
+        return doc
+    return None
+
+
+def silence_bands(
+    pcm: npt.NDArray[np.float32],
+    rate: int,
+    start_us: int,
+    threshold: float = 0.003,
+    min_s: float = 1.0,
+) -> list[Band]:
+    """Periods of at least ``min_s`` where both channels stay below ``threshold`` RMS."""
+    window = max(1, rate // 10)
+    count = len(pcm) // window
+    if count == 0:
+        return []
+    blocks = pcm[: count * window].reshape(count, window, -1)
+    rms = np.sqrt(np.mean(blocks.astype(np.float64) ** 2, axis=1)).max(axis=1)
+    quiet = rms < threshold
+    bands: list[Band] = []
+    run_start: int | None = None
+    for i, q in enumerate([*quiet.tolist(), False]):
+        if q and run_start is None:
+            run_start = i
+        elif not q and run_start is not None:
+            if (i - run_start) * window >= min_s * rate:
+                a = start_us + run_start * window * 1_000_000 // rate
+                b = start_us + i * window * 1_000_000 // rate
+                bands.append(Band(a, b, "silence"))
+            run_start = None
+    return bands

@@ -1,0 +1,130 @@
+"""The operator's agent state at the top of the window: the state, its reason, time in state
+(or the wrap-up countdown), a menu to pick a state and a button to end wrap-up early."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QWidget
+
+from desktop import agent_state as st
+
+COLOURS = {
+    st.READY: "#1e7d32",
+    st.ON_CALL: "#1565c0",
+    st.WRAP_UP: "#8e6a00",
+    st.NOT_READY: "#b23c17",
+    st.BREAK: "#6a4c93",
+    st.OFFLINE: "#616161",
+}
+
+
+def state_name(state: str) -> str:
+    """The operator's word for a state (translated)."""
+    names = {
+        st.READY: QCoreApplication.translate("AgentState", "Ready"),
+        st.NOT_READY: QCoreApplication.translate("AgentState", "Not ready"),
+        st.BREAK: QCoreApplication.translate("AgentState", "Break"),
+        st.ON_CALL: QCoreApplication.translate("AgentState", "On call"),
+        st.WRAP_UP: QCoreApplication.translate("AgentState", "Wrap-up"),
+        st.OFFLINE: QCoreApplication.translate("AgentState", "Offline"),
+    }
+    return names.get(state, state)
+
+
+def clock_text(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class AgentStateBar(QWidget):
+    """Shows an :class:`~desktop.agent_state.AgentState`; its timer also ends wrap-ups."""
+
+    def __init__(
+        self,
+        model: st.AgentState,
+        not_ready_reasons: tuple[str, ...] = (),
+        break_reasons: tuple[str, ...] = (),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.label = QLabel(self)
+        self.label.setObjectName("agentStateLabel")
+        self.timer_label = QLabel(self)
+        self.timer_label.setObjectName("agentStateTime")
+        self.choose_button = QToolButton(self)
+        self.choose_button.setObjectName("agentStateChoose")
+        self.choose_button.setText(self.tr("Change state"))
+        self.choose_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu = QMenu(self)
+        self.actions_by_key: dict[tuple[str, str], QAction] = {}
+        self._fill_menu(not_ready_reasons, break_reasons)
+        self.choose_button.setMenu(self.menu)
+        self.end_wrap_up = QPushButton(self.tr("End wrap-up"), self)
+        self.end_wrap_up.setObjectName("endWrapUpButton")
+        self.end_wrap_up.clicked.connect(model.end_wrap_up)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.timer_label)
+        layout.addStretch(1)
+        layout.addWidget(self.end_wrap_up)
+        layout.addWidget(self.choose_button)
+        self._clock = QTimer(self)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+        model.subscribe(lambda _change: self.refresh())
+        self.refresh()
+
+    def _fill_menu(self, not_ready: tuple[str, ...], breaks: tuple[str, ...]) -> None:
+        self._add(st.READY, "", state_name(st.READY), self.menu)
+        for state, reasons in ((st.NOT_READY, not_ready), (st.BREAK, breaks)):
+            sub = self.menu.addMenu(state_name(state))
+            for reason in reasons:
+                self._add(state, reason, reason, sub)
+        self.menu.addSeparator()
+        self._add(st.OFFLINE, "", state_name(st.OFFLINE), self.menu)
+
+    def _add(self, state: str, reason: str, text: str, menu: QMenu) -> None:
+        action = QAction(text, self)
+        action.triggered.connect(lambda _=False: self.model.choose(state, reason))
+        menu.addAction(action)
+        self.actions_by_key[(state, reason)] = action
+
+    def _tick(self) -> None:
+        self.model.tick()
+        self.refresh()
+
+    def text(self) -> str:
+        """The state as the operator reads it, e.g. "Not ready: Training"."""
+        m = self.model
+        name = state_name(m.state)
+        return f"{name}: {m.reason}" if m.reason else name
+
+    def time_text(self) -> str:
+        m = self.model
+        if m.state == st.WRAP_UP:
+            left = m.wrap_up_left_s()
+            blocked = m.wrap_up_blocked() if left == 0 else ""
+            if blocked:
+                return self.tr("waiting: %1").replace("%1", blocked)
+            return self.tr("%1 s left").replace("%1", str(left))
+        return clock_text(m.time_in_state_s())
+
+    def refresh(self) -> None:
+        m = self.model
+        self.label.setText(self.text())
+        colour = COLOURS.get(m.state, "#000000")
+        self.label.setStyleSheet(f"font-weight: bold; color: {colour};")
+        self.timer_label.setText(self.time_text())
+        self.end_wrap_up.setVisible(m.state == st.WRAP_UP)
+        self.end_wrap_up.setToolTip(m.wrap_up_blocked() if m.state == st.WRAP_UP else "")
+        chosen_state, _ = m.chosen
+        pending = m.state in (st.ON_CALL, st.WRAP_UP) and chosen_state != st.READY
+        tip = ""
+        if pending:
+            tip = self.tr("After the call: %1").replace("%1", state_name(chosen_state))
+        self.choose_button.setToolTip(tip)

@@ -1,0 +1,158 @@
+"""The dialog card: fields from the settings, filled during the call and wrap-up.
+
+Every change is time-stamped on the project's clock (UTC µs, ``sip.clock``), so QA can jump
+to that moment in playback; the card's values go to the store as
+``{key: {"value", "changed_us"}}``. A disposition is always asked for.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDate, QEvent, QObject, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QLineEdit,
+    QWidget,
+)
+
+from desktop.crm.config import FieldSpec
+from sip.clock import utc_us
+
+Editor = QLineEdit | QComboBox | QCheckBox | QDateEdit
+
+
+class DialogCard(QWidget):
+    value_changed = Signal(str, str, object)  # key, value, changed_us (int)
+    sensitive_focus = Signal(bool)  # a sensitive field gained (True) or lost focus
+
+    def __init__(
+        self, specs: list[FieldSpec], dispositions: tuple[str, ...], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("dialogCard")
+        self.specs = {s.key: s for s in specs}
+        self.editors: dict[str, Editor] = {}
+        self.changes: dict[str, tuple[str, int]] = {}
+        self._filling = False
+        form = QFormLayout(self)
+        for spec in specs:
+            editor = self._editor(spec)
+            editor.setObjectName(f"card_{spec.key}")
+            if spec.sensitive:
+                editor.installEventFilter(self)
+            self.editors[spec.key] = editor
+            label = spec.label + (" *" if spec.required else "")
+            form.addRow(label, editor)
+        self.disposition = QComboBox(self)
+        self.disposition.setObjectName("card_disposition")
+        self.disposition.addItems(["", *dispositions])
+        self.disposition.currentTextChanged.connect(lambda t: self._changed("disposition", t))
+        form.addRow(self.tr("Disposition *"), self.disposition)
+
+    def _editor(self, spec: FieldSpec) -> Editor:
+        key = spec.key
+        if spec.kind == "choice":
+            box = QComboBox(self)
+            box.addItems(["", *spec.choices])
+            box.currentTextChanged.connect(lambda t: self._changed(key, t))
+            return box
+        if spec.kind == "checkbox":
+            check = QCheckBox(self)
+            check.toggled.connect(lambda on: self._changed(key, "yes" if on else "no"))
+            return check
+        if spec.kind == "date":
+            date = QDateEdit(self)
+            date.setCalendarPopup(True)
+            date.setSpecialValueText(" ")
+            date.setMinimumDate(QDate(2000, 1, 1))
+            date.setDate(date.minimumDate())
+            empty = date.minimumDate()
+            date.dateChanged.connect(
+                lambda d: self._changed(key, "" if d == empty else d.toString("yyyy-MM-dd"))
+            )
+            return date
+        line = QLineEdit(self)
+        line.setMaxLength(4000)
+        line.textEdited.connect(lambda t: self._changed(key, t))
+        return line
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FocusIn:
+            self.sensitive_focus.emit(True)
+        elif event.type() == QEvent.Type.FocusOut:
+            self.sensitive_focus.emit(False)
+        return False
+
+    def _changed(self, key: str, value: str) -> None:
+        at = utc_us()
+        self.changes[key] = (value, at)
+        if not self._filling:
+            self.value_changed.emit(key, value, at)
+
+    # --- the panel's side -----------------------------------------------------------------
+    def set_value(self, key: str, value: str) -> None:
+        """Put ``value`` in a field as if typed (time-stamped now)."""
+        editor = self.editors.get(key)
+        if isinstance(editor, QLineEdit):
+            editor.setText(value)
+            self._changed(key, value)
+        elif isinstance(editor, QComboBox):
+            if editor.findText(value) < 0:
+                editor.addItem(value)
+            editor.setCurrentText(value)
+        elif isinstance(editor, QCheckBox):
+            editor.setChecked(value.strip().lower() in ("yes", "true", "1", "y", "да"))
+        elif isinstance(editor, QDateEdit):
+            editor.setDate(QDate.fromString(value[:10], "yyyy-MM-dd"))
+
+    def prefill(self, crm_values: dict[str, str]) -> list[str]:
+        """Fields mapped to the CRM (``crm=``) take its values unless the operator already
+        typed something; the keys filled."""
+        filled: list[str] = []
+        for spec in self.specs.values():
+            value = crm_values.get(spec.crm) if spec.crm else None
+            if value and spec.key not in self.changes:
+                self.set_value(spec.key, value)
+                filled.append(spec.key)
+        return filled
+
+    def card(self) -> dict[str, dict[str, object]]:
+        """The store's ``card``: each field given a value, with the time it was last changed."""
+        return {
+            key: {"value": value, "changed_us": at}
+            for key, (value, at) in self.changes.items()
+            if key != "disposition"
+        }
+
+    def chosen_disposition(self) -> str:
+        return self.disposition.currentText()
+
+    def missing(self) -> list[str]:
+        """Labels of the required fields still empty (the disposition included)."""
+        out = [
+            s.label
+            for s in self.specs.values()
+            if s.required and not self.changes.get(s.key, ("", 0))[0].strip()
+        ]
+        if not self.chosen_disposition():
+            out.append(self.tr("Disposition"))
+        return out
+
+    def reset(self) -> None:
+        self._filling = True
+        try:
+            for editor in self.editors.values():
+                if isinstance(editor, QLineEdit):
+                    editor.clear()
+                elif isinstance(editor, QComboBox):
+                    editor.setCurrentIndex(0)
+                elif isinstance(editor, QCheckBox):
+                    editor.setChecked(False)
+                else:
+                    editor.setDate(editor.minimumDate())
+            self.disposition.setCurrentIndex(0)
+        finally:
+            self._filling = False
+        self.changes.clear()

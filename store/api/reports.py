@@ -1,0 +1,146 @@
+"""Routes for supervision: agents' presence snapshots, the live board, historical reports
+(JSON objects, compact columns, or CSV)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
+
+from store import presence, report_formats, reports
+from store.api.deps import Ctx, Who
+from store.models import MAX_US, NAME_PATTERN, Board, PresenceIn, Report
+
+router = APIRouter(tags=["supervision"])
+
+
+def _no_nul(value: str | None) -> str | None:
+    if value is not None and "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    return value
+
+
+AgentPath = Annotated[str, Path(pattern=NAME_PATTERN)]
+Time = Annotated[int, Query(ge=0, le=MAX_US)]
+GroupParam = Annotated[
+    str,
+    Query(
+        pattern=r"^[a-z]+(,[a-z]+){0,2}$",
+        description="comma-separated: agent, queue, day, hour (e.g. `day,agent`)",
+    ),
+]
+AgentName = Annotated[str | None, Query(pattern=NAME_PATTERN)]
+QueueName = Annotated[str | None, Query(min_length=1, max_length=100), AfterValidator(_no_nul)]
+Offset = Annotated[int, Query(ge=-840, le=840, description="minutes east of UTC for days/hours")]
+Seconds = Annotated[int, Query(ge=1, le=86_400)]
+Format = Annotated[
+    str,
+    Query(
+        pattern="^(json|columns|csv)$",
+        description="json: rows as objects; columns: `fields` once and rows as arrays; csv",
+    ),
+]
+UseRollups = Annotated[
+    bool,
+    Query(
+        description="false: compute every figure from the raw calls and states, not from the "
+        "per-day rollups (the same numbers; to cross-check)"
+    ),
+]
+
+
+def _answer(report: dict[str, Any], format: str) -> Response:
+    """The report in the asked shape (built and checked by store.reports; re-validating
+    100,000 rows would double the time)."""
+    if format == "csv":
+        return Response(report_formats.to_csv(report), media_type="text/csv; charset=utf-8")
+    return JSONResponse(report if format == "columns" else report_formats.to_objects(report))
+
+
+@router.put(
+    "/agents/{agent}/presence",
+    summary="The agent's desktop snapshot: current call, hold, recording, upload backlog",
+)
+def put_presence(agent: AgentPath, body: PresenceIn, ctx: Ctx, who: Who) -> dict[str, Any]:
+    return presence.put(ctx.db, agent, body, who)
+
+
+@router.get(
+    "/agents/board",
+    response_model=Board,
+    summary="Live board: every agent's state, call, recording, backlog (qa, supervisor, admin)",
+)
+def board(ctx: Ctx, who: Who) -> dict[str, Any]:
+    return presence.board(ctx.db, who)
+
+
+def _query(
+    from_us: int,
+    to_us: int,
+    group: str,
+    agent: str | None,
+    queue: str | None,
+    tz_offset_min: int,
+    sl_s: int,
+    long_call_s: int,
+) -> reports.ReportQuery:
+    return reports.ReportQuery(
+        from_us=from_us,
+        to_us=to_us,
+        group=tuple(group.split(",")),
+        agent=agent,
+        queue=queue,
+        tz_offset_min=tz_offset_min,
+        sl_s=sl_s,
+        long_call_s=long_call_s,
+    )
+
+
+@router.get(
+    "/reports/calls",
+    response_model=Report,
+    summary="Call, time-in-state, occupancy and QA metrics per group (qa, supervisor, admin)",
+)
+def calls_report(
+    ctx: Ctx,
+    who: Who,
+    from_us: Time,
+    to_us: Time,
+    group: GroupParam = "agent",
+    agent: AgentName = None,
+    queue: QueueName = None,
+    tz_offset_min: Offset = 0,
+    sl_s: Seconds = 20,
+    long_call_s: Seconds = 600,
+    format: Format = "json",
+    rollups: UseRollups = True,
+) -> Any:
+    q = _query(from_us, to_us, group, agent, queue, tz_offset_min, sl_s, long_call_s)
+    return _answer(reports.calls_report(ctx.db, q, who, rollups), format)
+
+
+@router.get(
+    "/reports/states",
+    response_model=Report,
+    summary="Time in each state and reason per agent and day/hour (qa, supervisor, admin)",
+)
+def states_report(
+    ctx: Ctx,
+    who: Who,
+    from_us: Time,
+    to_us: Time,
+    group: GroupParam = "agent",
+    agent: AgentName = None,
+    tz_offset_min: Offset = 0,
+    format: Format = "json",
+    rollups: UseRollups = True,
+) -> Any:
+    q = _query(from_us, to_us, group, agent, None, tz_offset_min, 20, 600)
+    return _answer(reports.states_report(ctx.db, q, who, rollups), format)
+
+
+@router.get("/reports/metrics", summary="Every report metric and its formula")
+def metrics() -> dict[str, str]:
+    return dict(reports.METRICS)

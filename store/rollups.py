@@ -1,0 +1,339 @@
+"""Per-day report rollups in the store's reporting time zone, kept at write time.
+
+`report_day_calls` holds, per (local day, agent, queue), the call sums of
+store/report_sql.py (`CALL_SUMS`, at the default service level and long-call norms, with
+only the closed wrap-up); `report_day_states` the µs per (local day, agent, state, reason) of
+the state intervals as they stand (an agent's latest state counted to its cap, so only days
+that ended before now are read from it). Writers recompute the groups their change touches
+from the raw rows, in the same transaction (`refresh_call_group`, `refresh_agent_days`); the
+one-row table `report_rollups` names the zone the rollups are built for, and `ensure`
+rebuilds them when the store is started with another `--report-tz`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import datetime
+from functools import lru_cache
+from itertools import pairwise
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from store.db import Database
+from store.report_sql import CALL_SUMS, DAY, SECOND, STATE_CAP, call_sums
+
+DEFAULT_SL_S = 20
+DEFAULT_LONG_CALL_S = 600
+_STEP = DAY
+
+SCHEMA = (
+    """
+CREATE TABLE report_rollups (tz TEXT NOT NULL, built_us {bigint} NOT NULL);
+INSERT INTO report_rollups (tz, built_us) VALUES ('UTC', 0);
+CREATE TABLE report_day_calls (
+    day_us {bigint} NOT NULL, agent TEXT NOT NULL, queue TEXT,
+    """
+    + ",\n    ".join(f"{name} {{bigint}} NOT NULL" for name in CALL_SUMS)
+    + """
+);
+CREATE INDEX report_day_calls_day ON report_day_calls (day_us, agent);
+CREATE TABLE report_day_states (
+    day_us {bigint} NOT NULL, agent TEXT NOT NULL, state TEXT NOT NULL, reason TEXT,
+    us {bigint} NOT NULL
+);
+CREATE INDEX report_day_states_day ON report_day_states (day_us, agent);
+CREATE INDEX calls_wrap_open ON calls (wrap_open_us) WHERE wrap_open_us IS NOT NULL
+"""
+)
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA zone `name` (e.g. Europe/Moscow); ValueError naming it if unknown."""
+    try:
+        return _zone(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r}: use an IANA name such as Europe/Moscow"
+        ) from None
+
+
+@lru_cache(maxsize=16)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def _offset(zone: ZoneInfo, second: int) -> int:
+    delta = datetime.fromtimestamp(second, zone).utcoffset()
+    assert delta is not None
+    return int(delta.total_seconds()) * SECOND
+
+
+def day_start(zone: ZoneInfo, us: int) -> int:
+    """The start (UTC µs) of the local day holding `us`: its midnight, read before a change
+    of offset when midnight falls in one (PEP 495 fold 0)."""
+    local = datetime.fromtimestamp(us // SECOND, zone)
+    midnight = datetime(local.year, local.month, local.day, tzinfo=zone)
+    return int(midnight.timestamp()) * SECOND
+
+
+def next_day(zone: ZoneInfo, start: int) -> int:
+    """The start of the local day after the one starting at `start` (days last 23–25 h)."""
+    return day_start(zone, start + 26 * 3600 * SECOND)
+
+
+def days(zone: ZoneInfo, lo: int, hi: int) -> list[int]:
+    """Starts of the local days overlapping [lo, hi)."""
+    out, day = [], day_start(zone, lo)
+    while day < hi:
+        out.append(day)
+        day = next_day(zone, day)
+    return out
+
+
+def _periods(zone: ZoneInfo, lo: int, hi: int) -> list[tuple[int | None, int]]:
+    """(since, offset) of each stretch of one UTC offset over [lo, hi], the first since
+    forever: found day by day, each change then to the second by bisection."""
+    second, last = lo // SECOND - 2 * 86_400, hi // SECOND + 2 * 86_400
+    out: list[tuple[int | None, int]] = [(None, _offset(zone, second))]
+    while second < last:
+        step = min(86_400, last - second)
+        if _offset(zone, second + step) != out[-1][1]:
+            a, b = second, second + step  # the change lies in (a, b]
+            while b - a > 1:
+                mid = (a + b) // 2
+                a, b = (a, mid) if _offset(zone, mid) != out[-1][1] else (mid, b)
+            out.append((b * SECOND, _offset(zone, b)))
+            second = b
+        else:
+            second += step
+    return out
+
+
+def day_sql(column: str, zone: ZoneInfo, lo: int, hi: int) -> str:
+    """SQL for `day_start(zone, column)`, valid for values in [lo, hi]."""
+    periods = _periods(zone, lo, hi)
+
+    def start(offset: int, before: int, since: int | None) -> str:
+        local = f"((({column}) + ({offset})) / {_STEP}) * {_STEP}"
+        if since is None or before == offset:
+            return f"({local} - ({offset}))"
+        # Midnight read before the change (fold 0) unless it is clearly after it.
+        return (
+            f"(CASE WHEN {local} - ({max(offset, before)}) < {since} THEN {local} - ({before}) "
+            f"ELSE {local} - ({offset}) END)"
+        )
+
+    parts = [start(periods[0][1], periods[0][1], None)]
+    for (_, before), (since, offset) in pairwise(periods):
+        parts.append(start(offset, before, since))
+    if len(parts) == 1:
+        return parts[0]
+    whens = [f"WHEN ({column}) < {since} THEN {part}" for (since, _), part in
+             zip(periods[1:], parts, strict=False)]  # fmt: skip
+    return f"(CASE {' '.join(whens)} ELSE {parts[-1]} END)"
+
+
+def _calls_insert(day: str, where: str) -> str:
+    sums = call_sums(DEFAULT_SL_S, DEFAULT_LONG_CALL_S, None)
+    return (
+        f"INSERT INTO report_day_calls (day_us, agent, queue, {', '.join(CALL_SUMS)}) "
+        f"SELECT {day} AS day_us, c.agent, c.queue, {', '.join(sums)} FROM calls c "
+        f"WHERE {where} GROUP BY 1, 2, 3"
+    )
+
+
+def _states_insert(zone: ZoneInfo, lo: int, hi: int, where: str, keep: str = "") -> str:
+    """Each state interval (to its next change, at most STATE_CAP) cut at local midnight
+    into at most two pieces, summed per (day, agent, state, reason)."""
+    end = (
+        f"(CASE WHEN s.next_us IS NULL OR s.next_us - s.at_us > {STATE_CAP} "
+        f"THEN s.at_us + {STATE_CAP} ELSE s.next_us END)"
+    )
+    span = (
+        f"SELECT s.agent, s.state, s.reason, s.at_us, {end} AS e FROM agent_states s "
+        f"WHERE s.state <> 'offline' AND {where}"
+    )
+    cut = (
+        f"SELECT x.agent, x.state, x.reason, x.at_us, x.e, {day_sql('x.at_us', zone, lo, hi)} "
+        f"AS da, {day_sql('x.e - 1', zone, lo, hi)} AS de FROM ({span}) x WHERE x.e > x.at_us"
+    )
+    pieces = (
+        "SELECT p.da AS day_us, p.agent, p.state, p.reason, "
+        "(CASE WHEN p.de = p.da THEN p.e ELSE p.de END) - p.at_us AS us FROM p "
+        "UNION ALL SELECT p.de, p.agent, p.state, p.reason, p.e - p.de FROM p WHERE p.de <> p.da"
+    )
+    return (
+        f"WITH p AS ({cut}) INSERT INTO report_day_states (day_us, agent, state, reason, us) "
+        f"SELECT q.day_us, q.agent, q.state, q.reason, CAST(SUM(q.us) AS BIGINT) "
+        f"FROM ({pieces}) q {keep}GROUP BY q.day_us, q.agent, q.state, q.reason"
+    )
+
+
+def backfill_statements(zone: ZoneInfo, lo: int, hi: int) -> list[str]:
+    """Fill both empty rollup tables from every call and state with times in [lo, hi]."""
+    return [
+        _calls_insert(day_sql("c.started_us", zone, lo, hi), "1 = 1"),
+        _states_insert(zone, lo, hi + STATE_CAP, "1 = 1"),
+    ]
+
+
+def current_zone(db: Database, lock: bool = False) -> ZoneInfo | None:
+    """The zone the rollups are built for (None if unknown). `lock`: for writers on
+    PostgreSQL, wait for a rebuild in progress and keep the zone until commit."""
+    share = " FOR SHARE" if lock and db.dialect == "postgresql" else ""
+    row = db.one(f"SELECT tz FROM report_rollups{share}")
+    return _zone(row["tz"]) if row else None
+
+
+def ensure(db: Database, name: str) -> float | None:
+    """Rebuild the rollups if they are not built for zone `name`; the seconds it took."""
+    zone = zone_named(name)
+    if (built := current_zone(db)) is not None and built.key == zone.key:
+        return None
+    return rebuild(db, zone)
+
+
+def rebuild(db: Database, zone: ZoneInfo) -> float:
+    """Recompute both rollup tables for `zone` in one transaction (writers wait for it)."""
+    start = time.perf_counter()
+    with db.transaction():
+        db.execute(
+            "UPDATE report_rollups SET tz = ?, built_us = ?", (zone.key, time.time_ns() // 1000)
+        )
+        db.execute("DELETE FROM report_day_calls")
+        db.execute("DELETE FROM report_day_states")
+        span = db.one(
+            "SELECT MIN(lo) AS lo, MAX(hi) AS hi FROM (SELECT MIN(started_us) AS lo, "
+            "MAX(started_us) AS hi FROM calls UNION ALL SELECT MIN(at_us), MAX(at_us) "
+            "FROM agent_states) x"
+        )
+        if span and span["lo"] is not None:
+            for statement in backfill_statements(zone, int(span["lo"]), int(span["hi"])):
+                db.execute(statement)
+    return time.perf_counter() - start
+
+
+def _lock(db: Database, key: str) -> None:
+    """Serialise writers recomputing one group (PostgreSQL; SQLite has one writer)."""
+    if db.dialect == "postgresql":
+        db.query("SELECT pg_advisory_xact_lock(4242002, hashtext(?))", (key,))
+
+
+def refresh_call_group(db: Database, started_us: int, agent: str, queue: str | None) -> None:
+    """Recompute the calls rollup of the group holding a call with these columns."""
+    zone = current_zone(db, lock=True)
+    if zone is None:
+        return
+    day = day_start(zone, started_us)
+    _lock(db, f"calls|{day}|{agent}|{queue}")
+    same_queue = "queue IS NULL" if queue is None else "queue = ?"
+    params: list[Any] = [day, agent, *([] if queue is None else [queue])]
+    db.execute(
+        f"DELETE FROM report_day_calls WHERE day_us = ? AND agent = ? AND {same_queue}", params
+    )
+    where = f"c.agent = ? AND c.started_us >= ? AND c.started_us < ? AND c.{same_queue}"
+    db.execute(
+        _calls_insert(str(day), where),
+        [agent, day, next_day(zone, day), *([] if queue is None else [queue])],
+    )
+
+
+def refresh_call(db: Database, call_id: str) -> None:
+    row = db.one("SELECT started_us, agent, queue FROM calls WHERE id = ?", (call_id,))
+    if row is not None:
+        refresh_call_group(db, row["started_us"], row["agent"], row["queue"])
+
+
+def refresh_agent_days(db: Database, agent: str, lo: int, hi: int) -> None:
+    """Recompute the agent's state rollups of the local days overlapping [lo, hi). Call with
+    the agent's changes serialised (store/report_columns.link_state)."""
+    zone = current_zone(db, lock=True)
+    if zone is None:
+        return
+    touched = days(zone, lo, hi)
+    first, end = touched[0], next_day(zone, touched[-1])
+    marks = ", ".join("?" for _ in touched)
+    db.execute(
+        f"DELETE FROM report_day_states WHERE agent = ? AND day_us IN ({marks})", [agent, *touched]
+    )
+    where = f"s.agent = ? AND s.at_us >= {first - STATE_CAP} AND s.at_us < {end}"
+    keep = f"WHERE q.day_us IN ({', '.join(str(d) for d in touched)}) "
+    db.execute(_states_insert(zone, first - STATE_CAP, end + STATE_CAP, where, keep), [agent])
+
+
+def whole_days(
+    db: Database, lo: int, hi: int, now: int, step_offset: int | None
+) -> tuple[ZoneInfo, int] | None:
+    """(zone, cut) when [lo, hi) is whole local days of the rollups' zone and [lo, cut) is
+    the part of them that ended by now; None if the rollups cannot answer. `step_offset`:
+    grouped by day with this fixed UTC offset, which every day of [lo, cut) must have."""
+    zone = current_zone(db)
+    if zone is None or day_start(zone, lo) != lo or day_start(zone, hi) != hi:
+        return None
+    cut = hi if hi <= now else day_start(zone, now)
+    if cut <= lo:
+        return None
+    if step_offset is not None:
+        for day in days(zone, lo, cut):
+            if (day + step_offset) % DAY or next_day(zone, day) - day != DAY:
+                return None
+    return zone, cut
+
+
+def read_calls(
+    db: Database, keys: Iterable[str], lo: int, hi: int, filters: dict[str, str]
+) -> list[tuple[Any, ...]]:
+    """The CALL_SUMS of [lo, hi) per group (`keys`: agent, queue, bucket_us), as tuples:
+    the keys, then the sums."""
+    columns = {
+        "agent": "r.agent AS agent",
+        "queue": "r.queue AS queue",
+        "bucket_us": "r.day_us AS bucket_us",
+    }
+    select = [columns[k] for k in keys]
+    sums = [f"CAST(SUM(r.{n}) AS BIGINT) AS {n}" for n in CALL_SUMS]
+    where, params = _where(lo, hi, filters)
+    sql = f"SELECT {', '.join([*select, *sums])} FROM report_day_calls r WHERE {where}"
+    return db.values(_group(sql, select), params)
+
+
+def read_states(
+    db: Database, select: list[str], sums: list[str], lo: int, hi: int, agent: str | None
+) -> list[tuple[Any, ...]]:
+    """Sums over the state rollups of [lo, hi) as tuples (`select`: keys over r.agent,
+    r.day_us, r.state, r.reason, then `sums` over r.us)."""
+    where, params = _where(lo, hi, {} if agent is None else {"agent": agent})
+    sql = f"SELECT {', '.join([*select, *sums])} FROM report_day_states r WHERE {where}"
+    return db.values(_group(sql, select), params)
+
+
+def open_wraps(db: Database, lo: int, hi: int, filters: dict[str, str]) -> list[dict[str, Any]]:
+    """Calls started in [lo, hi) whose wrap-up is still open (at most one per agent)."""
+    where = ["c.wrap_open_us IS NOT NULL", "c.started_us >= ?", "c.started_us < ?"]
+    params: list[Any] = [lo, hi]
+    for column, value in filters.items():
+        where.append(f"c.{column} = ?")
+        params.append(value)
+    return db.query(
+        "SELECT c.agent, c.queue, c.started_us, c.wrap_open_us FROM calls c WHERE "
+        + " AND ".join(where),
+        params,
+    )
+
+
+def _where(lo: int, hi: int, filters: dict[str, str]) -> tuple[str, list[Any]]:
+    where = ["r.day_us >= ?", "r.day_us < ?"]
+    params: list[Any] = [lo, hi]
+    for column, value in filters.items():
+        where.append(f"r.{column} = ?")
+        params.append(value)
+    return " AND ".join(where), params
+
+
+def _group(sql: str, select: list[str]) -> str:
+    keys = ", ".join(k.rsplit(" AS ", 1)[0] for k in select)
+    return sql + (f" GROUP BY {keys}" if keys else "")

@@ -1,0 +1,231 @@
+"""The whole flow, as the desktop app composes it (``desktop.app.build``), with every part real:
+Kamailio, the store on loopback, a CRM test server, the recorder worker on an Xvfb screen, and
+a customer softphone in a child process.
+
+A call arrives, the card pops with the CRM's data, the operator answers, both sides speak
+(tones), the screen changes, the customer hangs up, the wrap-up ends when the dialog card is
+finished, the uploads reach the store, and a QA controller finds the call, plays it and
+exports it: the MP4 holds both channels and the screen.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QComboBox
+from pytestqt.qtbot import QtBot
+
+from desktop import secret_store
+from desktop.app import Desktop, build
+from desktop.crm.config import CrmSection
+from desktop.crm_panel import CrmPanel
+from desktop.playback.export import export_mp4
+from desktop.qa_window import QaWindow
+from desktop.settings import (
+    AccountSection,
+    AgentSection,
+    AudioSection,
+    LoadedSettings,
+    RecorderSection,
+    Settings,
+    SipSection,
+    StoreSection,
+    UploadSection,
+)
+from sip.clock import utc_us
+from store.client import StoreClient
+from tests.integration.conftest import kamailio  # noqa: F401 - fixture
+from tests.integration.playback_kit import decode_mp4
+from tests.integration.recorder_kit import xvfb  # noqa: F401 - fixture
+from tests.integration.sipkit import PASSWORDS, Agent
+from tests.integration.store_kit import running_store
+from tests.servers.baresip import dominant_frequency
+from tests.servers.crm import CrmServer, Person
+from tests.servers.kamailio import Kamailio
+from tests.servers.store import StoreServer
+from tests.servers.xvfb import XvfbServer
+
+pytestmark = [pytest.mark.integration, pytest.mark.on_x11]
+CUSTOMER = "79161234567"  # a SIP user that is a phone number, as a PBX trunk would present it
+OPERATOR = "alice"
+CUSTOMER_HZ, OPERATOR_HZ = 600, 1000
+CRM_FIELDS = (
+    "id: uid",
+    "name: full_name",
+    "company: org.title",
+    "status: segment",
+    "balance: account.balance",
+    "items: tickets",
+    "item.title: subject",
+    "item.status: state",
+)
+
+
+@pytest.fixture(scope="module")
+def store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StoreServer]:
+    with running_store(request, tmp_path_factory.mktemp("e2e-store")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def crm() -> Iterator[CrmServer]:
+    with CrmServer() as server:
+        server.companies[7] = "Northwind"
+        server.add_person(
+            Person(31, "Irina", "Volkova", phone=f"+{CUSTOMER}", company_id=7, type_id="VIP",
+                   balance=-1250.0, deals=[{"TITLE": "Router replacement", "STAGE_ID": "NEW"}])
+        )  # fmt: skip
+        yield server
+
+
+def settings_for(kam: Kamailio, store: StoreServer, crm: CrmServer, tmp: Path) -> Settings:
+    return Settings(
+        account=AccountSection(user=OPERATOR, domain=kam.domain, registrar=kam.registrar_uri()),
+        sip=SipSection(bind_address="127.0.0.1", transports=("udp",), log_level=2),
+        audio=AudioSection(mode="null", recordings_dir=str(tmp / "call-audio")),
+        recorder=RecorderSection(enabled=True, out_dir=str(tmp / "screen"), fps=5, preroll_s=2),
+        agent=AgentSection(wrap_up_s=5),
+        store=StoreSection(url=store.base_url),
+        upload=UploadSection(outbox_dir=str(tmp / "outbox")),
+        crm=CrmSection(
+            adapter="rest",
+            timeout_s=1.5,
+            lookup_url=crm.url + "/api/contacts?phone={number}",
+            contact_path="data",
+            fields=CRM_FIELDS,
+            open_url=crm.url + "/contacts/{id}",
+        ),
+    )
+
+
+@pytest.fixture
+def desk(
+    qtbot: QtBot,
+    qapp: QApplication,
+    kamailio: Kamailio,  # noqa: F811
+    xvfb: XvfbServer,  # noqa: F811
+    store: StoreServer,
+    crm: CrmServer,
+    tmp_path: Path,
+) -> Iterator[Desktop]:
+    # The operator's secrets as the keyring would give them, for this process only.
+    secret_store.hold_for_session(secret_store.keyring_user(OPERATOR, kamailio.domain),
+                                  PASSWORDS[OPERATOR])  # fmt: skip
+    secret_store.hold_for_session(secret_store.STORE_TOKEN_USER, store.tokens[OPERATOR])
+    conf = settings_for(kamailio, store, crm, tmp_path)
+    loaded = LoadedSettings(conf, tmp_path / "agentdesk.toml", "file")
+    made = build(loaded, [], display=xvfb.display)
+    made.window.show()
+    try:
+        yield made
+    finally:
+        assert made.close(), "the engine did not stop in time"
+
+
+def wait_for(what: str, check: Any, timeout_s: float, qtbot: QtBot) -> Any:
+    """Poll ``check()`` (bounded) while Qt runs; its first truthy answer."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        qtbot.wait(200)
+    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+
+
+def test_a_call_from_ring_to_qa_export(
+    qtbot: QtBot,
+    desk: Desktop,
+    kamailio: Kamailio,  # noqa: F811
+    xvfb: XvfbServer,  # noqa: F811
+    store: StoreServer,
+    tmp_path: Path,
+) -> None:
+    window = desk.window
+    qtbot.waitUntil(lambda: window.agent.state == "ready", timeout=20000)
+    kamailio.add_user(CUSTOMER, "nobody")
+    customer = Agent(kamailio, CUSTOMER)
+    try:
+        customer.wait_registered()
+        xvfb.set_root_colour("blue")
+        out_id = customer.dial(OPERATOR)
+
+        # The card pops while it rings, with the CRM's answer.
+        panel = window.findChild(CrmPanel)
+        assert panel is not None
+        qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10000)
+        qtbot.waitUntil(lambda: panel.card.rows["name"].text() == "Irina Volkova", timeout=5000)
+        assert panel.card.rows["company"].text() == "Northwind"
+        call_id = panel.card_call
+
+        qtbot.mouseClick(window.banner.answer_button, Qt.MouseButton.LeftButton)
+        customer.wait("CallStateChanged", state="confirmed", call_id=out_id)
+        qtbot.waitUntil(lambda: window.agent.state == "on_call", timeout=5000)
+        customer.call("play_tone", call_id=out_id, freq1=CUSTOMER_HZ)
+        desk.bridge.engine.play_tone(call_id, OPERATOR_HZ).result(5)
+        qtbot.wait(1000)
+        painted_us = utc_us()
+        xvfb.set_root_colour("red")  # the operator's screen changes during the call
+        qtbot.wait(2500)
+        customer.call("hangup", call_id=out_id)
+        qtbot.waitUntil(lambda: window.agent.state == "wrap_up", timeout=10000)
+
+        # The wrap-up lasts until the dialog card is finished, whatever its timer says.
+        assert not window.agent.end_wrap_up()
+        panel.dialog.findChild(QComboBox, "card_disposition").setCurrentText("resolved")
+        qtbot.mouseClick(panel.finish, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.agent.state == "ready", timeout=5000)
+    finally:
+        customer.close()
+
+    # The uploads reach the store: the call, its audio, its screen, its dialog card.
+    qa = StoreClient(store.base_url, store.tokens["quinn"])
+
+    def complete() -> Any:
+        try:
+            call = qa.get_call(call_id)
+        except Exception:
+            return None
+        kinds = {m["kind"] for m in call.get("media", [])}
+        done = {"audio", "screen"} <= kinds and call.get("disposition") == "resolved"
+        return call if done else None
+
+    call = wait_for("the call to be complete in the store", complete, 90, qtbot)
+    assert call["agent"] == OPERATOR and call["remote_number"].endswith(CUSTOMER)
+    assert call["answered_us"] is not None and call["ended_us"] > call["answered_us"]
+
+    # QA finds it, opens it in the player, and exports it for a dispute.
+    found = qa.search_calls(number=f"+{CUSTOMER}")
+    assert call_id in [c["id"] for c in found["items"]]
+    review_window = QaWindow(qa)
+    qtbot.addWidget(review_window)
+    review = review_window.open_call(call_id)
+    qtbot.waitUntil(lambda: review.player.session is not None, timeout=15000)
+    assert review.player.session.timeline.marks, "the timeline shows no events"
+    review_window.close()
+
+    out = tmp_path / "dispute.mp4"
+    result = export_mp4(qa, call_id, out, exported_by="quinn")
+    frames, pcm, rate, _ = decode_mp4(out)
+    at = int((painted_us - result.origin_us) / 1e6 * rate)
+    talk = pcm[max(0, at - rate) : at + rate]
+    assert abs(dominant_frequency(talk[:, 0], rate) - OPERATOR_HZ) < 30  # operator: left
+    assert abs(dominant_frequency(talk[:, 1], rate) - CUSTOMER_HZ) < 30  # customer: right
+
+    def colour_at(seconds: float) -> np.ndarray:
+        shown = [rgb for t, rgb in frames if t <= seconds] or [frames[0][1]]
+        return shown[-1][100, 100]
+
+    before = colour_at((painted_us - result.origin_us) / 1e6 - 0.5)
+    after = colour_at((painted_us - result.origin_us) / 1e6 + 1.0)
+    assert before[2] > 200 and before[0] < 60, f"expected the blue screen, got {before}"
+    assert after[0] > 200 and after[2] < 60, f"expected the red screen, got {after}"
+    qa.close()

@@ -1,0 +1,133 @@
+"""Helpers for the playback tests: a real store (SQLite), the upload a call's media gets
+from the desktop's uploader (until that exists), a fast screen marker, and the analysis of an
+exported MP4 (tone onsets in the audio, marker frames in the video)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from store.client import StoreClient
+from store.client_types import CallInput
+from tests.integration.store_kit import Store, store_with_clients
+from tests.servers.xvfb import XvfbServer
+
+
+@pytest.fixture(scope="module")
+def sqlite_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    """One real `agentdesk-store serve` on SQLite + folder (the other back-ends are the
+    store's own tests' business)."""
+    with store_with_clients(request, tmp_path_factory.mktemp("store"), "sqlite") as made:
+        yield made
+
+
+def upload_call_as_the_uploader_will(
+    client: StoreClient,
+    call_id: str,
+    call: CallInput,
+    segment_dir: Path,
+    audio: Path | None = None,
+    audio_type: str = "audio/wav",
+    audio_start_us: int | None = None,
+) -> None:
+    """What the desktop's uploader will do for a finished call (swap for it when it exists):
+    content-addressed uploads, `put_call`, then links: each screen segment (`screen`, its
+    manifest's UTC span), each manifest (`data`, application/json, same span) and the stereo
+    audio (`audio`, `start_us` = UTC µs of its first sample)."""
+    client.put_call(call_id, call)
+    for path in sorted(segment_dir.glob("screen-*.json")):
+        manifest = json.loads(path.read_text())
+        if call_id not in manifest.get("call_ids", [call_id]):
+            continue
+        span = int(manifest["utc_start_us"]), int(manifest["utc_end_us"])
+        video = client.upload_file(segment_dir / manifest["file"], "video/mp4")
+        client.link_media(call_id, video["sha256"], "screen", *span)
+        note = client.upload_bytes(path.read_bytes(), "application/json")
+        client.link_media(call_id, note["sha256"], "data", *span)
+    if audio is not None:
+        assert audio_start_us is not None, "the audio needs the UTC of its first sample"
+        sound = client.upload_file(audio, audio_type)
+        client.link_media(call_id, sound["sha256"], "audio", audio_start_us)
+
+
+class RootMarker:
+    """Paints the Xvfb root window through one open X connection: ~1 ms, no process spawn."""
+
+    def __init__(self, xvfb: XvfbServer) -> None:
+        from Xlib import display as xdisplay
+
+        self.display = xdisplay.Display(xvfb.display)
+        self.root = self.display.screen().root
+        self.colormap = self.display.screen().default_colormap
+
+    def paint(self, rgb: tuple[int, int, int]) -> None:
+        pixel = self.colormap.alloc_color(*(c * 257 for c in rgb)).pixel
+        self.root.change_attributes(background_pixel=pixel)
+        self.root.clear_area(0, 0, 0, 0)
+        self.display.sync()
+
+    def close(self) -> None:
+        self.display.close()
+
+
+Frames = list[tuple[float, npt.NDArray[np.uint8]]]
+
+
+def decode_mp4(path: Path) -> tuple[Frames, npt.NDArray[np.float32], int, float]:
+    """(video frames as (seconds, rgb), stereo float audio, its rate, its start in seconds)."""
+    with av.open(str(path)) as container:
+        frames = [
+            (float(f.time or 0.0), np.asarray(f.to_ndarray(format="rgb24"), np.uint8))
+            for f in container.decode(video=0)
+        ]
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        rate = int(stream.codec_context.sample_rate)
+        chunks: list[Any] = []
+        start = None
+        for frame in container.decode(audio=0):
+            if start is None:
+                start = float(frame.time or 0.0)
+            chunks.append(frame.to_ndarray().T)  # fltp: (channels, n) -> (n, channels)
+    pcm = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros((0, 2), np.float32)
+    return frames, pcm, rate, start or 0.0
+
+
+def tone_onsets(channel: npt.NDArray[np.float32], rate: int, quiet_s: float = 0.15) -> list[float]:
+    """Seconds at which a tone starts after at least ``quiet_s`` of silence (1 ms resolution:
+    the envelope of 1 ms windows crossing a quarter of the loudest window)."""
+    window = max(1, rate // 1000)
+    count = len(channel) // window
+    env = np.abs(channel[: count * window]).reshape(count, window).max(axis=1)
+    if count == 0 or env.max() <= 0:
+        return []
+    loud = env > 0.25 * env.max()
+    onsets = []
+    quiet_run = int(quiet_s * 1000)
+    last_loud = -quiet_run - 1
+    for i in np.flatnonzero(loud).tolist():
+        if i - last_loud > quiet_run:
+            onsets.append(i * window / rate)
+        last_loud = i
+    return onsets
+
+
+def marker_onsets(frames: Frames, is_marker: Any, point: tuple[int, int]) -> list[float]:
+    """Seconds of each frame where the pixel at ``point`` (x, y) turns marker-coloured."""
+    onsets = []
+    shown = False
+    for t, rgb in frames:
+        now = bool(is_marker(rgb[point[1], point[0]]))
+        if now and not shown:
+            onsets.append(t)
+        shown = now
+    return onsets

@@ -1,0 +1,162 @@
+"""Partial grabs driven by the X DAMAGE extension, on a real Xvfb with another X client drawing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from Xlib import display as xdisplay
+
+from recorder import pipeline
+from recorder.damage import DamageTracker
+from recorder.geometry import Rect
+from recorder.pipeline import DAMAGE_MISSES_TOLERATED, RecorderConfig
+from sip.clock import utc_us
+from tests.integration.recorder_kit import (
+    RecordingThread,
+    check_manifest_files,
+    colour_of,
+    decode_all,
+    paint,
+    shown_at,
+    wait_until,
+    xvfb,
+)
+from tests.servers.xvfb import XvfbServer
+
+pytestmark = pytest.mark.integration
+__all__ = ["xvfb"]  # the fixture, imported for pytest
+
+PIXELS = {"red": 0xFF0000, "green": 0x00FF00, "blue": 0x0000FF, "yellow": 0xFFFF00}
+
+
+class Painter:
+    """Another X client: a white window over the screen in which it fills small rectangles."""
+
+    def __init__(self, server: XvfbServer) -> None:
+        self.conn = xdisplay.Display(server.display)
+        screen = self.conn.screen()
+        self.window = screen.root.create_window(
+            0, 0, 1280, 720, 0, screen.root_depth,
+            background_pixel=screen.white_pixel, override_redirect=True,
+        )  # fmt: skip
+        self.window.map()
+        self.conn.sync()
+
+    def fill(self, rect: Rect, colour: str) -> int:
+        """Fill ``rect``; the UTC time once the X server has done it."""
+        gc = self.window.create_gc(foreground=PIXELS[colour])
+        self.window.fill_rectangle(gc, *rect)
+        gc.free()
+        self.conn.sync()
+        return utc_us()
+
+    def close(self) -> None:
+        self.window.destroy()
+        self.conn.close()
+
+
+@pytest.fixture
+def painter(xvfb: XvfbServer) -> Iterator[Painter]:
+    painter = Painter(xvfb)
+    try:
+        yield painter
+    finally:
+        painter.close()
+
+
+def test_damage_reports_what_another_client_drew(xvfb: XvfbServer, painter: Painter) -> None:
+    tracker = DamageTracker(xvfb.display)
+    assert tracker.open()
+    try:
+        tracker.collect()  # the damage of the window's mapping
+        painter.fill(Rect(100, 200, 30, 10), "red")
+        painter.fill(Rect(700, 50, 4, 4), "blue")
+        rects = tracker.collect()
+        assert rects is not None
+        for drawn in (Rect(100, 200, 30, 10), Rect(700, 50, 4, 4)):
+            assert any(r.intersect(drawn) == drawn for r in rects), (drawn, rects)
+        assert tracker.collect() == [], "nothing drawn since: nothing reported"
+        for colour in ("green", "yellow", "red"):  # the same place again and again
+            painter.fill(Rect(100, 200, 30, 10), colour)
+            rects = tracker.collect()
+            assert rects is not None
+            assert any(r.intersect(Rect(100, 200, 30, 10)) == Rect(100, 200, 30, 10) for r in rects)
+    finally:
+        tracker.close()
+    assert tracker.collect() is None, "closed: damage unknown"
+
+
+def test_small_changes_are_recorded_from_partial_grabs(
+    xvfb: XvfbServer, painter: Painter, tmp_path: Path
+) -> None:
+    time.sleep(0.3)
+    config = RecorderConfig(out_dir=tmp_path, display=xvfb.display)
+    start = time.monotonic()
+    recording = RecordingThread(config, seconds=5.0)
+    drawn = []
+    for at, rect, colour in (
+        (1.0, Rect(40, 36, 24, 16), "red"),  # a word typed: inside one tile
+        (2.0, Rect(630, 350, 40, 40), "blue"),  # across four tiles
+        (3.0, Rect(1264, 704, 16, 16), "green"),  # the bottom right corner
+        (3.0, Rect(300, 600, 16, 16), "yellow"),  # two places in one tick
+    ):
+        wait_until(start + at)
+        drawn.append((painter.fill(rect, colour), rect, colour))
+    recorder = recording.join()
+
+    check_manifest_files(tmp_path)
+    frames = decode_all(tmp_path)
+    end = frames[-1].utc_us
+    for done_us, rect, colour in drawn:
+        x, y = rect.x + rect.w // 2, rect.y + rect.h // 2
+        before = shown_at(frames, done_us - 400_000).rgb
+        assert colour_of(before[y, x]) == "white", (colour, "shown before it was drawn")
+        after = shown_at(frames, min(done_us + 700_000, end)).rgb
+        assert colour_of(after[y, x]) == colour, (colour, after[y, x])
+    last = shown_at(frames, end).rgb
+    assert colour_of(last[100, 640]) == "white", "nothing else changed"
+    stats = recorder.stats
+    assert stats.partial_grabs > stats.grabs * 0.7, (stats.partial_grabs, stats.grabs)
+    assert stats.damage_misses == 0
+
+
+class _BlindTracker(DamageTracker):
+    """An X server whose damage reports nothing (as with drawing that bypasses it)."""
+
+    def collect(self, round_trip: bool = False) -> list[Rect] | None:
+        return [] if super().collect(round_trip) is not None else None
+
+
+def test_changes_damage_misses_are_recorded_and_then_damage_is_not_trusted(
+    xvfb: XvfbServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "DamageTracker", _BlindTracker)
+    paint(xvfb, "red")
+    time.sleep(0.3)
+    config = RecorderConfig(out_dir=tmp_path, display=xvfb.display, full_grab_s=0.8)
+    start = time.monotonic()
+    recording = RecordingThread(config, seconds=7.0)
+    changes = []
+    for at, colour in ((1.0, "green"), (2.5, "blue"), (4.0, "yellow"), (5.5, "red")):
+        wait_until(start + at)
+        changes.append(paint(xvfb, colour))
+    recorder = recording.join()
+
+    check_manifest_files(tmp_path)
+    frames = decode_all(tmp_path)
+    ends = [change.before_us - 1 for change in changes[1:]] + [frames[-1].utc_us]
+    for change, end in zip(changes, ends, strict=True):
+        # Seen by the next whole grab: within full_grab_s + a tick (+ slack for a busy machine).
+        assert end - change.after_us > 1_300_000
+        shown = shown_at(frames, end).rgb
+        assert colour_of(shown[360, 640]) == change.colour
+        earlier = shown_at(frames, change.before_us - 1).rgb
+        assert colour_of(earlier[360, 640]) != change.colour, "shown before it happened"
+    stats = recorder.stats
+    assert stats.damage_misses == DAMAGE_MISSES_TOLERATED
+    # Trusted all along, damage would leave a whole grab every 0.8 s (~9); after the third
+    # miss (at ~4-5 s) every tick grabs the whole screen (5 per second).
+    assert stats.grabs - stats.partial_grabs > 13, (stats.grabs, stats.partial_grabs)

@@ -1,0 +1,139 @@
+"""The reports view against a fake store client: table, chart bars, CSV export; and the
+supervisor menu offered only to supervisors and admins."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu
+from pytestqt.qtbot import QtBot
+
+from desktop.supervisor_window import SupervisorWindow, offer_supervisor_menu
+from desktop.widgets.reports_view import ReportsView
+from store.client_types import Board, Me, Report
+
+H = 3_600_000_000
+DAY0 = 1_741_132_800_000_000  # 2025-03-05 00:00 UTC
+
+
+class FakeStore:
+    """The boundary: what StoreClient would answer."""
+
+    def __init__(self, role: str = "supervisor") -> None:
+        self.role = role
+        self.asked: list[tuple[str, int, int, dict[str, Any]]] = []
+        self.csv = b"agent,offered\r\nann,4\r\n"
+
+    def me(self) -> Me:
+        return {"name": "sue", "role": self.role}  # type: ignore[typeddict-item]
+
+    def live_board(self) -> Board:
+        return {"now_us": DAY0, "agents": []}
+
+    def report(self, kind: Any, from_us: int, to_us: int, **options: Any) -> Report:
+        self.asked.append((kind, from_us, to_us, options))
+        rows: list[Mapping[str, Any]] = [
+            {"bucket_us": DAY0 + 9 * H, "offered": 2, "avg_handle_s": 300.0,
+             "occupancy_pct": None},
+            {"bucket_us": DAY0 + 10 * H, "offered": 6, "avg_handle_s": 150.5,
+             "occupancy_pct": 50.0},
+            {"bucket_us": DAY0 + 11 * H, "offered": 3, "avg_handle_s": None,
+             "occupancy_pct": 10.0},
+        ]  # fmt: skip
+        return {
+            "group": ["hour"], "from_us": from_us, "to_us": to_us, "tz_offset_min": 180,
+            "columns": ["offered", "avg_handle_s", "occupancy_pct"], "rows": rows,
+        }  # fmt: skip
+
+    def report_csv(self, kind: Any, from_us: int, to_us: int, **options: Any) -> bytes:
+        self.asked.append((kind, from_us, to_us, {**options, "csv": True}))
+        return self.csv
+
+
+def loaded_view(qtbot: QtBot, store: FakeStore) -> ReportsView:
+    view = ReportsView(store)
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.group.setCurrentIndex(view.group.findData("hour"))
+    view.load_button.click()
+    qtbot.waitUntil(lambda: view.table.rowCount() == 3, timeout=3000)
+    return view
+
+
+def test_report_table_shows_local_hours_and_metrics(qtbot: QtBot) -> None:
+    store = FakeStore()
+    view = loaded_view(qtbot, store)
+    kind, from_us, to_us, options = store.asked[0]
+    assert kind == "calls" and options["group"] == "hour"
+    assert to_us - from_us == 7 * 24 * H  # the default: the last 7 local days
+    headers = [view.table.horizontalHeaderItem(c).text() for c in range(4)]
+    assert headers == ["When", "Offered", "Avg handle, s", "Occupancy, %"]
+    cells = [[view.table.item(r, c).text() for c in range(4)] for r in range(3)]
+    # Buckets shown in the report's local time (UTC+3): 09:00 UTC is 12:00 there.
+    assert cells[0] == ["2025-03-05 12:00", "2", "300.0", ""]
+    assert cells[1] == ["2025-03-05 13:00", "6", "150.5", "50.0"]
+    assert view.status.text() == "Rows: 3"
+
+
+def test_chart_bars_follow_the_chosen_metric(qtbot: QtBot) -> None:
+    view = loaded_view(qtbot, FakeStore())
+    view.chart.resize(600, 300)
+    heights = [r.height() for r in view.chart.bar_rects()]
+    assert heights[1] == max(heights) and abs(heights[0] / heights[1] - 2 / 6) < 1e-6
+    assert abs(heights[2] / heights[1] - 3 / 6) < 1e-6
+    view.chart_metric.setCurrentIndex(1)  # the handle-time trend
+    heights = [r.height() for r in view.chart.bar_rects()]
+    assert heights[0] == max(heights) and heights[2] == 0
+    assert view.chart.title == "Average handle time, s"
+    image = view.chart.grab().toImage()  # the bars are really painted
+    bar = view.chart.bar_rects()[0].center().toPoint()
+    assert image.pixelColor(bar).name() == "#3b78c2"
+
+
+def test_csv_export_writes_what_the_store_sends(qtbot: QtBot, tmp_path: Path) -> None:
+    store = FakeStore()
+    view = loaded_view(qtbot, store)
+    target = tmp_path / "report.csv"
+    done: list[bool] = []
+    view.export_to(target, lambda: done.append(True))
+    qtbot.waitUntil(lambda: bool(done), timeout=3000)
+    assert target.read_bytes() == store.csv
+    assert store.asked[-1][:3] == store.asked[0][:3]  # the same report as the table
+    assert store.asked[-1][3] == {**store.asked[0][3], "csv": True}
+    assert str(target) in view.status.text()
+    done.clear()
+    view.export_to(tmp_path / "missing" / "r.csv", lambda: done.append(True))
+    qtbot.waitUntil(lambda: bool(done), timeout=3000)
+    assert view.status.text().startswith("Export failed")
+
+
+class Host(QMainWindow):
+    def add_menu_action(self, menu_name: str, action: QAction) -> QMenu:
+        menu = self.menuBar().addMenu(menu_name)
+        menu.addAction(action)
+        return menu
+
+
+def test_supervisor_menu_only_for_supervisors(qtbot: QtBot) -> None:
+    for role, offered in (("agent", False), ("supervisor", True)):
+        host = Host()
+        qtbot.addWidget(host)
+        offer_supervisor_menu(host, FakeStore(role))
+        if offered:
+            qtbot.waitUntil(lambda h=host: h.findChild(QAction, "openSupervisor") is not None)
+            action = host.findChild(QAction, "openSupervisor")
+            assert action.text() == "Agents and &reports…"
+            action.trigger()
+            (window,) = [
+                w for w in QApplication.topLevelWidgets() if isinstance(w, SupervisorWindow)
+            ]
+            assert window.isVisible() and window.board.timer.isActive()
+            window.close()
+            assert not window.board.timer.isActive()
+            window.deleteLater()
+        else:
+            qtbot.wait(300)
+            assert host.findChild(QAction, "openSupervisor") is None
