@@ -47,11 +47,12 @@ class Layout:
 
     @property
     def region(self) -> Rect:
-        """The area grabbed: the selected monitor (or the desktop), cropped to even sizes."""
+        """The area grabbed: the selected monitor (or the desktop), cropped to an even width
+        and a height that is a multiple of 4 (what yuv420p buffers in PyAV need)."""
         area = self.desktop
         if 0 < self.selected <= len(self.monitors):
             area = self.monitors[self.selected - 1]
-        return Rect(area.x, area.y, area.w & ~1, area.h & ~1)
+        return Rect(area.x, area.y, area.w & ~1, area.h & ~3)
 
     @property
     def fallback(self) -> bool:

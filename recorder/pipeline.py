@@ -54,7 +54,7 @@ class RecorderConfig:
     # A segment is cut at the first large change after ``segment_s`` (its key frame then
     # replaces a P-frame that would have been nearly as big), at the latest after
     # ``segment_s * segment_stretch``.
-    segment_s: float = 60.0
+    segment_s: float = 120.0
     segment_stretch: float = 1.5
     # A segment in which nothing changed after its key frame may last this long: a new one
     # would only repeat the same (and most expensive) picture.
@@ -321,7 +321,8 @@ class ScreenRecorder:
         width = self.config.scale_width
         if not width or width >= region.w:
             return region.w, region.h
-        height = max(2, round(region.h * width / region.w)) & ~1
+        # Heights are multiples of 4: PyAV lays yuv420p out in buffers of height × 3/2 rows.
+        height = max(4, round(region.h * width / region.w)) & ~3
         return max(2, width & ~1), height
 
     def _to_video(self, rects: list[Rect]) -> list[Rect]:

@@ -1,6 +1,6 @@
-"""Helpers for the playback tests: a real store (SQLite), the upload a call's media gets
-from the desktop's uploader (until that exists), a fast screen marker, and the analysis of an
-exported MP4 (tone onsets in the audio, marker frames in the video)."""
+"""Helpers for the playback tests: a real store (SQLite), a finished call's media sent there
+(directly, or through the real outbox and uploader), a fast screen marker, and the analysis of
+an exported MP4 (tone onsets in the audio, marker frames in the video)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from recorder.outbox import Outbox
+from recorder.uploader import Uploader
 from store.client import StoreClient
 from store.client_types import CallInput
 from tests.integration.store_kit import Store, store_with_clients
@@ -39,10 +41,11 @@ def upload_call_as_the_uploader_will(
     audio_type: str = "audio/wav",
     audio_start_us: int | None = None,
 ) -> None:
-    """What the desktop's uploader will do for a finished call (swap for it when it exists):
-    content-addressed uploads, `put_call`, then links: each screen segment (`screen`, its
-    manifest's UTC span), each manifest (`data`, application/json, same span) and the stereo
-    audio (`audio`, `start_us` = UTC µs of its first sample)."""
+    """A finished call in the store as the uploader leaves it, sent directly (the player's
+    tests choose the audio's type, WAV or Opus): content-addressed uploads, `put_call`, then
+    links: each screen segment (`screen`, its manifest's UTC span), each manifest (`data`,
+    application/json, same span) and the stereo audio (`audio`, `start_us` = UTC µs of its
+    first sample). :func:`upload_through_the_outbox` takes the real way."""
     client.put_call(call_id, call)
     for path in sorted(segment_dir.glob("screen-*.json")):
         manifest = json.loads(path.read_text())
@@ -57,6 +60,36 @@ def upload_call_as_the_uploader_will(
         assert audio_start_us is not None, "the audio needs the UTC of its first sample"
         sound = client.upload_file(audio, audio_type)
         client.link_media(call_id, sound["sha256"], "audio", audio_start_us)
+
+
+def upload_through_the_outbox(
+    client: StoreClient,
+    call_id: str,
+    call: CallInput,
+    segment_dir: Path,
+    finished: dict[str, Any],
+    outbox_dir: Path,
+) -> None:
+    """The finished call the way the desktop hands it over: journalled in an outbox (its
+    record, the stereo WAV of ``RecordingFinished``, its screen segments), then drained into
+    the store by the uploader (Opus packing, ordering, links)."""
+    outbox = Outbox(outbox_dir)
+    try:
+        outbox.add_call(call_id, dict(call))
+        outbox.add_audio(
+            call_id,
+            Path(finished["path"]),
+            int(finished["first_sample_utc_us"]),
+            int(finished["sample_rate"]),
+            int(finished["frames"]),
+        )
+        for path in sorted(segment_dir.glob("screen-*.json")):
+            manifest = json.loads(path.read_text())
+            if call_id in manifest.get("call_ids", []):
+                outbox.add_segment(path, manifest)
+        assert Uploader(outbox, client).drain(120), f"not sent: {outbox.pending()}"
+    finally:
+        outbox.close()
 
 
 class RootMarker:

@@ -20,7 +20,7 @@ from tests.integration.playback_kit import (
     marker_onsets,
     sqlite_store,
     tone_onsets,
-    upload_call_as_the_uploader_will,
+    upload_through_the_outbox,
 )
 from tests.integration.recorder_kit import RecordingThread, require_xvfb
 from tests.integration.sipkit import connect
@@ -84,15 +84,11 @@ def test_tone_and_screen_marker_line_up_in_the_exported_mp4(
         "answered_us": record["answer_at_us"],
         "ended_us": record["end_at_us"],
     }
-    upload_call_as_the_uploader_will(
-        sqlite_store.alice,
-        call_id,
-        call,
-        tmp_path / "screen",
-        Path(done["path"]),
-        "audio/wav",
-        done["first_sample_utc_us"],
+    upload_through_the_outbox(
+        sqlite_store.alice, call_id, call, tmp_path / "screen", done, tmp_path / "outbox"
     )
+    links = {m["kind"]: m["content_type"] for m in sqlite_store.quinn.get_call(call_id)["media"]}
+    assert links == {"audio": "audio/ogg", "screen": "video/mp4", "data": "application/json"}
     out = tmp_path / "dispute.mp4"
     export_mp4(sqlite_store.quinn, call_id, out, exported_by="quinn")
 

@@ -200,3 +200,18 @@ def test_display_going_away_ends_the_recording_cleanly(tmp_path: Path) -> None:
     (manifest,) = check_manifest_files(tmp_path)
     assert manifest["status"] == "complete"
     assert 1.0 < (manifest["utc_end_us"] - manifest["utc_start_us"]) / 1e6 < 2.5
+
+
+def test_a_scaled_picture_whose_height_is_not_a_multiple_of_4_is_recorded(
+    xvfb: XvfbServer, tmp_path: Path
+) -> None:
+    """1280×720 scaled to 480 wide would be 480×270; yuv420p buffers need a height divisible
+    by 4, so the video is 480×268 and it decodes."""
+    paint(xvfb, "green")
+    config = RecorderConfig(out_dir=tmp_path, display=xvfb.display, scale_width=480)
+    RecordingThread(config, seconds=1.5).join()
+    found = check_manifest_files(tmp_path)
+    assert [(m["width"], m["height"], m["status"]) for m in found] == [(480, 268, "complete")]
+    frames = decode_all(tmp_path)
+    assert frames and frames[-1].rgb.shape == (268, 480, 3)
+    assert colour_of(frames[-1].rgb[134, 240]) == "green"
