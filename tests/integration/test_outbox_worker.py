@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from tests.integration.outbox_kit import (
 from tests.integration.recorder_kit import paint, xvfb
 from tests.integration.worker_kit import WorkerProcess
 from tests.servers.store import StoreServer
+from tests.servers.tmpfs import tiny_tmpfs
 from tests.servers.xvfb import XvfbServer
 
 pytestmark = pytest.mark.integration
@@ -127,20 +127,8 @@ def test_kill_9_mid_recording_and_upload_then_restart_delivers_everything_once(
 
 @pytest.fixture
 def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    mount_point = tmp_path / "tiny"
-    mount_point.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
-    try:
+    with tiny_tmpfs(tmp_path / "tiny", "3m") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False)
 
 
 def test_full_disk_while_spooling_keeps_audio_and_metadata(tiny_disk: Path) -> None:

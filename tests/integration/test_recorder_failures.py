@@ -22,6 +22,7 @@ from tests.integration.recorder_kit import (
     paint,
     xvfb,
 )
+from tests.servers.tmpfs import tiny_tmpfs
 from tests.servers.xvfb import XvfbServer
 
 pytestmark = pytest.mark.integration
@@ -97,22 +98,8 @@ def test_kill_9_keeps_finished_segments_and_the_cut_one_plays(
 
 @pytest.fixture
 def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mount_point = tmp_path / "tiny"
-    mount_point.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
-    try:
+    with tiny_tmpfs(tmp_path / "tiny", "1m") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False)
 
 
 def test_full_disk_stops_with_a_clear_error_and_corrupts_nothing(
