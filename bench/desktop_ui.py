@@ -51,7 +51,6 @@ GOAL_MS = 50.0
 STALL_DUMP_S = 0.06  # a tick this late has the UI thread's stack written down
 OPERATOR = "alice"  # an agent of the store (tests/integration/store_kit.USERS)
 CUSTOMER = "79161234567"  # a SIP user that is a phone number, as a PBX trunk presents it
-CRM_FIELDS = ("id: uid", "name: full_name", "company: org.title", "status: segment")
 
 
 def wait(pred: Callable[[], bool], timeout_s: float, what: str) -> None:
@@ -173,37 +172,11 @@ class StoreWatch(threading.Thread):
 
 
 def settings_for(kam: Kamailio, store_url: str, crm: CrmServer, tmp: Path) -> Any:
-    from desktop.crm.config import CrmSection
-    from desktop.settings import (
-        AccountSection,
-        AgentSection,
-        AudioSection,
-        RecorderSection,
-        Settings,
-        SipSection,
-        StoreSection,
-        UploadSection,
-    )
+    from tests.integration.desktop_kit import desktop_settings
 
-    return Settings(
-        account=AccountSection(user=OPERATOR, domain=kam.domain, registrar=kam.registrar_uri()),
-        sip=SipSection(bind_address="127.0.0.1", transports=("udp",), log_level=1),
-        audio=AudioSection(mode="null", recordings_dir=str(tmp / "call-audio")),
-        # A 5 s recording window after the call (the default is 30 s) keeps the run short.
-        recorder=RecorderSection(
-            enabled=True, out_dir=str(tmp / "screen"), fps=5, preroll_s=5, wrapup_s=5
-        ),
-        agent=AgentSection(wrap_up_s=2),
-        store=StoreSection(url=store_url),
-        upload=UploadSection(outbox_dir=str(tmp / "outbox")),
-        crm=CrmSection(
-            adapter="rest",
-            timeout_s=1.5,
-            lookup_url=crm.url + "/api/contacts?phone={number}",
-            contact_path="data",
-            fields=CRM_FIELDS,
-            open_url=crm.url + "/contacts/{id}",
-        ),
+    # A 5 s recording window after the call (the default is 30 s) keeps the run short.
+    return desktop_settings(
+        kam, store_url, crm, tmp, operator=OPERATOR, wrap_up_s=2, recorder_wrapup_s=5, log_level=1
     )
 
 

@@ -29,7 +29,6 @@ from desktop import (
     event_log,
     first_run,
     i18n,
-    qa_window,
     recorder_link,
     recorder_options,
     secret_store,
@@ -176,7 +175,6 @@ def build(
     window.show_problems(loaded.problems + (services.problems if services else []),
                          offline=loaded.safe_mode)  # fmt: skip
     history = my_day.add_history_panels(window, bridge, conf.store)
-    qa_window.offer_qa_menu(window, conf.store)
     settings_dialog.wire(window, loaded.path, bridge.levels, translators).saved.connect(
         history.follow_settings
     )

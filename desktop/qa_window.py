@@ -5,6 +5,7 @@ audio, score it, or export it as an MP4. Agents see only their own calls ("My ca
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -324,30 +325,16 @@ class QaWindow(QWidget):
         super().closeEvent(event)
 
 
-def offer_qa_menu(host: Any, store: Any) -> None:
-    """Add "Calls → Review calls…" to the main window (``host.add_menu_action``) when a store
-    is configured (``store.url``, ``store.ca_file``); the token comes from the keyring."""
-    if not getattr(store, "url", ""):
-        return
+def offer_qa_menu(host: Any, open_review: Callable[[], object]) -> None:
+    """Add "Calls → Review calls…" to the main window (``host.add_menu_action``); the caller
+    owns the store session the window uses (desktop/store_session.py)."""
     from PySide6.QtCore import QT_TRANSLATE_NOOP
     from PySide6.QtGui import QAction
-
-    from desktop import secret_store
-
-    opened: list[QaWindow] = []
-
-    def open_window() -> None:
-        if not opened:
-            token = secret_store.read_store_token(store.url) or ""
-            client = StoreClient(store.url, token, ca_bundle=store.ca_file or None)
-            opened.append(QaWindow(client))
-        opened[0].show()
-        opened[0].raise_()
 
     parent = host if isinstance(host, QWidget) else None
     action = QAction(_tr(QT_TRANSLATE_NOOP("QaWindow", "Review &calls…")), parent)
     action.setObjectName("openCallReview")
-    action.triggered.connect(open_window)
+    action.triggered.connect(open_review)
     host.add_menu_action(_tr(QT_TRANSLATE_NOOP("QaWindow", "&Calls")), action)
 
 

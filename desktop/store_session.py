@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QWidget
 
 from desktop import presence_feed, secret_store
 from desktop.presence import PresencePublisher
-from desktop.qa_window import QaWindow
+from desktop.qa_window import QaWindow, offer_qa_menu
 from desktop.supervisor_window import offer_supervisor_menu
 from desktop.threads import run_in_thread
 from store.client import StoreClient
@@ -36,6 +36,7 @@ class StoreSession(QObject):
         self._feed: presence_feed.CallSnapshot | None = None
         self._review: QaWindow | None = None
         self._pending_play: list[str] = []
+        self._pending_review = False
         self._closed = False
 
     def open(self, on_ready: Callable[[StoreClient], None]) -> None:
@@ -56,22 +57,34 @@ class StoreSession(QObject):
                 return
             self.client = client
             on_ready(client)
+            if self._pending_review:
+                self.show_review()
             for call_id in self._pending_play:
                 self.play(call_id)
             self._pending_play.clear()
 
         run_in_thread(make, made)
 
+    def show_review(self) -> QaWindow | None:
+        """The review window (search, player, scorecard) on this session's client; None until
+        the client exists (asked again once it does)."""
+        if self.client is None:
+            self._pending_review = True
+            return None
+        if self._review is None:
+            self._review = QaWindow(self.client)
+        self._review.show()
+        self._review.raise_()
+        return self._review
+
     def play(self, call_id: str) -> None:
         """Open a past call in the review window (the store decides what this user may see)."""
         if self.client is None:
             self._pending_play.append(call_id)
             return
-        if self._review is None:
-            self._review = QaWindow(self.client)
-        self._review.show()
-        self._review.raise_()
-        self._review.open_call(call_id)
+        review = self.show_review()
+        if review is not None:
+            review.open_call(call_id)
 
     def close(self) -> None:
         self._closed = True
@@ -112,6 +125,7 @@ def wire(
             session.presence.start()
 
     session.open(ready)
+    offer_qa_menu(window, session.show_review)
     if crm is not None:
         crm.play_requested.connect(session.play)
     return session

@@ -23,24 +23,16 @@ from pytestqt.qtbot import QtBot
 
 from desktop import secret_store
 from desktop.app import Desktop, build
-from desktop.crm.config import CrmSection
 from desktop.crm_panel import CrmPanel
 from desktop.playback.export import export_mp4
 from desktop.qa_window import QaWindow
 from desktop.settings import (
-    AccountSection,
-    AgentSection,
-    AudioSection,
     LoadedSettings,
-    RecorderSection,
-    Settings,
-    SipSection,
-    StoreSection,
-    UploadSection,
 )
 from sip.clock import utc_us
 from store.client import StoreClient
 from tests.integration.conftest import kamailio  # noqa: F401 - fixture
+from tests.integration.desktop_kit import desktop_settings
 from tests.integration.playback_kit import decode_mp4
 from tests.integration.recorder_kit import xvfb  # noqa: F401 - fixture
 from tests.integration.sipkit import PASSWORDS, Agent
@@ -55,16 +47,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.on_x11]
 CUSTOMER = "79161234567"  # a SIP user that is a phone number, as a PBX trunk would present it
 OPERATOR = "alice"
 CUSTOMER_HZ, OPERATOR_HZ = 600, 1000
-CRM_FIELDS = (
-    "id: uid",
-    "name: full_name",
-    "company: org.title",
-    "status: segment",
-    "balance: account.balance",
-    "items: tickets",
-    "item.title: subject",
-    "item.status: state",
-)
 
 
 @pytest.fixture(scope="module")
@@ -86,26 +68,6 @@ def crm() -> Iterator[CrmServer]:
         yield server
 
 
-def settings_for(kam: Kamailio, store: StoreServer, crm: CrmServer, tmp: Path) -> Settings:
-    return Settings(
-        account=AccountSection(user=OPERATOR, domain=kam.domain, registrar=kam.registrar_uri()),
-        sip=SipSection(bind_address="127.0.0.1", transports=("udp",), log_level=2),
-        audio=AudioSection(mode="null", recordings_dir=str(tmp / "call-audio")),
-        recorder=RecorderSection(enabled=True, out_dir=str(tmp / "screen"), fps=5, preroll_s=2),
-        agent=AgentSection(wrap_up_s=5),
-        store=StoreSection(url=store.base_url),
-        upload=UploadSection(outbox_dir=str(tmp / "outbox")),
-        crm=CrmSection(
-            adapter="rest",
-            timeout_s=1.5,
-            lookup_url=crm.url + "/api/contacts?phone={number}",
-            contact_path="data",
-            fields=CRM_FIELDS,
-            open_url=crm.url + "/contacts/{id}",
-        ),
-    )
-
-
 @pytest.fixture
 def desk(
     qtbot: QtBot,
@@ -120,7 +82,7 @@ def desk(
     secret_store.hold_for_session(secret_store.keyring_user(OPERATOR, kamailio.domain),
                                   PASSWORDS[OPERATOR])  # fmt: skip
     secret_store.hold_for_session(secret_store.STORE_TOKEN_USER, store.tokens[OPERATOR])
-    conf = settings_for(kamailio, store, crm, tmp_path)
+    conf = desktop_settings(kamailio, store.base_url, crm, tmp_path, operator=OPERATOR, preroll_s=2)
     loaded = LoadedSettings(conf, tmp_path / "agentdesk.toml", "file")
     made = build(loaded, [], display=xvfb.display)
     made.window.show()

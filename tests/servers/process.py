@@ -49,3 +49,18 @@ def terminate(proc: subprocess.Popen[Any], timeout: float = 3.0, *, group: bool 
     if group:
         send(signal.SIGKILL)
     proc.wait(timeout=5)
+
+
+def run_client(command: list[str], env: dict[str, str], timeout: float) -> tuple[int, str, str]:
+    """Run a client of a test server (``xsetroot``, ``pactl`` …) with no stdin, bounded;
+    (exit code, stdout, stderr stripped)."""
+    result = subprocess.run(
+        command,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return result.returncode, result.stdout, result.stderr.strip()

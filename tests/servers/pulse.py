@@ -38,7 +38,7 @@ from typing import Self
 import numpy as np
 import numpy.typing as npt
 
-from tests.servers.process import Service, terminate
+from tests.servers.process import Service, run_client, terminate
 
 SERVER_RATE = 48000
 _TOOLS = ("pulseaudio", "pactl", "parec", "paplay")
@@ -264,18 +264,10 @@ class PulseServer(Service):
 
     def pactl(self, *args: str, timeout: float = 5.0) -> str:
         """Run ``pactl`` against this server; return stdout (raise on failure)."""
-        result = subprocess.run(
-            ["pactl", *args],
-            env=self.child_env(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise PulseError(f"pactl {' '.join(args)} failed: {result.stderr.strip()}")
-        return result.stdout
+        code, out, err = run_client(["pactl", *args], self.child_env(), timeout)
+        if code != 0:
+            raise PulseError(f"pactl {' '.join(args)} failed: {err}")
+        return out
 
     # ----- audio in and out ------------------------------------------------------------
 

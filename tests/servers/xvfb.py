@@ -21,7 +21,7 @@ import tempfile
 import time
 from typing import IO
 
-from tests.servers.process import Service, terminate
+from tests.servers.process import Service, run_client, terminate
 
 
 def xvfb_available() -> bool:
@@ -125,18 +125,10 @@ class XvfbServer(Service):
 
     def run_tool(self, *command: str, timeout: float = 10.0) -> str:
         """Run an X client (e.g. ``xsetroot``) against this server; return stdout."""
-        result = subprocess.run(
-            list(command),
-            env=self.env(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise XvfbError(f"{command[0]} failed ({result.returncode}): {result.stderr.strip()}")
-        return result.stdout
+        code, out, err = run_client(list(command), self.env(), timeout)
+        if code != 0:
+            raise XvfbError(f"{command[0]} failed ({code}): {err}")
+        return out
 
     def set_root_colour(self, colour: str) -> None:
         """Paint the whole root window one colour (``#rrggbb`` or an X colour name)."""
