@@ -2,7 +2,8 @@
 
 Starts a throw-away PostgreSQL 15, migrates the store's schema, loads `--calls` calls with the
 generator of bench/store_search.py (300 agents over a year, 10 queues) plus three state changes
-per call (on_call at answer, wrap_up with the call id at the end, ready 5–60 s later), ANALYZEs,
+per call (on_call at answer, wrap_up with the call id at the end, ready 5–60 s later) and a QA
+evaluation of one answered call in 50 (~20,000; scores 50–100 %), ANALYZEs,
 starts `agentdesk-store serve` on it and times `GET /reports/calls` as a supervisor through
 `store.client`:
 
@@ -12,8 +13,9 @@ starts `agentdesk-store serve` on it and times `GET /reports/calls` as a supervi
 
 COPY bypasses the store's write path, so the columns it keeps at write time (each state's
 next change, each call's wrap-up) are filled by migration 5's backfill, and the per-day
-rollups by migration 6's (`store.rollups.rebuild`, timed), before the timing. The whole year
-is timed twice: from the rollups (what the store does) and from the raw rows (`rollups=False`).
+rollups by `store.rollups.rebuild` (what `serve` does at its first start; timed), before the
+timing. The whole year is timed twice: from the rollups (what the store does) and from the
+raw rows (`rollups=False`).
 
 Prints the median and max of `--repeat` runs per report (client wall time, HTTP included),
 the rows returned and the calls they cover.
@@ -72,6 +74,25 @@ def load_states(db: PostgresDatabase) -> float:
     return time.perf_counter() - start
 
 
+def load_evaluations(db: PostgresDatabase) -> tuple[int, float]:
+    """A QA evaluation of one answered call in 50 (picked by a hash of its id), 50–100 %."""
+    start = time.perf_counter()
+    db.execute(
+        "INSERT INTO qa_forms (name, criteria, created_by, created_us) "
+        "VALUES ('bench', '[]', 'sup', 0)"
+    )
+    form = db.one("SELECT id FROM qa_forms WHERE name = 'bench'")
+    assert form is not None
+    n = db.execute(
+        "INSERT INTO evaluations (call_id, form_id, evaluator, scores, comments, score_pct, "
+        f"created_us) SELECT id, {int(form['id'])}, 'sup', '{{}}', '[]', "
+        "50 + abs(hashtext(id || 'score')) % 51, ended_us FROM calls "
+        "WHERE answered_us IS NOT NULL AND abs(hashtext(id)) % 50 = 0"
+    )
+    db.execute("ANALYZE evaluations")
+    return n, time.perf_counter() - start
+
+
 def fill_report_columns(db: PostgresDatabase) -> float:
     """COPY bypasses the store's write path, so fill what it keeps at write time (each
     state's next change, each call's wrap-up) with migration 5's own backfill statements."""
@@ -86,15 +107,16 @@ def fill_report_columns(db: PostgresDatabase) -> float:
 
 
 def fill_rollups(db: PostgresDatabase) -> float:
-    """Migration 6's backfill of the per-day rollups (UTC days), then ANALYZE."""
+    """The per-day rollups built for UTC days (what `serve` does after migration 7), then
+    ANALYZE."""
     took = rollups.rebuild(db, rollups.UTC_ZONE)
-    db.execute("VACUUM ANALYZE report_day_calls")
-    db.execute("VACUUM ANALYZE report_day_states")
+    for table in ("calls", "states", "evaluations", "agents"):
+        db.execute(f"VACUUM ANALYZE report_day_{table}")
     return took
 
 
 def timed(name: str, repeat: int, run: Callable[[], Any]) -> float:
-    times, rows, calls, source = [], 0, 0, ""
+    times, rows, calls, evaluations, source = [], 0, 0, 0, ""
     for _ in range(repeat):
         t = time.perf_counter()
         result = run()
@@ -103,11 +125,12 @@ def timed(name: str, repeat: int, run: Callable[[], Any]) -> float:
             rows = len(result["rows"])
             calls = sum(int(r.get("offered", 0) or 0) + int(r.get("outbound", 0) or 0)
                         for r in result["rows"])  # fmt: skip
+            evaluations = sum(int(r.get("evaluations", 0) or 0) for r in result["rows"])
             source = result.get("source", "")
     median = statistics.median(times)
     print(
         f"{name:<34} median {median:6.3f} s  max {max(times):6.3f} s"
-        f"   {rows:>7,} rows  {calls:>9,} calls  {source}"
+        f"   {rows:>7,} rows  {calls:>9,} calls  {evaluations:>6,} QA  {source}"
     )
     return median
 
@@ -120,10 +143,11 @@ def run(calls: int, repeat: int) -> int:
         migrate(db)
         print(f"loaded {calls:,} calls with COPY in {load(db, calls):.1f} s")
         print(f"loaded {3 * calls:,} agent states with COPY in {load_states(db):.1f} s")
+        print("added {:,} QA evaluations in {:.1f} s".format(*load_evaluations(db)))
         print(
             f"filled the report columns (migration 5's backfill) in {fill_report_columns(db):.1f} s"
         )
-        print(f"built the per-day rollups (migration 6's backfill) in {fill_rollups(db):.1f} s")
+        print(f"built the per-day rollups in {fill_rollups(db):.1f} s")
         db.close()
         with tempfile.TemporaryDirectory(prefix="agentdesk-bench-") as tmp:
             users = {"sup": "supervisor", **dict.fromkeys(AGENTS, "agent")}

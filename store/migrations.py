@@ -216,6 +216,11 @@ UPDATE calls SET wrap_us = w.closed, wrap_open_us = w.open_at FROM (SELECT call_
         # rebuilds them (rollups.ensure) when started with another --report-tz.
         rollups.SCHEMA + ";\n" + ";\n".join(rollups.backfill_statements(rollups.UTC_ZONE, 0, 0)),
     ),
+    (
+        7,
+        "report rollups per (local day, agent): call and state sums in one row",
+        rollups.AGENT_DAYS_SCHEMA + ";\n" + rollups.agent_days_insert(),
+    ),
 ]
 
 LATEST = max(version for version, _, _ in MIGRATIONS)

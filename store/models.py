@@ -389,7 +389,7 @@ class Board(BaseModel):
 
 
 class ReportRow(BaseModel):
-    """One group of a report; every metric is defined in store/reports.py (METRICS)."""
+    """One group of a report; every metric is defined in store/report_metrics.py (METRICS)."""
 
     model_config = ConfigDict(extra="allow")
     agent: str | None = None

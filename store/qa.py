@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from store import audit
+from store import audit, rollups
 from store.calls import visible_call
 from store.db import Database, IntegrityError, Row
 from store.errors import Conflict, Forbidden, Invalid, NotFound
@@ -93,6 +93,7 @@ def evaluate(db: Database, call_id: str, ev: EvaluationIn, who: Principal) -> di
         )
         assert row is not None
         db.execute("UPDATE calls SET evaluated = 1 WHERE id = ?", (call_id,))
+        rollups.refresh_call(db, call_id)  # the QA averages of its day's reports
         audit.record(db, who, "evaluation.create", call_id, f"evaluation {row['id']}: {pct}%")
     return {
         **ev.model_dump(),

@@ -30,6 +30,10 @@ CALL_SUMS = (
     *("wrap_us", "wait_us", "waited", "in_sl", "long_calls", "screened"),
 )
 STATE_SUMS = ("logged_in_us", "ready_us", "not_ready_us", "break_us", "busy_us")
+# Every sum a calls report adds up per group: each source of them gives all, zeros for the
+# ones it has not (`sums_row`), and store/report_metrics.py derives the metrics from them.
+EVALUATION_SUMS = ("evaluations", "score_centi")
+REPORT_SUMS = (*CALL_SUMS, *STATE_SUMS, *EVALUATION_SUMS)
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,18 @@ def _in_range(q: ReportQuery) -> tuple[str, list[Any]]:
     return " AND ".join(where), params
 
 
+def sums_row(keys: list[str], values: dict[str, str]) -> str:
+    """The select list of one source of a report's sums: `keys` (`expr AS name`), then each
+    of REPORT_SUMS, its expression in `values` or zero."""
+    return ", ".join([*keys, *(f"{values.get(n, '0')} AS {n}" for n in REPORT_SUMS)])
+
+
+def _padded(sql: str, keys: list[str], names: tuple[str, ...]) -> str:
+    """A grouped query's rows (`keys`, then the sums `names`) as a source of REPORT_SUMS."""
+    at = [f"x.{k.rsplit(' AS ', 1)[1]} AS {k.rsplit(' AS ', 1)[1]}" for k in keys]
+    return f"SELECT {sums_row(at, {n: f'x.{n}' for n in names})} FROM ({sql}) x"
+
+
 def grouped(select: str, keys: list[str]) -> str:
     group_by = ", ".join(k.rsplit(" AS ", 1)[0] for k in keys)
     return select + (f" GROUP BY {group_by}" if keys else "")
@@ -171,15 +187,30 @@ def call_sql(q: ReportQuery, now: int) -> tuple[str, list[Any]]:
     ), params
 
 
-def evaluation_sql(q: ReportQuery) -> tuple[str, list[Any]]:
-    """QA evaluations of the calls in range, per group (few rows: looked up by call id)."""
+def call_source(q: ReportQuery, now: int) -> tuple[str, list[Any]]:
+    """`call_sql` as a source of REPORT_SUMS."""
+    sql, params = call_sql(q, now)
+    return _padded(sql, _group_keys(q), CALL_SUMS), params
+
+
+def evaluation_sums() -> list[str]:
+    """`expr AS name` for each of EVALUATION_SUMS over evaluations `ev` (a score_pct is
+    rounded to hundredths when stored: summed as integer hundredths, exactly)."""
+    return [
+        "COUNT(*) AS evaluations",
+        "CAST(SUM(CAST(ROUND(ev.score_pct * 100) AS BIGINT)) AS BIGINT) AS score_centi",
+    ]
+
+
+def evaluation_source(q: ReportQuery) -> tuple[str, list[Any]]:
+    """QA evaluations of the calls in range, per group, as a source of REPORT_SUMS."""
     keys = _group_keys(q)
     in_range, params = _in_range(q)
     select = (
-        f"SELECT {', '.join([*keys, 'COUNT(*) AS n', 'SUM(ev.score_pct) AS score_sum'])} "
+        f"SELECT {', '.join([*keys, *evaluation_sums()])} "
         f"FROM evaluations ev JOIN calls c ON c.id = ev.call_id WHERE {in_range}"
     )
-    return grouped(select, keys), params
+    return _padded(grouped(select, keys), keys, EVALUATION_SUMS), params
 
 
 def _clipped(q: ReportQuery, now: int, agent_filter: str) -> str:
@@ -242,11 +273,19 @@ def state_time_in(column: str, state: str) -> list[str]:
     ]
 
 
-def state_sql(q: ReportQuery, now: int) -> tuple[str, list[Any]]:
-    """Per group, the STATE_SUMS: µs in each kind of state."""
+def state_sql(q: ReportQuery, now: int) -> tuple[str, str, list[Any]]:
+    """Per group, the STATE_SUMS: µs in each kind of state, as (WITH clause, the query
+    without it, params): the WITH clause goes at the head of the whole statement."""
     with_ks, keys, body, params = state_from(q, now)
     sums = state_time_in("i.ov", "i.state")
-    return with_ks + grouped(f"SELECT {', '.join([*keys, *sums])} {body}", keys), params
+    return with_ks, grouped(f"SELECT {', '.join([*keys, *sums])} {body}", keys), params
+
+
+def state_source(q: ReportQuery, now: int) -> tuple[str, str, list[Any]]:
+    """`state_sql` as a source of REPORT_SUMS."""
+    with_ks, sql, params = state_sql(q, now)
+    keys = state_from(q, now)[1]
+    return with_ks, _padded(sql, keys, STATE_SUMS), params
 
 
 def reason_sql(q: ReportQuery, now: int) -> tuple[str, list[Any]]:

@@ -1,12 +1,12 @@
 """Historical reports over calls, agent states and QA, on SQLite and PostgreSQL.
 
-Every metric is defined once, in METRICS (name → formula) and in the code below: each group's
-call sums (store/report_sql.CALL_SUMS) and state time (STATE_SUMS) are added up, and
-`_call_metrics` / `_state_metrics` derive every metric from those sums; store/README.md
-("Metrics") documents the same formulas. The sums come from the per-day rollups
-(store/rollups.py) for the whole local days of the store's reporting zone that have ended,
-and from the raw rows (store/report_sql.py) for anything else: hours, other offsets, parts
-of days, today. Both give the same sums, so a report reads the same whichever is used.
+Every metric is defined once, in store/report_metrics.py (METRICS: name → formula, and the
+same in SQL), and computed in the database: a calls report is one statement that adds up
+each group's sums (store/report_sql.REPORT_SUMS) from its sources, derives every metric from
+them and orders the groups. The sums come from the per-day rollups (store/rollups.py) for the
+whole local days of the store's reporting zone that have ended, and from the raw rows
+(store/report_sql.py) for anything else: hours, other offsets, parts of days, today. Both
+give the same sums, so a report reads the same whichever is used.
 """
 
 from __future__ import annotations
@@ -18,136 +18,34 @@ from typing import Any
 from store import rollups
 from store.db import Database
 from store.errors import Forbidden, Invalid
+from store.report_metrics import METRICS, STATE_METRICS, metric_sql, percent
 from store.report_sql import (
-    CALL_SUMS,
+    REPORT_SUMS,
     SECOND,
-    STATE_CAP,
-    STATE_SUMS,
     ReportQuery,
-    call_sql,
-    evaluation_sql,
+    call_source,
+    evaluation_source,
     reason_sql,
+    state_source,
     state_sql,
-    state_time_in,
 )
 from store.users import Principal, now_us
 
-__all__ = ["METRICS", "ReportQuery", "calls_report", "occupancy_last", "states_report"]
+__all__ = [
+    "METRICS",
+    "STATE_METRICS",
+    "ReportQuery",
+    "calls_report",
+    "occupancy_last",
+    "states_report",
+]
 KEYS = ("agent", "queue", "bucket_us")
-
-# name: formula (the documentation of each metric; the SQL is in store/report_sql.py)
-METRICS: dict[str, str] = {
-    "offered": "inbound calls",
-    "answered": "inbound calls with answered_us",
-    "missed": "inbound calls without answered_us",
-    "abandoned": "missed calls the caller hung up (ended_by = remote)",
-    "outbound": "outbound calls",
-    "handled": "calls with answered_us, any direction",
-    "talk_s": "Σ over handled calls of (ended_us − answered_us − hold)",
-    "hold_s": "Σ hold time of handled calls (each hold until its end or the call's end)",
-    "wrap_s": "Σ wrap_up state intervals whose call_id is a call of the group",
-    "handle_s": "talk_s + hold_s + wrap_s",
-    "avg_talk_s": "talk_s / handled",
-    "avg_hold_s": "hold_s / handled",
-    "avg_wrap_s": "wrap_s / handled",
-    "avg_handle_s": "handle_s / handled",
-    "answered_pct": "100 × answered / offered",
-    "missed_pct": "100 × missed / offered",
-    "avg_wait_s": "mean of (queue_wait_s + answered_us − started_us) over answered inbound "
-    "calls whose PBX supplied queue_wait_s",
-    "service_level_pct": "100 × answered inbound calls with queue_wait_s (0 if not supplied) "
-    "+ ring time ≤ sl_s / offered",
-    "long_calls": "handled calls with ended_us − answered_us > long_call_s",
-    "screen_pct": "100 × handled calls with a screen recording / handled",
-    "evaluations": "QA evaluations of the group's calls",
-    "qa_avg_pct": "mean score_pct of those evaluations",
-    "logged_in_s": "time in any state but offline (agent, day and hour groups only)",
-    "ready_s": "time in ready",
-    "not_ready_s": "time in not_ready (every reason; the states report splits them)",
-    "break_s": "time in break",
-    "busy_s": "time in on_call or wrap_up",
-    "occupancy_pct": "100 × busy_s / logged_in_s",
-}
-STATE_METRICS = ("logged_in_s", "ready_s", "not_ready_s", "break_s", "busy_s", "occupancy_pct")
-_WRAP = CALL_SUMS.index("wrap_us")
-
-Key = tuple[Any, ...]
+Source = tuple[str, list[Any]]  # SQL giving keys then REPORT_SUMS, and its parameters
 
 
 def _s(us: int) -> float:
     """µs as seconds to the millisecond (half up), in integers: exact and quick."""
     return (us + 500) // 1000 / 1000
-
-
-def _avg_s(us: int, n: int) -> float | None:
-    """us / n in seconds to the millisecond (half up); None for no n."""
-    return (2 * us + n * 1000) // (2 * n * 1000) / 1000 if n else None
-
-
-def _pct(part: int, whole: int) -> float | None:
-    """100 × part / whole to three decimals (half up); None for no whole."""
-    return (200_000 * part + whole) // (2 * whole) / 1000 if whole else None
-
-
-def _call_metrics(s: Sequence[int], evaluations: int, score_sum: float) -> list[Any]:
-    """Every call metric of METRICS, in order, from one group's CALL_SUMS (the arithmetic of
-    `_s`, `_avg_s` and `_pct` written out: this runs for every row of a year's report)."""
-    _, offered, answered, abandoned, outbound, handled, talk, hold, wrap = s[:9]
-    wait, waited, in_sl, long_calls, screened = s[9:]
-    handle = talk + hold + wrap
-    missed = offered - answered
-    row: list[Any] = [
-        offered,
-        answered,
-        missed,
-        abandoned,
-        outbound,
-        handled,
-        (talk + 500) // 1000 / 1000,
-        (hold + 500) // 1000 / 1000,
-        (wrap + 500) // 1000 / 1000,
-        (handle + 500) // 1000 / 1000,
-    ]
-    if handled:
-        half, per = handled * 1000, handled * 2000
-        row += [
-            (2 * talk + half) // per / 1000,
-            (2 * hold + half) // per / 1000,
-            (2 * wrap + half) // per / 1000,
-            (2 * handle + half) // per / 1000,
-        ]
-    else:
-        row += [None, None, None, None]
-    if offered:
-        twice = 2 * offered
-        row += [
-            (200_000 * answered + offered) // twice / 1000,
-            (200_000 * missed + offered) // twice / 1000,
-            _avg_s(wait, waited),
-            (200_000 * in_sl + offered) // twice / 1000,
-        ]
-    else:
-        row += [None, None, _avg_s(wait, waited), None]
-    row += [
-        long_calls,
-        _pct(screened, handled),
-        evaluations,
-        round(score_sum / evaluations, 3) if evaluations else None,
-    ]
-    return row
-
-
-def _state_metrics(s: Sequence[int]) -> list[Any]:
-    """The STATE_METRICS, in order, from one group's STATE_SUMS."""
-    logged, ready, not_ready, on_break, busy = s
-    return [
-        (logged + 500) // 1000 / 1000,
-        (ready + 500) // 1000 / 1000,
-        (not_ready + 500) // 1000 / 1000,
-        (on_break + 500) // 1000 / 1000,
-        (busy + 500) // 1000 / 1000,
-        (200_000 * busy + logged) // (2 * logged) / 1000 if logged else None,
-    ]
 
 
 def _query(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -167,27 +65,6 @@ def _values(db: Database, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with db.transaction():
         db.execute("SET LOCAL jit = off")
         return db.values(sql, params)
-
-
-def _order(key: Key) -> tuple[Any, ...]:
-    """Groups in key order, a missing key (no queue) last."""
-    agent, queue, bucket = key
-    return (agent is None, agent or "", queue is None, queue or "", bucket is None, bucket or 0)
-
-
-def _add(into: dict[Key, Any], rows: Iterable[Sequence[Any]], n: int) -> None:
-    """Add each row's sums (its values after the `n` group keys, BIGINTs) to its group's;
-    SQL's one empty aggregate row (no group keys, no rows) is skipped. Each query gives a
-    group once, so the first one's rows are taken as they are."""
-    if not into:
-        into.update((tuple(row[:n]), row[n:]) for row in rows if row[n])
-        return
-    for row in rows:
-        if not row[n]:
-            continue
-        key, sums = tuple(row[:n]), row[n:]
-        have = into.get(key)
-        into[key] = sums if have is None else [a + b for a, b in zip(have, sums, strict=True)]
 
 
 def _plan(db: Database, q: ReportQuery, now: int, norms: bool) -> tuple[Any, int] | None:
@@ -222,86 +99,93 @@ def _present(q: ReportQuery) -> list[str]:
             if on]  # fmt: skip
 
 
-def _rollup_sums(
-    db: Database, q: ReportQuery, zone: Any, cut: int, now: int
-) -> tuple[dict[Key, Any], dict[Key, Any]]:
-    """Call and state sums of [from_us, cut) from the rollups, open wrap-ups added."""
-    keys = _present(q)
-    calls: dict[Key, Any] = {}
-    _add(calls, rollups.read_calls(db, keys, q.from_us, cut, _filters(q)), len(keys))
-    for row in rollups.open_wraps(db, q.from_us, cut, _filters(q)):
-        values = {
-            "agent": row["agent"],
-            "queue": row["queue"],
-            "bucket_us": rollups.day_start(zone, row["started_us"]) if q.step else None,
-        }
-        key = tuple(values[k] for k in keys)
-        opened = int(row["wrap_open_us"])
-        sums = list(calls.get(key) or [0] * len(CALL_SUMS))
-        sums[_WRAP] += 0 if opened > now else min(now - opened, STATE_CAP)
-        calls[key] = sums
-    states: dict[Key, Any] = {}
-    if _states_apply(q):
-        select = [s for s, g in (("r.agent AS agent", "agent"), ("r.day_us AS bucket_us", "day"))
-                  if g in q.group]  # fmt: skip
-        sums = state_time_in("r.us", "r.state")
-        _add(states, rollups.read_states(db, select, sums, q.from_us, cut, q.agent), len(select))
-    return calls, states
-
-
 def calls_report(
     db: Database, q: ReportQuery, who: Principal, use_rollups: bool = True
 ) -> dict[str, Any]:
     """One row per group with every metric of METRICS: `fields` names the values of each
-    row (the group keys agent, queue, bucket_us, then `columns`). Groups are keyed by the
-    keys the report has (`_present`) and get the others (None) when the row is built."""
+    row (the group keys agent, queue, bucket_us — None for those the report has not — then
+    `columns`). One statement: the sums of each source (rollups, open wrap-ups, raw calls
+    and states, evaluations) added up per group, the metrics derived, the groups ordered."""
     _check_reader(who)
     q.check()
     now = now_us()
     plan = _plan(db, q, now, norms=True) if use_rollups else None
-    present = _present(q)
-    n = len(present)
-    calls: dict[Key, Any] = {}
-    states: dict[Key, Any] = {}
+    keys = _present(q)
+    filters = _filters(q)
+    base: Source | None = None
+    sources: list[Source] = []
+    with_ks = ""
     raw_from = q.from_us
     if plan is not None:
-        calls, states = _rollup_sums(db, q, *plan, now)
-        raw_from = plan[1]
+        zone, raw_from = plan
+        rolled = rollups.sums_sources(keys, q.from_us, raw_from, filters)
+        if rollups.one_row_per_group(keys, filters):
+            base = rolled[0]
+        else:
+            sources += rolled
+        sources.append(rollups.open_wraps_source(keys, zone, q.from_us, raw_from, now, filters))
     if raw_from < q.to_us:
         raw = replace(q, from_us=raw_from)
-        _add(calls, _values(db, *call_sql(raw, now)), n)
+        sources += [call_source(raw, now), evaluation_source(raw)]
         if _states_apply(q):
-            _add(states, _values(db, *state_sql(raw, now)), n)
-    scores = {tuple(r[:n]): (int(r[n]), float(r[n + 1])) for r in _values(db, *evaluation_sql(q))}
-    no_calls = _call_metrics([0] * len(CALL_SUMS), 0, 0.0)  # zero counts, no averages
-    no_states = [None] * len(STATE_METRICS)
-    no_score = (0, 0.0)
-    at = [present.index(k) if k in present else None for k in KEYS]
-
-    def full(key: Key) -> list[Any]:
-        return [None if i is None else key[i] for i in at]
-
-    keys = calls.keys() | states.keys()
-    # Only the queue mixes None (no queue) with names; other keys sort as they are, quicker.
-    ordered = (
-        sorted(keys, key=lambda k: _order(tuple(full(k)))) if "queue" in q.group else sorted(keys)
-    )
-    rows = []
-    for key in ordered:
-        sums = calls.get(key)
-        row = full(key)
-        row += no_calls if sums is None else _call_metrics(sums, *scores.get(key, no_score))
-        state = states.get(key)
-        row += no_states if state is None else _state_metrics(state)
-        rows.append(row)
+            with_ks, sql, params = state_source(raw, now)
+            sources.append((sql, params))
+    sql, params = _added(keys, sources) if base is None else _joined(keys, base, sources)
+    rows = _values(db, with_ks + _finished(db.dialect, keys, sql), params)
     return _report(q, list(METRICS), [*KEYS, *METRICS], rows, plan, raw_from)
+
+
+def _added(keys: list[str], sources: list[Source]) -> Source:
+    """The rows of the union of `sources` (each: `keys`, then REPORT_SUMS) added up per
+    group."""
+    group = [f"u.{k}" for k in keys]
+    sums = [f"CAST(SUM(u.{n}) AS BIGINT) AS {n}" for n in REPORT_SUMS]
+    union = " UNION ALL ".join(sql for sql, _ in sources)
+    sql = f"SELECT {', '.join([*group, *sums])} FROM ({union}) u"
+    if keys:
+        sql += f" GROUP BY {', '.join(group)}"
+    return sql, [p for _, params in sources for p in params]
+
+
+def _joined(keys: list[str], base: Source, others: list[Source]) -> Source:
+    """`_added` when the `base` source has one row per group already (a year of day × agent
+    rollups: 109,500 rows): only the other sources, few rows, are added up, then joined to
+    it, so the base is not summed again."""
+    (one, one_params), (more, more_params) = base, _added(keys, others)
+    on = " AND ".join(f"x.{k} = b.{k}" for k in keys)
+    plus = [f"b.{n} + COALESCE(x.{n}, 0) AS {n}" for n in REPORT_SUMS]
+    sql = (
+        f"SELECT {', '.join([*(f'b.{k}' for k in keys), *plus])} FROM ({one}) b "
+        f"LEFT JOIN ({more}) x ON {on} UNION ALL SELECT * FROM ({more}) x "
+        f"WHERE NOT EXISTS (SELECT 1 FROM ({one}) b WHERE {on})"
+    )
+    return sql, [*one_params, *more_params, *more_params, *one_params]
+
+
+def _finished(dialect: str, keys: list[str], sums: str) -> str:
+    """Every metric from the groups' sums, in key order: by code point, a missing queue
+    last. A group with neither calls nor state time (SQL's one row of an empty ungrouped
+    sum) is none."""
+    out = [f"t.{k}" if k in keys else f"NULL AS {k}" for k in KEYS]
+    metrics = metric_sql(lambda n: f"t.{n}")
+    sql = (
+        f"SELECT {', '.join([*out, *metrics])} FROM ({sums}) t "
+        "WHERE t.calls > 0 OR t.logged_in_us > 0"
+    )
+    code_points = ' COLLATE "C"' if dialect == "postgresql" else ""
+    order = {
+        "agent": f"t.agent{code_points}",
+        "queue": f"t.queue{code_points} NULLS LAST",
+        "bucket_us": "t.bucket_us",
+    }
+    return sql + (f" ORDER BY {', '.join(order[k] for k in keys)}" if keys else "")
 
 
 def _report(
     q: ReportQuery,
     columns: list[str],
     fields: list[str],
-    rows: list[list[Any]],
+    rows: Sequence[Sequence[Any]],
     plan: tuple[Any, int] | None,
     raw_from: int,
 ) -> dict[str, Any]:
@@ -366,9 +250,11 @@ def occupancy_last(db: Database, window_us: int = 600 * SECOND) -> dict[str, flo
     """Each agent's occupancy over the last `window_us` (the live board's figure)."""
     now = now_us()
     q = ReportQuery(from_us=now - window_us, to_us=now, group=("agent",))
-    rows = _query(db, *state_sql(q, now))
-    return {
-        r["agent"]: _state_metrics([int(r[n]) for n in STATE_SUMS])[-1]
-        for r in rows
-        if r["logged_in_us"]
-    }
+    with_ks, sql, params = state_sql(q, now)
+    occupancy = percent("t.busy_us", "t.logged_in_us")
+    rows = _values(
+        db,
+        f"{with_ks}SELECT t.agent, {occupancy} FROM ({sql}) t WHERE t.logged_in_us > 0",
+        params,
+    )
+    return {agent: value for agent, value in rows}

@@ -4,10 +4,13 @@
 store/report_sql.py (`CALL_SUMS`, at the default service level and long-call norms, with
 only the closed wrap-up); `report_day_states` the µs per (local day, agent, state, reason) of
 the state intervals as they stand (an agent's latest state counted to its cap, so only days
-that ended before now are read from it). Writers recompute the groups their change touches
-from the raw rows, in the same transaction (`refresh_call_group`, `refresh_agent_days`); the
-one-row table `report_rollups` names the zone the rollups are built for, and `ensure`
-rebuilds them when the store is started with another `--report-tz`.
+that ended before now are read from it); `report_day_agents` one row per (local day, agent)
+with both: the call sums over its queues and the STATE_SUMS over its states, so a report by
+agent and day reads one row per row it answers. Writers recompute the groups their change
+touches from the raw rows, and the agent's days from those, in the same transaction
+(`refresh_call_group`, `refresh_agent_days`); the one-row table `report_rollups` names the
+zone the rollups are built for, and `ensure` rebuilds them when the store is started with
+another `--report-tz`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,20 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from store.db import Database
-from store.report_sql import CALL_SUMS, DAY, SECOND, STATE_CAP, call_sums
+from store.report_sql import (
+    CALL_SUMS,
+    DAY,
+    EVALUATION_SUMS,
+    REPORT_SUMS,
+    SECOND,
+    STATE_CAP,
+    STATE_SUMS,
+    call_sums,
+    evaluation_sums,
+    least,
+    state_time_in,
+    sums_row,
+)
 
 DEFAULT_SL_S = 20
 DEFAULT_LONG_CALL_S = 600
@@ -44,6 +60,27 @@ CREATE TABLE report_day_states (
 );
 CREATE INDEX report_day_states_day ON report_day_states (day_us, agent);
 CREATE INDEX calls_wrap_open ON calls (wrap_open_us) WHERE wrap_open_us IS NOT NULL
+"""
+)
+# Migration 7: the QA evaluations per (local day, agent, queue), and one row per (local day,
+# agent) recomputed from the three tables. It leaves the rollups to be rebuilt (`UNBUILT`):
+# by `serve` at start, in the zone it is given.
+UNBUILT = ""
+AGENT_DAYS_SCHEMA = (
+    """
+CREATE TABLE report_day_evaluations (
+    day_us {bigint} NOT NULL, agent TEXT NOT NULL, queue TEXT,
+    evaluations {bigint} NOT NULL, score_centi {bigint} NOT NULL
+);
+CREATE INDEX report_day_evaluations_day ON report_day_evaluations (day_us, agent);
+CREATE TABLE report_day_agents (
+    day_us {bigint} NOT NULL, agent TEXT NOT NULL,
+    """
+    + ",\n    ".join(f"{name} {{bigint}} NOT NULL" for name in REPORT_SUMS)
+    + f"""
+);
+CREATE UNIQUE INDEX report_day_agents_day ON report_day_agents (day_us, agent);
+UPDATE report_rollups SET tz = '{UNBUILT}', built_us = 0
 """
 )
 
@@ -173,8 +210,42 @@ def _states_insert(zone: ZoneInfo, lo: int, hi: int, where: str, keep: str = "")
     )
 
 
+def _evaluations_insert(day: str, where: str) -> str:
+    """The evaluation sums of the calls `c` matching `where`, per (day, agent, queue)."""
+    return (
+        "INSERT INTO report_day_evaluations (day_us, agent, queue, evaluations, score_centi) "
+        f"SELECT {day} AS day_us, c.agent, c.queue, {', '.join(evaluation_sums())} "
+        f"FROM evaluations ev JOIN calls c ON c.id = ev.call_id WHERE {where} GROUP BY 1, 2, 3"
+    )
+
+
+def agent_days_insert(where: str = "1 = 1") -> str:
+    """Rows of report_day_agents from the calls, states and evaluations rollups `r` matching
+    `where` (the same condition is written three times: give its parameters thrice)."""
+    states = state_time_in("r.us", "r.state")
+    branches = [
+        sums_row(["r.day_us AS day_us", "r.agent AS agent"], {n: f"r.{n}" for n in names})
+        + f" FROM {table} r WHERE {where}"
+        for table, names in (("report_day_calls", CALL_SUMS),
+                             ("report_day_evaluations", EVALUATION_SUMS))
+    ]  # fmt: skip
+    summed = {n: e.rsplit(" AS ", 1)[0] for n, e in zip(STATE_SUMS, states, strict=True)}
+    branches.append(
+        sums_row(["r.day_us AS day_us", "r.agent AS agent"], summed)
+        + f" FROM report_day_states r WHERE {where} GROUP BY r.day_us, r.agent"
+    )
+    union = " UNION ALL ".join(f"SELECT {b}" for b in branches)
+    return (
+        f"INSERT INTO report_day_agents (day_us, agent, {', '.join(REPORT_SUMS)}) "
+        f"SELECT u.day_us, u.agent, "
+        f"{', '.join(f'CAST(SUM(u.{n}) AS BIGINT)' for n in REPORT_SUMS)} "
+        f"FROM ({union}) u GROUP BY u.day_us, u.agent"
+    )
+
+
 def backfill_statements(zone: ZoneInfo, lo: int, hi: int) -> list[str]:
-    """Fill both empty rollup tables from every call and state with times in [lo, hi]."""
+    """Fill both empty rollup tables of migration 6 from every call and state with times
+    in [lo, hi] (report_day_agents follows from them: `agent_days_insert`)."""
     return [
         _calls_insert(day_sql("c.started_us", zone, lo, hi), "1 = 1"),
         _states_insert(zone, lo, hi + STATE_CAP, "1 = 1"),
@@ -186,7 +257,7 @@ def current_zone(db: Database, lock: bool = False) -> ZoneInfo | None:
     PostgreSQL, wait for a rebuild in progress and keep the zone until commit."""
     share = " FOR SHARE" if lock and db.dialect == "postgresql" else ""
     row = db.one(f"SELECT tz FROM report_rollups{share}")
-    return _zone(row["tz"]) if row else None
+    return _zone(row["tz"]) if row and row["tz"] != UNBUILT else None
 
 
 def ensure(db: Database, name: str) -> float | None:
@@ -206,14 +277,19 @@ def rebuild(db: Database, zone: ZoneInfo) -> float:
         )
         db.execute("DELETE FROM report_day_calls")
         db.execute("DELETE FROM report_day_states")
+        db.execute("DELETE FROM report_day_evaluations")
+        db.execute("DELETE FROM report_day_agents")
         span = db.one(
             "SELECT MIN(lo) AS lo, MAX(hi) AS hi FROM (SELECT MIN(started_us) AS lo, "
             "MAX(started_us) AS hi FROM calls UNION ALL SELECT MIN(at_us), MAX(at_us) "
             "FROM agent_states) x"
         )
         if span and span["lo"] is not None:
-            for statement in backfill_statements(zone, int(span["lo"]), int(span["hi"])):
+            lo, hi = int(span["lo"]), int(span["hi"])
+            for statement in backfill_statements(zone, lo, hi):
                 db.execute(statement)
+            db.execute(_evaluations_insert(day_sql("c.started_us", zone, lo, hi), "1 = 1"))
+            db.execute(agent_days_insert())
     return time.perf_counter() - start
 
 
@@ -236,10 +312,14 @@ def refresh_call_group(db: Database, started_us: int, agent: str, queue: str | N
         f"DELETE FROM report_day_calls WHERE day_us = ? AND agent = ? AND {same_queue}", params
     )
     where = f"c.agent = ? AND c.started_us >= ? AND c.started_us < ? AND c.{same_queue}"
+    where_params = [agent, day, next_day(zone, day), *([] if queue is None else [queue])]
+    db.execute(_calls_insert(str(day), where), where_params)
     db.execute(
-        _calls_insert(str(day), where),
-        [agent, day, next_day(zone, day), *([] if queue is None else [queue])],
+        f"DELETE FROM report_day_evaluations WHERE day_us = ? AND agent = ? AND {same_queue}",
+        params,
     )
+    db.execute(_evaluations_insert(str(day), where), where_params)
+    _refresh_agent_rows(db, agent, [day])
 
 
 def refresh_call(db: Database, call_id: str) -> None:
@@ -263,6 +343,20 @@ def refresh_agent_days(db: Database, agent: str, lo: int, hi: int) -> None:
     where = f"s.agent = ? AND s.at_us >= {first - STATE_CAP} AND s.at_us < {end}"
     keep = f"WHERE q.day_us IN ({', '.join(str(d) for d in touched)}) "
     db.execute(_states_insert(zone, first - STATE_CAP, end + STATE_CAP, where, keep), [agent])
+    _refresh_agent_rows(db, agent, touched)
+
+
+def _refresh_agent_rows(db: Database, agent: str, touched: list[int]) -> None:
+    """Recompute the agent's report_day_agents rows of these days from the other two
+    rollups (which the caller has just brought up to date). Every writer of one agent's
+    rows takes the same lock, so two transactions never rebuild one row from two views."""
+    _lock(db, f"agent-days|{agent}")
+    marks = ", ".join("?" for _ in touched)
+    db.execute(
+        f"DELETE FROM report_day_agents WHERE agent = ? AND day_us IN ({marks})", [agent, *touched]
+    )
+    where = f"r.agent = ? AND r.day_us IN ({marks})"
+    db.execute(agent_days_insert(where), [agent, *touched] * 3)
 
 
 def whole_days(
@@ -284,21 +378,63 @@ def whole_days(
     return zone, cut
 
 
-def read_calls(
-    db: Database, keys: Iterable[str], lo: int, hi: int, filters: dict[str, str]
-) -> list[tuple[Any, ...]]:
-    """The CALL_SUMS of [lo, hi) per group (`keys`: agent, queue, bucket_us), as tuples:
-    the keys, then the sums."""
+def sums_sources(
+    keys: Iterable[str], lo: int, hi: int, filters: dict[str, str]
+) -> list[tuple[str, list[Any]]]:
+    """The sources of a report's sums (store/report_sql.sums_row) for [lo, hi): the rows of
+    report_day_agents (call, state and evaluation sums), or of report_day_calls and
+    report_day_evaluations (no state time) when the report is by or for a queue. `keys`: of
+    agent, queue, bucket_us (the day)."""
+    keys = list(keys)
     columns = {
         "agent": "r.agent AS agent",
         "queue": "r.queue AS queue",
         "bucket_us": "r.day_us AS bucket_us",
     }
-    select = [columns[k] for k in keys]
-    sums = [f"CAST(SUM(r.{n}) AS BIGINT) AS {n}" for n in CALL_SUMS]
+    by_queue = "queue" in keys or "queue" in filters
+    tables = (
+        [("report_day_calls", CALL_SUMS), ("report_day_evaluations", EVALUATION_SUMS)]
+        if by_queue
+        else [("report_day_agents", REPORT_SUMS)]
+    )
     where, params = _where(lo, hi, filters)
-    sql = f"SELECT {', '.join([*select, *sums])} FROM report_day_calls r WHERE {where}"
-    return db.values(_group(sql, select), params)
+    return [
+        (
+            f"SELECT {sums_row([columns[k] for k in keys], {n: f'r.{n}' for n in names})} "
+            f"FROM {table} r WHERE {where}",
+            params,
+        )
+        for table, names in tables
+    ]
+
+
+def one_row_per_group(keys: Iterable[str], filters: dict[str, str]) -> bool:
+    """Whether `sums_sources` gives one source with one row per group: by agent and day, from
+    report_day_agents."""
+    return list(keys) == ["agent", "bucket_us"] and "queue" not in filters
+
+
+def open_wraps_source(
+    keys: Iterable[str], zone: ZoneInfo, lo: int, hi: int, now: int, filters: dict[str, str]
+) -> tuple[str, list[Any]]:
+    """The wrap-ups still open of calls started in [lo, hi) (at most one per agent), each
+    counted until now (at most STATE_CAP): what the calls rollup leaves out."""
+    columns = {
+        "agent": "c.agent AS agent",
+        "queue": "c.queue AS queue",
+        "bucket_us": f"{day_sql('c.started_us', zone, lo, hi)} AS bucket_us",
+    }
+    wrap = least(f"{now} - c.wrap_open_us", str(STATE_CAP))
+    select = sums_row(
+        [columns[k] for k in keys],
+        {"wrap_us": f"(CASE WHEN c.wrap_open_us > {now} THEN 0 ELSE {wrap} END)"},
+    )
+    where = ["c.wrap_open_us IS NOT NULL", "c.started_us >= ?", "c.started_us < ?"]
+    params: list[Any] = [lo, hi]
+    for column, value in filters.items():
+        where.append(f"c.{column} = ?")
+        params.append(value)
+    return f"SELECT {select} FROM calls c WHERE {' AND '.join(where)}", params
 
 
 def read_states(
@@ -309,20 +445,6 @@ def read_states(
     where, params = _where(lo, hi, {} if agent is None else {"agent": agent})
     sql = f"SELECT {', '.join([*select, *sums])} FROM report_day_states r WHERE {where}"
     return db.values(_group(sql, select), params)
-
-
-def open_wraps(db: Database, lo: int, hi: int, filters: dict[str, str]) -> list[dict[str, Any]]:
-    """Calls started in [lo, hi) whose wrap-up is still open (at most one per agent)."""
-    where = ["c.wrap_open_us IS NOT NULL", "c.started_us >= ?", "c.started_us < ?"]
-    params: list[Any] = [lo, hi]
-    for column, value in filters.items():
-        where.append(f"c.{column} = ?")
-        params.append(value)
-    return db.query(
-        "SELECT c.agent, c.queue, c.started_us, c.wrap_open_us FROM calls c WHERE "
-        + " AND ".join(where),
-        params,
-    )
 
 
 def _where(lo: int, hi: int, filters: dict[str, str]) -> tuple[str, list[Any]]:

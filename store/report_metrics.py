@@ -1,0 +1,125 @@
+"""Every report metric, defined once: its formula in words (METRICS, which `GET /reports/metrics`
+serves and store/README.md "Metrics" writes out) and in SQL (`metric_sql`) over one group's
+sums — the call sums of store/report_sql.CALL_SUMS, the state time of STATE_SUMS, and the
+group's QA evaluations (`evaluations`, and `score_centi`: Σ score_pct in hundredths, which
+is how the store rounds a score, so the sum is exact).
+
+The database computes every figure: durations are µs in BIGINTs rounded to the millisecond
+half up, ratios and averages are integer arithmetic rounded half up to three decimals, and
+only the last division (by 1000) is a float's, so SQLite and PostgreSQL answer alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+# name: formula (the documentation of each metric; `metric_sql` is the same in SQL)
+METRICS: dict[str, str] = {
+    "offered": "inbound calls",
+    "answered": "inbound calls with answered_us",
+    "missed": "inbound calls without answered_us",
+    "abandoned": "missed calls the caller hung up (ended_by = remote)",
+    "outbound": "outbound calls",
+    "handled": "calls with answered_us, any direction",
+    "talk_s": "Σ over handled calls of (ended_us − answered_us − hold)",
+    "hold_s": "Σ hold time of handled calls (each hold until its end or the call's end)",
+    "wrap_s": "Σ wrap_up state intervals whose call_id is a call of the group",
+    "handle_s": "talk_s + hold_s + wrap_s",
+    "avg_talk_s": "talk_s / handled",
+    "avg_hold_s": "hold_s / handled",
+    "avg_wrap_s": "wrap_s / handled",
+    "avg_handle_s": "handle_s / handled",
+    "answered_pct": "100 × answered / offered",
+    "missed_pct": "100 × missed / offered",
+    "avg_wait_s": "mean of (queue_wait_s + answered_us − started_us) over answered inbound "
+    "calls whose PBX supplied queue_wait_s",
+    "service_level_pct": "100 × answered inbound calls with queue_wait_s (0 if not supplied) "
+    "+ ring time ≤ sl_s / offered",
+    "long_calls": "handled calls with ended_us − answered_us > long_call_s",
+    "screen_pct": "100 × handled calls with a screen recording / handled",
+    "evaluations": "QA evaluations of the group's calls",
+    "qa_avg_pct": "mean score_pct of those evaluations",
+    "logged_in_s": "time in any state but offline (agent, day and hour groups only)",
+    "ready_s": "time in ready",
+    "not_ready_s": "time in not_ready (every reason; the states report splits them)",
+    "break_s": "time in break",
+    "busy_s": "time in on_call or wrap_up",
+    "occupancy_pct": "100 × busy_s / logged_in_s",
+}
+STATE_METRICS = ("logged_in_s", "ready_s", "not_ready_s", "break_s", "busy_s", "occupancy_pct")
+
+
+def seconds(us: str) -> str:
+    """µs → seconds to the millisecond, half up."""
+    return f"CAST(({us} + 500) / 1000 AS DOUBLE PRECISION) / 1000"
+
+
+def average_s(us: str, n: str) -> str:
+    """us / n in seconds to the millisecond, half up; NULL for no n."""
+    return (
+        f"(CASE WHEN {n} > 0 THEN "
+        f"CAST((2 * {us} + {n} * 1000) / ({n} * 2000) AS DOUBLE PRECISION) / 1000 END)"
+    )
+
+
+def percent(part: str, whole: str) -> str:
+    """100 × part / whole to three decimals, half up; NULL for no whole."""
+    return (
+        f"(CASE WHEN {whole} > 0 THEN "
+        f"CAST((200000 * {part} + {whole}) / (2 * {whole}) AS DOUBLE PRECISION) / 1000 END)"
+    )
+
+
+def mean_of_centi(total: str, n: str) -> str:
+    """The mean of n values given as their sum in hundredths, to three decimals, half up;
+    NULL for no n."""
+    return (
+        f"(CASE WHEN {n} > 0 THEN "
+        f"CAST((20 * {total} + {n}) / (2 * {n}) AS DOUBLE PRECISION) / 1000 END)"
+    )
+
+
+def metric_sql(at: Callable[[str], str]) -> list[str]:
+    """`expr AS name` for each metric of METRICS, in order. `at(sum)` names a column holding
+    one group's sum: each of CALL_SUMS and STATE_SUMS, `evaluations` and `score_centi`. A
+    group without state time (logged_in_us = 0) has no state metrics (NULL)."""
+    talk, hold, wrap = at("talk_us"), at("hold_us"), at("wrap_us")
+    handled, offered, logged = at("handled"), at("offered"), at("logged_in_us")
+    handle = f"({talk} + {hold} + {wrap})"
+    missed = f"({offered} - {at('answered')})"
+
+    def state(expr: str) -> str:
+        return f"(CASE WHEN {logged} > 0 THEN {expr} END)"
+
+    exprs = {
+        "offered": offered,
+        "answered": at("answered"),
+        "missed": missed,
+        "abandoned": at("abandoned"),
+        "outbound": at("outbound"),
+        "handled": handled,
+        "talk_s": seconds(talk),
+        "hold_s": seconds(hold),
+        "wrap_s": seconds(wrap),
+        "handle_s": seconds(handle),
+        "avg_talk_s": average_s(talk, handled),
+        "avg_hold_s": average_s(hold, handled),
+        "avg_wrap_s": average_s(wrap, handled),
+        "avg_handle_s": average_s(handle, handled),
+        "answered_pct": percent(at("answered"), offered),
+        "missed_pct": percent(missed, offered),
+        "avg_wait_s": average_s(at("wait_us"), at("waited")),
+        "service_level_pct": percent(at("in_sl"), offered),
+        "long_calls": at("long_calls"),
+        "screen_pct": percent(at("screened"), handled),
+        "evaluations": at("evaluations"),
+        "qa_avg_pct": mean_of_centi(at("score_centi"), at("evaluations")),
+        "logged_in_s": state(seconds(logged)),
+        "ready_s": state(seconds(at("ready_us"))),
+        "not_ready_s": state(seconds(at("not_ready_us"))),
+        "break_s": state(seconds(at("break_us"))),
+        "busy_s": state(seconds(at("busy_us"))),
+        "occupancy_pct": percent(at("busy_us"), logged),
+    }
+    assert list(exprs) == list(METRICS)
+    return [f"{expr} AS {name}" for name, expr in exprs.items()]
