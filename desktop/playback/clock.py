@@ -2,8 +2,8 @@
 sample the device is playing, so the screen follows the sound. Without one (or without
 audio) a wall clock runs at the chosen speed, and playback still works, silently.
 
-Speed changes resample (0.5–2×; the pitch changes with it). Balance weighs the operator
-(left) against the customer (right)."""
+Speed (0.5–2×) keeps the voices' pitch (desktop/playback/stretch.py). Balance weighs the
+operator (left) against the customer (right)."""
 
 from __future__ import annotations
 
@@ -12,37 +12,12 @@ import threading
 import time
 from typing import Any, Protocol
 
-import numpy as np
-
-from desktop.playback.audio import AudioTrack, Samples
+from desktop.playback.audio import AudioTrack
+from desktop.playback.stretch import Renderer
 
 log = logging.getLogger(__name__)
 SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 BLOCK = 512
-
-
-def gains(balance: float) -> tuple[float, float]:
-    """(operator, customer) gain for a balance in -1 (operator only) … +1 (customer only)."""
-    balance = max(-1.0, min(1.0, balance))
-    return min(1.0, 1.0 - balance), min(1.0, 1.0 + balance)
-
-
-def render(
-    track: AudioTrack, position: float, frames: int, speed: float, balance: float
-) -> tuple[Samples, float]:
-    """``frames`` output samples from sample ``position`` of ``track`` at ``speed`` (linear
-    interpolation), with the balance applied; returns them and the next position."""
-    steps = position + np.arange(frames, dtype=np.float64) * speed
-    first = int(np.floor(steps[0]))
-    span = track.read(first, int(np.ceil(steps[-1])) - first + 2)
-    rel = steps - first
-    lo = rel.astype(np.int64)
-    frac = (rel - lo)[:, None].astype(np.float32)
-    out = span[lo] * (1.0 - frac) + span[lo + 1] * frac
-    op, cu = gains(balance)
-    out[:, 0] *= op
-    out[:, 1] *= cu
-    return out.astype(np.float32), position + frames * speed
 
 
 class Clock(Protocol):
@@ -130,7 +105,7 @@ class AudioClock:
         self.start_us = start_us
         self.speed = 1.0
         self.balance = 0.0
-        self._pos = float(track.frame_at(start_us))
+        self._renderer = Renderer(track, float(track.frame_at(start_us)))
         self._playing = False
         self._lock = threading.Lock()
         self._stream = sounddevice.OutputStream(
@@ -149,8 +124,7 @@ class AudioClock:
             if not self._playing:
                 outdata.fill(0)
                 return
-            out, self._pos = render(self.track, self._pos, frames, self.speed, self.balance)
-        outdata[:] = out
+            outdata[:] = self._renderer.render(frames, self.speed, self.balance)
 
     @property
     def playing(self) -> bool:
@@ -158,7 +132,7 @@ class AudioClock:
 
     def position_us(self) -> int:
         with self._lock:
-            heard = self._pos - (
+            heard = self._renderer.position - (
                 self._latency_s * self.track.rate * self.speed if self._playing else 0
             )
         return self.track.utc_of(int(heard))
@@ -171,7 +145,7 @@ class AudioClock:
 
     def seek(self, utc_us: int) -> None:
         with self._lock:
-            self._pos = float(self.track.frame_at(utc_us))
+            self._renderer.seek(float(self.track.frame_at(utc_us)))
 
     def close(self) -> None:
         self._playing = False

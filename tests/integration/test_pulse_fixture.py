@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import numpy as np
@@ -61,21 +59,6 @@ def pulse() -> Iterator[PulseServer]:
     yield from pulse_server()
 
 
-def run_child(pulse: PulseServer, code: str) -> str:
-    """Run ``code`` in a fresh interpreter with the server's env; return its last stdout line."""
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=pulse.child_env(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT,
-        check=False,
-    )
-    assert result.returncode == 0, f"child failed:\n{result.stderr}\n{pulse.log_text()[-3000:]}"
-    return result.stdout.strip().splitlines()[-1]
-
-
 def dominant_frequency(x: npt.NDArray[np.float32], rate: int) -> float:
     """Frequency (Hz) of the largest FFT bin after a Hann window."""
     spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x))))
@@ -88,7 +71,7 @@ def rms(x: npt.NDArray[np.float32]) -> float:
 
 
 def test_portaudio_default_devices_are_the_pulse_server(pulse: PulseServer) -> None:
-    info = json.loads(run_child(pulse, LIST_DEVICES))
+    info = json.loads(pulse.run_python(LIST_DEVICES, timeout=CHILD_TIMEOUT))
     names = [d["name"] for d in info["devices"]]
     assert "ALSA" in info["hostapis"]
     assert {"default", "pulse"} <= set(names)
@@ -102,7 +85,7 @@ def test_portaudio_default_devices_are_the_pulse_server(pulse: PulseServer) -> N
 def test_sounddevice_output_reaches_null_sink(pulse: PulseServer) -> None:
     rate = 16000
     with pulse.start_recording(rate) as rec:
-        assert run_child(pulse, PLAY_TONE) == "played"
+        assert pulse.run_python(PLAY_TONE, timeout=CHILD_TIMEOUT) == "played"
         audio = rec.stop()
     assert len(audio) > 1.5 * rate, f"only {len(audio) / rate:.2f}s captured"
     # The tone is the part above a silence threshold; the null sink is digitally silent otherwise.
@@ -120,7 +103,7 @@ def test_tone_fed_into_source_is_read_by_sounddevice(pulse: PulseServer) -> None
     rate = 48000
     t = np.arange(6 * rate) / rate
     with pulse.play_into_source(0.5 * np.sin(2 * np.pi * 500.0 * t), rate) as feed:
-        result = json.loads(run_child(pulse, RECORD_TONE))
+        result = json.loads(pulse.run_python(RECORD_TONE, timeout=CHILD_TIMEOUT))
         assert feed.running, "the feed ended before the child finished reading"
     assert result["n"] == 16000
     assert abs(result["freq"] - 500.0) <= 20.0, result

@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import wave
@@ -259,6 +260,15 @@ class PulseServer(Service):
             return self._saved_log
         log = self._tmp / "pulseaudio.log"
         return log.read_text(errors="replace") if log.exists() else ""
+
+    def run_python(self, code: str, *args: str, timeout: float = 8.0) -> str:
+        """Run ``code`` in a fresh interpreter with this server's env (so PortAudio finds it
+        when the child imports sounddevice); return its last stdout line."""
+        code_, out, err = run_client([sys.executable, "-c", code, *args], self.child_env(), timeout)
+        if code_ != 0:
+            raise PulseError(f"child failed:\n{err}\n{self.log_text()[-3000:]}")
+        lines = out.strip().splitlines()
+        return lines[-1] if lines else ""
 
     # ----- control ---------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from desktop.playback.clock import WallClock, gains, render
+from desktop.playback.clock import WallClock
 from desktop.playback.source import RangeReader
 from desktop.playback.timeline import TimelineError, build_timeline, silence_bands
 
@@ -96,30 +96,6 @@ def test_silence_bands_find_quiet_stretches_only():
         (2_000_000, 4_000_000),
         (4_500_000, 6_000_000),
     ]
-
-
-class FakeTrack:
-    rate = 1000
-
-    def __init__(self):
-        self.pcm = np.stack(
-            [np.arange(100, dtype=np.float32), -np.arange(100, dtype=np.float32)], 1
-        )
-
-    def read(self, first, count):
-        out = np.zeros((count, 2), np.float32)
-        a, b = max(first, 0), min(first + count, 100)
-        if b > a:
-            out[a - first : b - first] = self.pcm[a:b]
-        return out
-
-
-def test_render_plays_at_speed_with_balance():
-    out, pos = render(FakeTrack(), 10.0, 4, 2.0, 0.0)  # type: ignore[arg-type]
-    assert out[:, 0].tolist() == [10, 12, 14, 16] and pos == 18.0
-    out, pos = render(FakeTrack(), 10.0, 3, 0.5, -1.0)  # type: ignore[arg-type]
-    assert out[:, 0].tolist() == [10, 10.5, 11] and out[:, 1].tolist() == [0, 0, 0]
-    assert gains(1.0) == (0.0, 1.0) and gains(0.0) == (1.0, 1.0) and gains(-0.5) == (1.0, 0.5)
 
 
 def test_wall_clock_plays_pauses_seeks_and_changes_speed():
