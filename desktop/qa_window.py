@@ -5,12 +5,13 @@ audio, score it, or export it as an MP4. Agents see only their own calls ("My ca
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt, QTimeZone
+from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QTableView,
@@ -28,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.playback.export import ExportResult, export_mp4
+from desktop.playback.export import ExportCancelled, ExportResult, export_mp4
 from desktop.playback.session import PlaybackSession
 from desktop.threads import run_in_thread
 from desktop.widgets.player import PlayerWidget
@@ -226,7 +228,10 @@ class CallSearch(QWidget):
 
 
 class CallReview(QWidget):
-    """One call: the player, the scorecard (QA roles) and the export."""
+    """One call: the player, the scorecard (QA roles) and the export (with its progress and
+    a Cancel that leaves no file behind)."""
+
+    export_progress = Signal(float)  # from the export's thread
 
     def __init__(self, client: StoreClient, call_id: str, user: str, role: str | None) -> None:
         super().__init__()
@@ -236,6 +241,14 @@ class CallReview(QWidget):
         self.player = PlayerWidget()
         self.export_button = QPushButton(self.tr("Export MP4…"))
         self.export_button.clicked.connect(self.ask_export)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.hide()
+        self.cancel_button = QPushButton(self.tr("Cancel the export"))
+        self.cancel_button.hide()
+        self._cancel = threading.Event()
+        self.cancel_button.clicked.connect(lambda: self._cancel.set())
+        self.export_progress.connect(self._show_progress)
         self.status = QLabel(self.tr("Loading the call…"))
         side = QVBoxLayout()
         self.scorecard: ScorecardWidget | None = None
@@ -244,6 +257,8 @@ class CallReview(QWidget):
             self.scorecard.seek_requested.connect(self._seek_ms)
             side.addWidget(self.scorecard, 1)
         side.addWidget(self.export_button)
+        side.addWidget(self.progress)
+        side.addWidget(self.cancel_button)
         side.addWidget(self.status)
         panel = QWidget()
         panel.setLayout(side)
@@ -278,19 +293,46 @@ class CallReview(QWidget):
     def export_to(self, path: Path) -> None:
         self.export_button.setEnabled(False)
         self.status.setText(self.tr("Exporting…"))
-        job = lambda: export_mp4(self.client, self.call_id, path, exported_by=self.user)  # noqa: E731
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        cancel = self._cancel = threading.Event()
+        told = [-1]
+
+        def progress(share: float) -> None:  # on the export's thread
+            if cancel.is_set():
+                raise ExportCancelled()
+            permille = int(share * 1000)
+            if permille != told[0]:
+                told[0] = permille
+                self.export_progress.emit(share)
+
+        def job() -> ExportResult:
+            return export_mp4(
+                self.client, self.call_id, path, exported_by=self.user, progress=progress
+            )
+
         run_in_thread(job, self._exported)
+
+    def _show_progress(self, share: float) -> None:
+        self.progress.setValue(max(self.progress.value(), int(share * 1000)))
 
     def _exported(self, future: Future[ExportResult]) -> None:
         self.export_button.setEnabled(True)
+        self.progress.hide()
+        self.cancel_button.hide()
         try:
             result = future.result()
+        except ExportCancelled:
+            self.status.setText(self.tr("Export cancelled: no file was written"))
+            return
         except Exception as exc:  # shown to the user; nothing half-written is kept
             self.status.setText(self.tr("Export failed: {0}").format(exc))
             return
         self.status.setText(self.tr("Exported to {0}").format(str(result.path)))
 
     def closeEvent(self, event: Any) -> None:
+        self._cancel.set()  # an export running for a closed review stops
         self.player.close_session()
         super().closeEvent(event)
 

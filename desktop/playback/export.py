@@ -1,6 +1,8 @@
 """Export a call for a dispute: one MP4 with the operator's screen (H.264) and the call's
 stereo audio (AAC), aligned by their UTC timestamps, a visible watermark naming who exported
-it and when on every frame, and the export written to the store's audit trail."""
+it and when on every frame, and the export written to the store's audit trail. `progress`
+hears the share done as it goes and may stop the export by raising (ExportCancelled): the
+partial file is removed and nothing is logged."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from store.client import StoreClient, sha256_file
 VIDEO_TB = Fraction(1, 90_000)
 AUDIO_FRAME = 1024  # AAC frame size
 AUDIO_LEAD_S = 0.5  # audio muxed this far ahead of the video, for interleaving
+AUDIO_CHUNK_S = 10  # audio without pictures is written (and its progress told) in pieces
 Progress = Callable[[float], None]
 
 
@@ -41,6 +44,10 @@ class ExportResult:
 
 class ExportError(RuntimeError):
     """The export could not be made; the message says why."""
+
+
+class ExportCancelled(Exception):
+    """Raised by a `progress` callback to stop the export."""
 
 
 def watermark_text(user: str, at_us: int) -> str:
@@ -140,28 +147,34 @@ def export_mp4(
     writer = _Writer(out, width, height, rate)
     total_samples = (end - origin) * rate // 1_000_000
     sent = 0
+    told = 0.0
+
+    def tell(share: float) -> None:
+        """The share done so far (never less than told before) to `progress`."""
+        nonlocal told
+        told = max(told, min(1.0, share))
+        if progress is not None:
+            progress(told)
 
     def audio_until(utc: int) -> None:
         nonlocal sent
         upto = min(total_samples, (utc - origin) * rate // 1_000_000)
         upto -= upto % AUDIO_FRAME if upto < total_samples else 0
-        if upto > sent:
+        while upto > sent:
+            step = min(upto - sent, AUDIO_CHUNK_S * rate // AUDIO_FRAME * AUDIO_FRAME)
             first_frame = (audio.frame_at(origin) if audio else 0) + sent
-            pcm = (
-                audio.read(first_frame, upto - sent)
-                if audio
-                else np.zeros((upto - sent, 2), np.float32)
-            )
+            pcm = audio.read(first_frame, step) if audio else np.zeros((step, 2), np.float32)
             writer.add_audio(pcm)
-            sent = upto
+            sent += step
+            tell(sent / max(1, total_samples))
 
     def video(rgb: np.ndarray[Any, Any], utc: int) -> None:
         audio_until(utc + int(AUDIO_LEAD_S * 1e6))
         writer.add_frame(blend(rgb[:height, :width], overlay), (utc - origin) * 9 // 100)
-        if progress is not None:
-            progress(min(1.0, (utc - origin) / max(1, end - origin)))
+        tell((utc - origin) / max(1, end - origin))
 
     try:
+        tell(0.0)
         blank = np.zeros((height, width, 3), np.uint8)
         if not timeline.screens or timeline.screens[0].start_us > origin:
             video(blank, origin)  # audio before the first screen frame: a black picture

@@ -339,6 +339,10 @@
         <translation>Экспорт в MP4…</translation>
     </message>
     <message>
+        <source>Cancel the export</source>
+        <translation>Отменить экспорт</translation>
+    </message>
+    <message>
         <source>Loading the call…</source>
         <translation>Загрузка звонка…</translation>
     </message>
@@ -353,6 +357,10 @@
     <message>
         <source>Exporting…</source>
         <translation>Экспорт…</translation>
+    </message>
+    <message>
+        <source>Export cancelled: no file was written</source>
+        <translation>Экспорт отменён: файл не записан</translation>
     </message>
     <message>
         <source>Export failed: {0}</source>

@@ -162,3 +162,35 @@ def test_review_plays_the_call_and_saves_a_scorecard(
     # The silence after the first second shows on the timeline once decoded.
     qtbot.waitUntil(lambda: any(b.kind == "silence" for b in player.timeline.bands), timeout=5000)
     window.close()
+
+
+def test_export_shows_its_progress_and_a_cancel_leaves_nothing(
+    qtbot, sqlite_store: Store, calls, tmp_path: Path
+) -> None:
+    call_id = calls["bob_mid"]
+    started = sqlite_store.bob.get_call(call_id)["started_us"]
+    wav = tmp_path / "bob.wav"
+    write_wav(wav, 40.0)  # four pieces of audio to write: progress in steps
+    sha = sqlite_store.bob.upload_file(wav, "audio/wav")["sha256"]
+    sqlite_store.bob.link_media(call_id, sha, "audio", started)
+    window = window_for(qtbot, sqlite_store.quinn)
+    review = window.open_call(call_id)
+    qtbot.waitUntil(lambda: review.player.session is not None, timeout=10000)
+    seen: list[float] = []
+    review.export_progress.connect(seen.append)
+
+    out = tmp_path / "out" / "bob.mp4"
+    out.parent.mkdir()
+    review.export_to(out)
+    assert not review.progress.isHidden() and not review.cancel_button.isHidden()
+    qtbot.waitUntil(lambda: review.export_button.isEnabled(), timeout=30000)
+    assert review.status.text() == f"Exported to {out}"
+    assert out.stat().st_size > 0 and review.progress.isHidden()
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and len(seen) >= 4 and seen == sorted(seen)
+
+    review.export_to(tmp_path / "out" / "again.mp4")
+    review.cancel_button.click()
+    qtbot.waitUntil(lambda: review.export_button.isEnabled(), timeout=30000)
+    assert review.status.text() == "Export cancelled: no file was written"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["bob.mp4"]
+    window.close()
