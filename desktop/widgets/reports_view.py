@@ -26,14 +26,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.threads import assert_gui_thread, run_in_thread
 from desktop.widgets.report_chart import ReportChart
+from desktop.widgets.report_table import ReportTableModel
 from store.client_types import Report
 
 DAY_US = 86_400_000_000
@@ -100,6 +100,9 @@ CHARTS = {
     "states": ("seconds", QT_TRANSLATE_NOOP("ReportsView", "Time in state, s")),
 }
 TREND = ("avg_handle_s", QT_TRANSLATE_NOOP("ReportsView", "Average handle time, s"))
+# A chart over several agents or queues per day or hour adds them up per bucket; an average
+# is then the ratio of the sums it comes from.
+RATIOS = {"avg_handle_s": ("handle_s", "handled")}
 
 
 class ReportsView(QWidget):
@@ -131,9 +134,13 @@ class ReportsView(QWidget):
         self.export_button = QPushButton(self.tr("Export CSV…"), self)
         self.export_button.setEnabled(False)
         self.status = QLabel(self)
-        self.table = QTableWidget(0, 0, self)
+        self.model = ReportTableModel()
+        self.table = QTableView(self)
         self.table.setObjectName("reportTable")
+        self.table.setModel(self.model)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setResizeContentsPrecision(200)  # widths from 200 rows
         self.table.verticalHeader().setVisible(False)
         self.chart = ReportChart(self)
         self._build()
@@ -204,15 +211,11 @@ class ReportsView(QWidget):
     def _fill(self, report: Report) -> None:
         keys = self._key_label_names(report)
         columns = report["columns"]
-        self.table.clear()
-        self.table.setColumnCount(len(keys) + len(columns))
-        self.table.setHorizontalHeaderLabels([*keys.values(), *map(metric_label, columns)])
-        self.table.setRowCount(len(report["rows"]))
-        for i, row in enumerate(report["rows"]):
-            cells = [self._key_label(k, row, report) for k in keys]
-            cells += [_number(row.get(c)) for c in columns]
-            for col, text in enumerate(cells):
-                self.table.setItem(i, col, QTableWidgetItem(text))
+        headers = [*keys.values(), *map(metric_label, columns)]
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.model.set_report(
+            report["rows"], list(keys), columns, headers, lambda k, r: self._key_label(k, r, report)
+        )
         self.table.resizeColumnsToContents()
 
     def _key_label_names(self, report: Report) -> dict[str, str]:
@@ -227,8 +230,22 @@ class ReportsView(QWidget):
         if metric not in report["columns"]:
             metric, title = CHARTS.get(report_kind(report), CHARTS["calls"])
         keys = self._keys(report)
-        labels = [" ".join(self._key_label(k, r, report) for k in keys) for r in report["rows"]]
-        values = [r.get(metric) for r in report["rows"]]
+        if "bucket_us" in keys and len(keys) > 1:  # one bar per day or hour, over the others
+            num, den = RATIOS.get(metric, (metric, ""))
+            sums: dict[int, list[float]] = {}
+            for r in report["rows"]:
+                acc = sums.setdefault(int(r["bucket_us"]), [0.0, 0.0])
+                acc[0] += r.get(num) or 0.0
+                acc[1] += (r.get(den) or 0.0) if den else 1.0
+            buckets = sorted(sums)
+            labels = [self._key_label("bucket_us", {"bucket_us": b}, report) for b in buckets]
+            values: list[float | None] = [
+                (sums[b][0] / sums[b][1] if sums[b][1] else None) if den else sums[b][0]
+                for b in buckets
+            ]
+        else:
+            labels = [" ".join(self._key_label(k, r, report) for k in keys) for r in report["rows"]]
+            values = [r.get(metric) for r in report["rows"]]
         self.chart.set_data(_t(title), labels, values)
 
     def _ask_export(self) -> None:
@@ -263,11 +280,3 @@ class ReportsView(QWidget):
 
 def report_kind(report: Report) -> str:
     return "states" if report["columns"] == ["state", "reason", "seconds"] else "calls"
-
-
-def _number(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.1f}".replace(",", " ")
-    return str(value)

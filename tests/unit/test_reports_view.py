@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu
 from pytestqt.qtbot import QtBot
@@ -59,8 +60,14 @@ def loaded_view(qtbot: QtBot, store: FakeStore) -> ReportsView:
     view.resize(900, 500)
     view.group.setCurrentIndex(view.group.findData("hour"))
     view.load_button.click()
-    qtbot.waitUntil(lambda: view.table.rowCount() == 3, timeout=3000)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 3, timeout=3000)
     return view
+
+
+def cells(view: ReportsView, columns: int) -> list[list[str]]:
+    model = view.model
+    return [[model.data(model.index(r, c)) for c in range(columns)]
+            for r in range(model.rowCount())]  # fmt: skip
 
 
 def test_report_table_shows_local_hours_and_metrics(qtbot: QtBot) -> None:
@@ -69,13 +76,54 @@ def test_report_table_shows_local_hours_and_metrics(qtbot: QtBot) -> None:
     kind, from_us, to_us, options = store.asked[0]
     assert kind == "calls" and options["group"] == "hour"
     assert to_us - from_us == 7 * 24 * H  # the default: the last 7 local days
-    headers = [view.table.horizontalHeaderItem(c).text() for c in range(4)]
+    headers = [view.model.headerData(c, Qt.Orientation.Horizontal) for c in range(4)]
     assert headers == ["When", "Offered", "Avg handle, s", "Occupancy, %"]
-    cells = [[view.table.item(r, c).text() for c in range(4)] for r in range(3)]
+    shown = cells(view, 4)
     # Buckets shown in the report's local time (UTC+3): 09:00 UTC is 12:00 there.
-    assert cells[0] == ["2025-03-05 12:00", "2", "300.0", ""]
-    assert cells[1] == ["2025-03-05 13:00", "6", "150.5", "50.0"]
+    assert shown[0] == ["2025-03-05 12:00", "2", "300.0", ""]
+    assert shown[1] == ["2025-03-05 13:00", "6", "150.5", "50.0"]
     assert view.status.text() == "Rows: 3"
+
+
+def test_sorting_a_column_orders_by_value_with_empty_cells_last(qtbot: QtBot) -> None:
+    view = loaded_view(qtbot, FakeStore())
+    view.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # avg handle
+    assert [row[2] for row in cells(view, 4)] == ["300.0", "150.5", ""]
+    view.table.sortByColumn(3, Qt.SortOrder.AscendingOrder)  # occupancy: 10 before 50
+    assert [row[0][-5:] for row in cells(view, 4)] == ["14:00", "13:00", "12:00"]
+    view.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert [row[0][-5:] for row in cells(view, 4)] == ["12:00", "13:00", "14:00"]
+
+
+class ManyAgentsStore(FakeStore):
+    """Day × agent: two agents on each of two days."""
+
+    def report(self, kind: Any, from_us: int, to_us: int, **options: Any) -> Report:
+        day = 24 * H
+        rows: list[Mapping[str, Any]] = [
+            {"agent": "ann", "bucket_us": DAY0, "offered": 4, "handle_s": 600.0, "handled": 2,
+             "avg_handle_s": 300.0},
+            {"agent": "ben", "bucket_us": DAY0, "offered": 1, "handle_s": 100.0, "handled": 2,
+             "avg_handle_s": 50.0},
+            {"agent": "ann", "bucket_us": DAY0 + day, "offered": 2, "handle_s": 90.0,
+             "handled": 1, "avg_handle_s": 90.0},
+            {"agent": "ben", "bucket_us": DAY0 + day, "offered": 0, "handle_s": 0.0,
+             "handled": 0, "avg_handle_s": None},
+        ]  # fmt: skip
+        return {
+            "group": ["day", "agent"], "from_us": from_us, "to_us": to_us, "tz_offset_min": 0,
+            "columns": ["offered", "handle_s", "handled", "avg_handle_s"], "rows": rows,
+        }  # fmt: skip
+
+
+def test_a_chart_over_agents_shows_each_day_their_totals_and_true_averages(qtbot) -> None:
+    view = ReportsView(ManyAgentsStore())
+    qtbot.addWidget(view)
+    view.load_button.click()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 4, timeout=3000)
+    assert view.chart.labels == ["2025-03-05", "2025-03-06"] and view.chart.values == [5, 2]
+    view.chart_metric.setCurrentIndex(1)  # the handle-time trend: Σ handle / Σ handled
+    assert view.chart.values == [175.0, 90.0]  # not the mean of 300 and 50
 
 
 def test_chart_bars_follow_the_chosen_metric(qtbot: QtBot) -> None:
