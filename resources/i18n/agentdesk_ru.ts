@@ -1424,6 +1424,10 @@
         <translation>График: среднее время обслуживания</translation>
     </message>
     <message>
+        <source> s</source>
+        <translation> с</translation>
+    </message>
+    <message>
         <source>Show</source>
         <translation>Показать</translation>
     </message>
@@ -1438,6 +1442,14 @@
     <message>
         <source>to</source>
         <translation>по</translation>
+    </message>
+    <message>
+        <source>Service level: answered within</source>
+        <translation>Уровень обслуживания: ответ в пределах</translation>
+    </message>
+    <message>
+        <source>Long calls: over</source>
+        <translation>Долгие звонки: дольше</translation>
     </message>
     <message>
         <source>Loading…</source>

@@ -75,6 +75,7 @@ def test_report_table_shows_local_hours_and_metrics(qtbot: QtBot) -> None:
     view = loaded_view(qtbot, store)
     kind, from_us, to_us, options = store.asked[0]
     assert kind == "calls" and options["group"] == "hour"
+    assert (options["sl_s"], options["long_call_s"]) == (20, 600)  # the store's defaults
     assert to_us - from_us == 7 * 24 * H  # the default: the last 7 local days
     headers = [view.model.headerData(c, Qt.Orientation.Horizontal) for c in range(4)]
     assert headers == ["When", "Offered", "Avg handle, s", "Occupancy, %"]
@@ -83,6 +84,22 @@ def test_report_table_shows_local_hours_and_metrics(qtbot: QtBot) -> None:
     assert shown[0] == ["2025-03-05 12:00", "2", "300.0", ""]
     assert shown[1] == ["2025-03-05 13:00", "6", "150.5", "50.0"]
     assert view.status.text() == "Rows: 3"
+
+
+def test_the_norms_chosen_go_to_the_calls_report_and_its_csv(qtbot: QtBot, tmp_path) -> None:
+    store = FakeStore()
+    view = loaded_view(qtbot, store)
+    view.sl_s.setValue(30)
+    view.long_call_s.setValue(900)
+    view.load_button.click()
+    qtbot.waitUntil(lambda: len(store.asked) == 2, timeout=3000)
+    done: list[bool] = []
+    view.export_to(tmp_path / "r.csv", lambda: done.append(True))
+    qtbot.waitUntil(lambda: bool(done), timeout=3000)
+    for _kind, _lo, _hi, options in store.asked[1:]:
+        assert (options["sl_s"], options["long_call_s"]) == (30, 900)
+    view.kind.setCurrentIndex(view.kind.findData("states"))  # no norms in time in state
+    assert "sl_s" not in view.query()[3]
 
 
 def test_sorting_a_column_orders_by_value_with_empty_cells_last(qtbot: QtBot) -> None:
