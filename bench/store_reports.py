@@ -109,7 +109,7 @@ def fill_report_columns(db: PostgresDatabase) -> float:
 def fill_rollups(db: PostgresDatabase) -> float:
     """The per-day rollups built for UTC days (what `serve` does after migration 7), then
     ANALYZE."""
-    took = rollups.rebuild(db, rollups.UTC_ZONE)
+    took = rollups.rebuild(db, rollups.Basis())
     for table in ("calls", "states", "evaluations", "agents"):
         db.execute(f"VACUUM ANALYZE report_day_{table}")
     return took

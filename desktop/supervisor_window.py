@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMenu, QTabWidget, QVBoxLayout, QWidget
 from desktop.threads import run_in_thread
 from desktop.widgets.agent_board import AgentBoard, Norms
 from desktop.widgets.reports_view import ReportsView
-from store.client_types import Board, Me, Report
+from store.client_types import Board, Me, Report, ReportNorms
 
 log = logging.getLogger(__name__)
 SUPERVISING_ROLES = ("supervisor", "admin")
@@ -32,6 +32,7 @@ class SupervisorSource(Protocol):
     def live_board(self) -> Board: ...
     def report(self, kind: Any, from_us: int, to_us: int, **options: Any) -> Report: ...
     def report_csv(self, kind: Any, from_us: int, to_us: int, **options: Any) -> bytes: ...
+    def report_norms(self) -> ReportNorms: ...
 
 
 class MenuHost(Protocol):

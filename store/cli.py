@@ -31,6 +31,21 @@ class UsageError(Exception):
     pass
 
 
+def _seconds(args: argparse.Namespace, name: str, default: int) -> int:
+    """A report norm from --NAME or $AGENTDESK_STORE_NAME: whole seconds, 1 to a day."""
+    flag = "--" + name.replace("_", "-")
+    text = getattr(args, name, None) or os.environ.get(f"AGENTDESK_STORE_{name.upper()}")
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(f"{flag}: {text!r} is not a whole number of seconds") from None
+    if not 1 <= value <= 86_400:
+        raise UsageError(f"{flag}: {value} is outside 1 … 86400 seconds")
+    return value
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     data = args.data or os.environ.get("AGENTDESK_STORE_DATA")
     if not data:
@@ -47,6 +62,8 @@ def _settings(args: argparse.Namespace) -> Settings:
             settings.report_tz = rollups.zone_named(report_tz).key
         except ValueError as exc:
             raise UsageError(f"--report-tz: {exc}") from None
+    settings.report_sl_s = _seconds(args, "report_sl_s", settings.report_sl_s)
+    settings.report_long_call_s = _seconds(args, "report_long_call_s", settings.report_long_call_s)
     if getattr(args, "max_upload_mb", None):
         settings.max_upload_bytes = int(args.max_upload_mb * 1024 * 1024)
     if getattr(args, "s3_endpoint", None) or getattr(args, "s3_bucket", None):
@@ -87,10 +104,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     applied = migrate(db)
     if applied:
         print(f"migrated {describe(settings.database_url)} to {LATEST}", file=sys.stderr)
-    rebuilt = rollups.ensure(db, settings.report_tz)
+    basis = rollups.Basis(
+        rollups.zone_named(settings.report_tz), settings.report_sl_s, settings.report_long_call_s
+    )
+    rebuilt = rollups.ensure(db, basis)
     db.close()
     if rebuilt is not None:
-        print(f"report rollups built for {settings.report_tz}: {rebuilt:.1f} s", file=sys.stderr)
+        print(
+            f"report rollups built for {settings.report_tz}, service level within "
+            f"{basis.sl_s} s, long calls over {basis.long_call_s} s: {rebuilt:.1f} s",
+            file=sys.stderr,
+        )
     target: Any = create_app(settings)
     options: dict[str, Any] = {}
     if args.workers > 1:  # processes: one Python process runs on one core at most
@@ -181,6 +205,16 @@ def _parser() -> argparse.ArgumentParser:
         "--report-tz",
         help="time zone of report days, e.g. Europe/Moscow (default $AGENTDESK_STORE_REPORT_TZ, "
         "else UTC): reports of its whole days read per-day rollups",
+    )
+    serve.add_argument(
+        "--report-sl-s",
+        help="service-level norm of reports: answered within this many seconds (default "
+        "$AGENTDESK_STORE_REPORT_SL_S, else 20)",
+    )
+    serve.add_argument(
+        "--report-long-call-s",
+        help="long-call norm of reports: calls over this many seconds (default "
+        "$AGENTDESK_STORE_REPORT_LONG_CALL_S, else 600)",
     )
     serve.add_argument("--s3-endpoint")
     serve.add_argument("--s3-bucket")

@@ -59,6 +59,7 @@ from store.client_types import (
     MediaKind,
     Presence,
     Report,
+    ReportNorms,
     ReportRow,
     RetentionRule,
     RoutingHint,
@@ -457,6 +458,10 @@ class StoreClient:
 
     def report_metrics(self) -> dict[str, str]:
         return cast(dict[str, str], self._json("GET", "/reports/metrics"))
+
+    def report_norms(self) -> ReportNorms:
+        """The store's default service-level and long-call norms (its rollups hold those)."""
+        return cast(ReportNorms, self._json("GET", "/reports/norms"))
 
     # --- QA and administration -----------------------------------------------------------
 

@@ -279,6 +279,14 @@ class ReportRow(Mapping[str, Any]):
         return repr(dict(self))
 
 
+class ReportNorms(TypedDict):
+    """The store's report defaults (`GET /reports/norms`)."""
+
+    tz: str
+    sl_s: int
+    long_call_s: int
+
+
 class Report(TypedDict):
     """`rows` hold the group keys (agent, queue, bucket_us) and one value per `columns`."""
 

@@ -67,16 +67,17 @@ def _values(db: Database, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return db.values(sql, params)
 
 
-def _plan(db: Database, q: ReportQuery, now: int, norms: bool) -> tuple[Any, int] | None:
-    """(zone, cut) when the rollups answer [from_us, cut) of this report (see `whole_days`);
-    `norms`: the report uses the service level and long-call norms, which they hold only at
-    their defaults."""
+def _plan(db: Database, q: ReportQuery, now: int, norms: bool) -> tuple[rollups.Basis, int] | None:
+    """(basis, cut) when the rollups answer [from_us, cut) of this report (see
+    `whole_days`); `norms`: the report uses the service level and long-call norms, which the
+    rollups hold only at the store's (`serve --report-sl-s`, `--report-long-call-s`)."""
     if "hour" in q.group:
         return None
-    if norms and (q.sl_s, q.long_call_s) != (rollups.DEFAULT_SL_S, rollups.DEFAULT_LONG_CALL_S):
-        return None
     step_offset = q.offset if "day" in q.group else None
-    return rollups.whole_days(db, q.from_us, q.to_us, now, step_offset)
+    plan = rollups.whole_days(db, q.from_us, q.to_us, now, step_offset)
+    if plan is not None and norms and (q.sl_s, q.long_call_s) != plan[0].norms:
+        return None
+    return plan
 
 
 def _states_apply(q: ReportQuery) -> bool:
@@ -117,13 +118,15 @@ def calls_report(
     with_ks = ""
     raw_from = q.from_us
     if plan is not None:
-        zone, raw_from = plan
+        basis, raw_from = plan
         rolled = rollups.sums_sources(keys, q.from_us, raw_from, filters)
         if rollups.one_row_per_group(keys, filters):
             base = rolled[0]
         else:
             sources += rolled
-        sources.append(rollups.open_wraps_source(keys, zone, q.from_us, raw_from, now, filters))
+        sources.append(
+            rollups.open_wraps_source(keys, basis.zone, q.from_us, raw_from, now, filters)
+        )
     if raw_from < q.to_us:
         raw = replace(q, from_us=raw_from)
         sources += [call_source(raw, now), evaluation_source(raw)]
@@ -186,7 +189,7 @@ def _report(
     columns: list[str],
     fields: list[str],
     rows: Sequence[Sequence[Any]],
-    plan: tuple[Any, int] | None,
+    plan: tuple[rollups.Basis, int] | None,
     raw_from: int,
 ) -> dict[str, Any]:
     parts = (["rollups"] if plan else []) + (["raw"] if raw_from < q.to_us else [])

@@ -1,7 +1,7 @@
 """Per-day report rollups in the store's reporting time zone, kept at write time.
 
 `report_day_calls` holds, per (local day, agent, queue), the call sums of
-store/report_sql.py (`CALL_SUMS`, at the default service level and long-call norms, with
+store/report_sql.py (`CALL_SUMS`, at the store's service-level and long-call norms, with
 only the closed wrap-up); `report_day_states` the µs per (local day, agent, state, reason) of
 the state intervals as they stand (an agent's latest state counted to its cap, so only days
 that ended before now are read from it); `report_day_agents` one row per (local day, agent)
@@ -9,27 +9,25 @@ with both: the call sums over its queues and the STATE_SUMS over its states, so 
 agent and day reads one row per row it answers. Writers recompute the groups their change
 touches from the raw rows, and the agent's days from those, in the same transaction
 (`refresh_call_group`, `refresh_agent_days`); the one-row table `report_rollups` names the
-zone the rollups are built for, and `ensure` rebuilds them when the store is started with
-another `--report-tz`.
+zone and norms the rollups are built for (`Basis`), and `ensure` rebuilds them when the store
+is started with others (`--report-tz`, `--report-sl-s`, `--report-long-call-s`).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from datetime import datetime
-from functools import lru_cache
-from itertools import pairwise
+from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from store.db import Database
+from store.local_days import UTC_ZONE, day_sql, day_start, days, next_day, zone_named
 from store.report_sql import (
     CALL_SUMS,
     DAY,
     EVALUATION_SUMS,
     REPORT_SUMS,
-    SECOND,
     STATE_CAP,
     STATE_SUMS,
     call_sums,
@@ -41,7 +39,21 @@ from store.report_sql import (
 
 DEFAULT_SL_S = 20
 DEFAULT_LONG_CALL_S = 600
-_STEP = DAY
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What the rollups are built for: the zone of their days and the norms of the service
+    level (answered within `sl_s`) and of long calls (over `long_call_s`)."""
+
+    zone: ZoneInfo = UTC_ZONE
+    sl_s: int = DEFAULT_SL_S
+    long_call_s: int = DEFAULT_LONG_CALL_S
+
+    @property
+    def norms(self) -> tuple[int, int]:
+        return self.sl_s, self.long_call_s
+
 
 SCHEMA = (
     """
@@ -85,97 +97,8 @@ UPDATE report_rollups SET tz = '{UNBUILT}', built_us = 0
 )
 
 
-def zone_named(name: str) -> ZoneInfo:
-    """The IANA zone `name` (e.g. Europe/Moscow); ValueError naming it if unknown."""
-    try:
-        return _zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {name!r}: use an IANA name such as Europe/Moscow"
-        ) from None
-
-
-@lru_cache(maxsize=16)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-UTC_ZONE = ZoneInfo("UTC")
-
-
-def _offset(zone: ZoneInfo, second: int) -> int:
-    delta = datetime.fromtimestamp(second, zone).utcoffset()
-    assert delta is not None
-    return int(delta.total_seconds()) * SECOND
-
-
-def day_start(zone: ZoneInfo, us: int) -> int:
-    """The start (UTC µs) of the local day holding `us`: its midnight, read before a change
-    of offset when midnight falls in one (PEP 495 fold 0)."""
-    local = datetime.fromtimestamp(us // SECOND, zone)
-    midnight = datetime(local.year, local.month, local.day, tzinfo=zone)
-    return int(midnight.timestamp()) * SECOND
-
-
-def next_day(zone: ZoneInfo, start: int) -> int:
-    """The start of the local day after the one starting at `start` (days last 23–25 h)."""
-    return day_start(zone, start + 26 * 3600 * SECOND)
-
-
-def days(zone: ZoneInfo, lo: int, hi: int) -> list[int]:
-    """Starts of the local days overlapping [lo, hi)."""
-    out, day = [], day_start(zone, lo)
-    while day < hi:
-        out.append(day)
-        day = next_day(zone, day)
-    return out
-
-
-def _periods(zone: ZoneInfo, lo: int, hi: int) -> list[tuple[int | None, int]]:
-    """(since, offset) of each stretch of one UTC offset over [lo, hi], the first since
-    forever: found day by day, each change then to the second by bisection."""
-    second, last = lo // SECOND - 2 * 86_400, hi // SECOND + 2 * 86_400
-    out: list[tuple[int | None, int]] = [(None, _offset(zone, second))]
-    while second < last:
-        step = min(86_400, last - second)
-        if _offset(zone, second + step) != out[-1][1]:
-            a, b = second, second + step  # the change lies in (a, b]
-            while b - a > 1:
-                mid = (a + b) // 2
-                a, b = (a, mid) if _offset(zone, mid) != out[-1][1] else (mid, b)
-            out.append((b * SECOND, _offset(zone, b)))
-            second = b
-        else:
-            second += step
-    return out
-
-
-def day_sql(column: str, zone: ZoneInfo, lo: int, hi: int) -> str:
-    """SQL for `day_start(zone, column)`, valid for values in [lo, hi]."""
-    periods = _periods(zone, lo, hi)
-
-    def start(offset: int, before: int, since: int | None) -> str:
-        local = f"((({column}) + ({offset})) / {_STEP}) * {_STEP}"
-        if since is None or before == offset:
-            return f"({local} - ({offset}))"
-        # Midnight read before the change (fold 0) unless it is clearly after it.
-        return (
-            f"(CASE WHEN {local} - ({max(offset, before)}) < {since} THEN {local} - ({before}) "
-            f"ELSE {local} - ({offset}) END)"
-        )
-
-    parts = [start(periods[0][1], periods[0][1], None)]
-    for (_, before), (since, offset) in pairwise(periods):
-        parts.append(start(offset, before, since))
-    if len(parts) == 1:
-        return parts[0]
-    whens = [f"WHEN ({column}) < {since} THEN {part}" for (since, _), part in
-             zip(periods[1:], parts, strict=False)]  # fmt: skip
-    return f"(CASE {' '.join(whens)} ELSE {parts[-1]} END)"
-
-
-def _calls_insert(day: str, where: str) -> str:
-    sums = call_sums(DEFAULT_SL_S, DEFAULT_LONG_CALL_S, None)
+def _calls_insert(day: str, where: str, basis: Basis) -> str:
+    sums = call_sums(basis.sl_s, basis.long_call_s, None)
     return (
         f"INSERT INTO report_day_calls (day_us, agent, queue, {', '.join(CALL_SUMS)}) "
         f"SELECT {day} AS day_us, c.agent, c.queue, {', '.join(sums)} FROM calls c "
@@ -243,37 +166,41 @@ def agent_days_insert(where: str = "1 = 1") -> str:
     )
 
 
-def backfill_statements(zone: ZoneInfo, lo: int, hi: int) -> list[str]:
+def backfill_statements(basis: Basis, lo: int, hi: int) -> list[str]:
     """Fill both empty rollup tables of migration 6 from every call and state with times
     in [lo, hi] (report_day_agents follows from them: `agent_days_insert`)."""
+    zone = basis.zone
     return [
-        _calls_insert(day_sql("c.started_us", zone, lo, hi), "1 = 1"),
+        _calls_insert(day_sql("c.started_us", zone, lo, hi), "1 = 1", basis),
         _states_insert(zone, lo, hi + STATE_CAP, "1 = 1"),
     ]
 
 
-def current_zone(db: Database, lock: bool = False) -> ZoneInfo | None:
-    """The zone the rollups are built for (None if unknown). `lock`: for writers on
-    PostgreSQL, wait for a rebuild in progress and keep the zone until commit."""
+def current(db: Database, lock: bool = False) -> Basis | None:
+    """What the rollups are built for (None: not built). `lock`: for writers on PostgreSQL,
+    wait for a rebuild in progress and keep the basis until commit."""
     share = " FOR SHARE" if lock and db.dialect == "postgresql" else ""
-    row = db.one(f"SELECT tz FROM report_rollups{share}")
-    return _zone(row["tz"]) if row and row["tz"] != UNBUILT else None
-
-
-def ensure(db: Database, name: str) -> float | None:
-    """Rebuild the rollups if they are not built for zone `name`; the seconds it took."""
-    zone = zone_named(name)
-    if (built := current_zone(db)) is not None and built.key == zone.key:
+    row = db.one(f"SELECT tz, sl_s, long_call_s FROM report_rollups{share}")
+    if not row or row["tz"] == UNBUILT:
         return None
-    return rebuild(db, zone)
+    return Basis(zone_named(row["tz"]), int(row["sl_s"]), int(row["long_call_s"]))
 
 
-def rebuild(db: Database, zone: ZoneInfo) -> float:
-    """Recompute both rollup tables for `zone` in one transaction (writers wait for it)."""
+def ensure(db: Database, basis: Basis) -> float | None:
+    """Rebuild the rollups unless they are built for `basis`; the seconds it took."""
+    if (built := current(db)) is not None and built == basis:
+        return None
+    return rebuild(db, basis)
+
+
+def rebuild(db: Database, basis: Basis) -> float:
+    """Recompute every rollup table for `basis` in one transaction (writers wait for it)."""
     start = time.perf_counter()
+    zone = basis.zone
     with db.transaction():
         db.execute(
-            "UPDATE report_rollups SET tz = ?, built_us = ?", (zone.key, time.time_ns() // 1000)
+            "UPDATE report_rollups SET tz = ?, sl_s = ?, long_call_s = ?, built_us = ?",
+            (zone.key, basis.sl_s, basis.long_call_s, time.time_ns() // 1000),
         )
         db.execute("DELETE FROM report_day_calls")
         db.execute("DELETE FROM report_day_states")
@@ -286,7 +213,7 @@ def rebuild(db: Database, zone: ZoneInfo) -> float:
         )
         if span and span["lo"] is not None:
             lo, hi = int(span["lo"]), int(span["hi"])
-            for statement in backfill_statements(zone, lo, hi):
+            for statement in backfill_statements(basis, lo, hi):
                 db.execute(statement)
             db.execute(_evaluations_insert(day_sql("c.started_us", zone, lo, hi), "1 = 1"))
             db.execute(agent_days_insert())
@@ -301,9 +228,10 @@ def _lock(db: Database, key: str) -> None:
 
 def refresh_call_group(db: Database, started_us: int, agent: str, queue: str | None) -> None:
     """Recompute the calls rollup of the group holding a call with these columns."""
-    zone = current_zone(db, lock=True)
-    if zone is None:
+    basis = current(db, lock=True)
+    if basis is None:
         return
+    zone = basis.zone
     day = day_start(zone, started_us)
     _lock(db, f"calls|{day}|{agent}|{queue}")
     same_queue = "queue IS NULL" if queue is None else "queue = ?"
@@ -313,7 +241,7 @@ def refresh_call_group(db: Database, started_us: int, agent: str, queue: str | N
     )
     where = f"c.agent = ? AND c.started_us >= ? AND c.started_us < ? AND c.{same_queue}"
     where_params = [agent, day, next_day(zone, day), *([] if queue is None else [queue])]
-    db.execute(_calls_insert(str(day), where), where_params)
+    db.execute(_calls_insert(str(day), where, basis), where_params)
     db.execute(
         f"DELETE FROM report_day_evaluations WHERE day_us = ? AND agent = ? AND {same_queue}",
         params,
@@ -331,9 +259,10 @@ def refresh_call(db: Database, call_id: str) -> None:
 def refresh_agent_days(db: Database, agent: str, lo: int, hi: int) -> None:
     """Recompute the agent's state rollups of the local days overlapping [lo, hi). Call with
     the agent's changes serialised (store/report_columns.link_state)."""
-    zone = current_zone(db, lock=True)
-    if zone is None:
+    basis = current(db, lock=True)
+    if basis is None:
         return
+    zone = basis.zone
     touched = days(zone, lo, hi)
     first, end = touched[0], next_day(zone, touched[-1])
     marks = ", ".join("?" for _ in touched)
@@ -361,12 +290,15 @@ def _refresh_agent_rows(db: Database, agent: str, touched: list[int]) -> None:
 
 def whole_days(
     db: Database, lo: int, hi: int, now: int, step_offset: int | None
-) -> tuple[ZoneInfo, int] | None:
-    """(zone, cut) when [lo, hi) is whole local days of the rollups' zone and [lo, cut) is
+) -> tuple[Basis, int] | None:
+    """(basis, cut) when [lo, hi) is whole local days of the rollups' zone and [lo, cut) is
     the part of them that ended by now; None if the rollups cannot answer. `step_offset`:
     grouped by day with this fixed UTC offset, which every day of [lo, cut) must have."""
-    zone = current_zone(db)
-    if zone is None or day_start(zone, lo) != lo or day_start(zone, hi) != hi:
+    basis = current(db)
+    if basis is None:
+        return None
+    zone = basis.zone
+    if day_start(zone, lo) != lo or day_start(zone, hi) != hi:
         return None
     cut = hi if hi <= now else day_start(zone, now)
     if cut <= lo:
@@ -375,7 +307,7 @@ def whole_days(
         for day in days(zone, lo, cut):
             if (day + step_offset) % DAY or next_day(zone, day) - day != DAY:
                 return None
-    return zone, cut
+    return basis, cut
 
 
 def sums_sources(

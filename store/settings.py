@@ -66,8 +66,11 @@ class Settings:
     presign_expires_s: int = 300
     fsync: bool = True
     s3: S3Settings | None = None
-    # IANA zone whose local days the per-day report rollups follow (store/rollups.py)
+    # IANA zone whose local days the per-day report rollups follow (store/rollups.py), and
+    # the reports' default norms: service level (answered within s) and long calls (over s)
     report_tz: str = "UTC"
+    report_sl_s: int = 20
+    report_long_call_s: int = 600
 
     @property
     def database_url(self) -> str:

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from desktop.threads import assert_gui_thread, run_in_thread
 from desktop.widgets.report_chart import ReportChart
 from desktop.widgets.report_table import ReportTableModel
-from store.client_types import Report
+from store.client_types import Report, ReportNorms
 
 DAY_US = 86_400_000_000
 
@@ -50,6 +50,7 @@ class ReportSource(Protocol):
 
     def report(self, kind: Any, from_us: int, to_us: int, **options: Any) -> Report: ...
     def report_csv(self, kind: Any, from_us: int, to_us: int, **options: Any) -> bytes: ...
+    def report_norms(self) -> ReportNorms: ...
 
 
 def _t(text: str) -> str:
@@ -131,16 +132,18 @@ class ReportsView(QWidget):
         self.date_to = QDateEdit(today, self)
         for edit in (self.date_from, self.date_to):
             edit.setCalendarPopup(True)
-        # The norms of the service level and long-call metrics (calls report). Other than the
-        # store's defaults (20 s, 600 s) they are computed from the raw rows: slower on long
+        # The norms of the service level and long-call metrics (calls report), the store's
+        # until changed here. Other norms are computed from the raw rows: slower on long
         # ranges (a year of day × agent: ~7 s instead of ~1.5 s).
         self.sl_s = QSpinBox(self)
         self.sl_s.setRange(1, 3600)
         self.sl_s.setValue(20)
+        self.sl_s.setProperty("default", 20)
         self.sl_s.setSuffix(self.tr(" s"))
         self.long_call_s = QSpinBox(self)
         self.long_call_s.setRange(1, 86_400)
         self.long_call_s.setValue(600)
+        self.long_call_s.setProperty("default", 600)
         self.long_call_s.setSuffix(self.tr(" s"))
         self.load_button = QPushButton(self.tr("Show"), self)
         self.export_button = QPushButton(self.tr("Export CSV…"), self)
@@ -159,6 +162,7 @@ class ReportsView(QWidget):
         self.load_button.clicked.connect(self.load)
         self.export_button.clicked.connect(self._ask_export)
         self.chart_metric.currentIndexChanged.connect(self._draw_chart)
+        run_in_thread(self.source.report_norms, self._norms_loaded)
 
     def _build(self) -> None:
         controls = QHBoxLayout()
@@ -196,6 +200,16 @@ class ReportsView(QWidget):
         from_us = start.toMSecsSinceEpoch() * 1000
         to_us = end.toMSecsSinceEpoch() * 1000
         return kind, from_us, to_us, options
+
+    def _norms_loaded(self, future: Future[ReportNorms]) -> None:
+        try:
+            norms = future.result()
+        except Exception:  # an older store: the defaults stay; a report says what is wrong
+            return
+        for box, value in ((self.sl_s, norms["sl_s"]), (self.long_call_s, norms["long_call_s"])):
+            if box.value() == box.property("default"):  # not changed by the user meanwhile
+                box.setValue(value)
+            box.setProperty("default", value)
 
     def load(self) -> None:
         assert_gui_thread()

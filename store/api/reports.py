@@ -34,7 +34,7 @@ GroupParam = Annotated[
 AgentName = Annotated[str | None, Query(pattern=NAME_PATTERN)]
 QueueName = Annotated[str | None, Query(min_length=1, max_length=100), AfterValidator(_no_nul)]
 Offset = Annotated[int, Query(ge=-840, le=840, description="minutes east of UTC for days/hours")]
-Seconds = Annotated[int, Query(ge=1, le=86_400)]
+Seconds = Annotated[int | None, Query(ge=1, le=86_400, description="default: the store's")]
 Format = Annotated[
     str,
     Query(
@@ -114,11 +114,13 @@ def calls_report(
     agent: AgentName = None,
     queue: QueueName = None,
     tz_offset_min: Offset = 0,
-    sl_s: Seconds = 20,
-    long_call_s: Seconds = 600,
+    sl_s: Seconds = None,
+    long_call_s: Seconds = None,
     format: Format = "json",
     rollups: UseRollups = True,
 ) -> Any:
+    sl_s = sl_s or ctx.settings.report_sl_s
+    long_call_s = long_call_s or ctx.settings.report_long_call_s
     q = _query(from_us, to_us, group, agent, queue, tz_offset_min, sl_s, long_call_s)
     return _answer(reports.calls_report(ctx.db, q, who, rollups), format)
 
@@ -146,3 +148,13 @@ def states_report(
 @router.get("/reports/metrics", summary="Every report metric and its formula")
 def metrics() -> dict[str, str]:
     return dict(reports.METRICS)
+
+
+@router.get(
+    "/reports/norms",
+    summary="This store's report defaults: the zone of its report days, the service-level "
+    "and long-call norms (reports with other norms read the raw rows, slower on long ranges)",
+)
+def norms(ctx: Ctx) -> dict[str, Any]:
+    s = ctx.settings
+    return {"tz": s.report_tz, "sl_s": s.report_sl_s, "long_call_s": s.report_long_call_s}

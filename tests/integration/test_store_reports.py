@@ -41,7 +41,7 @@ import pytest
 import requests
 
 from desktop.presence import PresencePublisher
-from store import rollups
+from store import local_days, rollups
 from store.agents import set_state
 from store.calls import patch, put
 from store.client import InvalidRequest, PermissionDenied, StoreClient
@@ -520,6 +520,49 @@ def test_an_unknown_report_tz_is_refused_by_name(tmp_path: Path) -> None:
     server = StoreServer(tmp_path, None, {}, extra_args=["--report-tz", "Mars/Olympus"])
     with pytest.raises(RuntimeError, match="unknown time zone 'Mars/Olympus'"):
         server.start()
+    for flag, value, says in (("--report-sl-s", "0", "outside 1"),
+                              ("--report-long-call-s", "ten", "not a whole number")):  # fmt: skip
+        server = StoreServer(tmp_path, None, {}, extra_args=[flag, value])
+        with pytest.raises(RuntimeError, match=f"{flag}: .*{says}"):
+            server.start()
+
+
+def test_rollups_follow_the_stores_norms(tmp_path: Path) -> None:
+    """A store restarted with a 30 s service level and 5-minute long calls rebuilds its
+    rollups for them: reports at those norms (its default now) read them and match the raw
+    rows; a report at other norms reads the raw rows."""
+    server = StoreServer(tmp_path / "store", None, USERS)
+    server.start()
+    try:
+        _load(Kit(server))
+    finally:
+        assert server.stop() in (0, -signal.SIGTERM), server.log()
+    strict = StoreServer(tmp_path / "store", None, extra_args=["--report-sl-s", "30"],
+                         env={"AGENTDESK_STORE_REPORT_LONG_CALL_S": "300"})  # fmt: skip
+    strict.tokens = server.tokens
+    strict.start()
+    kit = Kit(strict)
+    try:
+        assert "service level within 30 s, long calls over 300 s" in strict.log()
+        sue = kit.c["sue"]
+        assert sue.report_norms() == {"tz": "UTC", "sl_s": 30, "long_call_s": 300}
+        for group in ("agent", "day,agent", "queue"):
+            fast = sue.report("calls", D, D + DAY, group=group)
+            slow = sue.report("calls", D, D + DAY, group=group, sl_s=30, long_call_s=300,
+                              rollups=False)  # fmt: skip
+            assert (fast["source"], slow["source"]) == ("rollups", "raw")
+            assert fast["rows"] == slow["rows"], group
+        (ann, ben) = sue.report("calls", D, D + DAY, group="agent")["rows"][:2]
+        # Within 30 s: C1 (10 s queue + 5 s ring) and C2 (25 s ring); C6 waited 40 s.
+        assert (ann["service_level_pct"], ben["service_level_pct"]) == (50.0, 0.0)
+        assert (ann["long_calls"], ben["long_calls"]) == (1, 0)  # C2; C1 lasts 300 s: not over
+        other = sue.report("calls", D, D + DAY, group="agent", sl_s=20)
+        assert other["source"] == "raw" and other["rows"][0]["service_level_pct"] == 25.0
+    finally:
+        for client in kit.c.values():
+            client.close()
+        assert strict.stop() in (0, -signal.SIGTERM), strict.log()
+        assert "Traceback" not in strict.log(), strict.log()
 
 
 def test_day_sql_matches_day_start_around_offset_changes() -> None:
@@ -529,16 +572,16 @@ def test_day_sql_matches_day_start_around_offset_changes() -> None:
     lo, hi = 1_600_000_000 * S, 1_700_000_000 * S
     for name in ("UTC", "Europe/Moscow", "Europe/Berlin", "America/Havana", "America/Santiago",
                  "Australia/Lord_Howe", "Asia/Kolkata"):  # fmt: skip
-        zone = rollups.zone_named(name)
-        expr = rollups.day_sql("x", zone, lo, hi)
+        zone = local_days.zone_named(name)
+        expr = local_days.day_sql("x", zone, lo, hi)
         points = [lo, hi, *random.Random(name).sample(range(lo, hi), 200)]
-        for since, _ in rollups._periods(zone, lo, hi)[1:]:
+        for since, _ in local_days._periods(zone, lo, hi)[1:]:
             assert since is not None
             points += [since + d for d in (-3600 * S, -1, 0, 1, 3600 * S, 86_400 * S)]
         for x in points:
             (got,) = conn.execute(f"SELECT {expr} FROM (SELECT ? AS x)", (x,)).fetchone()
-            start = rollups.day_start(zone, x)
-            assert got == start and start <= x < rollups.next_day(zone, start), (name, x)
+            start = local_days.day_start(zone, x)
+            assert got == start and start <= x < local_days.next_day(zone, start), (name, x)
     conn.close()
 
 
@@ -554,7 +597,7 @@ def test_rollups_left_to_build_are_not_read_until_built(tmp_path: Path) -> None:
     some other zone; `ensure` builds them and the same report reads them."""
     db = connect(str(tmp_path / "meta.db"))
     migrate(db)
-    assert rollups.current_zone(db) is None
+    assert rollups.current(db) is None
     sue = Principal("sue", Role.supervisor)
     add_user(db, "ann", "agent")
     answered = CallIn.model_validate({"agent": "ann", "direction": "inbound", "queue": "sales",
@@ -566,7 +609,8 @@ def test_rollups_left_to_build_are_not_read_until_built(tmp_path: Path) -> None:
     q = ReportQuery(from_us=D, to_us=D + DAY, group=("day", "agent"))
     before = calls_report(db, q, sue)
     assert before["source"] == "raw" and len(before["rows"]) == 1
-    assert rollups.ensure(db, "UTC") is not None and rollups.ensure(db, "UTC") is None
+    utc = rollups.Basis()
+    assert rollups.ensure(db, utc) is not None and rollups.ensure(db, utc) is None
     after = calls_report(db, q, sue)
     assert after["source"] == "rollups" and after["rows"] == before["rows"]
     db.close()
@@ -578,12 +622,12 @@ def test_rollups_kept_by_writes_equal_a_rebuild_across_dst(tmp_path: Path) -> No
     days reads the same from them as from the raw rows."""
     db = connect(str(tmp_path / "meta.db"))
     migrate(db)
-    berlin = rollups.zone_named("Europe/Berlin")
-    rollups.rebuild(db, berlin)
+    berlin = local_days.zone_named("Europe/Berlin")
+    rollups.rebuild(db, rollups.Basis(berlin))
     sue = Principal("sue", Role.supervisor)
     for name in ("ann", "ben", "sue"):
         add_user(db, name, "agent" if name != "sue" else "supervisor")
-    first = rollups.day_start(berlin, 1_743_120_000 * S)  # 2025-03-28, DST starts on the 30th
+    first = local_days.day_start(berlin, 1_743_120_000 * S)  # 2025-03-28, DST starts on the 30th
     rng = random.Random(7)
     hours = [first + h * 3600 * S for h in range(5 * 24)]
 
@@ -623,10 +667,10 @@ def test_rollups_kept_by_writes_equal_a_rebuild_across_dst(tmp_path: Path) -> No
         set_state(db, rng.choice(["ann", "ben"]), change, sue)
     kept = _rollup_rows(db)
     assert all(kept)
-    rollups.rebuild(db, berlin)
+    rollups.rebuild(db, rollups.Basis(berlin))
     assert _rollup_rows(db) == kept
 
-    days = rollups.days(berlin, first, hours[-1])
+    days = local_days.days(berlin, first, hours[-1])
     dst = (days[0], days[-1])  # over the change of offset
     plain = (days[0], days[2])  # before it: every day at UTC+1
     for (lo, hi), group, offset in [(dst, ("agent",), 0), (dst, ("queue", "agent"), 0),

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.supervisor_window import SupervisorWindow, offer_supervisor_menu
 from desktop.widgets.reports_view import ReportsView
-from store.client_types import Board, Me, Report
+from store.client_types import Board, Me, Report, ReportNorms
 
 H = 3_600_000_000
 DAY0 = 1_741_132_800_000_000  # 2025-03-05 00:00 UTC
@@ -27,6 +27,7 @@ class FakeStore:
         self.role = role
         self.asked: list[tuple[str, int, int, dict[str, Any]]] = []
         self.csv = b"agent,offered\r\nann,4\r\n"
+        self.sl_s = 20
 
     def me(self) -> Me:
         return {"name": "sue", "role": self.role}  # type: ignore[typeddict-item]
@@ -48,6 +49,9 @@ class FakeStore:
             "group": ["hour"], "from_us": from_us, "to_us": to_us, "tz_offset_min": 180,
             "columns": ["offered", "avg_handle_s", "occupancy_pct"], "rows": rows,
         }  # fmt: skip
+
+    def report_norms(self) -> ReportNorms:
+        return {"tz": "Europe/Moscow", "sl_s": self.sl_s, "long_call_s": 600}
 
     def report_csv(self, kind: Any, from_us: int, to_us: int, **options: Any) -> bytes:
         self.asked.append((kind, from_us, to_us, {**options, "csv": True}))
@@ -75,7 +79,7 @@ def test_report_table_shows_local_hours_and_metrics(qtbot: QtBot) -> None:
     view = loaded_view(qtbot, store)
     kind, from_us, to_us, options = store.asked[0]
     assert kind == "calls" and options["group"] == "hour"
-    assert (options["sl_s"], options["long_call_s"]) == (20, 600)  # the store's defaults
+    assert (options["sl_s"], options["long_call_s"]) == (20, 600)  # the store's norms
     assert to_us - from_us == 7 * 24 * H  # the default: the last 7 local days
     headers = [view.model.headerData(c, Qt.Orientation.Horizontal) for c in range(4)]
     assert headers == ["When", "Offered", "Avg handle, s", "Occupancy, %"]
@@ -100,6 +104,15 @@ def test_the_norms_chosen_go_to_the_calls_report_and_its_csv(qtbot: QtBot, tmp_p
         assert (options["sl_s"], options["long_call_s"]) == (30, 900)
     view.kind.setCurrentIndex(view.kind.findData("states"))  # no norms in time in state
     assert "sl_s" not in view.query()[3]
+
+
+def test_the_view_starts_from_the_stores_norms(qtbot: QtBot) -> None:
+    store = FakeStore()
+    store.sl_s = 30
+    view = ReportsView(store)
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.sl_s.value() == 30, timeout=3000)
+    assert view.query()[3]["sl_s"] == 30 and view.long_call_s.value() == 600
 
 
 def test_sorting_a_column_orders_by_value_with_empty_cells_last(qtbot: QtBot) -> None:
