@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -122,6 +123,8 @@ class ReportsView(QWidget):
             (self.tr("By day"), "day"),
             (self.tr("By hour"), "hour"),
             (self.tr("By day and agent"), "day,agent"),
+            (self.tr("By day and queue"), "day,queue"),
+            (self.tr("By hour and queue"), "hour,queue"),
         ):
             self.group.addItem(label, group)
         self.chart_metric = QComboBox(self)
@@ -145,6 +148,10 @@ class ReportsView(QWidget):
         self.long_call_s.setValue(600)
         self.long_call_s.setProperty("default", 600)
         self.long_call_s.setSuffix(self.tr(" s"))
+        self.agent_filter = QLineEdit(self)
+        self.agent_filter.setPlaceholderText(self.tr("every agent"))
+        self.queue_filter = QLineEdit(self)
+        self.queue_filter.setPlaceholderText(self.tr("every queue"))
         self.load_button = QPushButton(self.tr("Show"), self)
         self.export_button = QPushButton(self.tr("Export CSV…"), self)
         self.export_button.setEnabled(False)
@@ -172,7 +179,9 @@ class ReportsView(QWidget):
             controls.addWidget(widget)
         controls.addStretch(1)
         norms = QHBoxLayout()
-        norm_widgets: list[QWidget] = [QLabel(self.tr("Service level: answered within"), self),
+        norm_widgets: list[QWidget] = [QLabel(self.tr("Agent"), self), self.agent_filter,
+                                       QLabel(self.tr("Queue"), self), self.queue_filter,
+                                       QLabel(self.tr("Service level: answered within"), self),
                                        self.sl_s, QLabel(self.tr("Long calls: over"), self),
                                        self.long_call_s]  # fmt: skip
         for norm in norm_widgets:
@@ -195,8 +204,12 @@ class ReportsView(QWidget):
         offset_min = start.offsetFromUtc() // 60
         kind = str(self.kind.currentData())
         options = {"group": self.group.currentData(), "tz_offset_min": offset_min}
-        if kind == "calls":
+        if agent := self.agent_filter.text().strip():
+            options["agent"] = agent
+        if kind == "calls":  # time in state has neither queues nor call norms
             options |= {"sl_s": self.sl_s.value(), "long_call_s": self.long_call_s.value()}
+            if queue := self.queue_filter.text().strip():
+                options["queue"] = queue
         from_us = start.toMSecsSinceEpoch() * 1000
         to_us = end.toMSecsSinceEpoch() * 1000
         return kind, from_us, to_us, options

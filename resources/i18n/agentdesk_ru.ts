@@ -1416,6 +1416,14 @@
         <translation>По дням и операторам</translation>
     </message>
     <message>
+        <source>By day and queue</source>
+        <translation>По дням и очередям</translation>
+    </message>
+    <message>
+        <source>By hour and queue</source>
+        <translation>По часам и очередям</translation>
+    </message>
+    <message>
         <source>Chart: calls offered</source>
         <translation>График: поступившие звонки</translation>
     </message>
@@ -1426,6 +1434,14 @@
     <message>
         <source> s</source>
         <translation> с</translation>
+    </message>
+    <message>
+        <source>every agent</source>
+        <translation>все операторы</translation>
+    </message>
+    <message>
+        <source>every queue</source>
+        <translation>все очереди</translation>
     </message>
     <message>
         <source>Show</source>

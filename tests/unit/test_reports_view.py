@@ -102,8 +102,12 @@ def test_the_norms_chosen_go_to_the_calls_report_and_its_csv(qtbot: QtBot, tmp_p
     qtbot.waitUntil(lambda: bool(done), timeout=3000)
     for _kind, _lo, _hi, options in store.asked[1:]:
         assert (options["sl_s"], options["long_call_s"]) == (30, 900)
-    view.kind.setCurrentIndex(view.kind.findData("states"))  # no norms in time in state
-    assert "sl_s" not in view.query()[3]
+    view.agent_filter.setText(" ann ")
+    view.queue_filter.setText("sales")
+    assert {k: view.query()[3][k] for k in ("agent", "queue")} == {"agent": "ann", "queue": "sales"}
+    view.kind.setCurrentIndex(view.kind.findData("states"))  # no norms nor queues in states
+    assert "sl_s" not in view.query()[3] and "queue" not in view.query()[3]
+    assert view.query()[3]["agent"] == "ann"
 
 
 def test_the_view_starts_from_the_stores_norms(qtbot: QtBot) -> None:
