@@ -46,7 +46,6 @@ METRICS: dict[str, str] = {
     "busy_s": "time in on_call or wrap_up",
     "occupancy_pct": "100 × busy_s / logged_in_s",
 }
-STATE_METRICS = ("logged_in_s", "ready_s", "not_ready_s", "break_s", "busy_s", "occupancy_pct")
 
 
 def seconds(us: str) -> str:

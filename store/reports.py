@@ -18,7 +18,7 @@ from typing import Any
 from store import rollups
 from store.db import Database
 from store.errors import Forbidden, Invalid
-from store.report_metrics import METRICS, STATE_METRICS, metric_sql, percent
+from store.report_metrics import METRICS, metric_sql, percent
 from store.report_sql import (
     REPORT_SUMS,
     SECOND,
@@ -33,7 +33,6 @@ from store.users import Principal, now_us
 
 __all__ = [
     "METRICS",
-    "STATE_METRICS",
     "ReportQuery",
     "calls_report",
     "occupancy_last",
@@ -48,18 +47,10 @@ def _s(us: int) -> float:
     return (us + 500) // 1000 / 1000
 
 
-def _query(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    """Run one report query. PostgreSQL's JIT would spend longer compiling these one-off
-    aggregates than it saves (seen in EXPLAIN ANALYZE: 0.5–0.8 s per query), so it is off."""
-    if db.dialect != "postgresql":
-        return db.query(sql, params)
-    with db.transaction():
-        db.execute("SET LOCAL jit = off")
-        return db.query(sql, params)
-
-
 def _values(db: Database, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    """`_query` with the rows as tuples (group keys first): no dict per row."""
+    """Run one report query; its rows as tuples (no dict per row). PostgreSQL's JIT would
+    spend longer compiling these one-off aggregates than it saves (seen in EXPLAIN ANALYZE:
+    0.5–0.8 s per query), so it is off."""
     if db.dialect != "postgresql":
         return db.values(sql, params)
     with db.transaction():
