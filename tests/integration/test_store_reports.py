@@ -34,6 +34,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -465,24 +466,35 @@ def test_the_http_default_is_one_object_per_row(kit: Kit) -> None:
 MSK = 3 * 3600 * S  # Moscow: UTC+3 all year
 
 
-def test_rollups_follow_the_report_time_zone(tmp_path: Path) -> None:
-    """A store restarted with AGENTDESK_STORE_REPORT_TZ=Europe/Moscow rebuilds its rollups
-    for Moscow days; its reports of whole Moscow days read them and match the raw rows, also
-    after late writes."""
+@contextmanager
+def _restarted(tmp_path: Path, **options: Any) -> Iterator[Kit]:
+    """The fixture's data in a fresh store, which is then restarted with `options`
+    (StoreServer's extra_args, env): its clients, closed and the server checked after."""
     server = StoreServer(tmp_path / "store", None, USERS)
     server.start()
     try:
         _load(Kit(server))
     finally:
         assert server.stop() in (0, -signal.SIGTERM), server.log()
-    moscow = StoreServer(
-        tmp_path / "store", None, env={"AGENTDESK_STORE_REPORT_TZ": "Europe/Moscow"}
-    )
-    moscow.tokens = server.tokens  # the same database: its users and tokens
-    moscow.start()
-    kit = Kit(moscow)
+    again = StoreServer(tmp_path / "store", None, **options)
+    again.tokens = server.tokens  # the same database: its users and tokens
+    again.start()
+    kit = Kit(again)
     try:
-        assert "report rollups built for Europe/Moscow" in moscow.log()
+        yield kit
+    finally:
+        for client in kit.c.values():
+            client.close()
+        assert again.stop() in (0, -signal.SIGTERM), again.log()
+        assert "Traceback" not in again.log(), again.log()
+
+
+def test_rollups_follow_the_report_time_zone(tmp_path: Path) -> None:
+    """A store restarted with AGENTDESK_STORE_REPORT_TZ=Europe/Moscow rebuilds its rollups
+    for Moscow days; its reports of whole Moscow days read them and match the raw rows, also
+    after late writes."""
+    with _restarted(tmp_path, env={"AGENTDESK_STORE_REPORT_TZ": "Europe/Moscow"}) as kit:
+        assert "report rollups built for Europe/Moscow" in kit.server.log()
         sue, cal = kit.c["sue"], kit.c["cal"]
 
         def both(kind: str, group: str) -> list[Mapping[str, Any]]:
@@ -509,11 +521,6 @@ def test_rollups_follow_the_report_time_zone(tmp_path: Path) -> None:
         assert ("cal", D + DAY - MSK) in {(r["agent"], r["bucket_us"]) for r in rows}
         both("calls", "day,queue")
         both("states", "day,agent")
-    finally:
-        for client in kit.c.values():
-            client.close()
-        assert moscow.stop() in (0, -signal.SIGTERM), moscow.log()
-        assert "Traceback" not in moscow.log(), moscow.log()
 
 
 def test_an_unknown_report_tz_is_refused_by_name(tmp_path: Path) -> None:
@@ -531,19 +538,9 @@ def test_rollups_follow_the_stores_norms(tmp_path: Path) -> None:
     """A store restarted with a 30 s service level and 5-minute long calls rebuilds its
     rollups for them: reports at those norms (its default now) read them and match the raw
     rows; a report at other norms reads the raw rows."""
-    server = StoreServer(tmp_path / "store", None, USERS)
-    server.start()
-    try:
-        _load(Kit(server))
-    finally:
-        assert server.stop() in (0, -signal.SIGTERM), server.log()
-    strict = StoreServer(tmp_path / "store", None, extra_args=["--report-sl-s", "30"],
-                         env={"AGENTDESK_STORE_REPORT_LONG_CALL_S": "300"})  # fmt: skip
-    strict.tokens = server.tokens
-    strict.start()
-    kit = Kit(strict)
-    try:
-        assert "service level within 30 s, long calls over 300 s" in strict.log()
+    with _restarted(tmp_path, extra_args=["--report-sl-s", "30"],
+                    env={"AGENTDESK_STORE_REPORT_LONG_CALL_S": "300"}) as kit:  # fmt: skip
+        assert "service level within 30 s, long calls over 300 s" in kit.server.log()
         sue = kit.c["sue"]
         assert sue.report_norms() == {"tz": "UTC", "sl_s": 30, "long_call_s": 300}
         for group in ("agent", "day,agent", "queue"):
@@ -558,11 +555,6 @@ def test_rollups_follow_the_stores_norms(tmp_path: Path) -> None:
         assert (ann["long_calls"], ben["long_calls"]) == (1, 0)  # C2; C1 lasts 300 s: not over
         other = sue.report("calls", D, D + DAY, group="agent", sl_s=20)
         assert other["source"] == "raw" and other["rows"][0]["service_level_pct"] == 25.0
-    finally:
-        for client in kit.c.values():
-            client.close()
-        assert strict.stop() in (0, -signal.SIGTERM), strict.log()
-        assert "Traceback" not in strict.log(), strict.log()
 
 
 def test_day_sql_matches_day_start_around_offset_changes() -> None:
