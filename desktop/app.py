@@ -29,6 +29,7 @@ from desktop import (
     event_log,
     first_run,
     i18n,
+    paths,
     recorder_link,
     recorder_options,
     secret_store,
@@ -157,6 +158,7 @@ def build(
     """
     conf = loaded.settings
     services = None
+    paths.use_demo(conf.demo.enabled)
     if conf.demo.enabled:
         conf, services = demo_services.start(conf, demo_services.data_dir())
     display = display if display is not None else os.environ.get("DISPLAY")

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QStandardPaths, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
+from desktop import paths
 from desktop.threads import run_in_thread
 from sip import events as ev
 
@@ -184,9 +185,8 @@ class CallLog:
 
 
 def default_log_path() -> Path:
-    """``agentdesk/calls.sqlite3`` in the user's data folder (~/.local/share on Linux)."""
-    data = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
-    return Path(data or Path.home() / ".local" / "share") / "agentdesk" / "calls.sqlite3"
+    """``agentdesk/calls.sqlite3`` in the user's data folder (the demo's: desktop/paths.py)."""
+    return paths.data_root() / "calls.sqlite3"
 
 
 def from_store(call: Any) -> CallEntry:

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop import secret_store
+from desktop import paths, secret_store
 from desktop.demo_crm import DemoCrm
 from desktop.demo_store import DemoStore, DemoStoreError
 from desktop.settings import Settings
@@ -58,8 +58,5 @@ def start(conf: Settings, data_dir: Path) -> tuple[Settings, DemoServices]:
 
 
 def data_dir() -> Path:
-    """Where the demo keeps its store: ``agentdesk/demo`` in the user's data folder."""
-    from PySide6.QtCore import QStandardPaths
-
-    data = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
-    return Path(data or Path.home() / ".local" / "share") / "agentdesk" / "demo"
+    """Where the demo keeps its store (and its other data: desktop/paths.py)."""
+    return paths.demo_data()

@@ -10,9 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
-
-from desktop import secret_store
+from desktop import paths, secret_store
 from desktop.settings import RecorderSection, StoreSection, UploadSection
 
 log = logging.getLogger(__name__)
@@ -31,9 +29,8 @@ def read_token(url: str) -> str | None:
 
 
 def data_dir() -> Path:
-    """``agentdesk`` in the user's data folder (~/.local/share on Linux)."""
-    data = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
-    return Path(data or Path.home() / ".local" / "share") / "agentdesk"
+    """``agentdesk`` in the user's data folder (the demo's: desktop/paths.py)."""
+    return paths.data_root()
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
 
+from desktop import paths
 from desktop.crm.config import CrmSection, DialogCardSection
 from desktop.crm.config import problems as crm_problems
 from desktop.settings_file import parse_settings, to_toml, write_atomically
@@ -175,8 +176,7 @@ class Settings:
     def call_audio_dir(self) -> Path:
         if self.audio.recordings_dir:
             return Path(self.audio.recordings_dir).expanduser()
-        data = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
-        return Path(data or Path.home() / ".local" / "share") / "agentdesk" / "call-audio"
+        return paths.data_root() / "call-audio"
 
     def account_settings(self, password: str = "") -> AccountSettings | None:
         """The core's AccountSettings, with a password from the keyring (never the file)."""
@@ -186,10 +186,15 @@ class Settings:
         return AccountSettings(**fields, password=password)
 
     def as_demo(self) -> Settings:
-        """Demo mode: loopback only, a local non-registering operator, the simulated caller."""
+        """Demo mode: loopback only, a local non-registering operator, the simulated caller,
+        and the data folders at their defaults (the demo's, desktop/paths.py): nothing of the
+        demo lands in folders configured for real work."""
         return dataclasses.replace(
             self,
             account=DEMO_ACCOUNT,
+            audio=dataclasses.replace(self.audio, recordings_dir=""),
+            recorder=dataclasses.replace(self.recorder, out_dir=""),
+            upload=dataclasses.replace(self.upload, outbox_dir=""),
             sip=dataclasses.replace(self.sip, bind_address="127.0.0.1", transports=("udp",)),
             demo=dataclasses.replace(self.demo, enabled=True),
             # A short wrap-up, so a newcomer sees the call uploaded within a minute.

@@ -167,3 +167,32 @@ def test_unreadable_file_is_reported(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe[ui]")
     loaded = settings.load(path)
     assert loaded.safe_mode and "cannot be read" in loaded.problems[0]
+
+
+def test_the_demo_keeps_its_data_apart_from_real_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Demo calls, recordings and uploads go under agentdesk/demo, also when the file names
+    folders for real work, so nothing the demo leaves behind is sent to the real store."""
+    from desktop import call_history, paths, recorder_options
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    real = write(tmp_path, GOOD + '\n[upload]\noutbox_dir = "/srv/agentdesk/outbox"\n'
+                 '\n[recorder]\nout_dir = "/srv/agentdesk/screens"\n')  # fmt: skip
+    conf = settings.load(real, demo=True).settings
+    root = tmp_path / "data" / "agentdesk"
+    paths.use_demo(True)
+    try:
+        assert recorder_options.upload_options(conf.store, conf.upload).outbox_dir == (
+            root / "demo" / "outbox"
+        )
+        assert recorder_options.recordings_dir(conf.recorder) == root / "demo" / "recordings"
+        assert conf.call_audio_dir() == root / "demo" / "call-audio"
+        assert call_history.default_log_path() == root / "demo" / "calls.sqlite3"
+    finally:
+        paths.use_demo(False)
+    conf = settings.load(real).settings
+    assert recorder_options.upload_options(conf.store, conf.upload).outbox_dir == Path(
+        "/srv/agentdesk/outbox"
+    )
+    assert call_history.default_log_path() == root / "calls.sqlite3"
