@@ -1,5 +1,6 @@
 """The whole app in demo mode, as a user starts it: the simulated caller rings, the operator
-(auto-answer) takes the call, and the app exits cleanly when told to.
+(auto-answer) takes the call, and the app exits cleanly when told to; everything it keeps is
+in the demo's own folder.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ def test_demo_call_rings_is_answered_and_the_app_exits_cleanly(tmp_path: Path) -
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
         "XDG_CONFIG_HOME": str(tmp_path),  # no settings file: the embedded demo default
+        "XDG_DATA_HOME": str(tmp_path / "data"),
         "PYTHONUNBUFFERED": "1",
     }
     proc = subprocess.run(
@@ -44,3 +46,8 @@ def test_demo_call_rings_is_answered_and_the_app_exits_cleanly(tmp_path: Path) -
         r"demo: simulated caller stopped",
     ):
         assert re.search(expected, output), f"{expected!r} not in:\n{output}"
+    # The call log, the call's audio, the outbox and the store: all under agentdesk/demo.
+    kept = tmp_path / "data" / "agentdesk"
+    assert sorted(p.name for p in kept.iterdir()) == ["demo"], list(kept.rglob("*"))
+    demo = {p.name for p in (kept / "demo").iterdir()}
+    assert {"calls.sqlite3", "call-audio", "outbox", "store"} <= demo, demo
