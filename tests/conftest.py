@@ -1,0 +1,15 @@
+"""Every test process keeps the app's data and settings in a temporary home of its own —
+never the user's ``~/.local/share/agentdesk`` or ``~/.config/agentdesk`` — and so do the
+processes it starts (they inherit the environment). Set before anything asks Qt for them."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+
+_home = tempfile.mkdtemp(prefix="agentdesk-test-home-")
+os.environ["XDG_DATA_HOME"] = os.path.join(_home, "data")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_home, "config")
+atexit.register(shutil.rmtree, _home, ignore_errors=True)
