@@ -30,6 +30,7 @@ from desktop.playback.session import PlaybackSession  # noqa: E402
 from recorder.pipeline import RecorderConfig  # noqa: E402
 from store.client import StoreClient  # noqa: E402
 from tests.integration.playback_kit import (  # noqa: E402
+    BLUE,
     RootMarker,
     decode_mp4,
     marker_onsets,
@@ -43,7 +44,6 @@ from tests.servers.store import StoreServer  # noqa: E402
 from tests.servers.xvfb import XvfbServer  # noqa: E402
 
 USERS = {"alice": "agent", "quinn": "qa"}
-RED, BLUE = (255, 0, 0), (0, 0, 255)
 
 
 def ten_minute_call(folder: Path, minutes: int = 10) -> tuple[Path, list[Path]]:
@@ -154,19 +154,10 @@ def bench_sync(tmp: Path, minutes: float) -> None:
         a_call = connect(bob, alice)[1]
         alice.wait("RecordingStarted", call_id=a_call)
 
-        def markers() -> None:
-            for _ in range(3):
-                alice.call("play_tone", call_id=a_call, freq1=1000)
-                marker.paint(RED)
-                time.sleep(0.3)
-                alice.call("stop_playback", call_id=a_call)
-                marker.paint(BLUE)
-                time.sleep(0.5)
-
         time.sleep(0.5)
-        markers()
+        marker.marks_with_tones(alice, a_call)
         time.sleep(max(0.0, minutes * 60 - 3))
-        markers()
+        marker.marks_with_tones(alice, a_call)
         alice.call("hangup", call_id=a_call)
         record = alice.wait("CallEnded", call_id=a_call)["record"]
         done = alice.wait("RecordingFinished", call_id=a_call, timeout=60)

@@ -5,6 +5,7 @@ an exported MP4 (tone onsets in the audio, marker frames in the video)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,9 @@ def upload_through_the_outbox(
         outbox.close()
 
 
+RED, BLUE = (255, 0, 0), (0, 0, 255)
+
+
 class RootMarker:
     """Paints the Xvfb root window through one open X connection: ~1 ms, no process spawn."""
 
@@ -107,6 +111,17 @@ class RootMarker:
         self.root.change_attributes(background_pixel=pixel)
         self.root.clear_area(0, 0, 0, 0)
         self.display.sync()
+
+    def marks_with_tones(self, agent: Any, call_id: str, times: int = 3) -> None:
+        """The sync measurement's marks: `times` × (the operator's side plays a 1 kHz tone
+        into the call while the screen turns red for 0.3 s; 0.5 s of blue)."""
+        for _ in range(times):
+            agent.call("play_tone", call_id=call_id, freq1=1000)
+            self.paint(RED)
+            time.sleep(0.3)
+            agent.call("stop_playback", call_id=call_id)
+            self.paint(BLUE)
+            time.sleep(0.5)
 
     def close(self) -> None:
         self.display.close()

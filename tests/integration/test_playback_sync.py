@@ -15,6 +15,7 @@ import pytest
 from desktop.playback.export import export_mp4
 from recorder.pipeline import RecorderConfig
 from tests.integration.playback_kit import (
+    BLUE,
     RootMarker,
     decode_mp4,
     marker_onsets,
@@ -34,7 +35,6 @@ MAX_OFFSET_MS = 40
 # 100 grabs a second on a small screen: a marker waits at most 10 ms for the next grab (a
 # tone waits up to 20 ms for the next tick of the conference bridge).
 FPS = 100.0
-RED, BLUE = (255, 0, 0), (0, 0, 255)
 
 
 @pytest.fixture(scope="module")
@@ -60,13 +60,7 @@ def test_tone_and_screen_marker_line_up_in_the_exported_mp4(
     a_call, _ = connect(bob, alice)[::-1]
     alice.wait("RecordingStarted", call_id=a_call)
     time.sleep(0.5)
-    for _ in range(3):
-        alice.call("play_tone", call_id=a_call, freq1=1000)
-        marker.paint(RED)
-        time.sleep(0.3)
-        alice.call("stop_playback", call_id=a_call)
-        marker.paint(BLUE)
-        time.sleep(0.5)
+    marker.marks_with_tones(alice, a_call)
     alice.call("hangup", call_id=a_call)
     record = alice.wait("CallEnded", call_id=a_call)["record"]
     done = alice.wait("RecordingFinished", call_id=a_call)
