@@ -40,11 +40,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.store_search import AGENTS, DAY, QUEUES, YEAR_START, load  # noqa: E402
+from bench.store_search import AGENTS, DAY, QUEUES, YEAR_START, loaded_database  # noqa: E402
 from store import rollups  # noqa: E402
 from store.client import StoreClient  # noqa: E402
-from store.db import PostgresDatabase, connect  # noqa: E402
-from store.migrations import MIGRATIONS, _statements, migrate  # noqa: E402
+from store.db import PostgresDatabase  # noqa: E402
+from store.migrations import MIGRATIONS, _statements  # noqa: E402
 from tests.servers.postgres import Postgres  # noqa: E402
 from tests.servers.store import StoreServer  # noqa: E402
 
@@ -137,11 +137,7 @@ def timed(name: str, repeat: int, run: Callable[[], Any]) -> float:
 
 def run(calls: int, repeat: int) -> int:
     with Postgres({"shared_buffers": "256MB", "work_mem": "32MB"}) as pg:
-        url = pg.database("bench")
-        db = connect(url)
-        assert isinstance(db, PostgresDatabase)
-        migrate(db)
-        print(f"loaded {calls:,} calls with COPY in {load(db, calls):.1f} s")
+        url, db = loaded_database(pg, calls)
         print(f"loaded {3 * calls:,} agent states with COPY in {load_states(db):.1f} s")
         print("added {:,} QA evaluations in {:.1f} s".format(*load_evaluations(db)))
         print(

@@ -175,13 +175,19 @@ def timed(name: str, n: int, make: Callable[[random.Random], Callable[[], Any]])
     return p95
 
 
+def loaded_database(pg: Postgres, calls: int) -> tuple[str, PostgresDatabase]:
+    """A fresh database of `pg` with the store's schema and `calls` calls: (URL, connection)."""
+    url = pg.database("bench")
+    db = connect(url)
+    assert isinstance(db, PostgresDatabase)
+    migrate(db)
+    print(f"loaded {calls:,} calls with COPY in {load(db, calls):.1f} s")
+    return url, db
+
+
 def run(calls: int, queries: int) -> int:
     with Postgres({"shared_buffers": "256MB", "work_mem": "16MB"}) as pg:
-        url = pg.database("bench")
-        db = connect(url)
-        assert isinstance(db, PostgresDatabase)
-        migrate(db)
-        print(f"loaded {calls:,} calls with COPY in {load(db, calls):.1f} s")
+        url, db = loaded_database(pg, calls)
         with tempfile.TemporaryDirectory(prefix="agentdesk-bench-") as tmp:
             server = StoreServer(Path(tmp), url, users={"sup": "supervisor"})
             server.start()
