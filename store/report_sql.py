@@ -226,14 +226,25 @@ def _clipped(q: ReportQuery, now: int, agent_filter: str) -> str:
     )
 
 
-def state_from(q: ReportQuery, now: int) -> tuple[str, list[str], str, list[Any]]:
-    """(WITH clause, group keys, FROM clause, params) over the pieces (agent, state, reason,
-    b, ov): each cut interval's time `ov` in bucket `b`. The part in the bucket where it
-    begins needs no join; only intervals that run past that bucket's end (a state held
-    over midnight) are joined with ks(k) = 1…K (an interval is at most STATE_CAP long)."""
-    keys = (["i.agent AS agent"] if "agent" in q.group else []) + (
+def with_clause(ctes: list[str]) -> str:
+    """The WITH clause at the head of a statement for its common table expressions `ctes`
+    (`name AS (…)`; RECURSIVE allows ks, harmless for the others), or nothing."""
+    return f"WITH RECURSIVE {', '.join(ctes)} " if ctes else ""
+
+
+def _state_keys(q: ReportQuery) -> list[str]:
+    return (["i.agent AS agent"] if "agent" in q.group else []) + (
         ["i.b AS bucket_us"] if q.step else []
     )
+
+
+def state_from(q: ReportQuery, now: int) -> tuple[list[str], list[str], str, list[Any]]:
+    """(common table expressions, group keys, FROM clause, params) over the pieces (agent,
+    state, reason, b, ov): each cut interval's time `ov` in bucket `b`. The part in the
+    bucket where it begins needs no join; only intervals that run past that bucket's end (a
+    state held over midnight) are joined with ks(k) = 1…K (an interval is at most STATE_CAP
+    long): the CTE `ks`, which goes into the statement's WITH clause (`with_clause`)."""
+    keys = _state_keys(q)
     params: list[Any] = []
     agent_filter = ""
     if q.agent is not None:
@@ -246,7 +257,7 @@ def state_from(q: ReportQuery, now: int) -> tuple[str, list[str], str, list[Any]
         f"{least('c.e', f'c.b0 + {step}') if step else 'c.e'} - c.s AS ov FROM ({clipped}) c"
     )
     if not step:
-        return "", keys, f"FROM ({first}) i", params
+        return [], keys, f"FROM ({first}) i", params
     later = (
         f"SELECT c.agent, c.state, c.reason, c.b0 + ks.k * {step} AS b, "
         f"{least('c.e', f'c.b0 + (ks.k + 1) * {step}')} - (c.b0 + ks.k * {step}) AS ov "
@@ -254,8 +265,8 @@ def state_from(q: ReportQuery, now: int) -> tuple[str, list[str], str, list[Any]
         f"WHERE c.e > c.b0 + {step}"
     )
     last = STATE_CAP // step + 1
-    ks = f"WITH RECURSIVE ks (k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM ks WHERE k < {last}) "
-    return ks, keys, f"FROM ({first} UNION ALL {later}) i", params * 2
+    ks = f"ks (k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM ks WHERE k < {last})"
+    return [ks], keys, f"FROM ({first} UNION ALL {later}) i", params * 2
 
 
 def state_time_in(column: str, state: str) -> list[str]:
@@ -273,27 +284,26 @@ def state_time_in(column: str, state: str) -> list[str]:
     ]
 
 
-def state_sql(q: ReportQuery, now: int) -> tuple[str, str, list[Any]]:
-    """Per group, the STATE_SUMS: µs in each kind of state, as (WITH clause, the query
-    without it, params): the WITH clause goes at the head of the whole statement."""
-    with_ks, keys, body, params = state_from(q, now)
+def state_sql(q: ReportQuery, now: int) -> tuple[list[str], str, list[Any]]:
+    """Per group, the STATE_SUMS: µs in each kind of state, as (CTEs for the statement's
+    WITH clause, the query, params)."""
+    ctes, keys, body, params = state_from(q, now)
     sums = state_time_in("i.ov", "i.state")
-    return with_ks, grouped(f"SELECT {', '.join([*keys, *sums])} {body}", keys), params
+    return ctes, grouped(f"SELECT {', '.join([*keys, *sums])} {body}", keys), params
 
 
-def state_source(q: ReportQuery, now: int) -> tuple[str, str, list[Any]]:
+def state_source(q: ReportQuery, now: int) -> tuple[list[str], str, list[Any]]:
     """`state_sql` as a source of REPORT_SUMS."""
-    with_ks, sql, params = state_sql(q, now)
-    keys = state_from(q, now)[1]
-    return with_ks, _padded(sql, keys, STATE_SUMS), params
+    ctes, sql, params = state_sql(q, now)
+    return ctes, _padded(sql, _state_keys(q), STATE_SUMS), params
 
 
 def reason_sql(q: ReportQuery, now: int) -> tuple[str, list[Any]]:
     """Per group, state and reason, the µs in it (the states report)."""
-    with_ks, keys, body, params = state_from(q, now)
+    ctes, keys, body, params = state_from(q, now)
     group_by = ", ".join([*(k.rsplit(" AS ", 1)[0] for k in keys), "i.state", "i.reason"])
     sql = (
-        f"{with_ks}SELECT {', '.join([*keys, ''])}i.state AS state, "
+        f"{with_clause(ctes)}SELECT {', '.join([*keys, ''])}i.state AS state, "
         f"i.reason AS reason, CAST(SUM(i.ov) AS BIGINT) AS us {body} GROUP BY {group_by}"
     )
     return sql, params

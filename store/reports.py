@@ -28,6 +28,7 @@ from store.report_sql import (
     reason_sql,
     state_source,
     state_sql,
+    with_clause,
 )
 from store.users import Principal, now_us
 
@@ -40,6 +41,7 @@ __all__ = [
 ]
 KEYS = ("agent", "queue", "bucket_us")
 Source = tuple[str, list[Any]]  # SQL giving keys then REPORT_SUMS, and its parameters
+EXTRA = "extra_sums"  # `_joined`'s CTE
 
 
 def _s(us: int) -> float:
@@ -106,7 +108,7 @@ def calls_report(
     filters = _filters(q)
     base: Source | None = None
     sources: list[Source] = []
-    with_ks = ""
+    ctes: list[str] = []
     raw_from = q.from_us
     if plan is not None:
         basis, raw_from = plan
@@ -122,10 +124,17 @@ def calls_report(
         raw = replace(q, from_us=raw_from)
         sources += [call_source(raw, now), evaluation_source(raw)]
         if _states_apply(q):
-            with_ks, sql, params = state_source(raw, now)
+            state_ctes, sql, params = state_source(raw, now)
+            ctes += state_ctes
             sources.append((sql, params))
-    sql, params = _added(keys, sources) if base is None else _joined(keys, base, sources)
-    rows = _values(db, with_ks + _finished(db.dialect, keys, sql), params)
+    if base is None:
+        sql, params = _added(keys, sources)
+    else:  # the other sources' sums, computed once and read twice by `_joined`
+        more, params = _added(keys, sources)
+        ctes.append(f"{EXTRA} AS ({more})")
+        sql, base_params = _joined(keys, base)
+        params += base_params
+    rows = _values(db, with_clause(ctes) + _finished(db.dialect, keys, sql), params)
     return _report(q, list(METRICS), [*KEYS, *METRICS], rows, plan, raw_from)
 
 
@@ -141,19 +150,19 @@ def _added(keys: list[str], sources: list[Source]) -> Source:
     return sql, [p for _, params in sources for p in params]
 
 
-def _joined(keys: list[str], base: Source, others: list[Source]) -> Source:
+def _joined(keys: list[str], base: Source) -> Source:
     """`_added` when the `base` source has one row per group already (a year of day × agent
-    rollups: 109,500 rows): only the other sources, few rows, are added up, then joined to
-    it, so the base is not summed again."""
-    (one, one_params), (more, more_params) = base, _added(keys, others)
+    rollups: 109,500 rows): the other sources, few rows, are added up in the CTE `EXTRA`,
+    then joined to it, so the base is not summed again."""
+    one, one_params = base
     on = " AND ".join(f"x.{k} = b.{k}" for k in keys)
     plus = [f"b.{n} + COALESCE(x.{n}, 0) AS {n}" for n in REPORT_SUMS]
     sql = (
         f"SELECT {', '.join([*(f'b.{k}' for k in keys), *plus])} FROM ({one}) b "
-        f"LEFT JOIN ({more}) x ON {on} UNION ALL SELECT * FROM ({more}) x "
+        f"LEFT JOIN {EXTRA} x ON {on} UNION ALL SELECT * FROM {EXTRA} x "
         f"WHERE NOT EXISTS (SELECT 1 FROM ({one}) b WHERE {on})"
     )
-    return sql, [*one_params, *more_params, *more_params, *one_params]
+    return sql, [*one_params, *one_params]
 
 
 def _finished(dialect: str, keys: list[str], sums: str) -> str:
@@ -244,11 +253,11 @@ def occupancy_last(db: Database, window_us: int = 600 * SECOND) -> dict[str, flo
     """Each agent's occupancy over the last `window_us` (the live board's figure)."""
     now = now_us()
     q = ReportQuery(from_us=now - window_us, to_us=now, group=("agent",))
-    with_ks, sql, params = state_sql(q, now)
+    ctes, sql, params = state_sql(q, now)
     occupancy = percent("t.busy_us", "t.logged_in_us")
     rows = _values(
         db,
-        f"{with_ks}SELECT t.agent, {occupancy} FROM ({sql}) t WHERE t.logged_in_us > 0",
+        f"{with_clause(ctes)}SELECT t.agent, {occupancy} FROM ({sql}) t WHERE t.logged_in_us > 0",
         params,
     )
     return {agent: value for agent, value in rows}

@@ -395,6 +395,44 @@ def test_an_open_wrap_up_counts_until_now_and_then_until_the_next_change(kit: Ki
     assert row["wrap_s"] == 20.0 and row["busy_s"] == 55.0
 
 
+def test_days_up_to_today_join_the_rollups_with_todays_raw_rows(kit: Kit) -> None:
+    """Whole days up to tomorrow: yesterday from the rollups, today from the raw rows (a call,
+    its states with a wrap-up still open, an evaluation) added per day and agent to them —
+    the numbers of the raw rows alone, yesterday to the millisecond."""
+    sue, cal = kit.c["sue"], kit.c["cal"]
+    now = now_us()
+    today = now // DAY * DAY
+    form = kit.c["ada"].create_form(f"Today {uuid.uuid4().hex[:6]}",
+                                    [{"key": "all", "label": "All", "max_score": 10}])  # fmt: skip
+    for call_id, start, score in (("T1", today - DAY + 3600 * S, 7), ("T2", now - 120 * S, 9)):
+        call: CallInput = {"agent": "cal", "direction": "inbound", "started_us": start,
+                           "answered_us": start + 5 * S, "ended_us": start + 60 * S}  # fmt: skip
+        sue.put_call(call_id, call)
+        cal.set_state("cal", "on_call", at_us=start + 5 * S, call_id=call_id)
+        cal.set_state("cal", "wrap_up", at_us=start + 60 * S, call_id=call_id)
+        sue.evaluate(call_id, form["id"], {"all": score})
+    cal.set_state("cal", "ready", at_us=today - DAY + 3700 * S)
+    window = (today - DAY, today + DAY)
+    for group in ("day,agent", "agent"):
+        fast = sue.report("calls", *window, group=group, agent="cal")
+        slow = sue.report("calls", *window, group=group, agent="cal", rollups=False)
+        assert (fast["source"], slow["source"]) == ("rollups+raw", "raw"), group
+        assert len(fast["rows"]) == len(slow["rows"]) == (2 if group == "day,agent" else 1)
+        for a, b in zip(fast["rows"], slow["rows"], strict=True):
+            stable = ("offered", "answered", "talk_s", "evaluations", "qa_avg_pct")
+            assert {k: a[k] for k in stable} == {k: b[k] for k in stable}, group
+            assert a["handled"] == b["handled"] == (1 if group == "day,agent" else 2)
+    yesterday_fast, today_fast = sue.report("calls", *window, group="day,agent", agent="cal")[
+        "rows"
+    ]
+    yesterday_slow = sue.report("calls", *window, group="day,agent", agent="cal",
+                                rollups=False)["rows"][0]  # fmt: skip
+    assert dict(yesterday_fast) == dict(yesterday_slow)
+    assert (yesterday_fast["wrap_s"], yesterday_fast["qa_avg_pct"]) == (40.0, 70.0)
+    assert (today_fast["evaluations"], today_fast["qa_avg_pct"]) == (1, 90.0)
+    assert today_fast["wrap_s"] >= 60.0  # still open: counted until now
+
+
 def test_migration_5_backfills_what_the_write_path_keeps(tmp_path: Path) -> None:
     """An upgraded store gets the same interval ends and wrap-ups as one that kept them."""
     db = connect(f"sqlite:///{tmp_path / 'meta.db'}")
