@@ -106,6 +106,7 @@ TREND = ("avg_handle_s", QT_TRANSLATE_NOOP("ReportsView", "Average handle time, 
 # A chart over several agents or queues per day or hour adds them up per bucket; an average
 # is then the ratio of the sums it comes from.
 RATIOS = {"avg_handle_s": ("handle_s", "handled")}
+SL_S, LONG_CALL_S = 20, 600  # shown until the store tells its norms
 
 
 class ReportsView(QWidget):
@@ -140,13 +141,11 @@ class ReportsView(QWidget):
         # ranges (a year of day × agent: ~7 s instead of ~1.5 s).
         self.sl_s = QSpinBox(self)
         self.sl_s.setRange(1, 3600)
-        self.sl_s.setValue(20)
-        self.sl_s.setProperty("default", 20)
+        self.sl_s.setValue(SL_S)
         self.sl_s.setSuffix(self.tr(" s"))
         self.long_call_s = QSpinBox(self)
         self.long_call_s.setRange(1, 86_400)
-        self.long_call_s.setValue(600)
-        self.long_call_s.setProperty("default", 600)
+        self.long_call_s.setValue(LONG_CALL_S)
         self.long_call_s.setSuffix(self.tr(" s"))
         self.agent_filter = QLineEdit(self)
         self.agent_filter.setPlaceholderText(self.tr("every agent"))
@@ -219,10 +218,10 @@ class ReportsView(QWidget):
             norms = future.result()
         except Exception:  # an older store: the defaults stay; a report says what is wrong
             return
-        for box, value in ((self.sl_s, norms["sl_s"]), (self.long_call_s, norms["long_call_s"])):
-            if box.value() == box.property("default"):  # not changed by the user meanwhile
+        for box, shown, value in ((self.sl_s, SL_S, norms["sl_s"]),
+                                  (self.long_call_s, LONG_CALL_S, norms["long_call_s"])):  # fmt: skip
+            if box.value() == shown:  # not changed by the user meanwhile
                 box.setValue(value)
-            box.setProperty("default", value)
 
     def load(self) -> None:
         assert_gui_thread()
