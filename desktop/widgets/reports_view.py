@@ -218,8 +218,9 @@ class ReportsView(QWidget):
             norms = future.result()
         except Exception:  # an older store: the defaults stay; a report says what is wrong
             return
-        for box, shown, value in ((self.sl_s, SL_S, norms["sl_s"]),
-                                  (self.long_call_s, LONG_CALL_S, norms["long_call_s"])):  # fmt: skip
+        pairs = ((self.sl_s, SL_S, norms["sl_s"]),
+                 (self.long_call_s, LONG_CALL_S, norms["long_call_s"]))  # fmt: skip
+        for box, shown, value in pairs:
             if box.value() == shown:  # not changed by the user meanwhile
                 box.setValue(value)
 
