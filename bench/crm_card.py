@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.crm.bitrix24 import Bitrix24Adapter
 from desktop.crm.config import DialogCardSection, parse_fields
-from desktop.crm_panel import CrmPanel
+from desktop.crm.panel import CrmPanel
 from sip import events as ev
 from tests.servers.crm import SECRET, CrmServer, Person
 

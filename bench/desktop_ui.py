@@ -198,8 +198,8 @@ def run(call_s: float, tick_ms: int, display: str, tmp: Path, stall_stacks: bool
 
     from desktop import secret_store
     from desktop.app import build
-    from desktop.crm_panel import CrmPanel
-    from desktop.settings import LoadedSettings
+    from desktop.crm.panel import CrmPanel
+    from desktop.settings.values import LoadedSettings
     from store import client as _client  # noqa: F401 - imported here, not in StoreWatch (GIL)
 
     app = QApplication.instance() or QApplication([sys.argv[0]])

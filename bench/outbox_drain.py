@@ -35,8 +35,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.outbox_recording import record_with_uploads  # noqa: E402
-from recorder.outbox import Outbox  # noqa: E402
-from recorder.uploader import Uploader  # noqa: E402
+from recorder.outbox.journal import Outbox  # noqa: E402
+from recorder.outbox.uploader import Uploader  # noqa: E402
 from store.client import StoreClient  # noqa: E402
 from tests.integration.outbox_kit import (  # noqa: E402
     AGENT,

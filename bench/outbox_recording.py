@@ -20,7 +20,7 @@ from typing import Any
 
 from bench.measured_process import Xvfb, cpu_s, stop_process
 from bench.record_vs_ffmpeg import OperatorScreen
-from recorder.outbox import DB_NAME, Outbox
+from recorder.outbox.journal import DB_NAME, Outbox
 from tests.integration.outbox_kit import AGENT, call_record, write_call_wav
 from tests.servers.store import StoreServer
 

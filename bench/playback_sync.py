@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from desktop.playback.export import export_mp4  # noqa: E402
-from desktop.playback.session import PlaybackSession  # noqa: E402
-from recorder.pipeline import RecorderConfig  # noqa: E402
+from desktop.qa.playback.export import export_mp4  # noqa: E402
+from desktop.qa.playback.session import PlaybackSession  # noqa: E402
+from recorder.segments.pipeline import RecorderConfig  # noqa: E402
 from store.client import StoreClient  # noqa: E402
 from tests.integration.playback_kit import (  # noqa: E402
     BLUE,

@@ -114,7 +114,8 @@ def ffmpeg_clip(path: Path, stderr_text: str, seconds: float) -> Clip:
 
 def our_clips(out_dir: Path) -> tuple[list[Clip], list[dict[str, Any]]]:
     """Segments and manifests written by ``recorder.cli``, in time order. A frame's UTC is the
-    manifest's ``utc_start_us`` plus its pts (recorder/encoder.py: pts 0 is the segment start)."""
+    manifest's ``utc_start_us`` plus its pts (recorder/segments/encoder.py: pts 0 is the
+    segment start)."""
     manifests = []
     for path in sorted(out_dir.rglob("*.json")):
         with contextlib.suppress(ValueError, OSError):

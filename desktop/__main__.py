@@ -107,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _store_for_self_test(args: argparse.Namespace) -> tuple[str, Callable[[], str | None]]:
     """The store URL (argument, else settings) and a keyring lookup of its token."""
-    from desktop import secret_store, settings
+    from desktop import secret_store
+    from desktop.settings import values as settings
 
     url = args.store or ""
     if not url:

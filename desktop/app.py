@@ -23,24 +23,19 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication
 
-from desktop import (
-    crm_panel,
-    demo_services,
-    event_log,
-    first_run,
-    i18n,
-    paths,
-    recorder_link,
-    recorder_options,
-    secret_store,
-    settings,
-    settings_dialog,
-    store_session,
-    uploads,
-)
-from desktop.demo import SimulatedCaller
-from desktop.engine_bridge import EngineBridge
-from desktop.main_window import MainWindow
+from desktop import i18n, paths, secret_store, store_session
+from desktop.calls import event_log
+from desktop.calls.engine_bridge import EngineBridge
+from desktop.crm import panel as crm_panel
+from desktop.demo import services as demo_services
+from desktop.demo.caller import SimulatedCaller
+from desktop.operator.window import MainWindow
+from desktop.recording import link as recorder_link
+from desktop.recording import options as recorder_options
+from desktop.recording import uploads
+from desktop.settings import dialog as settings_dialog
+from desktop.settings import first_run
+from desktop.settings import values as settings
 from desktop.widgets import my_day
 from sip import events as ev
 from sip.engine import Engine

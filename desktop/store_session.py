@@ -17,10 +17,11 @@ from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
-from desktop import presence_feed, secret_store
-from desktop.presence import PresencePublisher
-from desktop.qa_window import QaWindow, offer_qa_menu
-from desktop.supervisor_window import offer_supervisor_menu
+from desktop import secret_store
+from desktop.agent import presence_feed
+from desktop.agent.presence import PresencePublisher
+from desktop.qa.window import QaWindow, offer_qa_menu
+from desktop.supervisor.window import offer_supervisor_menu
 from desktop.threads import run_in_thread
 from store.client import StoreClient
 

@@ -25,10 +25,10 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from recorder.capture import CaptureError, DisplayUnavailable
-from recorder.encoder import SCREEN_PARAMS, EncodeError, EncoderSettings, StorageFull
-from recorder.pipeline import RecorderConfig, ScreenRecorder
-from recorder.spool import trim_heap
+from recorder.capture.grab import CaptureError, DisplayUnavailable
+from recorder.segments.encoder import SCREEN_PARAMS, EncodeError, EncoderSettings, StorageFull
+from recorder.segments.pipeline import RecorderConfig, ScreenRecorder
+from recorder.segments.spool import trim_heap
 
 PROG = "agentdesk-record"
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DISPLAY, EXIT_STORAGE = 0, 1, 2, 3, 4

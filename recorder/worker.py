@@ -10,12 +10,11 @@ screen is recorded all the time into ``DIR/spool`` in short segments; a call's w
 the segments from ``preroll`` seconds before it opened until its wrap-up ends; claimed segments
 move to ``DIR`` (for the uploader) once no later window can claim them, the rest is deleted.
 
-Threads: the capture loop (:class:`~recorder.pipeline.ScreenRecorder`), a housekeeping thread
-(scheduled closes, title masks, spool settling, events) and a stdin reader; the main thread
-waits for the end. With ``--no-capture`` (no display to record) only the uploader and the
-stdin reader run: call audio and metadata journalled by the desktop still reach the store.
-Exit status: 0 stopped, 2 bad arguments, 3 display, 4 disk full, 1 other.
-"""
+Threads: the capture loop (:class:`~recorder.segments.pipeline.ScreenRecorder`), a housekeeping
+thread (scheduled closes, title masks, spool settling, events) and a stdin reader; the main thread
+waits for the end. With ``--no-capture`` (no display to record) only the uploader and the stdin
+reader run: call audio and metadata journalled by the desktop still reach the store. Exit status: 0
+stopped, 2 bad arguments, 3 display, 4 disk full, 1 other."""
 
 from __future__ import annotations
 
@@ -29,17 +28,17 @@ import time
 from types import FrameType
 from typing import IO, Any
 
-from recorder.capture import CaptureError
-from recorder.encoder import EncodeError, StorageFull
-from recorder.geometry import Rect
-from recorder.pipeline import RecorderConfig, ScreenRecorder
-from recorder.segments import Manifest
-from recorder.spool import SpoolFolder, manifest_name, trim_heap
-from recorder.titles import TitleError, TitleMasks, TopLevel
-from recorder.windows import RecordingPolicy, RecordingWindows, SpoolIndex, SpoolSegment
+from formats.clock import utc_us
+from recorder.capture.geometry import Rect
+from recorder.capture.grab import CaptureError
+from recorder.capture.titles import TitleError, TitleMasks, TopLevel
+from recorder.segments.encoder import EncodeError, StorageFull
+from recorder.segments.pipeline import RecorderConfig, ScreenRecorder
+from recorder.segments.spool import SpoolFolder, manifest_name, trim_heap
+from recorder.segments.windows import RecordingPolicy, RecordingWindows, SpoolIndex, SpoolSegment
+from recorder.segments.writer import Manifest
 from recorder.worker_options import WorkerOptions, parse_options
 from recorder.worker_upload import UploadSide
-from sip.clock import utc_us
 
 log = logging.getLogger("recorder.worker")
 

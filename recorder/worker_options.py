@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from recorder.pipeline import RecorderConfig
-from recorder.windows import MODES, RecordingPolicy
+from recorder.segments.pipeline import RecorderConfig
+from recorder.segments.windows import MODES, RecordingPolicy
 
 
 @dataclass

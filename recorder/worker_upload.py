@@ -16,9 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from recorder.outbox import Outbox, OutboxError
-from recorder.recovery import recover_outbox, recover_segments
-from recorder.uploader import Uploader
+from recorder.outbox.journal import Outbox, OutboxError
+from recorder.outbox.recovery import recover_outbox, recover_segments
+from recorder.outbox.uploader import Uploader
 from recorder.worker_options import WorkerOptions
 from store.client import StoreClient
 

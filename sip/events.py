@@ -2,7 +2,7 @@
 
 Events are frozen dataclasses with only plain values, so they can cross threads and processes
 (``to_dict``/``from_dict``) without touching pjsua2 objects. Every event carries ``at_us``, a
-reading of :func:`sip.clock.utc_us`.
+reading of :func:`formats.clock.utc_us`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from sip.clock import utc_us
+from formats.clock import utc_us
 
 
 def _now() -> int:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pjsua2 as pj
 
-from sip.clock import utc_us
+from formats.clock import utc_us
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from typing import Any
 
 import pjsua2 as pj
 
+from formats.clock import utc_us
 from sip import events as ev
 from sip.account import SipAccount, build_account_config
 from sip.call import CallRecord, SipCall
-from sip.clock import utc_us
 from sip.config import MAX_ACCOUNTS, AccountSettings, EngineConfig
 from sip.errors import ConfigError, LimitError, NotFoundError, from_pj
 from sip.headers import caller_identity

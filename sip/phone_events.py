@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import pjsua2 as pj
 
+from formats.call_audio import merge_stereo, wait_finalised
+from formats.clock import utc_us
 from sip import events as ev
-from sip.clock import utc_us
 from sip.headers import caller_identity, parse_headers
 from sip.media import Recording, _write_sidecar
-from sip.wavfile import merge_stereo, wait_finalised
 
 if TYPE_CHECKING:
     from sip.account import SipAccount

@@ -7,7 +7,7 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QWidget
 
-from desktop import agent_state as st
+from desktop.agent import state as st
 
 COLOURS = {
     st.READY: "#1e7d32",
@@ -39,7 +39,7 @@ def clock_text(seconds: int) -> str:
 
 
 class AgentStateBar(QWidget):
-    """Shows an :class:`~desktop.agent_state.AgentState`; its timer also ends wrap-ups."""
+    """Shows an :class:`~desktop.agent.state.AgentState`; its timer also ends wrap-ups."""
 
     def __init__(
         self,

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.calls import CallBook, CallRow
+from desktop.calls.book import CallBook, CallRow
 
 COLUMNS = 5  # number, name, state, duration, note
 

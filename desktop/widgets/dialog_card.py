@@ -1,6 +1,6 @@
 """The dialog card: fields from the settings, filled during the call and wrap-up.
 
-Every change is time-stamped on the project's clock (UTC µs, ``sip.clock``), so QA can jump
+Every change is time-stamped on the project's clock (UTC µs, ``formats.clock``), so QA can jump
 to that moment in playback; the card's values go to the store as
 ``{key: {"value", "changed_us"}}``. A disposition is always asked for.
 """
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.crm.config import FieldSpec
-from sip.clock import utc_us
+from formats.clock import utc_us
 
 Editor = QLineEdit | QComboBox | QCheckBox | QDateEdit
 

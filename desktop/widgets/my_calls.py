@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.call_history import CallEntry, CallHistory, HistoryResult
+from desktop.calls.history import CallEntry, CallHistory, HistoryResult
 
 PERIOD_DAYS = (1, 7, 30)  # today, the last 7 days, the last 30 days
 

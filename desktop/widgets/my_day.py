@@ -9,7 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QWidget
 
-from desktop.call_history import (
+from desktop.calls.engine_bridge import EngineBridge
+from desktop.calls.history import (
     CallHistory,
     CallLog,
     HistoryResult,
@@ -18,9 +19,8 @@ from desktop.call_history import (
     default_log_path,
     store_fetch,
 )
-from desktop.engine_bridge import EngineBridge
-from desktop.main_window import MainWindow
-from desktop.settings import StoreSection
+from desktop.operator.window import MainWindow
+from desktop.settings.values import StoreSection
 from desktop.widgets.my_calls import MyCallsPanel, clock, day_start, to_us
 
 FIGURES = ("answered", "missed", "made", "talk", "hold", "wrap", "aht")

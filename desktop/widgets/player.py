@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.playback.clock import SPEEDS
-from desktop.playback.session import PlaybackSession
+from desktop.qa.playback.clock import SPEEDS
+from desktop.qa.playback.session import PlaybackSession
 from desktop.threads import assert_gui_thread
 from desktop.widgets.timeline import TimelineStrip
 

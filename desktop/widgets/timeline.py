@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from desktop.playback.timeline import Band, CallTimeline, Mark
+from desktop.qa.playback.timeline import Band, CallTimeline, Mark
 
 BAND_COLOURS = {
     "masked": QColor(90, 90, 90),

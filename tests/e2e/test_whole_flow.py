@@ -23,13 +23,13 @@ from pytestqt.qtbot import QtBot
 
 from desktop import secret_store
 from desktop.app import Desktop, build
-from desktop.crm_panel import CrmPanel
-from desktop.playback.export import export_mp4
-from desktop.qa_window import QaWindow
-from desktop.settings import (
+from desktop.crm.panel import CrmPanel
+from desktop.qa.playback.export import export_mp4
+from desktop.qa.window import QaWindow
+from desktop.settings.values import (
     LoadedSettings,
 )
-from sip.clock import utc_us
+from formats.clock import utc_us
 from store.client import StoreClient
 from tests.integration.conftest import kamailio  # noqa: F401 - fixture
 from tests.integration.desktop_kit import desktop_settings

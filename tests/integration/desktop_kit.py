@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from desktop.crm.config import CrmSection
-from desktop.settings import (
+from desktop.settings.values import (
     AccountSection,
     AgentSection,
     AudioSection,

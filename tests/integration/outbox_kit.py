@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop.playback.timeline import MANIFEST_TYPE, build_timeline, parse_manifest
-from recorder.outbox import Outbox
+from desktop.qa.playback.timeline import MANIFEST_TYPE, build_timeline, parse_manifest
+from recorder.outbox.journal import Outbox
 from store.client import StoreClient
 from store.client_types import Call
 from tests.servers.store import StoreServer

@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from recorder.outbox import Outbox
-from recorder.uploader import Uploader
+from recorder.outbox.journal import Outbox
+from recorder.outbox.uploader import Uploader
 from store.client import StoreClient
 from store.client_types import CallInput
 from tests.integration.store_kit import Store, store_with_clients

@@ -19,8 +19,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from recorder.pipeline import RecorderConfig, ScreenRecorder
-from sip.clock import utc_us
+from formats.clock import utc_us
+from recorder.segments.pipeline import RecorderConfig, ScreenRecorder
 from tests.servers.xvfb import XvfbServer, xvfb_available
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from formats.call_audio import read_pcm16
 from sip.remote import RemoteEngine
-from sip.wavfile import read_pcm16
 from tests.servers.baresip import dominant_frequency
 from tests.servers.kamailio import Kamailio
 

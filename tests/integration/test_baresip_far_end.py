@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sip.wavfile import read_pcm16
+from formats.call_audio import read_pcm16
 from tests.servers.baresip import (
     TONE_HZ,
     Baresip,

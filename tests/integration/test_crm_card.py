@@ -20,9 +20,9 @@ from pytestqt.qtbot import QtBot
 
 from desktop.crm.bitrix24 import Bitrix24Adapter
 from desktop.crm.config import DialogCardSection, parse_fields
-from desktop.crm_panel import CrmPanel
+from desktop.crm.panel import CrmPanel
+from formats.clock import utc_us
 from sip import events as ev
-from sip.clock import utc_us
 from tests.integration.store_kit import Store, new_id
 from tests.servers.crm import SECRET, CrmServer, Person
 

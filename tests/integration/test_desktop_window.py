@@ -19,10 +19,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop.agent_state import StateChange
-from desktop.engine_bridge import EngineBridge
-from desktop.main_window import MainWindow
-from desktop.settings import AgentSection
+from desktop.agent.state import StateChange
+from desktop.calls.engine_bridge import EngineBridge
+from desktop.operator.window import MainWindow
+from desktop.settings.values import AgentSection
 from sip.config import AccountSettings, EngineConfig
 from sip.engine import Engine
 from tests.integration.sipkit import PASSWORDS, Agent

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop import secret_store
-from desktop.call_history import CallEntry, CallHistory, CallLog, store_fetch
+from desktop.calls.history import CallEntry, CallHistory, CallLog, store_fetch
 from desktop.widgets.my_calls import MyCallsPanel, day_start, to_us
 from desktop.widgets.my_day import MyDayPanel
 from store.client import StoreClient

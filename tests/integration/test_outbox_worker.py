@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from recorder.outbox import DB_NAME, Outbox, OutboxFull
-from sip.clock import utc_us
+from formats.clock import utc_us
+from recorder.outbox.journal import DB_NAME, Outbox, OutboxFull
 from store.client import StoreClient
 from tests.integration.outbox_kit import (
     AGENT,

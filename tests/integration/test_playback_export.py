@@ -15,9 +15,9 @@ import av
 import numpy as np
 import pytest
 
-from desktop.playback.export import export_mp4
-from recorder.pipeline import RecorderConfig
-from sip.clock import utc_us
+from desktop.qa.playback.export import export_mp4
+from formats.clock import utc_us
+from recorder.segments.pipeline import RecorderConfig
 from tests.integration.playback_kit import (
     RootMarker,
     decode_mp4,

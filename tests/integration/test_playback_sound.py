@@ -26,8 +26,8 @@ RATE = 16_000
 # player's own clock; prints how far the clock moved and in how long.
 PLAY = """
 import json, sys, time
-from desktop.playback.audio import AudioTrack
-from desktop.playback.clock import make_clock
+from desktop.qa.playback.audio import AudioTrack
+from desktop.qa.playback.clock import make_clock
 track = AudioTrack(sys.argv[1], 0)
 assert track.wait(timeout=5) and track.error is None, track.error
 clock, why = make_clock(track, 1_000_000)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop.playback.export import export_mp4
-from recorder.pipeline import RecorderConfig
+from desktop.qa.playback.export import export_mp4
+from recorder.segments.pipeline import RecorderConfig
 from tests.integration.playback_kit import (
     BLUE,
     RootMarker,

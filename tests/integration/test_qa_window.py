@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop.qa_window import QaWindow
+from desktop.qa.window import QaWindow
 from tests.integration.playback_kit import sqlite_store
 from tests.integration.store_kit import Store, now_us
 

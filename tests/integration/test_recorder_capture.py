@@ -11,9 +11,9 @@ import av
 import numpy as np
 import pytest
 
-from recorder.capture import CaptureError
-from recorder.geometry import Rect
-from recorder.pipeline import RecorderConfig
+from recorder.capture.geometry import Rect
+from recorder.capture.grab import CaptureError
+from recorder.segments.pipeline import RecorderConfig
 from tests.integration.recorder_kit import (
     RecordingThread,
     check_manifest_files,

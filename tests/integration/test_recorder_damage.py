@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from Xlib import display as xdisplay
 
-from recorder import pipeline
-from recorder.damage import DamageTracker
-from recorder.geometry import Rect
-from recorder.pipeline import DAMAGE_MISSES_TOLERATED, RecorderConfig
-from sip.clock import utc_us
+from formats.clock import utc_us
+from recorder.capture.damage import DamageTracker
+from recorder.capture.geometry import Rect
+from recorder.segments import pipeline
+from recorder.segments.pipeline import DAMAGE_MISSES_TOLERATED, RecorderConfig
 from tests.integration.recorder_kit import (
     RecordingThread,
     check_manifest_files,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from recorder.segments import recover
+from recorder.segments.writer import recover
 from tests.integration.recorder_kit import (
     check_manifest_files,
     cli,

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop.recorder_link import GAPS_NAME, RecorderLink
-from desktop.recorder_options import LinkOptions
+from desktop.recording.link import GAPS_NAME, RecorderLink
+from desktop.recording.options import LinkOptions
 from sip import events as ev
 from tests.integration.recorder_kit import check_manifest_files, paint, xvfb
 from tests.servers.xvfb import XvfbServer

@@ -216,7 +216,7 @@ def test_pbx_headers_reach_the_ringing_event(agents):
 def test_mute_silences_what_the_customer_hears(agents, tmp_path):
     import numpy as np
 
-    from sip.wavfile import read_pcm16
+    from formats.call_audio import read_pcm16
 
     alice = agents("alice")
     bob = agents("bob", recording_dir=str(tmp_path))

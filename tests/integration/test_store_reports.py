@@ -41,7 +41,7 @@ from typing import Any
 import pytest
 import requests
 
-from desktop.presence import PresencePublisher
+from desktop.agent.presence import PresencePublisher
 from store import local_days, rollups
 from store.agents import set_state
 from store.calls import patch, put

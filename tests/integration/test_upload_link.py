@@ -13,11 +13,12 @@ import pytest
 from PySide6.QtCore import QObject, Signal
 from pytestqt.qtbot import QtBot
 
-from desktop import secret_store, uploads
-from desktop.recorder_options import UploadOptions
-from desktop.settings import RecorderSection
+from desktop import secret_store
+from desktop.recording import uploads
+from desktop.recording.options import UploadOptions
+from desktop.settings.values import RecorderSection
 from desktop.widgets.recording_indicator import RecordingIndicator
-from sip.clock import utc_us
+from formats.clock import utc_us
 from store.client import StoreClient
 from store.client_errors import NotFoundError
 from tests.integration.outbox_kit import AGENT, call_record, store_server, write_call_wav

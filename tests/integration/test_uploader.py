@@ -11,9 +11,9 @@ from pathlib import Path
 import av
 import pytest
 
-from recorder.outbox import Outbox
-from recorder.uploader import Uploader
-from sip.clock import utc_us
+from formats.clock import utc_us
+from recorder.outbox.journal import Outbox
+from recorder.outbox.uploader import Uploader
 from store.client import StoreClient
 from tests.integration.outbox_kit import AGENT, check_store, fill_outbox, store_server
 from tests.servers.chaos_proxy import ChaosProxy

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sip.clock import utc_us
+from formats.clock import utc_us
 from tests.integration.recorder_kit import ROOT
 from tests.servers.xvfb import XvfbServer
 

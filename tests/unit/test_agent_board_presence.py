@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from desktop.presence import PresencePublisher
+from desktop.agent.presence import PresencePublisher
 from store.client_types import Presence
 
 

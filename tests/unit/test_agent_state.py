@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.agent_state import AgentState, StateChange
+from desktop.agent.state import AgentState, StateChange
 from sip import events as ev
 
 T0 = 1_700_000_000_000_000

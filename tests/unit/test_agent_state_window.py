@@ -10,9 +10,9 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop.engine_bridge import EngineBridge
-from desktop.main_window import STORE_STATES, MainWindow
-from desktop.settings import AgentSection
+from desktop.calls.engine_bridge import EngineBridge
+from desktop.operator.window import STORE_STATES, MainWindow
+from desktop.settings.values import AgentSection
 from sip import events as ev
 from tests.unit.fake_engine import FakeEngine
 from tests.unit.test_main_window import deliver, incoming, state

@@ -11,8 +11,8 @@ from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop.engine_bridge import EngineBridge
-from desktop.event_log import describe
+from desktop.calls.engine_bridge import EngineBridge
+from desktop.calls.event_log import describe
 from desktop.secret_store import SecretStoreError
 from desktop.threads import WrongThread, assert_gui_thread, run_in_thread
 from sip import events as ev

@@ -9,8 +9,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWizard
 from pytestqt.qtbot import QtBot
 
-from desktop import first_run, settings
-from desktop.first_run import FirstRunWizard
+from desktop.settings import first_run
+from desktop.settings import values as settings
+from desktop.settings.first_run import FirstRunWizard
 from tests.unit.conftest import MemoryKeyring
 
 

@@ -11,11 +11,12 @@ from PySide6.QtCore import QTranslator
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop import i18n, settings_dialog
-from desktop.engine_bridge import EngineBridge
+from desktop import i18n
+from desktop.calls.engine_bridge import EngineBridge
 from desktop.i18n import I18N_DIR
-from desktop.main_window import MainWindow
-from desktop.settings import StoreSection
+from desktop.operator.window import MainWindow
+from desktop.settings import dialog as settings_dialog
+from desktop.settings.values import StoreSection
 from desktop.widgets import my_day
 from desktop.widgets.my_calls import MyCallsPanel
 from tests.unit.fake_engine import FakeEngine

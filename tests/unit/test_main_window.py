@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop import i18n
-from desktop.engine_bridge import EngineBridge
-from desktop.main_window import MainWindow
+from desktop.calls.engine_bridge import EngineBridge
+from desktop.operator.window import MainWindow
 from sip import events as ev
 from sip.errors import NotFoundError
 from tests.unit.fake_engine import FakeEngine

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop.call_history import (
+from desktop.calls.history import (
     CallEntry,
     CallHistory,
     CallLog,

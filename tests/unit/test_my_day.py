@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop.agent_state import AgentState
-from desktop.call_history import (
+from desktop.agent.state import AgentState
+from desktop.calls.history import (
     CallEntry,
     CallHistory,
     CallLog,

@@ -16,10 +16,10 @@ from typing import Any
 import av
 import numpy as np
 
-from recorder.audio_pack import pack_opus
-from recorder.outbox import Outbox
-from recorder.recovery import recover_call_audio, recover_outbox, repair_wav
-from recorder.uploader import RateLimit
+from recorder.outbox.audio_pack import pack_opus
+from recorder.outbox.journal import Outbox
+from recorder.outbox.recovery import recover_call_audio, recover_outbox, repair_wav
+from recorder.outbox.uploader import RateLimit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -111,7 +111,7 @@ _ADDER = """
 import sys
 import threading
 from pathlib import Path
-from recorder.outbox import Outbox
+from recorder.outbox.journal import Outbox
 box = Outbox(Path(sys.argv[1]))
 for i in range(200):
     box.add_state("alice", "ready", str(i), i)

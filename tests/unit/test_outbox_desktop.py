@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 from pytestqt.qtbot import QtBot
 
-from desktop.call_records import CallRecords
-from desktop.uploads import UploadQueue
-from recorder.outbox import Outbox
+from desktop.calls.records import CallRecords
+from desktop.recording.uploads import UploadQueue
+from recorder.outbox.journal import Outbox
 from sip import events as ev
 from store.models import CallIn
 

@@ -9,9 +9,9 @@ import time
 import numpy as np
 import pytest
 
-from desktop.playback.clock import WallClock
-from desktop.playback.source import RangeReader
-from desktop.playback.timeline import TimelineError, build_timeline, silence_bands
+from desktop.qa.playback.clock import WallClock
+from desktop.qa.playback.source import RangeReader
+from desktop.qa.playback.timeline import TimelineError, build_timeline, silence_bands
 
 SHA_A, SHA_B, SHA_C = "a" * 64, "b" * 64, "c" * 64
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop.playback.stretch import Renderer, best_shift, gains
+from desktop.qa.playback.stretch import Renderer, best_shift, gains
 
 RATE = 16_000
 

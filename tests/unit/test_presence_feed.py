@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desktop.presence_feed import CallSnapshot
+from desktop.agent.presence_feed import CallSnapshot
 from sip import events as ev
 
 

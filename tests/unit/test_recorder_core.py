@@ -12,12 +12,13 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from recorder import changes, segments
-from recorder.canvas import I420Canvas
-from recorder.changes import ChangeDetector
-from recorder.encoder import EncoderSettings, StorageFull
-from recorder.geometry import Rect, clip_all
-from recorder.segments import (
+from recorder.capture import changes
+from recorder.capture.changes import ChangeDetector
+from recorder.capture.geometry import Rect, clip_all
+from recorder.segments import writer as segments
+from recorder.segments.canvas import I420Canvas
+from recorder.segments.encoder import EncoderSettings, StorageFull
+from recorder.segments.writer import (
     COMPLETE,
     PARTIAL,
     RECORDING,

@@ -6,9 +6,9 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from recorder.changes import ChangeDetector, tile_rects
-from recorder.damage import MAX_PARTS, damaged_tiles
-from recorder.geometry import Rect
+from recorder.capture.changes import ChangeDetector, tile_rects
+from recorder.capture.damage import MAX_PARTS, damaged_tiles
+from recorder.capture.geometry import Rect
 
 W, H = 320, 240  # 240 = 7 tiles of 32 + 16: the last row of tiles is short
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop import settings
-from desktop.recorder_link import RecorderLink
-from desktop.recorder_options import LinkOptions, display_available, options_from_settings
-from desktop.settings import RecorderSection
+from desktop.recording.link import RecorderLink
+from desktop.recording.options import LinkOptions, display_available, options_from_settings
+from desktop.settings import values as settings
+from desktop.settings.values import RecorderSection
 
 RECORDER = """\
 [recorder]

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from recorder.windows import (
+from recorder.segments.windows import (
     AWAITING_CONSENT,
     NOT_RECORDED,
     RECORDING,

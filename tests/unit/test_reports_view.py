@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu
 from pytestqt.qtbot import QtBot
 
-from desktop.supervisor_window import SupervisorWindow, offer_supervisor_menu
+from desktop.supervisor.window import SupervisorWindow, offer_supervisor_menu
 from desktop.widgets.reports_view import ReportsView
 from store.client_types import Board, Me, Report, ReportNorms
 

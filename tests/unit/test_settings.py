@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop import secret_store, settings
+from desktop import secret_store
+from desktop.settings import values as settings
 from sip.config import AccountSettings, EngineConfig
 
 GOOD = """\
@@ -174,7 +175,9 @@ def test_the_demo_keeps_its_data_apart_from_real_work(
 ) -> None:
     """Demo calls, recordings and uploads go under agentdesk/demo, also when the file names
     folders for real work, so nothing the demo leaves behind is sent to the real store."""
-    from desktop import call_history, paths, recorder_options
+    from desktop import paths
+    from desktop.calls import history as call_history
+    from desktop.recording import options as recorder_options
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     real = write(tmp_path, GOOD + '\n[upload]\noutbox_dir = "/srv/agentdesk/outbox"\n'

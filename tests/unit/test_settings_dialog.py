@@ -7,8 +7,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
-from desktop import settings
-from desktop.settings_dialog import SettingsDialog
+from desktop.settings import values as settings
+from desktop.settings.dialog import SettingsDialog
 from desktop.widgets.audio_dialog import AudioDevicesDialog
 from tests.unit.conftest import MemoryKeyring
 

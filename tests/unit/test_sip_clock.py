@@ -1,11 +1,11 @@
-"""sip.clock: UTC microseconds that never go backwards."""
+"""formats.clock: UTC microseconds that never go backwards."""
 
 from __future__ import annotations
 
 import itertools
 import time
 
-from sip.clock import utc_us, utc_us_at_monotonic
+from formats.clock import utc_us, utc_us_at_monotonic
 
 
 def test_utc_us_is_close_to_the_wall_clock() -> None:

@@ -1,4 +1,4 @@
-"""sip.wavfile: reading recordings (also after a crash) and merging a call's two sides."""
+"""formats.call_audio: reading recordings (also after a crash) and merging a call's two sides."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sip import wavfile
-from sip.wavfile import merge_stereo, read_pcm16
+from formats import call_audio as wavfile
+from formats.call_audio import merge_stereo, read_pcm16
 
 
 def write_wav(path: Path, pcm: np.ndarray, rate: int = 16000, width: int = 2) -> Path:

@@ -9,10 +9,11 @@ import pytest
 from PySide6.QtWidgets import QCheckBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
-from desktop import recorder_options, settings
-from desktop.recorder_options import UploadOptions, upload_only_options, upload_options
-from desktop.settings import RecorderSection, StoreSection, UploadSection
-from desktop.settings_dialog import SettingsDialog
+from desktop.recording import options as recorder_options
+from desktop.recording.options import UploadOptions, upload_only_options, upload_options
+from desktop.settings import values as settings
+from desktop.settings.dialog import SettingsDialog
+from desktop.settings.values import RecorderSection, StoreSection, UploadSection
 from store import migrations
 from store.db import connect
 

@@ -1,0 +1,440 @@
+"""The operator's softphone window: composes the small widgets and routes engine events.
+
+Agent state, call controls, the recording indicator and the tray follow the same engine events;
+the recorder link and the upload queue are attached by the composition root when they exist.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, get_args
+
+from PySide6.QtCore import Qt, SignalInstance, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QDockWidget,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.agent import state as st
+from desktop.calls.book import CallBook, actions
+from desktop.calls.engine_bridge import EngineBridge
+from desktop.operator.tray import Tray
+from desktop.recording.link import RecorderLink
+from desktop.settings.values import AgentSection
+from desktop.threads import assert_gui_thread
+from desktop.widgets.agent_state_bar import COLOURS, AgentStateBar
+from desktop.widgets.audio_dialog import AudioDevicesDialog
+from desktop.widgets.call_controls import CallControls
+from desktop.widgets.call_list import CallList
+from desktop.widgets.dial_pad import DialPanel
+from desktop.widgets.incoming_banner import IncomingBanner
+from desktop.widgets.recording_indicator import RecordingIndicator
+from desktop.widgets.status_lines import AudioModeLine, RegistrationLine
+from sip import events as ev
+from store.client_types import AgentState as StoreState
+
+STATUS_MS = 15000
+STORE_STATES = frozenset(get_args(StoreState))  # what the store accepts today
+SHORTCUTS = {"answer": "Ctrl+Shift+A", "hangup": "Ctrl+Shift+E", "hold": "Ctrl+Shift+H"}
+SHORTCUTS["mute"] = "Ctrl+Shift+M"
+
+
+class UploadsLike(Protocol):
+    """What the window needs of ``desktop.recording.uploads.UploadQueue``."""
+
+    @property
+    def status_changed(self) -> SignalInstance: ...
+
+    def agent_state(self, agent: str, state: str, reason: str, at_us: int) -> None: ...
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        bridge: EngineBridge,
+        *,
+        account: str = "",
+        dnd: bool = False,
+        auto_answer_s: float | None = None,
+        agent_options: AgentSection | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.book = CallBook()
+        opts = agent_options or AgentSection()
+        self.agent = st.AgentState(opts.wrap_up_s)
+        self.agent_name = account.split("@")[0]
+        self.state_bar = AgentStateBar(self.agent, opts.not_ready_reasons, opts.break_reasons, self)
+        self.recording = RecordingIndicator(self)
+        self.recorder: RecorderLink | None = None
+        self.uploads: UploadsLike | None = None
+        self._engine_running = False
+        self._dnd_sent = dnd
+        self._wrapped_calls: list[str] = []
+        self._auto_delay = auto_answer_s if auto_answer_s is not None else 1.0
+        self.setWindowTitle(self.tr("AgentDesk softphone"))
+        self.problems = QLabel(self)
+        self.problems.setObjectName("problemsLabel")
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #a00000;")
+        self.problems.hide()
+        self.demo_line = QLabel(self)
+        self.demo_line.hide()
+        self.banner = IncomingBanner(self)
+        self.registration = RegistrationLine(self)
+        self.registration.set_account(account)
+        self.audio_line = AudioModeLine(self)
+        self.dnd = QCheckBox(self.tr("Do not disturb"), self)
+        self.dnd.setChecked(dnd)
+        self.auto_answer = QCheckBox(self.tr("Auto-answer"), self)
+        self.auto_answer.setChecked(auto_answer_s is not None)
+        self.calls = CallList(self.book, self)
+        self.controls = CallControls(self.book, self)
+        self.dial = DialPanel(self)
+        self._build_layout()
+        self._build_menu()
+        self.tray = Tray(self, self.state_bar.menu)
+        self._connect()
+        self._agent_changed(None)
+        self.resize(760, 600)
+
+    def _build_layout(self) -> None:
+        toggles = QHBoxLayout()
+        toggles.addWidget(self.dnd)
+        toggles.addWidget(self.auto_answer)
+        toggles.addStretch(1)
+        body = QVBoxLayout()
+        for widget in (self.problems, self.demo_line, self.state_bar, self.banner):
+            body.addWidget(widget)
+        for line in (self.registration, self.recording, self.audio_line):
+            body.addWidget(line)
+        body.addLayout(toggles)
+        body.addWidget(self.calls, 1)
+        body.addWidget(self.controls)
+        body.addWidget(self.dial)
+        central = QWidget(self)
+        central.setLayout(body)
+        self.setCentralWidget(central)
+        self.statusBar()
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu(self.tr("&Phone"))
+        self._phone_menu = menu
+        devices = QAction(self.tr("Sound &devices…"), self)
+        devices.triggered.connect(self.open_audio_dialog)
+        menu.addAction(devices)
+        self._quit_separator = menu.addSeparator()
+        quit_action = QAction(self.tr("&Quit"), self)
+        quit_action.triggered.connect(self.close)
+        menu.addAction(quit_action)
+        call_menu = self.menuBar().addMenu(self.tr("&Call"))
+        texts = {
+            "answer": self.tr("&Answer"),
+            "hangup": self.tr("&Hang up"),
+            "hold": self.tr("H&old / resume"),
+            "mute": self.tr("&Mute / unmute"),
+        }
+        self.shortcut_actions: dict[str, QAction] = {}
+        for name, text in texts.items():
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(SHORTCUTS[name]))
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            action.triggered.connect(lambda _=False, n=name: self.shortcut(n))
+            call_menu.addAction(action)
+            self.shortcut_actions[name] = action
+        self.addActions(list(self.shortcut_actions.values()))
+
+    # --- extension points for other features ---------------------------------------------
+    def add_side_panel(self, widget: QWidget, title: str) -> QDockWidget:
+        """Dock ``widget`` at the right side under ``title`` (CRM card, supervisor view…)."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"sidePanel{len(self.findChildren(QDockWidget))}")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        docks = [d for d in self.findChildren(QDockWidget) if d is not dock]
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        if docks:
+            self.tabifyDockWidget(docks[-1], dock)
+        return dock
+
+    def add_menu_action(self, menu_name: str, action: QAction) -> QMenu:
+        """Put ``action`` in the menu titled ``menu_name`` (made on first use), before Quit."""
+        bar = self.menuBar()
+        wanted = menu_name.replace("&", "")
+        menus = [m for a in bar.actions() if isinstance(m := a.menu(), QMenu)]
+        menu = next((m for m in menus if m.title().replace("&", "") == wanted), None)
+        if menu is None:
+            menu = bar.addMenu(menu_name)
+        if menu is self._phone_menu:
+            menu.insertAction(self._quit_separator, action)
+        else:
+            menu.addAction(action)
+        return menu
+
+    def _connect(self) -> None:
+        b = self.bridge
+        b.sip_event.connect(self.on_event)
+        b.error.connect(self.show_error)
+        b.dialled.connect(self._dialled)
+        b.mute_changed.connect(self._mute_changed)
+        b.start_failed.connect(self.registration.show_offline)
+        self.dnd.toggled.connect(lambda _on: self._apply_dnd())
+        self.auto_answer.toggled.connect(
+            lambda on: b.set_auto_answer(self._auto_delay if on else None)
+        )
+        self.calls.selected.connect(self.controls.show_call)
+        self.controls.action.connect(self.on_call_action)
+        self.agent.subscribe(self._agent_changed)
+        self.tray.show_requested.connect(self.notify_incoming)
+        self.recording.pause_toggled.connect(self._pause_recording)
+        self.recording.consent_given.connect(self._consent)
+        self.recording.marked.connect(self._mark)
+        self.banner.answer.connect(b.answer)
+        self.banner.reject.connect(b.reject)
+        self.dial.call_requested.connect(b.make_call)
+        self.dial.key_pressed.connect(self.on_key)
+
+    # --- engine events -------------------------------------------------------------------
+    @Slot(object)
+    def on_event(self, event: ev.Event) -> None:
+        assert_gui_thread()
+        if isinstance(event, ev.EngineStarted | ev.EngineStopped):
+            self._engine_running = isinstance(event, ev.EngineStarted)
+        if isinstance(event, ev.CallEnded):
+            self._wrapped_calls.append(event.call_id)
+        if self.book.apply(event):
+            self.calls.refresh()
+            self.banner.show_call(next(iter(self.book.ringing()), None))
+            self.recording.set_in_call(bool(self.book.rows))
+        self.agent.on_event(event)
+        if isinstance(event, ev.IncomingCall):
+            self.notify_incoming()
+            who = event.display_name or event.number
+            self.tray.notify(self.tr("Incoming call"), who)
+        elif isinstance(event, ev.RegistrationChanged):
+            self.registration.update_state(event)
+        elif isinstance(event, ev.AudioDevicesChanged | ev.EngineStarted):
+            self.audio_line.update_devices(event)
+        elif isinstance(event, ev.EngineStopped):
+            self.registration.show_offline(self.tr("the softphone has stopped"))
+        elif isinstance(event, ev.EngineError):
+            self.show_error(
+                self.tr("Softphone error (%1): %2")
+                .replace("%1", event.where)
+                .replace("%2", event.message)
+            )
+        elif isinstance(event, ev.IncomingCallRejected):
+            text = self.tr("A call from %1 was refused: %2").replace("%1", event.number)
+            self.show_error(text.replace("%2", f"{event.code} {event.reason}"))
+        elif isinstance(event, ev.TransferProgress) and event.final:
+            ok = self.tr("Transfer completed")
+            failed = self.tr("Transfer failed: %1").replace("%1", f"{event.code} {event.reason}")
+            self.show_error(ok if event.succeeded else failed)
+        elif isinstance(event, ev.CallEnded) and event.record.get("ended_by") == "failed":
+            cause = f"{event.record.get('cause_code')} {event.record.get('cause_reason')}"
+            self.show_error(self.tr("The call failed: %1").replace("%1", cause))
+
+    def notify_incoming(self) -> None:
+        """Bring the window forward (a ringing call, or the tray icon was clicked)."""
+        if self.isMinimized():
+            self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        QApplication.alert(self)
+
+    @Slot(str, str)
+    def _dialled(self, call_id: str, target: str) -> None:
+        self.book.dialled(call_id, target)
+        self.calls.refresh()
+
+    @Slot(str, bool)
+    def _mute_changed(self, call_id: str, muted: bool) -> None:
+        self.book.set_muted(call_id, muted)
+        self.calls.refresh()
+
+    # --- operator actions ----------------------------------------------------------------
+    @Slot(str, str)
+    def on_call_action(self, name: str, call_id: str) -> None:
+        b = self.bridge
+        row = self.book.get(call_id)
+        if name == "mute" and row is not None:
+            b.set_mute(call_id, not row.muted)
+            self.calls.refresh()  # the button shows the real state until the engine confirms
+        elif name == "transfer":
+            target = self.ask_transfer_target()
+            if target:
+                b.transfer_blind(call_id, target)
+        elif name == "attended":
+            consult = self.ask_consult_call(call_id)
+            if consult:
+                b.transfer_attended(call_id, consult)
+        elif name == "resume":  # switching between two calls: the other one waits on hold
+            for other in self.book.rows.values():
+                if other.call_id != call_id and other.state == "confirmed" and not other.held:
+                    b.hold(other.call_id)
+            b.resume(call_id)
+        elif name in ("answer", "reject", "hangup", "hold"):
+            getattr(b, name)(call_id)
+
+    def shortcut(self, name: str) -> None:
+        """A keyboard shortcut: answer the ringing call; the others act on the selected call."""
+        if name == "answer":
+            ringing = self.book.ringing()
+            if ringing:
+                self.on_call_action("answer", ringing[0].call_id)
+            return
+        self.controls.trigger(name)
+
+    def current_call_id(self) -> str:
+        """The call consent and marks are about: the selected one, else the first answered."""
+        selected = self.calls.selected_call_id()
+        if selected in self.book.rows:
+            return selected
+        answered = [r.call_id for r in self.book.rows.values() if r.state == "confirmed"]
+        return answered[0] if answered else ""
+
+    # --- agent state -----------------------------------------------------------------------
+    def _agent_changed(self, change: st.StateChange | None) -> None:
+        """A new agent state: tray, DND, recorder windows of an ended wrap-up, the store."""
+        self.tray.show_state(self.state_bar.text(), COLOURS.get(self.agent.state, "#000000"))
+        self._apply_dnd()
+        if change is None:
+            return
+        wrap_up_over = change.previous == st.WRAP_UP and change.state != st.ON_CALL
+        if wrap_up_over and self.recorder is not None:
+            for call_id in self._wrapped_calls:  # the recording window ends with the wrap-up
+                self.recorder.close_window(call_id, change.at_us)
+        if change.state not in (st.ON_CALL, st.WRAP_UP):
+            self._wrapped_calls.clear()
+        self._report_state(change)
+
+    def _report_state(self, change: st.StateChange) -> None:
+        if self.uploads is None or not self.agent_name:
+            return
+        if change.state not in STORE_STATES:
+            return  # the store has no such state yet (on_call): the call records cover it
+        self.uploads.agent_state(self.agent_name, change.state, change.reason, change.at_us)
+
+    def _apply_dnd(self) -> None:
+        """The softphone refuses calls when the operator asked so or the state offers none."""
+        want = self.dnd.isChecked() or not self.agent.offers_calls
+        if want != self._dnd_sent and self._engine_running:
+            self._dnd_sent = want
+            self.bridge.set_dnd(want)
+
+    # --- recorder and uploads --------------------------------------------------------------
+    def attach_recorder(self, link: RecorderLink | None, note: str = "") -> None:
+        """Show ``link``'s recording state and give it the pause/consent/mark buttons."""
+        self.recorder = link
+        self.recording.set_available(link is not None)
+        if link is None:
+            label = self.statusBar().findChild(QLabel, "recorderStatus")
+            self.recording.show_status(note or (label.text() if label else ""), {}, alive=False)
+            return
+
+        def refresh(what: object = None) -> None:
+            text = what if isinstance(what, str) else link.status_text
+            self.recording.show_status(text, link.state, link.pid is not None)
+
+        link.status_changed.connect(refresh)
+        link.worker_event.connect(refresh)
+        refresh()
+
+    def attach_uploads(self, uploads: UploadsLike) -> None:
+        """Send agent states through ``uploads`` and show its backlog; the current state first."""
+        self.uploads = uploads
+        uploads.status_changed.connect(self.recording.show_backlog)
+        a = self.agent
+        self._report_state(st.StateChange(a.state, a.reason, a.since_us, a.state))
+
+    @Slot(bool)
+    def _pause_recording(self, on: bool) -> None:
+        if self.recorder is not None:
+            (self.recorder.pause if on else self.recorder.resume)()
+
+    @Slot()
+    def _consent(self) -> None:
+        call_id = self.current_call_id()
+        if self.recorder is not None and call_id:
+            self.recorder.consent(call_id)
+            self.show_error(self.tr("The caller's consent to recording is noted"))
+
+    @Slot()
+    def _mark(self) -> None:
+        call_id = self.current_call_id()
+        if self.recorder is not None and call_id:
+            self.recorder.mark(call_id, "operator_mark")
+            self.show_error(self.tr("Moment marked in the recording"))
+
+    def ask_transfer_target(self) -> str:
+        text, ok = QInputDialog.getText(
+            self, self.tr("Transfer"), self.tr("Transfer the call to (number or SIP address):")
+        )
+        return text.strip() if ok else ""
+
+    def ask_consult_call(self, call_id: str) -> str:
+        candidates = self.book.consult_candidates(call_id)
+        labels = [f"{c.number} {c.display_name}".strip() for c in candidates]
+        if not labels:
+            return ""
+        label, ok = QInputDialog.getItem(
+            self,
+            self.tr("Attended transfer"),
+            self.tr("Connect the caller with:"),
+            labels,
+            0,
+            False,
+        )
+        return candidates[labels.index(label)].call_id if ok and label in labels else ""
+
+    @Slot(str)
+    def on_key(self, key: str) -> None:
+        """During a call a key sends DTMF; otherwise it goes into the dial field."""
+        call_id = self.calls.selected_call_id()
+        if "dtmf" in actions(self.book.get(call_id), self.book):
+            self.bridge.send_dtmf(call_id, key)
+        else:
+            self.dial.append(key)
+
+    def open_audio_dialog(self) -> None:
+        line = self.audio_line
+        dialog = AudioDevicesDialog(self.bridge.levels, (line.mic, line.speaker, line.ring), self)
+        if dialog.exec():
+            self.bridge.set_audio_devices(*dialog.choice())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closing the app takes the operator offline (and tells the store)."""
+        self.agent.go_offline()
+        self.tray.hide()
+        super().closeEvent(event)
+
+    # --- messages ------------------------------------------------------------------------
+    @Slot(str)
+    def show_error(self, text: str) -> None:
+        self.statusBar().showMessage(text, STATUS_MS)
+
+    def show_problems(self, problems: list[str], offline: bool) -> None:
+        """Settings problems at the top of the window; ``offline`` = the safe state."""
+        if problems:
+            head = self.tr("Problems in the settings file:")
+            self.problems.setText("\n".join([head, *problems]))
+            self.problems.show()
+        if offline:
+            self.registration.show_offline(self.tr("fix the settings file and restart"))
+
+    def show_demo(self, interval_s: float) -> None:
+        text = self.tr("Demo mode: a simulated caller rings about every %1 s; answer to talk.")
+        self.demo_line.setText(text.replace("%1", str(round(interval_s))))
+        self.demo_line.show()

@@ -1,0 +1,421 @@
+"""The desktop's side of the screen recorder: it runs the worker process (``python -m
+recorder.worker``), feeds it the calls, restarts it when it dies and records the gap.
+
+Everything runs on the UI thread and nothing blocks it: QProcess buffers what is written to the
+worker's stdin and delivers its stdout lines through signals. The link remembers the calls
+whose windows are open (and pause, consent, pending marks), so a restarted worker is told
+again and the segments of a call continue. A gap (worker dead → new worker capturing again)
+is appended to ``OUT/recorder-gaps.jsonl`` as ``{start_us, end_us, reason, restarts}``.
+
+The worker also uploads the outbox. Before each start the store's token is read from the
+keyring (or the session's, for the demo) on a worker thread and handed over in the worker's
+environment (``$AGENTDESK_STORE_TOKEN``), never on its command line or in a log. Without a
+display to record, :func:`desktop.recording.uploads.wire` runs the same worker with
+``--no-capture``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from concurrent.futures import Future
+from typing import Any
+
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QProcess,
+    QProcessEnvironment,
+    QTimer,
+    Signal,
+    SignalInstance,
+    Slot,
+)
+from PySide6.QtWidgets import QLabel, QMainWindow
+
+from desktop.recording.options import (
+    TOKEN_ENV,
+    LinkOptions,
+    UploadOptions,
+    options_from_settings,
+    read_token,
+)
+from desktop.settings.values import RecorderSection
+from desktop.threads import run_in_thread
+from formats.clock import utc_us
+from sip import events as ev
+
+log = logging.getLogger(__name__)
+
+GAPS_NAME = "recorder-gaps.jsonl"
+MAX_PENDING_MARKS = 200
+
+
+class RecorderLink(QObject):
+    """Supervises one worker; call slots on the UI thread only."""
+
+    status_changed = Signal(str)  # what the operator reads: is the screen being recorded?
+    worker_event = Signal(object)  # every event of the worker (a dict)
+    gap_recorded = Signal(object)  # the gap's JSON line (a dict)
+
+    def __init__(self, options: LinkOptions, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.options = options
+        self.state: dict[str, Any] = {}
+        self.restarts = 0
+        self.status_text = ""
+        self._proc: QProcess | None = None
+        self._ready = False
+        self._stopping = False
+        self._attempt = 0
+        self._capturing_since: int | None = None
+        self._fatal = ""
+        self._gap: dict[str, Any] | None = None
+        self._calls: dict[str, dict[str, Any]] = {}
+        self._paused = False
+        self._pending_marks: list[dict[str, Any]] = []
+        self._restart = QTimer(self)
+        self._restart.setSingleShot(True)
+        self._restart.timeout.connect(self._launch)
+        self._ready_since: int | None = None
+        self._reading_token = False
+
+    @property
+    def pid(self) -> int | None:
+        proc = self._proc
+        if proc is None or proc.state() != QProcess.ProcessState.Running:
+            return None
+        return int(proc.processId())
+
+    # ----- lifecycle ------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._stopping = False
+        with contextlib.suppress(OSError):  # else the worker reports why, as an error event
+            self.options.out_dir.mkdir(parents=True, exist_ok=True)
+        self._launch()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Stop the worker (it finishes its segments); blocks up to ``timeout_s``: at exit."""
+        self._stopping = True
+        self._restart.stop()
+        proc = self._proc
+        if proc is not None and proc.state() != QProcess.ProcessState.NotRunning:
+            self._send({"cmd": "stop"})
+            proc.closeWriteChannel()
+            if not proc.waitForFinished(round(timeout_s * 1000)):
+                log.warning("recorder: the worker did not stop in %.0f s; killing it", timeout_s)
+                proc.kill()
+                proc.waitForFinished(5000)
+        if self._gap is not None:
+            self._end_gap(utc_us(), "; the desktop stopped before the worker came back")
+        self._set_status(self.tr("Screen recorder stopped"))
+        # Leave no deferred delete or queued signal of a finished worker behind: the link may
+        # be destroyed right after this, outside any event loop.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QCoreApplication.processEvents()
+
+    def _launch(self) -> None:
+        """Start the worker; with uploads on, once the token was read off the UI thread."""
+        if self._stopping or self._reading_token:
+            return
+        upload = self.options.upload
+        if upload is None or not upload.uploads:
+            self._spawn(None)
+            return
+        self._reading_token = True
+        run_in_thread(lambda: read_token(upload.store_url), self._token_read)
+
+    def _token_read(self, future: Future[str | None]) -> None:
+        self._reading_token = False
+        token = future.result() if future.exception() is None else None
+        self._spawn(token)
+
+    def _spawn(self, token: str | None) -> None:
+        if self._stopping:
+            return
+        proc = QProcess(self)
+        env = QProcessEnvironment.systemEnvironment()
+        env.insert("PYTHONUNBUFFERED", "1")
+        env.remove(TOKEN_ENV)
+        if token:
+            env.insert(TOKEN_ENV, token)
+        proc.setProcessEnvironment(env)
+        proc.readyReadStandardOutput.connect(lambda: self._read_stdout(proc))
+        proc.readyReadStandardError.connect(lambda: self._read_stderr(proc))
+        proc.finished.connect(lambda code, status: self._finished(proc, code, status))
+        proc.errorOccurred.connect(lambda error: self._failed_to_start(proc, error))
+        self._proc, self._ready, self._fatal = proc, False, ""
+        self.state = {}
+        command = self.options.command()
+        log.info("recorder: starting the worker: %s", " ".join(command[1:]))
+        proc.start(command[0], command[1:])
+        if self._gap is None:
+            self._set_status(self.tr("Screen recorder starting…"))
+
+    def _failed_to_start(self, proc: QProcess, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart and proc is self._proc:
+            self._died(f"the worker could not be started: {proc.errorString()}")
+
+    def _finished(self, proc: QProcess, code: int, status: QProcess.ExitStatus) -> None:
+        proc.deleteLater()
+        if proc is not self._proc:
+            return
+        self._read_stdout(proc)
+        self._read_stderr(proc)
+        if status == QProcess.ExitStatus.CrashExit:
+            why = f"the worker was killed by signal {code}"
+        else:
+            why = f"the worker exited with status {code}"
+        self._died(f"{self._fatal} ({why})" if self._fatal else why)
+
+    def _died(self, reason: str) -> None:
+        self._proc, self._ready = None, False
+        self.state = {}
+        if self._stopping:
+            return
+        now = utc_us()
+        log.error("recorder: %s", reason)
+        capture = self.options.capture  # upload only: no screen, so no gap; just restart
+        since = self._capturing_since if capture else self._ready_since
+        if since is not None and now - since >= round(self.options.stable_s * 1e6):
+            self._attempt = 0
+        self._capturing_since = self._ready_since = None
+        delays = self.options.backoff_s
+        delay = delays[min(self._attempt, len(delays) - 1)]
+        self._attempt += 1
+        self.restarts += 1
+        if not capture:
+            self._restart.start(round(delay * 1000))
+            return
+        if self._gap is None:
+            self._gap = {"start_us": now, "reason": reason, "restarts": 0}
+        self._gap["restarts"] += 1
+        self._set_status(
+            self.tr("Screen recording INTERRUPTED (%1); restarting in %2 s")
+            .replace("%1", reason)
+            .replace("%2", f"{delay:g}")
+        )
+        self._restart.start(round(delay * 1000))
+
+    def _end_gap(self, end_us: int, note: str = "") -> None:
+        gap, self._gap = self._gap, None
+        if gap is None:
+            return
+        line = {**gap, "end_us": end_us, "reason": gap["reason"] + note}
+        try:
+            with open(self.options.out_dir / GAPS_NAME, "a", encoding="utf-8") as out:
+                out.write(json.dumps(line) + "\n")
+        except OSError as exc:
+            log.error("recorder: cannot record the gap %s: %s", line, exc)
+        log.warning(
+            "recorder: screen not recorded for %.1f s: %s",
+            (end_us - gap["start_us"]) / 1e6,
+            line["reason"],
+        )
+        self.gap_recorded.emit(line)
+
+    # ----- the pipe -------------------------------------------------------------------
+
+    def _send(self, message: dict[str, Any]) -> bool:
+        proc = self._proc
+        if proc is None or not self._ready:
+            return False
+        proc.write((json.dumps(message) + "\n").encode())
+        return True
+
+    def _read_stdout(self, proc: QProcess) -> None:
+        while proc.canReadLine():
+            raw = bytes(proc.readLine().data()).decode(errors="replace").strip()
+            if not raw:
+                continue
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                log.warning("recorder: not an event: %s", raw[:200])
+                continue
+            if proc is self._proc and isinstance(event, dict):
+                self._on_event(event)
+
+    def _read_stderr(self, proc: QProcess) -> None:
+        text = bytes(proc.readAllStandardError().data()).decode(errors="replace")
+        for line in text.splitlines():
+            if line.strip():
+                bad = " WARNING " in line or " ERROR " in line or "Traceback" in line
+                log.log(logging.WARNING if bad else logging.INFO, "%s", line)
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        if kind == "ready":
+            self._ready = True
+            self._ready_since = utc_us()
+            if self.options.capture:
+                self._replay()
+        elif kind in ("state", "status"):
+            self.state = event
+            if event.get("capturing") and self._capturing_since is None:
+                self._capturing_since = int(event.get("at_us") or utc_us())
+                if self._gap is not None:
+                    self._end_gap(self._capturing_since)
+        elif kind == "error":
+            log.log(
+                logging.ERROR if event.get("fatal") else logging.WARNING,
+                "recorder: %s: %s",
+                event.get("kind"),
+                event.get("message"),
+            )
+            if event.get("fatal"):
+                self._fatal = str(event.get("message", ""))
+        elif kind == "segment_done":
+            log.info("recorder: segment kept for %s", ", ".join(event.get("call_ids", [])))
+        self.worker_event.emit(event)
+        self._update_status()
+
+    def _replay(self) -> None:
+        """Tell a (new) worker what the desktop knows: open calls, pause, pending marks."""
+        self._prune_calls()
+        for call in self._calls.values():
+            self._send(call["open"])
+            if call.get("consent"):
+                self._send(call["consent"])
+            if call.get("close"):
+                self._send(call["close"])
+        if self._paused:
+            self._send({"cmd": "pause"})
+        marks, self._pending_marks = self._pending_marks, []
+        for mark in marks:
+            self._send(mark)
+
+    def _prune_calls(self) -> None:
+        now = utc_us()
+        for call_id, call in list(self._calls.items()):
+            close = call.get("close")
+            if close is not None and close["at_us"] <= now - 5_000_000:
+                del self._calls[call_id]
+
+    # ----- calls and controls ---------------------------------------------------------
+
+    @Slot(object)
+    def on_sip_event(self, event: ev.Event) -> None:
+        """Connect to :attr:`EngineBridge.sip_event`."""
+        if isinstance(event, ev.IncomingCall):
+            queue = event.headers.get(self.options.queue_header, "")
+            self.open_window(event.call_id, event.at_us, queue)
+        elif isinstance(event, ev.CallStateChanged) and event.state == "calling":
+            self.open_window(event.call_id, event.at_us)
+        elif isinstance(event, ev.CallReplaced):
+            self.open_window(event.new_call_id, event.at_us)
+        elif isinstance(event, ev.CallEnded):
+            self.close_window(event.call_id, event.at_us + round(self.options.wrapup_s * 1e6))
+
+    def open_window(self, call_id: str, at_us: int | None = None, queue: str = "") -> None:
+        if call_id in self._calls and "close" not in self._calls[call_id]:
+            return
+        message = {
+            "cmd": "open_window",
+            "call_id": call_id,
+            "at_us": at_us if at_us is not None else utc_us(),
+            "queue": queue,
+            "agent": self.options.agent,
+        }
+        self._prune_calls()
+        self._calls[call_id] = {"open": message}
+        self._send(message)
+
+    def close_window(self, call_id: str, at_us: int | None = None) -> None:
+        """Close at ``at_us`` (the end of wrap-up), or now: the operator ended the wrap-up."""
+        call = self._calls.get(call_id)
+        if call is None:
+            return
+        message = {"cmd": "close_window", "call_id": call_id, "at_us": at_us or utc_us()}
+        call["close"] = message
+        self._send(message)
+
+    def consent(self, call_id: str) -> None:
+        call = self._calls.get(call_id)
+        if call is not None:
+            call["consent"] = {"cmd": "consent", "call_id": call_id, "at_us": utc_us()}
+            self._send(call["consent"])
+
+    def mark(self, call_id: str, event: str) -> None:
+        message = {"cmd": "mark", "call_id": call_id, "event": event, "at_us": utc_us()}
+        if not self._send(message) and len(self._pending_marks) < MAX_PENDING_MARKS:
+            self._pending_marks.append(message)
+
+    def pause(self) -> None:
+        self._paused = True
+        self._send({"cmd": "pause"})
+
+    def resume(self) -> None:
+        self._paused = False
+        self._send({"cmd": "resume"})
+
+    def request_status(self) -> None:
+        self._send({"cmd": "status"})
+
+    # ----- what the operator sees -----------------------------------------------------
+
+    def _update_status(self) -> None:
+        if self._gap is not None:
+            return  # the interruption stays shown until the new worker captures
+        self._set_status(self.describe(self.state))
+
+    def describe(self, state: dict[str, Any]) -> str:
+        """The operator's line for a worker state: whether the screen is being recorded."""
+        if not state.get("capturing"):
+            return self.tr("Screen recorder starting…")
+        windows = state.get("windows", [])
+        if state.get("recording"):
+            text = self.tr("Screen recording ON")
+            if state.get("paused"):
+                text = self.tr("Screen recording ON, PAUSED: the screen is blacked out")
+            elif state.get("masked"):
+                text += self.tr(" (masked: %1)").replace("%1", ", ".join(state["masked"]))
+        elif any(w.get("state") == "awaiting_consent" for w in windows):
+            text = self.tr("Screen recording waits for the caller's consent")
+        elif windows:
+            reason = windows[-1].get("reason", "")
+            text = self.tr("Screen NOT recorded: %1").replace("%1", reason)
+        else:
+            text = self.tr("Screen recorder ready (records during calls)")
+        if state.get("mask_failed"):
+            text += self.tr("; window titles unreadable: whole screen masked")
+        return text
+
+    def _set_status(self, text: str) -> None:
+        if text != self.status_text:
+            self.status_text = text
+            self.status_changed.emit(text)
+
+
+def wire(
+    section: RecorderSection,
+    *,
+    demo: bool,
+    agent: str,
+    display: str | None,
+    calls: SignalInstance,
+    window: QMainWindow,
+    uploads: UploadOptions | None = None,
+) -> RecorderLink | None:
+    """Start the recorder link if the settings ask for it, feed it ``calls`` (the bridge's
+    ``sip_event``) and show its status in ``window``'s status bar; None when it is off.
+    ``uploads``: the worker's outbox and store (else its defaults: OUT/outbox, no store)."""
+    options, note = options_from_settings(
+        section, demo=demo, agent=agent, display=display, uploads=uploads
+    )
+    label = QLabel(window)
+    label.setObjectName("recorderStatus")
+    window.statusBar().addPermanentWidget(label)
+    if options is None:
+        log.info("settings: %s", note)
+        text = QCoreApplication.translate("RecorderLink", "Screen not recorded: %1")
+        label.setText(text.replace("%1", note))
+        return None
+    link = RecorderLink(options, window)
+    link.status_changed.connect(label.setText)
+    calls.connect(link.on_sip_event)
+    link.start()
+    return link

@@ -1,0 +1,145 @@
+"""Crash recovery at start: nothing recorded and not yet confirmed by the store is forgotten.
+
+- WAV files whose header sizes were never written (the process died while recording) get
+  their RIFF and data sizes repaired in place, cut to the last whole frame.
+- A call whose two sides were never merged is merged now, then journalled.
+- Screen segments kept beside the recorder but not journalled (a crash between the release
+  and the outbox) are added; cut segments were already finished by ``segments.recover``
+  (kept to their last complete fragment, or dropped with a log line).
+- Files in the outbox's spool without a row are added again; rows whose files are gone are
+  reported and dropped (there is nothing left to send); leases of a dead uploader end.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import struct
+from pathlib import Path
+from typing import Any
+
+from formats.call_audio import merge_stereo, wav_finalised
+from recorder.outbox.journal import Outbox, OutboxError
+
+log = logging.getLogger(__name__)
+
+
+def repair_wav(path: Path) -> bool:
+    """Write the true sizes into a WAV header a crash left unfinished; True if it changed."""
+    if wav_finalised(path):
+        return False
+    with open(path, "r+b") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            raise ValueError(f"{path.name}: not a WAV file")
+        size = fh.seek(0, 2)
+        pos, block = 12, 4
+        while pos + 8 <= size:
+            fh.seek(pos)
+            cid, length = struct.unpack("<4sI", fh.read(8))
+            if cid == b"fmt ":
+                fh.seek(pos + 8)
+                channels, _rate, _rate_b, align = struct.unpack("<xxHIIH", fh.read(14))
+                block = align or 2 * max(1, channels)
+            elif cid == b"data":
+                data = size - (pos + 8)
+                data -= data % block
+                fh.truncate(pos + 8 + data)
+                fh.seek(pos + 4)
+                fh.write(struct.pack("<I", data))
+                fh.seek(4)
+                fh.write(struct.pack("<I", pos + data))
+                fh.flush()
+                os.fsync(fh.fileno())
+                log.warning("repaired the header of %s (%d bytes of audio)", path.name, data)
+                return True
+            pos += 8 + length + (length & 1)
+    raise ValueError(f"{path.name}: no data chunk")
+
+
+def _frames(wav: Path) -> tuple[int, int]:
+    """(frames, sample rate) from a finalised PCM16 WAV's header."""
+    import wave
+
+    with wave.open(str(wav), "rb") as reader:
+        return reader.getnframes(), reader.getframerate()
+
+
+def recover_call_audio(folder: Path, outbox: Outbox) -> list[str]:
+    """Journal the calls recorded in ``folder`` (the softphone's recording folder) that the
+    outbox does not have; returns their call ids."""
+    added = []
+    for sidecar in sorted(folder.glob("*.json")):
+        try:
+            meta: dict[str, Any] = json.loads(sidecar.read_text(encoding="utf-8"))
+            call_id = str(meta["call_id"])
+            stereo = folder / str(meta["stereo_wav"])
+            first_us = int(meta["first_sample_utc_us"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a recording's note
+        if outbox.has(f"audio:{call_id}"):
+            continue
+        try:
+            if not stereo.exists():
+                sides = [folder / str(meta["operator_wav"]), folder / str(meta["customer_wav"])]
+                if not all(p.exists() for p in sides):
+                    log.warning("the recording of %s has no audio files left", call_id)
+                    continue
+                for side in sides:
+                    repair_wav(side)
+                merge_stereo(sides[0], sides[1], stereo)
+                for side in sides:
+                    side.unlink()
+            else:
+                repair_wav(stereo)
+            frames, rate = _frames(stereo)
+            outbox.add_audio(call_id, stereo, first_us, rate, frames)
+        except (OSError, ValueError, EOFError, OutboxError) as exc:
+            log.error("cannot recover the recording of %s: %s", call_id, exc)
+            continue
+        log.warning("recovered the recording of call %s (%d frames)", call_id, frames)
+        added.append(call_id)
+    return added
+
+
+def recover_segments(folder: Path, outbox: Outbox) -> int:
+    """Journal finished screen segments left in the recorder's output ``folder``."""
+    added = 0
+    for path in sorted(folder.glob("screen-*.json")):
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning("unreadable manifest %s: %s", path.name, exc)
+            continue
+        if manifest.get("status") == "recording" or not manifest.get("sha256"):
+            continue
+        if not (folder / str(manifest.get("file"))).exists():
+            continue
+        try:
+            if outbox.add_segment(path, manifest, in_place=folder != outbox.spool):
+                added += 1
+                log.warning("journalled segment %s left by an earlier run", manifest["file"])
+        except OutboxError as exc:
+            log.error("cannot journal segment %s: %s", path.name, exc)
+    return added
+
+
+def recover_outbox(outbox: Outbox) -> dict[str, int]:
+    """Make the journal and the spool agree after a crash (see the module docstring)."""
+    spool = outbox.spool
+    for tmp in spool.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+    freed = outbox.unlease_all()
+    known = {name for item in outbox.pending() for name in item.files}
+    readded = recover_segments(spool, outbox) + len(recover_call_audio(spool, outbox))
+    dropped = 0
+    for item in outbox.pending():
+        if item.kind == "media" and not (spool / item.files[0]).exists():
+            log.error("outbox item %s lost its file %s; dropping it", item.key, item.files[0])
+            outbox.drop(item)
+            dropped += 1
+    for entry in spool.glob("*.opus.ogg"):
+        if entry.name not in known:
+            entry.unlink(missing_ok=True)  # a packing the crash interrupted; done again
+    return {"unleased": freed, "readded": readded, "dropped": dropped}

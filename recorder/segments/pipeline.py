@@ -1,0 +1,394 @@
+"""The recording loop: grab, mask, detect changes, convert, encode, cut segments.
+
+Each tick (``fps`` per second, monotonic deadline) grabs what may have changed: the tiles X
+DAMAGE reported drawn on (recorder/capture/damage.py), or the whole
+screen (at the start, after a mask
+or layout change, without damage, and every ``full_grab_s`` to check damage). It blacks out the
+masked rectangles in the grabbed pixels (so a masked area is black in the video and changes
+under it cost nothing), compares with the last encoded frame, converts only the changed
+rectangles into the persistent I420 picture and encodes it. Unchanged ticks write nothing,
+except a repeat frame when a fragment with frames would otherwise wait for the next change
+(crash loss stays within ``fragment_s``). A segment ends at the first large change after
+``segment_s`` (or after ``segment_s * segment_stretch``), when the monitor layout changes, and
+at stop; its last frame is a repeat at its end time, so playback covers the whole period, and
+the next segment starts at that same time with a key frame.
+
+Thread safety: :meth:`ScreenRecorder.set_mask`, :meth:`~ScreenRecorder.set_call_ids`,
+:meth:`~ScreenRecorder.cut` and :meth:`~ScreenRecorder.stop` may be called from any thread;
+:meth:`~ScreenRecorder.run` runs the loop on the calling thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from formats.clock import utc_us
+from recorder.capture.changes import ChangeDetector
+from recorder.capture.damage import DamageTracker, damaged_tiles
+from recorder.capture.geometry import Rect, clip_all
+from recorder.capture.grab import CaptureError, Frame, Pacer, Patches, ScreenGrabber
+from recorder.segments.canvas import FULL_AREA_SHARE, I420Canvas
+from recorder.segments.encoder import EncodeError, EncoderSettings
+from recorder.segments.stats import StageClock, StageStats
+from recorder.segments.writer import PARTIAL, Manifest, SegmentWriter, recover
+
+log = logging.getLogger(__name__)
+
+# Whole grabs in a row that find changes damage did not report: damage is no longer trusted.
+DAMAGE_MISSES_TOLERATED = 3
+
+
+@dataclass
+class RecorderConfig:
+    """What to record and how; defaults are the recorder's (see recorder/README.md)."""
+
+    out_dir: Path
+    display: str | None = None
+    monitor: int = 0  # 0: the whole virtual desktop; n: monitor n (1-based)
+    fps: float = 5.0
+    scale_width: int | None = None  # scale the picture to this width (keeps aspect, even)
+    # A segment is cut at the first large change after ``segment_s`` (its key frame then
+    # replaces a P-frame that would have been nearly as big), at the latest after
+    # ``segment_s * segment_stretch``.
+    segment_s: float = 120.0
+    segment_stretch: float = 1.5
+    # A segment in which nothing changed after its key frame may last this long: a new one
+    # would only repeat the same (and most expensive) picture.
+    segment_idle_s: float = 300.0
+    tile: int = 32
+    layout_check_s: float = 1.0
+    capture_failure_limit_s: float = 5.0  # grabs failing this long end the recording
+    # X DAMAGE: grab and compare only what was drawn on (recorder/capture/damage.py); the whole
+    # screen is still grabbed and compared every ``full_grab_s``.
+    damage: bool = True
+    full_grab_s: float = 5.0
+    call_ids: list[str] = field(default_factory=list)
+    encoder: EncoderSettings = field(default_factory=EncoderSettings)
+
+
+class ScreenRecorder:
+    """Records one display into segments in ``config.out_dir``; see the module docstring.
+
+    ``on_segment`` is called (on the loop's thread) with each finished segment's manifest,
+    complete or partial: the hook for an outbox/uploader.
+    """
+
+    def __init__(
+        self, config: RecorderConfig, on_segment: Callable[[Manifest], None] | None = None
+    ) -> None:
+        self.config = config
+        self.on_segment = on_segment
+        self.manifests: list[Manifest] = []
+        self.stats = StageStats()
+        self._stop = threading.Event()
+        self._cut = threading.Event()
+        self._lock = threading.Lock()
+        self._mask_root: tuple[Rect, ...] = ()
+        self._call_ids: list[str] = list(config.call_ids)
+        self._grabber = ScreenGrabber(config.display, config.monitor, config.layout_check_s)
+        self._segment: SegmentWriter | None = None
+        self._detector: ChangeDetector | None = None
+        self._canvas: I420Canvas | None = None
+        self._region: Rect | None = None
+        self._layout_json: dict[str, object] = {}
+        self._failing_since: float | None = None
+        self._last_grab_us: int | None = None
+        self._damage: DamageTracker | None = None
+        self._pending_damage: list[Rect] = []
+        self._verify: list[Rect] | None = None  # damage of a whole grab's tick, to check
+        self._grabbed_mask: tuple[Rect, ...] = ()
+        self._next_full_grab = 0.0
+        self._misses_in_a_row = 0
+
+    # ----- controls (any thread) -------------------------------------------------------
+
+    def set_mask(self, rects: Iterable[Rect]) -> None:
+        """Black out ``rects`` (root-window/virtual-desktop pixels) from the next frame on."""
+        with self._lock:
+            self._mask_root = tuple(Rect(*r) for r in rects)
+
+    def set_call_ids(self, call_ids: Iterable[str]) -> None:
+        """The calls the recording belongs to from now on (added to the current segment)."""
+        with self._lock:
+            self._call_ids = list(call_ids)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def cut(self) -> None:
+        """End the segment in progress at the next grab and start a new one (a window closed)."""
+        self._cut.set()
+
+    # ----- the loop ------------------------------------------------------------------
+
+    def run(self, seconds: float | None = None) -> list[Manifest]:
+        """Record until :meth:`stop` or for ``seconds``; return the manifests written.
+
+        Raises :class:`~recorder.capture.grab.CaptureError` (display gone) or
+        :class:`~recorder.segments.writer.StorageFull` after finishing what was written.
+        """
+        out_dir = self.config.out_dir
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for manifest in recover(out_dir):
+            log.warning("recovered segment %s from an earlier run", manifest.file)
+        self._grabber.open()
+        if self.config.damage:
+            tracker = DamageTracker(self.config.display)
+            self._damage = tracker if tracker.open() else None
+        pacer = Pacer(self.config.fps)
+        started = time.monotonic()
+        cpu_started = time.process_time()
+        try:
+            while pacer.wait(self._stop):
+                if seconds is not None and time.monotonic() - started >= seconds:
+                    break
+                self._tick()
+        except CaptureError:
+            # The screen is gone, the segment is fine: finish it where the last grab saw it.
+            self._finish_segment(self._last_grab_us or utc_us())
+            raise
+        except BaseException:
+            self._abandon_segment()
+            raise
+        else:
+            self._finish_segment(utc_us())
+        finally:
+            self._grabber.close()
+            if self._damage is not None:
+                self.stats.damage_events = self._damage.events
+                self._damage.close()
+            self.stats.dropped_ticks = pacer.dropped
+            self.stats.cpu_s = time.process_time() - cpu_started
+            self.stats.wall_s = time.monotonic() - started
+        return self.manifests
+
+    def _tick(self) -> None:
+        clock = StageClock()
+        with self._lock:
+            mask_root, call_ids = self._mask_root, self._call_ids
+        shot = self._capture(mask_root)
+        if shot is None:
+            return
+        clock.mark()
+        layout_json = shot.layout.to_json()
+        if self._segment is None or layout_json != self._layout_json:
+            if self._segment is not None:
+                log.info("screen layout changed; starting a new segment")
+            self._finish_segment(shot.utc_us)
+            self._start_segment(shot, layout_json)
+        detector, canvas = self._detector, self._canvas
+        assert detector is not None and canvas is not None
+        mask = clip_all(mask_root, shot.region)
+        clock.restart()
+        if isinstance(shot, Frame):
+            for x, y, w, h in mask:
+                shot.bgra[y : y + h, x : x + w] = 0
+            rects = detector.changed(shot.bgra)
+            picture = shot.bgra
+            if self._verify is not None and rects:
+                self._check_damage(rects, self._verify, shot.region)
+        else:
+            rects = []
+            for rect, pixels in shot.parts:
+                for hidden in mask:
+                    x, y, w, h = hidden.intersect(rect).translate(-rect.x, -rect.y)
+                    if w > 0 and h > 0:
+                        pixels[y : y + h, x : x + w] = 0
+                rects += detector.absorb(pixels, rect)
+            reference = detector.reference
+            assert reference is not None
+            picture = reference
+        clock.mark()
+        large = sum(r.area for r in rects) > FULL_AREA_SHARE * shot.region.area
+        segment = self._segment
+        assert segment is not None
+        age_s = (shot.utc_us - segment.utc_start_us) / 1e6
+        limit_s = self.config.segment_s * self.config.segment_stretch
+        if segment.encoder.real_frames <= 1:
+            limit_s = max(limit_s, self.config.segment_idle_s)
+        due = age_s >= self.config.segment_s and (large or age_s >= limit_s)
+        if due or (self._cut.is_set() and segment.encoder.frames > 0):
+            self._cut.clear()
+            self._finish_segment(shot.utc_us)
+            segment = self._start_segment(shot, layout_json)
+        segment.set_mask(self._to_video(mask), shot.utc_us)
+        if call_ids:
+            segment.add_call_ids(call_ids)
+        first = segment.encoder.frames == 0
+        if not rects and not first:
+            if segment.encoder.flush_due(shot.utc_us):
+                segment.write(canvas.buffer, shot.utc_us, filler=True)
+                self.stats.fillers += 1
+            self.stats.add("unchanged", clock)
+            return
+        clock.restart()
+        if rects:
+            if canvas.size == (shot.region.w, shot.region.h):
+                canvas.update(picture, rects)
+            else:
+                canvas.fill(picture)
+        clock.mark()
+        segment.write(canvas.buffer, shot.utc_us)
+        if isinstance(shot, Frame):
+            detector.accept(shot.bgra)
+        clock.mark()
+        self.stats.add("large change" if large else "small change", clock)
+
+    def _capture(self, mask_root: tuple[Rect, ...]) -> Frame | Patches | None:
+        """Grab what may have changed: the damaged tiles when damage is tracked and the
+        picture is known, else (and every ``full_grab_s``) the whole region."""
+        self._verify = None
+        damaged = self._damage.collect() if self._damage is not None else None
+        if damaged is not None:
+            damaged, self._pending_damage = damaged + self._pending_damage, []
+        detector, region = self._detector, self._region
+        now = time.monotonic()
+        known = (
+            damaged is not None
+            and detector is not None
+            and detector.reference is not None
+            and mask_root == self._grabbed_mask
+            and region == self._grabber.layout.region
+        )
+        if known and damaged is not None and region is not None:
+            if now < self._next_full_grab:
+                tiles = damaged_tiles(damaged, region, self.config.tile)
+                if sum(r.area for r in tiles) <= FULL_AREA_SHARE * region.area:
+                    try:
+                        patches = self._grabber.grab_parts(tiles)
+                    except CaptureError:
+                        patches = None  # the whole grab below reports it (and retries)
+                    if patches is not None:
+                        self.stats.partial_grabs += 1
+                        self.stats.grabs += 1
+                        self._last_grab_us = patches.utc_us
+                        return patches
+            else:
+                self._verify = damaged
+        frame = self._grab()
+        if frame is not None:
+            self._grabbed_mask = mask_root
+            self._next_full_grab = now + self.config.full_grab_s
+        return frame
+
+    def _check_damage(self, changed: list[Rect], damaged: list[Rect], region: Rect) -> None:
+        """After a whole grab: did damage report every change? Damage drawn since the
+        collection counts too (and stays pending for the next tick)."""
+        assert self._damage is not None
+        later = self._damage.collect(round_trip=True) or []
+        self._pending_damage = later
+        covered = damaged_tiles(damaged + later, region, self.config.tile)
+        missed = [r for r in changed if all(r.intersect(c).empty for c in covered)]
+        if not missed:
+            self._misses_in_a_row = 0
+            return
+        self.stats.damage_misses += 1
+        self._misses_in_a_row += 1
+        log.info("damage did not report a change at %s", missed[0])
+        if self._misses_in_a_row >= DAMAGE_MISSES_TOLERATED:
+            log.warning(
+                "the X server's damage reports miss changes; grabbing the whole screen every tick"
+            )
+            self._damage.close()
+            self._damage = None
+
+    def _grab(self) -> Frame | None:
+        try:
+            frame = self._grabber.grab()
+        except CaptureError as exc:
+            now = time.monotonic()
+            if self._failing_since is None:
+                self._failing_since = now
+                log.warning("screen grab failed: %s", exc)
+            if now - self._failing_since >= self.config.capture_failure_limit_s:
+                raise CaptureError(
+                    f"screen grabs failed for {now - self._failing_since:.0f} s: {exc}"
+                ) from exc
+            self.stats.capture_errors += 1
+            return None
+        if self._failing_since is not None:
+            log.info("screen grabs work again")
+            self._failing_since = None
+        self.stats.grabs += 1
+        self._last_grab_us = frame.utc_us
+        return frame
+
+    def _output_size(self, region: Rect) -> tuple[int, int]:
+        width = self.config.scale_width
+        if not width or width >= region.w:
+            return region.w, region.h
+        # Heights are multiples of 4: PyAV lays yuv420p out in buffers of height × 3/2 rows.
+        height = max(4, round(region.h * width / region.w)) & ~3
+        return max(2, width & ~1), height
+
+    def _to_video(self, rects: list[Rect]) -> list[Rect]:
+        if self._canvas is None or self._region is None or not rects:
+            return []
+        sx = self._canvas.width / self._region.w
+        sy = self._canvas.height / self._region.h
+        if sx == 1 and sy == 1:
+            return rects
+        return [r.scale(sx, sy) for r in rects]
+
+    def _start_segment(
+        self, frame: Frame | Patches, layout_json: dict[str, object]
+    ) -> SegmentWriter:
+        if frame.region != self._region or self._canvas is None:
+            width, height = self._output_size(frame.region)
+            self._canvas = I420Canvas(width, height)
+            self._detector = ChangeDetector(frame.region.w, frame.region.h, self.config.tile)
+            self._region = frame.region
+        with self._lock:
+            call_ids = list(self._call_ids)
+        self._layout_json = layout_json
+        segment = SegmentWriter(
+            self.config.out_dir,
+            width=self._canvas.width,
+            height=self._canvas.height,
+            utc_start_us=frame.utc_us,
+            fps=self.config.fps,
+            layout=layout_json,
+            call_ids=call_ids,
+            settings=self.config.encoder,
+        )
+        self._segment = segment
+        self.stats.segments += 1
+        return segment
+
+    def _finish_segment(self, utc_end_us: int) -> None:
+        segment, self._segment = self._segment, None
+        if segment is None:
+            return
+        canvas = self._canvas.buffer if self._canvas is not None else None
+        try:
+            manifest = segment.finish(canvas, utc_end_us)
+        except EncodeError:  # StorageFull included: finish() salvaged what it could
+            self._record(segment.manifest if segment.manifest.status == PARTIAL else None)
+            raise
+        self._record(manifest)
+
+    def _abandon_segment(self) -> None:
+        segment, self._segment = self._segment, None
+        if segment is not None:
+            self._record(segment.fail())
+
+    def _record(self, manifest: Manifest | None) -> None:
+        if manifest is None:
+            return
+        self.manifests.append(manifest)
+        self.stats.bytes += manifest.bytes
+        log.info(
+            "segment %s %s: %d frames, %.1f s, %d bytes",
+            manifest.file,
+            manifest.status,
+            manifest.frames,
+            (manifest.utc_end_us - manifest.utc_start_us) / 1e6,
+            manifest.bytes,
+        )
+        if self.on_segment is not None:
+            self.on_segment(manifest)

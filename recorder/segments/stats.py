@@ -1,0 +1,105 @@
+"""Per-frame cost accounting of the recording loop (what ``agentdesk-record`` prints).
+
+Each stage is timed twice: CPU time of the recording thread (``time.thread_time_ns``: what
+the recorder costs the PC; libx264 and swscale run on this thread) and wall time (what it
+adds to the frame's latency; for a grab it includes the X server's copy).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+STAGES = ("grab", "change", "convert", "encode")
+KINDS = ("unchanged", "small change", "large change")
+
+
+@dataclass
+class _Kind:
+    count: int = 0
+    cpu_ns: list[int] = field(default_factory=lambda: [0] * len(STAGES))
+    wall_ns: list[int] = field(default_factory=lambda: [0] * len(STAGES))
+
+
+class StageClock:
+    """Marks stage boundaries of one tick: ``mark()`` after each stage."""
+
+    def __init__(self) -> None:
+        self.cpu: list[int] = []
+        self.wall: list[int] = []
+        self._cpu0 = time.thread_time_ns()
+        self._wall0 = time.perf_counter_ns()
+
+    def mark(self) -> None:
+        cpu, wall = time.thread_time_ns(), time.perf_counter_ns()
+        self.cpu.append(cpu - self._cpu0)
+        self.wall.append(wall - self._wall0)
+        self._cpu0, self._wall0 = cpu, wall
+
+    def skip(self) -> None:
+        """A stage that did not run (zero cost)."""
+        self.cpu.append(0)
+        self.wall.append(0)
+
+    def restart(self) -> None:
+        """Do not count the time since the last mark (work that is no stage of a frame)."""
+        self._cpu0, self._wall0 = time.thread_time_ns(), time.perf_counter_ns()
+
+
+@dataclass
+class StageStats:
+    """Totals of a recording and stage costs by kind of tick (see :data:`KINDS`)."""
+
+    grabs: int = 0
+    partial_grabs: int = 0  # of the damaged tiles only (recorder/capture/damage.py)
+    damage_events: int = 0
+    damage_misses: int = 0  # whole grabs that found a change damage had not reported
+    fillers: int = 0
+    segments: int = 0
+    bytes: int = 0
+    capture_errors: int = 0
+    dropped_ticks: int = 0
+    cpu_s: float = 0.0
+    wall_s: float = 0.0
+    kinds: dict[str, _Kind] = field(default_factory=dict)
+
+    def add(self, kind: str, clock: StageClock) -> None:
+        entry = self.kinds.setdefault(kind, _Kind())
+        entry.count += 1
+        for index in range(len(STAGES)):
+            entry.cpu_ns[index] += clock.cpu[index] if index < len(clock.cpu) else 0
+            entry.wall_ns[index] += clock.wall[index] if index < len(clock.wall) else 0
+
+    @property
+    def encoded(self) -> int:
+        return sum(k.count for name, k in self.kinds.items() if name != "unchanged")
+
+    def lines(self) -> list[str]:
+        """A short report: totals, then per stage the mean CPU ms (wall ms) for each kind."""
+        minutes = self.wall_s / 60 if self.wall_s else 0.0
+        per_minute = f", {self.bytes / minutes / 1e6:.2f} MB/min" if minutes else ""
+        cpu = f", CPU {self.cpu_s:.2f} s in {self.wall_s:.1f} s" if self.wall_s else ""
+        dropped = f", {self.dropped_ticks} late ticks dropped" if self.dropped_ticks else ""
+        damage = ""
+        if self.partial_grabs or self.damage_events:
+            damage = (
+                f"{self.partial_grabs} of them of damaged tiles only ({self.damage_events} "
+                f"damage events, {self.damage_misses} changes missed by damage)"
+            )
+        out = [
+            f"{self.grabs} grabs, {self.encoded} frames encoded (+{self.fillers} repeats), "
+            f"{self.segments} segments, {self.bytes} bytes{per_minute}{cpu}{dropped}",
+            *([damage] if damage else []),
+            "per frame, mean CPU ms (wall ms):".ljust(30)
+            + "".join(f"{stage:>15}" for stage in STAGES),
+        ]
+        for name in KINDS:
+            entry = self.kinds.get(name)
+            if entry is None or not entry.count:
+                continue
+            cells = [
+                f"{cpu / entry.count / 1e6:.2f} ({wall / entry.count / 1e6:.2f})"
+                for cpu, wall in zip(entry.cpu_ns, entry.wall_ns, strict=True)
+            ]
+            out.append(f"  {name} x{entry.count}:".ljust(30) + "".join(f"{c:>15}" for c in cells))
+        return out

@@ -1,0 +1,403 @@
+"""Self-contained screen segments: one fragmented MP4 file each, with a JSON manifest beside it.
+
+``screen-<UTC start>-<id>.mp4`` and ``screen-<UTC start>-<id>.json``. The manifest is written
+(atomically: temp file, fsync, rename) when the segment opens, with ``status: "recording"`` and
+the writer's pid, again whenever its call ids or masks change, and a last time when the segment
+is finished (``complete``). If the writer dies, :func:`recover` (run by the next recorder on the
+same folder) cuts the file after its last complete fragment and rewrites the manifest as
+``partial`` with the frames, end time, size and SHA-256 of what is left; a file without a
+single complete fragment is deleted with its manifest, and a log line says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import hashlib
+import json
+import logging
+import os
+import struct
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import av
+import av.error
+import numpy as np
+import numpy.typing as npt
+
+from recorder.capture.geometry import Rect
+from recorder.segments.encoder import CODEC, TIME_BASE, EncodeError, EncoderSettings, SegmentEncoder
+from recorder.segments.encoder import StorageFull as StorageFull
+
+log = logging.getLogger(__name__)
+
+MANIFEST_VERSION = 1
+RECORDING, COMPLETE, PARTIAL = "recording", "complete", "partial"
+_STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+@dataclass
+class MaskedPeriod:
+    """Time during which ``rects`` (video pixels of this segment) were blacked out."""
+
+    start_us: int
+    end_us: int | None
+    rects: list[Rect]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "start_us": self.start_us,
+            "end_us": self.end_us,
+            "rects": [r.to_list() for r in self.rects],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MaskedPeriod:
+        end = data.get("end_us")
+        rects = [Rect.from_seq(r) for r in data["rects"]]
+        return cls(int(data["start_us"]), None if end is None else int(end), rects)
+
+
+@dataclass
+class Manifest:
+    """What a segment holds; the JSON next to the media file (see the module docstring)."""
+
+    id: str
+    file: str
+    status: str
+    utc_start_us: int
+    utc_end_us: int
+    width: int
+    height: int
+    fps: float
+    layout: dict[str, Any]
+    call_ids: list[str] = field(default_factory=list)
+    frames: int = 0
+    key_frames: int = 0
+    bytes: int = 0
+    sha256: str = ""
+    masked_periods: list[MaskedPeriod] = field(default_factory=list)
+    encoder: dict[str, Any] = field(default_factory=dict)
+    codec: str = CODEC
+    container: str = "mp4-fragmented"
+    pix_fmt: str = "yuv420p"
+    time_base: str = f"{TIME_BASE.numerator}/{TIME_BASE.denominator}"
+    pid: int | None = None
+    version: int = MANIFEST_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["masked_periods"] = [p.to_json() for p in self.masked_periods]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known["masked_periods"] = [MaskedPeriod.from_json(p) for p in data["masked_periods"]]
+        return cls(**known)
+
+    def write(self, path: Path) -> None:
+        write_json_atomic(path, self.to_json())
+
+
+def read_manifest(path: Path) -> Manifest:
+    return Manifest.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Temp file in the same folder, fsync, rename over ``path``: readers see old or new.
+
+    On a full disk the temp file cannot be created; then an existing ``path`` is overwritten
+    in place instead (a manifest stays within the disk block it already has), which is not
+    atomic but is the only way left to finish it. Raises :class:`StorageFull` if that fails.
+    """
+    text = json.dumps(data, indent=1) + "\n"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if exc.errno not in _STORAGE_ERRNOS:
+            raise
+        if not path.exists() or not _overwrite_in_place(path, text.encode()):
+            raise StorageFull(f"no space left for {path.name}: {exc}") from exc
+        log.warning("disk full: %s rewritten in place", path.name)
+    with contextlib.suppress(OSError):
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _overwrite_in_place(path: Path, data: bytes) -> bool:
+    try:
+        with open(path, "r+b") as out:
+            out.write(data)
+            out.truncate()
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError:
+        return False
+    return True
+
+
+def segment_stem(utc_start_us: int, segment_id: str) -> str:
+    when = dt.datetime.fromtimestamp(utc_start_us / 1e6, tz=dt.UTC)
+    return f"screen-{when:%Y%m%dT%H%M%S}.{utc_start_us // 1000 % 1000:03d}Z-{segment_id[:8]}"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as media:
+        while chunk := media.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def complete_prefix(path: Path) -> int:
+    """Bytes of ``path`` that end after its last complete fragment (0: none is complete).
+
+    Walks the top-level MP4 boxes: ``ftyp``, ``moov``, then ``moof``+``mdat`` pairs.
+    """
+    size = path.stat().st_size
+    end = offset = 0
+    seen_moof = False
+    with open(path, "rb") as media:
+        while offset + 8 <= size:
+            media.seek(offset)
+            box_size, box_type = struct.unpack(">I4s", media.read(8))
+            if box_size == 1:
+                if offset + 16 > size:
+                    break
+                (box_size,) = struct.unpack(">Q", media.read(8))
+            if box_size < 8 or offset + box_size > size:
+                break  # cut short (or 0: "to the end of the file", never complete here)
+            offset += box_size
+            if box_type == b"moof":
+                seen_moof = True
+            elif box_type == b"mdat" and seen_moof:
+                end, seen_moof = offset, False
+            elif box_type == b"mfra":
+                end = offset
+    return end
+
+
+def _demux_summary(path: Path) -> tuple[int, int, int]:
+    """(frames, key frames, last pts) of the video stream."""
+    frames = keys = 0
+    last_pts = -1
+    with av.open(str(path)) as container:
+        for packet in container.demux(video=0):
+            if packet.pts is None:
+                continue
+            frames += 1
+            keys += int(packet.is_keyframe)
+            last_pts = max(last_pts, packet.pts)
+    return frames, keys, last_pts
+
+
+def salvage(media: Path, manifest: Manifest, manifest_path: Path) -> Manifest | None:
+    """Cut ``media`` after its last complete fragment and mark the manifest ``partial``.
+
+    Returns the new manifest, or None when nothing playable was left (both files removed).
+    """
+    try:
+        end = complete_prefix(media) if media.exists() else 0
+        frames = keys = 0
+        last_pts = -1
+        if end:
+            with open(media, "r+b") as cut:
+                cut.truncate(end)
+            frames, keys, last_pts = _demux_summary(media)
+    except (OSError, av.error.FFmpegError) as exc:
+        log.warning("segment %s cannot be read back (%s); discarding it", media.name, exc)
+        frames = 0
+    if frames == 0:
+        media.unlink(missing_ok=True)
+        manifest_path.unlink(missing_ok=True)
+        log.warning("segment %s had no complete fragment; discarded", media.name)
+        return None
+    manifest.status = PARTIAL
+    manifest.frames, manifest.key_frames = frames, keys
+    manifest.utc_end_us = manifest.utc_start_us + round(last_pts * 100 / 9)
+    manifest.bytes = media.stat().st_size
+    manifest.sha256 = file_sha256(media)
+    manifest.pid = None
+    _close_masks(manifest, manifest.utc_end_us)
+    manifest.write(manifest_path)
+    log.warning(
+        "segment %s was cut short; kept %d frames up to its last fragment (partial)",
+        media.name,
+        frames,
+    )
+    return manifest
+
+
+def _close_masks(manifest: Manifest, utc_end_us: int) -> None:
+    kept = []
+    for period in manifest.masked_periods:
+        if period.start_us >= utc_end_us:
+            continue
+        if period.end_us is None or period.end_us > utc_end_us:
+            period.end_us = utc_end_us
+        kept.append(period)
+    manifest.masked_periods = kept
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover(directory: Path) -> list[Manifest]:
+    """Finish the segments that a dead recorder left ``recording`` in ``directory``."""
+    recovered = []
+    for tmp in directory.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+    for path in sorted(directory.glob("screen-*.json")):
+        try:
+            manifest = read_manifest(path)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("unreadable manifest %s: %s", path.name, exc)
+            continue
+        if manifest.status != RECORDING:
+            continue
+        if manifest.pid not in (None, os.getpid()) and _pid_alive(manifest.pid or 0):
+            continue  # another live recorder is writing it
+        try:
+            result = salvage(directory / manifest.file, manifest, path)
+        except (OSError, EncodeError) as exc:
+            log.error("could not recover segment %s: %s", manifest.file, exc)
+            continue
+        if result is not None:
+            recovered.append(result)
+    return recovered
+
+
+class SegmentWriter:
+    """One segment being recorded: its encoder and its manifest; see the module docstring."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        width: int,
+        height: int,
+        utc_start_us: int,
+        fps: float,
+        layout: dict[str, Any],
+        call_ids: list[str] | None = None,
+        mask: list[Rect] | None = None,
+        settings: EncoderSettings | None = None,
+    ) -> None:
+        self.settings = settings or EncoderSettings()
+        segment_id = str(uuid.uuid4())
+        stem = segment_stem(utc_start_us, segment_id)
+        self.media_path = directory / f"{stem}.mp4"
+        self.manifest_path = directory / f"{stem}.json"
+        self.manifest = Manifest(
+            id=segment_id,
+            file=self.media_path.name,
+            status=RECORDING,
+            utc_start_us=utc_start_us,
+            utc_end_us=utc_start_us,
+            width=width,
+            height=height,
+            fps=fps,
+            layout=layout,
+            call_ids=list(dict.fromkeys(call_ids or [])),
+            encoder=self.settings.to_json(),
+            pid=os.getpid(),
+        )
+        self._mask: list[Rect] = []
+        if mask:
+            self._mask = list(mask)
+            self.manifest.masked_periods.append(MaskedPeriod(utc_start_us, None, self._mask))
+        self.manifest.write(self.manifest_path)
+        try:
+            self.encoder = SegmentEncoder(
+                self.media_path, width, height, utc_start_us, fps, self.settings
+            )
+        except EncodeError:
+            self.manifest_path.unlink(missing_ok=True)
+            raise
+
+    @property
+    def utc_start_us(self) -> int:
+        return self.manifest.utc_start_us
+
+    def write(self, yuv: npt.NDArray[np.uint8], utc_us: int, *, filler: bool = False) -> None:
+        self.encoder.encode(yuv, utc_us, filler=filler)
+
+    def set_mask(self, rects: list[Rect], utc_us: int) -> None:
+        """From ``utc_us`` on, ``rects`` (video pixels) are blacked out; [] ends masking."""
+        if rects == self._mask:
+            return
+        periods = self.manifest.masked_periods
+        if periods and periods[-1].end_us is None:
+            periods[-1].end_us = utc_us
+        if rects:
+            periods.append(MaskedPeriod(utc_us, None, list(rects)))
+        self._mask = list(rects)
+        self.manifest.write(self.manifest_path)
+
+    def add_call_ids(self, call_ids: list[str]) -> None:
+        merged = list(dict.fromkeys([*self.manifest.call_ids, *call_ids]))
+        if merged != self.manifest.call_ids:
+            self.manifest.call_ids = merged
+            self.manifest.write(self.manifest_path)
+
+    def finish(self, yuv: npt.NDArray[np.uint8] | None, utc_end_us: int) -> Manifest | None:
+        """Close the file (playback lasting until ``utc_end_us``) and write the final manifest.
+
+        On a full disk the segment is salvaged as ``partial`` and :class:`StorageFull` raised.
+        """
+        if self.encoder.frames == 0:
+            self.encoder.abort()
+            self.media_path.unlink(missing_ok=True)
+            self.manifest_path.unlink(missing_ok=True)
+            return None
+        try:
+            self.encoder.close(yuv, utc_end_us)
+        except EncodeError:
+            self.fail()
+            raise
+        manifest = self.manifest
+        manifest.utc_end_us = max(utc_end_us, self.encoder.last_utc_us or utc_end_us)
+        manifest.frames = self.encoder.frames
+        manifest.key_frames = self.encoder.key_frames
+        manifest.bytes = self.media_path.stat().st_size
+        manifest.sha256 = file_sha256(self.media_path)
+        manifest.status = COMPLETE
+        manifest.pid = None
+        _close_masks(manifest, manifest.utc_end_us)
+        try:
+            manifest.write(self.manifest_path)
+        except StorageFull:
+            manifest.status = RECORDING  # on disk it still says so; recover() will finish it
+            raise
+        return manifest
+
+    def fail(self) -> Manifest | None:
+        """After an error: stop writing, keep what is playable (``partial``) or discard it."""
+        self.encoder.abort()
+        try:
+            return salvage(self.media_path, self.manifest, self.manifest_path)
+        except (OSError, EncodeError) as exc:
+            log.error("could not finalise %s after an error: %s", self.media_path.name, exc)
+            return None
