@@ -75,13 +75,8 @@ class PulseError(RuntimeError):
     """The PulseAudio server failed to start or a pulse tool failed."""
 
 
-class SinkRecording:
-    """A running ``parec`` on a sink monitor; :meth:`stop` returns the samples."""
-
-    def __init__(self, proc: subprocess.Popen[bytes], path: Path, rate: int) -> None:
-        self.rate = rate
-        self._proc = proc
-        self._path = path
+class _Stopped:
+    """A context manager that calls :meth:`stop` on leaving (a capture or a playback)."""
 
     def __enter__(self) -> Self:
         return self
@@ -93,6 +88,19 @@ class SinkRecording:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def stop(self) -> object:
+        raise NotImplementedError
+
+
+class SinkRecording(_Stopped):
+    """A running ``parec`` on a sink monitor; :meth:`stop` returns the samples."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], path: Path, rate: int) -> None:
+        self.rate = rate
+        self._proc = proc
+        self._path = path
+
 
     def stop(self) -> npt.NDArray[np.float32]:
         """End the capture; mono float32 in [-1, 1) at ``self.rate``."""
@@ -105,23 +113,13 @@ class SinkRecording:
         return (samples.astype(np.float32) / 32768.0).astype(np.float32)
 
 
-class SourceFeed:
+class SourceFeed(_Stopped):
     """A running ``paplay`` into the mic sink; :meth:`wait` or :meth:`stop` it."""
 
     def __init__(self, proc: subprocess.Popen[bytes], path: Path | None) -> None:
         self._proc = proc
         self._path = path
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def running(self) -> bool:
