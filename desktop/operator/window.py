@@ -1,7 +1,9 @@
-"""The operator's softphone window: composes the small widgets and routes engine events.
+"""The operator's softphone window: composes the small widgets around the call model.
 
-Agent state, call controls, the recording indicator and the tray follow the same engine events;
-the recorder link and the upload queue are attached by the composition root when they exist.
+The call list, controls, banner and tray follow the call model (:class:`CallBook`); the agent
+state and the status lines follow the engine's events. The end of the operator's wrap-up ends
+the wrap-up of the calls in the model. The recorder link and the upload queue are attached by
+the composition root when they exist.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.agent import state as st
-from desktop.calls.book import CallBook, actions
 from desktop.calls.engine_bridge import EngineBridge
+from desktop.calls.model import Call, CallBook, actions
 from desktop.operator.tray import Tray
 from desktop.recording.link import RecorderLink
 from desktop.settings.values import AgentSection
@@ -61,6 +63,7 @@ class MainWindow(QMainWindow):
         self,
         bridge: EngineBridge,
         *,
+        book: CallBook | None = None,
         account: str = "",
         dnd: bool = False,
         auto_answer_s: float | None = None,
@@ -69,7 +72,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.bridge = bridge
-        self.book = CallBook()
+        self.book = book if book is not None else _book_of(bridge, self)
         opts = agent_options or AgentSection()
         self.agent = st.AgentState(opts.wrap_up_s)
         self.agent_name = account.split("@")[0]
@@ -79,7 +82,6 @@ class MainWindow(QMainWindow):
         self.uploads: UploadsLike | None = None
         self._engine_running = False
         self._dnd_sent = dnd
-        self._wrapped_calls: list[str] = []
         self._auto_delay = auto_answer_s if auto_answer_s is not None else 1.0
         self.setWindowTitle(self.tr("AgentDesk softphone"))
         self.problems = QLabel(self)
@@ -187,8 +189,6 @@ class MainWindow(QMainWindow):
         b = self.bridge
         b.sip_event.connect(self.on_event)
         b.error.connect(self.show_error)
-        b.dialled.connect(self._dialled)
-        b.mute_changed.connect(self._mute_changed)
         b.start_failed.connect(self.registration.show_offline)
         self.dnd.toggled.connect(lambda _on: self._apply_dnd())
         self.auto_answer.toggled.connect(
@@ -205,6 +205,10 @@ class MainWindow(QMainWindow):
         self.banner.reject.connect(b.reject)
         self.dial.call_requested.connect(b.make_call)
         self.dial.key_pressed.connect(self.on_key)
+        self.book.added.connect(self._call_added)
+        for signal in (self.book.added, self.book.changed, self.book.ended):
+            signal.connect(self._calls_changed)
+        self.book.ended.connect(self._call_ended)
 
     # --- engine events -------------------------------------------------------------------
     @Slot(object)
@@ -212,18 +216,8 @@ class MainWindow(QMainWindow):
         assert_gui_thread()
         if isinstance(event, ev.EngineStarted | ev.EngineStopped):
             self._engine_running = isinstance(event, ev.EngineStarted)
-        if isinstance(event, ev.CallEnded):
-            self._wrapped_calls.append(event.call_id)
-        if self.book.apply(event):
-            self.calls.refresh()
-            self.banner.show_call(next(iter(self.book.ringing()), None))
-            self.recording.set_in_call(bool(self.book.rows))
         self.agent.on_event(event)
-        if isinstance(event, ev.IncomingCall):
-            self.notify_incoming()
-            who = event.display_name or event.number
-            self.tray.notify(self.tr("Incoming call"), who)
-        elif isinstance(event, ev.RegistrationChanged):
+        if isinstance(event, ev.RegistrationChanged):
             self.registration.update_state(event)
         elif isinstance(event, ev.AudioDevicesChanged | ev.EngineStarted):
             self.audio_line.update_devices(event)
@@ -242,8 +236,23 @@ class MainWindow(QMainWindow):
             ok = self.tr("Transfer completed")
             failed = self.tr("Transfer failed: %1").replace("%1", f"{event.code} {event.reason}")
             self.show_error(ok if event.succeeded else failed)
-        elif isinstance(event, ev.CallEnded) and event.record.get("ended_by") == "failed":
-            cause = f"{event.record.get('cause_code')} {event.record.get('cause_reason')}"
+
+    # --- the call model ------------------------------------------------------------------
+    @Slot(object)
+    def _call_added(self, call: Call) -> None:
+        if call.ringing:
+            self.notify_incoming()
+            self.tray.notify(self.tr("Incoming call"), call.label())
+
+    @Slot(object)
+    def _calls_changed(self, _call: Call) -> None:
+        self.banner.show_call(next(iter(self.book.ringing()), None))
+        self.recording.set_in_call(bool(self.book.rows))
+
+    @Slot(object)
+    def _call_ended(self, call: Call) -> None:
+        if call.ending is not None and call.ending.ended_by == "failed":
+            cause = f"{call.ending.cause_code} {call.ending.cause_reason}"
             self.show_error(self.tr("The call failed: %1").replace("%1", cause))
 
     def notify_incoming(self) -> None:
@@ -253,16 +262,6 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
         QApplication.alert(self)
-
-    @Slot(str, str)
-    def _dialled(self, call_id: str, target: str) -> None:
-        self.book.dialled(call_id, target)
-        self.calls.refresh()
-
-    @Slot(str, bool)
-    def _mute_changed(self, call_id: str, muted: bool) -> None:
-        self.book.set_muted(call_id, muted)
-        self.calls.refresh()
 
     # --- operator actions ----------------------------------------------------------------
     @Slot(str, str)
@@ -307,17 +306,14 @@ class MainWindow(QMainWindow):
 
     # --- agent state -----------------------------------------------------------------------
     def _agent_changed(self, change: st.StateChange | None) -> None:
-        """A new agent state: tray, DND, recorder windows of an ended wrap-up, the store."""
+        """A new agent state: tray, DND, the calls' wrap-up when the operator's is over, the
+        store."""
         self.tray.show_state(self.state_bar.text(), COLOURS.get(self.agent.state, "#000000"))
         self._apply_dnd()
         if change is None:
             return
-        wrap_up_over = change.previous == st.WRAP_UP and change.state != st.ON_CALL
-        if wrap_up_over and self.recorder is not None:
-            for call_id in self._wrapped_calls:  # the recording window ends with the wrap-up
-                self.recorder.close_window(call_id, change.at_us)
         if change.state not in (st.ON_CALL, st.WRAP_UP):
-            self._wrapped_calls.clear()
+            self.book.finish_wrap_ups(change.at_us)
         self._report_state(change)
 
     def _report_state(self, change: st.StateChange) -> None:
@@ -340,8 +336,7 @@ class MainWindow(QMainWindow):
         self.recorder = link
         self.recording.set_available(link is not None)
         if link is None:
-            label = self.statusBar().findChild(QLabel, "recorderStatus")
-            self.recording.show_status(note or (label.text() if label else ""), {}, alive=False)
+            self.recording.show_status(note, {}, alive=False)
             return
 
         def refresh(what: object = None) -> None:
@@ -438,3 +433,12 @@ class MainWindow(QMainWindow):
         text = self.tr("Demo mode: a simulated caller rings about every %1 s; answer to talk.")
         self.demo_line.setText(text.replace("%1", str(round(interval_s))))
         self.demo_line.show()
+
+
+def _book_of(bridge: EngineBridge, window: MainWindow) -> CallBook:
+    """A window made on its own (tests, tools) keeps its own call model, fed by ``bridge``."""
+    book = CallBook(parent=window)
+    bridge.sip_event.connect(book.apply)
+    bridge.dialled.connect(book.on_dialled)
+    bridge.mute_changed.connect(book.set_muted)
+    return book
