@@ -16,15 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import (
-    QCoreApplication,
-    QMessageLogContext,
-    QObject,
-    QTimer,
-    QtMsgType,
-    QTranslator,
-    qInstallMessageHandler,
-)
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QLabel
 
 from desktop import i18n, paths, secret_store
@@ -40,6 +32,7 @@ from desktop.crm.config import parse_fields
 from desktop.crm.panel import CrmPanel, StoreCallers
 from desktop.demo import services as demo_services
 from desktop.demo.caller import SimulatedCaller
+from desktop.logs import setup_logging
 from desktop.operator.window import MainWindow
 from desktop.qa.window import offer_qa_menu
 from desktop.recording.link import RecorderLink
@@ -63,36 +56,6 @@ from sip.engine import Engine
 from store.client import StoreClient
 
 log = logging.getLogger("agentdesk")
-
-
-def setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if logging.getLogger().level > logging.DEBUG:
-        logging.getLogger("pjsua2").setLevel(logging.WARNING)
-    qInstallMessageHandler(_qt_message)
-
-
-_QT_LEVELS = {
-    QtMsgType.QtDebugMsg: logging.DEBUG,
-    QtMsgType.QtInfoMsg: logging.INFO,
-    QtMsgType.QtWarningMsg: logging.WARNING,
-    QtMsgType.QtCriticalMsg: logging.ERROR,
-    QtMsgType.QtFatalMsg: logging.CRITICAL,
-}
-
-
-def _qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
-    """Qt's own messages into Python logging; window-system limits of the offscreen and
-    minimal platforms ("This plugin does not support raise()") are only debug noise.
-    """
-    level = _QT_LEVELS.get(kind, logging.WARNING)
-    if message.startswith("This plugin does not support"):
-        level = logging.DEBUG
-    logging.getLogger("qt").log(level, "%s", message)
 
 
 def write_config(path: Path | None) -> int:
@@ -183,10 +146,7 @@ def build(
     bridge = EngineBridge(engine)
     acc = conf.account
     agent = acc.user if acc else ""
-    book = CallBook(agent, wrap_up_max_s=conf.agent.wrap_up_max_s, parent=bridge)
-    bridge.sip_event.connect(book.apply)
-    bridge.dialled.connect(book.on_dialled)
-    bridge.mute_changed.connect(book.set_muted)
+    book = CallBook.following(bridge, bridge, agent=agent, wrap_up_max_s=conf.agent.wrap_up_max_s)
     window = MainWindow(
         bridge,
         book=book,

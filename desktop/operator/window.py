@@ -8,9 +8,9 @@ the composition root when they exist.
 
 from __future__ import annotations
 
-from typing import Protocol, get_args
+from typing import get_args
 
-from PySide6.QtCore import Qt, SignalInstance, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -28,8 +28,10 @@ from PySide6.QtWidgets import (
 from desktop.agent import state as st
 from desktop.calls.engine_bridge import EngineBridge
 from desktop.calls.model import Call, CallBook, actions
+from desktop.operator.recording_controls import RecorderControls
 from desktop.operator.tray import Tray
 from desktop.recording.link import RecorderLink
+from desktop.recording.uploads import UploadQueue
 from desktop.settings.values import AgentSection
 from desktop.threads import assert_gui_thread
 from desktop.widgets.agent_state_bar import COLOURS, AgentStateBar
@@ -49,15 +51,6 @@ SHORTCUTS = {"answer": "Ctrl+Shift+A", "hangup": "Ctrl+Shift+E", "hold": "Ctrl+S
 SHORTCUTS["mute"] = "Ctrl+Shift+M"
 
 
-class UploadsLike(Protocol):
-    """What the window needs of ``desktop.recording.uploads.UploadQueue``."""
-
-    @property
-    def status_changed(self) -> SignalInstance: ...
-
-    def agent_state(self, agent: str, state: str, reason: str, at_us: int) -> None: ...
-
-
 class MainWindow(QMainWindow):
     def __init__(
         self,
@@ -72,14 +65,16 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.bridge = bridge
-        self.book = book if book is not None else _book_of(bridge, self)
+        self.book = book if book is not None else CallBook.following(bridge, self)
         opts = agent_options or AgentSection()
         self.agent = st.AgentState(opts.wrap_up_s)
         self.agent_name = account.split("@")[0]
         self.state_bar = AgentStateBar(self.agent, opts.not_ready_reasons, opts.break_reasons, self)
         self.recording = RecordingIndicator(self)
+        self.recorder_controls = RecorderControls(self.recording, self.current_call_id,
+                                                  self.show_error, self)  # fmt: skip
         self.recorder: RecorderLink | None = None
-        self.uploads: UploadsLike | None = None
+        self.uploads: UploadQueue | None = None
         self._engine_running = False
         self._dnd_sent = dnd
         self._auto_delay = auto_answer_s if auto_answer_s is not None else 1.0
@@ -198,9 +193,6 @@ class MainWindow(QMainWindow):
         self.controls.action.connect(self.on_call_action)
         self.agent.subscribe(self._agent_changed)
         self.tray.show_requested.connect(self.notify_incoming)
-        self.recording.pause_toggled.connect(self._pause_recording)
-        self.recording.consent_given.connect(self._consent)
-        self.recording.marked.connect(self._mark)
         self.banner.answer.connect(b.answer)
         self.banner.reject.connect(b.reject)
         self.dial.call_requested.connect(b.make_call)
@@ -334,44 +326,14 @@ class MainWindow(QMainWindow):
     def attach_recorder(self, link: RecorderLink | None, note: str = "") -> None:
         """Show ``link``'s recording state and give it the pause/consent/mark buttons."""
         self.recorder = link
-        self.recording.set_available(link is not None)
-        if link is None:
-            self.recording.show_status(note, {}, alive=False)
-            return
+        self.recorder_controls.attach(link, note)
 
-        def refresh(what: object = None) -> None:
-            text = what if isinstance(what, str) else link.status_text
-            self.recording.show_status(text, link.state, link.pid is not None)
-
-        link.status_changed.connect(refresh)
-        link.worker_event.connect(refresh)
-        refresh()
-
-    def attach_uploads(self, uploads: UploadsLike) -> None:
+    def attach_uploads(self, uploads: UploadQueue) -> None:
         """Send agent states through ``uploads`` and show its backlog; the current state first."""
         self.uploads = uploads
         uploads.status_changed.connect(self.recording.show_backlog)
         a = self.agent
         self._report_state(st.StateChange(a.state, a.reason, a.since_us, a.state))
-
-    @Slot(bool)
-    def _pause_recording(self, on: bool) -> None:
-        if self.recorder is not None:
-            (self.recorder.pause if on else self.recorder.resume)()
-
-    @Slot()
-    def _consent(self) -> None:
-        call_id = self.current_call_id()
-        if self.recorder is not None and call_id:
-            self.recorder.consent(call_id)
-            self.show_error(self.tr("The caller's consent to recording is noted"))
-
-    @Slot()
-    def _mark(self) -> None:
-        call_id = self.current_call_id()
-        if self.recorder is not None and call_id:
-            self.recorder.mark(call_id, "operator_mark")
-            self.show_error(self.tr("Moment marked in the recording"))
 
     def ask_transfer_target(self) -> str:
         text, ok = QInputDialog.getText(
@@ -433,12 +395,3 @@ class MainWindow(QMainWindow):
         text = self.tr("Demo mode: a simulated caller rings about every %1 s; answer to talk.")
         self.demo_line.setText(text.replace("%1", str(round(interval_s))))
         self.demo_line.show()
-
-
-def _book_of(bridge: EngineBridge, window: MainWindow) -> CallBook:
-    """A window made on its own (tests, tools) keeps its own call model, fed by ``bridge``."""
-    book = CallBook(parent=window)
-    bridge.sip_event.connect(book.apply)
-    bridge.dialled.connect(book.on_dialled)
-    bridge.mute_changed.connect(book.set_muted)
-    return book
