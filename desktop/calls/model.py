@@ -147,9 +147,7 @@ class CallBook(QObject):
             self._add(new, event.at_us)
         elif isinstance(event, ev.CallReplaced):
             old = self.calls.get(event.old_call_id)
-            new = self.calls.get(event.new_call_id) or Call(
-                event.new_call_id, "inbound", state="confirmed", started_us=event.at_us
-            )
+            new = self.calls.get(event.new_call_id) or Call(event.new_call_id, "inbound")
             if old is not None:
                 new.number, new.display_name = old.number, old.display_name
             self._add(new, event.at_us)
@@ -171,7 +169,8 @@ class CallBook(QObject):
             call = Call(event.call_id, "outbound", state=event.state, started_us=event.at_us)
             call.notes.append({"at_us": event.at_us, **(event_note(event) or {})})
             self._add(call)
-            return
+            if event.state != "confirmed":
+                return
         call.state = event.state
         if event.state == "confirmed" and call.answered_us is None:
             call.answered_us = event.at_us
