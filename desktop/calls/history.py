@@ -23,7 +23,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop import paths, secret_store
+from desktop.agent.state import StateChange
 from desktop.calls.model import Call
+from desktop.settings.values import Settings
 from desktop.threads import run_in_thread
 from store.client import StoreClient
 
@@ -286,9 +288,8 @@ class CallHistory(QObject):
         return run_in_thread(work, done)
 
     @Slot(object)
-    def follow_settings(self, conf: Any) -> None:
-        """Saved settings (``desktop.settings.values.Settings``): read the store they name from
-        now on."""
+    def follow_settings(self, conf: Settings) -> None:
+        """Saved settings: read the store they name from now on."""
         self.store = store_fetch(conf.store.url, conf.store.ca_file)
         self.changed.emit()
 
@@ -298,15 +299,15 @@ class CallHistory(QObject):
 
 
 class WrapUpTally:
-    """Wrap-up periods from the agent-state changes (``desktop.agent.state.StateChange``),
-    kept in memory for "My day"; ``on_done`` runs after each finished wrap-up."""
+    """Wrap-up periods from the agent-state changes, kept in memory for "My day";
+    ``on_done`` runs after each finished wrap-up."""
 
     def __init__(self, on_done: Callable[[], None] | None = None) -> None:
         self.periods: list[tuple[int, int]] = []  # (start_us, end_us)
         self.on_done = on_done
         self._since: int | None = None
 
-    def on_change(self, change: Any) -> None:
+    def on_change(self, change: StateChange) -> None:
         if change.state == "wrap_up":
             self._since = change.at_us
         elif change.previous == "wrap_up" and self._since is not None:
