@@ -21,6 +21,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
+from desktop.calls.model import CallBook
 from desktop.crm.bitrix24 import Bitrix24Adapter
 from desktop.crm.config import DialogCardSection, parse_fields
 from desktop.crm.panel import CrmPanel
@@ -57,10 +58,11 @@ def main() -> None:
         crm.mode, crm.delay_s = "delay", 0.100
         card = DialogCardSection()
         adapter = Bitrix24Adapter(crm.webhook_url, SECRET, timeout_s=1.5)
-        panel = CrmPanel(parse_fields(card.fields), card.dispositions, adapter=adapter)
+        book = CallBook()
+        panel = CrmPanel(parse_fields(card.fields), card.dispositions, book=book, adapter=adapter)
         panel.show()
         bridge = Bridge()
-        bridge.sip_event.connect(panel.on_sip_event)
+        bridge.sip_event.connect(book.apply)
         shown: list[float] = []
         panel.card.filled.connect(lambda _: shown.append(time.perf_counter()))
         times: list[float] = []
@@ -71,7 +73,7 @@ def main() -> None:
             wait(app, lambda: shown)
             if shown and panel.card.rows["name"].text() == "Oleg Sidorov":
                 times.append((shown[0] - start) * 1000)
-            panel.calls.clear()
+            book.calls.clear()
         times.sort()
         print(f"CRM answering in 100 ms: card filled after median {statistics.median(times):.1f}"
               f" ms, p95 {times[int(len(times) * 0.95) - 1]:.1f} ms, max {times[-1]:.1f} ms"

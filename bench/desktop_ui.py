@@ -176,7 +176,7 @@ def settings_for(kam: Kamailio, store_url: str, crm: CrmServer, tmp: Path) -> An
 
     # A 5 s recording window after the call (the default is 30 s) keeps the run short.
     return desktop_settings(
-        kam, store_url, crm, tmp, operator=OPERATOR, wrap_up_s=2, recorder_wrapup_s=5, log_level=1
+        kam, store_url, crm, tmp, operator=OPERATOR, wrap_up_s=2, wrap_up_max_s=5, log_level=1
     )
 
 

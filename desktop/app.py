@@ -1,6 +1,8 @@
-"""The composition root: settings, translators, engine bridge, window, demo caller, shutdown.
+"""The composition root: settings, translators, engine bridge, the call model, window, panels,
+recorder, uploads, store session, demo caller, shutdown.
 
-It wires the parts together and does nothing else.
+It wires the parts together and does nothing else: every signal between two features is
+connected here, and the feature modules only take what they are given.
 """
 
 from __future__ import annotations
@@ -14,63 +16,46 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import (
-    QMessageLogContext,
-    QTimer,
-    QtMsgType,
-    QTranslator,
-    qInstallMessageHandler,
-)
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication, QLabel
 
-from desktop import i18n, paths, secret_store, store_session
+from desktop import i18n, paths, secret_store
+from desktop.agent.presence import PresencePublisher
+from desktop.agent.presence_feed import CallSnapshot, backlog_of, recording_of
+from desktop.agent.state import AgentState
 from desktop.calls import event_log
 from desktop.calls.engine_bridge import EngineBridge
-from desktop.crm import panel as crm_panel
+from desktop.calls.history import CallHistory, CallLog, WrapUpTally, default_log_path, store_fetch
+from desktop.calls.model import Call, CallBook
+from desktop.calls.records import CallRecords
+from desktop.crm.config import parse_fields
+from desktop.crm.panel import CrmPanel, StoreCallers
 from desktop.demo import services as demo_services
 from desktop.demo.caller import SimulatedCaller
+from desktop.logs import setup_logging
 from desktop.operator.window import MainWindow
-from desktop.recording import link as recorder_link
-from desktop.recording import options as recorder_options
-from desktop.recording import uploads
-from desktop.settings import dialog as settings_dialog
+from desktop.qa.window import offer_qa_menu
+from desktop.recording.link import RecorderLink
+from desktop.recording.options import (
+    UploadOptions,
+    data_dir,
+    options_from_settings,
+    upload_only_options,
+    upload_options,
+)
+from desktop.recording.uploads import UploadQueue
 from desktop.settings import first_run
 from desktop.settings import values as settings
-from desktop.widgets import my_day
+from desktop.settings.dialog import SettingsMenu
+from desktop.store_session import StoreSession, offer_demo_qa
+from desktop.supervisor.window import offer_supervisor_menu
+from desktop.widgets.my_calls import MyCallsPanel, day_start, to_us
+from desktop.widgets.my_day import MyDayPanel
 from sip import events as ev
 from sip.engine import Engine
+from store.client import StoreClient
 
 log = logging.getLogger("agentdesk")
-
-
-def setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if logging.getLogger().level > logging.DEBUG:
-        logging.getLogger("pjsua2").setLevel(logging.WARNING)
-    qInstallMessageHandler(_qt_message)
-
-
-_QT_LEVELS = {
-    QtMsgType.QtDebugMsg: logging.DEBUG,
-    QtMsgType.QtInfoMsg: logging.INFO,
-    QtMsgType.QtWarningMsg: logging.WARNING,
-    QtMsgType.QtCriticalMsg: logging.ERROR,
-    QtMsgType.QtFatalMsg: logging.CRITICAL,
-}
-
-
-def _qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
-    """Qt's own messages into Python logging; window-system limits of the offscreen and
-    minimal platforms ("This plugin does not support raise()") are only debug noise.
-    """
-    level = _QT_LEVELS.get(kind, logging.WARNING)
-    if message.startswith("This plugin does not support"):
-        level = logging.DEBUG
-    logging.getLogger("qt").log(level, "%s", message)
 
 
 def write_config(path: Path | None) -> int:
@@ -122,9 +107,9 @@ class Desktop:
 
     window: MainWindow
     bridge: EngineBridge
-    recorder: recorder_link.RecorderLink | None
-    uploads: uploads.UploadQueue
-    store: store_session.StoreSession | None = None
+    recorder: RecorderLink | None
+    uploads: UploadQueue
+    store: StoreSession | None = None
     callers: list[SimulatedCaller] = field(default_factory=list)
     services: demo_services.DemoServices | None = None
 
@@ -147,10 +132,9 @@ def build(
     auto_answer_s: float | None = None,
     display: str | None = None,
 ) -> Desktop:
-    """Compose the desktop from the settings: engine, window, panels, recorder, uploads, store.
-
-    In demo mode the demo's store and CRM are started first and the settings pointed at them.
-    """
+    """Compose the desktop from the settings: engine, call model, window, panels, recorder,
+    uploads, store. In demo mode the demo's store and CRM are started first and the settings
+    pointed at them."""
     conf = loaded.settings
     services = None
     paths.use_demo(conf.demo.enabled)
@@ -162,8 +146,10 @@ def build(
     bridge = EngineBridge(engine)
     acc = conf.account
     agent = acc.user if acc else ""
+    book = CallBook.following(bridge, bridge, agent=agent, wrap_up_max_s=conf.agent.wrap_up_max_s)
     window = MainWindow(
         bridge,
+        book=book,
         account=secret_store.keyring_user(acc.user, acc.domain) if acc else "",
         dnd=conf.sip.dnd,
         auto_answer_s=auto_answer_s if auto_answer_s is not None else conf.sip.auto_answer_s,
@@ -171,40 +157,175 @@ def build(
     )
     window.show_problems(loaded.problems + (services.problems if services else []),
                          offline=loaded.safe_mode)  # fmt: skip
-    history = my_day.add_history_panels(window, bridge, conf.store)
-    settings_dialog.wire(window, loaded.path, bridge.levels, translators).saved.connect(
-        history.follow_settings
-    )
+    history = add_history_panels(window, book, conf.store)
+    add_settings_menu(window, loaded.path, translators).saved.connect(history.follow_settings)
     callers = _wire_demo(bridge, window, conf) if conf.demo.enabled else []
-    uploading = recorder_options.upload_options(conf.store, conf.upload)
-    recorder = recorder_link.wire(
-        conf.recorder,
-        demo=conf.demo.enabled,
-        agent=agent,
-        display=display,
-        calls=bridge.sip_event,
-        window=window,
-        uploads=uploading,
-    )
-    window.attach_recorder(recorder)
-    upload_queue = uploads.wire(
-        recorder,
-        agent=agent,
-        calls=bridge.sip_event,
-        parent=window,
-        options=uploading,
-        section=conf.recorder,
-    )
+    uploading = upload_options(conf.store, conf.upload)
+    recorder = start_recorder(window, book, conf, agent, display, uploading)
+    upload_queue = build_uploads(recorder, uploading, conf.recorder, window)
+    book.record_ready.connect(CallRecords(upload_queue, upload_queue).on_record_ready)
     window.attach_uploads(upload_queue)
-    crm = crm_panel.wire(window, conf, bridge, recorder)
-    session = store_session.wire(window, conf.store, agent=agent, bridge=bridge,
-                                 recorder=recorder, uploads=upload_queue, crm=crm)  # fmt: skip
+    crm = add_crm_panel(window, book, conf, recorder, upload_queue)
+    session = connect_store(window, book, conf.store, agent, recorder, upload_queue, crm)
     if services is not None and services.store is not None:
-        store_session.offer_demo_qa(window, services.store.url, services.token("qa"))
+        offer_demo_qa(window, services.store.url, services.token("qa"))
     if not loaded.safe_mode:
         lookup = (lambda: _password_lookup(acc)) if acc is not None and acc.register else None
         bridge.start(conf.account_settings(), lookup)
     return Desktop(window, bridge, recorder, upload_queue, session, callers, services)
+
+
+def add_history_panels(
+    window: MainWindow, book: CallBook, store: settings.StoreSection, log_path: Path | None = None
+) -> CallHistory:
+    """ "My calls" and "My day" as side panels, fed by the calls that end in ``book`` (a later
+    store address comes through :meth:`CallHistory.follow_settings`)."""
+    call_log = CallLog(log_path or default_log_path())
+    history = CallHistory(call_log, store_fetch(store.url, store.ca_file), window)
+    book.ended.connect(history.on_call_ended)
+    my_calls = MyCallsPanel(history)
+    window.add_side_panel(my_calls, QCoreApplication.translate("MyCallsPanel", "My calls"))
+    tally = WrapUpTally()
+    day = MyDayPanel(history, wrapups=lambda: tally.seconds_since(to_us(day_start())))
+    tally.on_done = day.recount
+    window.agent.subscribe(tally.on_change)
+    window.add_side_panel(day, QCoreApplication.translate("MyDayPanel", "My day"))
+    return history
+
+
+def add_settings_menu(
+    window: MainWindow, path: Path, translators: list[QTranslator]
+) -> SettingsMenu:
+    """ "Settings…" in the Phone menu; the dialog shows the sound levels of the window's engine."""
+    menu = SettingsMenu(path, window.bridge.levels, window, translators)
+    window.add_menu_action(QCoreApplication.translate("MainWindow", "&Phone"), menu.action)
+    return menu
+
+
+def start_recorder(
+    window: MainWindow,
+    book: CallBook,
+    conf: settings.Settings,
+    agent: str,
+    display: str | None,
+    uploading: UploadOptions,
+) -> RecorderLink | None:
+    """The screen recorder's link when the settings ask for it (None when off), following the
+    calls of ``book``; its status goes to the window's status bar."""
+    options, note = options_from_settings(
+        conf.recorder, demo=conf.demo.enabled, agent=agent, display=display, uploads=uploading
+    )
+    label = QLabel(window)
+    label.setObjectName("recorderStatus")
+    window.statusBar().addPermanentWidget(label)
+    if options is None:
+        log.info("settings: %s", note)
+        text = QCoreApplication.translate("RecorderLink", "Screen not recorded: %1")
+        label.setText(text.replace("%1", note))
+        window.attach_recorder(None, label.text())
+        return None
+    link = RecorderLink(options, book, window)
+    link.status_changed.connect(label.setText)
+    link.start()
+    window.attach_recorder(link)
+    return link
+
+
+def build_uploads(
+    recorder: RecorderLink | None,
+    options: UploadOptions | None,
+    section: settings.RecorderSection,
+    parent: QObject,
+) -> UploadQueue:
+    """The upload queue in ``options``' outbox (else the recorder's default one), showing the
+    worker's upload status; without a recorder it starts the upload-only worker (when a store
+    is set)."""
+    if options is not None:
+        folder = options.outbox_dir
+    elif recorder is not None:
+        folder = recorder.options.out_dir / "outbox"  # the worker's default
+    else:
+        folder = data_dir() / "outbox"
+    quota = round(options.quota_mb * 1e6) if options is not None else 0
+    queue = UploadQueue(folder, parent, quota_bytes=quota)
+    link = recorder
+    only = upload_only_options(section, options) if link is None else None
+    if only is not None:  # no screen recorded: the upload-only worker (--no-capture)
+        link = queue.uploader = RecorderLink(only, parent=queue)
+        link.start()
+    if link is not None:
+        link.worker_event.connect(queue.on_worker_event)
+    queue.refresh()
+    return queue
+
+
+def add_crm_panel(
+    window: MainWindow,
+    book: CallBook,
+    conf: settings.Settings,
+    recorder: RecorderLink | None,
+    uploads: UploadQueue,
+) -> CrmPanel:
+    """The CRM card docked in ``window``; the operator's wrap-up lasts until its dialog card
+    is finished (a disposition is required), and finishing the last card ends it at once."""
+    crm, card = conf.crm, conf.dialog_card
+    store = StoreCallers(conf.store.url, conf.store.ca_file) if conf.store.url else None
+    panel = CrmPanel(parse_fields(card.fields), card.dispositions, book=book, store=store,
+                     uploads=uploads, recorder=recorder,
+                     country_code=crm.country_code, post_back=crm.post_back)  # fmt: skip
+    window.add_side_panel(panel, QCoreApplication.translate("CrmPanel", "Caller"))
+    _tie_to_wrap_up(window.agent, book)
+    panel.start_crm(crm)
+    return panel
+
+
+def _tie_to_wrap_up(agent: AgentState, book: CallBook) -> None:
+    def blocker() -> str:
+        if any(call.answered for call in book.in_wrap_up()):
+            return QCoreApplication.translate("CrmPanel", "the dialog card is not finished")
+        return ""
+
+    agent.wrap_up_blocker = blocker
+
+    def finished(call: Call) -> None:
+        if call.answered and not blocker():
+            agent.end_wrap_up()
+
+    book.wrap_up_finished.connect(finished)
+
+
+def connect_store(
+    window: MainWindow,
+    book: CallBook,
+    store: settings.StoreSection,
+    agent: str,
+    recorder: RecorderLink | None,
+    uploads: UploadQueue,
+    crm: CrmPanel,
+) -> StoreSession | None:
+    """The session with the store of ``[store]`` (None when none is configured): the
+    supervisor menu, this agent's live presence, and past calls opened for review."""
+    if not store.url:
+        return None
+    session = StoreSession(store.url, store.ca_file, agent, window)
+
+    def ready(client: StoreClient) -> None:
+        offer_supervisor_menu(window, client)
+        if not agent:
+            return
+        presence = session.presence = PresencePublisher(client, agent)
+        session.calls = CallSnapshot(presence, book)
+        if recorder is not None:
+            recording = recording_of(presence, recorder)
+            recorder.status_changed.connect(recording)
+            recorder.worker_event.connect(recording)
+        uploads.status_changed.connect(backlog_of(presence))
+        presence.start()
+
+    session.open(ready)
+    offer_qa_menu(window, session.show_review)
+    crm.play_requested.connect(session.play)
+    return session
 
 
 def _wire_demo(

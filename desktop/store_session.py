@@ -1,6 +1,6 @@
-"""The desktop's session with the central store: the supervisor menu (for supervisors), the
-live presence for the supervisors' board, and opening past calls for review (the CRM card's
-play buttons; in demo mode also as the demo QA controller).
+"""The desktop's session with the central store: its client, the live presence for the
+supervisors' board, and opening past calls for review (the CRM card's play buttons; in demo
+mode also as the demo QA controller). The composition root connects it to the window.
 
 The token is read from the keyring (or the demo's session secret) off the UI thread; until the
 client exists nothing here touches the network.
@@ -11,17 +11,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
 from desktop import secret_store
-from desktop.agent import presence_feed
 from desktop.agent.presence import PresencePublisher
-from desktop.qa.window import QaWindow, offer_qa_menu
-from desktop.supervisor.window import offer_supervisor_menu
+from desktop.agent.presence_feed import CallSnapshot
+from desktop.qa.window import QaWindow
+from desktop.supervisor.window import MenuHost
 from desktop.threads import run_in_thread
 from store.client import StoreClient
 
@@ -34,7 +33,7 @@ class StoreSession(QObject):
         self.url, self.ca_file, self.agent = url, ca_file, agent
         self.client: StoreClient | None = None
         self.presence: PresencePublisher | None = None
-        self._feed: presence_feed.CallSnapshot | None = None
+        self.calls: CallSnapshot | None = None  # what the presence tells of the calls
         self._review: QaWindow | None = None
         self._pending_play: list[str] = []
         self._pending_review = False
@@ -97,42 +96,7 @@ class StoreSession(QObject):
             self.client.close()
 
 
-def wire(
-    window: Any,
-    store: Any,
-    *,
-    agent: str,
-    bridge: Any,
-    recorder: Any = None,
-    uploads: Any = None,
-    crm: Any = None,
-) -> StoreSession | None:
-    """Connect the window to the store in ``[store]`` (None when no store is configured)."""
-    if not getattr(store, "url", ""):
-        return None
-    session = StoreSession(store.url, store.ca_file, agent, window)
-
-    def ready(client: StoreClient) -> None:
-        offer_supervisor_menu(window, client)
-        if agent:
-            session.presence = PresencePublisher(client, agent)
-            session._feed = presence_feed.feed(
-                session.presence,
-                sip_event=bridge.sip_event,
-                dialled=bridge.dialled,
-                recorder=recorder,
-                uploads=uploads,
-            )
-            session.presence.start()
-
-    session.open(ready)
-    offer_qa_menu(window, session.show_review)
-    if crm is not None:
-        crm.play_requested.connect(session.play)
-    return session
-
-
-def offer_demo_qa(window: Any, url: str, token: str) -> None:
+def offer_demo_qa(window: MenuHost, url: str, token: str) -> None:
     """Demo mode: "Calls → Review as the demo QA controller…" opens the review window with the
     demo QA user's token (held in memory only), so a newcomer sees what QA sees."""
     opened: list[QaWindow] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from desktop.calls.call import Ending
 from sip import events as ev
 
 log = logging.getLogger("agentdesk.events")
@@ -27,8 +28,8 @@ def describe(event: ev.Event) -> str:
             value = repr(value)
         parts.append(f"{key.removesuffix('_id') if key == 'call_id' else key}={value}")
     if isinstance(event, ev.CallEnded):
-        rec = event.record
-        parts.append(f"ended_by={rec.get('ended_by')} cause={rec.get('cause_code')}")
+        end = Ending.read(event.record)
+        parts.append(f"ended_by={end.ended_by or None} cause={end.cause_code}")
     return " ".join(parts)
 
 

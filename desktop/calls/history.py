@@ -1,5 +1,5 @@
-"""The operator's own call history: a small local log fed by engine events, merged with the
-store's calls, and the figures of "My day".
+"""The operator's own call history: a small local log of the calls the call model saw end,
+merged with the store's calls, and the figures of "My day".
 
 A call is named by the engine's call id everywhere (the recorder's windows, the store's
 ``/calls/{id}``); the SIP Call-ID is kept beside it. The local log is SQLite in the user's
@@ -22,9 +22,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from desktop import paths
+from desktop import paths, secret_store
+from desktop.agent.state import StateChange
+from desktop.calls.model import Call
+from desktop.settings.values import Settings
 from desktop.threads import run_in_thread
-from sip import events as ev
+from store.client import StoreClient
 
 log = logging.getLogger(__name__)
 
@@ -83,48 +86,21 @@ class CallEntry:
         return max(0, self.connected_us - self.hold_us)
 
 
-class HistoryCollector:
-    """Turns engine events into finished :class:`CallEntry` rows (no Qt, no I/O).
-
-    Hold time is counted from ``CallMediaChanged`` (``local_hold`` until any other media
-    state or the end of the call); the times of ringing, answer and end come from the
-    ``CallEnded`` record.
-    """
-
-    def __init__(self) -> None:
-        self._held_us: dict[str, int] = {}
-        self._hold_since: dict[str, int] = {}
-
-    def apply(self, event: ev.Event) -> CallEntry | None:
-        if isinstance(event, ev.CallMediaChanged):
-            if event.media == "local_hold":
-                self._hold_since.setdefault(event.call_id, event.at_us)
-            else:
-                self._end_hold(event.call_id, event.at_us)
-            return None
-        if not isinstance(event, ev.CallEnded):
-            return None
-        r = event.record
-        end = r.get("end_at_us") or event.at_us
-        self._end_hold(event.call_id, end)
-        held = self._held_us.pop(event.call_id, 0)
-        return CallEntry(
-            call_id=event.call_id,
-            direction=str(r.get("direction") or "inbound"),
-            number=str(r.get("number") or r.get("remote_uri") or ""),
-            started_us=int(r.get("ring_at_us") or end),
-            display_name=str(r.get("display_name") or ""),
-            answered_us=r.get("answer_at_us"),
-            ended_us=end,
-            hold_us=held,
-            ended_by=str(r.get("ended_by") or ""),
-            sip_call_id=str(r.get("sip_call_id") or ""),
-        )
-
-    def _end_hold(self, call_id: str, at_us: int) -> None:
-        since = self._hold_since.pop(call_id, None)
-        if since is not None:
-            self._held_us[call_id] = self._held_us.get(call_id, 0) + max(0, at_us - since)
+def entry_of(call: Call) -> CallEntry:
+    """An ended call as the local log keeps it."""
+    ended = call.ended_us if call.ended_us is not None else call.started_us
+    return CallEntry(
+        call_id=call.call_id,
+        direction=call.direction or "inbound",
+        number=call.number,
+        started_us=call.started_us,
+        display_name=call.display_name,
+        answered_us=call.answered_us,
+        ended_us=ended,
+        hold_us=call.hold_us(),
+        ended_by=call.ending.ended_by if call.ending is not None else "",
+        sip_call_id=call.sip_call_id,
+    )
 
 
 class CallLog:
@@ -271,13 +247,12 @@ class CallHistory(QObject):
         super().__init__(parent)
         self.call_log = call_log
         self.store = store
-        self._collector = HistoryCollector()
 
     @Slot(object)
-    def on_event(self, event: ev.Event) -> None:
-        entry = self._collector.apply(event)
-        if entry is not None:
-            run_in_thread(lambda: self.call_log.add(entry), self._written)
+    def on_call_ended(self, call: Call) -> None:
+        """Connect to :attr:`CallBook.ended`: the call goes into the local log."""
+        entry = entry_of(call)
+        run_in_thread(lambda: self.call_log.add(entry), self._written)
 
     def _written(self, future: Future[None]) -> None:
         exc = future.exception()
@@ -313,9 +288,8 @@ class CallHistory(QObject):
         return run_in_thread(work, done)
 
     @Slot(object)
-    def follow_settings(self, conf: Any) -> None:
-        """Saved settings (``desktop.settings.values.Settings``): read the store they name from
-        now on."""
+    def follow_settings(self, conf: Settings) -> None:
+        """Saved settings: read the store they name from now on."""
         self.store = store_fetch(conf.store.url, conf.store.ca_file)
         self.changed.emit()
 
@@ -325,15 +299,15 @@ class CallHistory(QObject):
 
 
 class WrapUpTally:
-    """Wrap-up periods from the agent-state changes (``desktop.agent.state.StateChange``),
-    kept in memory for "My day"; ``on_done`` runs after each finished wrap-up."""
+    """Wrap-up periods from the agent-state changes, kept in memory for "My day";
+    ``on_done`` runs after each finished wrap-up."""
 
     def __init__(self, on_done: Callable[[], None] | None = None) -> None:
         self.periods: list[tuple[int, int]] = []  # (start_us, end_us)
         self.on_done = on_done
         self._since: int | None = None
 
-    def on_change(self, change: Any) -> None:
+    def on_change(self, change: StateChange) -> None:
         if change.state == "wrap_up":
             self._since = change.at_us
         elif change.previous == "wrap_up" and self._since is not None:
@@ -388,9 +362,6 @@ def store_fetch(url: str, ca_file: str = "") -> StoreFetch | None:
         return None
 
     def fetch(from_us: int, to_us: int, known: list[str]) -> list[CallEntry]:
-        from desktop import secret_store
-        from store.client import StoreClient
-
         token = secret_store.read_store_token(url)
         if not token:
             raise RuntimeError(f"no store token in the keyring for {url}: set it in Settings")

@@ -1,14 +1,16 @@
-"""The operator's softphone window: composes the small widgets and routes engine events.
+"""The operator's softphone window: composes the small widgets around the call model.
 
-Agent state, call controls, the recording indicator and the tray follow the same engine events;
-the recorder link and the upload queue are attached by the composition root when they exist.
+The call list, controls, banner and tray follow the call model (:class:`CallBook`); the agent
+state and the status lines follow the engine's events. The end of the operator's wrap-up ends
+the wrap-up of the calls in the model. The recorder link and the upload queue are attached by
+the composition root when they exist.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, get_args
+from typing import get_args
 
-from PySide6.QtCore import Qt, SignalInstance, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -24,10 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.agent import state as st
-from desktop.calls.book import CallBook, actions
 from desktop.calls.engine_bridge import EngineBridge
+from desktop.calls.model import Call, CallBook, actions
+from desktop.operator.recording_controls import RecorderControls
 from desktop.operator.tray import Tray
 from desktop.recording.link import RecorderLink
+from desktop.recording.uploads import UploadQueue
 from desktop.settings.values import AgentSection
 from desktop.threads import assert_gui_thread
 from desktop.widgets.agent_state_bar import COLOURS, AgentStateBar
@@ -47,20 +51,12 @@ SHORTCUTS = {"answer": "Ctrl+Shift+A", "hangup": "Ctrl+Shift+E", "hold": "Ctrl+S
 SHORTCUTS["mute"] = "Ctrl+Shift+M"
 
 
-class UploadsLike(Protocol):
-    """What the window needs of ``desktop.recording.uploads.UploadQueue``."""
-
-    @property
-    def status_changed(self) -> SignalInstance: ...
-
-    def agent_state(self, agent: str, state: str, reason: str, at_us: int) -> None: ...
-
-
 class MainWindow(QMainWindow):
     def __init__(
         self,
         bridge: EngineBridge,
         *,
+        book: CallBook | None = None,
         account: str = "",
         dnd: bool = False,
         auto_answer_s: float | None = None,
@@ -69,17 +65,18 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.bridge = bridge
-        self.book = CallBook()
+        self.book = book if book is not None else CallBook.following(bridge, self)
         opts = agent_options or AgentSection()
         self.agent = st.AgentState(opts.wrap_up_s)
         self.agent_name = account.split("@")[0]
         self.state_bar = AgentStateBar(self.agent, opts.not_ready_reasons, opts.break_reasons, self)
         self.recording = RecordingIndicator(self)
+        self.recorder_controls = RecorderControls(self.recording, self.current_call_id,
+                                                  self.show_error, self)  # fmt: skip
         self.recorder: RecorderLink | None = None
-        self.uploads: UploadsLike | None = None
+        self.uploads: UploadQueue | None = None
         self._engine_running = False
         self._dnd_sent = dnd
-        self._wrapped_calls: list[str] = []
         self._auto_delay = auto_answer_s if auto_answer_s is not None else 1.0
         self.setWindowTitle(self.tr("AgentDesk softphone"))
         self.problems = QLabel(self)
@@ -187,8 +184,6 @@ class MainWindow(QMainWindow):
         b = self.bridge
         b.sip_event.connect(self.on_event)
         b.error.connect(self.show_error)
-        b.dialled.connect(self._dialled)
-        b.mute_changed.connect(self._mute_changed)
         b.start_failed.connect(self.registration.show_offline)
         self.dnd.toggled.connect(lambda _on: self._apply_dnd())
         self.auto_answer.toggled.connect(
@@ -198,13 +193,14 @@ class MainWindow(QMainWindow):
         self.controls.action.connect(self.on_call_action)
         self.agent.subscribe(self._agent_changed)
         self.tray.show_requested.connect(self.notify_incoming)
-        self.recording.pause_toggled.connect(self._pause_recording)
-        self.recording.consent_given.connect(self._consent)
-        self.recording.marked.connect(self._mark)
         self.banner.answer.connect(b.answer)
         self.banner.reject.connect(b.reject)
         self.dial.call_requested.connect(b.make_call)
         self.dial.key_pressed.connect(self.on_key)
+        self.book.added.connect(self._call_added)
+        for signal in (self.book.added, self.book.changed, self.book.ended):
+            signal.connect(self._calls_changed)
+        self.book.ended.connect(self._call_ended)
 
     # --- engine events -------------------------------------------------------------------
     @Slot(object)
@@ -212,18 +208,8 @@ class MainWindow(QMainWindow):
         assert_gui_thread()
         if isinstance(event, ev.EngineStarted | ev.EngineStopped):
             self._engine_running = isinstance(event, ev.EngineStarted)
-        if isinstance(event, ev.CallEnded):
-            self._wrapped_calls.append(event.call_id)
-        if self.book.apply(event):
-            self.calls.refresh()
-            self.banner.show_call(next(iter(self.book.ringing()), None))
-            self.recording.set_in_call(bool(self.book.rows))
         self.agent.on_event(event)
-        if isinstance(event, ev.IncomingCall):
-            self.notify_incoming()
-            who = event.display_name or event.number
-            self.tray.notify(self.tr("Incoming call"), who)
-        elif isinstance(event, ev.RegistrationChanged):
+        if isinstance(event, ev.RegistrationChanged):
             self.registration.update_state(event)
         elif isinstance(event, ev.AudioDevicesChanged | ev.EngineStarted):
             self.audio_line.update_devices(event)
@@ -242,8 +228,23 @@ class MainWindow(QMainWindow):
             ok = self.tr("Transfer completed")
             failed = self.tr("Transfer failed: %1").replace("%1", f"{event.code} {event.reason}")
             self.show_error(ok if event.succeeded else failed)
-        elif isinstance(event, ev.CallEnded) and event.record.get("ended_by") == "failed":
-            cause = f"{event.record.get('cause_code')} {event.record.get('cause_reason')}"
+
+    # --- the call model ------------------------------------------------------------------
+    @Slot(object)
+    def _call_added(self, call: Call) -> None:
+        if call.ringing:
+            self.notify_incoming()
+            self.tray.notify(self.tr("Incoming call"), call.label())
+
+    @Slot(object)
+    def _calls_changed(self, _call: Call) -> None:
+        self.banner.show_call(next(iter(self.book.ringing()), None))
+        self.recording.set_in_call(bool(self.book.rows))
+
+    @Slot(object)
+    def _call_ended(self, call: Call) -> None:
+        if call.ending is not None and call.ending.ended_by == "failed":
+            cause = f"{call.ending.cause_code} {call.ending.cause_reason}"
             self.show_error(self.tr("The call failed: %1").replace("%1", cause))
 
     def notify_incoming(self) -> None:
@@ -253,16 +254,6 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
         QApplication.alert(self)
-
-    @Slot(str, str)
-    def _dialled(self, call_id: str, target: str) -> None:
-        self.book.dialled(call_id, target)
-        self.calls.refresh()
-
-    @Slot(str, bool)
-    def _mute_changed(self, call_id: str, muted: bool) -> None:
-        self.book.set_muted(call_id, muted)
-        self.calls.refresh()
 
     # --- operator actions ----------------------------------------------------------------
     @Slot(str, str)
@@ -307,17 +298,14 @@ class MainWindow(QMainWindow):
 
     # --- agent state -----------------------------------------------------------------------
     def _agent_changed(self, change: st.StateChange | None) -> None:
-        """A new agent state: tray, DND, recorder windows of an ended wrap-up, the store."""
+        """A new agent state: tray, DND, the calls' wrap-up when the operator's is over, the
+        store."""
         self.tray.show_state(self.state_bar.text(), COLOURS.get(self.agent.state, "#000000"))
         self._apply_dnd()
         if change is None:
             return
-        wrap_up_over = change.previous == st.WRAP_UP and change.state != st.ON_CALL
-        if wrap_up_over and self.recorder is not None:
-            for call_id in self._wrapped_calls:  # the recording window ends with the wrap-up
-                self.recorder.close_window(call_id, change.at_us)
         if change.state not in (st.ON_CALL, st.WRAP_UP):
-            self._wrapped_calls.clear()
+            self.book.finish_wrap_ups(change.at_us)
         self._report_state(change)
 
     def _report_state(self, change: st.StateChange) -> None:
@@ -338,45 +326,14 @@ class MainWindow(QMainWindow):
     def attach_recorder(self, link: RecorderLink | None, note: str = "") -> None:
         """Show ``link``'s recording state and give it the pause/consent/mark buttons."""
         self.recorder = link
-        self.recording.set_available(link is not None)
-        if link is None:
-            label = self.statusBar().findChild(QLabel, "recorderStatus")
-            self.recording.show_status(note or (label.text() if label else ""), {}, alive=False)
-            return
+        self.recorder_controls.attach(link, note)
 
-        def refresh(what: object = None) -> None:
-            text = what if isinstance(what, str) else link.status_text
-            self.recording.show_status(text, link.state, link.pid is not None)
-
-        link.status_changed.connect(refresh)
-        link.worker_event.connect(refresh)
-        refresh()
-
-    def attach_uploads(self, uploads: UploadsLike) -> None:
+    def attach_uploads(self, uploads: UploadQueue) -> None:
         """Send agent states through ``uploads`` and show its backlog; the current state first."""
         self.uploads = uploads
         uploads.status_changed.connect(self.recording.show_backlog)
         a = self.agent
         self._report_state(st.StateChange(a.state, a.reason, a.since_us, a.state))
-
-    @Slot(bool)
-    def _pause_recording(self, on: bool) -> None:
-        if self.recorder is not None:
-            (self.recorder.pause if on else self.recorder.resume)()
-
-    @Slot()
-    def _consent(self) -> None:
-        call_id = self.current_call_id()
-        if self.recorder is not None and call_id:
-            self.recorder.consent(call_id)
-            self.show_error(self.tr("The caller's consent to recording is noted"))
-
-    @Slot()
-    def _mark(self) -> None:
-        call_id = self.current_call_id()
-        if self.recorder is not None and call_id:
-            self.recorder.mark(call_id, "operator_mark")
-            self.show_error(self.tr("Moment marked in the recording"))
 
     def ask_transfer_target(self) -> str:
         text, ok = QInputDialog.getText(

@@ -2,16 +2,18 @@
 recorder.worker``), feeds it the calls, restarts it when it dies and records the gap.
 
 Everything runs on the UI thread and nothing blocks it: QProcess buffers what is written to the
-worker's stdin and delivers its stdout lines through signals. The link remembers the calls
-whose windows are open (and pause, consent, pending marks), so a restarted worker is told
-again and the segments of a call continue. A gap (worker dead → new worker capturing again)
-is appended to ``OUT/recorder-gaps.jsonl`` as ``{start_us, end_us, reason, restarts}``.
+worker's stdin and delivers its stdout lines through signals. A call's recording window opens
+when the call model adds the call and closes when its wrap-up finishes (the dialog card is
+finished, or the wrap-up maximum is reached): the call model is the one closer. A restarted
+worker is told the calls still open in the model (with their consent), the pause and the
+pending marks again, so the segments of a call continue. A gap (worker dead → new worker
+capturing again) is appended to ``OUT/recorder-gaps.jsonl`` as ``{start_us, end_us, reason,
+restarts}``.
 
 The worker also uploads the outbox. Before each start the store's token is read from the
 keyring (or the session's, for the demo) on a worker thread and handed over in the worker's
 environment (``$AGENTDESK_STORE_TOKEN``), never on its command line or in a log. Without a
-display to record, :func:`desktop.recording.uploads.wire` runs the same worker with
-``--no-capture``.
+display to record, the same worker runs with ``--no-capture`` (and without calls).
 """
 
 from __future__ import annotations
@@ -30,22 +32,13 @@ from PySide6.QtCore import (
     QProcessEnvironment,
     QTimer,
     Signal,
-    SignalInstance,
     Slot,
 )
-from PySide6.QtWidgets import QLabel, QMainWindow
 
-from desktop.recording.options import (
-    TOKEN_ENV,
-    LinkOptions,
-    UploadOptions,
-    options_from_settings,
-    read_token,
-)
-from desktop.settings.values import RecorderSection
+from desktop.calls.model import Call, CallBook
+from desktop.recording.options import TOKEN_ENV, LinkOptions, read_token
 from desktop.threads import run_in_thread
 from formats.clock import utc_us
-from sip import events as ev
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +53,12 @@ class RecorderLink(QObject):
     worker_event = Signal(object)  # every event of the worker (a dict)
     gap_recorded = Signal(object)  # the gap's JSON line (a dict)
 
-    def __init__(self, options: LinkOptions, parent: QObject | None = None) -> None:
+    def __init__(
+        self, options: LinkOptions, book: CallBook | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.options = options
+        self.book = book
         self.state: dict[str, Any] = {}
         self.restarts = 0
         self.status_text = ""
@@ -73,7 +69,6 @@ class RecorderLink(QObject):
         self._capturing_since: int | None = None
         self._fatal = ""
         self._gap: dict[str, Any] | None = None
-        self._calls: dict[str, dict[str, Any]] = {}
         self._paused = False
         self._pending_marks: list[dict[str, Any]] = []
         self._restart = QTimer(self)
@@ -81,6 +76,9 @@ class RecorderLink(QObject):
         self._restart.timeout.connect(self._launch)
         self._ready_since: int | None = None
         self._reading_token = False
+        if book is not None:
+            book.added.connect(self._call_added)
+            book.wrap_up_finished.connect(self._wrap_up_finished)
 
     @property
     def pid(self) -> int | None:
@@ -275,69 +273,44 @@ class RecorderLink(QObject):
 
     def _replay(self) -> None:
         """Tell a (new) worker what the desktop knows: open calls, pause, pending marks."""
-        self._prune_calls()
-        for call in self._calls.values():
-            self._send(call["open"])
-            if call.get("consent"):
-                self._send(call["consent"])
-            if call.get("close"):
-                self._send(call["close"])
+        for call in self.book.calls.values() if self.book is not None else ():
+            if call.wrap_up_end_us is None:
+                self._send(self._open_message(call))
+                if call.consent_us is not None:
+                    self._send(_consent_message(call.call_id, call.consent_us))
         if self._paused:
             self._send({"cmd": "pause"})
         marks, self._pending_marks = self._pending_marks, []
         for mark in marks:
             self._send(mark)
 
-    def _prune_calls(self) -> None:
-        now = utc_us()
-        for call_id, call in list(self._calls.items()):
-            close = call.get("close")
-            if close is not None and close["at_us"] <= now - 5_000_000:
-                del self._calls[call_id]
-
     # ----- calls and controls ---------------------------------------------------------
 
-    @Slot(object)
-    def on_sip_event(self, event: ev.Event) -> None:
-        """Connect to :attr:`EngineBridge.sip_event`."""
-        if isinstance(event, ev.IncomingCall):
-            queue = event.headers.get(self.options.queue_header, "")
-            self.open_window(event.call_id, event.at_us, queue)
-        elif isinstance(event, ev.CallStateChanged) and event.state == "calling":
-            self.open_window(event.call_id, event.at_us)
-        elif isinstance(event, ev.CallReplaced):
-            self.open_window(event.new_call_id, event.at_us)
-        elif isinstance(event, ev.CallEnded):
-            self.close_window(event.call_id, event.at_us + round(self.options.wrapup_s * 1e6))
-
-    def open_window(self, call_id: str, at_us: int | None = None, queue: str = "") -> None:
-        if call_id in self._calls and "close" not in self._calls[call_id]:
-            return
-        message = {
+    def _open_message(self, call: Call) -> dict[str, Any]:
+        return {
             "cmd": "open_window",
-            "call_id": call_id,
-            "at_us": at_us if at_us is not None else utc_us(),
-            "queue": queue,
+            "call_id": call.call_id,
+            "at_us": call.started_us,
+            "queue": call.headers.get(self.options.queue_header, ""),
             "agent": self.options.agent,
         }
-        self._prune_calls()
-        self._calls[call_id] = {"open": message}
-        self._send(message)
 
-    def close_window(self, call_id: str, at_us: int | None = None) -> None:
-        """Close at ``at_us`` (the end of wrap-up), or now: the operator ended the wrap-up."""
-        call = self._calls.get(call_id)
-        if call is None:
-            return
-        message = {"cmd": "close_window", "call_id": call_id, "at_us": at_us or utc_us()}
-        call["close"] = message
-        self._send(message)
+    @Slot(object)
+    def _call_added(self, call: Call) -> None:
+        """A call rings, is dialled or took over another: its recording window opens."""
+        self._send(self._open_message(call))
+
+    @Slot(object)
+    def _wrap_up_finished(self, call: Call) -> None:
+        """The call's wrap-up is over: its recording window closes then."""
+        at = call.wrap_up_end_us if call.wrap_up_end_us is not None else utc_us()
+        self._send({"cmd": "close_window", "call_id": call.call_id, "at_us": at})
 
     def consent(self, call_id: str) -> None:
-        call = self._calls.get(call_id)
-        if call is not None:
-            call["consent"] = {"cmd": "consent", "call_id": call_id, "at_us": utc_us()}
-            self._send(call["consent"])
+        at = utc_us()
+        if self.book is not None and self.book.note_consent(call_id, at) is None:
+            return
+        self._send(_consent_message(call_id, at))
 
     def mark(self, call_id: str, event: str) -> None:
         message = {"cmd": "mark", "call_id": call_id, "event": event, "at_us": utc_us()}
@@ -351,9 +324,6 @@ class RecorderLink(QObject):
     def resume(self) -> None:
         self._paused = False
         self._send({"cmd": "resume"})
-
-    def request_status(self) -> None:
-        self._send({"cmd": "status"})
 
     # ----- what the operator sees -----------------------------------------------------
 
@@ -390,32 +360,5 @@ class RecorderLink(QObject):
             self.status_changed.emit(text)
 
 
-def wire(
-    section: RecorderSection,
-    *,
-    demo: bool,
-    agent: str,
-    display: str | None,
-    calls: SignalInstance,
-    window: QMainWindow,
-    uploads: UploadOptions | None = None,
-) -> RecorderLink | None:
-    """Start the recorder link if the settings ask for it, feed it ``calls`` (the bridge's
-    ``sip_event``) and show its status in ``window``'s status bar; None when it is off.
-    ``uploads``: the worker's outbox and store (else its defaults: OUT/outbox, no store)."""
-    options, note = options_from_settings(
-        section, demo=demo, agent=agent, display=display, uploads=uploads
-    )
-    label = QLabel(window)
-    label.setObjectName("recorderStatus")
-    window.statusBar().addPermanentWidget(label)
-    if options is None:
-        log.info("settings: %s", note)
-        text = QCoreApplication.translate("RecorderLink", "Screen not recorded: %1")
-        label.setText(text.replace("%1", note))
-        return None
-    link = RecorderLink(options, window)
-    link.status_changed.connect(label.setText)
-    calls.connect(link.on_sip_event)
-    link.start()
-    return link
+def _consent_message(call_id: str, at_us: int) -> dict[str, Any]:
+    return {"cmd": "consent", "call_id": call_id, "at_us": at_us}

@@ -73,13 +73,12 @@ def upload_options(store: StoreSection, upload: UploadSection) -> UploadOptions:
 
 @dataclass(frozen=True)
 class LinkOptions:
-    """How to run the worker, and the desktop-side settings (wrap-up, back-off)."""
+    """How to run the worker, and the desktop-side settings (back-off)."""
 
     out_dir: Path
     display: str | None = None
     fps: float = 5.0
     preroll_s: float = 5.0
-    wrapup_s: float = 30.0
     mask_titles: tuple[str, ...] = ()
     policy: str = "all"
     sample_percent: float = 100.0
@@ -165,7 +164,6 @@ def options_from_settings(
         display=display,
         fps=section.fps,
         preroll_s=section.preroll_s,
-        wrapup_s=section.wrapup_s,
         mask_titles=section.mask_titles,
         policy=section.policy,
         sample_percent=section.sample_percent,

@@ -13,17 +13,13 @@ import logging
 import wave
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from desktop.recording.link import RecorderLink
 from desktop.threads import when_done
 from recorder.outbox.journal import Outbox, OutboxError
-
-if TYPE_CHECKING:
-    from desktop.recording.link import RecorderLink
-    from desktop.recording.options import UploadOptions
-    from desktop.settings.values import RecorderSection
 
 log = logging.getLogger(__name__)
 
@@ -164,41 +160,3 @@ def _sidecar(wav: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def wire(
-    recorder: RecorderLink | None,
-    *,
-    agent: str,
-    calls: SignalInstance,
-    parent: QObject,
-    options: UploadOptions | None = None,
-    section: RecorderSection | None = None,
-) -> UploadQueue:
-    """The upload queue in ``options``' outbox (else the recorder's default one), fed with the
-    finished calls of ``calls`` (the bridge's ``sip_event``) and the worker's upload status;
-    without a recorder it starts the upload-only worker (when a store is set)."""
-    from desktop.calls.records import CallRecords
-    from desktop.recording.link import RecorderLink
-    from desktop.recording.options import data_dir, upload_only_options
-    from desktop.settings.values import RecorderSection
-
-    if options is not None:
-        folder = options.outbox_dir
-    elif recorder is not None:
-        folder = recorder.options.out_dir / "outbox"  # the worker's default
-    else:
-        folder = data_dir() / "outbox"
-    quota = round(options.quota_mb * 1e6) if options is not None else 0
-    queue = UploadQueue(folder, parent, quota_bytes=quota)
-    records = CallRecords(queue, agent, parent=queue)
-    calls.connect(records.on_sip_event)
-    link = recorder
-    only = upload_only_options(section or RecorderSection(), options) if link is None else None
-    if only is not None:  # no screen recorded: the upload-only worker (--no-capture)
-        link = queue.uploader = RecorderLink(only, queue)
-        link.start()
-    if link is not None:
-        link.worker_event.connect(queue.on_worker_event)
-    queue.refresh()
-    return queue

@@ -166,7 +166,7 @@ class SettingsDialog(QDialog):
             self.tr("Screen: %1 frames/s, %2 s before the call, %3 s of wrap-up")
             .replace("%1", f"{r.fps:g}")
             .replace("%2", f"{r.preroll_s:g}")
-            .replace("%3", f"{r.wrapup_s:g}"),
+            .replace("%3", f"{conf.agent.wrap_up_max_s:g}"),
         ]
         if r.mask_titles:
             masked = self.tr("Windows masked on the recording: %1")
@@ -284,12 +284,3 @@ class SettingsMenu(QObject):
             self.tr("Settings saved. A new SIP account and sound devices apply at the next start."),
             15000,
         )
-
-
-def wire(
-    window: MainWindow, path: Path, levels: Levels, translators: list[QTranslator]
-) -> SettingsMenu:
-    """Put "Settings…" into the main window's Phone menu."""
-    menu = SettingsMenu(path, levels, window, translators)
-    window.add_menu_action(QCoreApplication.translate("MainWindow", "&Phone"), menu.action)
-    return menu

@@ -8,20 +8,29 @@ file, the key and, where it can be found, the line. Passwords are never read fro
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QStandardPaths
 
 from desktop import paths
 from desktop.crm.config import CrmSection, DialogCardSection
 from desktop.crm.config import problems as crm_problems
-from desktop.settings.file import parse_settings, to_toml, write_atomically
+from desktop.settings.file import locate, parse_settings, to_toml, write_atomically
+from recorder.segments.windows import MODES
 from sip.config import AccountSettings, EngineConfig
+from sip.errors import ConfigError
 
 CONFIG_NAME = "agentdesk.toml"
 LANGUAGES = ("auto", "en", "ru")
+# Keys of older files, read without complaint but no longer used: what replaced them.
+DEPRECATED = {
+    "recorder.wrapup_s": "deprecated and ignored: the screen is recorded through the whole "
+    "wrap-up, until the dialog card is finished, at most [agent] wrap_up_max_s",
+}
 
 
 @dataclass(frozen=True)
@@ -95,7 +104,6 @@ class RecorderSection:
     out_dir: str = ""  # '' = agentdesk/recordings in the user's data folder
     fps: float = 5.0
     preroll_s: float = 5.0
-    wrapup_s: float = 30.0
     mask_titles: tuple[str, ...] = ()  # regexes of window titles to black out
     policy: str = "all"  # all | sampled | consent
     sample_percent: float = 100.0
@@ -127,6 +135,9 @@ class AgentSection:
     """``[agent]``: wrap-up after each call and the reasons an operator can pick."""
 
     wrap_up_s: float = 30.0  # no call is offered during wrap-up (0 = none)
+    # The wrap-up (and the screen recording through it) lasts until the dialog card is
+    # finished, at most this long after the call ended.
+    wrap_up_max_s: float = 600.0
     not_ready_reasons: tuple[str, ...] = ("Training", "Meeting", "Back office", "Technical problem")
     break_reasons: tuple[str, ...] = ("Break", "Lunch")
 
@@ -235,6 +246,7 @@ def load(path: Path | None = None, *, demo: bool = False) -> LoadedSettings:
     except (OSError, UnicodeDecodeError) as exc:
         return _safe(path, [f"{path.name}: cannot be read: {exc}"], [], demo)
     sections, problems, notes = parse_settings(text, path.name, _SECTIONS)
+    notes = [_deprecation(note) for note in notes]
     if problems:
         return _safe(path, problems, notes, demo)
     settings = Settings(**sections)
@@ -250,6 +262,14 @@ def save(settings: Settings, path: Path) -> None:
     """Write ``settings`` as TOML (there is no password field: it cannot reach the file)."""
     sections = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
     write_atomically(path, to_toml(sections))
+
+
+def _deprecation(note: str) -> str:
+    """The parser's "unknown key" note of a key older files have, saying what replaced it."""
+    for key, why in DEPRECATED.items():
+        if f": {key}: unknown key (ignored)" in note:
+            return note.replace("unknown key (ignored)", why)
+    return note
 
 
 def _safe(path: Path, problems: list[str], notes: list[str], demo: bool) -> LoadedSettings:
@@ -275,9 +295,6 @@ _SECTIONS = {
 
 def validate(settings: Settings, file_name: str, text: str = "") -> list[str]:
     """Meaning checks, through the core's own validation; each message names the key."""
-    from desktop.settings.file import locate
-    from sip.errors import ConfigError
-
     problems: list[str] = []
     checks: list[Callable[[], object]] = [settings.engine_config().validate]
     acc = settings.account_settings()
@@ -332,8 +349,6 @@ def _upload_problems(upload: UploadSection) -> list[str]:
 
 
 def _store_problems(store: StoreSection) -> list[str]:
-    from urllib.parse import urlsplit
-
     problems = []
     if store.url:
         parts = urlsplit(store.url)
@@ -348,6 +363,8 @@ def _agent_problems(agent: AgentSection) -> list[str]:
     problems = []
     if not 0 <= agent.wrap_up_s <= 3600:
         problems.append(f"wrap_up_s: must be 0..3600 seconds, got {agent.wrap_up_s:g}")
+    if not 0 <= agent.wrap_up_max_s <= 86400:
+        problems.append(f"wrap_up_max_s: must be 0..86400 seconds, got {agent.wrap_up_max_s:g}")
     for key in ("not_ready_reasons", "break_reasons"):
         reasons = getattr(agent, key)
         if not reasons or any(not r.strip() or len(r) > 80 for r in reasons):
@@ -356,15 +373,10 @@ def _agent_problems(agent: AgentSection) -> list[str]:
 
 
 def _recorder_problems(settings: Settings) -> list[str]:
-    import re
-
-    from recorder.segments.windows import MODES
-
     r, problems = settings.recorder, []
     for key, low, high in (
         ("fps", 0.1, 30),
         ("preroll_s", 0, 60),
-        ("wrapup_s", 0, 3600),
         ("sample_percent", 0, 100),
     ):
         if not low <= getattr(r, key) <= high:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
-from desktop.calls.book import CallBook, actions
+from desktop.calls.model import CallBook, actions
 
 
 class CallControls(QWidget):

@@ -1,4 +1,5 @@
-"""The call table: one row per call (number, name, state, duration, notes), one selected."""
+"""The call table: one row per call of the call model (number, name, state, duration, notes),
+one selected; it follows the model's signals."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.calls.book import CallBook, CallRow
+from desktop.calls.model import Call, CallBook
 
 COLUMNS = 5  # number, name, state, duration, note
 
@@ -43,10 +44,12 @@ class CallList(QWidget):
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
         self._clock.start()
+        for signal in (book.added, book.changed, book.ended):
+            signal.connect(self.refresh)
         self.refresh()
 
     # --- view ---------------------------------------------------------------------------
-    def refresh(self) -> None:
+    def refresh(self, _call: object = None) -> None:
         """Rebuild the rows from the book (at most a few calls), keeping the selection."""
         keep = self.selected_call_id()
         rows = list(self.book.rows.values())
@@ -63,7 +66,7 @@ class CallList(QWidget):
             self.select(ids[-1])
         self.update_buttons()
 
-    def _cells(self, call: CallRow) -> list[str]:
+    def _cells(self, call: Call) -> list[str]:
         minutes, seconds = divmod(call.duration_s(), 60)
         return [
             call.number,
@@ -73,7 +76,7 @@ class CallList(QWidget):
             self.note_text(call),
         ]
 
-    def state_text(self, call: CallRow) -> str:
+    def state_text(self, call: Call) -> str:
         if call.ringing:
             return self.tr("Ringing")
         if call.state == "confirmed":
@@ -86,7 +89,7 @@ class CallList(QWidget):
         }
         return names.get(call.state, call.state)
 
-    def note_text(self, call: CallRow) -> str:
+    def note_text(self, call: Call) -> str:
         notes = []
         if call.waiting and call.ringing:
             notes.append(self.tr("waiting"))

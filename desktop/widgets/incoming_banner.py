@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from desktop.calls.book import CallRow
+from desktop.calls.model import Call
 
 
 class IncomingBanner(QFrame):
@@ -31,7 +31,7 @@ class IncomingBanner(QFrame):
         layout.addWidget(self.reject_button)
         self.hide()
 
-    def show_call(self, call: CallRow | None) -> None:
+    def show_call(self, call: Call | None) -> None:
         """Show the ringing ``call``, or hide the banner when there is none."""
         if call is None:
             self.call_id = ""

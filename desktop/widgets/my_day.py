@@ -4,24 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QWidget
 
-from desktop.calls.engine_bridge import EngineBridge
-from desktop.calls.history import (
-    CallHistory,
-    CallLog,
-    HistoryResult,
-    WrapUpTally,
-    day_figures,
-    default_log_path,
-    store_fetch,
-)
-from desktop.operator.window import MainWindow
-from desktop.settings.values import StoreSection
-from desktop.widgets.my_calls import MyCallsPanel, clock, day_start, to_us
+from desktop.calls.history import CallHistory, HistoryResult, day_figures
+from desktop.widgets.my_calls import clock, day_start, to_us
 
 FIGURES = ("answered", "missed", "made", "talk", "hold", "wrap", "aht")
 
@@ -44,6 +32,7 @@ class MyDayPanel(QWidget):
         self._wrapups = wrapups
         self._wrapups_given: list[float] = []
         self._result = HistoryResult([])
+        self._asked = 0  # loads requested; only the newest one's answer is shown
         self.figures = day_figures([])
         self.values = {name: QLabel("–", self) for name in FIGURES}
         for name, label in self.values.items():
@@ -93,7 +82,14 @@ class MyDayPanel(QWidget):
 
     def refresh(self) -> None:
         start = day_start()
-        self.history.load(to_us(start), to_us(start + timedelta(days=1)), self._show)
+        self._asked += 1
+        asked = self._asked
+
+        def loaded(result: HistoryResult) -> None:
+            if asked == self._asked:  # an older load that ended late would show less
+                self._show(result)
+
+        self.history.load(to_us(start), to_us(start + timedelta(days=1)), loaded)
 
     def _show(self, result: HistoryResult) -> None:
         self._result = result
@@ -119,22 +115,3 @@ class MyDayPanel(QWidget):
             else self.tr("Average handle time = (talk + hold + wrap-up) / calls answered or made")
         )
         self.note.setText(text)
-
-
-def add_history_panels(
-    window: MainWindow, bridge: EngineBridge, store: StoreSection, log_path: Path | None = None
-) -> CallHistory:
-    """ "My calls" and "My day" as side panels of the main window, fed by the bridge's events
-    (a later store address comes through :meth:`CallHistory.follow_settings`)."""
-    call_log = CallLog(log_path or default_log_path())
-    history = CallHistory(call_log, store_fetch(store.url, store.ca_file), window)
-    bridge.sip_event.connect(history.on_event)
-    window.add_side_panel(
-        MyCallsPanel(history), QCoreApplication.translate("MyCallsPanel", "My calls")
-    )
-    tally = WrapUpTally()
-    day = MyDayPanel(history, wrapups=lambda: tally.seconds_since(to_us(day_start())))
-    tally.on_done = day.recount
-    window.agent.subscribe(tally.on_change)
-    window.add_side_panel(day, QCoreApplication.translate("MyDayPanel", "My day"))
-    return history

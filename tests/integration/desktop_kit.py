@@ -40,7 +40,7 @@ def desktop_settings(
     operator: str,
     preroll_s: float = 5.0,
     wrap_up_s: float = 5.0,
-    recorder_wrapup_s: float = 30.0,
+    wrap_up_max_s: float = 600.0,
     log_level: int = 2,
 ) -> Settings:
     """Null sound, recording and uploading on, the generic REST CRM adapter."""
@@ -53,9 +53,8 @@ def desktop_settings(
             out_dir=str(tmp / "screen"),
             fps=5,
             preroll_s=preroll_s,
-            wrapup_s=recorder_wrapup_s,
         ),
-        agent=AgentSection(wrap_up_s=wrap_up_s),
+        agent=AgentSection(wrap_up_s=wrap_up_s, wrap_up_max_s=wrap_up_max_s),
         store=StoreSection(url=store_url),
         upload=UploadSection(outbox_dir=str(tmp / "outbox")),
         crm=CrmSection(

@@ -18,6 +18,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QLineEdit, QToolButton
 from pytestqt.qtbot import QtBot
 
+from desktop.calls.model import CallBook
 from desktop.crm.bitrix24 import Bitrix24Adapter
 from desktop.crm.config import DialogCardSection, parse_fields
 from desktop.crm.panel import CrmPanel
@@ -57,8 +58,9 @@ class Recorder:
 def panel(qtbot: QtBot, crm: CrmServer, store: Any, uploads: Any, timeout_s: float = 1.5,
           recorder: Recorder | None = None) -> CrmPanel:  # fmt: skip
     adapter = Bitrix24Adapter(crm.webhook_url, SECRET, user_id=5, timeout_s=timeout_s)
-    widget = CrmPanel(parse_fields(FIELDS), DialogCardSection().dispositions, adapter=adapter,
-                      store=store, uploads=uploads, recorder=recorder, post_back=True)  # fmt: skip
+    widget = CrmPanel(parse_fields(FIELDS), DialogCardSection().dispositions, book=CallBook(),
+                      adapter=adapter, store=store, uploads=uploads, recorder=recorder,
+                      post_back=True)  # fmt: skip
     qtbot.addWidget(widget)
     widget.show()
     return widget
@@ -68,7 +70,7 @@ def ring(widget: CrmPanel, call_id: str, raw: str) -> None:
     event = ev.IncomingCall(call_id=call_id, account_id="0", remote_uri=f"sip:{raw}@pbx",
                             number=raw, display_name="", sip_call_id=call_id, headers={},
                             waiting=False)  # fmt: skip
-    widget.on_sip_event(event)
+    widget.book.apply(event)
 
 
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
@@ -108,16 +110,17 @@ def test_ringing_fills_the_card_and_wrap_up_saves_to_the_store(
     qtbot.waitUntil(lambda: recorder.calls == ["pause"])
     topic.setFocus()
     qtbot.waitUntil(lambda: recorder.calls == ["pause", "resume"])
-    widget.on_sip_event(ev.CallStateChanged(call_id=call_id, state="confirmed", code=200,
-                                            reason="OK"))  # fmt: skip
-    widget.on_sip_event(ev.CallEnded(call_id=call_id, record={}))
+    widget.book.apply(ev.CallStateChanged(call_id=call_id, state="confirmed", code=200,
+                                          reason="OK"))  # fmt: skip
+    widget.book.apply(ev.CallEnded(call_id=call_id, record={}))
 
     assert not widget.finish_wrap_up()  # no disposition yet
     assert "Disposition" in widget.message.text()
     widget.dialog.findChild(QComboBox, "card_disposition").setCurrentText("resolved")
     qtbot.mouseClick(widget.rating.findChild(QToolButton, "literacy_5"), _left())
     qtbot.mouseClick(widget.rating.findChild(QToolButton, "temperament_2"), _left())
-    with qtbot.waitSignal(widget.saved, timeout=5000):
+    finished = qtbot.waitSignal(widget.book.wrap_up_finished, timeout=5000)  # the card ends it
+    with finished, qtbot.waitSignal(widget.saved, timeout=5000):
         qtbot.mouseClick(widget.finish, _left())
 
     saved = store.alice.get_call(call_id)

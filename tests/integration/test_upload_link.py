@@ -1,4 +1,4 @@
-"""The desktop's uploads when no screen is recorded: ``uploads.wire`` starts the upload-only
+"""The desktop's uploads when no screen is recorded: ``app.build_uploads`` starts the upload-only
 worker (``--no-capture``) with the store's options on its command line and the store's token
 (held for the session, as the demo does) only in its environment; a finished call's record
 and audio reach a real store, and the recording indicator shows the backlog, then all sent."""
@@ -10,11 +10,10 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 from pytestqt.qtbot import QtBot
 
-from desktop import secret_store
-from desktop.recording import uploads
+from desktop import app, secret_store
 from desktop.recording.options import UploadOptions
 from desktop.settings.values import RecorderSection
 from desktop.widgets.recording_indicator import RecordingIndicator
@@ -28,12 +27,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 pytestmark = pytest.mark.integration
 __all__ = ["store_server"]  # the fixture, imported for pytest
-
-
-class Calls(QObject):
-    """Stands in for the engine bridge's ``sip_event`` signal (no call is made here)."""
-
-    sip_event = Signal(object)
 
 
 def _arrived(client: StoreClient, call_id: str) -> bool:
@@ -59,18 +52,11 @@ def test_upload_only_worker_takes_a_call_to_the_store(
     options = UploadOptions(
         outbox_dir=tmp_path / "outbox", store_url=store_server.base_url, quota_mb=100
     )
-    calls, parent = Calls(), QObject()
+    parent = QObject()
     indicator = RecordingIndicator()
     qtbot.addWidget(indicator)
     texts: list[str] = []
-    queue = uploads.wire(
-        None,
-        agent=AGENT,
-        calls=calls.sip_event,
-        parent=parent,
-        options=options,
-        section=RecorderSection(out_dir=str(tmp_path / "rec")),
-    )
+    queue = app.build_uploads(None, options, RecorderSection(out_dir=str(tmp_path / "rec")), parent)
     queue.status_changed.connect(indicator.show_backlog)
     queue.status_changed.connect(lambda _s: texts.append(indicator.backlog.text()))
     link = queue.uploader

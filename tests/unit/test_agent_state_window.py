@@ -58,9 +58,6 @@ class FakeLink(QObject):
     def mark(self, call_id: str, event: str) -> None:
         self.sent.append(("mark", call_id, event))
 
-    def close_window(self, call_id: str, at_us: int | None = None) -> None:
-        self.sent.append(("close_window", call_id))
-
 
 @pytest.fixture
 def engine() -> FakeEngine:
@@ -162,8 +159,11 @@ def test_recording_indicator_and_its_buttons(
         ("mark", "c1", "operator_mark"),
     ]
     deliver(qtbot, engine, window, ev.CallEnded(call_id="c1", record={}))
-    qtbot.mouseClick(window.state_bar.end_wrap_up, LEFT)  # ended early: window closes now
-    assert link.sent[-1] == ("close_window", "c1")
+    assert [c.call_id for c in window.book.in_wrap_up()] == ["c1"]
+    finished: list[str] = []
+    window.book.wrap_up_finished.connect(lambda call: finished.append(call.call_id))
+    qtbot.mouseClick(window.state_bar.end_wrap_up, LEFT)  # ended early: the call's wrap-up too
+    assert finished == ["c1"] and not window.book.in_wrap_up()
 
 
 def test_shortcuts_answer_the_ringing_call_and_hang_up(

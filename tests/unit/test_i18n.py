@@ -11,11 +11,11 @@ from PySide6.QtCore import QTranslator
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from desktop import app as composition
 from desktop import i18n
 from desktop.calls.engine_bridge import EngineBridge
 from desktop.i18n import I18N_DIR
 from desktop.operator.window import MainWindow
-from desktop.settings import dialog as settings_dialog
 from desktop.settings.values import StoreSection
 from desktop.widgets import my_day
 from desktop.widgets.my_calls import MyCallsPanel
@@ -50,11 +50,9 @@ def test_switching_the_language_to_russian_shows_russian_texts(
     assert isinstance(app, QApplication)
     window = MainWindow(EngineBridge(FakeEngine()))
     qtbot.addWidget(window)
-    my_day.add_history_panels(window, window.bridge, StoreSection(), tmp_path / "calls.sqlite3")
+    composition.add_history_panels(window, window.book, StoreSection(), tmp_path / "calls.sqlite3")
     translators: list[QTranslator] = []
-    menu = settings_dialog.wire(
-        window, tmp_path / "agentdesk.toml", lambda: (-120.0, -120.0), translators
-    )
+    menu = composition.add_settings_menu(window, tmp_path / "agentdesk.toml", translators)
     day = window.findChild(my_day.MyDayPanel)
     calls = window.findChild(MyCallsPanel)
     assert day is not None and calls is not None

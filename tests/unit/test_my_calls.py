@@ -13,13 +13,14 @@ from desktop.calls.history import (
     CallEntry,
     CallHistory,
     CallLog,
-    HistoryCollector,
     from_store,
     merge,
 )
+from desktop.calls.model import CallBook
 from desktop.widgets.my_calls import MyCallsPanel, day_start, to_us
 from sip import events as ev
 from store.client import StoreUnavailable
+from tests.unit.test_my_day import begin, collect, feed
 
 S = 1_000_000
 T0 = to_us(day_start()) + 60 * S
@@ -100,8 +101,10 @@ def test_ended_calls_are_written_off_the_ui_thread_and_listed(
     history = CallHistory(call_log)
     panel = MyCallsPanel(history)
     qtbot.addWidget(panel)
-    history.on_event(call_ended("c1", "+74951234567", 10))
-    history.on_event(call_ended("c2", "+74957654321", 200, answered=False))
+    book = CallBook()
+    book.ended.connect(history.on_call_ended)
+    feed([begin("c1", "inbound", 10), call_ended("c1", "+74951234567", 10)], book)
+    feed([begin("c2", "inbound", 200), call_ended("c2", "+74957654321", 200, False)], book)
     qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=5000)
     assert call_log.writers and all(name.startswith("ui-worker") for name in call_log.writers)
     rows = [
@@ -119,8 +122,7 @@ def test_an_unreachable_store_still_shows_the_local_calls_and_says_why(
     def store_down(from_us: int, to_us: int, known: list[str]) -> list[CallEntry]:
         raise StoreUnavailable("cannot reach the store at http://127.0.0.1:9: refused")
 
-    entry = HistoryCollector().apply(call_ended("c1", "+7495", 0))
-    assert entry is not None
+    (entry,) = collect([begin("c1", "inbound", 0), call_ended("c1", "+7495", 0)])
     call_log.add(entry)
     history = CallHistory(call_log, store_down)
     panel = MyCallsPanel(history)

@@ -1,4 +1,5 @@
-"""My day: figures of a hand-computed day, from engine events through the local log."""
+"""My day: figures of a hand-computed day, from engine events through the call model and the
+local log."""
 
 from __future__ import annotations
 
@@ -13,14 +14,16 @@ from desktop.calls.history import (
     CallEntry,
     CallHistory,
     CallLog,
-    HistoryCollector,
     WrapUpTally,
     day_figures,
+    entry_of,
 )
+from desktop.calls.model import CallBook
 from desktop.widgets.my_calls import day_start, to_us
 from desktop.widgets.my_day import MyDayPanel
 from sip import events as ev
 
+pytestmark = pytest.mark.usefixtures("qapp")  # the call model is a QObject with timers
 S = 1_000_000  # one second in microseconds
 # One minute into today, so that every call falls in today whenever the test runs.
 T0 = to_us(day_start()) + 60 * S
@@ -41,6 +44,17 @@ def ended(
     return ev.CallEnded(call_id=call_id, record=record, at_us=T0 + int(end * S))
 
 
+def begin(call_id: str, direction: str, at: float) -> ev.Event:
+    """The call's first event: it rings (inbound) or is dialled (outbound)."""
+    at_us = T0 + int(at * S)
+    if direction == "outbound":
+        return ev.CallStateChanged(call_id=call_id, state="calling", code=0, reason="",
+                                   at_us=at_us)  # fmt: skip
+    return ev.IncomingCall(call_id=call_id, account_id="a", remote_uri=f"sip:{call_id}@pbx",
+                           number=f"+7495000{call_id}", display_name="", sip_call_id="",
+                           headers={}, waiting=False, at_us=at_us)  # fmt: skip
+
+
 def media(call_id: str, state: str, at: float) -> ev.CallMediaChanged:
     return ev.CallMediaChanged(call_id=call_id, media=state, at_us=T0 + int(at * S))
 
@@ -54,14 +68,19 @@ def media(call_id: str, state: str, at: float) -> ev.CallMediaChanged:
 # Wrap-ups 30 + 12.5 + 20 = 62.5 s. Answered 2, missed 1, made 2, handled 3.
 # Talk 195 s, hold 45 s; AHT = (195 + 45 + 62.5) / 3 = 100.8333 s.
 DAY: list[ev.Event] = [
+    begin("1", "inbound", 0),
     media("1", "active", 5),
     media("1", "local_hold", 30),
     media("1", "active", 50),
     ended("1", "inbound", 0, 5, 125),
+    begin("2", "inbound", 200),
     ended("2", "inbound", 200, None, 215),
+    begin("3", "outbound", 300),
     media("3", "active", 310),
     ended("3", "outbound", 300, 310, 370),
+    begin("4", "outbound", 400),
     ended("4", "outbound", 400, None, 420),
+    begin("5", "inbound", 500),
     media("5", "active", 502),
     media("5", "local_hold", 510),
     media("5", "local_hold", 515),  # a repeated report does not restart the hold
@@ -73,9 +92,21 @@ DAY: list[ev.Event] = [
 WRAPUPS = [30.0, 12.5, 20.0]
 
 
+def feed(events: list[ev.Event], book: CallBook | None = None) -> CallBook:
+    """The events through a call model (a new one unless ``book`` is given)."""
+    book = book if book is not None else CallBook()
+    for event in events:
+        book.apply(event)
+    return book
+
+
 def collect(events: list[ev.Event]) -> list[CallEntry]:
-    collector = HistoryCollector()
-    return [e for e in (collector.apply(x) for x in events) if e is not None]
+    """The local log's entries of the calls that end in ``events``."""
+    book = CallBook()
+    entries: list[CallEntry] = []
+    book.ended.connect(lambda call: entries.append(entry_of(call)))
+    feed(events, book)
+    return entries
 
 
 def test_figures_of_a_hand_computed_day() -> None:
@@ -89,12 +120,14 @@ def test_figures_of_a_hand_computed_day() -> None:
 
 
 def test_a_hold_still_running_at_the_end_counts_until_the_end() -> None:
-    calls = collect([media("9", "local_hold", 40), ended("9", "inbound", 0, 10, 100)])
+    calls = collect(
+        [begin("9", "inbound", 0), media("9", "local_hold", 40), ended("9", "inbound", 0, 10, 100)]
+    )
     assert calls[0].hold_us == 60 * S and calls[0].talk_us == 30 * S
 
 
 def test_no_handled_call_has_no_average() -> None:
-    f = day_figures(collect([ended("2", "inbound", 0, None, 15)]), [])
+    f = day_figures(collect([begin("2", "inbound", 0), ended("2", "inbound", 0, None, 15)]), [])
     assert (f.missed, f.handled, f.average_handle_s) == (1, 0, None)
 
 
@@ -109,8 +142,9 @@ def test_the_panel_shows_the_day_from_the_local_log(qtbot: QtBot, history: CallH
     panel = MyDayPanel(history)
     qtbot.addWidget(panel)
     panel.set_wrapups(WRAPUPS)
-    for event in DAY:
-        history.on_event(event)
+    book = CallBook()
+    book.ended.connect(history.on_call_ended)
+    feed(DAY, book)
     shown = panel.values
     qtbot.waitUntil(lambda: shown["made"].text() == "2", timeout=5000)
     qtbot.waitUntil(lambda: shown["talk"].text() == "3:15", timeout=5000)

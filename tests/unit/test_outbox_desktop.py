@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from pytestqt.qtbot import QtBot
 
+from desktop.calls.model import CallBook
 from desktop.calls.records import CallRecords
 from desktop.recording.uploads import UploadQueue
 from recorder.outbox.journal import Outbox
@@ -19,7 +20,9 @@ from store.models import CallIn
 
 def test_a_finished_call_is_queued_with_its_audio(qtbot: QtBot, tmp_path: Path) -> None:
     queue = UploadQueue(tmp_path / "outbox")
-    records = CallRecords(queue, "alice")
+    book = CallBook("alice")
+    records = CallRecords(queue)
+    book.record_ready.connect(records.on_record_ready)
     wav = tmp_path / "c1.wav"
     with wave.open(str(wav), "wb") as out:
         out.setnchannels(2)
@@ -48,9 +51,9 @@ def test_a_finished_call_is_queued_with_its_audio(qtbot: QtBot, tmp_path: Path) 
             "ended_by": "remote", "cause_code": 200, "cause_reason": "Normal call clearing",
         }),
     ):  # fmt: skip
-        records.on_sip_event(event)
+        book.apply(event)
     with qtbot.waitSignal(queue.status_changed, timeout=5000):
-        records.on_sip_event(
+        book.apply(
             ev.RecordingFinished(call_id="c1", path=str(wav), first_sample_utc_us=1_500,
                                  sample_rate=16000, frames=16000, at_us=t + 10)
         )  # fmt: skip

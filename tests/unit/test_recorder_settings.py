@@ -32,9 +32,16 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_the_recorder_section_is_read_and_typed(tmp_path: Path) -> None:
     loaded = settings.load(write(tmp_path, RECORDER.format(out=tmp_path / "rec")))
-    assert loaded.problems == [] and loaded.notes == []
+    assert loaded.problems == []
+    # An older file's wrap-up of the recorder is read, said to be replaced, and not used.
+    assert loaded.notes == [
+        "agentdesk.toml: recorder.wrapup_s: deprecated and ignored: the screen is recorded "
+        "through the whole wrap-up, until the dialog card is finished, at most [agent] "
+        "wrap_up_max_s (line 6)"
+    ]
+    assert loaded.settings.agent.wrap_up_max_s == 600.0
     r = loaded.settings.recorder
-    assert r.enabled is True and r.fps == 4.0 and r.preroll_s == 3.0 and r.wrapup_s == 20.0
+    assert r.enabled is True and r.fps == 4.0 and r.preroll_s == 3.0
     assert r.mask_titles == ("(?i)card payment", "Bank") and r.off_queues == ("hr",)
     assert (r.policy, r.sample_percent) == ("sampled", 25.0)
     off = settings.load(write(tmp_path, "[recorder]\nenabled = false\n")).settings.recorder
