@@ -21,7 +21,6 @@ from PySide6.QtWidgets import QApplication, QLabel
 
 from desktop import i18n, paths, secret_store
 from desktop.agent.presence import PresencePublisher
-from desktop.agent.presence_feed import CallSnapshot, backlog_of, recording_of
 from desktop.agent.state import AgentState
 from desktop.calls import event_log
 from desktop.calls.engine_bridge import EngineBridge
@@ -33,6 +32,7 @@ from desktop.crm.panel import CrmPanel, StoreCallers
 from desktop.demo import services as demo_services
 from desktop.demo.caller import SimulatedCaller
 from desktop.logs import setup_logging
+from desktop.operator.presence_feed import CallSnapshot, backlog_of, recording_of
 from desktop.operator.window import MainWindow
 from desktop.qa.window import offer_qa_menu
 from desktop.recording.link import RecorderLink

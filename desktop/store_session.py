@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from desktop import secret_store
 from desktop.agent.presence import PresencePublisher
-from desktop.agent.presence_feed import CallSnapshot
+from desktop.operator.presence_feed import CallSnapshot
 from desktop.qa.window import QaWindow
 from desktop.supervisor.window import MenuHost
 from desktop.threads import run_in_thread

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from desktop.crm.types import CallReport, CrmContact, LookupResult
+from desktop.crm.types import CallReport, CrmContact, CrmError, LookupResult
 
 
 class CrmAdapter(Protocol):
@@ -36,8 +36,6 @@ class CrmAdapter(Protocol):
 
 def safe_lookup(adapter: CrmAdapter, number: str) -> LookupResult:
     """``adapter.lookup`` that never raises: anything unexpected becomes a failed result."""
-    from desktop.crm.types import CrmError
-
     try:
         return adapter.lookup(number)
     except CrmError as exc:

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 from desktop.crm import paths
 from desktop.crm.base import CrmAdapter
+from desktop.crm.bitrix24 import Bitrix24Adapter
+from desktop.crm.rest import RestAdapter, RestConfig
 from desktop.crm.types import CrmError
 
 ADAPTERS = ("none", "rest", "bitrix24")
@@ -170,8 +172,6 @@ def keyring_user(crm: CrmSection) -> str:
 def build_adapter(crm: CrmSection, secret: str) -> CrmAdapter | None:
     """The configured adapter (None: no CRM). Raises CrmError when it cannot be built."""
     if crm.adapter == "rest":
-        from desktop.crm.rest import RestAdapter, RestConfig
-
         config = RestConfig(
             lookup_url=crm.lookup_url,
             contact_path=crm.contact_path,
@@ -183,8 +183,6 @@ def build_adapter(crm: CrmSection, secret: str) -> CrmAdapter | None:
         )
         return RestAdapter(config, secret)
     if crm.adapter == "bitrix24":
-        from desktop.crm.bitrix24 import Bitrix24Adapter
-
         return Bitrix24Adapter(
             crm.webhook_url, secret, user_id=crm.user_id, timeout_s=crm.timeout_s
         )

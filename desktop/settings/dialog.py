@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import i18n
-from desktop.operator.window import MainWindow
 from desktop.settings.forms import (
     MARK,
     AccountForm,
@@ -261,7 +261,7 @@ class SettingsMenu(QObject):
     saved = Signal(object)
 
     def __init__(
-        self, path: Path, levels: Levels, window: MainWindow, translators: list[QTranslator]
+        self, path: Path, levels: Levels, window: QMainWindow, translators: list[QTranslator]
     ) -> None:
         super().__init__(window)
         self.path, self.levels, self.window = path, levels, window

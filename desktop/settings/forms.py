@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import secret_store
+from desktop.crm.config import keyring_user
 from desktop.settings import values as settings
 from desktop.settings.file import parse_settings
 from desktop.settings.values import AccountSection, Settings, StoreSection
@@ -117,8 +118,6 @@ def save_all(
             failures.append(str(exc))
     crm = getattr(conf, "crm", None)
     if crm_secret and crm is not None:
-        from desktop.crm.config import keyring_user
-
         try:
             secret_store.store_named_secret(keyring_user(crm), crm_secret, "the CRM secret")
         except secret_store.SecretStoreError as exc:

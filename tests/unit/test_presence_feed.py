@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from desktop.agent.presence_feed import CallSnapshot
 from desktop.calls.model import CallBook
+from desktop.operator.presence_feed import CallSnapshot
 from sip import events as ev
 
 pytestmark = pytest.mark.usefixtures("qapp")  # the call model is a QObject with timers
