@@ -36,7 +36,6 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QLabel, QMainWindow
 
 from desktop.recording.options import (
-    TOKEN_ENV,
     LinkOptions,
     UploadOptions,
     options_from_settings,
@@ -44,7 +43,9 @@ from desktop.recording.options import (
 )
 from desktop.settings.values import RecorderSection
 from desktop.threads import run_in_thread
+from formats import pipe
 from formats.clock import utc_us
+from formats.pipe import STORE_TOKEN_ENV as TOKEN_ENV
 from sip import events as ev
 
 log = logging.getLogger(__name__)
@@ -73,9 +74,9 @@ class RecorderLink(QObject):
         self._capturing_since: int | None = None
         self._fatal = ""
         self._gap: dict[str, Any] | None = None
-        self._calls: dict[str, dict[str, Any]] = {}
+        self._calls: dict[str, dict[str, Any]] = {}  # "open", "consent", "close" commands
         self._paused = False
-        self._pending_marks: list[dict[str, Any]] = []
+        self._pending_marks: list[pipe.Mark] = []
         self._restart = QTimer(self)
         self._restart.setSingleShot(True)
         self._restart.timeout.connect(self._launch)
@@ -103,7 +104,7 @@ class RecorderLink(QObject):
         self._restart.stop()
         proc = self._proc
         if proc is not None and proc.state() != QProcess.ProcessState.NotRunning:
-            self._send({"cmd": "stop"})
+            self._send(pipe.Stop())
             proc.closeWriteChannel()
             if not proc.waitForFinished(round(timeout_s * 1000)):
                 log.warning("recorder: the worker did not stop in %.0f s; killing it", timeout_s)
@@ -121,12 +122,12 @@ class RecorderLink(QObject):
         """Start the worker; with uploads on, once the token was read off the UI thread."""
         if self._stopping or self._reading_token:
             return
-        upload = self.options.upload
-        if upload is None or not upload.uploads:
+        store_url = self.options.worker.store_url
+        if not store_url:
             self._spawn(None)
             return
         self._reading_token = True
-        run_in_thread(lambda: read_token(upload.store_url), self._token_read)
+        run_in_thread(lambda: read_token(store_url), self._token_read)
 
     def _token_read(self, future: Future[str | None]) -> None:
         self._reading_token = False
@@ -219,11 +220,11 @@ class RecorderLink(QObject):
 
     # ----- the pipe -------------------------------------------------------------------
 
-    def _send(self, message: dict[str, Any]) -> bool:
+    def _send(self, message: pipe.Command) -> bool:
         proc = self._proc
         if proc is None or not self._ready:
             return False
-        proc.write((json.dumps(message) + "\n").encode())
+        proc.write(pipe.encode(message).encode())
         return True
 
     def _read_stdout(self, proc: QProcess) -> None:
@@ -232,11 +233,11 @@ class RecorderLink(QObject):
             if not raw:
                 continue
             try:
-                event = json.loads(raw)
-            except ValueError:
-                log.warning("recorder: not an event: %s", raw[:200])
+                event = pipe.decode(raw, pipe.Event)
+            except pipe.PipeError as exc:
+                log.warning("recorder: not an event (%s): %s", exc, raw[:200])
                 continue
-            if proc is self._proc and isinstance(event, dict):
+            if proc is self._proc:
                 self._on_event(event)
 
     def _read_stderr(self, proc: QProcess) -> None:
@@ -246,31 +247,26 @@ class RecorderLink(QObject):
                 bad = " WARNING " in line or " ERROR " in line or "Traceback" in line
                 log.log(logging.WARNING if bad else logging.INFO, "%s", line)
 
-    def _on_event(self, event: dict[str, Any]) -> None:
-        kind = event.get("event")
-        if kind == "ready":
+    def _on_event(self, event: pipe.Event) -> None:
+        if isinstance(event, pipe.Ready):
             self._ready = True
             self._ready_since = utc_us()
             if self.options.capture:
                 self._replay()
-        elif kind in ("state", "status"):
-            self.state = event
-            if event.get("capturing") and self._capturing_since is None:
-                self._capturing_since = int(event.get("at_us") or utc_us())
+        elif isinstance(event, pipe.RecorderState):  # ``state`` and ``status``
+            self.state = pipe.to_json(event)
+            if event.capturing and self._capturing_since is None:
+                self._capturing_since = event.at_us or utc_us()
                 if self._gap is not None:
                     self._end_gap(self._capturing_since)
-        elif kind == "error":
-            log.log(
-                logging.ERROR if event.get("fatal") else logging.WARNING,
-                "recorder: %s: %s",
-                event.get("kind"),
-                event.get("message"),
-            )
-            if event.get("fatal"):
-                self._fatal = str(event.get("message", ""))
-        elif kind == "segment_done":
-            log.info("recorder: segment kept for %s", ", ".join(event.get("call_ids", [])))
-        self.worker_event.emit(event)
+        elif isinstance(event, pipe.WorkerError):
+            level = logging.ERROR if event.fatal else logging.WARNING
+            log.log(level, "recorder: %s: %s", event.kind, event.message)
+            if event.fatal:
+                self._fatal = event.message
+        elif isinstance(event, pipe.SegmentDone):
+            log.info("recorder: segment kept for %s", ", ".join(event.call_ids))
+        self.worker_event.emit(pipe.to_json(event))
         self._update_status()
 
     def _replay(self) -> None:
@@ -283,7 +279,7 @@ class RecorderLink(QObject):
             if call.get("close"):
                 self._send(call["close"])
         if self._paused:
-            self._send({"cmd": "pause"})
+            self._send(pipe.Pause())
         marks, self._pending_marks = self._pending_marks, []
         for mark in marks:
             self._send(mark)
@@ -292,7 +288,7 @@ class RecorderLink(QObject):
         now = utc_us()
         for call_id, call in list(self._calls.items()):
             close = call.get("close")
-            if close is not None and close["at_us"] <= now - 5_000_000:
+            if close is not None and close.at_us <= now - 5_000_000:
                 del self._calls[call_id]
 
     # ----- calls and controls ---------------------------------------------------------
@@ -313,13 +309,12 @@ class RecorderLink(QObject):
     def open_window(self, call_id: str, at_us: int | None = None, queue: str = "") -> None:
         if call_id in self._calls and "close" not in self._calls[call_id]:
             return
-        message = {
-            "cmd": "open_window",
-            "call_id": call_id,
-            "at_us": at_us if at_us is not None else utc_us(),
-            "queue": queue,
-            "agent": self.options.agent,
-        }
+        message = pipe.OpenWindow(
+            call_id=call_id,
+            at_us=at_us if at_us is not None else utc_us(),
+            queue=queue,
+            agent=self.options.agent,
+        )
         self._prune_calls()
         self._calls[call_id] = {"open": message}
         self._send(message)
@@ -329,31 +324,31 @@ class RecorderLink(QObject):
         call = self._calls.get(call_id)
         if call is None:
             return
-        message = {"cmd": "close_window", "call_id": call_id, "at_us": at_us or utc_us()}
+        message = pipe.CloseWindow(call_id=call_id, at_us=at_us or utc_us())
         call["close"] = message
         self._send(message)
 
     def consent(self, call_id: str) -> None:
         call = self._calls.get(call_id)
         if call is not None:
-            call["consent"] = {"cmd": "consent", "call_id": call_id, "at_us": utc_us()}
+            call["consent"] = pipe.Consent(call_id=call_id, at_us=utc_us())
             self._send(call["consent"])
 
     def mark(self, call_id: str, event: str) -> None:
-        message = {"cmd": "mark", "call_id": call_id, "event": event, "at_us": utc_us()}
+        message = pipe.Mark(call_id=call_id, event=event, at_us=utc_us())
         if not self._send(message) and len(self._pending_marks) < MAX_PENDING_MARKS:
             self._pending_marks.append(message)
 
     def pause(self) -> None:
         self._paused = True
-        self._send({"cmd": "pause"})
+        self._send(pipe.Pause())
 
     def resume(self) -> None:
         self._paused = False
-        self._send({"cmd": "resume"})
+        self._send(pipe.Resume())
 
     def request_status(self) -> None:
-        self._send({"cmd": "status"})
+        self._send(pipe.Status())
 
     # ----- what the operator sees -----------------------------------------------------
 

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.recording.link import GAPS_NAME, RecorderLink
 from desktop.recording.options import LinkOptions
+from recorder.worker_options import WorkerOptions
 from sip import events as ev
 from tests.integration.recorder_kit import check_manifest_files, paint, xvfb
 from tests.servers.xvfb import XvfbServer
@@ -45,9 +46,8 @@ def test_a_killed_worker_is_restarted_and_the_gap_recorded(
     xvfb: XvfbServer, tmp_path: Path, qtbot: QtBot
 ) -> None:
     paint(xvfb, "blue")
-    options = LinkOptions(
-        out_dir=tmp_path, display=xvfb.display, preroll_s=1, wrapup_s=0.5, backoff_s=(0.3, 1.0)
-    )
+    worker = WorkerOptions(out_dir=tmp_path, display=xvfb.display, preroll_s=1)
+    options = LinkOptions(worker, wrapup_s=0.5, backoff_s=(0.3, 1.0))
     link = RecorderLink(options)
     statuses: list[str] = []
     gaps: list[dict[str, object]] = []
