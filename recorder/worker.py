@@ -38,7 +38,7 @@ from recorder.segments.spool import SPOOL_NAME
 from recorder.segments.windows import RecordingPolicy, RecordingWindows
 from recorder.worker_masks import ScreenMasks
 from recorder.worker_options import WorkerOptions
-from recorder.worker_spool import LATE_S, Spool
+from recorder.worker_spool import Spool
 from recorder.worker_upload import UploadSide
 
 log = logging.getLogger("recorder.worker")
@@ -46,7 +46,6 @@ log = logging.getLogger("recorder.worker")
 EXIT_OK, EXIT_ERROR, EXIT_DISPLAY, EXIT_STORAGE = 0, 1, 3, 4  # 2: bad arguments (argparse)
 MARKS_NAME = "marks.jsonl"
 STALL_S = 20.0  # no grab for this long while running: the capture loop is stuck
-SETTLE_MARGIN_S = 5.0  # a closed window's last segment is kept within this of settling
 
 
 class UnknownCall(LookupError):
@@ -79,7 +78,8 @@ class Worker:
         self.capturing = False
         self.last_error = ""
         self._last_state: pipe.RecorderState | None = None
-        self.uploads = UploadSide(options, self.emit, self._call_may_grow)
+        # The uploader holds a call's record while more of its segments may come.
+        self.uploads = UploadSide(options, self.emit, lambda call_id: self.spool.may_grow(call_id))
         self.spool = Spool(
             options.out_dir,
             options.preroll_s,
@@ -252,17 +252,6 @@ class Worker:
             config.segment_idle_s = RecorderConfig.segment_idle_s
 
     # ----- segments ----------------------------------------------------------------
-
-    def _call_may_grow(self, call_id: str) -> bool:
-        """Whether more segments of the call may still come (the uploader holds its record)."""
-        settle_us = round((self.options.preroll_s + LATE_S + SETTLE_MARGIN_S) * 1e6)
-        with self._lock:
-            window = self.windows.get(call_id)
-            if self.spool.lists(call_id):
-                return True
-        if window is None:
-            return False
-        return window.is_open or (window.closed_us or 0) > utc_us() - settle_us
 
     # ----- threads --------------------------------------------------------------------
 

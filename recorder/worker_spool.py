@@ -21,6 +21,7 @@ log = logging.getLogger("recorder.worker")
 
 LATE_S = 2.0  # how late a window may open after the time stamped on its call event
 LEFTOVER_HOLD_S = 15.0  # a new worker keeps a dead one's unclaimed segments this long
+SETTLE_MARGIN_S = 5.0  # a closed window's last segment is kept within this of settling
 
 Report = Callable[[str, str], None]  # (error kind, message)
 
@@ -42,6 +43,7 @@ class Spool:
     ) -> None:
         self.folder = SpoolFolder(out_dir)
         self.index = SpoolIndex(preroll_s, LATE_S)
+        self._settle_us = round((preroll_s + LATE_S + SETTLE_MARGIN_S) * 1e6)
         self._windows, self._uploads, self._lock = windows, uploads, lock
         self._emit, self._error = emit, error
         self.kept = 0
@@ -53,8 +55,16 @@ class Spool:
     def __len__(self) -> int:
         return len(self.index)
 
-    def lists(self, call_id: str) -> bool:
-        return self.index.lists(call_id)
+    def may_grow(self, call_id: str) -> bool:
+        """Whether more segments of the call may still come (takes the lock: called by the
+        uploader, never under the outbox's lock)."""
+        with self._lock:
+            window = self._windows.get(call_id)
+            if self.index.lists(call_id):
+                return True
+        if window is None:
+            return False
+        return window.is_open or (window.closed_us or 0) > utc_us() - self._settle_us
 
     def prepare(self) -> None:
         """Create the folders and take over what a dead worker left (held a while: the

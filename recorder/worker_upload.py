@@ -31,7 +31,7 @@ Emit = Callable[[pipe.Event], None]
 
 def store_token() -> str | None:
     """The store's token: the environment first, then the keyring (None: none is set)."""
-    token = os.environ.pop(pipe.STORE_TOKEN_ENV, "") or None  # not inherited by our children
+    token = os.environ.pop(pipe.STORE_TOKEN_ENV, "") or None  # not inherited by anything we start
     if token is None:
         try:
             import keyring
