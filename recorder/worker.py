@@ -139,7 +139,7 @@ class Worker:
             self._dispatch(command)
         except UnknownCall as exc:
             self._bad(command, "unknown_call", str(exc.args[0]))
-        except ValueError as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             self._bad(command, "bad_command", str(exc.args[0] if exc.args else exc))
         except OSError as exc:  # marks.jsonl on a full disk
             self._error("storage", f"{command.NAME}: {exc}")
