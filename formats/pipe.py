@@ -19,35 +19,6 @@ from typing import Any, ClassVar, Union
 
 from formats.clock import utc_us
 
-__all__ = [
-    "STORE_TOKEN_ENV",
-    "CloseWindow",
-    "Command",
-    "Consent",
-    "Event",
-    "Mark",
-    "Marked",
-    "OpenWindow",
-    "Pause",
-    "PipeError",
-    "Ready",
-    "RecorderState",
-    "RecorderStatus",
-    "Resume",
-    "SegmentDone",
-    "SetPolicy",
-    "Status",
-    "Stop",
-    "Stopped",
-    "UploadStatus",
-    "UploadStatusRequest",
-    "WorkerError",
-    "decode",
-    "encode",
-    "to_json",
-]
-
-
 # The worker takes the store's token from this environment variable (never from its command
 # line, which other users can read) and removes it from its own environment.
 STORE_TOKEN_ENV = "AGENTDESK_STORE_TOKEN"
