@@ -22,7 +22,6 @@ uploader thread's share of it (:mod:`bench.outbox_recording`).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import sys
@@ -35,6 +34,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.outbox_recording import record_with_uploads  # noqa: E402
+from formats.manifest import read_manifest  # noqa: E402
 from recorder.outbox.journal import Outbox  # noqa: E402
 from recorder.outbox.uploader import Uploader  # noqa: E402
 from store.client import StoreClient  # noqa: E402
@@ -71,7 +71,7 @@ def main() -> int:
         for i in range(args.segments):
             owner = [ids[i % len(ids)]] if ids else []
             path, _ = write_segment(src, i, owner, round(args.segment_mb * 1e6))
-            outbox.add_segment(path, json.loads(path.read_text()))
+            outbox.add_segment(path, read_manifest(path))
         for i, call_id in enumerate(ids):
             record = call_record(i)
             outbox.add_call(call_id, record)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # What the bundle must carry: our packages (walked) and the third-party parts they load lazily.
-PACKAGES = ("sip", "recorder", "desktop")
+PACKAGES = ("formats", "sip", "recorder", "desktop")
 MODULES = (
     "store.client",
     "pjsua2",
@@ -35,7 +35,7 @@ MODULES = (
     "PySide6.QtGui",
     "PySide6.QtWidgets",
 )
-SKIP = ("desktop.__main__", "recorder.__main__", "sip.remote")
+SKIP = ("desktop.__main__", "sip.remote")
 
 
 @dataclass(frozen=True)
@@ -179,8 +179,9 @@ def check_screen(display: str | None) -> str:
 def check_worker() -> str:
     """The recorder worker starts as the app starts it (``sys.executable -m recorder.worker``,
     which a frozen bundle runs itself), says it is ready, and stops when asked."""
-    import json
     import subprocess
+
+    from formats import pipe
 
     with tempfile.TemporaryDirectory(prefix="agentdesk-self-test-") as tmp:
         command = [sys.executable, "-m", "recorder.worker", "--out", tmp, "--no-capture"]
@@ -195,10 +196,13 @@ def check_worker() -> str:
         assert proc.stdin is not None and proc.stdout is not None
         try:
             first = proc.stdout.readline()  # the worker's first line: ready (or fatal)
-            event = json.loads(first) if first.strip() else {}
-            if event.get("event") != "ready":
+            try:
+                event = pipe.decode(first, pipe.Event)
+            except pipe.PipeError:
+                event = None
+            if not isinstance(event, pipe.Ready):
                 raise CheckFailed(f"the recorder worker did not start: {first.strip()[:200]!r}")
-            proc.stdin.write(json.dumps({"cmd": "stop"}) + "\n")
+            proc.stdin.write(pipe.encode(pipe.Stop()))
             proc.stdin.flush()
             code = proc.wait(20)
         except subprocess.TimeoutExpired:
@@ -209,7 +213,7 @@ def check_worker() -> str:
                 proc.wait(5)
         if code != 0:
             raise CheckFailed(f"the recorder worker exited with {code}")
-        return f"started (pid {event.get('pid')}), ready, stopped cleanly"
+        return f"started (pid {event.pid}), ready, stopped cleanly"
 
 
 def check_store(url: str, token_lookup: Callable[[], str | None] | None) -> str:

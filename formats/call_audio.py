@@ -1,13 +1,24 @@
-"""WAV reading that survives a crash, and the stereo merge of a call's two sides."""
+"""A call's audio: the WAV files the softphone records and the JSON note beside them.
+
+The softphone records each side of a call to its own mono WAV (``<call>.operator.wav``,
+``<call>.customer.wav``) and merges them into ``<call>.wav`` (operator left, customer right)
+when the call ends. Beside it, ``<call>.json`` (:class:`CallAudioNote`) says which call it is
+and the UTC µs of its first sample: enough to recover and align the audio after a crash. The
+softphone writes the note (:func:`write_note`), the outbox reads it (:func:`read_note`).
+Reading a WAV survives a crash (:func:`read_pcm16`).
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 import time
 import wave
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -98,3 +109,82 @@ def merge_stereo(left: Path, right: Path, out: Path) -> int:
             w.writeframes(block.tobytes())
     os.replace(tmp, out)
     return frames
+
+
+class NoteError(ValueError):
+    """A call-audio note that cannot be read: the text names the file and the field."""
+
+
+@dataclass(frozen=True)
+class CallAudioNote:
+    """The JSON note beside a call's stereo WAV (see the module docstring)."""
+
+    call_id: str
+    first_sample_utc_us: int
+    sample_rate: int
+    operator_wav: str  # file names, in the note's folder
+    customer_wav: str
+    stereo_wav: str
+    finished: bool = False  # the sides are merged into ``stereo_wav``
+    frames: int = 0  # of the stereo WAV, once finished
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "call_id": self.call_id,
+            "first_sample_utc_us": self.first_sample_utc_us,
+            "sample_rate": self.sample_rate,
+            "channels": {"left": "operator", "right": "customer"},
+            "operator_wav": self.operator_wav,
+            "customer_wav": self.customer_wav,
+            "stereo_wav": self.stereo_wav,
+            "finished": self.finished,
+            "frames": self.frames,
+        }
+
+
+_NOTE_FIELDS: dict[str, type] = {
+    "call_id": str,
+    "first_sample_utc_us": int,
+    "sample_rate": int,
+    "operator_wav": str,
+    "customer_wav": str,
+    "stereo_wav": str,
+    "finished": bool,
+    "frames": int,
+}
+
+
+def note_path(stereo_wav: Path) -> Path:
+    """Where the note of the call recorded to ``stereo_wav`` is."""
+    return stereo_wav.with_suffix(".json")
+
+
+def write_note(note: CallAudioNote, folder: Path) -> Path:
+    """Write ``note`` beside its WAV in ``folder`` (temp file, rename); returns its path."""
+    path = note_path(folder / note.stereo_wav)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(note.to_json(), indent=1))
+    os.replace(tmp, path)
+    return path
+
+
+def read_note(path: Path) -> CallAudioNote:
+    """The note in ``path``; OSError if it cannot be read, :class:`NoteError` if it is not
+    a call-audio note (the message names the file and the field)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise NoteError(f"{path.name}: not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise NoteError(f"{path.name}: a call-audio note is a JSON object")
+    values: dict[str, Any] = {}
+    for name, kind in _NOTE_FIELDS.items():
+        if name not in data:
+            if name in ("finished", "frames"):
+                continue
+            raise NoteError(f"{path.name}: missing field {name!r}")
+        value = data[name]
+        if isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
+            raise NoteError(f"{path.name}: field {name!r} has the wrong type: {value!r}")
+        values[name] = value
+    return CallAudioNote(**values)

@@ -1,9 +1,11 @@
-"""Screen recording for AgentDesk: capture, change detection, H.264 segments (no Qt).
+"""Screen recording for AgentDesk, in its own process and without Qt.
 
-``capture`` grabs the screen with mss, ``changes`` finds changed tiles and keeps the I420
-picture up to date, ``encoder`` writes fragmented MP4 with libx264, ``segments`` turns that into
-self-contained segments with JSON manifests, ``pipeline`` runs the loop and ``cli`` is
-``agentdesk-record``. See DESIGN.md, "Recording model".
+``capture`` looks at the screen (mss grabs, X DAMAGE, changed tiles, window titles to mask),
+``segments`` turns what changed into H.264 segments with their manifests (the recording loop,
+the encoder, the spool and the recording windows), ``outbox`` journals everything bound for the
+store and uploads it. ``worker`` is the process the desktop drives over a pipe
+(``python -m recorder.worker``), ``cli`` is ``agentdesk-record``. Of our code it imports only
+``formats`` and ``store.client``. See recorder/README.md.
 """
 
 import os

@@ -18,6 +18,7 @@ stopped, 2 bad arguments, 3 display, 4 disk full, 1 other."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -26,29 +27,25 @@ import sys
 import threading
 import time
 from types import FrameType
-from typing import IO, Any
+from typing import IO
 
+from formats import pipe
 from formats.clock import utc_us
-from recorder.capture.geometry import Rect
 from recorder.capture.grab import CaptureError
-from recorder.capture.titles import TitleError, TitleMasks, TopLevel
 from recorder.segments.encoder import EncodeError, StorageFull
 from recorder.segments.pipeline import RecorderConfig, ScreenRecorder
-from recorder.segments.spool import SpoolFolder, manifest_name, trim_heap
-from recorder.segments.windows import RecordingPolicy, RecordingWindows, SpoolIndex, SpoolSegment
-from recorder.segments.writer import Manifest
-from recorder.worker_options import WorkerOptions, parse_options
+from recorder.segments.spool import SPOOL_NAME
+from recorder.segments.windows import RecordingPolicy, RecordingWindows
+from recorder.worker_masks import ScreenMasks
+from recorder.worker_options import WorkerOptions
+from recorder.worker_spool import Spool
 from recorder.worker_upload import UploadSide
 
 log = logging.getLogger("recorder.worker")
 
 EXIT_OK, EXIT_ERROR, EXIT_DISPLAY, EXIT_STORAGE = 0, 1, 3, 4  # 2: bad arguments (argparse)
-EVERYTHING = Rect(0, 0, 1 << 15, 1 << 15)  # X coordinates are 16-bit: the whole desktop
 MARKS_NAME = "marks.jsonl"
-LATE_S = 2.0  # how late a window may open after the time stamped on its call event
-LEFTOVER_HOLD_S = 15.0  # a new worker keeps a dead one's unclaimed segments this long
 STALL_S = 20.0  # no grab for this long while running: the capture loop is stuck
-SETTLE_MARGIN_S = 5.0  # a closed window's last segment is kept within this of settling
 
 
 class UnknownCall(LookupError):
@@ -67,118 +64,131 @@ class Worker:
         self._done = threading.Event()
         self.exit_code = EXIT_OK
         self.windows = RecordingWindows(options.policy, options.preroll_s)
-        self.spool = SpoolIndex(options.preroll_s, LATE_S)
-        self.folder = SpoolFolder(options.out_dir)
         config = RecorderConfig(
-            out_dir=self.folder.path,
+            out_dir=options.out_dir / SPOOL_NAME,
             display=options.display,
             monitor=options.monitor,
             fps=options.fps,
             scale_width=options.scale_width,
         )
-        self.recorder = ScreenRecorder(config, on_segment=self._on_segment)
+        self.recorder = ScreenRecorder(config, on_segment=lambda m: self.spool.add(m))
         self._standby: bool | None = None
         self._segment_mode(standby=True)
-        self.titles = TitleMasks(options.mask_titles, options.display)
-        self.paused = False
-        self.masked: list[TopLevel] = []
-        self.mask_failed = False
+        self.masks = ScreenMasks(list(options.mask_titles), options.display)
         self.capturing = False
-        self.kept = 0
         self.last_error = ""
-        self._last_state: dict[str, Any] = {}
-        self.uploads = UploadSide(options, self.emit, self._call_may_grow)
+        self._last_state: pipe.RecorderState | None = None
+        # The uploader holds a call's record while more of its segments may come.
+        self.uploads = UploadSide(options, self.emit, lambda call_id: self.spool.may_grow(call_id))
+        self.spool = Spool(
+            options.out_dir,
+            options.preroll_s,
+            windows=self.windows,
+            uploads=self.uploads,
+            lock=self._lock,
+            emit=self.emit,
+            error=self._error,
+        )
 
     # ----- events out ----------------------------------------------------------------
 
-    def emit(self, event: str, **fields: Any) -> None:
-        line = json.dumps({"event": event, "at_us": utc_us(), **fields}, separators=(",", ":"))
+    def emit(self, event: pipe.Event) -> None:
+        line = pipe.encode(event)
         with self._out_lock:
             try:
-                self._out.write(line + "\n")
+                self._out.write(line)
                 self._out.flush()
             except (BrokenPipeError, ValueError, OSError):
                 self._done.set()  # nobody is listening any more: the desktop is gone
 
-    def status(self) -> dict[str, Any]:
+    def status(self, kind: type[pipe.RecorderState] = pipe.RecorderState) -> pipe.RecorderState:
         with self._lock:
-            active = self.windows.active_ids()
-            return {
-                "recording": self.capturing and bool(active),
-                "capturing": self.capturing,
-                "paused": self.paused,
-                "masked": [t.title for t in self.masked],
-                "mask_failed": self.mask_failed,
-                "windows": [w.to_json() for w in self.windows.open_windows()],
-                "segments": self.kept,
-                "spool": len(self.spool),
-                "policy": self.windows.policy.to_json(),
-                "last_error": self.last_error,
-            }
+            return kind(
+                recording=self.capturing and bool(self.windows.active_ids()),
+                capturing=self.capturing,
+                paused=self.masks.paused,
+                masked=[t.title for t in self.masks.masked],
+                mask_failed=self.masks.failed,
+                windows=[w.to_json() for w in self.windows.open_windows()],
+                segments=self.spool.kept,
+                spool=len(self.spool),
+                policy=self.windows.policy.to_json(),
+                last_error=self.last_error,
+            )
 
     def _emit_state(self) -> None:
         """A ``state`` event when something the desktop shows changed (one thread at a time,
         so an older state is never sent after a newer one)."""
         with self._state_lock:
             state = self.status()
-            key = {k: v for k, v in state.items() if k not in ("segments", "spool")}
-            if key != self._last_state:
-                self._last_state = key
-                self.emit("state", **state)
+            shown = dataclasses.replace(state, segments=0, spool=0)
+            if shown != self._last_state:
+                self._last_state = shown
+                self.emit(state)
 
     def _error(self, kind: str, message: str, *, fatal: bool = False) -> None:
         log.log(logging.ERROR if fatal else logging.WARNING, "%s: %s", kind, message)
         self.last_error = message
-        self.emit("error", kind=kind, message=message, fatal=fatal)
+        self.emit(pipe.WorkerError(kind=kind, message=message, fatal=fatal))
 
     # ----- commands in ----------------------------------------------------------------
 
-    def handle(self, message: dict[str, Any]) -> None:
+    def handle(self, command: pipe.Command) -> None:
         """One command (see recorder/README.md); a bad one is answered by an error event."""
-        command = message.get("cmd")
-        handler = getattr(self, f"_cmd_{command}", None) if isinstance(command, str) else None
-        if handler is None:
-            self.emit("error", kind="bad_command", message=f"unknown command {command!r}")
-            return
         try:
-            handler(message)
+            self._dispatch(command)
         except UnknownCall as exc:
-            self.emit("error", kind="unknown_call", message=f"{command}: {exc.args[0]}")
+            self._bad(command, "unknown_call", str(exc.args[0]))
         except (KeyError, TypeError, ValueError) as exc:
-            text = f"{command}: {exc.args[0] if exc.args else exc}"
-            self.emit("error", kind="bad_command", message=text)
+            self._bad(command, "bad_command", str(exc.args[0] if exc.args else exc))
         except OSError as exc:  # marks.jsonl on a full disk
-            self._error("storage", f"{command}: {exc}")
+            self._error("storage", f"{command.NAME}: {exc}")
         self._emit_state()
 
-    @staticmethod
-    def _call_id(message: dict[str, Any]) -> str:
-        call_id = message["call_id"]
-        if not isinstance(call_id, str) or not call_id:
-            raise ValueError("call_id must be a non-empty string")
-        return call_id
+    def _bad(self, command: pipe.Command, kind: str, text: str) -> None:
+        self.emit(pipe.WorkerError(kind=kind, message=f"{command.NAME}: {text}"))
+
+    def _dispatch(self, command: pipe.Command) -> None:
+        match command:
+            case pipe.OpenWindow():
+                self._open_window(command)
+            case pipe.CloseWindow():
+                self._close_window(command.call_id, self._at(command.at_us))
+            case pipe.Consent():
+                self._consent(command.call_id, self._at(command.at_us))
+            case pipe.Mark():
+                self._mark(command.call_id, command.event, self._at(command.at_us))
+            case pipe.Pause() | pipe.Resume():
+                self._pause(isinstance(command, pipe.Pause))
+            case pipe.SetPolicy():
+                policy = RecordingPolicy(
+                    command.mode,
+                    command.sample_percent,
+                    frozenset(command.off_agents),
+                    frozenset(command.off_queues),
+                )
+                with self._lock:
+                    self.windows.policy = policy  # for windows opened from now on
+            case pipe.Status():
+                self.emit(self.status(pipe.RecorderStatus))
+            case pipe.UploadStatusRequest():
+                self.emit(self.uploads.status())
+            case pipe.Stop():
+                self._done.set()
 
     @staticmethod
-    def _at(message: dict[str, Any]) -> int:
-        at = message.get("at_us")
-        if at is None:
-            return utc_us()
-        if isinstance(at, bool) or not isinstance(at, int):
-            raise ValueError("at_us must be an integer (UTC µs)")
-        return at
+    def _at(at_us: int | None) -> int:
+        return utc_us() if at_us is None else at_us
 
-    def _cmd_open_window(self, message: dict[str, Any]) -> None:
-        call_id, at = self._call_id(message), self._at(message)
-        queue, agent = str(message.get("queue", "")), str(message.get("agent", ""))
+    def _open_window(self, command: pipe.OpenWindow) -> None:
+        call_id, at = command.call_id, self._at(command.at_us)
         with self._lock:
-            window = self.windows.open(call_id, at, queue=queue, agent=agent)
+            window = self.windows.open(call_id, at, queue=command.queue, agent=command.agent)
             if window.recording and window.recording_from_us is not None:
-                for segment in self.spool.claim(call_id, window.recording_from_us):
-                    self._rewrite(segment)
+                self.spool.claim(call_id, window.recording_from_us)
             self._apply()
 
-    def _cmd_close_window(self, message: dict[str, Any]) -> None:
-        call_id, at = self._call_id(message), self._at(message)
+    def _close_window(self, call_id: str, at: int) -> None:
         with self._lock:
             was = self.windows.active_ids()
             if self.windows.close(call_id, at, utc_us()) is None:
@@ -186,8 +196,7 @@ class Worker:
             if self.windows.active_ids() != was:
                 self._apply(cut=True)  # the next segment no longer lists the call
 
-    def _cmd_consent(self, message: dict[str, Any]) -> None:
-        call_id, at = self._call_id(message), self._at(message)
+    def _consent(self, call_id: str, at: int) -> None:
         with self._lock:
             was = self.windows.active_ids()
             if self.windows.get(call_id) is None:
@@ -197,38 +206,15 @@ class Worker:
                 # Cut first: the segment in progress holds the screen from before consent.
                 self._apply(cut_first=True)
 
-    def _cmd_mark(self, message: dict[str, Any]) -> None:
-        self._mark(self._call_id(message), str(message["event"]), self._at(message))
-
-    def _cmd_pause(self, _message: dict[str, Any]) -> None:
-        self._pause(True)
-
-    def _cmd_resume(self, _message: dict[str, Any]) -> None:
-        self._pause(False)
-
     def _pause(self, paused: bool) -> None:
         """The whole picture black (not dropped) from the next frame on, or back."""
         with self._lock:
-            changed, self.paused = paused != self.paused, paused
-            self._apply_mask()
+            changed, self.masks.paused = paused != self.masks.paused, paused
+            self.recorder.set_mask(self.masks.rects())
             calls = self.windows.active_ids()
         if changed:
             for call_id in calls:
                 self._mark(call_id, "pause" if paused else "resume", utc_us())
-
-    def _cmd_set_policy(self, message: dict[str, Any]) -> None:
-        policy = RecordingPolicy.from_json({k: v for k, v in message.items() if k != "cmd"})
-        with self._lock:
-            self.windows.policy = policy  # for windows opened from now on
-
-    def _cmd_status(self, _message: dict[str, Any]) -> None:
-        self.emit("status", **self.status())
-
-    def _cmd_upload_status(self, _message: dict[str, Any]) -> None:
-        self.emit("upload_status", **self.uploads.status())
-
-    def _cmd_stop(self, _message: dict[str, Any]) -> None:
-        self._done.set()
 
     def _mark(self, call_id: str, event: str, at_us: int) -> None:
         line = json.dumps({"call_id": call_id, "event": event, "utc_us": at_us}) + "\n"
@@ -237,7 +223,7 @@ class Worker:
             os.write(fd, line.encode())
         finally:
             os.close(fd)
-        self.emit("marked", call_id=call_id, mark=event, utc_us=at_us)
+        self.emit(pipe.Marked(call_id=call_id, mark=event, utc_us=at_us))
 
     # ----- windows → recorder (callers hold self._lock) -------------------------------
 
@@ -265,76 +251,7 @@ class Worker:
             config.segment_s = opts.segment_s
             config.segment_idle_s = RecorderConfig.segment_idle_s
 
-    def _apply_mask(self) -> None:
-        if self.paused or self.mask_failed:
-            rects = [EVERYTHING]
-        else:
-            rects = [t.rect for t in self.masked if t.rect is not None]
-        self.recorder.set_mask(rects)
-
-    # ----- segments (the capture thread calls _on_segment) ----------------------------
-
-    def _on_segment(self, manifest: Manifest) -> None:
-        trim_heap()
-        segment = SpoolSegment(
-            manifest_name(manifest),
-            manifest.utc_start_us,
-            manifest.utc_end_us,
-            list(manifest.call_ids),
-        )
-        try:
-            with self._lock:
-                if segment.add_ids(self.windows.claims(segment.start_us, segment.end_us)):
-                    self._rewrite(segment)
-                self.spool.add(segment)
-        except Exception as exc:  # never break the capture loop over bookkeeping
-            log.exception("segment %s could not be indexed", manifest.file)
-            self._error("spool", f"segment {manifest.file}: {exc}")
-
-    def _rewrite(self, segment: SpoolSegment) -> None:
-        try:
-            self.folder.rewrite(segment)
-        except (OSError, ValueError, StorageFull) as exc:
-            self._error("spool", f"cannot tag {segment.name} with its calls: {exc}")
-
-    def _settle(self, *, everything: bool = False) -> None:
-        with self._lock:
-            keep, drop = self.spool.drain() if everything else self.spool.settle(utc_us())
-            for segment in drop:
-                try:
-                    self.folder.discard(segment)
-                except OSError as exc:
-                    self._error("spool", f"cannot delete {segment.name}: {exc}")
-            if keep and not self.uploads.accepts_screen():
-                drop, keep = drop + keep, []  # the upload spool is full: screen gives way
-            for segment in keep:
-                try:
-                    path, manifest = self.folder.release(segment)
-                except (OSError, ValueError, StorageFull) as exc:
-                    self._error("spool", f"cannot keep {segment.name}: {exc}")
-                    continue
-                self.kept += 1
-                self.uploads.add_segment(path, manifest.to_json())
-                self.emit(
-                    "segment_done",
-                    manifest=str(path),
-                    call_ids=manifest.call_ids,
-                    status=manifest.status,
-                    utc_start_us=manifest.utc_start_us,
-                    utc_end_us=manifest.utc_end_us,
-                    bytes=manifest.bytes,
-                )
-
-    def _call_may_grow(self, call_id: str) -> bool:
-        """Whether more segments of the call may still come (the uploader holds its record)."""
-        settle_us = round((self.options.preroll_s + LATE_S + SETTLE_MARGIN_S) * 1e6)
-        with self._lock:
-            window = self.windows.get(call_id)
-            if self.spool.lists(call_id):
-                return True
-        if window is None:
-            return False
-        return window.is_open or (window.closed_us or 0) > utc_us() - settle_us
+    # ----- segments ----------------------------------------------------------------
 
     # ----- threads --------------------------------------------------------------------
 
@@ -373,36 +290,31 @@ class Worker:
             elif self.capturing and now - last_progress > STALL_S:
                 self._fatal("stalled", f"no screen grab for {STALL_S:.0f} s", EXIT_ERROR)
                 os._exit(EXIT_ERROR)  # the capture thread is stuck; recover() cleans up
-            if self.titles.patterns and now >= next_titles:
+            if self.masks.polling and now >= next_titles:
                 next_titles = now + self.options.title_poll_s
                 self._poll_titles()
-            self._settle()
+            with self._lock:
+                self.spool.settle()
             self._emit_state()
 
     def _poll_titles(self) -> None:
-        try:
-            found, failed = self.titles.poll(), False
-        except TitleError as exc:
-            found, failed = [], True
-            if not self.mask_failed:
-                self._error("titles", f"{exc}; masking the whole screen until it works again")
+        found, error = self.masks.read_titles()
+        if error and not self.masks.failed:
+            self._error("titles", f"{error}; masking the whole screen until it works again")
         with self._lock:
-            if found != self.masked or failed != self.mask_failed:
-                self.masked, self.mask_failed = found, failed
-                self._apply_mask()
+            if self.masks.take(found, error):
+                self.recorder.set_mask(self.masks.rects())
 
     def _read_commands(self, stdin: IO[str]) -> None:
         for line in stdin:
             if not line.strip():
                 continue
             try:
-                message = json.loads(line)
-                if not isinstance(message, dict):
-                    raise ValueError("a command is a JSON object")
-            except ValueError as exc:
-                self.emit("error", kind="bad_command", message=f"not a command: {exc}")
+                command = pipe.decode(line, pipe.Command)
+            except pipe.PipeError as exc:
+                self.emit(pipe.WorkerError(kind="bad_command", message=f"not a command: {exc}"))
                 continue
-            self.handle(message)
+            self.handle(command)
             if self._done.is_set():
                 return
         self._done.set()  # EOF: the desktop closed the pipe or died
@@ -412,26 +324,26 @@ class Worker:
         try:
             if capture:
                 with self._lock:
-                    for segment in self.folder.prepare(utc_us() + round(LEFTOVER_HOLD_S * 1e6)):
-                        self.spool.add(segment)
+                    self.spool.prepare()
             else:
                 self.options.out_dir.mkdir(parents=True, exist_ok=True)
         except (OSError, StorageFull) as exc:
             self._fatal("storage", f"cannot use {self.options.out_dir}: {exc}", EXIT_STORAGE)
             return self.exit_code
         self.uploads.start()
-        if capture and self.titles.patterns:
+        if capture and self.masks.polling:
             self._poll_titles()  # masked from the very first frame
         self.emit(
-            "ready",
-            pid=os.getpid(),
-            out_dir=str(self.options.out_dir),
-            preroll_s=self.options.preroll_s,
-            fps=self.options.fps,
-            policy=self.windows.policy.to_json(),
-            capture=capture,
+            pipe.Ready(
+                pid=os.getpid(),
+                out_dir=str(self.options.out_dir),
+                preroll_s=self.options.preroll_s,
+                fps=self.options.fps,
+                policy=self.windows.policy.to_json(),
+                capture=capture,
+            )
         )
-        self.emit("upload_status", **self.uploads.status())
+        self.emit(self.uploads.status())
         threads = [
             threading.Thread(target=self._capture, name="capture"),
             threading.Thread(target=self._housekeeping, name="housekeeping"),
@@ -447,10 +359,11 @@ class Worker:
         for thread in threads:
             thread.join(30)
         if capture:
-            self._settle(everything=True)
+            with self._lock:
+                self.spool.settle(everything=True)
         self.uploads.stop()
-        self.titles.close()
-        self.emit("stopped", code=self.exit_code, segments=self.kept)
+        self.masks.close()
+        self.emit(pipe.Stopped(code=self.exit_code, segments=self.spool.kept))
         return self.exit_code
 
     def request_stop(self) -> None:
@@ -458,7 +371,7 @@ class Worker:
 
 
 def main(argv: list[str] | None = None) -> int:
-    options = parse_options(argv)
+    options = WorkerOptions.from_argv(argv)
     logging.basicConfig(
         level=logging.INFO if options.verbose else logging.WARNING,
         format="recorder.worker: %(levelname)s %(message)s",

@@ -14,8 +14,9 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from formats import pipe
+from formats.manifest import Manifest
 from recorder.outbox.journal import Outbox, OutboxError
 from recorder.outbox.recovery import recover_outbox, recover_segments
 from recorder.outbox.uploader import Uploader
@@ -24,14 +25,13 @@ from store.client import StoreClient
 
 log = logging.getLogger(__name__)
 
-TOKEN_ENV = "AGENTDESK_STORE_TOKEN"
 KEYRING_SERVICE, KEYRING_USER = "agentdesk", "store-token"
-Emit = Callable[..., None]
+Emit = Callable[[pipe.Event], None]
 
 
 def store_token() -> str | None:
     """The store's token: the environment first, then the keyring (None: none is set)."""
-    token = os.environ.pop(TOKEN_ENV, "") or None  # not inherited by anything we start
+    token = os.environ.pop(pipe.STORE_TOKEN_ENV, "") or None  # not inherited by anything we start
     if token is None:
         try:
             import keyring
@@ -72,7 +72,9 @@ class UploadSide:
             return
         token = store_token()
         if not token:
-            self.problem = f"no store token (set ${TOKEN_ENV} or the keyring); not uploading"
+            self.problem = (
+                f"no store token (set ${pipe.STORE_TOKEN_ENV} or the keyring); not uploading"
+            )
             self._error("upload", self.problem)
             return
         client = StoreClient(
@@ -87,7 +89,7 @@ class UploadSide:
             client,
             bandwidth_kbps=opts.bandwidth_kbps,
             hold=self._hold,
-            on_status=lambda state: self._emit("upload_status", **state),
+            on_status=lambda state: self._emit(pipe.UploadStatus(**state)),
             max_backoff_s=opts.upload_backoff_s,
         )
         self.uploader.start()
@@ -109,7 +111,7 @@ class UploadSide:
         self._quota_warned = over
         return not over
 
-    def add_segment(self, manifest_path: Path, manifest: dict[str, Any]) -> None:
+    def add_segment(self, manifest_path: Path, manifest: Manifest) -> None:
         if self.outbox is None:
             return
         try:
@@ -120,13 +122,13 @@ class UploadSide:
         if self.uploader is not None:
             self.uploader.wake()
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> pipe.UploadStatus:
         if self.uploader is not None:
-            return self.uploader.status()
+            return pipe.UploadStatus(**self.uploader.status())
         if self.outbox is not None:
-            return {**self.outbox.status(), "rate_bps": 0, "last_error": self.problem}
-        return {"items": 0, "bytes": 0, "rate_bps": 0, "last_error": self.problem}
+            return pipe.UploadStatus(**{**self.outbox.status(), "last_error": self.problem})
+        return pipe.UploadStatus(last_error=self.problem)
 
     def _error(self, kind: str, message: str) -> None:
         log.warning("%s: %s", kind, message)
-        self._emit("error", kind=kind, message=message, fatal=False)
+        self._emit(pipe.WorkerError(kind=kind, message=message))

@@ -10,15 +10,14 @@ right customer) stamped with the UTC time of its first sample.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pjsua2 as pj
 
+from formats.call_audio import CallAudioNote, write_note
 from formats.clock import utc_us
 
 log = logging.getLogger(__name__)
@@ -175,17 +174,14 @@ class CallMedia:
 
 def _write_sidecar(rec: Recording, *, finished: bool, frames: int = 0) -> None:
     """A JSON note beside the audio: enough to recover and align it after a crash."""
-    meta = {
-        "call_id": rec.call_id,
-        "first_sample_utc_us": rec.first_sample_utc_us,
-        "sample_rate": rec.sample_rate,
-        "channels": {"left": "operator", "right": "customer"},
-        "operator_wav": rec.operator_path.name,
-        "customer_wav": rec.customer_path.name,
-        "stereo_wav": rec.path.name,
-        "finished": finished,
-        "frames": frames,
-    }
-    tmp = rec.path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(meta, indent=1))
-    os.replace(tmp, rec.path.with_suffix(".json"))
+    note = CallAudioNote(
+        call_id=rec.call_id,
+        first_sample_utc_us=rec.first_sample_utc_us,
+        sample_rate=rec.sample_rate,
+        operator_wav=rec.operator_path.name,
+        customer_wav=rec.customer_path.name,
+        stereo_wav=rec.path.name,
+        finished=finished,
+        frames=frames,
+    )
+    write_note(note, rec.path.parent)

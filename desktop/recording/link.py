@@ -36,9 +36,11 @@ from PySide6.QtCore import (
 )
 
 from desktop.calls.model import Call, CallBook
-from desktop.recording.options import TOKEN_ENV, LinkOptions, read_token
+from desktop.recording.options import LinkOptions, read_token
 from desktop.threads import run_in_thread
+from formats import pipe
 from formats.clock import utc_us
+from formats.pipe import STORE_TOKEN_ENV as TOKEN_ENV
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,7 @@ class RecorderLink(QObject):
         self._fatal = ""
         self._gap: dict[str, Any] | None = None
         self._paused = False
-        self._pending_marks: list[dict[str, Any]] = []
+        self._pending_marks: list[pipe.Mark] = []
         self._restart = QTimer(self)
         self._restart.setSingleShot(True)
         self._restart.timeout.connect(self._launch)
@@ -101,7 +103,7 @@ class RecorderLink(QObject):
         self._restart.stop()
         proc = self._proc
         if proc is not None and proc.state() != QProcess.ProcessState.NotRunning:
-            self._send({"cmd": "stop"})
+            self._send(pipe.Stop())
             proc.closeWriteChannel()
             if not proc.waitForFinished(round(timeout_s * 1000)):
                 log.warning("recorder: the worker did not stop in %.0f s; killing it", timeout_s)
@@ -119,12 +121,12 @@ class RecorderLink(QObject):
         """Start the worker; with uploads on, once the token was read off the UI thread."""
         if self._stopping or self._reading_token:
             return
-        upload = self.options.upload
-        if upload is None or not upload.uploads:
+        store_url = self.options.worker.store_url
+        if not store_url:
             self._spawn(None)
             return
         self._reading_token = True
-        run_in_thread(lambda: read_token(upload.store_url), self._token_read)
+        run_in_thread(lambda: read_token(store_url), self._token_read)
 
     def _token_read(self, future: Future[str | None]) -> None:
         self._reading_token = False
@@ -217,11 +219,11 @@ class RecorderLink(QObject):
 
     # ----- the pipe -------------------------------------------------------------------
 
-    def _send(self, message: dict[str, Any]) -> bool:
+    def _send(self, message: pipe.Command) -> bool:
         proc = self._proc
         if proc is None or not self._ready:
             return False
-        proc.write((json.dumps(message) + "\n").encode())
+        proc.write(pipe.encode(message).encode())
         return True
 
     def _read_stdout(self, proc: QProcess) -> None:
@@ -230,11 +232,11 @@ class RecorderLink(QObject):
             if not raw:
                 continue
             try:
-                event = json.loads(raw)
-            except ValueError:
-                log.warning("recorder: not an event: %s", raw[:200])
+                event = pipe.decode(raw, pipe.Event)
+            except pipe.PipeError as exc:
+                log.warning("recorder: not an event (%s): %s", exc, raw[:200])
                 continue
-            if proc is self._proc and isinstance(event, dict):
+            if proc is self._proc:
                 self._on_event(event)
 
     def _read_stderr(self, proc: QProcess) -> None:
@@ -244,31 +246,26 @@ class RecorderLink(QObject):
                 bad = " WARNING " in line or " ERROR " in line or "Traceback" in line
                 log.log(logging.WARNING if bad else logging.INFO, "%s", line)
 
-    def _on_event(self, event: dict[str, Any]) -> None:
-        kind = event.get("event")
-        if kind == "ready":
+    def _on_event(self, event: pipe.Event) -> None:
+        if isinstance(event, pipe.Ready):
             self._ready = True
             self._ready_since = utc_us()
             if self.options.capture:
                 self._replay()
-        elif kind in ("state", "status"):
-            self.state = event
-            if event.get("capturing") and self._capturing_since is None:
-                self._capturing_since = int(event.get("at_us") or utc_us())
+        elif isinstance(event, pipe.RecorderState):  # ``state`` and ``status``
+            self.state = pipe.to_json(event)
+            if event.capturing and self._capturing_since is None:
+                self._capturing_since = event.at_us or utc_us()
                 if self._gap is not None:
                     self._end_gap(self._capturing_since)
-        elif kind == "error":
-            log.log(
-                logging.ERROR if event.get("fatal") else logging.WARNING,
-                "recorder: %s: %s",
-                event.get("kind"),
-                event.get("message"),
-            )
-            if event.get("fatal"):
-                self._fatal = str(event.get("message", ""))
-        elif kind == "segment_done":
-            log.info("recorder: segment kept for %s", ", ".join(event.get("call_ids", [])))
-        self.worker_event.emit(event)
+        elif isinstance(event, pipe.WorkerError):
+            level = logging.ERROR if event.fatal else logging.WARNING
+            log.log(level, "recorder: %s: %s", event.kind, event.message)
+            if event.fatal:
+                self._fatal = event.message
+        elif isinstance(event, pipe.SegmentDone):
+            log.info("recorder: segment kept for %s", ", ".join(event.call_ids))
+        self.worker_event.emit(pipe.to_json(event))
         self._update_status()
 
     def _replay(self) -> None:
@@ -277,23 +274,22 @@ class RecorderLink(QObject):
             if call.wrap_up_end_us is None:
                 self._send(self._open_message(call))
                 if call.consent_us is not None:
-                    self._send(_consent_message(call.call_id, call.consent_us))
+                    self._send(pipe.Consent(call_id=call.call_id, at_us=call.consent_us))
         if self._paused:
-            self._send({"cmd": "pause"})
+            self._send(pipe.Pause())
         marks, self._pending_marks = self._pending_marks, []
         for mark in marks:
             self._send(mark)
 
     # ----- calls and controls ---------------------------------------------------------
 
-    def _open_message(self, call: Call) -> dict[str, Any]:
-        return {
-            "cmd": "open_window",
-            "call_id": call.call_id,
-            "at_us": call.started_us,
-            "queue": call.headers.get(self.options.queue_header, ""),
-            "agent": self.options.agent,
-        }
+    def _open_message(self, call: Call) -> pipe.OpenWindow:
+        return pipe.OpenWindow(
+            call_id=call.call_id,
+            at_us=call.started_us,
+            queue=call.headers.get(self.options.queue_header, ""),
+            agent=self.options.agent,
+        )
 
     @Slot(object)
     def _call_added(self, call: Call) -> None:
@@ -304,26 +300,26 @@ class RecorderLink(QObject):
     def _wrap_up_finished(self, call: Call) -> None:
         """The call's wrap-up is over: its recording window closes then."""
         at = call.wrap_up_end_us if call.wrap_up_end_us is not None else utc_us()
-        self._send({"cmd": "close_window", "call_id": call.call_id, "at_us": at})
+        self._send(pipe.CloseWindow(call_id=call.call_id, at_us=at))
 
     def consent(self, call_id: str) -> None:
         at = utc_us()
         if self.book is not None and self.book.note_consent(call_id, at) is None:
             return
-        self._send(_consent_message(call_id, at))
+        self._send(pipe.Consent(call_id=call_id, at_us=at))
 
     def mark(self, call_id: str, event: str) -> None:
-        message = {"cmd": "mark", "call_id": call_id, "event": event, "at_us": utc_us()}
+        message = pipe.Mark(call_id=call_id, event=event, at_us=utc_us())
         if not self._send(message) and len(self._pending_marks) < MAX_PENDING_MARKS:
             self._pending_marks.append(message)
 
     def pause(self) -> None:
         self._paused = True
-        self._send({"cmd": "pause"})
+        self._send(pipe.Pause())
 
     def resume(self) -> None:
         self._paused = False
-        self._send({"cmd": "resume"})
+        self._send(pipe.Resume())
 
     # ----- what the operator sees -----------------------------------------------------
 
@@ -358,7 +354,3 @@ class RecorderLink(QObject):
         if text != self.status_text:
             self.status_text = text
             self.status_changed.emit(text)
-
-
-def _consent_message(call_id: str, at_us: int) -> dict[str, Any]:
-    return {"cmd": "consent", "call_id": call_id, "at_us": at_us}

@@ -1,9 +1,11 @@
-"""What the desktop's recorder link runs: the worker's command line from the ``[recorder]``,
-``[store]`` and ``[upload]`` settings, and whether there is a display to record. The store's
-token is never on the command line: the link hands it over in the worker's environment."""
+"""What the desktop's recorder link runs: the worker's options
+(:class:`recorder.worker_options.WorkerOptions`) from the ``[recorder]``, ``[store]`` and
+``[upload]`` settings, and whether there is a display to record. The store's token is never on
+the command line: the link hands it over in the worker's environment."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import sys
@@ -12,10 +14,10 @@ from pathlib import Path
 
 from desktop import paths, secret_store
 from desktop.settings.values import RecorderSection, StoreSection, UploadSection
+from recorder.segments.windows import RecordingPolicy
+from recorder.worker_options import WorkerOptions
 
 log = logging.getLogger(__name__)
-
-TOKEN_ENV = "AGENTDESK_STORE_TOKEN"  # read (and removed from its environment) by the worker
 
 
 def read_token(url: str) -> str | None:
@@ -49,14 +51,16 @@ class UploadOptions:
         """Whether anything is sent (a store is set and uploads are on)."""
         return self.enabled and bool(self.store_url)
 
-    def args(self) -> list[str]:
-        args = ["--outbox", str(self.outbox_dir), "--quota-mb", f"{self.quota_mb:g}"]
-        args += ["--bandwidth-kbps", f"{self.bandwidth_kbps:g}"]
-        if self.uploads:
-            args += ["--store-url", self.store_url]
-            if self.store_ca:
-                args += ["--store-ca", self.store_ca]
-        return args
+    def apply(self, worker: WorkerOptions) -> WorkerOptions:
+        """``worker`` with this outbox and, if uploads are on, this store."""
+        return dataclasses.replace(
+            worker,
+            outbox_dir=self.outbox_dir,
+            quota_mb=self.quota_mb,
+            bandwidth_kbps=self.bandwidth_kbps,
+            store_url=self.store_url if self.uploads else "",
+            store_ca=self.store_ca if self.uploads else "",
+        )
 
 
 def upload_options(store: StoreSection, upload: UploadSection) -> UploadOptions:
@@ -73,43 +77,28 @@ def upload_options(store: StoreSection, upload: UploadSection) -> UploadOptions:
 
 @dataclass(frozen=True)
 class LinkOptions:
-    """How to run the worker, and the desktop-side settings (back-off)."""
+    """The worker's options, and what only the desktop's side of the link uses (the call
+    events it feeds the worker, the restart back-off)."""
 
-    out_dir: Path
-    display: str | None = None
-    fps: float = 5.0
-    preroll_s: float = 5.0
-    mask_titles: tuple[str, ...] = ()
-    policy: str = "all"
-    sample_percent: float = 100.0
-    off_agents: tuple[str, ...] = ()
-    off_queues: tuple[str, ...] = ()
+    worker: WorkerOptions
     agent: str = ""  # the operator, for the agent rules of the policy
     queue_header: str = "x-queue"  # the INVITE header naming the queue
     backoff_s: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
     stable_s: float = 60.0  # a worker that captured this long resets the back-off
     extra_args: tuple[str, ...] = ()
-    upload: UploadOptions | None = None  # None: the worker's defaults (OUT/outbox, no store)
-    capture: bool = True  # False: the upload-only worker (no display to record)
+
+    @property
+    def out_dir(self) -> Path:
+        return self.worker.out_dir
+
+    @property
+    def capture(self) -> bool:
+        """False: the upload-only worker (no display to record)."""
+        return self.worker.capture
 
     def command(self) -> list[str]:
-        args = [sys.executable, "-m", "recorder.worker", "--out", str(self.out_dir)]
-        args += ["--fps", f"{self.fps:g}", "--preroll", f"{self.preroll_s:g}"]
-        args += ["--policy", self.policy, "--sample-percent", f"{self.sample_percent:g}"]
-        for flag, values in (
-            ("--mask-title", self.mask_titles),
-            ("--off-agent", self.off_agents),
-            ("--off-queue", self.off_queues),
-        ):
-            for value in values:
-                args += [flag, value]
-        if self.display:
-            args += ["--display", self.display]
-        if self.upload is not None:
-            args += self.upload.args()
-        if not self.capture:
-            args.append("--no-capture")
-        return [*args, *self.extra_args]
+        argv = self.worker.to_argv()
+        return [sys.executable, "-m", "recorder.worker", *argv, *self.extra_args]
 
 
 def display_available(display: str | None) -> tuple[bool, str]:
@@ -138,7 +127,7 @@ def upload_only_options(
     store is set or uploads are off (then nothing would run in it)."""
     if uploads is None or not uploads.uploads:
         return None
-    return LinkOptions(out_dir=recordings_dir(section), upload=uploads, capture=False)
+    return LinkOptions(uploads.apply(WorkerOptions(recordings_dir(section), capture=False)))
 
 
 def options_from_settings(
@@ -159,17 +148,19 @@ def options_from_settings(
         return None, "screen recording is off ([recorder] enabled = false)"
     if not ok:
         return None, f"screen recording is enabled but cannot run: {why}"
-    options = LinkOptions(
+    worker = WorkerOptions(
         out_dir=recordings_dir(section),
         display=display,
         fps=section.fps,
         preroll_s=section.preroll_s,
-        mask_titles=section.mask_titles,
-        policy=section.policy,
-        sample_percent=section.sample_percent,
-        off_agents=section.off_agents,
-        off_queues=section.off_queues,
-        agent=agent,
-        upload=uploads,
+        mask_titles=tuple(section.mask_titles),
+        policy=RecordingPolicy(
+            section.policy,
+            section.sample_percent,
+            frozenset(section.off_agents),
+            frozenset(section.off_queues),
+        ),
     )
-    return options, ""
+    if uploads is not None:
+        worker = uploads.apply(worker)
+    return LinkOptions(worker, agent=agent), ""

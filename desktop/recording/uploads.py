@@ -8,7 +8,6 @@ read every few seconds off the UI thread, become :attr:`status_changed`."""
 
 from __future__ import annotations
 
-import json
 import logging
 import wave
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from desktop.recording.link import RecorderLink
 from desktop.threads import when_done
+from formats.call_audio import CallAudioNote, NoteError, note_path, read_note
 from recorder.outbox.journal import Outbox, OutboxError
 
 log = logging.getLogger(__name__)
@@ -78,10 +78,10 @@ class UploadQueue(QObject):
         def write(box: Outbox) -> None:
             box.add_call(call_id, body)
             if audio_wav is not None:
-                meta = _sidecar(audio_wav)
+                note = _note(audio_wav)
                 with wave.open(str(audio_wav), "rb") as reader:
                     frames, rate = reader.getnframes(), reader.getframerate()
-                first = int(meta.get("first_sample_utc_us") or body["started_us"])
+                first = note.first_sample_utc_us if note else int(body["started_us"])
                 box.add_audio(call_id, audio_wav, first, rate, frames)
 
         self._submit(f"call {call_id}", write)
@@ -154,9 +154,8 @@ class UploadQueue(QObject):
             self.status_changed.emit(dict(merged))
 
 
-def _sidecar(wav: Path) -> dict[str, Any]:
+def _note(wav: Path) -> CallAudioNote | None:
     try:
-        data = json.loads(wav.with_suffix(".json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return read_note(note_path(wav))
+    except (OSError, NoteError):
+        return None

@@ -19,93 +19,22 @@ its reserve (for call audio and metadata on a full disk) in :mod:`recorder.outbo
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sqlite3
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from recorder.outbox.files import ensure_reserve, put_back, release_reserve, take_file
-from recorder.outbox.schema import (
-    CLAIM_SQL,
-    DB_NAME,
-    FULL_ERRNOS,
-    KEEP_DONE_US,
-    LEASE_US,
-    MAX_HOLD_US,
-    PRIORITY,
-    SCHEMA,
-    SPOOL,
-    Item,
-    OutboxError,
-    OutboxFull,
-    item_from_row,
-    now_us,
-    pending_status,
-)
+from formats.manifest import Manifest
+from recorder.outbox.database import OutboxDatabase
+from recorder.outbox.files import put_back, take_file
+from recorder.outbox.schema import DB_NAME, FULL_ERRNOS, Item, OutboxError, OutboxFull, now_us
 
 __all__ = ["DB_NAME", "Item", "Outbox", "OutboxError", "OutboxFull"]
 
 
-class Outbox:
-    """The outbox in ``folder`` (created if missing); safe to use from several threads and
-    processes at once."""
-
-    def __init__(self, folder: Path, *, quota_bytes: int = 0) -> None:
-        self.folder = folder
-        self.spool = folder / SPOOL
-        self.quota_bytes = quota_bytes
-        self._lock = threading.RLock()
-        try:
-            self.spool.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                folder / DB_NAME, timeout=30, isolation_level=None, check_same_thread=False
-            )
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise OutboxError(f"cannot open the outbox in {folder}: {exc}") from exc
-        ensure_reserve(self.spool)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    # ----- transactions ---------------------------------------------------------------
-
-    def _run[T](
-        self, what: str, work: Callable[[sqlite3.Connection], T], *, reserve: bool = True
-    ) -> T:
-        """``work`` in one short write transaction; on a full disk the reserve is given up
-        and it is tried once more (``reserve=False``: screen segments, which give way)."""
-        with self._lock:
-            for attempt in (0, 1):
-                try:
-                    self._db.execute("BEGIN IMMEDIATE")
-                    try:
-                        result = work(self._db)
-                        self._db.execute("COMMIT")
-                    except BaseException:
-                        with contextlib.suppress(sqlite3.Error):
-                            self._db.execute("ROLLBACK")
-                        raise
-                    return result
-                except sqlite3.OperationalError as exc:
-                    full = "full" in str(exc)
-                    if full and attempt == 0 and reserve and release_reserve(self.spool):
-                        continue
-                    if full:
-                        raise OutboxFull(f"disk full: cannot journal {what}: {exc}") from exc
-                    raise OutboxError(f"cannot journal {what}: {exc}") from exc
-            raise AssertionError("unreachable")
-
-    def _exec(self, what: str, sql: str, params: tuple[Any, ...]) -> int:
-        """One statement in its own transaction; the number of rows it changed."""
-        return self._run(what, lambda db: db.execute(sql, params).rowcount)
+class Outbox(OutboxDatabase):
+    """The outbox in ``folder`` (created if missing): its journal (:class:`OutboxDatabase`)
+    and the adding of items; safe to use from several threads and processes at once."""
 
     # ----- adding items ---------------------------------------------------------------
 
@@ -133,42 +62,22 @@ class Outbox:
             error = OutboxFull if exc.errno in FULL_ERRNOS else OutboxError
             raise error(f"cannot spool {what}: {exc}") from exc
 
-    def _insert(self, db: sqlite3.Connection, kind: str, **cols: Any) -> None:
-        cols.setdefault("priority", PRIORITY[str(cols["media"]) if kind == "media" else kind])
-        for name in ("body", "files"):
-            if name in cols and not isinstance(cols[name], str):
-                cols[name] = json.dumps(cols[name], separators=(",", ":"))
-        names = ["kind", "created_us", *cols]
-        values = [kind, now_us(), *cols.values()]
-        db.execute(
-            f"INSERT INTO items ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) "
-            "ON CONFLICT (key) DO NOTHING",
-            values,
-        )
-
-    def has(self, key: str) -> bool:
-        with self._lock:
-            return (
-                self._db.execute("SELECT 1 FROM items WHERE key = ?", (key,)).fetchone() is not None
-            )
-
     def add_segment(
-        self, manifest_path: Path, manifest: dict[str, Any], *, in_place: bool = False
+        self, manifest_path: Path, manifest: Manifest, *, in_place: bool = False
     ) -> bool:
         """A finished screen segment (media + manifest JSON, both uploaded: QA playback reads
         the masked periods from the manifest) and a link to each of its calls; False if it was
         added before. ``in_place``: the files stay where they are (the
         recorder's output folder, which only the uploader empties) and are named by path."""
-        key = f"screen:{manifest['id']}"
+        key = f"screen:{manifest.id}"
         if self.has(key):
             return False
-        media = manifest_path.with_name(manifest["file"])
+        media = manifest_path.with_name(manifest.file)
         names = [media.name, manifest_path.name]
         if in_place:
             names = [str(media.resolve()), str(manifest_path.resolve())]
-        start, end = manifest["utc_start_us"], manifest["utc_end_us"]
-
-        calls = list(manifest.get("call_ids", []))
+        start, end = manifest.utc_start_us, manifest.utc_end_us
+        calls = list(manifest.call_ids)
 
         def add() -> None:
             self._insert(
@@ -177,8 +86,8 @@ class Outbox:
                 key=key,
                 media="screen",
                 files=names,
-                sha256=manifest["sha256"],
-                bytes=manifest["bytes"],
+                sha256=manifest.sha256,
+                bytes=manifest.bytes,
                 body={
                     "content_type": "video/mp4",
                     "start_us": start,
@@ -246,13 +155,6 @@ class Outbox:
             body={"kind": kind, "start_us": start, "end_us": end},
         )
 
-    def link(self, call_id: str, media_key: str, kind: str, start: int, end: int | None) -> None:
-        """Link already added media to one more call (a late claim)."""
-        self._run(
-            f"a link of call {call_id}",
-            lambda _db: self._link(call_id, media_key, kind, start, end),
-        )
-
     def add_call(self, call_id: str, record: dict[str, Any]) -> None:
         """A whole call record; a second one for the same call replaces it while unsent."""
         body = json.dumps(record, separators=(",", ":"))
@@ -276,154 +178,3 @@ class Outbox:
     def add_state(self, agent: str, state: str, reason: str | None, at_us: int) -> None:
         body = {"agent": agent, "state": state, "reason": reason, "at_us": at_us}
         self._run(f"agent state {state}", lambda db: self._insert(db, "state", body=body))
-
-    # ----- draining -------------------------------------------------------------------
-
-    def claim(self, hold: Callable[[str], bool] = lambda _c: False) -> Item | None:
-        """The next item ready to send, leased to the caller; None if none is ready.
-
-        ``hold(call_id)``: the call's recording window is not over yet (more segments may
-        come), so its record waits (at most ``max_hold_us`` after it was added). It is asked
-        outside the outbox's lock and transaction: the worker's ``hold`` takes the worker's
-        lock, under which the worker journals segments (the other lock order: a deadlock).
-        """
-        now = now_us()
-        with self._lock:
-            ready = self._db.execute(CLAIM_SQL, (now, now)).fetchall()
-        free = {
-            r["id"]
-            for r in ready
-            if r["kind"] != "call"
-            or now - r["created_us"] >= self.max_hold_us
-            or not hold(r["call_id"])
-        }
-
-        def pick(db: sqlite3.Connection) -> Item | None:
-            rows = db.execute(CLAIM_SQL, (now, now)).fetchall()
-            for row in rows:
-                if row["id"] not in free:
-                    continue  # held, or new since: looked at in the next claim
-                db.execute(
-                    "UPDATE items SET lease_us = ?, attempts = attempts + 1 WHERE id = ?",
-                    (now + LEASE_US, row["id"]),
-                )
-                return item_from_row(row)
-            return None
-
-        return self._run("a claim", pick)
-
-    max_hold_us = MAX_HOLD_US
-
-    def next_due_us(self) -> int | None:
-        """When the earliest waiting item may be tried again (None: nothing pending)."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT MIN(MAX(next_us, lease_us)) FROM items WHERE state = 'pending'"
-            ).fetchone()
-        return None if row[0] is None else int(row[0])
-
-    def media_sha(self, key: str) -> str | None:
-        return self.media_info(key)[0]
-
-    def media_info(self, key: str) -> tuple[str | None, dict[str, Any]]:
-        """A media item's SHA-256 and body (a screen segment's has its manifest's hash)."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT sha256, body FROM items WHERE key = ?", (key,)
-            ).fetchone()
-        return (None, {}) if row is None else (row[0], json.loads(row[1]))
-
-    def note(self, item: Item, **fields: Any) -> None:
-        """Keep ``fields`` in the item's body (e.g. its manifest was stored under a hash)."""
-        body = {**item.body, **fields}
-        self._exec(
-            f"a note on item {item.id}",
-            "UPDATE items SET body = ? WHERE id = ?",
-            (json.dumps(body, separators=(",", ":")), item.id),
-        )
-        item.body = body
-
-    def packed(self, item: Item, name: str, sha256: str, size: int) -> None:
-        """A call's audio is packed: upload ``name`` (in the spool) under ``sha256``."""
-        files = [name, *(f for f in item.files if f != name)]
-        self._exec(
-            f"packed audio of {item.call_id}",
-            "UPDATE items SET files = ?, sha256 = ?, bytes = ? WHERE id = ?",
-            (json.dumps(files), sha256, size, item.id),
-        )
-        item.files, item.sha256, item.bytes = files, sha256, size
-        self.note(item, packed=name)
-
-    def done(self, item: Item) -> None:
-        """The store confirmed the item (by hash, for media): forget its files."""
-
-        def mark(db: sqlite3.Connection) -> None:
-            if item.kind in ("state", "patch"):
-                db.execute("DELETE FROM items WHERE id = ?", (item.id,))
-            else:
-                db.execute(
-                    "UPDATE items SET state = 'done', done_us = ?, lease_us = 0, last_error = '' "
-                    "WHERE id = ?",
-                    (now_us(), item.id),
-                )
-            if item.kind == "call":
-                # Links and patches refused while the call was not in the store yet (404)
-                # may go now, instead of after their back-off.
-                db.execute(
-                    "UPDATE items SET next_us = 0 WHERE call_id = ? AND state = 'pending' "
-                    "AND kind IN ('link', 'patch')",
-                    (item.call_id,),
-                )
-
-        self._run(f"item {item.id} done", mark)
-        for name in item.files:
-            (self.spool / name).unlink(missing_ok=True)
-        if item.files:
-            ensure_reserve(self.spool)
-
-    def retry(self, item: Item, error: str, delay_s: float) -> None:
-        """Not sent: try again after ``delay_s``; the error is kept for the status."""
-        self._exec(
-            f"item {item.id} retry",
-            "UPDATE items SET next_us = ?, lease_us = 0, last_error = ? WHERE id = ?",
-            (now_us() + round(delay_s * 1e6), error[:500], item.id),
-        )
-
-    def release(self, item: Item) -> None:
-        """Put a claimed item back untouched (the uploader is stopping)."""
-        self._exec(
-            f"item {item.id} release",
-            "UPDATE items SET lease_us = 0, attempts = MAX(0, attempts - 1) WHERE id = ?",
-            (item.id,),
-        )
-
-    def unlease_all(self) -> int:
-        """End every lease (at start: the uploader that held them is gone); how many."""
-        sql = "UPDATE items SET lease_us = 0 WHERE state = 'pending' AND lease_us > 0"
-        return self._exec("unleasing", sql, ())
-
-    def drop(self, item: Item) -> None:
-        """Forget an item that cannot be sent any more (its file is gone)."""
-        self._exec(f"dropping item {item.id}", "DELETE FROM items WHERE id = ?", (item.id,))
-
-    def prune(self) -> int:
-        """Forget confirmed rows older than a week; how many."""
-        sql = "DELETE FROM items WHERE state = 'done' AND done_us < ?"
-        return self._exec("pruning", sql, (now_us() - KEEP_DONE_US,))
-
-    # ----- state ----------------------------------------------------------------------
-
-    def pending(self) -> list[Item]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT * FROM items WHERE state = 'pending' ORDER BY id"
-            ).fetchall()
-        return [item_from_row(r) for r in rows]
-
-    def status(self) -> dict[str, Any]:
-        """Items and bytes pending, the oldest one's time, the last error, the quota."""
-        with self._lock:
-            return pending_status(self._db, self.quota_bytes)
-
-    def over_quota(self) -> bool:
-        return bool(self.status()["over_quota"])

@@ -12,14 +12,14 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import struct
+import wave
 from pathlib import Path
-from typing import Any
 
-from formats.call_audio import merge_stereo, wav_finalised
+from formats.call_audio import NoteError, merge_stereo, read_note, wav_finalised
+from formats.manifest import RECORDING, ManifestError, read_manifest
 from recorder.outbox.journal import Outbox, OutboxError
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,6 @@ def repair_wav(path: Path) -> bool:
 
 def _frames(wav: Path) -> tuple[int, int]:
     """(frames, sample rate) from a finalised PCM16 WAV's header."""
-    import wave
-
     with wave.open(str(wav), "rb") as reader:
         return reader.getnframes(), reader.getframerate()
 
@@ -70,19 +68,17 @@ def recover_call_audio(folder: Path, outbox: Outbox) -> list[str]:
     """Journal the calls recorded in ``folder`` (the softphone's recording folder) that the
     outbox does not have; returns their call ids."""
     added = []
-    for sidecar in sorted(folder.glob("*.json")):
+    for path in sorted(folder.glob("*.json")):
         try:
-            meta: dict[str, Any] = json.loads(sidecar.read_text(encoding="utf-8"))
-            call_id = str(meta["call_id"])
-            stereo = folder / str(meta["stereo_wav"])
-            first_us = int(meta["first_sample_utc_us"])
-        except (OSError, ValueError, KeyError, TypeError):
+            note = read_note(path)
+        except (OSError, NoteError):
             continue  # not a recording's note
+        call_id, stereo = note.call_id, folder / note.stereo_wav
         if outbox.has(f"audio:{call_id}"):
             continue
         try:
             if not stereo.exists():
-                sides = [folder / str(meta["operator_wav"]), folder / str(meta["customer_wav"])]
+                sides = [folder / note.operator_wav, folder / note.customer_wav]
                 if not all(p.exists() for p in sides):
                     log.warning("the recording of %s has no audio files left", call_id)
                     continue
@@ -94,7 +90,7 @@ def recover_call_audio(folder: Path, outbox: Outbox) -> list[str]:
             else:
                 repair_wav(stereo)
             frames, rate = _frames(stereo)
-            outbox.add_audio(call_id, stereo, first_us, rate, frames)
+            outbox.add_audio(call_id, stereo, note.first_sample_utc_us, rate, frames)
         except (OSError, ValueError, EOFError, OutboxError) as exc:
             log.error("cannot recover the recording of %s: %s", call_id, exc)
             continue
@@ -108,18 +104,18 @@ def recover_segments(folder: Path, outbox: Outbox) -> int:
     added = 0
     for path in sorted(folder.glob("screen-*.json")):
         try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            manifest = read_manifest(path)
+        except (OSError, ManifestError) as exc:
             log.warning("unreadable manifest %s: %s", path.name, exc)
             continue
-        if manifest.get("status") == "recording" or not manifest.get("sha256"):
+        if manifest.status == RECORDING or not manifest.sha256:
             continue
-        if not (folder / str(manifest.get("file"))).exists():
+        if not (folder / manifest.file).exists():
             continue
         try:
             if outbox.add_segment(path, manifest, in_place=folder != outbox.spool):
                 added += 1
-                log.warning("journalled segment %s left by an earlier run", manifest["file"])
+                log.warning("journalled segment %s left by an earlier run", manifest.file)
         except OutboxError as exc:
             log.error("cannot journal segment %s: %s", path.name, exc)
     return added

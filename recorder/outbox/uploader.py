@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+from formats.manifest import MANIFEST_TYPE
 from recorder.outbox.audio_pack import pack_opus
 from recorder.outbox.journal import Item, Outbox, OutboxError
 from store.client import StoreClient, sha256_file
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 
 ITEM_MAX_BACKOFF_S = 3600.0
 RATE_WINDOW_S = 5.0
-MANIFEST_TYPE = "application/json"
 STATUS_EVERY_S = 2.0  # the rate is reported this often while it changes
 
 

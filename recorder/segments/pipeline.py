@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formats.clock import utc_us
+from formats.manifest import PARTIAL, Manifest
 from recorder.capture.changes import ChangeDetector
 from recorder.capture.damage import DamageTracker, damaged_tiles
 from recorder.capture.geometry import Rect, clip_all
@@ -35,7 +36,7 @@ from recorder.capture.grab import CaptureError, Frame, Pacer, Patches, ScreenGra
 from recorder.segments.canvas import FULL_AREA_SHARE, I420Canvas
 from recorder.segments.encoder import EncodeError, EncoderSettings
 from recorder.segments.stats import StageClock, StageStats
-from recorder.segments.writer import PARTIAL, Manifest, SegmentWriter, recover
+from recorder.segments.writer import SegmentWriter, recover
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
+from formats.manifest import RECORDING, Manifest, ManifestError, read_manifest
 from recorder.segments.windows import SpoolSegment
-from recorder.segments.writer import RECORDING, Manifest, read_manifest, recover
+from recorder.segments.writer import recover, save_manifest
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class SpoolFolder:
         for path in sorted(self.path.glob("screen-*.json")):
             try:
                 manifest = read_manifest(path)
-            except (OSError, ValueError, KeyError, TypeError) as exc:
+            except (OSError, ManifestError) as exc:
                 log.warning("unreadable manifest %s (%s); deleting it", path.name, exc)
                 path.unlink(missing_ok=True)
                 continue
@@ -100,7 +101,7 @@ class SpoolFolder:
         path = self.path / segment.name
         manifest = read_manifest(path)
         manifest.call_ids = list(segment.call_ids)
-        manifest.write(path)
+        save_manifest(path, manifest)
 
     def release(self, segment: SpoolSegment) -> tuple[Path, Manifest]:
         """Move a kept segment into the output folder; returns its manifest's new path."""
@@ -108,7 +109,7 @@ class SpoolFolder:
         manifest = read_manifest(source)
         if manifest.call_ids != segment.call_ids:
             manifest.call_ids = list(segment.call_ids)
-            manifest.write(source)
+            save_manifest(source, manifest)
         os.replace(self.path / manifest.file, self.out_dir / manifest.file)
         target = self.out_dir / segment.name
         os.replace(source, target)
@@ -125,7 +126,7 @@ class SpoolFolder:
         path = self.path / segment.name
         try:
             media = read_manifest(path).file
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ManifestError):
             media = Path(segment.name).with_suffix(".mp4").name
         (self.path / media).unlink(missing_ok=True)
         path.unlink(missing_ok=True)

@@ -11,16 +11,12 @@ single complete fragment is deleted with its manifest, and a log line says so.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import errno
 import hashlib
-import json
 import logging
 import os
 import struct
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,126 +25,30 @@ import av.error
 import numpy as np
 import numpy.typing as npt
 
+from formats.manifest import (
+    COMPLETE,
+    PARTIAL,
+    RECORDING,
+    Manifest,
+    ManifestError,
+    ManifestSpaceError,
+    MaskedPeriod,
+    read_manifest,
+    write_manifest,
+)
 from recorder.capture.geometry import Rect
 from recorder.segments.encoder import CODEC, TIME_BASE, EncodeError, EncoderSettings, SegmentEncoder
 from recorder.segments.encoder import StorageFull as StorageFull
 
 log = logging.getLogger(__name__)
 
-MANIFEST_VERSION = 1
-RECORDING, COMPLETE, PARTIAL = "recording", "complete", "partial"
-_STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
-
-@dataclass
-class MaskedPeriod:
-    """Time during which ``rects`` (video pixels of this segment) were blacked out."""
-
-    start_us: int
-    end_us: int | None
-    rects: list[Rect]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "start_us": self.start_us,
-            "end_us": self.end_us,
-            "rects": [r.to_list() for r in self.rects],
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> MaskedPeriod:
-        end = data.get("end_us")
-        rects = [Rect.from_seq(r) for r in data["rects"]]
-        return cls(int(data["start_us"]), None if end is None else int(end), rects)
-
-
-@dataclass
-class Manifest:
-    """What a segment holds; the JSON next to the media file (see the module docstring)."""
-
-    id: str
-    file: str
-    status: str
-    utc_start_us: int
-    utc_end_us: int
-    width: int
-    height: int
-    fps: float
-    layout: dict[str, Any]
-    call_ids: list[str] = field(default_factory=list)
-    frames: int = 0
-    key_frames: int = 0
-    bytes: int = 0
-    sha256: str = ""
-    masked_periods: list[MaskedPeriod] = field(default_factory=list)
-    encoder: dict[str, Any] = field(default_factory=dict)
-    codec: str = CODEC
-    container: str = "mp4-fragmented"
-    pix_fmt: str = "yuv420p"
-    time_base: str = f"{TIME_BASE.numerator}/{TIME_BASE.denominator}"
-    pid: int | None = None
-    version: int = MANIFEST_VERSION
-
-    def to_json(self) -> dict[str, Any]:
-        data = dict(self.__dict__)
-        data["masked_periods"] = [p.to_json() for p in self.masked_periods]
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Manifest:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        known["masked_periods"] = [MaskedPeriod.from_json(p) for p in data["masked_periods"]]
-        return cls(**known)
-
-    def write(self, path: Path) -> None:
-        write_json_atomic(path, self.to_json())
-
-
-def read_manifest(path: Path) -> Manifest:
-    return Manifest.from_json(json.loads(path.read_text(encoding="utf-8")))
-
-
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Temp file in the same folder, fsync, rename over ``path``: readers see old or new.
-
-    On a full disk the temp file cannot be created; then an existing ``path`` is overwritten
-    in place instead (a manifest stays within the disk block it already has), which is not
-    atomic but is the only way left to finish it. Raises :class:`StorageFull` if that fails.
-    """
-    text = json.dumps(data, indent=1) + "\n"
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def save_manifest(path: Path, manifest: Manifest) -> None:
+    """:func:`formats.manifest.write_manifest`, a full disk raised as :class:`StorageFull`."""
     try:
-        with open(tmp, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if exc.errno not in _STORAGE_ERRNOS:
-            raise
-        if not path.exists() or not _overwrite_in_place(path, text.encode()):
-            raise StorageFull(f"no space left for {path.name}: {exc}") from exc
-        log.warning("disk full: %s rewritten in place", path.name)
-    with contextlib.suppress(OSError):
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _overwrite_in_place(path: Path, data: bytes) -> bool:
-    try:
-        with open(path, "r+b") as out:
-            out.write(data)
-            out.truncate()
-            out.flush()
-            os.fsync(out.fileno())
-    except OSError:
-        return False
-    return True
+        write_manifest(path, manifest)
+    except ManifestSpaceError as exc:
+        raise StorageFull(exc.strerror or str(exc)) from exc
 
 
 def segment_stem(utc_start_us: int, segment_id: str) -> str:
@@ -234,7 +134,7 @@ def salvage(media: Path, manifest: Manifest, manifest_path: Path) -> Manifest | 
     manifest.sha256 = file_sha256(media)
     manifest.pid = None
     _close_masks(manifest, manifest.utc_end_us)
-    manifest.write(manifest_path)
+    save_manifest(manifest_path, manifest)
     log.warning(
         "segment %s was cut short; kept %d frames up to its last fragment (partial)",
         media.name,
@@ -272,7 +172,7 @@ def recover(directory: Path) -> list[Manifest]:
     for path in sorted(directory.glob("screen-*.json")):
         try:
             manifest = read_manifest(path)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ManifestError) as exc:
             log.warning("unreadable manifest %s: %s", path.name, exc)
             continue
         if manifest.status != RECORDING:
@@ -322,13 +222,15 @@ class SegmentWriter:
             layout=layout,
             call_ids=list(dict.fromkeys(call_ids or [])),
             encoder=self.settings.to_json(),
+            codec=CODEC,
+            time_base=f"{TIME_BASE.numerator}/{TIME_BASE.denominator}",
             pid=os.getpid(),
         )
         self._mask: list[Rect] = []
         if mask:
             self._mask = list(mask)
             self.manifest.masked_periods.append(MaskedPeriod(utc_start_us, None, self._mask))
-        self.manifest.write(self.manifest_path)
+        save_manifest(self.manifest_path, self.manifest)
         try:
             self.encoder = SegmentEncoder(
                 self.media_path, width, height, utc_start_us, fps, self.settings
@@ -354,13 +256,13 @@ class SegmentWriter:
         if rects:
             periods.append(MaskedPeriod(utc_us, None, list(rects)))
         self._mask = list(rects)
-        self.manifest.write(self.manifest_path)
+        save_manifest(self.manifest_path, self.manifest)
 
     def add_call_ids(self, call_ids: list[str]) -> None:
         merged = list(dict.fromkeys([*self.manifest.call_ids, *call_ids]))
         if merged != self.manifest.call_ids:
             self.manifest.call_ids = merged
-            self.manifest.write(self.manifest_path)
+            save_manifest(self.manifest_path, self.manifest)
 
     def finish(self, yuv: npt.NDArray[np.uint8] | None, utc_end_us: int) -> Manifest | None:
         """Close the file (playback lasting until ``utc_end_us``) and write the final manifest.
@@ -387,7 +289,7 @@ class SegmentWriter:
         manifest.pid = None
         _close_masks(manifest, manifest.utc_end_us)
         try:
-            manifest.write(self.manifest_path)
+            save_manifest(self.manifest_path, manifest)
         except StorageFull:
             manifest.status = RECORDING  # on disk it still says so; recover() will finish it
             raise

@@ -4,7 +4,6 @@ busy operator leaves to upload (screen segments, call audio, call records, agent
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import wave
 from collections.abc import Iterator
@@ -14,7 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop.qa.playback.timeline import MANIFEST_TYPE, build_timeline, parse_manifest
+from desktop.qa.playback.timeline import build_timeline
+from formats.manifest import (
+    COMPLETE,
+    MANIFEST_TYPE,
+    Manifest,
+    MaskedPeriod,
+    parse_manifest,
+    read_manifest,
+    write_manifest,
+)
 from recorder.outbox.journal import Outbox
 from store.client import StoreClient
 from store.client_types import Call
@@ -49,21 +57,23 @@ def write_segment(
     name = f"screen-t{index:04d}"
     (folder / f"{name}.mp4").write_bytes(data)
     start = base_us + index * 10_000_000
-    manifest = {
-        "id": f"seg-{index}-{os.urandom(4).hex()}",
-        "file": f"{name}.mp4",
-        "status": "complete",
-        "call_ids": call_ids,
-        "utc_start_us": start,
-        "utc_end_us": start + 10_000_000,
-        "bytes": size,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "masked_periods": [
-            {"start_us": start + 2_000_000, "end_us": start + 3_000_000, "rects": [[0, 0, 8, 8]]}
-        ],
-    }
+    manifest = Manifest(
+        id=f"seg-{index}-{os.urandom(4).hex()}",
+        file=f"{name}.mp4",
+        status=COMPLETE,
+        call_ids=call_ids,
+        utc_start_us=start,
+        utc_end_us=start + 10_000_000,
+        width=64,
+        height=48,
+        fps=5.0,
+        layout={},
+        bytes=size,
+        sha256=hashlib.sha256(data).hexdigest(),
+        masked_periods=[MaskedPeriod(start + 2_000_000, start + 3_000_000, [(0, 0, 8, 8)])],
+    )
     path = folder / f"{name}.json"
-    path.write_text(json.dumps(manifest))
+    write_manifest(path, manifest)
     return path, data
 
 
@@ -109,7 +119,7 @@ def fill_outbox(
         sha = hashlib.sha256(data).hexdigest()
         sent.segments[sha] = data
         sent.segment_calls[sha] = owners
-        outbox.add_segment(path, json.loads(path.read_text()))
+        outbox.add_segment(path, read_manifest(path))
     for i, call_id in enumerate(ids):
         record = call_record(i, base_us)
         sent.calls[call_id] = record
@@ -132,13 +142,12 @@ def check_manifests(client: StoreClient, call_id: str, call: Call, screens: set[
     for link in call["media"]:
         if link["kind"] == "data" and link["content_type"] == MANIFEST_TYPE:
             manifest = parse_manifest(client.download(link["sha256"]))
-            assert manifest is not None, f"{call_id}: a data link that is no manifest"
             assert (link["start_us"], link["end_us"]) == (
-                manifest["utc_start_us"],
-                manifest["utc_end_us"],
+                manifest.utc_start_us,
+                manifest.utc_end_us,
             )
             manifests.append(manifest)
-    assert {m["sha256"] for m in manifests} == screens, f"{call_id}: manifests"
+    assert {m.sha256 for m in manifests} == screens, f"{call_id}: manifests"
     masked = [b for b in build_timeline(dict(call), manifests).bands if b.kind == "masked"]
     assert len(masked) == len(screens)
 

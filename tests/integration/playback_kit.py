@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from formats.manifest import read_manifest
 from recorder.outbox.journal import Outbox
 from recorder.outbox.uploader import Uploader
 from store.client import StoreClient
@@ -85,8 +86,8 @@ def upload_through_the_outbox(
             int(finished["frames"]),
         )
         for path in sorted(segment_dir.glob("screen-*.json")):
-            manifest = json.loads(path.read_text())
-            if call_id in manifest.get("call_ids", []):
+            manifest = read_manifest(path)
+            if call_id in manifest.call_ids:
                 outbox.add_segment(path, manifest)
         assert Uploader(outbox, client).drain(120), f"not sent: {outbox.pending()}"
     finally:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from formats.clock import utc_us
+from formats.manifest import read_manifest
 from recorder.outbox.journal import DB_NAME, Outbox, OutboxFull
 from store.client import StoreClient
 from tests.integration.outbox_kit import (
@@ -143,7 +144,7 @@ def test_full_disk_while_spooling_keeps_audio_and_metadata(tiny_disk: Path) -> N
         while True:
             write_segment(rec, index, ["full-1"], 100_000)
             path = rec / f"screen-t{index:04d}.json"
-            outbox.add_segment(path, json.loads(path.read_text()))
+            outbox.add_segment(path, read_manifest(path))
             index += 1
     assert index >= 3
     filler = tiny_disk / "filler"

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from desktop.calls.model import CallBook
 from desktop.recording.link import GAPS_NAME, RecorderLink
 from desktop.recording.options import LinkOptions
+from recorder.worker_options import WorkerOptions
 from sip import events as ev
 from tests.integration.recorder_kit import (
     check_manifest_files,
@@ -57,7 +58,8 @@ def test_a_killed_worker_is_restarted_and_the_gap_recorded(
     xvfb: XvfbServer, tmp_path: Path, qtbot: QtBot
 ) -> None:
     paint(xvfb, "blue")
-    options = LinkOptions(out_dir=tmp_path, display=xvfb.display, preroll_s=1, backoff_s=(0.3, 1.0))
+    worker = WorkerOptions(out_dir=tmp_path, display=xvfb.display, preroll_s=1)
+    options = LinkOptions(worker, backoff_s=(0.3, 1.0))
     book = CallBook()
     link = RecorderLink(options, book)
     statuses: list[str] = []
@@ -108,7 +110,7 @@ def test_the_screen_is_recorded_through_the_wrap_up_until_the_card_is_finished(
     """A change 45 s into the wrap-up (longer than any fixed wrap-up time used to be) is in
     the call's recording; finishing the dialog card closes the window at once."""
     paint(xvfb, "blue")
-    options = LinkOptions(out_dir=tmp_path, display=xvfb.display, preroll_s=1)
+    options = LinkOptions(WorkerOptions(out_dir=tmp_path, display=xvfb.display, preroll_s=1))
     book = CallBook(wrap_up_max_s=600)
     link = RecorderLink(options, book)
     link.start()

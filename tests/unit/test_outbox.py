@@ -16,6 +16,7 @@ from typing import Any
 import av
 import numpy as np
 
+from formats.manifest import COMPLETE, Manifest, read_manifest, write_manifest
 from recorder.outbox.audio_pack import pack_opus
 from recorder.outbox.journal import Outbox
 from recorder.outbox.recovery import recover_call_audio, recover_outbox, repair_wav
@@ -28,18 +29,22 @@ def make_segment(folder: Path, name: str, call_ids: list[str], size: int = 5000)
     """A finished segment as the recorder leaves it: media bytes and a manifest naming them."""
     data = os.urandom(size)
     (folder / f"{name}.mp4").write_bytes(data)
-    manifest = {
-        "id": name,
-        "file": f"{name}.mp4",
-        "status": "complete",
-        "call_ids": call_ids,
-        "utc_start_us": 1_000,
-        "utc_end_us": 2_000,
-        "bytes": size,
-        "sha256": hashlib.sha256(data).hexdigest(),
-    }
+    manifest = Manifest(
+        id=name,
+        file=f"{name}.mp4",
+        status=COMPLETE,
+        call_ids=call_ids,
+        utc_start_us=1_000,
+        utc_end_us=2_000,
+        width=64,
+        height=48,
+        fps=5.0,
+        layout={},
+        bytes=size,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
     path = folder / f"{name}.json"
-    path.write_text(json.dumps(manifest))
+    write_manifest(path, manifest)
     return path
 
 
@@ -68,7 +73,7 @@ def test_a_call_goes_after_its_media_and_before_its_links_and_patches(tmp_path: 
     box.add_patch("c1", {"karma": 1})
     box.add_state("alice", "ready", None, 5)
     manifest_path = make_segment(out, "screen-1", ["c1"])
-    box.add_segment(manifest_path, json.loads(manifest_path.read_text()))
+    box.add_segment(manifest_path, read_manifest(manifest_path))
     assert not (out / "screen-1.mp4").exists() and (box.spool / "screen-1.mp4").exists()
 
     # While the call's window may still add segments, its record waits; the rest goes.
@@ -93,14 +98,14 @@ def test_a_call_goes_after_its_media_and_before_its_links_and_patches(tmp_path: 
     # Added again after a restart: known by its key, not sent twice.
     make_segment(out, "screen-1", ["c1"])
     again = out / "screen-1.json"
-    assert box.add_segment(again, json.loads(again.read_text())) is False
+    assert box.add_segment(again, read_manifest(again)) is False
 
 
 def test_status_counts_pending_bytes_against_the_quota(tmp_path: Path) -> None:
     box = Outbox(tmp_path / "outbox", quota_bytes=8000)
     for name in ("a", "b"):
         path = make_segment(tmp_path, name, [], size=5000)
-        box.add_segment(path, json.loads(path.read_text()))
+        box.add_segment(path, read_manifest(path))
     state = box.status()
     assert state["items"] == 2 and state["bytes"] == 10000
     assert state["over_quota"] and "full" in state["warning"]
@@ -233,7 +238,7 @@ def test_rate_limit_paces_bytes_by_its_clock() -> None:
 def test_a_segment_carries_its_manifest_and_notes_its_hash(tmp_path: Path) -> None:
     box = Outbox(tmp_path / "outbox")
     path = make_segment(tmp_path, "screen-3", ["c3"])
-    box.add_segment(path, json.loads(path.read_text()))
+    box.add_segment(path, read_manifest(path))
     item = box.claim()
     assert item is not None and item.media == "screen"
     assert item.files == ["screen-3.mp4", "screen-3.json"]

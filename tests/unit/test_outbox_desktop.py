@@ -3,7 +3,6 @@ accepts, queued with the call's audio in the outbox, without blocking the UI thr
 
 from __future__ import annotations
 
-import json
 import wave
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from desktop.calls.model import CallBook
 from desktop.calls.records import CallRecords
 from desktop.recording.uploads import UploadQueue
+from formats.call_audio import CallAudioNote, write_note
 from recorder.outbox.journal import Outbox
 from sip import events as ev
 from store.models import CallIn
@@ -29,9 +29,8 @@ def test_a_finished_call_is_queued_with_its_audio(qtbot: QtBot, tmp_path: Path) 
         out.setsampwidth(2)
         out.setframerate(16000)
         out.writeframes(np.zeros((16000, 2), "<i2").tobytes())
-    wav.with_suffix(".json").write_text(
-        json.dumps({"call_id": "c1", "first_sample_utc_us": 1_500, "sample_rate": 16000})
-    )
+    note = CallAudioNote("c1", 1_500, 16000, "c1.operator.wav", "c1.customer.wav", wav.name)
+    write_note(note, tmp_path)
     t = 1_000
     for event in (
         ev.IncomingCall(

@@ -12,6 +12,7 @@ import pytest
 from desktop.qa.playback.clock import WallClock
 from desktop.qa.playback.source import RangeReader
 from desktop.qa.playback.timeline import TimelineError, build_timeline, silence_bands
+from formats.manifest import COMPLETE, Manifest, MaskedPeriod
 
 SHA_A, SHA_B, SHA_C = "a" * 64, "b" * 64, "c" * 64
 
@@ -50,13 +51,19 @@ def call_doc(**extra):
 
 def test_timeline_spans_preroll_and_wrap_up_with_every_event():
     manifests = [
-        {
-            "sha256": SHA_A,
-            "utc_start_us": 5_000_000,
-            "masked_periods": [
-                {"start_us": 26_000_000, "end_us": 28_000_000, "rects": [[0, 0, 10, 10]]}
-            ],
-        }
+        Manifest(
+            id="s1",
+            file="screen-a.mp4",
+            status=COMPLETE,
+            utc_start_us=5_000_000,
+            utc_end_us=30_000_000,
+            width=64,
+            height=48,
+            fps=5.0,
+            layout={},
+            sha256=SHA_A,
+            masked_periods=[MaskedPeriod(26_000_000, 28_000_000, [(0, 0, 10, 10)])],
+        )
     ]
     tl = build_timeline(call_doc(), manifests)
     assert (tl.start_us, tl.end_us) == (5_000_000, 45_000_000)  # pre-roll … wrap-up

@@ -12,22 +12,19 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from formats import manifest as manifest_format
+from formats.manifest import COMPLETE, PARTIAL, RECORDING, Manifest, read_manifest
 from recorder.capture import changes
 from recorder.capture.changes import ChangeDetector
 from recorder.capture.geometry import Rect, clip_all
-from recorder.segments import writer as segments
 from recorder.segments.canvas import I420Canvas
 from recorder.segments.encoder import EncoderSettings, StorageFull
 from recorder.segments.writer import (
-    COMPLETE,
-    PARTIAL,
-    RECORDING,
     SegmentWriter,
     complete_prefix,
-    read_manifest,
     recover,
     salvage,
-    write_json_atomic,
+    save_manifest,
 )
 
 W, H = 320, 240
@@ -233,14 +230,17 @@ def test_a_manifest_is_rewritten_in_place_when_the_disk_is_full(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "m.json"
-    write_json_atomic(path, {"status": "recording"})
+    manifest = Manifest("id", "m.mp4", RECORDING, 1, 1, 64, 48, 5.0, {})
+    save_manifest(path, manifest)
 
     def no_space(*_: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(segments.os, "replace", no_space)
-    write_json_atomic(path, {"status": "complete"})
-    assert json.loads(path.read_text()) == {"status": "complete"}
+    monkeypatch.setattr(manifest_format.os, "replace", no_space)
+    manifest.status = COMPLETE
+    save_manifest(path, manifest)
+    assert json.loads(path.read_text())["status"] == "complete"
+    assert read_manifest(path) == manifest
     assert not list(tmp_path.glob(".*.tmp"))
     with pytest.raises(StorageFull):
-        write_json_atomic(tmp_path / "new.json", {"status": "recording"})
+        save_manifest(tmp_path / "new.json", manifest)

@@ -9,6 +9,8 @@ from desktop.recording.link import RecorderLink
 from desktop.recording.options import LinkOptions, display_available, options_from_settings
 from desktop.settings import values as settings
 from desktop.settings.values import RecorderSection
+from recorder.segments.windows import RecordingPolicy
+from recorder.worker_options import WorkerOptions
 
 RECORDER = """\
 [recorder]
@@ -91,15 +93,15 @@ def test_the_display_check_looks_for_the_x_socket() -> None:
 
 
 def test_the_worker_command_line_carries_the_settings(tmp_path: Path) -> None:
-    options = LinkOptions(
+    worker = WorkerOptions(
         out_dir=tmp_path,
         display=":5",
         fps=4,
         preroll_s=3,
         mask_titles=("Card",),
-        policy="consent",
-        off_agents=("1002",),
+        policy=RecordingPolicy("consent", off_agents=frozenset({"1002"})),
     )
+    options = LinkOptions(worker)
     command = options.command()
     assert command[1:3] == ["-m", "recorder.worker"]
     text = " ".join(command[1:])
@@ -110,7 +112,7 @@ def test_the_worker_command_line_carries_the_settings(tmp_path: Path) -> None:
 
 
 def test_the_status_line_always_says_whether_the_screen_is_recorded(tmp_path: Path) -> None:
-    describe = RecorderLink(LinkOptions(out_dir=tmp_path)).describe
+    describe = RecorderLink(LinkOptions(WorkerOptions(tmp_path))).describe
     call = {"call_id": "A", "state": "recording", "reason": ""}
     assert describe({}) == "Screen recorder starting…"
     idle = {"capturing": True, "windows": []}

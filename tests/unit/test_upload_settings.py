@@ -14,6 +14,7 @@ from desktop.recording.options import UploadOptions, upload_only_options, upload
 from desktop.settings import values as settings
 from desktop.settings.dialog import SettingsDialog
 from desktop.settings.values import RecorderSection, StoreSection, UploadSection
+from recorder.worker_options import WorkerOptions
 from store import migrations
 from store.db import connect
 
@@ -88,7 +89,8 @@ def test_upload_only_runs_only_with_a_store_and_uploads_on(tmp_path: Path) -> No
     assert upload_only_options(section, UploadOptions(outbox_dir=tmp_path / "ob")) is None
     off = UploadOptions(outbox_dir=tmp_path, store_url="http://127.0.0.1:9", enabled=False)
     assert upload_only_options(section, off) is None
-    assert "--store-url" not in off.args(), "uploads off: journal only"
+    assert off.apply(WorkerOptions(tmp_path)).store_url == "", "uploads off: journal only"
+    assert "--store-url" not in WorkerOptions(tmp_path).to_argv()
 
 
 def test_the_settings_dialog_has_an_uploads_tab_that_saves(qtbot: QtBot, tmp_path: Path) -> None:

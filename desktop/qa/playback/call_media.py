@@ -9,13 +9,8 @@ from typing import Any
 from desktop.qa.playback.audio import AudioTrack
 from desktop.qa.playback.screen import ScreenTrack
 from desktop.qa.playback.source import RangeReader
-from desktop.qa.playback.timeline import (
-    MANIFEST_TYPE,
-    CallTimeline,
-    MediaPart,
-    build_timeline,
-    parse_manifest,
-)
+from desktop.qa.playback.timeline import CallTimeline, MediaPart, build_timeline
+from formats.manifest import MANIFEST_TYPE, Manifest, ManifestError, parse_manifest
 from store.client import StoreClient
 
 MAX_MANIFEST = 1024 * 1024
@@ -24,7 +19,7 @@ MAX_MANIFEST = 1024 * 1024
 @dataclass
 class CallMedia:
     call: dict[str, Any]
-    manifests: list[dict[str, Any]]
+    manifests: list[Manifest]
     timeline: CallTimeline
 
 
@@ -37,9 +32,10 @@ def load_call(client: StoreClient, call_id: str) -> CallMedia:
             continue
         if link["size"] > MAX_MANIFEST:
             continue
-        manifest = parse_manifest(client.download(link["sha256"]))
-        if manifest is not None:
-            manifests.append(manifest)
+        try:
+            manifests.append(parse_manifest(client.download(link["sha256"])))
+        except ManifestError:
+            continue  # JSON data of another kind
     return CallMedia(call, manifests, build_timeline(call, manifests))
 
 

@@ -5,16 +5,14 @@ the segments' manifests; positions shown to users are milliseconds from the time
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-# What the uploader stores beside the media (kind "data", application/json): one recorder
-# manifest per screen segment, naming that segment by its SHA-256.
-MANIFEST_TYPE = "application/json"
+from formats.manifest import Manifest
+
 AUDIO_TYPES = ("audio/wav", "audio/ogg")
 SCREEN_TYPES = ("video/mp4",)
 
@@ -116,31 +114,31 @@ def hold_bands(call: dict[str, Any]) -> list[Band]:
     return bands
 
 
-def masked_bands(manifests: list[dict[str, Any]]) -> list[Band]:
+def masked_bands(manifests: list[Manifest]) -> list[Band]:
     return [
-        Band(int(p["start_us"]), int(p["end_us"]), "masked")
+        Band(p.start_us, p.end_us, "masked")
         for m in manifests
-        for p in m.get("masked_periods") or []
-        if p.get("end_us") is not None
+        for p in m.masked_periods
+        if p.end_us is not None
     ]
 
 
-def build_timeline(call: dict[str, Any], manifests: list[dict[str, Any]]) -> CallTimeline:
+def build_timeline(call: dict[str, Any], manifests: list[Manifest]) -> CallTimeline:
     """The timeline of ``call`` (a store call document with its ``media`` links).
 
     Screen segments are placed by their link's ``start_us``/``end_us`` (else their manifest's
     ``utc_start_us``/``utc_end_us``); the audio by its link's ``start_us``, the UTC of its first
     sample. The timeline spans the call and all its media: pre-roll and wrap-up included.
     """
-    by_sha = {str(m.get("sha256")): m for m in manifests}
+    by_sha = {m.sha256: m for m in manifests}
     screens: list[MediaPart] = []
     audio: MediaPart | None = None
     for link in call.get("media") or []:
         if link.get("deleted"):
             continue
-        manifest = by_sha.get(link["sha256"], {})
-        start = link.get("start_us") or manifest.get("utc_start_us")
-        end = link.get("end_us") or manifest.get("utc_end_us")
+        manifest = by_sha.get(link["sha256"])
+        start = link.get("start_us") or (manifest.utc_start_us if manifest else None)
+        end = link.get("end_us") or (manifest.utc_end_us if manifest else None)
         if link["kind"] == "screen" and link["content_type"] in SCREEN_TYPES:
             if start is None:
                 raise TimelineError(f"screen segment {link['sha256'][:12]} has no start time")
@@ -172,17 +170,6 @@ def build_timeline(call: dict[str, Any], manifests: list[dict[str, Any]]) -> Cal
         screens=screens,
         audio=audio,
     )
-
-
-def parse_manifest(data: bytes) -> dict[str, Any] | None:
-    """A recorder manifest from stored JSON, or None if the JSON is something else."""
-    try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if isinstance(doc, dict) and "utc_start_us" in doc and "sha256" in doc:
-        return doc
-    return None
 
 
 def silence_bands(

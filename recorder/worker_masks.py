@@ -1,0 +1,48 @@
+"""What the recorder worker blacks out: the whole screen while paused or while window titles
+cannot be read (fail closed), else every shown window whose title matches a ``--mask-title``."""
+
+from __future__ import annotations
+
+from recorder.capture.geometry import Rect
+from recorder.capture.titles import TitleError, TitleMasks, TopLevel
+
+EVERYTHING = Rect(0, 0, 1 << 15, 1 << 15)  # X coordinates are 16-bit: the whole desktop
+
+
+class ScreenMasks:
+    """The pause switch and the title masks; :meth:`rects` is what to black out now.
+    Not thread-safe: the worker calls it under its lock (titles are read outside it)."""
+
+    def __init__(self, patterns: list[str], display: str | None) -> None:
+        self.titles = TitleMasks(patterns, display)
+        self.paused = False
+        self.masked: list[TopLevel] = []
+        self.failed = False  # the titles could not be read: everything is masked
+
+    @property
+    def polling(self) -> bool:
+        return bool(self.titles.patterns)
+
+    def rects(self) -> list[Rect]:
+        """Root-window pixels to black out from the next frame on."""
+        if self.paused or self.failed:
+            return [EVERYTHING]
+        return [t.rect for t in self.masked if t.rect is not None]
+
+    def read_titles(self) -> tuple[list[TopLevel], str]:
+        """The shown windows whose titles match, or [] and why they cannot be read."""
+        try:
+            return self.titles.poll(), ""
+        except TitleError as exc:
+            return [], str(exc)
+
+    def take(self, found: list[TopLevel], error: str) -> bool:
+        """Keep the result of :meth:`read_titles`; True if what is masked changed."""
+        failed = bool(error)
+        if found == self.masked and failed == self.failed:
+            return False
+        self.masked, self.failed = found, failed
+        return True
+
+    def close(self) -> None:
+        self.titles.close()
