@@ -17,7 +17,8 @@ from store.api import admin, calls, media, people, reports
 from store.api.deps import Context
 from store.blobs import BlobError
 from store.db import DatabaseError, IntegrityError
-from store.errors import BadRange, StoreProblem, Unauthorized
+from store.errors import BadRange, StoreProblem, TooManyRequests, Unauthorized
+from store.limits import BodyTimeoutMiddleware, UploadSlots
 from store.media import sweep_temp
 from store.migrations import LATEST, current_version
 from store.settings import Settings
@@ -53,6 +54,8 @@ def _install_handlers(app: FastAPI) -> None:
             headers["WWW-Authenticate"] = "Bearer"
         if isinstance(exc, BadRange):
             headers["Content-Range"] = f"bytes */{exc.size}"
+        if isinstance(exc, TooManyRequests):  # close: the unread body would keep it busy
+            headers.update({"Retry-After": str(exc.retry_after_s), "Connection": "close"})
         return _problem(exc.status, exc.message, exc.code, **headers)
 
     @app.exception_handler(RequestValidationError)
@@ -114,7 +117,9 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.ctx = Context(db=db, blobs=blobs, settings=settings)
+    slots = UploadSlots(settings.uploads_per_token, settings.uploads_per_address)
+    app.state.ctx = Context(db=db, blobs=blobs, settings=settings, uploads=slots)
+    app.add_middleware(BodyTimeoutMiddleware, timeout_s=settings.body_timeout_s)
     _install_handlers(app)
     for module in (admin, calls, media, people, reports):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -45,10 +45,13 @@ def _stored(sha256: str, size: int, content_type: str, created: bool) -> JSONRes
 async def upload(sha256: Sha, request: Request, ctx: Ctx, who: Uploader) -> JSONResponse:
     content_type = media.content_type_of(request.headers.get("content-type"))
     settings = ctx.settings
-    body = await media.receive(request, sha256, settings.tmp_dir, settings.max_upload_bytes)
-    stored_type, created = await run_in_threadpool(
-        media.store_verified, ctx.db, ctx.blobs, settings.tmp_dir, sha256, body, content_type, who
-    )
+    token = request.headers.get("authorization", "")
+    with ctx.uploads.hold(token, request.client.host if request.client else "unknown"):
+        body = await media.receive(request, sha256, settings.tmp_dir, settings.max_upload_bytes)
+        stored_type, created = await run_in_threadpool(
+            media.store_verified,
+            *(ctx.db, ctx.blobs, settings.tmp_dir, sha256, body, content_type, who),
+        )
     return _stored(sha256, body.size, stored_type, created)
 
 
