@@ -153,15 +153,19 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_user(args: argparse.Namespace) -> int:
     db = _open_db(args)
     if args.action == "add":
-        users.add_user(db, args.name, args.role)
+        users.add_user(db, args.name, args.role, args.extension)
         print(f"user {args.name} added with role {args.role}")
+    elif args.action == "set":
+        users.set_extension(db, args.name, args.extension)
+        print(f"user {args.name}: extension {args.extension or 'none'}")
     elif args.action in ("disable", "enable"):
         users.set_disabled(db, args.name, args.action == "disable")
         print(f"user {args.name} {args.action}d")
     else:
         for row in users.list_users(db):
             flag = " (disabled)" if row["disabled"] else ""
-            print(f"{row['name']}\t{row['role']}{flag}")
+            extension = f"\text. {row['extension']}" if row["extension"] else ""
+            print(f"{row['name']}\t{row['role']}{extension}{flag}")
     return 0
 
 
@@ -256,6 +260,10 @@ def _parser() -> argparse.ArgumentParser:
     add = user.add_parser("add", parents=[common])
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--extension", help="the user's SIP extension, e.g. 1001")
+    change = user.add_parser("set", parents=[common], help="change a user's SIP extension")
+    change.add_argument("name")
+    change.add_argument("--extension", required=True, help='e.g. 1001; "" removes it')
     for action in ("disable", "enable"):
         user.add_parser(action, parents=[common]).add_argument("name")
     user.add_parser("list", parents=[common])

@@ -242,6 +242,11 @@ CREATE TABLE media_holders (
 INSERT INTO media_holders (sha256, holder) SELECT sha256, uploaded_by FROM media
 """,
     ),
+    (
+        10,
+        "users' SIP extensions (set by an admin; /me and the live board show them)",
+        "ALTER TABLE users ADD COLUMN extension TEXT",
+    ),
 ]
 
 LATEST = max(version for version, _, _ in MIGRATIONS)

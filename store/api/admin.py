@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from store import audit, qa, retention
+from store import audit, qa, retention, users
 from store.api.deps import Ctx, Who, require
 from store.api.problems import BODY, COMMON, problems
 from store.db import Row
@@ -43,8 +43,8 @@ def health(ctx: Ctx) -> dict[str, Any]:
     tags=["service"],
     summary="Who the token belongs to",
 )
-def me(who: Who) -> Me:
-    return Me(name=who.name, role=who.role)
+def me(ctx: Ctx, who: Who) -> dict[str, object]:
+    return users.profile(ctx.db, who)
 
 
 @router.post(

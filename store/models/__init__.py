@@ -21,6 +21,7 @@ from store.models.calls import (
 )
 from store.models.fields import (
     CALL_ID_PATTERN,
+    EXTENSION_PATTERN,
     KEY_PATTERN,
     MAX_US,
     NAME_PATTERN,
@@ -61,6 +62,7 @@ from store.models.qa import Comment, Criterion, EvaluationIn, EvaluationOut, For
 
 __all__ = [
     "CALL_ID_PATTERN",
+    "EXTENSION_PATTERN",
     "KEY_PATTERN",
     "MAX_US",
     "NAME_PATTERN",

@@ -22,6 +22,7 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
 
 
 KEY_PATTERN = r"^[a-z0-9_]{1,40}$"
+EXTENSION_PATTERN = r"^[A-Za-z0-9*#+._-]{1,32}$"  # a SIP extension: 1001, 2004, *55, anna
 
 
 def clean_text(value: str) -> str:

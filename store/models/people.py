@@ -93,6 +93,7 @@ class BoardRow(PresenceIn):
     since_us: int | None
     presence_us: int | None = Field(description="when the desktop last reported; null: never")
     occupancy_10min_pct: float | None
+    extension: str | None = Field(None, description="the agent's SIP extension")
 
 
 class Board(BaseModel):
@@ -103,3 +104,6 @@ class Board(BaseModel):
 class Me(BaseModel):
     name: str
     role: Role
+    extension: str | None = Field(
+        description="the user's SIP extension, set by an admin (`agentdesk-store user set`)"
+    )
