@@ -12,12 +12,16 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from store.api import admin, calls, media, people, reports
 from store.api.deps import Context
 from store.blobs import BlobError
 from store.db import DatabaseError, IntegrityError
-from store.errors import BadRange, StoreProblem, Unauthorized
+from store.errors import BadRange, StoreProblem, TooManyRequests, Unauthorized
+from store.limits import BodyTimeoutMiddleware, UploadSlots
 from store.media import sweep_temp
 from store.migrations import LATEST, current_version
 from store.settings import Settings
@@ -31,6 +35,18 @@ def _version() -> str:
         return version("agentdesk")
     except PackageNotFoundError:
         return "0"
+
+
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
+
+
+def _methods_of(request: Request) -> list[str]:
+    """Every method the routes matching this path answer."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, APIRoute) and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods or set()
+    return sorted(methods)
 
 
 def _problem(status: int, detail: str, code: str, **headers: str) -> JSONResponse:
@@ -53,6 +69,8 @@ def _install_handlers(app: FastAPI) -> None:
             headers["WWW-Authenticate"] = "Bearer"
         if isinstance(exc, BadRange):
             headers["Content-Range"] = f"bytes */{exc.size}"
+        if isinstance(exc, TooManyRequests):  # close: the unread body would keep it busy
+            headers.update({"Retry-After": str(exc.retry_after_s), "Connection": "close"})
         return _problem(exc.status, exc.message, exc.code, **headers)
 
     @app.exception_handler(RequestValidationError)
@@ -63,6 +81,15 @@ def _install_handlers(app: FastAPI) -> None:
         ]
         body = {"detail": _validation_message(exc), "code": "invalid", "errors": errors}
         return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI's own refusals (an unparsable body, an unknown path) in the store's shape
+        code = _HTTP_CODES.get(exc.status_code, "bad_request")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Starlette names only the first route's methods
+            headers["Allow"] = ", ".join(_methods_of(request))
+        return _problem(exc.status_code, str(exc.detail), code, **headers)
 
     @app.exception_handler(IntegrityError)
     async def integrity(request: Request, exc: IntegrityError) -> JSONResponse:
@@ -114,7 +141,9 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.ctx = Context(db=db, blobs=blobs, settings=settings)
+    slots = UploadSlots(settings.uploads_per_token, settings.uploads_per_address)
+    app.state.ctx = Context(db=db, blobs=blobs, settings=settings, uploads=slots)
+    app.add_middleware(BodyTimeoutMiddleware, timeout_s=settings.body_timeout_s)
     _install_handlers(app)
     for module in (admin, calls, media, people, reports):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from store.db import Database, Row
 from store.errors import Forbidden, Invalid, NotFound
+from store.media import linkable
 from store.models import CallFields, CallIn, MediaKind, MediaLink, Role
 from store.numbers import normalise
 from store.report_columns import refresh_wrap
@@ -178,11 +179,7 @@ def link_media(db: Database, call_id: str, sha256: str, link: MediaLink, who: Pr
     _check_writer(who, None)
     with db.transaction():
         visible_call(db, call_id, who, "id")
-        media = db.one("SELECT deleted_us FROM media WHERE sha256 = ?", (sha256,))
-        if media is None:
-            raise NotFound(f"no media {sha256}: upload it before linking", "unknown_media")
-        if media["deleted_us"] is not None:
-            raise NotFound(f"media {sha256} was deleted by retention", "unknown_media")
+        linkable(db, sha256, who)
         existed = db.one(
             "SELECT 1 AS x FROM call_media WHERE call_id = ? AND sha256 = ?", (call_id, sha256)
         )

@@ -31,8 +31,8 @@ class UsageError(Exception):
     pass
 
 
-def _seconds(args: argparse.Namespace, name: str, default: int) -> int:
-    """A report norm from --NAME or $AGENTDESK_STORE_NAME: whole seconds, 1 to a day."""
+def _whole(args: argparse.Namespace, name: str, default: int, top: int, unit: str) -> int:
+    """A whole number from --NAME or $AGENTDESK_STORE_NAME, 1 … top."""
     flag = "--" + name.replace("_", "-")
     text = getattr(args, name, None) or os.environ.get(f"AGENTDESK_STORE_{name.upper()}")
     if not text:
@@ -40,10 +40,15 @@ def _seconds(args: argparse.Namespace, name: str, default: int) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise UsageError(f"{flag}: {text!r} is not a whole number of seconds") from None
-    if not 1 <= value <= 86_400:
-        raise UsageError(f"{flag}: {value} is outside 1 … 86400 seconds")
+        raise UsageError(f"{flag}: {text!r} is not a whole number of {unit}") from None
+    if not 1 <= value <= top:
+        raise UsageError(f"{flag}: {value} is outside 1 … {top} {unit}")
     return value
+
+
+def _seconds(args: argparse.Namespace, name: str, default: int) -> int:
+    """A duration from --NAME or $AGENTDESK_STORE_NAME: whole seconds, 1 to a day."""
+    return _whole(args, name, default, 86_400, "seconds")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -64,6 +69,9 @@ def _settings(args: argparse.Namespace) -> Settings:
             raise UsageError(f"--report-tz: {exc}") from None
     settings.report_sl_s = _seconds(args, "report_sl_s", settings.report_sl_s)
     settings.report_long_call_s = _seconds(args, "report_long_call_s", settings.report_long_call_s)
+    settings.body_timeout_s = _seconds(args, "body_timeout_s", settings.body_timeout_s)
+    for cap in ("uploads_per_token", "uploads_per_address"):
+        setattr(settings, cap, _whole(args, cap, getattr(settings, cap), 100_000, "uploads"))
     if getattr(args, "max_upload_mb", None):
         settings.max_upload_bytes = int(args.max_upload_mb * 1024 * 1024)
     if getattr(args, "s3_endpoint", None) or getattr(args, "s3_bucket", None):
@@ -145,15 +153,19 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_user(args: argparse.Namespace) -> int:
     db = _open_db(args)
     if args.action == "add":
-        users.add_user(db, args.name, args.role)
+        users.add_user(db, args.name, args.role, args.extension)
         print(f"user {args.name} added with role {args.role}")
+    elif args.action == "set":
+        users.set_extension(db, args.name, args.extension)
+        print(f"user {args.name}: extension {args.extension or 'none'}")
     elif args.action in ("disable", "enable"):
         users.set_disabled(db, args.name, args.action == "disable")
         print(f"user {args.name} {args.action}d")
     else:
         for row in users.list_users(db):
             flag = " (disabled)" if row["disabled"] else ""
-            print(f"{row['name']}\t{row['role']}{flag}")
+            extension = f"\text. {row['extension']}" if row["extension"] else ""
+            print(f"{row['name']}\t{row['role']}{extension}{flag}")
     return 0
 
 
@@ -216,6 +228,21 @@ def _parser() -> argparse.ArgumentParser:
         help="long-call norm of reports: calls over this many seconds (default "
         "$AGENTDESK_STORE_REPORT_LONG_CALL_S, else 600)",
     )
+    serve.add_argument(
+        "--uploads-per-token",
+        help="uploads in progress at once per token and API process; one more is a 429 "
+        "(default $AGENTDESK_STORE_UPLOADS_PER_TOKEN, else 8)",
+    )
+    serve.add_argument(
+        "--uploads-per-address",
+        help="uploads in progress at once per client address and API process; one more is a "
+        "429 (default $AGENTDESK_STORE_UPLOADS_PER_ADDRESS, else 64)",
+    )
+    serve.add_argument(
+        "--body-timeout-s",
+        help="a request body that sends nothing for this many seconds is dropped with 408 "
+        "(default $AGENTDESK_STORE_BODY_TIMEOUT_S, else 30)",
+    )
     serve.add_argument("--s3-endpoint")
     serve.add_argument("--s3-bucket")
     serve.add_argument("--s3-region")
@@ -233,6 +260,10 @@ def _parser() -> argparse.ArgumentParser:
     add = user.add_parser("add", parents=[common])
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--extension", help="the user's SIP extension, e.g. 1001")
+    change = user.add_parser("set", parents=[common], help="change a user's SIP extension")
+    change.add_argument("name")
+    change.add_argument("--extension", required=True, help='e.g. 1001; "" removes it')
     for action in ("disable", "enable"):
         user.add_parser(action, parents=[common]).add_argument("name")
     user.add_parser("list", parents=[common])

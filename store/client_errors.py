@@ -17,7 +17,8 @@ class StoreError(Exception):
 
 
 class StoreUnavailable(StoreError):
-    """No answer (network, TLS, timeout) or 503: worth retrying later."""
+    """No answer (network, TLS, timeout), 503, 429 (too many uploads at once) or 408 (the
+    body stalled): worth retrying later."""
 
 
 class InvalidRequest(StoreError):
@@ -66,6 +67,7 @@ class ServerError(StoreError):
 
 _BY_STATUS: dict[int, type[StoreError]] = {
     400: InvalidRequest,
+    408: StoreUnavailable,
     401: AuthError,
     403: PermissionDenied,
     404: NotFoundError,
@@ -75,6 +77,7 @@ _BY_STATUS: dict[int, type[StoreError]] = {
     415: UnsupportedMediaType,
     416: RangeNotSatisfiable,
     422: InvalidRequest,
+    429: StoreUnavailable,
     503: StoreUnavailable,
 }
 

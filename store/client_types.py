@@ -220,6 +220,7 @@ class RetentionRule(TypedDict):
 class Me(TypedDict):
     name: str
     role: Literal["agent", "qa", "supervisor", "admin"]
+    extension: NotRequired[str | None]  # the user's SIP extension (stores since migration 10)
 
 
 class Health(TypedDict):
@@ -250,6 +251,7 @@ class BoardRow(Presence):
     since_us: int | None
     presence_us: int | None
     occupancy_10min_pct: float | None
+    extension: NotRequired[str | None]  # the agent's SIP extension
 
 
 class Board(TypedDict):

@@ -65,6 +65,15 @@ class Invalid(StoreProblem):
     code = "invalid"
 
 
+class TooManyRequests(StoreProblem):
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class Unavailable(StoreProblem):
     status = 503
     code = "unavailable"

@@ -163,19 +163,27 @@ def sweep_temp(tmp_dir: Path, older_than_s: float = 3600) -> int:
 
 
 def record(db: Database, sha256: str, size: int, content_type: str, who: Principal) -> bool:
-    """Make a published blob visible; True if it is new (or back after a retention delete)."""
-    inserted = db.execute(
-        "INSERT INTO media (sha256, size, content_type, uploaded_by, created_us) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
-        (sha256, size, content_type, who.name, now_us()),
-    )
-    if inserted:
-        return True
-    restored = db.execute(
-        "UPDATE media SET deleted_us = NULL, deleted_reason = NULL, size = ?, created_us = ? "
-        "WHERE sha256 = ? AND deleted_us IS NOT NULL",
-        (size, now_us(), sha256),
-    )
+    """Make a published blob visible; True if it is new (or back after a retention delete).
+
+    Whoever uploaded the bytes holds them from now on: an agent may read and link media they
+    hold (they had the bytes), and nothing else but what is linked to their own calls.
+    """
+    with db.transaction():
+        inserted = db.execute(
+            "INSERT INTO media (sha256, size, content_type, uploaded_by, created_us) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+            (sha256, size, content_type, who.name, now_us()),
+        )
+        restored = inserted or db.execute(
+            "UPDATE media SET deleted_us = NULL, deleted_reason = NULL, size = ?, created_us = ? "
+            "WHERE sha256 = ? AND deleted_us IS NOT NULL",
+            (size, now_us(), sha256),
+        )
+        db.execute(
+            "INSERT INTO media_holders (sha256, holder) VALUES (?, ?) "
+            "ON CONFLICT (sha256, holder) DO NOTHING",
+            (sha256, who.name),
+        )
     return restored > 0
 
 
@@ -184,26 +192,46 @@ def content_type_stored(db: Database, sha256: str, fallback: str) -> str:
     return str(row["content_type"]) if row else fallback
 
 
-def readable(db: Database, sha256: str, who: Principal) -> Row:
-    """The media row if `who` may read it. Agents: media they uploaded or of their own calls."""
+def _row_for(db: Database, sha256: str, who: Principal) -> Row | None:
+    """The media row if it exists and `who` may read it (deleted or not); None otherwise.
+
+    Readers of everything see every row; agents only media they hold (uploaded the bytes of)
+    or that is linked to one of their own calls.
+    """
     row = db.one(
         "SELECT sha256, size, content_type, uploaded_by, created_us, deleted_us, deleted_reason "
         "FROM media WHERE sha256 = ?",
         (sha256,),
     )
-    if row is not None and not who.sees_all and row["uploaded_by"] != who.name:
-        own = db.one(
-            "SELECT 1 AS x FROM call_media l JOIN calls c ON c.id = l.call_id "
-            "WHERE l.sha256 = ? AND c.agent = ? LIMIT 1",
-            (sha256, who.name),
-        )
-        if own is None:
-            row = None
+    if row is None or who.sees_all:
+        return row
+    own = db.one(
+        "SELECT 1 AS x FROM media_holders WHERE sha256 = ? AND holder = ? UNION ALL "
+        "SELECT 1 AS x FROM call_media l JOIN calls c ON c.id = l.call_id "
+        "WHERE l.sha256 = ? AND c.agent = ? LIMIT 1",
+        (sha256, who.name, sha256, who.name),
+    )
+    return row if own is not None else None
+
+
+def readable(db: Database, sha256: str, who: Principal) -> Row:
+    """The media row if `who` may read it; NotFound (as if unknown) or Gone otherwise."""
+    row = _row_for(db, sha256, who)
     if row is None:
         raise NotFound(f"no media {sha256}")
     if row["deleted_us"] is not None:
         raise Gone(f"media {sha256} was deleted: {row['deleted_reason'] or 'retention'}")
     return row
+
+
+def linkable(db: Database, sha256: str, who: Principal) -> None:
+    """Pass if `who` may link the media to a call: it exists, is not deleted and they may read
+    it. Media they may not read answers exactly like media that does not exist."""
+    row = _row_for(db, sha256, who)
+    if row is None:
+        raise NotFound(f"no media {sha256}: upload it before linking", "unknown_media")
+    if row["deleted_us"] is not None:
+        raise NotFound(f"media {sha256} was deleted by retention", "unknown_media")
 
 
 def linked_calls(db: Database, sha256: str, who: Principal) -> list[str]:

@@ -230,6 +230,23 @@ ALTER TABLE report_rollups ADD COLUMN sl_s {bigint} NOT NULL DEFAULT 20;
 ALTER TABLE report_rollups ADD COLUMN long_call_s {bigint} NOT NULL DEFAULT 600
 """,
     ),
+    (
+        9,
+        "who holds each media: everyone who uploaded its bytes (agents may read and link it)",
+        """
+CREATE TABLE media_holders (
+    sha256 TEXT NOT NULL REFERENCES media(sha256),
+    holder TEXT NOT NULL,
+    PRIMARY KEY (sha256, holder)
+);
+INSERT INTO media_holders (sha256, holder) SELECT sha256, uploaded_by FROM media
+""",
+    ),
+    (
+        10,
+        "users' SIP extensions (set by an admin; /me and the live board show them)",
+        "ALTER TABLE users ADD COLUMN extension TEXT",
+    ),
 ]
 
 LATEST = max(version for version, _, _ in MIGRATIONS)

@@ -54,7 +54,8 @@ def board(db: Database, who: Principal) -> dict[str, Any]:
         raise Forbidden("the live board is for qa, supervisors and admins")
     cols = ", ".join(f"p.{c}" for c in COLUMNS)
     rows = db.query(
-        "SELECT u.name AS agent, a.state, a.reason, a.since_us, p.updated_us AS presence_us, "
+        "SELECT u.name AS agent, u.extension, a.state, a.reason, a.since_us, "
+        "p.updated_us AS presence_us, "
         f"{cols} FROM users u LEFT JOIN agent_current a ON a.agent = u.name "
         "LEFT JOIN agent_presence p ON p.agent = u.name "
         "WHERE u.role = 'agent' AND u.disabled = 0 ORDER BY u.name"

@@ -71,6 +71,11 @@ class Settings:
     report_tz: str = "UTC"
     report_sl_s: int = 20
     report_long_call_s: int = 600
+    # per API process: uploads in progress at once per token and per client address (one
+    # more is a 429), and how long a request body may send nothing before it is dropped (408)
+    uploads_per_token: int = 8
+    uploads_per_address: int = 64
+    body_timeout_s: int = 30
 
     @property
     def database_url(self) -> str:

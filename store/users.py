@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from store.db import Database, IntegrityError
 from store.errors import Conflict, Invalid, NotFound, Unauthorized
-from store.models import NAME_PATTERN, Role
+from store.models import EXTENSION_PATTERN, NAME_PATTERN, Role
 
 TOKEN_PREFIX = "adt_"
 
@@ -37,7 +37,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def add_user(db: Database, name: str, role: str) -> None:
+def _extension(extension: str | None) -> str | None:
+    """A valid SIP extension, or None for "" / None (no extension)."""
+    if not extension:
+        return None
+    if not re.fullmatch(EXTENSION_PATTERN, extension):
+        raise Invalid(f"bad extension {extension!r}: letters, digits and *#+._- only, up to 32")
+    return extension
+
+
+def add_user(db: Database, name: str, role: str, extension: str | None = None) -> None:
     if not re.fullmatch(NAME_PATTERN, name):
         raise Invalid(f"bad user name {name!r}: letters, digits and ._@- only, up to 64")
     try:
@@ -46,8 +55,8 @@ def add_user(db: Database, name: str, role: str) -> None:
         raise Invalid(f"unknown role {role!r}: one of {', '.join(r.value for r in Role)}") from None
     try:
         db.execute(
-            "INSERT INTO users (name, role, created_us) VALUES (?, ?, ?)",
-            (name, role_.value, now_us()),
+            "INSERT INTO users (name, role, created_us, extension) VALUES (?, ?, ?, ?)",
+            (name, role_.value, now_us(), _extension(extension)),
         )
     except IntegrityError:
         raise Conflict(f"user {name!r} already exists") from None
@@ -58,8 +67,21 @@ def set_disabled(db: Database, name: str, disabled: bool) -> None:
         raise NotFound(f"no user {name!r}")
 
 
+def set_extension(db: Database, name: str, extension: str | None) -> None:
+    """Give the user a SIP extension; "" or None removes it."""
+    value = _extension(extension)
+    if not db.execute("UPDATE users SET extension = ? WHERE name = ?", (value, name)):
+        raise NotFound(f"no user {name!r}")
+
+
+def profile(db: Database, who: Principal) -> dict[str, object]:
+    """Who the token belongs to: name, role and SIP extension."""
+    row = db.one("SELECT extension FROM users WHERE name = ?", (who.name,))
+    return {"name": who.name, "role": who.role, "extension": row["extension"] if row else None}
+
+
 def list_users(db: Database) -> list[dict[str, object]]:
-    return db.query("SELECT name, role, disabled, created_us FROM users ORDER BY name")
+    return db.query("SELECT name, role, disabled, created_us, extension FROM users ORDER BY name")
 
 
 def issue_token(db: Database, name: str, days: float | None = 365) -> tuple[str, int | None]:

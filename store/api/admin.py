@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from store import audit, qa, retention
+from store import audit, qa, retention, users
 from store.api.deps import Ctx, Who, require
+from store.api.problems import BODY, COMMON, problems
 from store.db import Row
 from store.migrations import current_version
 from store.models import MAX_US, AuditRow, FormIn, FormOut, Health, Me, Role, RuleIn, RuleOut
@@ -19,7 +20,13 @@ Id = Annotated[int, Path(ge=1, le=2**53)]
 Filter = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 
-@router.get("/health", response_model=Health, tags=["service"], summary="No token needed")
+@router.get(
+    "/health",
+    response_model=Health,
+    responses=problems(503),
+    tags=["service"],
+    summary="No token needed",
+)
 def health(ctx: Ctx) -> dict[str, Any]:
     return {
         "status": "ok",
@@ -29,27 +36,50 @@ def health(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-@router.get("/me", response_model=Me, tags=["service"], summary="Who the token belongs to")
-def me(who: Who) -> Me:
-    return Me(name=who.name, role=who.role)
+@router.get(
+    "/me",
+    response_model=Me,
+    responses=problems(401, 503),
+    tags=["service"],
+    summary="Who the token belongs to",
+)
+def me(ctx: Ctx, who: Who) -> dict[str, object]:
+    return users.profile(ctx.db, who)
 
 
-@router.post("/qa/forms", response_model=FormOut, status_code=201, tags=["qa"])
+@router.post(
+    "/qa/forms",
+    response_model=FormOut,
+    status_code=201,
+    responses={**COMMON, **problems(*BODY, 403, 409)},
+    tags=["qa"],
+)
 def create_form(body: FormIn, ctx: Ctx, who: Who) -> dict[str, Any]:
     return qa.create_form(ctx.db, body, who)
 
 
-@router.get("/qa/forms", response_model=list[FormOut], tags=["qa"])
+@router.get("/qa/forms", response_model=list[FormOut], responses=COMMON, tags=["qa"])
 def list_forms(ctx: Ctx, who: Who) -> list[dict[str, Any]]:
     return qa.list_forms(ctx.db)
 
 
-@router.get("/qa/forms/{form_id}", response_model=FormOut, tags=["qa"])
+@router.get(
+    "/qa/forms/{form_id}",
+    response_model=FormOut,
+    responses={**COMMON, **problems(404)},
+    tags=["qa"],
+)
 def get_form(form_id: Id, ctx: Ctx, who: Who) -> dict[str, Any]:
     return qa.get_form(ctx.db, form_id)
 
 
-@router.get("/audit", response_model=list[AuditRow], tags=["admin"], summary="Newest first")
+@router.get(
+    "/audit",
+    response_model=list[AuditRow],
+    responses={**COMMON, **problems(403)},
+    tags=["admin"],
+    summary="Newest first",
+)
 def audit_rows(
     ctx: Ctx,
     who: Admin,
@@ -62,17 +92,33 @@ def audit_rows(
     return audit.search(ctx.db, actor, action, target, since_us, limit)
 
 
-@router.get("/retention/rules", response_model=list[RuleOut], tags=["admin"])
+@router.get(
+    "/retention/rules",
+    response_model=list[RuleOut],
+    responses={**COMMON, **problems(403)},
+    tags=["admin"],
+)
 def rules(ctx: Ctx, who: Admin) -> list[Row]:
     return retention.list_rules(ctx.db)
 
 
-@router.post("/retention/rules", response_model=RuleOut, status_code=201, tags=["admin"])
+@router.post(
+    "/retention/rules",
+    response_model=RuleOut,
+    status_code=201,
+    responses={**COMMON, **problems(*BODY, 403)},
+    tags=["admin"],
+)
 def add_rule(body: RuleIn, ctx: Ctx, who: Admin) -> Row:
     return retention.add_rule(ctx.db, body, who)
 
 
-@router.delete("/retention/rules/{rule_id}", status_code=204, tags=["admin"])
+@router.delete(
+    "/retention/rules/{rule_id}",
+    status_code=204,
+    responses={**COMMON, **problems(403, 404)},
+    tags=["admin"],
+)
 def delete_rule(rule_id: Id, ctx: Ctx, who: Admin) -> Response:
     retention.delete_rule(ctx.db, rule_id, who)
     return Response(status_code=204)

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from store import audit, calls, qa, search
 from store.api.deps import CallId, Ctx, Sha, Who
+from store.api.problems import BODY, COMMON, problems
 from store.models import (
     MAX_US,
     CallFields,
@@ -25,7 +26,7 @@ from store.models import (
     MediaLink,
 )
 
-router = APIRouter(prefix="/calls", tags=["calls"])
+router = APIRouter(prefix="/calls", tags=["calls"], responses=COMMON)
 TimeParam = Annotated[int | None, Query(ge=0, le=MAX_US)]
 TextParam = Annotated[str | None, Query(min_length=1, max_length=100)]
 Seconds = Annotated[float | None, Query(ge=0, le=10_000_000)]
@@ -40,7 +41,10 @@ class CallExport(BaseModel):
     "/{call_id}",
     response_model=CallOut,
     status_code=201,
-    responses={200: {"model": CallOut, "description": "replaced an existing call"}},
+    responses={
+        200: {"model": CallOut, "description": "replaced an existing call"},
+        **problems(*BODY, 403, 404, 409),
+    },
     summary="Create or replace a call (idempotent)",
 )
 def put_call(call_id: CallId, body: CallIn, ctx: Ctx, who: Who) -> JSONResponse:
@@ -49,18 +53,33 @@ def put_call(call_id: CallId, body: CallIn, ctx: Ctx, who: Who) -> JSONResponse:
     return JSONResponse(out.model_dump(mode="json"), status_code=201 if created else 200)
 
 
-@router.patch("/{call_id}", response_model=CallOut, summary="Update some fields of a call")
+@router.patch(
+    "/{call_id}",
+    response_model=CallOut,
+    responses=problems(*BODY, 403, 404),
+    summary="Update some fields of a call",
+)
 def patch_call(call_id: CallId, body: CallFields, ctx: Ctx, who: Who) -> dict[str, Any]:
     calls.patch(ctx.db, call_id, body, who)
     return calls.get(ctx.db, call_id, who)
 
 
-@router.get("/{call_id}", response_model=CallOut, summary="A call with its media links")
+@router.get(
+    "/{call_id}",
+    response_model=CallOut,
+    responses=problems(404),
+    summary="A call with its media links",
+)
 def get_call(call_id: CallId, ctx: Ctx, who: Who) -> dict[str, Any]:
     return calls.get(ctx.db, call_id, who)
 
 
-@router.get("", response_model=CallPage, summary="Search calls (agents: their own only)")
+@router.get(
+    "",
+    response_model=CallPage,
+    responses=problems(403),
+    summary="Search calls (agents: their own only)",
+)
 def search_calls(
     ctx: Ctx,
     who: Who,
@@ -107,7 +126,10 @@ def search_calls(
     "/{call_id}/media/{sha256}",
     response_model=LinkedMedia,
     status_code=201,
-    responses={200: {"model": LinkedMedia, "description": "the link existed; updated"}},
+    responses={
+        200: {"model": LinkedMedia, "description": "the link existed; updated"},
+        **problems(*BODY, 403, 404),
+    },
     summary="Link an uploaded segment to a call",
 )
 def link_media(call_id: CallId, sha256: Sha, body: MediaLink, ctx: Ctx, who: Who) -> JSONResponse:
@@ -120,6 +142,7 @@ def link_media(call_id: CallId, sha256: Sha, body: MediaLink, ctx: Ctx, who: Who
 @router.get(
     "/{call_id}/export",
     response_model=CallExport,
+    responses=problems(404),
     summary="Everything about a call in one document (audited)",
 )
 def export_call(call_id: CallId, ctx: Ctx, who: Who) -> dict[str, Any]:
@@ -138,6 +161,7 @@ class ExportLogged(BaseModel):
     "/{call_id}/exports",
     response_model=ExportLogged,
     status_code=201,
+    responses=problems(*BODY, 404),
     summary="Record that a reader exported the call's media (an MP4); audited",
 )
 def log_export(call_id: CallId, body: ExportNote, ctx: Ctx, who: Who) -> dict[str, Any]:
@@ -151,6 +175,7 @@ def log_export(call_id: CallId, body: ExportNote, ctx: Ctx, who: Who) -> dict[st
     "/{call_id}/evaluations",
     response_model=EvaluationOut,
     status_code=201,
+    responses=problems(*BODY, 403, 404, 409),
     summary="Evaluate a call against a scorecard form (qa, supervisor, admin; audited)",
 )
 def evaluate(call_id: CallId, body: EvaluationIn, ctx: Ctx, who: Who) -> dict[str, Any]:
@@ -160,6 +185,7 @@ def evaluate(call_id: CallId, body: EvaluationIn, ctx: Ctx, who: Who) -> dict[st
 @router.get(
     "/{call_id}/evaluations",
     response_model=list[EvaluationOut],
+    responses=problems(404),
     summary="A call's evaluations (its own agent may read them)",
 )
 def list_evaluations(call_id: CallId, ctx: Ctx, who: Who) -> list[dict[str, Any]]:

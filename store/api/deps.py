@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from store.blobs import BlobStore
 from store.db import Database
 from store.errors import Forbidden, Unauthorized
+from store.limits import UploadSlots
 from store.models import CALL_ID_PATTERN, SHA256_PATTERN, Role
 from store.settings import Settings
 from store.users import Principal, TokenCache, authenticate
@@ -22,6 +23,7 @@ class Context:
     db: Database
     blobs: BlobStore
     settings: Settings
+    uploads: UploadSlots
     tokens: TokenCache = field(default_factory=TokenCache)
 
 

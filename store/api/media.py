@@ -10,12 +10,13 @@ from starlette.concurrency import run_in_threadpool
 
 from store import audit, media
 from store.api.deps import Ctx, Sha, Who, require
+from store.api.problems import BODY, COMMON, problems
 from store.blobs import StagedBlobError
 from store.errors import Invalid, NotFound
 from store.models import Commit, ContentType, MediaInfo, MediaOut, MediaUrl, Role
 from store.users import Principal
 
-router = APIRouter(prefix="/media", tags=["media"])
+router = APIRouter(prefix="/media", tags=["media"], responses=COMMON)
 Uploader = Annotated[Principal, require(Role.agent, Role.supervisor, Role.admin)]
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
@@ -38,17 +39,23 @@ def _stored(sha256: str, size: int, content_type: str, created: bool) -> JSONRes
     "/{sha256}",
     response_model=MediaOut,
     status_code=201,
-    responses={200: {"model": MediaOut, "description": "already stored (idempotent)"}},
+    responses={
+        200: {"model": MediaOut, "description": "already stored (idempotent)"},
+        **problems(403, 408, 413, 415, 429),
+    },
     openapi_extra=UPLOAD_BODY,
     summary="Upload media under its SHA-256",
 )
 async def upload(sha256: Sha, request: Request, ctx: Ctx, who: Uploader) -> JSONResponse:
     content_type = media.content_type_of(request.headers.get("content-type"))
     settings = ctx.settings
-    body = await media.receive(request, sha256, settings.tmp_dir, settings.max_upload_bytes)
-    stored_type, created = await run_in_threadpool(
-        media.store_verified, ctx.db, ctx.blobs, settings.tmp_dir, sha256, body, content_type, who
-    )
+    token = request.headers.get("authorization", "")
+    with ctx.uploads.hold(token, request.client.host if request.client else "unknown"):
+        body = await media.receive(request, sha256, settings.tmp_dir, settings.max_upload_bytes)
+        stored_type, created = await run_in_threadpool(
+            media.store_verified,
+            *(ctx.db, ctx.blobs, settings.tmp_dir, sha256, body, content_type, who),
+        )
     return _stored(sha256, body.size, stored_type, created)
 
 
@@ -61,7 +68,7 @@ async def upload(sha256: Sha, request: Request, ctx: Ctx, who: Uploader) -> JSON
             "content": _MEDIA_TYPES,
         },
         206: {"description": "the requested byte range"},
-        416: {"description": "the range cannot be satisfied"},
+        **problems(404, 410, 416),
     },
     summary="Download media, whole or a byte range (audited)",
 )
@@ -93,7 +100,12 @@ def download(
     )
 
 
-@router.get("/{sha256}/info", response_model=MediaInfo, summary="Size, type and linked calls")
+@router.get(
+    "/{sha256}/info",
+    response_model=MediaInfo,
+    responses=problems(404, 410),
+    summary="Size, type and linked calls",
+)
 def info(sha256: Sha, ctx: Ctx, who: Who) -> MediaInfo:
     row = media.readable(ctx.db, sha256, who)
     return MediaInfo(
@@ -109,6 +121,7 @@ def info(sha256: Sha, ctx: Ctx, who: Who) -> MediaInfo:
 @router.get(
     "/{sha256}/url",
     response_model=MediaUrl,
+    responses=problems(404, 410),
     summary="A presigned URL to fetch the media straight from object storage (audited)",
 )
 def download_url(sha256: Sha, ctx: Ctx, who: Who) -> MediaUrl:
@@ -123,6 +136,7 @@ def download_url(sha256: Sha, ctx: Ctx, who: Who) -> MediaUrl:
 @router.post(
     "/{sha256}/upload-url",
     response_model=MediaUrl,
+    responses=problems(403),
     summary="A presigned URL to PUT the media to object storage; then POST …/commit",
 )
 def upload_url(sha256: Sha, ctx: Ctx, who: Uploader) -> MediaUrl:
@@ -134,7 +148,10 @@ def upload_url(sha256: Sha, ctx: Ctx, who: Uploader) -> MediaUrl:
     "/{sha256}/commit",
     response_model=MediaOut,
     status_code=201,
-    responses={200: {"model": MediaOut, "description": "already stored (idempotent)"}},
+    responses={
+        200: {"model": MediaOut, "description": "already stored (idempotent)"},
+        **problems(*BODY, 403, 404),
+    },
     summary="Verify and publish media uploaded through a presigned URL",
 )
 def commit(sha256: Sha, body: Commit, ctx: Ctx, who: Uploader) -> JSONResponse:

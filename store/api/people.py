@@ -8,10 +8,11 @@ from fastapi import APIRouter, Path, Query
 
 from store import agents, search
 from store.api.deps import Ctx, Who
+from store.api.problems import BODY, COMMON, problems
 from store.db import Row
 from store.models import MAX_US, NAME_PATTERN, CallerSummary, RoutingHint, StateIn, StateOut
 
-router = APIRouter(tags=["people"])
+router = APIRouter(tags=["people"], responses=COMMON)
 NumberPath = Annotated[str, Path(min_length=1, max_length=64, description="any spelling")]
 AgentPath = Annotated[str, Path(pattern=NAME_PATTERN)]
 TimeParam = Annotated[int | None, Query(ge=0, le=MAX_US)]
@@ -37,6 +38,7 @@ def routing_hint(
     "/agents/{agent}/states",
     response_model=StateOut,
     status_code=201,
+    responses=problems(*BODY, 403, 404, 409),
     summary="Record an agent state change (agents: their own)",
 )
 def set_state(agent: AgentPath, body: StateIn, ctx: Ctx, who: Who) -> Row:
@@ -46,6 +48,7 @@ def set_state(agent: AgentPath, body: StateIn, ctx: Ctx, who: Who) -> Row:
 @router.get(
     "/agents/states",
     response_model=list[StateOut],
+    responses=problems(403),
     summary="Live view: every agent's current state (qa, supervisor, admin)",
 )
 def live(ctx: Ctx, who: Who) -> list[Row]:
@@ -55,6 +58,7 @@ def live(ctx: Ctx, who: Who) -> list[Row]:
 @router.get(
     "/agents/{agent}/states",
     response_model=list[StateOut],
+    responses=problems(403),
     summary="An agent's state history",
 )
 def history(

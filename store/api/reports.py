@@ -11,6 +11,7 @@ from pydantic import AfterValidator
 
 from store import presence, report_formats, reports
 from store.api.deps import Ctx, Who
+from store.api.problems import BODY, COMMON, problems
 from store.models import MAX_US, NAME_PATTERN, Board, PresenceIn, Report
 
 router = APIRouter(tags=["supervision"])
@@ -51,6 +52,11 @@ UseRollups = Annotated[
 ]
 
 
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "format=csv"}
+}
+
+
 def _answer(report: dict[str, Any], format: str) -> Response:
     """The report in the asked shape (built and checked by store.reports; re-validating
     100,000 rows would double the time, and orjson writes a year's 19 MB in 0.05 s where
@@ -63,6 +69,7 @@ def _answer(report: dict[str, Any], format: str) -> Response:
 
 @router.put(
     "/agents/{agent}/presence",
+    responses={**COMMON, **problems(*BODY, 403, 404)},
     summary="The agent's desktop snapshot: current call, hold, recording, upload backlog",
 )
 def put_presence(agent: AgentPath, body: PresenceIn, ctx: Ctx, who: Who) -> dict[str, Any]:
@@ -72,6 +79,7 @@ def put_presence(agent: AgentPath, body: PresenceIn, ctx: Ctx, who: Who) -> dict
 @router.get(
     "/agents/board",
     response_model=Board,
+    responses={**COMMON, **problems(403)},
     summary="Live board: every agent's state, call, recording, backlog (qa, supervisor, admin)",
 )
 def board(ctx: Ctx, who: Who) -> dict[str, Any]:
@@ -103,6 +111,7 @@ def _query(
 @router.get(
     "/reports/calls",
     response_model=Report,
+    responses={**CSV, **COMMON, **problems(403)},
     summary="Call, time-in-state, occupancy and QA metrics per group (qa, supervisor, admin)",
 )
 def calls_report(
@@ -128,6 +137,7 @@ def calls_report(
 @router.get(
     "/reports/states",
     response_model=Report,
+    responses={**CSV, **COMMON, **problems(403)},
     summary="Time in each state and reason per agent and day/hour (qa, supervisor, admin)",
 )
 def states_report(

@@ -40,7 +40,7 @@ def test_cli_sets_up_a_store_that_serves(tmp_path: Path) -> None:
     assert "queue=sales" in rule.stdout and "days=90" in _cli("retention", "list", *data).stdout
 
     with StoreServer(tmp_path) as server, StoreClient(server.base_url, token) as client:
-        assert client.me() == {"name": "carol", "role": "agent"}
+        assert client.me() == {"name": "carol", "role": "agent", "extension": None}
         revoked = _cli("token", "revoke", "carol", *data)
         assert "revoked 1 token(s)" in revoked.stdout
 
@@ -60,3 +60,33 @@ def test_serve_with_several_worker_processes(tmp_path: Path) -> None:
         assert all(client.download(sha) for sha in shas)
         assert {client.me()["name"] for _ in range(10)} == {"anna"}
     assert server.proc is None and "Traceback" not in server.log()
+
+
+def test_an_admin_gives_users_sip_extensions_shown_in_me_and_the_board(tmp_path: Path) -> None:
+    data = ["--data", str(tmp_path)]
+    assert (
+        _cli("user", "add", "erin", "--role", "agent", "--extension", "1001", *data).returncode == 0
+    )
+    assert _cli("user", "add", "fred", "--role", "agent", *data).returncode == 0
+    assert _cli("user", "add", "sue", "--role", "supervisor", *data).returncode == 0
+    assert _cli("user", "set", "fred", "--extension", "2004", *data).returncode == 0
+    bad = _cli("user", "set", "fred", "--extension", "20 04; drop", *data)
+    assert bad.returncode == 1 and "bad extension" in bad.stderr
+    assert "no user 'nobody'" in _cli("user", "set", "nobody", "--extension", "1", *data).stderr
+    listed = _cli("user", "list", *data).stdout
+    assert "erin\tagent\text. 1001" in listed and "fred\tagent\text. 2004" in listed
+    tokens = {n: _cli("token", "issue", n, *data).stdout.strip() for n in ("erin", "fred", "sue")}
+
+    with StoreServer(tmp_path) as server:
+        clients = {n: StoreClient(server.base_url, t) for n, t in tokens.items()}
+        assert clients["erin"].me() == {"name": "erin", "role": "agent", "extension": "1001"}
+        assert clients["sue"].me() == {"name": "sue", "role": "supervisor", "extension": None}
+        board = {r["agent"]: r for r in clients["sue"].live_board()["agents"]}
+        assert {n: board[n]["extension"] for n in ("erin", "fred")} == {
+            "erin": "1001",
+            "fred": "2004",
+        }
+        assert _cli("user", "set", "erin", "--extension", "", *data).returncode == 0
+        assert clients["erin"].me()["extension"] is None  # read per request, not cached
+        for client in clients.values():
+            client.close()

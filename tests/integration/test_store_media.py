@@ -4,6 +4,7 @@ refused with nothing left visible; who may read what; every read audited."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import socket
 from pathlib import Path
@@ -235,3 +236,34 @@ def test_linking_needs_uploaded_media_and_a_known_call(store: Store) -> None:
         store.alice.link_media("no-such-call", sha, "screen")
     with pytest.raises(InvalidRequest):
         store.alice.link_media(call_id, sha, "hologram")  # type: ignore[arg-type]
+
+
+def test_linking_another_agents_media_answers_as_if_unknown(store: Store) -> None:
+    """Knowing the hash of alice's media gives bob nothing: linking it to his own call answers
+    exactly what an unknown hash does (no way to tell it exists), and he still cannot read it."""
+    data = os.urandom(4000)
+    theirs = store.alice.upload_bytes(data, "audio/ogg")["sha256"]
+    store.alice.link_media(_call(store, "alice"), theirs, "audio")
+    unknown = hashlib.sha256(new_id().encode()).hexdigest()
+    bobs_call = _call(store, "bob")
+
+    def link(sha: str) -> tuple[int, dict[str, object]]:
+        response = requests.put(
+            f"{store.url}/api/v1/calls/{bobs_call}/media/{sha}",
+            json={"kind": "audio"},
+            headers=store.bob.session.headers,
+            timeout=10,
+        )
+        body = json.loads(response.text.replace(sha, "<sha256>"))
+        return response.status_code, body
+
+    assert link(theirs) == link(unknown)
+    assert link(theirs)[0] == 404
+    for read in (store.bob.download, store.bob.media_info):
+        with pytest.raises(NotFoundError):
+            read(theirs)
+    assert store.bob.get_call(bobs_call)["media"] == []
+    # Bytes bob uploads himself are his to link, even when alice uploaded them first.
+    assert store.bob.upload_bytes(data, "audio/ogg")["created"] is False
+    assert store.bob.link_media(bobs_call, theirs, "audio")["sha256"] == theirs
+    assert store.bob.download(theirs) == data
