@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from store.api import admin, calls, media, people, reports
+from store.api import admin, calls, media, people, queues, reports
 from store.api.deps import Context
 from store.blobs import BlobError
 from store.db import DatabaseError, IntegrityError
@@ -116,6 +116,6 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.ctx = Context(db=db, blobs=blobs, settings=settings)
     _install_handlers(app)
-    for module in (admin, calls, media, people, reports):
+    for module in (admin, calls, media, people, queues, reports):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

@@ -12,6 +12,7 @@ import time
 
 from store import rollups
 from store.db import Database
+from store.pbx import ingest as pbx_ingest
 
 _DIALECT = {
     "sqlite": {"pk": "INTEGER PRIMARY KEY", "bigint": "INTEGER"},
@@ -229,6 +230,11 @@ UPDATE calls SET wrap_us = w.closed, wrap_open_us = w.open_at FROM (SELECT call_
 ALTER TABLE report_rollups ADD COLUMN sl_s {bigint} NOT NULL DEFAULT 20;
 ALTER TABLE report_rollups ADD COLUMN long_call_s {bigint} NOT NULL DEFAULT 600
 """,
+    ),
+    (
+        9,
+        "the PBX's queue events, one row per queue call, queue members",
+        pbx_ingest.SCHEMA,
     ),
 ]
 
