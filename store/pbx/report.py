@@ -169,7 +169,11 @@ def queue_report(db: Database, q: QueueReportQuery, who: Principal) -> dict[str,
     if q.queue is not None:
         where += " AND queue = ?"
         args.append(q.queue)
-    sums = ", ".join(f"{expr} AS {name}" for name, expr in _SUMS.items())
+    # PostgreSQL sums BIGINTs to NUMERIC: cast back so the metrics' divisions are integer ones
+    sums = ", ".join(
+        f"CAST({expr} AS BIGINT) AS {name}" if expr.startswith("SUM(") else f"{expr} AS {name}"
+        for name, expr in _SUMS.items()
+    )
     for name, value in params.items():
         sums = sums.replace(f":{name}", str(int(value)))
     if step:
