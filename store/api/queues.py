@@ -14,7 +14,7 @@ from store.api.deps import Ctx, Who, require
 from store.errors import Invalid, TooLarge, UnsupportedMedia
 from store.models import MAX_US, Role
 from store.pbx import ingest, live, report
-from store.pbx.models import LiveQueues, QueueEventsIn, QueueEventsOut, QueueReport
+from store.pbx.models import LiveQueues, QueueCall, QueueEventsIn, QueueEventsOut, QueueReport
 from store.pbx.queue_log import BadLine, QueueEvent, make_event, parse_bytes
 from store.users import Principal
 
@@ -147,3 +147,24 @@ def queue_metrics() -> dict[str, str]:
 def queues_live(ctx: Ctx, who: Who) -> dict[str, Any]:
     s = ctx.settings
     return live.live(ctx.db, who, s.report_tz, s.report_sl_s)
+
+
+@router.get(
+    "/pbx/queue-calls",
+    response_model=list[QueueCall],
+    summary="Queue calls as the PBX saw them, each with the desktop call that took it "
+    "(qa, supervisor, admin)",
+)
+def queue_calls(
+    ctx: Ctx,
+    who: Who,
+    from_us: Annotated[int, Query(ge=0, le=MAX_US)],
+    to_us: Annotated[int, Query(ge=0, le=MAX_US)],
+    queue: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
+    uniqueid: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> list[dict[str, Any]]:
+    for name, value in (("queue", queue), ("uniqueid", uniqueid)):
+        if value is not None and "\x00" in value:
+            raise Invalid(f"{name} must not contain NUL characters")
+    return live.queue_calls(ctx.db, who, from_us, to_us, queue, uniqueid, limit)

@@ -34,5 +34,11 @@ class QueueClient(StoreClient):
     def queue_metrics(self) -> dict[str, str]:
         return dict(self._json("GET", "/reports/queues/metrics"))
 
+    def queue_calls(self, from_us: int, to_us: int, **options: Any) -> list[dict[str, Any]]:
+        """GET /pbx/queue-calls: queue, uniqueid, limit."""
+        params = {"from_us": from_us, "to_us": to_us}
+        params.update({k: v for k, v in options.items() if v is not None})
+        return list(self._json("GET", "/pbx/queue-calls", params=params))
+
     def queues_live(self) -> dict[str, Any]:
         return dict(self._json("GET", "/queues/live"))

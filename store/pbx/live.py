@@ -127,3 +127,55 @@ def live(db: Database, who: Principal, zone_name: str, sl_s: int) -> dict[str, A
         "sl_s": sl_s,
         "queues": [queues[name] for name in sorted(queues) if name != NONE],
     }
+
+
+JOIN_WINDOW = 60 * SECOND
+QUEUE_CALL_COLUMNS = (
+    "q.uniqueid, q.queue, q.caller, q.position, q.entered_us, q.outcome, q.agent, q.extension, "
+    "q.connected_us, q.ended_us, q.wait_us, q.talk_us, q.rings, q.ended_by, q.transfer_to"
+)
+
+
+def queue_calls(
+    db: Database,
+    who: Principal,
+    from_us: int,
+    to_us: int,
+    queue: str | None = None,
+    uniqueid: str | None = None,
+    limit: int = 1000,
+) -> list[dict[str, Any]]:
+    """Queue calls that entered in [from_us, to_us), oldest first, each with the desktop call
+    that took it (`desktop_call_id`, its `user`): the call at the agent's extension from the
+    same caller that started nearest the CONNECT, within a minute."""
+    if not who.sees_all:
+        raise Forbidden("queue calls are for qa, supervisors and admins")
+    where = "q.entered_us >= ? AND q.entered_us < ?"
+    args: list[Any] = [from_us, to_us]
+    if queue is not None:
+        where += " AND q.queue = ?"
+        args.append(queue)
+    if uniqueid is not None:
+        where += " AND q.uniqueid = ?"
+        args.append(uniqueid)
+    # The nearest start first, then the call with it (SQLite takes no outer column in a
+    # subquery's ORDER BY).
+    same = (
+        "FROM calls c WHERE c.local_norm = {q}.extension AND c.remote_norm = {q}.caller_norm "
+        "AND c.started_us >= {q}.connected_us - ? AND c.started_us <= {q}.connected_us + ?"
+    )
+    gap = f"(SELECT MIN(ABS(c.started_us - q.connected_us)) {same.format(q='q')})"
+    pick = f"{same.format(q='x')} AND ABS(c.started_us - x.connected_us) = x.gap_"
+    rows = db.query(
+        f"SELECT x.*, (SELECT MIN(c.id) {pick}) AS desktop_call_id, "
+        f"(SELECT d.agent FROM calls d WHERE d.id = (SELECT MIN(c.id) {pick})) AS user_name "
+        "FROM ("
+        f"SELECT {QUEUE_CALL_COLUMNS}, q.caller_norm, {gap} AS gap_ FROM pbx_queue_calls q "
+        f"WHERE {where} ORDER BY q.entered_us, q.uniqueid, q.queue LIMIT ?) x "
+        "ORDER BY x.entered_us, x.uniqueid, x.queue",
+        [*[JOIN_WINDOW] * 6, *args, limit],
+    )
+    for row in rows:
+        row["user"] = row.pop("user_name")
+        del row["gap_"], row["caller_norm"]
+    return rows

@@ -50,6 +50,33 @@ class QueueReport(BaseModel):
     rows: list[dict[str, float | int | str | None]]
 
 
+class QueueCall(BaseModel):
+    """One call's stay in one queue (store.pbx.ingest)."""
+
+    uniqueid: str = Field(description="the PBX's call id")
+    queue: str
+    caller: str | None
+    position: int | None
+    entered_us: int
+    outcome: str = Field(
+        description="waiting, connected, completed, transferred, abandoned, timeout, key, empty"
+    )
+    agent: str | None
+    extension: str | None
+    connected_us: int | None
+    ended_us: int | None
+    wait_us: int | None
+    talk_us: int | None
+    rings: int = Field(description="ring attempts no agent answered")
+    ended_by: str | None
+    transfer_to: str | None
+    desktop_call_id: str | None = Field(
+        description="the desktop call at the agent's extension from this caller that started "
+        "nearest the CONNECT (within a minute)"
+    )
+    user: str | None = Field(description="that desktop call's agent")
+
+
 class WaitingCaller(BaseModel):
     uniqueid: str
     number: str | None

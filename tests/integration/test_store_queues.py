@@ -453,3 +453,24 @@ def test_the_feed_follows_the_file_through_a_faulty_network(
     # sent again (the store already has it) after a reset and a 503
     assert min(proxy.counts[f] for f in ("500_after", "reset_in_body", "503")) >= 1, proxy.counts
     assert "0 already there" not in out, out
+
+
+def test_queue_calls_join_the_desktop_call_that_took_them(
+    sue: QueueClient, fed: dict[str, Any]
+) -> None:
+    """A's desktop call: ann at extension 203, from A's caller, started a second before the
+    CONNECT; another call of hers from that caller an hour later is not it."""
+    near, far = f"desk-{uuid.uuid4().hex[:8]}", f"desk-{uuid.uuid4().hex[:8]}"
+    for call_id, started in ((near, t(9, 0, 17)), (far, t(10, 0, 17))):
+        sue.put_call(call_id, {  # type: ignore[typeddict-item]
+            "agent": "ann", "direction": "inbound", "local_number": "203",
+            "remote_number": "8 (912) 555-01-01", "started_us": started * S,
+        })  # fmt: skip
+    rows = {r["uniqueid"]: r for r in sue.queue_calls(t(9, 0) * S, t(11, 0) * S)}
+    assert len(rows) == 8
+    assert (rows[A]["desktop_call_id"], rows[A]["user"], rows[A]["rings"]) == (near, "ann", 2)
+    assert rows[B]["desktop_call_id"] is None  # abandoned: no agent took it
+    only = sue.queue_calls(t(9, 0) * S, t(11, 0) * S, uniqueid=G)
+    assert [(r["queue"], r["agent"], r["desktop_call_id"]) for r in only] == [
+        ("sales", "PJSIP/202", None)
+    ]
