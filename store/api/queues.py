@@ -82,11 +82,12 @@ async def queue_events(request: Request, ctx: Ctx, who: Sender) -> dict[str, Any
     size = request.headers.get("content-length", "")
     if size.isdigit() and int(size) > MAX_BODY:
         raise TooLarge(f"at most {MAX_BODY} bytes per request")
-    body = b""
+    received = bytearray()
     async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
+        received += chunk
+        if len(received) > MAX_BODY:
             raise TooLarge(f"at most {MAX_BODY} bytes per request")
+    body = bytes(received)
     result = ingest.Ingested()
     events = (_text_events if kind == "text/plain" else _json_events)(body, result)
     done = await run_in_threadpool(ingest.ingest, ctx.db, events, who.name)

@@ -41,6 +41,7 @@ log = logging.getLogger("store.pbx.feed")
 HEAD = 1024  # bytes of a file's start that identify it
 MAX_BATCH_LINES = 2000
 MAX_BATCH_BYTES = 1024 * 1024
+MAX_LINE = 64 * 1024  # a longer "line" is read in pieces, each unreadable
 COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".z")
 SETTLE_S = 2.0  # a rotated-away file unchanged this long is finished (the PBX reopened its log)
 TOKEN_ENV = "AGENTDESK_STORE_TOKEN"
@@ -219,8 +220,9 @@ class QueueLogFeed:
     # --- reading and sending --------------------------------------------------------------
 
     def _read_batch(self, path: Path, rotated: bool) -> tuple[list[tuple[int, bytes]], int]:
-        """Complete lines after the offset: [(line number, bytes)], and the offset after
-        them. A rotated-away file's last line counts even without its newline."""
+        """Complete lines after the offset: [(line number, bytes with the newline)], and the
+        offset after them. A rotated-away file's last line is taken even without its newline
+        (then it was cut)."""
         out: list[tuple[int, bytes]] = []
         offset, number = self.state.offset, self.state.line
         with open(path, "rb") as fh:
@@ -228,15 +230,15 @@ class QueueLogFeed:
             fh.seek(offset)
             size = 0
             while len(out) < MAX_BATCH_LINES and size < MAX_BATCH_BYTES:
-                raw = fh.readline(MAX_BATCH_BYTES)
+                raw = fh.readline(MAX_LINE)
                 if not raw:
                     break
-                if not raw.endswith(b"\n") and not settled:
+                if not raw.endswith(b"\n") and not settled and len(raw) < MAX_LINE:
                     break  # still being written
                 number += 1
                 offset += len(raw)
                 size += len(raw)
-                out.append((number, raw.rstrip(b"\r\n")))
+                out.append((number, raw))
         return out, offset
 
     def save(self) -> None:
@@ -265,6 +267,9 @@ class QueueLogFeed:
         c = self.state.counters
         for number, raw in lines:
             try:
+                if not raw.endswith(b"\n"):  # the PBX writes whole lines: this one was cut
+                    raise BadLine("cut: no end of line")
+                raw = raw.rstrip(b"\r\n")
                 parse_bytes(raw)
             except BadLine as exc:
                 c.bad += 1

@@ -46,13 +46,15 @@ HANDLED: dict[str, int] = {
     "AGENTLOGOFF": 0,
     "QUEUESTART": 0,
 }
-# Other events Asterisk writes: kept as they are, change nothing.
+# Other events Asterisk writes, and any other name made of capitals, digits and underscores
+# (the dialplan's QueueLog() writes its own): kept as they are, change nothing.
 KEPT = frozenset(
     {"DID", "INFO", "CONFIGRELOAD", "AGENTDUMP", "SYSCOMPAT", "PENALTY",
      "AGENTCALLBACKLOGIN", "AGENTCALLBACKLOGOFF", "MIXMONITOR", "QUEUEEND"}
 )  # fmt: skip
 EVENTS = frozenset(HANDLED) | KEPT
 
+_EVENT = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")
 _EPOCH = re.compile(r"^[0-9]{9,11}(\.[0-9]{1,6})?$")
 _EXTENSION = re.compile(r"^[A-Za-z0-9_-]+/([^@/;]+)")
 
@@ -109,8 +111,8 @@ def make_event(
 ) -> QueueEvent:
     """A checked event from its fields (what a JSON push gives): BadLine naming the problem."""
     event = event.strip().upper()
-    if event not in EVENTS:
-        raise BadLine(f"unknown event {event[:32]!r}")
+    if event not in EVENTS and not _EVENT.fullmatch(event):
+        raise BadLine(f"{event[:32]!r} is not an event name")
     fields = {"uniqueid": uniqueid, "queue": queue, "agent": agent}
     for name, value in [*fields.items(), *(("data", d) for d in data)]:
         if len(value) > MAX_FIELD:

@@ -338,7 +338,7 @@ def test_roles_content_types_and_json_events(server: StoreServer, sue: QueueClie
     event = {"at_us": t(11, 0) * S, "uniqueid": f"{t(11, 0)}.1", "queue": "sales",
              "event": "ENTERQUEUE", "data": ["", "+79125550109", "1"]}  # fmt: skip
     with QueueClient(server.base_url, server.tokens["ada"]) as ada:
-        first = ada.send_queue_events([event, {**event, "event": "NOSUCHEVENT"}])
+        first = ada.send_queue_events([event, {**event, "event": "NO SUCH"}])
         assert (first["received"], first["stored"], first["rejected"][0]["line"]) == (1, 1, 2)
         again = ada.send_queue_log(line)
         assert (again["received"], again["stored"], again["duplicates"]) == (1, 0, 1)
