@@ -119,6 +119,10 @@ def make_event(
             raise BadLine(f"{name} is longer than {MAX_FIELD} characters")
         if any(c in value for c in "|\n\r\x00"):
             raise BadLine(f"{name} contains a field separator, a newline or NUL")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadLine(f"{name} is not valid Unicode (a lone surrogate)") from None
     if len(data) > MAX_DATA:
         raise BadLine(f"more than {MAX_DATA} data fields")
     need = HANDLED.get(event, 0)

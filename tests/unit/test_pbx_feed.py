@@ -47,6 +47,8 @@ def test_events_their_keys_and_extensions() -> None:
                       ["18", "1741165215.5", "3"])  # fmt: skip
     assert same.key == event.key and same.text() == event.text()
     assert parse_line("1741165218.25|u|q|NONE|QUEUESTART").at_us == 1741165218_250_000
+    with pytest.raises(BadLine, match="lone surrogate"):
+        make_event(1, "u\ud800", "sales", "NONE", "INFO", [])
     with pytest.raises(BadLine, match="invalid UTF-8"):
         parse_bytes(b"1741165200|1741165200.1|sales|NONE|ENTERQUEUE||\xff|1")
     assert [extension(a) for a in ("PJSIP/201", "Local/2004@from-internal/n", "NONE", "Anna")] == [
