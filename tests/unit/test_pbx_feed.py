@@ -146,3 +146,16 @@ def test_refusals_are_retried_and_nothing_moves_until_the_store_answers(tmp_path
     assert feed.step()  # following: retried until taken
     assert (store.sends, len(store.lines), feed.state.offset) == (4, 2, log.stat().st_size)
     assert FeedState.load(tmp_path / "state.json").offset == log.stat().st_size
+
+
+def test_the_feed_command_without_a_token_says_where_to_put_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from store import cli
+    from store.pbx import feed
+
+    monkeypatch.setattr(feed, "store_token", lambda: None)
+    args = ["pbx-feed", "--queue-log", str(tmp_path / "queue_log"), "--store"]
+    code = cli.main([*args, "http://127.0.0.1:9", "--state", str(tmp_path / "s.json")])
+    assert code == 1
+    assert "AGENTDESK_STORE_TOKEN" in capsys.readouterr().err
