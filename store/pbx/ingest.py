@@ -88,7 +88,9 @@ CALL_EVENTS = frozenset(
     {"ENTERQUEUE", "RINGNOANSWER", "RINGCANCELED", "CONNECT", *LEFT, *COMPLETED, *TRANSFERS}
 )
 MEMBER_EVENTS = ("ADDMEMBER", "REMOVEMEMBER", "PAUSE", "UNPAUSE", "AGENTLOGIN", "AGENTLOGOFF")
-ALL_QUEUES = ("PAUSEALL", "UNPAUSEALL")  # the member's every queue
+# The member's every queue: these, and member events whose queue is NONE (e.g. AGENTLOGIN of
+# an Asterisk agent).
+ALL_QUEUES = ("PAUSEALL", "UNPAUSEALL")
 MEMBER_STATE = {
     "ADDMEMBER": "ready",
     "UNPAUSE": "ready",
@@ -153,7 +155,7 @@ def ingest(db: Database, events: Iterable[QueueEvent], sender: str) -> Ingested:
                 calls.add((event.uniqueid, event.queue))
             elif event.event in MEMBER_EVENTS and event.queue != NONE:
                 members.add((event.queue, event.agent))
-            elif event.event in ALL_QUEUES:
+            elif event.event in ALL_QUEUES or event.event in MEMBER_EVENTS:
                 everywhere.add(event.agent)
         for agent in sorted(everywhere):
             for row in db.query("SELECT queue FROM pbx_queue_members WHERE agent = ?", (agent,)):
@@ -266,15 +268,16 @@ def refresh_call(db: Database, uniqueid: str, queue: str) -> None:
 
 
 def refresh_member(db: Database, queue: str, agent: str) -> None:
-    """The member's state in the queue: its latest member event there (or pause of all its
-    queues) says ready, paused (with the reason) or out."""
+    """The member's state in the queue: its latest member event there or for all its queues
+    says ready, paused (with the reason) or out."""
     names = MEMBER_EVENTS + ALL_QUEUES
     marks = ", ".join("?" for _ in names)
     all_marks = ", ".join("?" for _ in ALL_QUEUES)
     last = db.one(
         f"SELECT event, data, at_us FROM pbx_queue_events WHERE agent = ? AND event IN ({marks}) "
-        f"AND (queue = ? OR event IN ({all_marks})) ORDER BY at_us DESC, id DESC LIMIT 1",
-        (agent, *names, queue, *ALL_QUEUES),
+        f"AND (queue = ? OR queue = ? OR event IN ({all_marks})) "
+        "ORDER BY at_us DESC, id DESC LIMIT 1",
+        (agent, *names, queue, NONE, *ALL_QUEUES),
     )
     if last is None:
         return

@@ -408,6 +408,12 @@ def test_live_queues_through_another_api_process(server: StoreServer, sue: Queue
         pbx.send_queue_log(f"{now}|{now - 100}.1|{q}|PJSIP/303|COMPLETEAGENT|5|95|1\n")
     live = {row["queue"]: row for row in sue.queues_live()["queues"]}[q]
     assert live["agents"] == {"ready": 2, "paused": 1, "on_call": 0}
+    # An agent logging off with queue NONE leaves every queue.
+    with QueueClient(server.base_url, server.tokens["feed"]) as pbx:
+        pbx.send_queue_log(f"{now}|NONE|NONE|PJSIP/301|AGENTLOGOFF|\n")
+    live = {row["queue"]: row for row in sue.queues_live()["queues"]}[q]
+    assert live["agents"] == {"ready": 1, "paused": 1, "on_call": 0}
+    assert [m["agent"] for m in live["members"]] == ["PJSIP/302", "PJSIP/303"]
 
 
 def test_the_feed_follows_the_file_through_a_faulty_network(
