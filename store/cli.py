@@ -198,6 +198,24 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pbx_feed(args: argparse.Namespace) -> int:
+    from store.pbx import feed
+    from store.pbx.client import QueueClient
+
+    token = feed.store_token()
+    if not token:
+        raise UsageError(
+            f"no store token: set {feed.TOKEN_ENV} or keep it in the keyring "
+            f"(`keyring set {feed.KEYRING_SERVICE} {feed.KEYRING_USER}`)"
+        )
+    state = Path(args.state) if args.state else Path.home() / ".local/state/agentdesk/pbx-feed.json"
+    client = QueueClient(args.store, token, ca_bundle=args.ca_bundle, timeout=(5.0, 30.0))
+    try:
+        return feed.main(Path(args.queue_log), state, client, args.once, args.poll_s, args.settle_s)
+    finally:
+        client.close()
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data", help="data folder (default $AGENTDESK_STORE_DATA)")
@@ -293,6 +311,31 @@ def _parser() -> argparse.ArgumentParser:
     ret.add_parser("list", parents=[common])
     for p in ret.choices.values():
         p.set_defaults(func=cmd_retention)
+
+    pbx = sub.add_parser(
+        "pbx-feed",
+        help="send Asterisk's queue_log to the store as it grows, exactly once (token: "
+        "$AGENTDESK_STORE_TOKEN or the keyring)",
+    )
+    pbx.add_argument("--queue-log", required=True, help="e.g. /var/log/asterisk/queue_log")
+    pbx.add_argument(
+        "--store", required=True, help="the store's URL, e.g. https://store.example.com"
+    )
+    pbx.add_argument(
+        "--state",
+        help="where the feed keeps its place (default ~/.local/state/agentdesk/"
+        "pbx-feed.json; not next to the queue_log)",
+    )
+    pbx.add_argument("--ca-bundle", help="CA bundle (PEM) to verify the store with")
+    pbx.add_argument("--once", action="store_true", help="send what is there, then exit")
+    pbx.add_argument("--poll-s", type=float, default=0.5, help="how often to look (0.5 s)")
+    pbx.add_argument(
+        "--settle-s",
+        type=float,
+        default=2.0,
+        help="a rotated-away file unchanged this long is finished (2 s)",
+    )
+    pbx.set_defaults(func=cmd_pbx_feed)
     return parser
 
 

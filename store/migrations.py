@@ -12,6 +12,7 @@ import time
 
 from store import rollups
 from store.db import Database
+from store.pbx import ingest as pbx_ingest
 
 _DIALECT = {
     "sqlite": {"pk": "INTEGER PRIMARY KEY", "bigint": "INTEGER"},
@@ -246,6 +247,11 @@ INSERT INTO media_holders (sha256, holder) SELECT sha256, uploaded_by FROM media
         10,
         "users' SIP extensions (set by an admin; /me and the live board show them)",
         "ALTER TABLE users ADD COLUMN extension TEXT",
+    ),
+    (
+        11,
+        "the PBX's queue events, one row per queue call, queue members",
+        pbx_ingest.SCHEMA,
     ),
 ]
 

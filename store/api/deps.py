@@ -50,9 +50,21 @@ async def principal(
     token = creds.credentials
     cached = ctx.tokens.get(token)
     if cached is not None:
-        return cached
+        return _pbx_only_where_allowed(request, cached)
     who, expires = await run_in_threadpool(authenticate, ctx.db, token)
     ctx.tokens.put(token, who, expires)
+    return _pbx_only_where_allowed(request, who)
+
+
+PBX_ROUTES = ("/pbx/queue-events", "/routing-hint", "/me")  # each route's path template
+
+
+def _pbx_only_where_allowed(request: Request, who: Principal) -> Principal:
+    """A `pbx` token sends queue events and asks routing hints; every other route refuses it."""
+    if who.role is Role.pbx:
+        route = getattr(request.scope.get("route"), "path", "")
+        if not route.endswith(PBX_ROUTES) or "{" in route:
+            raise Forbidden("role pbx may only send queue events and ask routing hints")
     return who
 
 

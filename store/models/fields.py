@@ -97,6 +97,7 @@ class Role(StrEnum):
     qa = "qa"
     supervisor = "supervisor"
     admin = "admin"
+    pbx = "pbx"  # the PBX feed: queue events in, routing hints out, nothing else
 
 
 class ContentType(StrEnum):
