@@ -155,8 +155,8 @@ def build(
         auto_answer_s=auto_answer_s if auto_answer_s is not None else conf.sip.auto_answer_s,
         agent_options=conf.agent,
     )
-    window.show_problems(loaded.problems + (services.problems if services else []),
-                         offline=loaded.safe_mode)  # fmt: skip
+    found = loaded.problems + loaded.warnings + (services.problems if services else [])
+    window.show_problems(found, offline=loaded.safe_mode)
     history = add_history_panels(window, book, conf.store)
     add_settings_menu(window, loaded.path, translators).saved.connect(history.follow_settings)
     callers = _wire_demo(bridge, window, conf) if conf.demo.enabled else []
