@@ -84,6 +84,11 @@ class MainWindow(QMainWindow):
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #a00000;")
         self.problems.hide()
+        self.store_problem = QLabel(self)  # what is wrong with the store or the token
+        self.store_problem.setObjectName("storeProblem")
+        self.store_problem.setWordWrap(True)
+        self.store_problem.setStyleSheet("color: #a00000; font-weight: bold;")
+        self.store_problem.hide()
         self.demo_line = QLabel(self)
         self.demo_line.hide()
         self.banner = IncomingBanner(self)
@@ -110,7 +115,8 @@ class MainWindow(QMainWindow):
         toggles.addWidget(self.auto_answer)
         toggles.addStretch(1)
         body = QVBoxLayout()
-        for widget in (self.problems, self.demo_line, self.state_bar, self.banner):
+        for widget in (self.problems, self.store_problem, self.demo_line, self.state_bar,
+                       self.banner):  # fmt: skip
             body.addWidget(widget)
         for line in (self.registration, self.recording, self.audio_line):
             body.addWidget(line)
@@ -390,6 +396,19 @@ class MainWindow(QMainWindow):
             self.problems.show()
         if offline:
             self.registration.show_offline(self.tr("fix the settings file and restart"))
+
+    @Slot(str)
+    def show_store_problem(self, text: str) -> None:
+        """What is wrong between this desktop and the store, and what to do ('' hides it)."""
+        self.store_problem.setText(text)
+        self.store_problem.setVisible(bool(text))
+
+    def show_softphone(self, shown: bool) -> None:
+        """Users who take no calls (QA, supervisors without a SIP account) see no softphone:
+        no call controls, dial pad, registration line, call toggles or agent state."""
+        for widget in (self.state_bar, self.registration, self.audio_line, self.dnd,
+                       self.auto_answer, self.calls, self.controls, self.dial):  # fmt: skip
+            widget.setVisible(shown)
 
     def show_demo(self, interval_s: float) -> None:
         text = self.tr("Demo mode: a simulated caller rings about every %1 s; answer to talk.")

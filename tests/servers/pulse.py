@@ -101,7 +101,6 @@ class SinkRecording(_Stopped):
         self._proc = proc
         self._path = path
 
-
     def stop(self) -> npt.NDArray[np.float32]:
         """End the capture; mono float32 in [-1, 1) at ``self.rate``."""
         terminate(self._proc)
@@ -119,7 +118,6 @@ class SourceFeed(_Stopped):
     def __init__(self, proc: subprocess.Popen[bytes], path: Path | None) -> None:
         self._proc = proc
         self._path = path
-
 
     @property
     def running(self) -> bool:

@@ -130,8 +130,7 @@ def test_misspelt_keys_and_sections_say_what_was_meant(tmp_path: Path) -> None:
         "agentdesk.toml: [recoder]: unknown section — did you mean [recorder]? (ignored) "
         f"(line {text.count(chr(10)) + 2})",
         "agentdesk.toml: unknown key account.pasword — did you mean password? (ignored) (line 3)",
-        "agentdesk.toml: unknown key sip.transprots — did you mean transports? (ignored) "
-        "(line 10)",
+        "agentdesk.toml: unknown key sip.transprots — did you mean transports? (ignored) (line 10)",
     ]
     assert all("hunter2" not in n for n in loaded.notes)
 
