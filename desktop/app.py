@@ -174,8 +174,6 @@ def build(
     session = connect_store(window, book, conf, recorder, upload_queue, crm)
     if session is not None:
         menu.saved.connect(lambda saved: session.follow(saved.store.url, saved.store.ca_file))
-    elif acc is None:
-        window.show_softphone(False)
     if services is not None and services.store is not None:
         offer_demo_qa(window, services.store.url, services.token("qa"))
     if not loaded.safe_mode:
@@ -315,6 +313,8 @@ def connect_store(
     operator is (the token's owner; what is wrong, in the window and the upload backlog), the
     supervisor menu, this agent's live presence, and past calls opened for review."""
     store, acc = conf.store, conf.account
+    if acc is None:  # nothing to phone with: shown again if the store says this is an agent
+        window.show_softphone(False)
     if not store.url:
         return None
     extension = acc.user if acc else ""
@@ -324,7 +324,7 @@ def connect_store(
 
     def identity(who: Identity) -> None:
         book.agent = who.name
-        window.show_softphone(acc is not None or who.role == "agent")
+        window.show_softphone(acc is not None or who.role == "agent", who_words(who))
         if acc is None and who.role == "agent":
             window.show_problems([no_account_words()], offline=False)
         uploads.retry_now()  # whatever waited for this identity may go now
@@ -358,6 +358,24 @@ def connect_store(
     offer_qa_menu(window, session.show_review)
     crm.play_requested.connect(session.play)
     return session
+
+
+def who_words(who: Identity) -> str:
+    """The line a user without the softphone sees: who they are and where their work is."""
+    if who.role == "qa":
+        text = QCoreApplication.translate(
+            "StoreSession",
+            "Signed in to the store as %1 (QA). Find and replay calls in Calls → Review calls…; "
+            "there is no softphone on this PC.",
+        )
+    else:
+        text = QCoreApplication.translate(
+            "StoreSession",
+            "Signed in to the store as %1 (%2). The live board and reports are in Supervisor → "
+            "Agents and reports…, past calls in Calls → Review calls…; there is no softphone on "
+            "this PC.",
+        )
+    return text.replace("%1", who.name).replace("%2", who.role)
 
 
 def no_account_words() -> str:
