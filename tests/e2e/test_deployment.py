@@ -112,9 +112,14 @@ def test_anna_takes_a_call_from_a_real_far_end_and_the_store_knows_her(
     box.close()
 
     desk = start_desk(conf, tmp_path, store.tokens["anna"])
-    far = Baresip(user="carol", password="carol-pw-far", answermode="manual",
-                  registrar=f"127.0.0.1:{kamailio.udp_port}", workdir=tmp_path / "baresip")  # fmt: skip
     kamailio.add_user("carol", "carol-pw-far")
+    far = Baresip(
+        user="carol",
+        password="carol-pw-far",
+        answermode="manual",
+        registrar=f"127.0.0.1:{kamailio.udp_port}",
+        workdir=tmp_path / "baresip",
+    )
     try:
         window = desk.window
         qtbot.waitUntil(lambda: window.agent.state == "ready", timeout=20000)
