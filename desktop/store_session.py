@@ -243,64 +243,70 @@ class StoreSession(QObject):
 
 def problem_words(problem: IdentityProblem, url: str) -> tuple[str, str]:
     """What the window says (what is wrong and what to do) and the upload backlog's reason."""
-    tr = QCoreApplication.translate
+
     kind = problem.kind
     if kind == NO_TOKEN:
-        words = tr(
+        words = QCoreApplication.translate(
             "StoreSession",
             "No store token is saved on this PC: nothing is sent to the store at %1 (calls and "
             "states are kept here). Ask your administrator for your token and enter it in "
             "Phone → Settings… → Store.",
         )
-        short = tr("StoreSession", "no store token is saved")
+        short = QCoreApplication.translate("StoreSession", "no store token is saved")
     elif kind == KEYRING:
-        words = tr(
+        words = QCoreApplication.translate(
             "StoreSession",
             "The system keyring cannot be read (%2), so the store token is unknown: nothing is "
             "sent to the store. Unlock the keyring (or log in to the desktop session again), "
             "then save the settings again.",
         )
-        short = tr("StoreSession", "the keyring cannot be read")
+        short = QCoreApplication.translate("StoreSession", "the keyring cannot be read")
     elif kind == TOKEN_REFUSED:
-        words = tr(
+        words = QCoreApplication.translate(
             "StoreSession",
             "The store at %1 does not accept the saved token: it is wrong, expired or revoked. "
             "Nothing is sent until it is replaced (calls and states are kept here). Ask your "
             "administrator for a new token and enter it in Phone → Settings… → Store.",
         )
-        short = tr("StoreSession", "the store does not accept the saved token")
+        short = QCoreApplication.translate(
+            "StoreSession", "the store does not accept the saved token"
+        )
     elif kind == NOT_AGENT:
         who = f"{problem.name} ({problem.role})" if problem.name else "?"
-        words = tr(
+        words = QCoreApplication.translate(
             "StoreSession",
             "The saved store token belongs to %3, who may not take calls as an agent: calls and "
             "states are not accepted by the store (they are kept here). Enter your own agent "
             "token in Phone → Settings… → Store, or ask your administrator.",
         ).replace("%3", who)
-        short = tr("StoreSession", "the token's user %1 may not act as an agent").replace("%1", who)
+        short = QCoreApplication.translate(
+            "StoreSession", "the token's user %1 may not act as an agent"
+        ).replace("%1", who)
     elif kind == NOT_STORE:
-        words = tr(
+        words = QCoreApplication.translate(
             "StoreSession",
             "The address %1 does not answer like an AgentDesk store (%2). Check the store "
             "address in Phone → Settings… → Store: the store's own address, e.g. "
             "https://store.example.com. Calls and states are kept here meanwhile.",
         )
-        short = tr("StoreSession", "the store address does not answer like a store")
+        short = QCoreApplication.translate(
+            "StoreSession", "the store address does not answer like a store"
+        )
     elif kind == UNREACHABLE:
-        words = tr(
+        words = QCoreApplication.translate(
             "StoreSession",
             "The store at %1 cannot be reached (%2). Calls and states are kept on this PC and "
             "sent when it answers again. Check the network, or the store address in Phone → "
             "Settings… → Store.",
         )
-        short = tr("StoreSession", "the store cannot be reached")
+        short = QCoreApplication.translate("StoreSession", "the store cannot be reached")
     else:
-        words = tr(
+        words = QCoreApplication.translate(
             "StoreSession",
             "The store at %1 fails (%2). Calls and states are kept on this PC and sent when it "
             "works again; tell your administrator.",
         )
-        short = tr("StoreSession", "the store fails")
+        short = QCoreApplication.translate("StoreSession", "the store fails")
     return words.replace("%1", url).replace("%2", problem.detail or "-"), short
 
 
