@@ -163,6 +163,31 @@ def test_the_operator_is_the_tokens_owner_never_the_sip_user(
     assert "1001" not in board
 
 
+def test_a_token_revoked_while_the_desktop_runs_is_said_at_once(
+    qtbot: QtBot, desks: list[Desk], tmp_path: Path, store: StoreServer, keyring_: MemoryKeyring
+) -> None:
+    db = connect(str(store.data_dir / "store.sqlite3"))
+    try:
+        token = issue_token(db, "anna", days=1)[0]
+        keyring_.set_password("agentdesk", "store-token", token)
+        desk = open_desk(qtbot, desks, tmp_path, store.base_url)
+        qtbot.waitUntil(lambda: desk.session.presence is not None, timeout=10000)
+        assert not desk.window.store_problem.isVisible()
+        revoke_tokens(db, "anna")  # the presence's next post is refused: /me is asked again
+    finally:
+        db.close()
+    says(qtbot, desk, "does not accept the saved token", shot="revoked-while-running")
+    store.tokens["anna"] = issue_token_for(store, "anna")
+
+
+def issue_token_for(store: StoreServer, name: str) -> str:
+    db = connect(str(store.data_dir / "store.sqlite3"))
+    try:
+        return issue_token(db, name, days=1)[0]
+    finally:
+        db.close()
+
+
 def test_no_token_in_the_keyring(
     qtbot: QtBot, desks: list[Desk], tmp_path: Path, store: StoreServer, keyring_: MemoryKeyring
 ) -> None:
