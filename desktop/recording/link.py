@@ -82,6 +82,7 @@ class RecorderLink(QObject):
             book.added.connect(self._call_added)
             book.wrap_up_finished.connect(self._wrap_up_finished)
             book.ended.connect(self._restart_if_idle)
+            book.wrap_up_finished.connect(self._restart_if_idle)
 
     @property
     def pid(self) -> int | None:
@@ -120,15 +121,17 @@ class RecorderLink(QObject):
 
     def restart_for_new_token(self) -> None:
         """A new store token was saved: the worker's uploader must use it. The worker stops
-        cleanly and starts again at once (a recording one after the last live call)."""
+        cleanly and starts again at once (a recording one once no call is live or in its
+        wrap-up)."""
         self._token_restart = True
         self._restart_if_idle()
 
     def _restart_if_idle(self, *_: object) -> None:
         if not self._token_restart or self._stopping:
             return
-        if self.options.capture and self.book is not None and self.book.live():
-            return  # again when a call ends
+        book = self.book
+        if self.options.capture and book is not None and (book.rows or book.in_wrap_up()):
+            return  # again when a call or its wrap-up ends: its recording window is not cut
         proc = self._proc
         if proc is None:  # not running: the next start reads the token anyway
             self._token_restart = False
