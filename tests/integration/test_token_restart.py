@@ -1,6 +1,6 @@
 """A new store token reaches the recording worker's uploader: the link restarts the worker once
-no call is live or in its wrap-up (a call's recording window is never cut for it), with the new token in the new
-worker's environment only, and without recording a gap."""
+no call is live or in its wrap-up (a call's recording window is never cut for it), with the
+new token in the new worker's environment only, and without recording a gap."""
 
 from __future__ import annotations
 
@@ -49,18 +49,10 @@ def test_a_new_token_restarts_the_recording_worker_after_the_live_call(
         qtbot.waitUntil(lambda: bool(link.state.get("capturing")), timeout=15_000)
         first = link.pid
         assert first is not None and token_of(first) == b"AGENTDESK_STORE_TOKEN=old-token"
-        book.apply(
-            ev.IncomingCall(
-                call_id="T",
-                account_id="acc",
-                remote_uri="sip:+15550100@pbx",
-                number="+15550100",
-                display_name="",
-                sip_call_id="x",
-                headers={},
-                waiting=False,
-            )  # fmt: skip
-        )
+        ring = ev.IncomingCall(call_id="T", account_id="acc", remote_uri="sip:+15550100@pbx",
+                               number="+15550100", display_name="", sip_call_id="x",
+                               headers={}, waiting=False)  # fmt: skip
+        book.apply(ring)
         qtbot.waitUntil(lambda: bool(link.state.get("recording")), timeout=5_000)
 
         secret_store.hold_for_session(secret_store.STORE_TOKEN_USER, "new-token")
