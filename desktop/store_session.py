@@ -165,6 +165,10 @@ class StoreSession(QObject):
         )
         self.identity, self._token_fingerprint = answer, token
         self._set_problem(None)
+        if answer.extension_differs:  # calls still go, as this user with this PC's extension
+            log.warning("store: %s is at extension %s in the store, this PC is %s",
+                        answer.name, answer.registered_extension, answer.extension)  # fmt: skip
+            self.problem_changed.emit(extension_words(answer), "")
         if changed:
             log.info("store: the operator is %s (%s), extension %s", answer.name, answer.role,
                      answer.extension or "none")  # fmt: skip
@@ -308,6 +312,20 @@ def problem_words(problem: IdentityProblem, url: str) -> tuple[str, str]:
         )
         short = QCoreApplication.translate("StoreSession", "the store fails")
     return words.replace("%1", url).replace("%2", problem.detail or "-"), short
+
+
+def extension_words(who: Identity) -> str:
+    """This PC's SIP extension is not the one the store has for the token's user."""
+    return (
+        QCoreApplication.translate(
+            "StoreSession",
+            "The store has %1 at extension %2, but this PC is registered as %3: calls are saved "
+            "as %1 with extension %3. If this is not your PC or token, tell your administrator.",
+        )
+        .replace("%1", who.name)
+        .replace("%2", who.registered_extension)
+        .replace("%3", who.extension)
+    )
 
 
 def _fingerprint(token: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from store.client import StoreClient
 from store.client_errors import (
@@ -38,10 +39,17 @@ class Identity:
     name: str
     role: str
     extension: str = ""
+    registered_extension: str = ""  # the user's extension as the store keeps it, if it does
 
     @property
     def acts_as_agent(self) -> bool:
         return self.role in AGENT_ROLES
+
+    @property
+    def extension_differs(self) -> bool:
+        """The store knows this user at another extension than this PC is registered as."""
+        known = self.registered_extension
+        return bool(known and self.extension and known != self.extension)
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,8 @@ def who_am_i(
         me = client.me()
     except StoreError as exc:
         return client, problem_of(exc)
-    identity = Identity(str(me["name"]), str(me["role"]), extension)
+    registered = str(cast(dict[str, object], me).get("extension") or "")
+    identity = Identity(str(me["name"]), str(me["role"]), extension, registered)
     if needs_agent and not identity.acts_as_agent:
         return client, IdentityProblem(NOT_AGENT, "", identity.name, identity.role)
     return client, identity

@@ -1808,6 +1808,10 @@
         <translation>сбой хранилища</translation>
     </message>
     <message>
+        <source>The store has %1 at extension %2, but this PC is registered as %3: calls are saved as %1 with extension %3. If this is not your PC or token, tell your administrator.</source>
+        <translation>В хранилище у пользователя %1 внутренний номер %2, а этот компьютер зарегистрирован как %3: звонки сохраняются от имени %1 с номером %3. Если это не ваш компьютер или токен, сообщите администратору.</translation>
+    </message>
+    <message>
         <source>Review calls as the demo &amp;QA controller…</source>
         <translation>Прослушать звонки как контролёр &amp;ОКК (демо)…</translation>
     </message>

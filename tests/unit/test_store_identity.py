@@ -71,6 +71,33 @@ def html_site() -> Iterator[str]:
     server.server_close()
 
 
+@pytest.fixture(scope="module")
+def me_1002() -> Iterator[str]:
+    """A store whose /me knows anna at extension 1002 (stores that keep users' extensions)."""
+
+    class Me(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b'{"name": "anna", "role": "agent", "extension": "1002"}'
+            self.send_response(200 if self.path.endswith("/me") else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_PUT(self) -> None:
+            self.do_GET()
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer((LOOPBACK, 0), Me)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://{LOOPBACK}:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
 class Crm(QObject):
     """What connect_store takes of the CRM panel."""
 
@@ -270,3 +297,13 @@ def test_store_only_users_see_no_softphone(
     assert window.who_line.isVisible()
     assert f"Signed in to the store as {user} (" in window.who_line.text()
     window.grab().save(str(artifacts() / f"identity-store-only-{user}.png"))
+
+
+def test_an_extension_other_than_the_stores_is_said_but_calls_still_go(
+    qtbot: QtBot, desks: list[Desk], tmp_path: Path, me_1002: str, keyring_: MemoryKeyring
+) -> None:
+    keyring_.set_password("agentdesk", "store-token", "anna-token")
+    desk = open_desk(qtbot, desks, tmp_path, me_1002)
+    says(qtbot, desk, "The store has anna at extension 1002", "registered as 1001",
+         shot="extension-differs")  # fmt: skip
+    assert desk.book.agent == "anna" and desk.session.problem is None
