@@ -49,7 +49,7 @@ from desktop.recording.uploads import UploadQueue
 from desktop.settings import first_run
 from desktop.settings import values as settings
 from desktop.settings.dialog import SettingsMenu
-from desktop.store_session import StoreSession, offer_demo_qa
+from desktop.store_session import StoreSession, offer_demo_qa, who_words
 from desktop.supervisor.window import offer_supervisor_menu
 from desktop.widgets.my_calls import MyCallsPanel, day_start, to_us
 from desktop.widgets.my_day import MyDayPanel
@@ -313,7 +313,7 @@ def connect_store(
     operator is (the token's owner; what is wrong, in the window and the upload backlog), the
     supervisor menu, this agent's live presence, and past calls opened for review."""
     store, acc = conf.store, conf.account
-    if acc is None:  # nothing to phone with: shown again if the store says this is an agent
+    if acc is None:  # nothing to phone with (QA, supervisors): who they are, once /me says
         window.show_softphone(False)
     if not store.url:
         return None
@@ -324,9 +324,7 @@ def connect_store(
 
     def identity(who: Identity) -> None:
         book.agent = who.name
-        window.show_softphone(acc is not None or who.role == "agent", who_words(who))
-        if acc is None and who.role == "agent":
-            window.show_problems([no_account_words()], offline=False)
+        window.show_softphone(acc is not None, who_words(who))
         uploads.retry_now()  # whatever waited for this identity may go now
         worker = recorder if recorder is not None else uploads.uploader
         if session.token_renewed and worker is not None:
@@ -358,32 +356,6 @@ def connect_store(
     offer_qa_menu(window, session.show_review)
     crm.play_requested.connect(session.play)
     return session
-
-
-def who_words(who: Identity) -> str:
-    """The line a user without the softphone sees: who they are and where their work is."""
-    if who.role == "qa":
-        text = QCoreApplication.translate(
-            "StoreSession",
-            "Signed in to the store as %1 (QA). Find and replay calls in Calls → Review calls…; "
-            "there is no softphone on this PC.",
-        )
-    else:
-        text = QCoreApplication.translate(
-            "StoreSession",
-            "Signed in to the store as %1 (%2). The live board and reports are in Supervisor → "
-            "Agents and reports…, past calls in Calls → Review calls…; there is no softphone on "
-            "this PC.",
-        )
-    return text.replace("%1", who.name).replace("%2", who.role)
-
-
-def no_account_words() -> str:
-    return QCoreApplication.translate(
-        "StoreSession",
-        "You are an agent in the store, but no SIP account is set on this PC: calls cannot be "
-        "taken. Enter your SIP account in Phone → Settings… and restart.",
-    )
 
 
 def _wire_demo(

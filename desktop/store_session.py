@@ -314,6 +314,30 @@ def problem_words(problem: IdentityProblem, url: str) -> tuple[str, str]:
     return words.replace("%1", url).replace("%2", problem.detail or "-"), short
 
 
+def who_words(who: Identity) -> str:
+    """The line a user without the softphone sees: who they are and where their work is."""
+    if who.role == "agent":
+        text = QCoreApplication.translate(
+            "StoreSession",
+            "You are an agent in the store, but no SIP account is set on this PC: calls cannot be "
+            "taken. Enter your SIP account in Phone → Settings… and restart.",
+        )
+    elif who.role == "qa":
+        text = QCoreApplication.translate(
+            "StoreSession",
+            "Signed in to the store as %1 (QA). Find and replay calls in Calls → Review calls…; "
+            "there is no softphone on this PC.",
+        )
+    else:
+        text = QCoreApplication.translate(
+            "StoreSession",
+            "Signed in to the store as %1 (%2). The live board and reports are in Supervisor → "
+            "Agents and reports…, past calls in Calls → Review calls…; there is no softphone on "
+            "this PC.",
+        )
+    return text.replace("%1", who.name).replace("%2", who.role)
+
+
 def extension_words(who: Identity) -> str:
     """This PC's SIP extension is not the one the store has for the token's user."""
     return (

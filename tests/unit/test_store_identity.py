@@ -278,14 +278,22 @@ def test_an_address_that_answers_html(
     assert waiting_reason(qtbot, desk) == "the store address does not answer like a store"
 
 
-@pytest.mark.parametrize("user", ["quinn", "sue"])
-def test_store_only_users_see_no_softphone(
+@pytest.mark.parametrize(
+    ("user", "said"),
+    [
+        ("quinn", "Signed in to the store as quinn (QA)"),
+        ("sue", "Signed in to the store as sue (supervisor)"),
+        ("anna", "You are an agent in the store, but no SIP account is set on this PC"),
+    ],
+)
+def test_users_without_a_sip_account_see_no_softphone(
     qtbot: QtBot,
     desks: list[Desk],
     tmp_path: Path,
     store: StoreServer,
     keyring_: MemoryKeyring,
     user: str,
+    said: str,
 ) -> None:
     keyring_.set_password("agentdesk", "store-token", store.tokens[user])
     desk = open_desk(qtbot, desks, tmp_path, store.base_url, account=None)
@@ -295,7 +303,7 @@ def test_store_only_users_see_no_softphone(
     for part in (window.controls, window.dial, window.registration, window.calls):
         assert not part.isVisibleTo(window)
     assert window.who_line.isVisible()
-    assert f"Signed in to the store as {user} (" in window.who_line.text()
+    assert said in window.who_line.text()
     window.grab().save(str(artifacts() / f"identity-store-only-{user}.png"))
 
 
