@@ -8,6 +8,7 @@ the words shown to the operator are chosen by the Qt side from the kind.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
@@ -92,15 +93,28 @@ def who_am_i(
     return client, identity
 
 
+def plain_cause(message: str) -> str:
+    """The part of a transport error a person can read: "Connection refused", "timed out",
+    "certificate verify failed", "answers text/html" rather than the whole urllib3 chain."""
+    if m := re.search(r"answered \S+ with (.+?), not JSON", message):
+        return f"it answers {m.group(1)}, not the store's JSON"
+    if m := re.search(r"\[Errno -?\d+\] ([^'\")]+)", message):
+        return m.group(1).strip()
+    for words in ("certificate verify failed", "timed out", "Name or service not known"):
+        if words.lower() in message.lower():
+            return words
+    return message[:200]
+
+
 def problem_of(exc: StoreError) -> IdentityProblem:
     """The kind of problem a failed ``/me`` (or any refused request) shows."""
-    detail = exc.message
+    detail = plain_cause(exc.message)
     if isinstance(exc, AuthError):
         return IdentityProblem(TOKEN_REFUSED, detail)
     if isinstance(exc, PermissionDenied):
         return IdentityProblem(NOT_AGENT, detail)
     if isinstance(exc, StoreUnavailable):
-        if "not JSON" in detail:  # a web page where the API should be
+        if "not JSON" in exc.message:  # a web page where the API should be
             return IdentityProblem(NOT_STORE, detail)
         return IdentityProblem(UNREACHABLE, detail)
     if isinstance(exc, ServerError):
