@@ -324,6 +324,8 @@ def connect_store(
 
     def identity(who: Identity) -> None:
         book.agent = who.name
+        if acc is not None:  # states journalled from now on name the operator as the store does
+            window.agent_name = who.name
         window.show_softphone(acc is not None, who_words(who))
         uploads.retry_now()  # whatever waited for this identity may go now
         worker = recorder if recorder is not None else uploads.uploader
