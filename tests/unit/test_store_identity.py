@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import QObject, Signal
 from pytestqt.qtbot import QtBot
 
-from desktop import secret_store
+from desktop import secret_store, store_session
 from desktop.app import connect_store
 from desktop.calls.engine_bridge import EngineBridge
 from desktop.calls.model import CallBook
@@ -317,3 +317,30 @@ def test_an_extension_other_than_the_stores_is_said_but_calls_still_go(
     says(qtbot, desk, "The store has anna at extension 1002", "registered as 1001",
          shot="extension-differs")  # fmt: skip
     assert desk.book.agent == "anna" and desk.session.problem is None
+
+
+def test_a_store_that_goes_away_is_said_and_its_return_clears_the_line(
+    qtbot: QtBot,
+    desks: list[Desk],
+    tmp_path: Path,
+    keyring_: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(store_session, "RECHECK_MS", 500)
+    server = StoreServer(tmp_path / "store", users={"anna": "agent"})
+    server.start()
+    try:
+        keyring_.set_password("agentdesk", "store-token", server.tokens["anna"])
+        desk = open_desk(qtbot, desks, tmp_path, server.base_url)
+        qtbot.waitUntil(lambda: desk.session.presence is not None, timeout=10000)
+        server.stop()  # the presence's next post fails: /me is asked again
+        says(qtbot, desk, "cannot be reached", shot="store-went-away")
+        again = StoreServer(tmp_path / "store")
+        again.port, again.base_url = server.port, server.base_url
+        again.start()
+        try:
+            qtbot.waitUntil(lambda: not desk.window.store_problem.isVisible(), timeout=15000)
+        finally:
+            again.stop()
+    finally:
+        server.stop()
