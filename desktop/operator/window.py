@@ -84,6 +84,15 @@ class MainWindow(QMainWindow):
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #a00000;")
         self.problems.hide()
+        self.store_problem = QLabel(self)  # what is wrong with the store or the token
+        self.store_problem.setObjectName("storeProblem")
+        self.store_problem.setWordWrap(True)
+        self.store_problem.setStyleSheet("color: #a00000; font-weight: bold;")
+        self.store_problem.hide()
+        self.who_line = QLabel(self)  # for users without the softphone: who they are, what to do
+        self.who_line.setObjectName("whoLine")
+        self.who_line.setWordWrap(True)
+        self.who_line.hide()
         self.demo_line = QLabel(self)
         self.demo_line.hide()
         self.banner = IncomingBanner(self)
@@ -110,7 +119,8 @@ class MainWindow(QMainWindow):
         toggles.addWidget(self.auto_answer)
         toggles.addStretch(1)
         body = QVBoxLayout()
-        for widget in (self.problems, self.demo_line, self.state_bar, self.banner):
+        for widget in (self.problems, self.store_problem, self.who_line, self.demo_line,
+                       self.state_bar, self.banner):  # fmt: skip
             body.addWidget(widget)
         for line in (self.registration, self.recording, self.audio_line):
             body.addWidget(line)
@@ -390,6 +400,23 @@ class MainWindow(QMainWindow):
             self.problems.show()
         if offline:
             self.registration.show_offline(self.tr("fix the settings file and restart"))
+
+    @Slot(str)
+    def show_store_problem(self, text: str) -> None:
+        """What is wrong between this desktop and the store, and what to do ('' hides it)."""
+        self.store_problem.setText(text)
+        self.store_problem.setVisible(bool(text))
+
+    def show_softphone(self, shown: bool, note: str = "") -> None:
+        """Users who take no calls (QA, supervisors without a SIP account) see no softphone:
+        no call controls, dial pad, registration line, call toggles, agent state or recording
+        line; ``note`` says who they are and where their work is."""
+        for widget in (self.state_bar, self.registration, self.audio_line, self.dnd,
+                       self.auto_answer, self.calls, self.controls, self.dial,
+                       self.recording):  # fmt: skip
+            widget.setVisible(shown)
+        self.who_line.setText(note)
+        self.who_line.setVisible(bool(note) and not shown)
 
     def show_demo(self, interval_s: float) -> None:
         text = self.tr("Demo mode: a simulated caller rings about every %1 s; answer to talk.")

@@ -23,12 +23,8 @@
         <translation>Ваша SIP-учётная запись</translation>
     </message>
     <message>
-        <source>The phone system&apos;s address and your extension.</source>
-        <translation>Адрес телефонной станции и ваш внутренний номер.</translation>
-    </message>
-    <message>
-        <source>required</source>
-        <translation>обязательное поле</translation>
+        <source>The phone system&apos;s address and your extension. QA controllers and supervisors who take no calls leave it empty (the store is then required).</source>
+        <translation>Адрес телефонной станции и ваш внутренний номер. Контролёры ОКК и супервизоры, которые не принимают звонки, оставляют поля пустыми (тогда нужно хранилище).</translation>
     </message>
 </context>
 <context>
@@ -1748,12 +1744,88 @@
         <source>Where your calls and recordings go. Leave it empty to work on this PC only.</source>
         <translation>Куда отправляются ваши звонки и записи. Оставьте пустым, чтобы работать только на этом компьютере.</translation>
     </message>
+    <message>
+        <source>required without a SIP account</source>
+        <translation>обязательно без SIP-учётной записи</translation>
+    </message>
 </context>
 <context>
     <name>StoreSession</name>
     <message>
+        <source>No store token is saved on this PC: nothing is sent to the store at %1 (calls and states are kept here). Ask your administrator for your token and enter it in Phone → Settings… → Store.</source>
+        <translation>На этом компьютере не сохранён токен хранилища: в хранилище %1 ничего не отправляется (звонки и состояния сохраняются здесь). Попросите токен у администратора и введите его в Телефон → Настройки… → Хранилище.</translation>
+    </message>
+    <message>
+        <source>no store token is saved</source>
+        <translation>токен хранилища не сохранён</translation>
+    </message>
+    <message>
+        <source>The system keyring cannot be read (%2), so the store token is unknown: nothing is sent to the store. Unlock the keyring (or log in to the desktop session again), then save the settings again.</source>
+        <translation>Не удаётся прочитать системное хранилище паролей (%2), поэтому токен хранилища неизвестен: в хранилище ничего не отправляется. Разблокируйте хранилище паролей (или войдите в сеанс заново), затем ещё раз сохраните настройки.</translation>
+    </message>
+    <message>
+        <source>the keyring cannot be read</source>
+        <translation>не удаётся прочитать хранилище паролей</translation>
+    </message>
+    <message>
+        <source>The store at %1 does not accept the saved token: it is wrong, expired or revoked. Nothing is sent until it is replaced (calls and states are kept here). Ask your administrator for a new token and enter it in Phone → Settings… → Store.</source>
+        <translation>Хранилище %1 не принимает сохранённый токен: он неверен, просрочен или отозван. Пока его не заменят, ничего не отправляется (звонки и состояния сохраняются здесь). Попросите новый токен у администратора и введите его в Телефон → Настройки… → Хранилище.</translation>
+    </message>
+    <message>
+        <source>the store does not accept the saved token</source>
+        <translation>хранилище не принимает сохранённый токен</translation>
+    </message>
+    <message>
+        <source>The saved store token belongs to %3, who may not take calls as an agent: calls and states are not accepted by the store (they are kept here). Enter your own agent token in Phone → Settings… → Store, or ask your administrator.</source>
+        <translation>Сохранённый токен хранилища принадлежит пользователю %3, которому нельзя принимать звонки как оператору: хранилище не принимает звонки и состояния (они сохраняются здесь). Введите свой токен оператора в Телефон → Настройки… → Хранилище или обратитесь к администратору.</translation>
+    </message>
+    <message>
+        <source>the token&apos;s user %1 may not act as an agent</source>
+        <translation>пользователь токена %1 не может работать оператором</translation>
+    </message>
+    <message>
+        <source>The address %1 does not answer like an AgentDesk store (%2). Check the store address in Phone → Settings… → Store: the store&apos;s own address, e.g. https://store.example.com. Calls and states are kept here meanwhile.</source>
+        <translation>Адрес %1 отвечает не как хранилище AgentDesk (%2). Проверьте адрес хранилища в Телефон → Настройки… → Хранилище: нужен адрес самого хранилища, например https://store.example.com. Пока звонки и состояния сохраняются здесь.</translation>
+    </message>
+    <message>
+        <source>the store address does not answer like a store</source>
+        <translation>адрес хранилища отвечает не как хранилище</translation>
+    </message>
+    <message>
+        <source>The store at %1 cannot be reached (%2). Calls and states are kept on this PC and sent when it answers again. Check the network, or the store address in Phone → Settings… → Store.</source>
+        <translation>Хранилище %1 недоступно (%2). Звонки и состояния сохраняются на этом компьютере и будут отправлены, когда оно снова ответит. Проверьте сеть или адрес хранилища в Телефон → Настройки… → Хранилище.</translation>
+    </message>
+    <message>
+        <source>the store cannot be reached</source>
+        <translation>хранилище недоступно</translation>
+    </message>
+    <message>
+        <source>The store at %1 fails (%2). Calls and states are kept on this PC and sent when it works again; tell your administrator.</source>
+        <translation>В хранилище %1 сбой (%2). Звонки и состояния сохраняются на этом компьютере и будут отправлены, когда оно снова заработает; сообщите администратору.</translation>
+    </message>
+    <message>
+        <source>the store fails</source>
+        <translation>сбой хранилища</translation>
+    </message>
+    <message>
+        <source>The store has %1 at extension %2, but this PC is registered as %3: calls are saved as %1 with extension %3. If this is not your PC or token, tell your administrator.</source>
+        <translation>В хранилище у пользователя %1 внутренний номер %2, а этот компьютер зарегистрирован как %3: звонки сохраняются от имени %1 с номером %3. Если это не ваш компьютер или токен, сообщите администратору.</translation>
+    </message>
+    <message>
         <source>Review calls as the demo &amp;QA controller…</source>
         <translation>Прослушать звонки как контролёр &amp;ОКК (демо)…</translation>
+    </message>
+    <message>
+        <source>Signed in to the store as %1 (QA). Find and replay calls in Calls → Review calls…; there is no softphone on this PC.</source>
+        <translation>Вы вошли в хранилище как %1 (ОКК). Искать и прослушивать звонки — в Звонки → Разбор звонков…; софтфона на этом компьютере нет.</translation>
+    </message>
+    <message>
+        <source>Signed in to the store as %1 (%2). The live board and reports are in Supervisor → Agents and reports…, past calls in Calls → Review calls…; there is no softphone on this PC.</source>
+        <translation>Вы вошли в хранилище как %1 (%2). Текущая панель и отчёты — в Супервизор → Операторы и отчёты…, прошлые звонки — в Звонки → Разбор звонков…; софтфона на этом компьютере нет.</translation>
+    </message>
+    <message>
+        <source>You are an agent in the store, but no SIP account is set on this PC: calls cannot be taken. Enter your SIP account in Phone → Settings… and restart.</source>
+        <translation>В хранилище вы оператор, но на этом компьютере не задана SIP-учётная запись: принимать звонки нельзя. Введите SIP-учётную запись в Телефон → Настройки… и перезапустите программу.</translation>
     </message>
 </context>
 <context>
@@ -1784,6 +1856,17 @@
     <message>
         <source>Show AgentDesk</source>
         <translation>Показать AgentDesk</translation>
+    </message>
+</context>
+<context>
+    <name>UploadQueue</name>
+    <message>
+        <source>the store cannot be reached</source>
+        <translation>хранилище недоступно</translation>
+    </message>
+    <message>
+        <source>the store refused the last item: %1</source>
+        <translation>хранилище отклонило последнюю запись: %1</translation>
     </message>
 </context>
 <context>
