@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.i18n import shown
 from desktop.threads import assert_gui_thread, run_in_thread
 from store.client_types import Board, BoardRow
 
@@ -149,7 +150,8 @@ class AgentBoard(QWidget):
             "offline": self.tr("Offline"),
         }
         text = names.get(row["state"], row["state"])
-        return f"{text} ({row['reason']})" if row.get("reason") else text
+        reason = row.get("reason")
+        return f"{text} ({shown(reason)})" if reason else text
 
     def _cells(self, row: BoardRow, now: int) -> list[str]:
         since = row.get("since_us")
