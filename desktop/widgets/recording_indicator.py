@@ -3,9 +3,10 @@ with the privacy pause, the caller's consent and a mark-this-moment button."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QDateTime, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 ON, PAUSED, WAITING, OFF = "on", "paused", "waiting", "off"
@@ -29,6 +30,57 @@ def size_text(size: int) -> str:
         if size >= scale:
             return f"{size / scale:.1f} {unit}"
     return f"{size} B"
+
+
+RETRY = re.compile(r"\s*\(retrying in (\d+) s\)$")
+REFUSED = re.compile(r"^[A-Z]+ \S+: (\d{3}) (.*)$", re.S)
+SPOOL = re.compile(r"^upload spool (\d+) % full$")
+
+
+def why_waiting(message: str) -> str:
+    """The uploader's last error (desktop.recording.uploads status) in the operator's words,
+    e.g. "the store refused: agents can only set their own state" or "store unreachable"."""
+    retry = RETRY.search(message)
+    message = RETRY.sub("", message)
+    if m := SPOOL.match(message):
+        return QCoreApplication.translate(
+            "RecordingIndicator", "the upload spool is %1 % full"
+        ).replace("%1", m.group(1))
+    refused = REFUSED.match(message)
+    if refused and refused.group(1) == "401":
+        text = QCoreApplication.translate(
+            "RecordingIndicator", "the store does not accept this computer's sign-in"
+        )
+    elif refused and refused.group(1).startswith("5"):
+        text = QCoreApplication.translate(
+            "RecordingIndicator", "the store has a problem (%1)"
+        ).replace("%1", refused.group(1))
+    elif refused:
+        detail = refused.group(2).split(";")[0].strip() or refused.group(1)
+        text = QCoreApplication.translate("RecordingIndicator", "the store refused: %1").replace(
+            "%1", detail
+        )
+    elif message.startswith(("cannot reach the store", "cannot reach object storage")):
+        text = QCoreApplication.translate("RecordingIndicator", "store unreachable")
+    elif message.startswith("TLS verification"):
+        text = QCoreApplication.translate(
+            "RecordingIndicator", "the store's certificate is not trusted"
+        )
+    elif message.startswith("object storage refused"):
+        text = QCoreApplication.translate(
+            "RecordingIndicator", "the file storage refused the upload"
+        )
+    elif "not queued for the store" in message or message.startswith("the upload outbox"):
+        text = QCoreApplication.translate(
+            "RecordingIndicator", "the outbox on this computer failed: %1"
+        ).replace("%1", message.rsplit(": ", 1)[-1])
+    else:
+        text = message
+    if retry:
+        text += " " + QCoreApplication.translate(
+            "RecordingIndicator", "(retrying in %1 s)"
+        ).replace("%1", retry.group(1))
+    return text
 
 
 class RecordingIndicator(QWidget):
@@ -101,22 +153,29 @@ class RecordingIndicator(QWidget):
 
     @Slot(dict)
     def show_backlog(self, status: dict[str, Any]) -> None:
-        """The upload queue's status: items and bytes waiting, errors, quota warnings."""
+        """The upload queue's status: items and bytes waiting and, in words, why they wait."""
         items, size = int(status.get("items") or 0), int(status.get("bytes") or 0)
         if items:
-            text = self.tr("Uploads waiting: %1 (%2)").replace("%1", str(items))
-            text = text.replace("%2", size_text(size))
+            text = self.tr("Uploads waiting: %1").replace("%1", str(items))
+            if size:
+                text += f" ({size_text(size)})"
         else:
             text = self.tr("Uploads: all sent")
         rate = int(status.get("rate_bps") or 0)
         if rate:
             text += " · " + self.tr("%1/s").replace("%1", size_text(rate // 8))
-        problem = status.get("warning") or status.get("last_error") or ""
+        error = str(status.get("last_error") or "")
+        warning = str(status.get("warning") or "")
+        reasons = []
         if status.get("over_quota"):
-            problem = self.tr("spool over quota") + (f": {problem}" if problem else "")
-        if problem:
-            text += " ⚠"
-        tip = [str(problem)] if problem else []
+            reasons.append(self.tr("the upload spool is full: screen recording stopped"))
+        elif warning:
+            reasons.append(why_waiting(warning))
+        if error:
+            reasons.append(why_waiting(error))
+        if reasons:
+            text += " — " + "; ".join(reasons)
+        tip = [t for t in (error, warning) if t]
         oldest = status.get("oldest_us")
         if items and oldest:
             since = QDateTime.fromMSecsSinceEpoch(int(oldest) // 1000).toString("yyyy-MM-dd HH:mm")
@@ -124,7 +183,7 @@ class RecordingIndicator(QWidget):
         self.backlog.setText(text)
         self.backlog.show()
         self.backlog.setToolTip("\n".join(tip))
-        self.backlog.setStyleSheet("color: #b23c17;" if problem else "")
+        self.backlog.setStyleSheet("color: #b23c17;" if reasons else "")
 
     def _update_buttons(self) -> None:
         self.pause_button.setEnabled(self.available)

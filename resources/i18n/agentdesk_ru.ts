@@ -274,6 +274,109 @@
     </message>
 </context>
 <context>
+    <name>CallEvents</name>
+    <message>
+        <source>Ringing</source>
+        <translation>Вызов</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>Ответ</translation>
+    </message>
+    <message>
+        <source>On hold</source>
+        <translation>На удержании</translation>
+    </message>
+    <message>
+        <source>Off hold</source>
+        <translation>Снят с удержания</translation>
+    </message>
+    <message>
+        <source>Transfer</source>
+        <translation>Перевод</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>Карточка</translation>
+    </message>
+    <message>
+        <source>Hung up</source>
+        <translation>Завершён</translation>
+    </message>
+    <message>
+        <source>Key pressed</source>
+        <translation>Нажата клавиша</translation>
+    </message>
+    <message>
+        <source>Call created</source>
+        <translation>Звонок создан</translation>
+    </message>
+    <message>
+        <source>Calling</source>
+        <translation>Исходящий вызов</translation>
+    </message>
+    <message>
+        <source>Incoming</source>
+        <translation>Входящий вызов</translation>
+    </message>
+    <message>
+        <source>Ringing at the other end</source>
+        <translation>Гудки у абонента</translation>
+    </message>
+    <message>
+        <source>Connecting</source>
+        <translation>Соединение</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>Соединено</translation>
+    </message>
+    <message>
+        <source>Disconnected</source>
+        <translation>Разъединено</translation>
+    </message>
+    <message>
+        <source>Sound on</source>
+        <translation>Звук идёт</translation>
+    </message>
+    <message>
+        <source>Held by the operator</source>
+        <translation>Удержание оператором</translation>
+    </message>
+    <message>
+        <source>Held by the caller</source>
+        <translation>Удержание абонентом</translation>
+    </message>
+    <message>
+        <source>No sound</source>
+        <translation>Нет звука</translation>
+    </message>
+    <message>
+        <source>Sound error</source>
+        <translation>Ошибка звука</translation>
+    </message>
+    <message>
+        <source>Operator&apos;s mark</source>
+        <translation>Отметка оператора</translation>
+    </message>
+    <message>
+        <source>by the operator</source>
+        <translation>оператором</translation>
+    </message>
+    <message>
+        <source>by the caller</source>
+        <translation>абонентом</translation>
+    </message>
+    <message>
+        <source>by a transfer</source>
+        <translation>переводом</translation>
+    </message>
+    <message>
+        <source>by a failure</source>
+        <translation>из-за сбоя</translation>
+    </message>
+</context>
+<context>
     <name>CallList</name>
     <message>
         <source>Number</source>
@@ -390,6 +493,10 @@
         <translation>Внутренние</translation>
     </message>
     <message>
+        <source> s</source>
+        <translation> с</translation>
+    </message>
+    <message>
         <source>any</source>
         <translation>любая</translation>
     </message>
@@ -414,12 +521,16 @@
         <translation>Найти</translation>
     </message>
     <message>
-        <source>From (UTC)</source>
-        <translation>С (UTC)</translation>
+        <source>From</source>
+        <translation>С</translation>
     </message>
     <message>
-        <source>To (UTC)</source>
-        <translation>По (UTC)</translation>
+        <source>To</source>
+        <translation>По</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Начало</translation>
     </message>
     <message>
         <source>Agent</source>
@@ -460,10 +571,6 @@
     <message>
         <source>Evaluation</source>
         <translation>Оценка</translation>
-    </message>
-    <message>
-        <source>Started (UTC)</source>
-        <translation>Начало (UTC)</translation>
     </message>
     <message>
         <source>Duration</source>
@@ -519,6 +626,21 @@
     <message>
         <source>1 hostile … 5 easy-going</source>
         <translation>1 враждебный … 5 покладистый</translation>
+    </message>
+</context>
+<context>
+    <name>Calls</name>
+    <message>
+        <source>inbound</source>
+        <translation>входящий</translation>
+    </message>
+    <message>
+        <source>outbound</source>
+        <translation>исходящий</translation>
+    </message>
+    <message>
+        <source>internal</source>
+        <translation>внутренний</translation>
     </message>
 </context>
 <context>
@@ -672,6 +794,76 @@
     </message>
 </context>
 <context>
+    <name>Defaults</name>
+    <message>
+        <source>Training</source>
+        <translation>Обучение</translation>
+    </message>
+    <message>
+        <source>Meeting</source>
+        <translation>Совещание</translation>
+    </message>
+    <message>
+        <source>Back office</source>
+        <translation>Бэк-офис</translation>
+    </message>
+    <message>
+        <source>Technical problem</source>
+        <translation>Технические неполадки</translation>
+    </message>
+    <message>
+        <source>Break</source>
+        <translation>Перерыв</translation>
+    </message>
+    <message>
+        <source>Lunch</source>
+        <translation>Обед</translation>
+    </message>
+    <message>
+        <source>resolved</source>
+        <translation>решено</translation>
+    </message>
+    <message>
+        <source>callback</source>
+        <translation>перезвонить</translation>
+    </message>
+    <message>
+        <source>escalated</source>
+        <translation>передано выше</translation>
+    </message>
+    <message>
+        <source>no answer needed</source>
+        <translation>ответ не требуется</translation>
+    </message>
+    <message>
+        <source>Topic</source>
+        <translation>Тема</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Заметки</translation>
+    </message>
+</context>
+<context>
+    <name>DeskLayout</name>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Вид</translation>
+    </message>
+    <message>
+        <source>&amp;Compact softphone</source>
+        <translation>&amp;Компактный софтфон</translation>
+    </message>
+    <message>
+        <source>&amp;Full desk: card, dialog and history</source>
+        <translation>&amp;Полный стол: карточка, разговор и история</translation>
+    </message>
+    <message>
+        <source>Dialog card</source>
+        <translation>Карточка разговора</translation>
+    </message>
+</context>
+<context>
     <name>DialPanel</name>
     <message>
         <source>Number or SIP address</source>
@@ -769,6 +961,13 @@
     <message>
         <source>switch sound devices</source>
         <translation>сменить звуковые устройства</translation>
+    </message>
+</context>
+<context>
+    <name>Export</name>
+    <message>
+        <source>Exported by %1 on %2</source>
+        <translation>Экспортировал %1, %2</translation>
     </message>
 </context>
 <context>
@@ -1194,20 +1393,56 @@
         <translation>Запись не ведётся</translation>
     </message>
     <message>
-        <source>Uploads waiting: %1 (%2)</source>
-        <translation>Ожидают выгрузки: %1 (%2)</translation>
+        <source>Uploads waiting: %1</source>
+        <translation>Ждут выгрузки: %1</translation>
+    </message>
+    <message>
+        <source>the upload spool is full: screen recording stopped</source>
+        <translation>очередь выгрузки переполнена: запись экрана остановлена</translation>
     </message>
     <message>
         <source>Uploads: all sent</source>
         <translation>Выгрузка: всё отправлено</translation>
     </message>
     <message>
-        <source>%1/s</source>
-        <translation>%1/с</translation>
+        <source>the upload spool is %1 % full</source>
+        <translation>очередь выгрузки заполнена на %1 %</translation>
     </message>
     <message>
-        <source>spool over quota</source>
-        <translation>очередь превысила квоту</translation>
+        <source>the store does not accept this computer&apos;s sign-in</source>
+        <translation>хранилище не принимает вход с этого компьютера</translation>
+    </message>
+    <message>
+        <source>the store has a problem (%1)</source>
+        <translation>сбой в хранилище (%1)</translation>
+    </message>
+    <message>
+        <source>the store refused: %1</source>
+        <translation>хранилище отказало: %1</translation>
+    </message>
+    <message>
+        <source>store unreachable</source>
+        <translation>хранилище недоступно</translation>
+    </message>
+    <message>
+        <source>the store&apos;s certificate is not trusted</source>
+        <translation>сертификат хранилища не вызывает доверия</translation>
+    </message>
+    <message>
+        <source>the file storage refused the upload</source>
+        <translation>файловое хранилище отклонило выгрузку</translation>
+    </message>
+    <message>
+        <source>the outbox on this computer failed: %1</source>
+        <translation>сбой очереди на этом компьютере: %1</translation>
+    </message>
+    <message>
+        <source>(retrying in %1 s)</source>
+        <translation>(повтор через %1 с)</translation>
+    </message>
+    <message>
+        <source>%1/s</source>
+        <translation>%1/с</translation>
     </message>
     <message>
         <source>Oldest waiting since %1</source>
