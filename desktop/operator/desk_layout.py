@@ -82,6 +82,7 @@ class DeskLayout(QObject):
         self.dialog_part: QWidget | None = None
         self.gate: CardGate | None = None
         self._arrange_due = False
+        self._columns: list[QDockWidget] = []
         window.setDockOptions(
             QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
         )
@@ -189,19 +190,23 @@ class DeskLayout(QObject):
                 w.tabifyDockWidget(history[0], dock)
             if history:
                 history[0].raise_()
+            self._columns = columns
             # sized once the layout has placed them (it would scale widths given now)
-            QTimer.singleShot(0, self, lambda: self._size_columns(columns))
+            QTimer.singleShot(0, self, self._size_columns)
         else:
             for dock in docks[1:]:
                 w.tabifyDockWidget(first, dock)
             first.raise_()
 
-    def _size_columns(self, columns: list[QDockWidget]) -> None:
-        """The side columns share what the softphone column (SOFTPHONE_W) leaves."""
-        if self.mode != FULL:
+    def _size_columns(self) -> None:
+        """The side columns share what the softphone column (its least width) leaves."""
+        columns = self._columns
+        if self.mode != FULL or not columns:
             return
-        spare = max(len(columns) * 260, self.window.width() - SOFTPHONE_W)
-        weights = [4, 3, 4][: len(columns)] if len(columns) <= 3 else [1] * len(columns)
+        central = self.window.centralWidget()
+        softphone = max(SOFTPHONE_W, central.minimumSizeHint().width() if central else 0)
+        spare = max(len(columns) * 260, self.window.width() - softphone - 24)
+        weights = [5, 3, 3][: len(columns)] if len(columns) <= 3 else [1] * len(columns)
         widths = [spare * k // sum(weights) for k in weights]
         self.window.resizeDocks(columns, widths, Qt.Orientation.Horizontal)
 
@@ -215,6 +220,7 @@ class DeskLayout(QObject):
         self.actions[mode].setChecked(True)
         self.arrange()
         self.restore_geometry()
+        QTimer.singleShot(0, self, self._size_columns)
         self.save()
         self.mode_changed.emit(mode)
 
@@ -240,4 +246,6 @@ class DeskLayout(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.Close:
             self.save()
+        elif watched is self.window and event.type() == QEvent.Type.Show:
+            QTimer.singleShot(0, self, self._size_columns)
         return False

@@ -132,6 +132,8 @@ class CallSearch(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
         self.table.doubleClicked.connect(lambda index: self._open_row(index.row()))
@@ -192,6 +194,7 @@ class CallSearch(QWidget):
         self.model.removeRows(0, self.model.rowCount())
         for call in page["items"]:
             self.model.appendRow(self._row(call))
+        self.table.resizeColumnsToContents()  # whole times, numbers and dispositions
         shown, total = len(page["items"]), page["total"]
         self.status.setText(self.tr("{0} of {1} calls").format(shown, total))
 

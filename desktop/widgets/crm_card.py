@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSizePolicy,
@@ -79,6 +80,10 @@ class CrmCard(QWidget):
             [self.tr("Date"), self.tr("Agent"), self.tr("Duration"), self.tr("Disposition"), ""]
         )
         self.history.verticalHeader().hide()
+        header = self.history.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.history.setWordWrap(False)
         self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QDateTime, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 ON, PAUSED, WAITING, OFF = "on", "paused", "waiting", "off"
 DOT = {ON: "#d32f2f", PAUSED: "#f9a825", WAITING: "#f9a825", OFF: "#9e9e9e"}
@@ -101,6 +101,8 @@ class RecordingIndicator(QWidget):
         self.label.setObjectName("recordingLabel")
         self.backlog = QLabel(self)
         self.backlog.setObjectName("uploadBacklog")
+        self.backlog.setWordWrap(True)  # the reason may be long: wrapped, never widening
+        self.backlog.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.pause_button = QPushButton(self.tr("Pause recording"), self)
         self.pause_button.setObjectName("pauseRecordingButton")
         self.pause_button.setCheckable(True)
@@ -111,13 +113,17 @@ class RecordingIndicator(QWidget):
         self.mark_button = QPushButton(self.tr("Mark moment"), self)
         self.mark_button.setObjectName("markButton")
         self.mark_button.clicked.connect(self.marked)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for label in (self.dot, self.label, self.backlog):
-            layout.addWidget(label)
-        layout.addStretch(1)
+        line = QHBoxLayout()
+        for label in (self.dot, self.label):
+            line.addWidget(label)
+        line.addStretch(1)
         for button in (self.pause_button, self.consent_button, self.mark_button):
-            layout.addWidget(button)
+            line.addWidget(button)
+        layout = QVBoxLayout(self)  # the backlog under it, the whole width for its reason
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(line)
+        layout.addWidget(self.backlog)
         self.backlog.hide()  # until an upload queue reports (attach_uploads)
         self.show_status(self.tr("Screen recorder off"), {}, alive=False)
 
@@ -175,7 +181,7 @@ class RecordingIndicator(QWidget):
             reasons.append(why_waiting(error))
         if reasons:
             text += " — " + "; ".join(reasons)
-        tip = [t for t in (error, warning) if t]
+        tip = [self.tr("The last error, as reported: %1").replace("%1", error)] if error else []
         oldest = status.get("oldest_us")
         if items and oldest:
             since = QDateTime.fromMSecsSinceEpoch(int(oldest) // 1000).toString("yyyy-MM-dd HH:mm")

@@ -1445,6 +1445,10 @@
         <translation>%1/с</translation>
     </message>
     <message>
+        <source>The last error, as reported: %1</source>
+        <translation>Последняя ошибка, как её сообщили: %1</translation>
+    </message>
+    <message>
         <source>Oldest waiting since %1</source>
         <translation>Самое старое ждёт с %1</translation>
     </message>
