@@ -45,7 +45,7 @@ class CrmCard(QWidget):
         self.state.setObjectName("crmState")
         self.state.setWordWrap(True)
         self.rows: dict[str, QLabel] = {}
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for key, label in (
@@ -96,7 +96,8 @@ class CrmCard(QWidget):
         layout.addWidget(self.extra)
         layout.addLayout(buttons)
         layout.addWidget(self.ratings)
-        layout.addWidget(self.history, 1)
+        layout.addWidget(self.history, 10)
+        layout.addStretch(1)  # keeps the card at the top while there is no history
         self.clear()
 
     def clear(self) -> None:
@@ -105,9 +106,12 @@ class CrmCard(QWidget):
         self.state.clear()
         for value in self.rows.values():
             value.clear()
+            value.setToolTip("")
+            self.form.setRowVisible(value, False)  # a row shows once the CRM gives its value
         self.extra.clear()
         self.ratings.clear()
         self.history.setRowCount(0)
+        self.history.hide()
         self.open_button.hide()
         self.create_button.hide()
 
@@ -149,6 +153,7 @@ class CrmCard(QWidget):
         for key, value in values.items():
             self.rows[key].setText(value)
             self.rows[key].setToolTip(value)
+            self.form.setRowVisible(self.rows[key], bool(value))
         self.extra.setText("\n".join(f"{label}: {value}" for label, value in contact.extra))
         self.web_url = contact.web_url
         self.open_button.setVisible(bool(contact.web_url))
@@ -189,6 +194,7 @@ class CrmCard(QWidget):
         self.ratings.setText("; ".join([head, *parts]))
         rows = summary.get("last_calls") or []
         self.history.setRowCount(len(rows))
+        self.history.setVisible(bool(rows))
         for r, call in enumerate(rows):
             cells = (i18n.local_time(call["started_us"]), call.get("agent", ""),
                      i18n.duration_text(call.get("duration_s") or 0),
