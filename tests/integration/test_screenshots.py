@@ -137,7 +137,19 @@ def test_the_operators_day_in_screenshots(qtbot: QtBot, tmp_path: Path, language
     shot(qtbot, window, f"{language}-5-compact-wrap-up")
     window.desk.set_mode(FULL)
     assert window.width() >= 0.75 * screen.width()
+    window.setGeometry(screen.adjusted(60, 40, -200, -120))  # the operator moves and resizes it
+    qtbot.wait(50)
+    placed = window.geometry()
     window.close()
+
+    # The next start opens where the operator left it.
+    again = desk_scenes.OperatorDesk(qtbot, tmp_path / "next-start")
+    again.window.show()
+    qtbot.waitExposed(again.window)
+    assert again.window.desk.mode == FULL
+    assert abs(again.window.x() - placed.x()) <= 2 and abs(again.window.y() - placed.y()) <= 2
+    assert again.window.size() == placed.size()
+    again.window.close()
 
 
 def test_qa_and_supervisor_windows_in_screenshots(qtbot: QtBot, language: str) -> None:
