@@ -89,7 +89,7 @@ def test_rating_only_after_answer_and_wrap_up_hint_only_in_wrap_up(
             sip_call_id="x2",
             headers={},
             waiting=False,
-        )  # fmt: skip
+        )
     )
     qtbot.wait(20)
     assert not panel.rating.isEnabled() and not panel.message.text()
