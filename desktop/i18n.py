@@ -116,3 +116,16 @@ def local_time(utc_us: int, seconds: bool = False, zone: bool = False) -> str:
         hours, minutes = divmod(abs(offset) // 60, 60)
         text += f" UTC{sign}{hours:02d}:{minutes:02d}"
     return text
+
+
+def size_text(size: int) -> str:
+    """A byte count with its unit in the UI's language, e.g. "5.0 MB" / "5.0 МБ"."""
+    units = (
+        (1 << 30, QCoreApplication.translate("Units", "%1 GB")),
+        (1 << 20, QCoreApplication.translate("Units", "%1 MB")),
+        (1 << 10, QCoreApplication.translate("Units", "%1 KB")),
+    )
+    for scale, text in units:
+        if size >= scale:
+            return text.replace("%1", f"{size / scale:.1f}")
+    return QCoreApplication.translate("Units", "%1 B").replace("%1", str(size))

@@ -7,6 +7,9 @@ from PySide6.QtCore import QCoreApplication
 
 from desktop import i18n
 
+# The dialog card's shipped fields (desktop/crm/config.py, label= of its defaults).
+SHIPPED_CARD_LABELS = {"topic": "Topic", "notes": "Notes"}
+
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("CallEvents", text)
@@ -56,9 +59,9 @@ def label_text(kind: str, label: str) -> str:
             "system": QT_TRANSLATE_NOOP("CallEvents", "by a failure"),
         }
         return _tr(ended_by[label]) if label in ended_by else label
-    if kind == "card" and ": " in label:  # "key: value"; a shipped disposition translated
+    if kind == "card" and ": " in label:  # "key: value": the shipped fields by their labels
         name, value = label.split(": ", 1)
-        return f"{name}: {i18n.shown(value)}"
+        return f"{i18n.shown(SHIPPED_CARD_LABELS.get(name, name))}: {i18n.shown(value)}"
     return label
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QDateTime, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from desktop.i18n import size_text
+
 ON, PAUSED, WAITING, OFF = "on", "paused", "waiting", "off"
 DOT = {ON: "#d32f2f", PAUSED: "#f9a825", WAITING: "#f9a825", OFF: "#9e9e9e"}
 
@@ -23,13 +25,6 @@ def recording_mode(state: dict[str, Any], alive: bool) -> str:
     if any(w.get("state") == "awaiting_consent" for w in windows):
         return WAITING
     return OFF
-
-
-def size_text(size: int) -> str:
-    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}"
-    return f"{size} B"
 
 
 RETRY = re.compile(r"\s*\(retrying in (\d+) s\)$")

@@ -1808,6 +1808,18 @@
         <translation>Настройки</translation>
     </message>
     <message>
+        <source>automatic</source>
+        <translation>автоматически</translation>
+    </message>
+    <message>
+        <source>sound devices (PortAudio)</source>
+        <translation>звуковые устройства (PortAudio)</translation>
+    </message>
+    <message>
+        <source>no sound</source>
+        <translation>без звука</translation>
+    </message>
+    <message>
         <source>leave empty to keep the stored secret</source>
         <translation>оставьте пустым, чтобы сохранить прежний секрет</translation>
     </message>
@@ -1854,6 +1866,10 @@
     <message>
         <source>Uploads</source>
         <translation>Выгрузка</translation>
+    </message>
+    <message>
+        <source>Dialog card</source>
+        <translation>Карточка разговора</translation>
     </message>
     <message>
         <source>Language</source>
@@ -1955,8 +1971,96 @@
         <translation>Язык</translation>
     </message>
     <message>
+        <source>CRM type (none, rest, bitrix24)</source>
+        <translation>Тип CRM (none, rest, bitrix24)</translation>
+    </message>
+    <message>
+        <source>CRM answer time limit, s</source>
+        <translation>Время ожидания ответа CRM, с</translation>
+    </message>
+    <message>
+        <source>Country code for national numbers</source>
+        <translation>Код страны для местных номеров</translation>
+    </message>
+    <message>
+        <source>Lookup address</source>
+        <translation>Адрес поиска</translation>
+    </message>
+    <message>
+        <source>Where the contact is in the answer</source>
+        <translation>Где в ответе контакт</translation>
+    </message>
+    <message>
+        <source>Fields of the answer shown on the card</source>
+        <translation>Поля ответа для карточки</translation>
+    </message>
+    <message>
+        <source>Contact page address</source>
+        <translation>Адрес страницы контакта</translation>
+    </message>
+    <message>
+        <source>New contact page address</source>
+        <translation>Адрес страницы нового контакта</translation>
+    </message>
+    <message>
+        <source>Address to post finished calls to</source>
+        <translation>Адрес для отправки завершённых звонков</translation>
+    </message>
+    <message>
+        <source>Bitrix24 webhook address</source>
+        <translation>Адрес вебхука Bitrix24</translation>
+    </message>
+    <message>
+        <source>Bitrix24 user ID</source>
+        <translation>ID пользователя Bitrix24</translation>
+    </message>
+    <message>
+        <source>Post finished calls to the CRM</source>
+        <translation>Отправлять завершённые звонки в CRM</translation>
+    </message>
+    <message>
+        <source>Dialog card fields</source>
+        <translation>Поля карточки разговора</translation>
+    </message>
+    <message>
+        <source>Dispositions</source>
+        <translation>Результаты звонка</translation>
+    </message>
+    <message>
+        <source>Wrap-up after a call, s</source>
+        <translation>Обработка после звонка, с</translation>
+    </message>
+    <message>
+        <source>Not ready reasons</source>
+        <translation>Причины «Не готов»</translation>
+    </message>
+    <message>
+        <source>Break reasons</source>
+        <translation>Причины перерыва</translation>
+    </message>
+    <message>
+        <source>Send to the store</source>
+        <translation>Отправлять в хранилище</translation>
+    </message>
+    <message>
+        <source>Outbox folder</source>
+        <translation>Папка очереди выгрузки</translation>
+    </message>
+    <message>
+        <source>Outbox limit, MB</source>
+        <translation>Предел очереди выгрузки, МБ</translation>
+    </message>
+    <message>
+        <source>Upload speed limit, kbit/s (0: none)</source>
+        <translation>Предел скорости выгрузки, кбит/с (0 — без предела)</translation>
+    </message>
+    <message>
         <source>System language</source>
         <translation>Язык системы</translation>
+    </message>
+    <message>
+        <source>%1 in the settings file</source>
+        <translation>%1 в файле настроек</translation>
     </message>
 </context>
 <context>
@@ -2023,6 +2127,25 @@
     <message>
         <source>Show AgentDesk</source>
         <translation>Показать AgentDesk</translation>
+    </message>
+</context>
+<context>
+    <name>Units</name>
+    <message>
+        <source>%1 GB</source>
+        <translation>%1 ГБ</translation>
+    </message>
+    <message>
+        <source>%1 MB</source>
+        <translation>%1 МБ</translation>
+    </message>
+    <message>
+        <source>%1 KB</source>
+        <translation>%1 КБ</translation>
+    </message>
+    <message>
+        <source>%1 B</source>
+        <translation>%1 Б</translation>
     </message>
 </context>
 <context>

@@ -308,7 +308,7 @@ def visible_texts(root: QWidget) -> Iterator[tuple[str, str]]:
         if isinstance(w, QLabel | QAbstractButton):
             yield where, w.text()
         elif isinstance(w, QLineEdit):
-            yield where, w.text()
+            yield where + ".value", w.text()  # what the user typed or set
             yield where + ".placeholder", w.placeholderText()
         elif isinstance(w, QComboBox):
             yield from ((where, w.itemText(i)) for i in range(w.count()))
@@ -332,9 +332,11 @@ def visible_texts(root: QWidget) -> Iterator[tuple[str, str]]:
 
 
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+ADDRESS = re.compile(r"(\w+:/*|[\w.+-]+@)?[\w.-]+\.[a-z]{2,}(:\d+)?(/\S*)?")  # URLs, hosts
 # Proper names, units and identifiers that stay as they are in a Russian UI.
 ALLOWED = {
-    "AgentDesk", "CRM", "SIP", "MP4", "URL", "PC", "VIP", "DTMF", "OK", "BYE",
+    "AgentDesk", "CRM", "SIP", "MP4", "URL", "PC", "VIP", "DTMF", "OK", "BYE", "ID",
+    "PortAudio", "Bitrix24", "English", "udp", "tcp", "tls", "none", "rest", "bitrix24",
     "B", "KB", "MB", "GB", "anna", "boris", "vera", "gleb", "quinn", "sales", "pbx", "example",
     "ru", "sip", "crm", "https", "www", "com",
 }  # fmt: skip
@@ -344,7 +346,9 @@ def english_texts(root: QWidget) -> list[tuple[str, str]]:
     """Visible texts with English words but no Russian letter, e.g. "inbound", "300 s"."""
     out = []
     for where, text in visible_texts(root):
-        if re.search("[А-Яа-яЁё]", text):
+        if where.endswith(".value"):  # a setting's value or a typed number, not our words
+            continue
+        if re.search("[А-Яа-яЁё]", text) or ADDRESS.fullmatch(text.strip()):
             continue
         words = [w for w in ENGLISH_WORD.findall(text.replace("&", "")) if w not in ALLOWED]
         units = re.search(r"\d\s?s\b", text)  # "300 s"

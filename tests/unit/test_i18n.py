@@ -84,6 +84,10 @@ def test_switching_the_language_to_russian_shows_russian_texts(
         again = menu.open()
         qtbot.addWidget(again)
         assert again.windowTitle() == "Настройки"
+        qtbot.waitUntil(lambda: again.ready, timeout=5000)
+        for tab in range(again.tabs.count()):
+            again.tabs.setCurrentIndex(tab)
+            assert_russian(again, f"settings, {again.tabs.tabText(tab)}")
         again.close()
     finally:
         i18n.uninstall(app, translators)
