@@ -21,6 +21,7 @@ from desktop.i18n import I18N_DIR
 from desktop.operator.window import MainWindow
 from desktop.qa.playback.watermark import watermark_text
 from desktop.settings import dialog as settings_dialog
+from desktop.settings.first_run import FirstRunWizard
 from desktop.settings.values import StoreSection
 from desktop.widgets import my_day
 from desktop.widgets.my_calls import MyCallsPanel
@@ -147,6 +148,21 @@ def test_the_qa_window_player_and_board_show_no_english_in_russian(
     board = desk_scenes.supervisor_window(qtbot)
     assert_russian(board, "supervisor board")
     assert board.board.table.item(1, 1).text() == "Не готов (Обучение)"
+    board.tabs.setCurrentIndex(1)  # the reports
+    qtbot.wait(50)
+    assert_russian(board, "reports")
+
+
+def test_the_first_run_wizard_shows_no_english_in_russian(
+    qtbot: QtBot, tmp_path: Path, russian: None
+) -> None:
+    wizard = FirstRunWizard(tmp_path / "agentdesk.toml")
+    qtbot.addWidget(wizard)
+    wizard.show()
+    for page in wizard.pageIds():  # each page as it is first shown (no page validated)
+        wizard.setStartId(page)
+        wizard.restart()
+        assert_russian(wizard, f"first run, page {page}")
 
 
 def test_the_export_watermark_is_translated_in_local_time(russian: None) -> None:
