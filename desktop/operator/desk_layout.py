@@ -83,6 +83,7 @@ class DeskLayout(QObject):
         self.gate: CardGate | None = None
         self._arrange_due = False
         self._columns: list[QDockWidget] = []
+        self._restore_due = False
         window.setDockOptions(
             QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
         )
@@ -150,8 +151,10 @@ class DeskLayout(QObject):
             self.caller_dock.raise_()
 
     def arrange(self) -> None:
-        """Put the panels where the current mode wants them."""
+        """Put the panels where the current mode wants them (then, once placed, as the operator
+        left them in this mode: column widths, tabs)."""
         self._arrange_due = False
+        self._restore_due = True
         w = self.window
         right = Qt.DockWidgetArea.RightDockWidgetArea
         docks = [d for d in self.docks() if d is not self.dialog_dock]
@@ -197,9 +200,15 @@ class DeskLayout(QObject):
             for dock in docks[1:]:
                 w.tabifyDockWidget(first, dock)
             first.raise_()
+            QTimer.singleShot(0, self, self._size_columns)
 
     def _size_columns(self) -> None:
         """The side columns share what the softphone column (its least width) leaves."""
+        saved = self.settings.value(f"state/{self.mode}")
+        if self._restore_due and isinstance(saved, QByteArray) and not saved.isEmpty():
+            self._restore_due = False
+            if self.window.restoreState(saved):
+                return
         columns = self._columns
         if self.mode != FULL or not columns:
             return
@@ -241,6 +250,8 @@ class DeskLayout(QObject):
     def save(self) -> None:
         self.settings.setValue("mode", self.mode)
         self.settings.setValue(f"geometry/{self.mode}", self.window.saveGeometry())
+        if self.docks():
+            self.settings.setValue(f"state/{self.mode}", self.window.saveState())
         self.settings.sync()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

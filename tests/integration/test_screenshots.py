@@ -140,6 +140,11 @@ def test_the_operators_day_in_screenshots(qtbot: QtBot, tmp_path: Path, language
     window.setGeometry(screen.adjusted(60, 40, -200, -120))  # the operator moves and resizes it
     qtbot.wait(50)
     placed = window.geometry()
+    caller = window.desk.caller_dock
+    assert caller is not None
+    window.resizeDocks([caller], [520], Qt.Orientation.Horizontal)  # a wider card
+    qtbot.wait(50)
+    card_width = caller.width()
     window.close()
 
     # The next start opens where the operator left it.
@@ -149,6 +154,9 @@ def test_the_operators_day_in_screenshots(qtbot: QtBot, tmp_path: Path, language
     assert again.window.desk.mode == FULL
     assert abs(again.window.x() - placed.x()) <= 2 and abs(again.window.y() - placed.y()) <= 2
     assert again.window.size() == placed.size()
+    qtbot.wait(50)
+    again_caller = again.window.desk.caller_dock
+    assert again_caller is not None and abs(again_caller.width() - card_width) <= 0.1 * card_width
     again.window.close()
 
 
