@@ -84,6 +84,7 @@ class DeskLayout(QObject):
         self._arrange_due = False
         self._columns: list[QDockWidget] = []
         self._restore_due = False
+        self._shown = False
         window.setDockOptions(
             QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
         )
@@ -241,11 +242,12 @@ class DeskLayout(QObject):
         saved = self.settings.value(f"geometry/{self.mode}")
         if isinstance(saved, QByteArray) and w.restoreGeometry(saved):
             return
+        sized_as = self.mode if self.docks() else COMPACT  # a bare softphone stays compact
         screen = w.screen() or QGuiApplication.primaryScreen()
         if screen is None:
-            w.resize(*MIN_SIZE[self.mode])
+            w.resize(*MIN_SIZE[sized_as])
             return
-        w.setGeometry(first_geometry(screen.availableGeometry(), self.mode))
+        w.setGeometry(first_geometry(screen.availableGeometry(), sized_as))
 
     def save(self) -> None:
         self.settings.setValue("mode", self.mode)
@@ -258,5 +260,9 @@ class DeskLayout(QObject):
         if watched is self.window and event.type() == QEvent.Type.Close:
             self.save()
         elif watched is self.window and event.type() == QEvent.Type.Show:
+            if not self._shown:  # the panels are in by now: the first start's size for them
+                self._shown = True
+                if not isinstance(self.settings.value(f"geometry/{self.mode}"), QByteArray):
+                    self.restore_geometry()
             QTimer.singleShot(0, self, self._size_columns)
         return False

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop import i18n
+from desktop.operator import desk_layout
 from desktop.operator.desk_layout import COMPACT, FULL
 from tests.servers.xvfb import XvfbServer, xvfb_available
 from tests.unit import desk_scenes
@@ -78,7 +79,11 @@ def assert_language(widget: QWidget, language: str, state: str) -> None:
         assert not [t for t in own if RUSSIAN.search(t)], f"{state}: {own}"
 
 
-def test_the_operators_day_in_screenshots(qtbot: QtBot, tmp_path: Path, language: str) -> None:
+def test_the_operators_day_in_screenshots(
+    qtbot: QtBot, tmp_path: Path, language: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ini = tmp_path / "window.ini"  # a first start: nothing remembered yet
+    monkeypatch.setattr(desk_layout, "state_file", lambda: ini)
     desk = desk_scenes.OperatorDesk(qtbot, tmp_path)
     window, panel = desk.window, desk.panel
     window.desk.set_mode(FULL)
