@@ -103,6 +103,7 @@ class CrmPanel(QWidget):
         self.dialog.sensitive_focus.connect(self._sensitive)
         book.added.connect(self._added)
         book.dialled.connect(self._dialled)
+        book.changed.connect(self._changed)
         book.ended.connect(self._ended)
 
     @property
@@ -126,9 +127,21 @@ class CrmPanel(QWidget):
         self.begin(call, call.number)
 
     @Slot(object)
-    def _ended(self, call: Call) -> None:
+    def _changed(self, call: Call) -> None:
+        """A caller can be rated once the call on the card was answered, not while it rings."""
         if call is self.call:
+            self.rating.setEnabled(call.answered)
+
+    @Slot(object)
+    def _ended(self, call: Call) -> None:
+        if call is not self.call:
+            return
+        if call.taken:
             self._wrap_up()
+            return
+        # never answered: no wrap-up and nothing to rate; the card goes to a live call, if any
+        waiting = next((c for c in self.book.calls.values() if c is not call and c.live), None)
+        self._take_card(waiting)
 
     def begin(self, call: Call, raw: str) -> None:
         assert_gui_thread()

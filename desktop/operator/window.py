@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from desktop.agent import state as st
 from desktop.calls.engine_bridge import EngineBridge
 from desktop.calls.model import Call, CallBook, actions
+from desktop.operator.desk_layout import DeskLayout
 from desktop.operator.recording_controls import RecorderControls
 from desktop.operator.tray import Tray
 from desktop.recording.link import RecorderLink
@@ -111,7 +112,7 @@ class MainWindow(QMainWindow):
         self.tray = Tray(self, self.state_bar.menu)
         self._connect()
         self._agent_changed(None)
-        self.resize(760, 600)
+        self.desk = DeskLayout(self)  # size, place and the View menu's layouts
 
     def _build_layout(self) -> None:
         toggles = QHBoxLayout()
@@ -174,6 +175,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         if docks:
             self.tabifyDockWidget(docks[-1], dock)
+        self.desk.panel_added(dock)
         return dock
 
     def add_menu_action(self, menu_name: str, action: QAction) -> QMenu:

@@ -115,7 +115,9 @@ def test_validation_names_the_field_and_writes_nothing(
     agent.setText("soon")
     dialog.store.url.setText("")
     dialog.save()
-    assert dialog.problems.text() == "agent.wrap_up_s: 'soon' is not a valid value"
+    assert dialog.problems.text() == (
+        "Wrap-up after a call, s (agent.wrap_up_s): 'soon' is not a valid value"
+    )
     assert not path.exists() and memory_keyring.passwords == {}
     assert dialog.result() == 0  # still open
 
