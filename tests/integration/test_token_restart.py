@@ -14,6 +14,7 @@ from desktop import secret_store
 from desktop.calls.model import CallBook
 from desktop.recording.link import RecorderLink
 from desktop.recording.options import LinkOptions, UploadOptions
+from recorder.worker_options import WorkerOptions
 from sip import events as ev
 from tests.integration.recorder_kit import paint, xvfb
 from tests.servers.ports import LOOPBACK, free_port
@@ -39,7 +40,8 @@ def test_a_new_token_restarts_the_recording_worker_after_the_live_call(
     upload = UploadOptions(
         outbox_dir=tmp_path / "outbox", store_url=f"http://{LOOPBACK}:{free_port()}", quota_mb=100
     )
-    options = LinkOptions(out_dir=tmp_path, display=xvfb.display, preroll_s=1, upload=upload)
+    worker = WorkerOptions(out_dir=tmp_path, display=xvfb.display, preroll_s=1)
+    options = LinkOptions(upload.apply(worker))
     book = CallBook()
     link = RecorderLink(options, book)
     gaps: list[object] = []
