@@ -28,6 +28,8 @@ from desktop.calls import event_log
 from desktop.calls.engine_bridge import EngineBridge
 from desktop.calls.history import CallHistory, CallLog, WrapUpTally, default_log_path, store_fetch
 from desktop.calls.model import Call, CallBook
+from desktop.calls.my_calls import MyCallsPanel, day_start, to_us
+from desktop.calls.my_day import MyDayPanel
 from desktop.calls.records import CallRecords
 from desktop.crm.config import parse_fields
 from desktop.crm.panel import CrmPanel, StoreCallers
@@ -51,8 +53,6 @@ from desktop.settings import values as settings
 from desktop.settings.dialog import SettingsMenu
 from desktop.store_session import StoreSession, offer_demo_qa, who_words
 from desktop.supervisor.window import offer_supervisor_menu
-from desktop.widgets.my_calls import MyCallsPanel, day_start, to_us
-from desktop.widgets.my_day import MyDayPanel
 from sip import events as ev
 from sip.engine import Engine
 from store.client import StoreClient
@@ -163,7 +163,7 @@ def build(
     window.show_problems(found, offline=loaded.safe_mode)
     history = add_history_panels(window, book, conf.store)
     menu = add_settings_menu(window, loaded.path, translators)
-    menu.saved.connect(history.follow_settings)
+    menu.saved.connect(lambda saved: history.follow_store(saved.store.url, saved.store.ca_file))
     callers = _wire_demo(bridge, window, conf) if conf.demo.enabled else []
     uploading = upload_options(conf.store, conf.upload)
     recorder = start_recorder(window, book, conf, "", display, uploading)
@@ -186,7 +186,7 @@ def add_history_panels(
     window: MainWindow, book: CallBook, store: settings.StoreSection, log_path: Path | None = None
 ) -> CallHistory:
     """ "My calls" and "My day" as side panels, fed by the calls that end in ``book`` (a later
-    store address comes through :meth:`CallHistory.follow_settings`)."""
+    store address comes through :meth:`CallHistory.follow_store`)."""
     call_log = CallLog(log_path or default_log_path())
     history = CallHistory(call_log, store_fetch(store.url, store.ca_file), window)
     book.ended.connect(history.on_call_ended)

@@ -20,13 +20,13 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 from desktop import secret_store
 from desktop.calls.model import Call, CallBook
 from desktop.crm.base import CrmAdapter, safe_lookup
+from desktop.crm.caller_rating import CallerRating
+from desktop.crm.card import CrmCard
 from desktop.crm.config import CrmSection, FieldSpec, build_adapter, keyring_user
+from desktop.crm.dialog_card import DialogCard
 from desktop.crm.numbers import to_e164
 from desktop.crm.types import CallReport, CrmContact, LookupResult, Outcome
 from desktop.threads import assert_gui_thread, run_in_thread
-from desktop.widgets.caller_rating import CallerRating
-from desktop.widgets.crm_card import CrmCard
-from desktop.widgets.dialog_card import DialogCard
 from formats.clock import utc_us
 from store.client import StoreClient
 

@@ -26,22 +26,22 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.agent import state as st
+from desktop.agent.state_bar import COLOURS, AgentStateBar
+from desktop.calls.call_list import CallList
+from desktop.calls.controls import CallControls
 from desktop.calls.engine_bridge import EngineBridge
+from desktop.calls.incoming_banner import IncomingBanner
 from desktop.calls.model import Call, CallBook, actions
 from desktop.operator.desk_layout import DeskLayout
 from desktop.operator.recording_controls import RecorderControls
 from desktop.operator.tray import Tray
+from desktop.recording.indicator import RecordingIndicator
 from desktop.recording.link import RecorderLink
 from desktop.recording.uploads import UploadQueue
 from desktop.settings.values import AgentSection
 from desktop.threads import assert_gui_thread
-from desktop.widgets.agent_state_bar import COLOURS, AgentStateBar
 from desktop.widgets.audio_dialog import AudioDevicesDialog
-from desktop.widgets.call_controls import CallControls
-from desktop.widgets.call_list import CallList
 from desktop.widgets.dial_pad import DialPanel
-from desktop.widgets.incoming_banner import IncomingBanner
-from desktop.widgets.recording_indicator import RecordingIndicator
 from desktop.widgets.status_lines import AudioModeLine, RegistrationLine
 from sip import events as ev
 from store.client_types import AgentState as StoreState

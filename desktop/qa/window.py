@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
 from desktop import i18n
 from desktop.qa.playback.export import ExportCancelled, ExportResult, export_mp4
 from desktop.qa.playback.session import PlaybackSession
+from desktop.qa.player import PlayerWidget
+from desktop.qa.scorecard import ScorecardWidget
 from desktop.threads import run_in_thread
-from desktop.widgets.player import PlayerWidget
-from desktop.widgets.scorecard import ScorecardWidget
 from store.client import StoreClient, StoreError
 from store.client_types import CallPage, CallSummary, Me
 

@@ -32,11 +32,11 @@ from desktop.calls.engine_bridge import EngineBridge
 from desktop.crm.types import CrmContact, CrmItem, LookupResult, Outcome
 from desktop.operator.window import MainWindow
 from desktop.qa.playback.timeline import CallTimeline, build_timeline
+from desktop.qa.player import PlayerWidget
 from desktop.qa.window import QaWindow
 from desktop.recording.uploads import UploadQueue
 from desktop.settings import values as settings
 from desktop.supervisor.window import SupervisorWindow
-from desktop.widgets.player import PlayerWidget
 from sip import events as ev
 from tests.unit.fake_engine import FakeEngine
 

@@ -17,15 +17,15 @@ from pytestqt.qtbot import QtBot
 
 from desktop import app as composition
 from desktop import i18n
+from desktop.calls import my_day
 from desktop.calls.engine_bridge import EngineBridge
+from desktop.calls.my_calls import MyCallsPanel
 from desktop.i18n import I18N_DIR
 from desktop.operator.window import MainWindow
 from desktop.qa.playback.watermark import watermark_text
+from desktop.recording.indicator import why_waiting
 from desktop.settings.first_run import FirstRunWizard
 from desktop.settings.values import StoreSection
-from desktop.widgets import my_day
-from desktop.widgets.my_calls import MyCallsPanel
-from desktop.widgets.recording_indicator import why_waiting
 from tests.unit import desk_scenes
 from tests.unit.fake_engine import FakeEngine
 

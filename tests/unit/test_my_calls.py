@@ -17,7 +17,7 @@ from desktop.calls.history import (
     merge,
 )
 from desktop.calls.model import CallBook
-from desktop.widgets.my_calls import MyCallsPanel, day_start, to_us
+from desktop.calls.my_calls import MyCallsPanel, day_start, to_us
 from sip import events as ev
 from store.client import StoreUnavailable
 from tests.unit.test_my_day import begin, collect, feed

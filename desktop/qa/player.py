@@ -23,8 +23,8 @@ from desktop.qa.event_names import mark_text
 from desktop.qa.playback.clock import SPEEDS
 from desktop.qa.playback.session import PlaybackSession
 from desktop.qa.playback.timeline import CallTimeline
+from desktop.qa.timeline_strip import TimelineStrip
 from desktop.threads import assert_gui_thread
-from desktop.widgets.timeline import TimelineStrip
 
 TICK_MS = 40
 SILENCE_EVERY_TICKS = 50
