@@ -302,3 +302,51 @@ def test_a_typed_card_number_is_masked_on_screen_and_in_what_the_card_gives(
     digits = CARD_NO.replace(" ", "")
     everything = f"{given} {card.changes} {emitted} {caplog.text}"
     assert CARD_NO not in everything and digits not in everything
+
+
+class _Uploads:
+    def __init__(self) -> None:
+        self.patches: list[tuple[str, dict[str, Any]]] = []
+
+    def patch_call(self, call_id: str, **fields: Any) -> None:
+        self.patches.append((call_id, fields))
+
+
+class _Link:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def pause(self, reason: str = "manual") -> None:
+        self.calls.append(f"pause {reason}")
+
+    def resume(self, reason: str = "manual") -> None:
+        self.calls.append(f"resume {reason}")
+
+
+def test_the_panel_pauses_for_the_field_and_patches_events_noted_in_wrap_up(
+    qtbot: QtBot,
+) -> None:
+    from desktop.crm.panel import CrmPanel
+
+    book = CallBook(wrap_up_max_s=-1)
+    uploads, link = _Uploads(), _Link()
+    panel = CrmPanel(parse_fields(("card_no: text, sensitive=drop",)), ("done",), book=book,
+                     uploads=uploads, recorder=link)  # fmt: skip
+    qtbot.addWidget(panel)
+    panel.show()
+    book.apply(ev.IncomingCall(call_id="c", account_id="a", remote_uri="sip:1@pbx", number="1",
+                               display_name="", sip_call_id="x", headers={},
+                               waiting=False))  # fmt: skip
+    book.apply(ev.CallStateChanged(call_id="c", state="confirmed", code=200, reason="OK"))
+    number = panel.dialog.findChild(QLineEdit, "card_card_no")
+    number.setFocus()
+    qtbot.waitUntil(lambda: link.calls == ["pause sensitive_field"])
+    qtbot.keyClicks(number, CARD_NO)
+    book.apply(ev.CallEnded(call_id="c", record={}))
+    book.note("c", "operator_mark", at_us=T0)  # in wrap-up: its record is queued already
+    assert uploads.patches[-1][0] == "c"
+    assert {"at_us": T0, "kind": "operator_mark"} in uploads.patches[-1][1]["events"]
+    panel.dialog.disposition.setCurrentIndex(1)
+    assert panel.finish_wrap_up()
+    assert "card_no" not in uploads.patches[-1][1]["card"], "sensitive=drop: left out"
+    assert CARD_NO.replace(" ", "") not in repr(uploads.patches)
