@@ -225,7 +225,9 @@ class Worker:
         pause)."""
         with self._lock:
             changed = self.masks.pause(reason, on)
-            self._masks_changed(at_us)
+            # The audio is silent from when the operator paused (the desktop's time, earlier)
+            # until the picture comes back (now, later): never shorter than the black screen.
+            self._masks_changed(at_us if on else None)
             calls = self.windows.active_ids()
         if changed:
             for call_id in calls:

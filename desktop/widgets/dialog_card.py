@@ -99,6 +99,8 @@ class DialogCard(QWidget):
         # value is masked again (and repainted).
         if event.type() == QEvent.Type.FocusIn:
             self.sensitive_focus.emit(True)
+            if isinstance(watched, QLineEdit) and self._secrets.get(key):
+                watched.setReadOnly(True)  # no typing into the masked text meanwhile
             QTimer.singleShot(MASK_SETTLE_MS, self, lambda: self._show_clear(key))
         elif event.type() == QEvent.Type.FocusOut:
             self._show_masked(key)
@@ -108,8 +110,10 @@ class DialogCard(QWidget):
     def _show_clear(self, key: str) -> None:
         """A sensitive line shows its value while focused (to be edited)."""
         editor, secret = self.editors.get(key), self._secrets.get(key)
-        if isinstance(editor, QLineEdit) and secret and editor.hasFocus():
-            editor.setText(secret.reveal())
+        if isinstance(editor, QLineEdit):
+            editor.setReadOnly(False)
+            if secret and editor.hasFocus():
+                editor.setText(secret.reveal())
 
     def _show_masked(self, key: str) -> None:
         editor, secret = self.editors.get(key), self._secrets.get(key)

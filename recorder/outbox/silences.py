@@ -55,13 +55,16 @@ class SilenceJournal:
             return self._changes[-1][1] if self._changes else ()
 
     def note(self, reasons: list[str] | tuple[str, ...], at_us: int | None = None) -> bool:
-        """From ``at_us`` (default now) on, ``reasons`` hold (empty: none); True if that is
-        a change. OSError if the line cannot be written (the change is kept in memory)."""
+        """From ``at_us`` (default now; never before the last change) on, ``reasons`` hold
+        (empty: none); True if that is a change. OSError if the line cannot be written (the
+        change is kept in memory)."""
         now = utc_us() if at_us is None else at_us
         value = tuple(sorted(set(reasons)))
         with self._lock:
             if self._changes and self._changes[-1][1] == value:
                 return False
+            if self._changes:
+                now = max(now, self._changes[-1][0])
             self._changes.append((now, value))
             line = json.dumps({"at_us": now, "reasons": list(value)}) + "\n"
             self._append(line)

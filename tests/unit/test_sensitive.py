@@ -289,7 +289,9 @@ def test_a_typed_card_number_is_masked_on_screen_and_in_what_the_card_gives(
     assert number.text() == "************1234", "masked as soon as the field is left"
     qtbot.waitUntil(lambda: focus == [True, False], timeout=2 * MASK_SETTLE_MS + 1000)
     number.setFocus()
+    assert number.isReadOnly(), "no typing into the masked text until the pause is on"
     qtbot.waitUntil(lambda: number.text() == CARD_NO)  # back in it: editable in clear
+    assert not number.isReadOnly()
     topic.setFocus()
     given = card.card()
     if stored is None:
