@@ -352,3 +352,11 @@ def test_the_panel_pauses_for_the_field_and_patches_events_noted_in_wrap_up(
     assert panel.finish_wrap_up()
     assert "card_no" not in uploads.patches[-1][1]["card"], "sensitive=drop: left out"
     assert CARD_NO.replace(" ", "") not in repr(uploads.patches)
+
+
+def test_the_hashing_key_is_made_once_and_kept_in_the_keyring(memory_keyring: Any) -> None:
+    from desktop.crm.sensitive import HASH_KEY_NAME, read_hash_key
+
+    key = read_hash_key()
+    assert len(key) == 64 and memory_keyring.passwords[("agentdesk", HASH_KEY_NAME)] == key.decode()
+    assert read_hash_key() == key, "the same key on every read: the same number, the same hash"
