@@ -22,7 +22,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 MANIFEST_TYPE = "application/json"  # how the uploader stores it beside the media
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: masked periods say why (``reasons``)
 RECORDING, COMPLETE, PARTIAL = "recording", "complete", "partial"
 STATUSES = (RECORDING, COMPLETE, PARTIAL)
 _STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
@@ -38,20 +38,34 @@ class ManifestSpaceError(OSError):
     """The disk is full: the manifest could be neither replaced nor overwritten in place."""
 
 
+# Why a period is masked: the operator paused, a sensitive card field had focus, a window with
+# a masked title was shown, or window titles could not be read (the whole screen, fail closed).
+MANUAL, SENSITIVE_FIELD, MASKED_TITLE, TITLES_UNREADABLE = (
+    "manual",
+    "sensitive_field",
+    "masked_title",
+    "titles_unreadable",
+)
+MASK_REASONS = (MANUAL, SENSITIVE_FIELD, MASKED_TITLE, TITLES_UNREADABLE)
+
+
 @dataclass
 class MaskedPeriod:
     """Time during which ``rects`` (video pixels of this segment) were blacked out;
-    ``end_us`` None while it lasts."""
+    ``end_us`` None while it lasts. ``reasons``: why (:data:`MASK_REASONS`; several at once,
+    e.g. a manual pause while a sensitive field has focus; empty in manifests of version 1)."""
 
     start_us: int
     end_us: int | None
     rects: Sequence[RectTuple]
+    reasons: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "start_us": self.start_us,
             "end_us": self.end_us,
             "rects": [list(r) for r in self.rects],
+            "reasons": list(self.reasons),
         }
 
 
@@ -144,14 +158,17 @@ def manifest_from_json(data: Any) -> Manifest:
 def _period(data: Any) -> MaskedPeriod:
     try:
         start, end, rects = data["start_us"], data.get("end_us"), data["rects"]
+        reasons = data.get("reasons", [])
         if not isinstance(start, int) or not (end is None or isinstance(end, int)):
             raise TypeError("times must be integers")
+        if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
+            raise TypeError("reasons must be a list of strings")
         boxes = [tuple(int(v) for v in r) for r in rects]
         if any(len(b) != 4 for b in boxes):
             raise TypeError("a rectangle is [x, y, width, height]")
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ManifestError(f"field 'masked_periods' has a bad period {data!r}: {exc}") from None
-    return MaskedPeriod(start, end, [(b[0], b[1], b[2], b[3]) for b in boxes])
+    return MaskedPeriod(start, end, [(b[0], b[1], b[2], b[3]) for b in boxes], list(reasons))
 
 
 def parse_manifest(data: bytes | str) -> Manifest:

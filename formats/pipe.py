@@ -105,16 +105,40 @@ class Mark(Command):
         _call_id(self)
 
 
+# Why the desktop pauses: the operator did, or a sensitive dialog-card field has focus. The two
+# are kept apart: a pause ends only when every reason for it was resumed.
+PAUSE_REASONS = ("manual", "sensitive_field")
+
+
+def _pause_reason(message: Command) -> None:
+    reason = getattr(message, "reason", "")
+    if reason not in PAUSE_REASONS:
+        raise PipeError(f"{message.NAME}: reason must be one of {', '.join(PAUSE_REASONS)}")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Pause(Command):
-    """Black out the whole screen until :class:`Resume`."""
+    """Black out the whole screen (and silence the call audio, if the policy says so) for
+    ``reason`` until a :class:`Resume` of the same reason."""
 
     NAME: ClassVar[str] = "pause"
+    reason: str = "manual"
+    at_us: int | None = None
+
+    def __post_init__(self) -> None:
+        _pause_reason(self)
 
 
 @dataclass(frozen=True, kw_only=True)
 class Resume(Command):
+    """``reason`` no longer holds; recording resumes if no other reason does."""
+
     NAME: ClassVar[str] = "resume"
+    reason: str = "manual"
+    at_us: int | None = None
+
+    def __post_init__(self) -> None:
+        _pause_reason(self)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -127,6 +151,7 @@ class SetPolicy(Command):
     sample_percent: float = 100.0
     off_agents: tuple[str, ...] = ()
     off_queues: tuple[str, ...] = ()
+    pause_audio: bool = True  # pauses and masks silence the call audio that is uploaded
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,6 +197,7 @@ class RecorderState(Event):
     recording: bool
     capturing: bool
     paused: bool = False
+    pause_reasons: list[str] = field(default_factory=list)  # manual, sensitive_field
     masked: list[str] = field(default_factory=list)
     mask_failed: bool = False
     windows: list[dict[str, Any]] = field(default_factory=list)
@@ -203,10 +229,13 @@ class SegmentDone(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class Marked(Event):
+    """A moment noted for a call (``pause``/``resume`` with their reason as ``detail``)."""
+
     NAME: ClassVar[str] = "marked"
     call_id: str
     mark: str
     utc_us: int
+    detail: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -32,6 +32,7 @@ from typing import IO
 from formats import pipe
 from formats.clock import utc_us
 from recorder.capture.grab import CaptureError
+from recorder.outbox.silences import SILENCES_NAME, SilenceJournal
 from recorder.segments.encoder import EncodeError, StorageFull
 from recorder.segments.pipeline import RecorderConfig, ScreenRecorder
 from recorder.segments.spool import SPOOL_NAME
@@ -75,11 +76,19 @@ class Worker:
         self._standby: bool | None = None
         self._segment_mode(standby=True)
         self.masks = ScreenMasks(list(options.mask_titles), options.display)
+        # Pauses and masks silence the call audio that is uploaded (policy ``pause_audio``).
+        self.pause_audio = True
+        self.silences = SilenceJournal(options.outbox_path / SILENCES_NAME)
         self.capturing = False
         self.last_error = ""
         self._last_state: pipe.RecorderState | None = None
         # The uploader holds a call's record while more of its segments may come.
-        self.uploads = UploadSide(options, self.emit, lambda call_id: self.spool.may_grow(call_id))
+        self.uploads = UploadSide(
+            options,
+            self.emit,
+            lambda call_id: self.spool.may_grow(call_id),
+            silences=self.silences,
+        )
         self.spool = Spool(
             options.out_dir,
             options.preroll_s,
@@ -107,6 +116,7 @@ class Worker:
                 recording=self.capturing and bool(self.windows.active_ids()),
                 capturing=self.capturing,
                 paused=self.masks.paused,
+                pause_reasons=sorted(self.masks.pauses),
                 masked=[t.title for t in self.masks.masked],
                 mask_failed=self.masks.failed,
                 windows=[w.to_json() for w in self.windows.open_windows()],
@@ -141,7 +151,7 @@ class Worker:
             self._bad(command, "unknown_call", str(exc.args[0]))
         except (KeyError, TypeError, ValueError) as exc:
             self._bad(command, "bad_command", str(exc.args[0] if exc.args else exc))
-        except OSError as exc:  # marks.jsonl on a full disk
+        except OSError as exc:  # marks.jsonl or silences.jsonl on a full disk
             self._error("storage", f"{command.NAME}: {exc}")
         self._emit_state()
 
@@ -159,7 +169,8 @@ class Worker:
             case pipe.Mark():
                 self._mark(command.call_id, command.event, self._at(command.at_us))
             case pipe.Pause() | pipe.Resume():
-                self._pause(isinstance(command, pipe.Pause))
+                on = isinstance(command, pipe.Pause)
+                self._pause(command.reason, on, self._at(command.at_us))
             case pipe.SetPolicy():
                 policy = RecordingPolicy(
                     command.mode,
@@ -169,6 +180,8 @@ class Worker:
                 )
                 with self._lock:
                     self.windows.policy = policy  # for windows opened from now on
+                    self.pause_audio = command.pause_audio
+                    self._note_silence()
             case pipe.Status():
                 self.emit(self.status(pipe.RecorderStatus))
             case pipe.UploadStatusRequest():
@@ -206,24 +219,41 @@ class Worker:
                 # Cut first: the segment in progress holds the screen from before consent.
                 self._apply(cut_first=True)
 
-    def _pause(self, paused: bool) -> None:
-        """The whole picture black (not dropped) from the next frame on, or back."""
+    def _pause(self, reason: str, on: bool, at_us: int) -> None:
+        """The whole picture black (not dropped) from the next frame on while any reason
+        holds; a reason ends only by its own resume (a field left does not end a manual
+        pause)."""
         with self._lock:
-            changed, self.masks.paused = paused != self.masks.paused, paused
-            self.recorder.set_mask(self.masks.rects())
+            changed = self.masks.pause(reason, on)
+            # The audio is silent from when the operator paused (the desktop's time, earlier)
+            # until the picture comes back (now, later): never shorter than the black screen.
+            self._masks_changed(at_us if on else None)
             calls = self.windows.active_ids()
         if changed:
             for call_id in calls:
-                self._mark(call_id, "pause" if paused else "resume", utc_us())
+                self._mark(call_id, "pause" if on else "resume", at_us, reason)
 
-    def _mark(self, call_id: str, event: str, at_us: int) -> None:
-        line = json.dumps({"call_id": call_id, "event": event, "utc_us": at_us}) + "\n"
+    def _masks_changed(self, at_us: int | None = None) -> None:
+        """The recorder and the audio silences follow :attr:`masks` (caller holds the lock)."""
+        self.recorder.set_mask(self.masks.rects(), self.masks.reasons())
+        self._note_silence(at_us)
+
+    def _note_silence(self, at_us: int | None = None) -> None:
+        reasons = self.masks.reasons() if self.pause_audio else []
+        try:
+            self.silences.note(reasons, at_us)
+        except OSError as exc:  # kept in memory: the uploader in this process still has it
+            self._error("storage", f"audio silences not saved: {exc}")
+
+    def _mark(self, call_id: str, event: str, at_us: int, detail: str = "") -> None:
+        data = {"call_id": call_id, "event": event, "utc_us": at_us}
+        line = json.dumps({**data, "detail": detail} if detail else data) + "\n"
         fd = os.open(self.options.out_dir / MARKS_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         try:
             os.write(fd, line.encode())
         finally:
             os.close(fd)
-        self.emit(pipe.Marked(call_id=call_id, mark=event, utc_us=at_us))
+        self.emit(pipe.Marked(call_id=call_id, mark=event, utc_us=at_us, detail=detail))
 
     # ----- windows → recorder (callers hold self._lock) -------------------------------
 
@@ -303,7 +333,7 @@ class Worker:
             self._error("titles", f"{error}; masking the whole screen until it works again")
         with self._lock:
             if self.masks.take(found, error):
-                self.recorder.set_mask(self.masks.rects())
+                self._masks_changed()
 
     def _read_commands(self, stdin: IO[str]) -> None:
         for line in stdin:
@@ -330,6 +360,8 @@ class Worker:
         except (OSError, StorageFull) as exc:
             self._fatal("storage", f"cannot use {self.options.out_dir}: {exc}", EXIT_STORAGE)
             return self.exit_code
+        with self._lock:
+            self._note_silence()  # closes a span a dead worker left open
         self.uploads.start()
         if capture and self.masks.polling:
             self._poll_titles()  # masked from the very first frame

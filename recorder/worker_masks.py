@@ -1,8 +1,13 @@
 """What the recorder worker blacks out: the whole screen while paused or while window titles
-cannot be read (fail closed), else every shown window whose title matches a ``--mask-title``."""
+cannot be read (fail closed), else every shown window whose title matches a ``--mask-title``.
+
+A pause has reasons (``manual``, ``sensitive_field``), kept apart: leaving a sensitive field
+does not end the operator's own pause. :meth:`ScreenMasks.reasons` says why anything is
+masked; the manifest's masked periods and the audio silences carry it."""
 
 from __future__ import annotations
 
+from formats.manifest import MASKED_TITLE, TITLES_UNREADABLE
 from recorder.capture.geometry import Rect
 from recorder.capture.titles import TitleError, TitleMasks, TopLevel
 
@@ -15,9 +20,31 @@ class ScreenMasks:
 
     def __init__(self, patterns: list[str], display: str | None) -> None:
         self.titles = TitleMasks(patterns, display)
-        self.paused = False
+        self.pauses: set[str] = set()  # why the screen is paused (manual, sensitive_field)
         self.masked: list[TopLevel] = []
         self.failed = False  # the titles could not be read: everything is masked
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.pauses)
+
+    def pause(self, reason: str, on: bool) -> bool:
+        """Pause for ``reason`` (or end that reason); True if the reasons changed."""
+        before = set(self.pauses)
+        if on:
+            self.pauses.add(reason)
+        else:
+            self.pauses.discard(reason)
+        return self.pauses != before
+
+    def reasons(self) -> list[str]:
+        """Why something is masked now (sorted; [] when nothing is)."""
+        out = set(self.pauses)
+        if self.failed:
+            out.add(TITLES_UNREADABLE)
+        if any(t.rect is not None for t in self.masked):
+            out.add(MASKED_TITLE)
+        return sorted(out)
 
     @property
     def polling(self) -> bool:

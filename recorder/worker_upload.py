@@ -19,6 +19,7 @@ from formats import pipe
 from formats.manifest import Manifest
 from recorder.outbox.journal import Outbox, OutboxError
 from recorder.outbox.recovery import recover_outbox, recover_segments
+from recorder.outbox.silences import SilenceJournal
 from recorder.outbox.uploader import Uploader
 from recorder.worker_options import WorkerOptions
 from store.client import StoreClient
@@ -45,8 +46,15 @@ def store_token() -> str | None:
 class UploadSide:
     """What the worker does for uploads (see the module docstring)."""
 
-    def __init__(self, options: WorkerOptions, emit: Emit, hold: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        options: WorkerOptions,
+        emit: Emit,
+        hold: Callable[[str], bool],
+        silences: SilenceJournal | None = None,
+    ) -> None:
         self.options = options
+        self.silences = silences
         self._emit = emit
         self._hold = hold
         self.outbox: Outbox | None = None
@@ -91,6 +99,7 @@ class UploadSide:
             hold=self._hold,
             on_status=lambda state: self._emit(pipe.UploadStatus(**state)),
             max_backoff_s=opts.upload_backoff_s,
+            silences=self.silences,
         )
         self.uploader.start()
 

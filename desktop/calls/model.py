@@ -43,6 +43,7 @@ class CallBook(QObject):
     ended = Signal(object)  # the call is over (its ending, hold time and store record known)
     wrap_up_finished = Signal(object)  # its wrap-up ended at ``wrap_up_end_us``
     record_ready = Signal(object)  # ended, and its audio is written (or waited for long enough)
+    notes_late = Signal(object)  # a note came after the record was handed on: patch its events
 
     def __init__(
         self,
@@ -234,6 +235,26 @@ class CallBook(QObject):
         if call is not None:
             call.consent_us = at_us
             self.changed.emit(call)
+        return call
+
+    def note(
+        self, call_id: str, kind: str, detail: str = "", at_us: int | None = None
+    ) -> Call | None:
+        """An event of the desktop's own for the store's ``events[]`` (the operator's mark, a
+        pause or resume with its reason): in the record if it is not handed on yet, else
+        announced by ``notes_late``. None if the call is not in the book."""
+        call = self.calls.get(call_id)
+        if call is None or len(call.notes) >= MAX_NOTES:
+            return None
+        note: dict[str, Any] = {"at_us": utc_us() if at_us is None else at_us, "kind": kind}
+        if detail:
+            note["detail"] = detail
+        call.notes.append(note)
+        if call.record is not None:
+            if call_id in self._sent:
+                self.notes_late.emit(call)
+            else:
+                call.record["events"] = list(call.notes)
         return call
 
     def finish_wrap_up(self, call_id: str, at_us: int | None = None) -> None:

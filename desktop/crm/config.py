@@ -7,8 +7,12 @@ Dialog-card fields are one line each, ``key: type, flags``::
               "callback: checkbox", "callback_on: date", "card_no: text, sensitive"]
 
 Types: ``text``, ``choice(a|b|…)``, ``checkbox``, ``date``. Flags: ``required``,
-``sensitive`` (pauses screen recording while focused), ``crm=<role or label>`` (pre-filled
-from the CRM's answer), ``label=<text>``. The CRM's mapping is ``"<role or label>: <path>"``.
+``sensitive`` (pauses screen recording and silences the uploaded audio while focused; the
+value is shown masked once the field loses focus and leaves the PC only as
+``sensitive=mask`` (the default: the last 4 characters), ``sensitive=hash`` (HMAC-SHA256,
+key in the keyring) or not at all, ``sensitive=drop``; see desktop/crm/sensitive.py),
+``crm=<role or label>`` (pre-filled from the CRM's answer), ``label=<text>``. The CRM's
+mapping is ``"<role or label>: <path>"``.
 The CRM secret (token or webhook code) is kept in the keyring under ``crm@<host>``.
 """
 
@@ -22,6 +26,7 @@ from desktop.crm import paths
 from desktop.crm.base import CrmAdapter
 from desktop.crm.bitrix24 import Bitrix24Adapter
 from desktop.crm.rest import RestAdapter, RestConfig
+from desktop.crm.sensitive import PROTECTIONS
 from desktop.crm.types import CrmError
 
 ADAPTERS = ("none", "rest", "bitrix24")
@@ -65,6 +70,7 @@ class FieldSpec:
     required: bool = False
     sensitive: bool = False
     crm: str = ""
+    protect: str = "mask"  # a sensitive value leaves the PC: mask | hash | drop
 
 
 def parse_field(line: str) -> FieldSpec:
@@ -83,18 +89,24 @@ def parse_field(line: str) -> FieldSpec:
         raise ValueError(f"{key}: choice needs its options, e.g. choice(yes|no)")
     if kind != "choice" and inner is not None:
         raise ValueError(f"{key}: only choice takes options in brackets")
-    spec = {"required": False, "sensitive": False, "crm": "", "label": key.replace("_", " ")}
+    spec = {"required": False, "sensitive": False, "crm": "", "label": key.replace("_", " "),
+            "protect": "mask"}  # fmt: skip
     for flag in parts[1:]:
         name, eq, value = flag.partition("=")
         name = name.strip()
         if name in ("required", "sensitive") and not eq:
             spec[name] = True
+        elif name == "sensitive" and value.strip() in PROTECTIONS:
+            spec["sensitive"], spec["protect"] = True, value.strip()
+        elif name == "sensitive":
+            raise ValueError(f"{key}: sensitive={value.strip()} is not one of "
+                             f"{', '.join(PROTECTIONS)}")  # fmt: skip
         elif name in ("crm", "label") and eq and value.strip():
             spec[name] = value.strip()
         else:
             raise ValueError(f"{key}: unknown flag {flag!r} (required, sensitive, crm=…, label=…)")
     return FieldSpec(key, kind, str(spec["label"]), choices, bool(spec["required"]),
-                     bool(spec["sensitive"]), str(spec["crm"]))  # fmt: skip
+                     bool(spec["sensitive"]), str(spec["crm"]), str(spec["protect"]))  # fmt: skip
 
 
 def parse_fields(lines: tuple[str, ...]) -> list[FieldSpec]:

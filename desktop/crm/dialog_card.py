@@ -3,11 +3,17 @@
 Every change is time-stamped on the project's clock (UTC µs, ``formats.clock``), so QA can jump
 to that moment in playback; the card's values go to the store as
 ``{key: {"value", "changed_us"}}``. A disposition is always asked for.
+
+A sensitive field (a card number) pauses the recording while it has focus, shows its value
+masked once it loses focus, and gives :meth:`DialogCard.card` only what its ``sensitive=``
+flag lets out (masked, keyed hash, or nothing: desktop/crm/sensitive.py). Its value in clear
+stays in the editor and in a :class:`~desktop.crm.sensitive.Secret`; ``changes`` and
+``value_changed`` carry the masked form.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, QEvent, QObject, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,10 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.crm.config import FieldSpec
+from desktop.crm.sensitive import Secret, masked, protect
 from desktop.i18n import shown
 from formats.clock import utc_us
 
 Editor = QLineEdit | QComboBox | QCheckBox | QDateEdit
+MASK_SETTLE_MS = 300  # more than one frame of the recorder (5 fps) plus the pipe
 
 
 class DialogCard(QWidget):
@@ -36,6 +44,9 @@ class DialogCard(QWidget):
         self.specs = {s.key: s for s in specs}
         self.editors: dict[str, Editor] = {}
         self.changes: dict[str, tuple[str, int]] = {}
+        self.hash_key: bytes | None = None  # for sensitive=hash fields (from the keyring)
+        self._secrets: dict[str, Secret] = {}  # sensitive values in clear
+        self._sensitive: dict[QObject, str] = {}  # editor → key
         self._filling = False
         form = QFormLayout(self)
         for spec in specs:
@@ -43,6 +54,7 @@ class DialogCard(QWidget):
             editor.setObjectName(f"card_{spec.key}")
             if spec.sensitive:
                 editor.installEventFilter(self)
+                self._sensitive[editor] = spec.key
             self.editors[spec.key] = editor
             label = shown(spec.label) + (" *" if spec.required else "")
             form.addRow(label, editor)
@@ -86,14 +98,49 @@ class DialogCard(QWidget):
         return line
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        key = self._sensitive.get(watched)
+        if key is None:
+            return False
+        # The recorder masks from its next frame on: the value in clear is shown only a
+        # moment after the pause is asked for, and the pause ends only a moment after the
+        # value is masked again (and repainted).
         if event.type() == QEvent.Type.FocusIn:
             self.sensitive_focus.emit(True)
+            if isinstance(watched, QLineEdit) and self._secrets.get(key):
+                watched.setReadOnly(True)  # no typing into the masked text meanwhile
+            QTimer.singleShot(MASK_SETTLE_MS, self, lambda: self._show_clear(key))
         elif event.type() == QEvent.Type.FocusOut:
-            self.sensitive_focus.emit(False)
+            self._show_masked(key)
+            QTimer.singleShot(MASK_SETTLE_MS, self, self._focus_left)
         return False
+
+    def _show_clear(self, key: str) -> None:
+        """A sensitive line shows its value while focused (to be edited)."""
+        editor, secret = self.editors.get(key), self._secrets.get(key)
+        if isinstance(editor, QLineEdit):
+            editor.setReadOnly(False)
+            if secret and editor.hasFocus():
+                editor.setText(secret.reveal())
+
+    def _show_masked(self, key: str) -> None:
+        editor, secret = self.editors.get(key), self._secrets.get(key)
+        if isinstance(editor, QLineEdit) and secret:
+            editor.setText(masked(secret.reveal()))
+            editor.repaint()
+
+    def _focus_left(self) -> None:
+        if not any(e.hasFocus() for e in self._sensitive if isinstance(e, QWidget)):
+            self.sensitive_focus.emit(False)
 
     def _changed(self, key: str, value: str) -> None:
         at = utc_us()
+        spec = self.specs.get(key)
+        if spec is not None and spec.sensitive:
+            self._secrets[key] = Secret(value)
+            value = masked(value)
+            editor = self.editors.get(key)
+            if isinstance(editor, QLineEdit) and not editor.hasFocus():
+                editor.setText(value)  # set from outside (the CRM): shown masked at once
         self.changes[key] = (value, at)
         if not self._filling:
             self.value_changed.emit(key, value, at)
@@ -126,12 +173,21 @@ class DialogCard(QWidget):
         return filled
 
     def card(self) -> dict[str, dict[str, object]]:
-        """The store's ``card``: each field given a value, with the time it was last changed."""
-        return {
-            key: {"value": value, "changed_us": at}
-            for key, (value, at) in self.changes.items()
-            if key != "disposition"
-        }
+        """The store's ``card``: each field given a value, with the time it was last changed;
+        a sensitive one as its ``sensitive=`` flag says (dropped: left out)."""
+        out: dict[str, dict[str, object]] = {}
+        for key, (value, at) in self.changes.items():
+            spec = self.specs.get(key)
+            if key == "disposition":
+                continue
+            if spec is not None and spec.sensitive:
+                secret = self._secrets.get(key)
+                kept = protect(secret.reveal() if secret else "", spec.protect, self.hash_key)
+                if kept is None:
+                    continue
+                value = kept
+            out[key] = {"value": value, "changed_us": at}
+        return out
 
     def chosen_disposition(self) -> str:
         """The disposition as configured (its stored key), whatever language shows it."""
@@ -164,3 +220,4 @@ class DialogCard(QWidget):
         finally:
             self._filling = False
         self.changes.clear()
+        self._secrets.clear()

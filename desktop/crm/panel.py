@@ -4,6 +4,12 @@ caller ratings and saves them through the uploads queue (and, if configured, to 
 
 A CRM that is down, slow or talking nonsense only changes what the card says: nothing here
 waits on it, and the call controls never do.
+
+A sensitive card field pauses the recording (reason ``sensitive_field``, apart from the
+operator's own pause) while it has focus; its value goes to the store and the CRM only as its
+``sensitive=`` flag says (desktop/crm/sensitive.py; the hashing key is read from the keyring
+off the UI thread). Events noted on the call after its record was queued (a mark or a pause in
+wrap-up) follow as a patch of its ``events``.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from desktop.crm.card import CrmCard
 from desktop.crm.config import CrmSection, FieldSpec, build_adapter, keyring_user
 from desktop.crm.dialog_card import DialogCard
 from desktop.crm.numbers import to_e164
+from desktop.crm.sensitive import read_hash_key
 from desktop.crm.types import CallReport, CrmContact, LookupResult, Outcome
 from desktop.threads import assert_gui_thread, run_in_thread
 from formats.clock import utc_us
@@ -48,8 +55,11 @@ class CallerLookup(Protocol):
 class RecordingPause(Protocol):
     """desktop.recording.link.RecorderLink: black out the screen while card data is typed."""
 
-    def pause(self) -> None: ...
-    def resume(self) -> None: ...
+    def pause(self, reason: str = "manual") -> None: ...
+    def resume(self, reason: str = "manual") -> None: ...
+
+
+SENSITIVE_FIELD = "sensitive_field"  # the pause reason (formats.pipe.PAUSE_REASONS)
 
 
 class CrmPanel(QWidget):
@@ -101,6 +111,9 @@ class CrmPanel(QWidget):
         self.card.create_contact.connect(self._create_contact)
         self.card.play_call.connect(self.play_requested)
         self.dialog.sensitive_focus.connect(self._sensitive)
+        if any(s.sensitive and s.protect == "hash" for s in specs):
+            run_in_thread(read_hash_key, self._hash_key_read)
+        book.notes_late.connect(self._notes_late)
         book.added.connect(self._added)
         book.dialled.connect(self._dialled)
         book.changed.connect(self._changed)
@@ -249,7 +262,19 @@ class CrmPanel(QWidget):
 
     def _sensitive(self, focused: bool) -> None:
         if self.recorder is not None:
-            (self.recorder.pause if focused else self.recorder.resume)()
+            (self.recorder.pause if focused else self.recorder.resume)(SENSITIVE_FIELD)
+
+    def _hash_key_read(self, future: Future[bytes]) -> None:
+        exc = future.exception()
+        if exc is not None:  # fail closed: hashed fields are left out of what is saved
+            log.error("sensitive card fields to hash will not be saved: %s", exc)
+            return
+        self.dialog.hash_key = future.result()
+
+    @Slot(object)
+    def _notes_late(self, call: Call) -> None:
+        if self.uploads is not None:
+            self.uploads.patch_call(call.call_id, events=list(call.notes))
 
     # --- the CRM -------------------------------------------------------------------------
     def start_crm(self, crm: CrmSection) -> None:

@@ -45,12 +45,37 @@ def kind_text(kind: str) -> str:
         "media_none": QT_TRANSLATE_NOOP("CallEvents", "No sound"),
         "media_error": QT_TRANSLATE_NOOP("CallEvents", "Sound error"),
         "operator_mark": QT_TRANSLATE_NOOP("CallEvents", "Operator's mark"),
+        "pause": QT_TRANSLATE_NOOP("CallEvents", "Recording paused"),
+        "resume": QT_TRANSLATE_NOOP("CallEvents", "Recording resumed"),
+        "masked": QT_TRANSLATE_NOOP("CallEvents", "Screen hidden"),
+        "paused": QT_TRANSLATE_NOOP("CallEvents", "Recording paused"),
+        "silence": QT_TRANSLATE_NOOP("CallEvents", "Silence"),
     }
     return _tr(names[kind]) if kind in names else kind.replace("_", " ")
 
 
+def reasons_text(reasons: str) -> str:
+    """Why the screen was hidden or the recording paused ("manual, sensitive_field"), in words."""
+    names = {
+        "manual": QT_TRANSLATE_NOOP("CallEvents", "by the operator"),
+        "sensitive_field": QT_TRANSLATE_NOOP("CallEvents", "card data typed"),
+        "masked_title": QT_TRANSLATE_NOOP("CallEvents", "a hidden window"),
+        "titles_unreadable": QT_TRANSLATE_NOOP("CallEvents", "window titles unreadable"),
+    }
+    parts = [r.strip() for r in reasons.split(",") if r.strip()]
+    return ", ".join(_tr(names[r]) if r in names else r for r in parts)
+
+
+def band_text(kind: str, reasons: str) -> str:
+    """A timeline band: "Screen hidden: card data typed", "On hold"."""
+    words = kind_text(kind)
+    return f"{words}: {reasons_text(reasons)}" if reasons else words
+
+
 def label_text(kind: str, label: str) -> str:
     """A mark's detail: who hung up, or a card field's name, in words; the rest as it is."""
+    if kind in ("pause", "resume"):
+        return reasons_text(label)
     if kind == "hangup":
         ended_by = {
             "agent": QT_TRANSLATE_NOOP("CallEvents", "by the operator"),

@@ -1,6 +1,7 @@
-"""The call's timeline strip: masked, hold and silence bands, event ticks (ring, answer, hold,
-transfer, DTMF, card changes, hang-up), the playback cursor; a click seeks (snapping to an
-event tick within a few pixels)."""
+"""The call's timeline strip: masked, paused, hold and silence bands (hovering one says its
+reason), event ticks (ring, answer, hold, transfer, DTMF, card changes, the operator's marks,
+pause and resume, hang-up), the playback cursor; a click seeks (snapping to an event tick
+within a few pixels)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from desktop.qa.event_names import mark_text
+from desktop.qa.event_names import band_text, mark_text
 from desktop.qa.playback.timeline import Band, CallTimeline, Mark
 
 BAND_COLOURS = {
     "masked": QColor(90, 90, 90),
+    "paused": QColor(130, 110, 160),
     "hold": QColor(230, 150, 40),
     "silence": QColor(200, 215, 235),
 }
@@ -20,6 +22,7 @@ MARK_COLOURS = {
     "ring": QColor(60, 120, 220),
     "answer": QColor(40, 170, 70),
     "hangup": QColor(200, 40, 40),
+    "operator_mark": QColor(230, 120, 0),
 }
 SNAP_PX = 5
 
@@ -76,6 +79,12 @@ class TimelineStrip(QWidget):
         near = [n for n in near if n[0] <= SNAP_PX]
         return min(near, key=lambda n: n[0])[1] if near else None
 
+    def band_at(self, x: int) -> Band | None:
+        """The masked or paused band under ``x`` (the one that says why), else any."""
+        at = self.utc_at(x)
+        under = [b for b in self.bands if b.start_us <= at <= b.end_us]
+        return next((b for b in under if b.reason), under[0] if under else None)
+
     # --- events ----------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if self.timeline is None or event.button() != Qt.MouseButton.LeftButton:
@@ -88,6 +97,11 @@ class TimelineStrip(QWidget):
         mark = self.mark_near(round(event.position().x()))
         if mark is not None:
             text = mark_text(mark.kind, mark.label)
+            QToolTip.showText(event.globalPosition().toPoint(), text, self)
+            return
+        band = self.band_at(round(event.position().x()))
+        if band is not None:
+            text = band_text(band.kind, band.reason)
             QToolTip.showText(event.globalPosition().toPoint(), text, self)
 
     def paintEvent(self, event: QPaintEvent) -> None:

@@ -10,6 +10,12 @@ pending marks again, so the segments of a call continue. A gap (worker dead → 
 capturing again) is appended to ``OUT/recorder-gaps.jsonl`` as ``{start_us, end_us, reason,
 restarts}``.
 
+Pauses have reasons (``manual``: the operator's button; ``sensitive_field``: a sensitive card
+field has focus), kept apart so that leaving a field does not end the operator's pause. The
+operator's marks and every pause and resume (with its reason) are also noted in the call
+model (``CallBook.note``) for each call in progress: they reach the store in the call's
+``events`` whatever the screen recording policy, and QA playback shows them.
+
 The worker also uploads the outbox. Before each start the store's token is read from the
 keyring (or the session's, for the demo) on a worker thread and handed over in the worker's
 environment (``$AGENTDESK_STORE_TOKEN``), never on its command line or in a log. Without a
@@ -71,7 +77,7 @@ class RecorderLink(QObject):
         self._capturing_since: int | None = None
         self._fatal = ""
         self._gap: dict[str, Any] | None = None
-        self._paused = False
+        self._pauses: set[str] = set()  # manual, sensitive_field
         self._pending_marks: list[pipe.Mark] = []
         self._restart = QTimer(self)
         self._restart.setSingleShot(True)
@@ -311,8 +317,8 @@ class RecorderLink(QObject):
                 self._send(self._open_message(call))
                 if call.consent_us is not None:
                     self._send(pipe.Consent(call_id=call.call_id, at_us=call.consent_us))
-        if self._paused:
-            self._send(pipe.Pause())
+        for reason in sorted(self._pauses):
+            self._send(pipe.Pause(reason=reason))
         marks, self._pending_marks = self._pending_marks, []
         for mark in marks:
             self._send(mark)
@@ -346,17 +352,46 @@ class RecorderLink(QObject):
         self._send(pipe.Consent(call_id=call_id, at_us=at))
 
     def mark(self, call_id: str, event: str) -> None:
-        message = pipe.Mark(call_id=call_id, event=event, at_us=utc_us())
+        at = utc_us()
+        if self.book is not None:
+            self.book.note(call_id, event, at_us=at)
+        message = pipe.Mark(call_id=call_id, event=event, at_us=at)
         if not self._send(message) and len(self._pending_marks) < MAX_PENDING_MARKS:
             self._pending_marks.append(message)
 
-    def pause(self) -> None:
-        self._paused = True
-        self._send(pipe.Pause())
+    @property
+    def paused(self) -> bool:
+        return bool(self._pauses)
 
-    def resume(self) -> None:
-        self._paused = False
-        self._send(pipe.Resume())
+    @property
+    def pause_reasons(self) -> frozenset[str]:
+        return frozenset(self._pauses)
+
+    def pause(self, reason: str = "manual") -> None:
+        """Black out the screen (and silence the uploaded call audio) for ``reason``."""
+        if reason in self._pauses:
+            return
+        self._pauses.add(reason)
+        at = utc_us()
+        self._note_calls("pause", reason, at)
+        self._send(pipe.Pause(reason=reason, at_us=at))
+
+    def resume(self, reason: str = "manual") -> None:
+        """``reason`` no longer holds; the recording resumes when no other reason does."""
+        if reason not in self._pauses:
+            return
+        self._pauses.discard(reason)
+        at = utc_us()
+        self._note_calls("resume", reason, at)
+        self._send(pipe.Resume(reason=reason, at_us=at))
+
+    def _note_calls(self, kind: str, reason: str, at_us: int) -> None:
+        book = self.book
+        if book is None:
+            return
+        for call in list(book.calls.values()):
+            if call.wrap_up_end_us is None:
+                book.note(call.call_id, kind, reason, at_us)
 
     # ----- what the operator sees -----------------------------------------------------
 

@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from formats.manifest import MANIFEST_TYPE
-from recorder.outbox.audio_pack import pack_opus
+from recorder.outbox.audio_pack import pack_opus, write_silenced_wav
 from recorder.outbox.journal import Item, Outbox, OutboxError
+from recorder.outbox.silences import SilenceJournal
 from store.client import StoreClient, sha256_file
 from store.client_errors import (
     AuthError,
@@ -159,8 +160,10 @@ class Uploader:
         on_status: Callable[[dict[str, Any]], None] | None = None,
         base_s: float = 1.0,
         max_backoff_s: float = 300.0,
+        silences: SilenceJournal | None = None,
     ) -> None:
         self.outbox, self.client, self.hold = outbox, client, hold
+        self.silences = silences  # spans to silence in call audio (pauses, masks)
         self.limit = RateLimit(bandwidth_kbps)
         self.meter = RateMeter()
         self.on_status = on_status
@@ -316,18 +319,22 @@ class Uploader:
         self.outbox.note(item, manifest_sha256=sha)
 
     def _pack(self, item: Item) -> None:
-        """WAV → Ogg Opus in the spool; the WAV stays until the Opus file is confirmed."""
+        """WAV → Ogg Opus in the spool, paused spans silent; the WAV stays until the Opus
+        file is confirmed."""
         wav = self.outbox.spool / item.files[0]
         out = wav.with_suffix(".opus.ogg")
+        first_us = int(item.body["first_sample_utc_us"])
+        silent = self.silences.spans(first_us) if self.silences is not None else []
         try:
             packed = pack_opus(
-                wav,
-                out,
-                call_id=str(item.call_id),
-                first_sample_utc_us=int(item.body["first_sample_utc_us"]),
+                wav, out, call_id=str(item.call_id), first_sample_utc_us=first_us, silent=silent
             )
-        except ValueError as exc:  # not packable: the WAV itself goes, nothing is lost
-            log.warning("uploader: %s; uploading the WAV as it is", exc)
+        except ValueError as exc:  # not packable: the WAV goes, nothing is lost
+            log.warning("uploader: %s; uploading the WAV", exc)
+            if silent:  # ... but never what was said while paused
+                wav_out = wav.with_suffix(".silenced.wav")
+                write_silenced_wav(wav, wav_out, first_sample_utc_us=first_us, silent=silent)
+                wav = wav_out
             sha, size = sha256_file(wav)
             item.body["content_type"] = "audio/wav"
             self.outbox.packed(item, wav.name, sha, size)

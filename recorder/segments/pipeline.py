@@ -90,6 +90,7 @@ class ScreenRecorder:
         self._cut = threading.Event()
         self._lock = threading.Lock()
         self._mask_root: tuple[Rect, ...] = ()
+        self._mask_reasons: tuple[str, ...] = ()
         self._call_ids: list[str] = list(config.call_ids)
         self._grabber = ScreenGrabber(config.display, config.monitor, config.layout_check_s)
         self._segment: SegmentWriter | None = None
@@ -108,10 +109,12 @@ class ScreenRecorder:
 
     # ----- controls (any thread) -------------------------------------------------------
 
-    def set_mask(self, rects: Iterable[Rect]) -> None:
-        """Black out ``rects`` (root-window/virtual-desktop pixels) from the next frame on."""
+    def set_mask(self, rects: Iterable[Rect], reasons: Iterable[str] = ()) -> None:
+        """Black out ``rects`` (root-window/virtual-desktop pixels) from the next frame on;
+        ``reasons`` (why) go to the manifest's masked period."""
         with self._lock:
             self._mask_root = tuple(Rect(*r) for r in rects)
+            self._mask_reasons = tuple(reasons)
 
     def set_call_ids(self, call_ids: Iterable[str]) -> None:
         """The calls the recording belongs to from now on (added to the current segment)."""
@@ -172,6 +175,7 @@ class ScreenRecorder:
         clock = StageClock()
         with self._lock:
             mask_root, call_ids = self._mask_root, self._call_ids
+            mask_reasons = self._mask_reasons
         shot = self._capture(mask_root)
         if shot is None:
             return
@@ -217,7 +221,7 @@ class ScreenRecorder:
             self._cut.clear()
             self._finish_segment(shot.utc_us)
             segment = self._start_segment(shot, layout_json)
-        segment.set_mask(self._to_video(mask), shot.utc_us)
+        segment.set_mask(self._to_video(mask), shot.utc_us, mask_reasons)
         if call_ids:
             segment.add_call_ids(call_ids)
         first = segment.encoder.frames == 0

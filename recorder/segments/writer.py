@@ -17,6 +17,7 @@ import logging
 import os
 import struct
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -227,6 +228,7 @@ class SegmentWriter:
             pid=os.getpid(),
         )
         self._mask: list[Rect] = []
+        self._mask_reasons: list[str] = []
         if mask:
             self._mask = list(mask)
             self.manifest.masked_periods.append(MaskedPeriod(utc_start_us, None, self._mask))
@@ -246,16 +248,18 @@ class SegmentWriter:
     def write(self, yuv: npt.NDArray[np.uint8], utc_us: int, *, filler: bool = False) -> None:
         self.encoder.encode(yuv, utc_us, filler=filler)
 
-    def set_mask(self, rects: list[Rect], utc_us: int) -> None:
-        """From ``utc_us`` on, ``rects`` (video pixels) are blacked out; [] ends masking."""
-        if rects == self._mask:
+    def set_mask(self, rects: list[Rect], utc_us: int, reasons: Sequence[str] = ()) -> None:
+        """From ``utc_us`` on, ``rects`` (video pixels) are blacked out for ``reasons``; []
+        ends masking. A change of rectangles or of reasons starts a new masked period."""
+        if rects == self._mask and (not rects or list(reasons) == self._mask_reasons):
             return
         periods = self.manifest.masked_periods
         if periods and periods[-1].end_us is None:
             periods[-1].end_us = utc_us
         if rects:
-            periods.append(MaskedPeriod(utc_us, None, list(rects)))
+            periods.append(MaskedPeriod(utc_us, None, list(rects), list(reasons)))
         self._mask = list(rects)
+        self._mask_reasons = list(reasons)
         save_manifest(self.manifest_path, self.manifest)
 
     def add_call_ids(self, call_ids: list[str]) -> None:

@@ -356,8 +356,36 @@
         <translation>Отметка оператора</translation>
     </message>
     <message>
+        <source>Recording paused</source>
+        <translation>Запись приостановлена</translation>
+    </message>
+    <message>
+        <source>Recording resumed</source>
+        <translation>Запись возобновлена</translation>
+    </message>
+    <message>
+        <source>Screen hidden</source>
+        <translation>Экран скрыт</translation>
+    </message>
+    <message>
+        <source>Silence</source>
+        <translation>Тишина</translation>
+    </message>
+    <message>
         <source>by the operator</source>
         <translation>оператором</translation>
+    </message>
+    <message>
+        <source>card data typed</source>
+        <translation>ввод данных карты</translation>
+    </message>
+    <message>
+        <source>a hidden window</source>
+        <translation>скрытое окно</translation>
+    </message>
+    <message>
+        <source>window titles unreadable</source>
+        <translation>заголовки окон не читаются</translation>
     </message>
     <message>
         <source>by the caller</source>

@@ -3,9 +3,11 @@ Kamailio, the store on loopback, a CRM test server, the recorder worker on an Xv
 a customer softphone in a child process.
 
 A call arrives, the card pops with the CRM's data, the operator answers, both sides speak
-(tones), the screen changes, the customer hangs up, the wrap-up ends when the dialog card is
-finished, the uploads reach the store, and a QA controller finds the call, plays it and
-exports it: the MP4 holds both channels and the screen.
+(tones), the screen changes, the operator pauses the recording, marks a moment and resumes,
+the customer hangs up, the wrap-up ends when the dialog card is finished, the uploads reach
+the store, and a QA controller finds the call, plays it and exports it: the MP4 holds both
+channels and the screen, both black and silent while paused, and the timeline shows the
+pause with its reason and the operator's mark.
 """
 
 from __future__ import annotations
@@ -137,6 +139,14 @@ def test_a_call_from_ring_to_qa_export(
         painted_us = utc_us()
         xvfb.set_root_colour("red")  # the operator's screen changes during the call
         qtbot.wait(2500)
+        pause = window.recording.pause_button
+        qtbot.mouseClick(pause, Qt.MouseButton.LeftButton)  # the operator pauses
+        paused_us = utc_us()
+        qtbot.wait(2000)
+        qtbot.mouseClick(window.recording.mark_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(pause, Qt.MouseButton.LeftButton)  # and resumes
+        resumed_us = utc_us()
+        qtbot.wait(1500)
         customer.call("hangup", call_id=out_id)
         qtbot.waitUntil(lambda: window.agent.state == "wrap_up", timeout=10000)
 
@@ -171,7 +181,14 @@ def test_a_call_from_ring_to_qa_export(
     qtbot.addWidget(review_window)
     review = review_window.open_call(call_id)
     qtbot.waitUntil(lambda: review.player.session is not None, timeout=15000)
-    assert review.player.session.timeline.marks, "the timeline shows no events"
+    timeline = review.player.session.timeline
+    assert timeline.marks, "the timeline shows no events"
+    assert {"operator_mark", "pause", "resume"} <= {m.kind for m in timeline.marks}
+    assert [(m.kind, m.label) for m in timeline.marks if m.kind == "pause"] == [("pause", "manual")]
+    (band,) = [b for b in timeline.bands if b.kind == "masked"]
+    assert band.reason == "manual"
+    assert paused_us <= band.start_us < paused_us + 1_000_000
+    assert resumed_us <= band.end_us < resumed_us + 1_000_000
     review_window.close()
 
     out = tmp_path / "dispute.mp4"
@@ -185,6 +202,16 @@ def test_a_call_from_ring_to_qa_export(
     def colour_at(seconds: float) -> np.ndarray:
         shown = [rgb for t, rgb in frames if t <= seconds] or [frames[0][1]]
         return shown[-1][100, 100]
+
+    # Paused: the screen black and both channels silent; the tones before and after it.
+    a, b = ((t - result.origin_us) / 1e6 for t in (paused_us, resumed_us))
+    assert int(colour_at((a + b) / 2).max()) < 24, "the paused screen is black"
+    quiet = pcm[int((a + 0.3) * rate) : int((b - 0.3) * rate)]
+    level = 20 * np.log10(max(float(np.sqrt(np.mean(np.square(quiet, dtype=np.float64)))), 1e-9))
+    assert level < -50, f"paused audio at {level:.1f} dBFS"
+    after_pause = pcm[int((b + 0.3) * rate) : int((b + 1.2) * rate)]
+    assert abs(dominant_frequency(after_pause[:, 0], rate) - OPERATOR_HZ) < 30
+    assert float(np.abs(after_pause[:, 1]).max()) > 100 * float(np.abs(quiet[:, 1]).max() + 1e-6)
 
     before = colour_at((painted_us - result.origin_us) / 1e6 - 0.5)
     after = colour_at((painted_us - result.origin_us) / 1e6 + 1.0)

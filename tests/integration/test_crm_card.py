@@ -1,10 +1,14 @@
 """The CRM panel on real servers: a ringing call pops the card, filled from a real HTTP CRM
 (Bitrix24 shapes) and a real store; wrap-up saves the dialog card and the ratings to the
-store, which shows them on the next call. A CRM that hangs leaves the UI responsive."""
+store, which shows them on the next call; a card number typed into a sensitive field reaches
+neither the store nor the CRM nor the log in clear. A CRM that hangs leaves the UI
+responsive."""
 
 from __future__ import annotations
 
 import itertools
+import json
+import logging
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -29,6 +33,7 @@ from tests.servers.crm import SECRET, CrmServer, Person
 
 pytestmark = pytest.mark.integration
 NUMBER = "+79161234567"
+CARD_NO = "4276 3800 1234 1234"
 FIELDS = ("topic: text, required, label=Topic", "segment: text, crm=status",
           "card_no: text, sensitive, label=Card number")  # fmt: skip
 
@@ -48,11 +53,11 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def pause(self) -> None:
-        self.calls.append("pause")
+    def pause(self, reason: str = "manual") -> None:
+        self.calls.append(f"pause {reason}")
 
-    def resume(self) -> None:
-        self.calls.append("resume")
+    def resume(self, reason: str = "manual") -> None:
+        self.calls.append(f"resume {reason}")
 
 
 def panel(qtbot: QtBot, crm: CrmServer, store: Any, uploads: Any, timeout_s: float = 1.5,
@@ -75,8 +80,9 @@ def ring(widget: CrmPanel, call_id: str, raw: str) -> None:
 
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 def test_ringing_fills_the_card_and_wrap_up_saves_to_the_store(
-    qtbot: QtBot, crm: CrmServer, store: Store
+    qtbot: QtBot, crm: CrmServer, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     crm.mode = "ok"
     earlier = new_id()
     t0 = utc_us() - 86_400_000_000
@@ -107,9 +113,11 @@ def test_ringing_fills_the_card_and_wrap_up_saves_to_the_store(
     qtbot.keyClicks(topic, "Moving offices")
     card_no = widget.dialog.findChild(QLineEdit, "card_card_no")
     card_no.setFocus()
-    qtbot.waitUntil(lambda: recorder.calls == ["pause"])
+    qtbot.waitUntil(lambda: recorder.calls == ["pause sensitive_field"])
+    qtbot.keyClicks(card_no, CARD_NO)
     topic.setFocus()
-    qtbot.waitUntil(lambda: recorder.calls == ["pause", "resume"])
+    assert card_no.text() == "************1234"  # masked once left
+    qtbot.waitUntil(lambda: recorder.calls == ["pause sensitive_field", "resume sensitive_field"])
     widget.book.apply(ev.CallStateChanged(call_id=call_id, state="confirmed", code=200,
                                           reason="OK"))  # fmt: skip
     widget.book.apply(ev.CallEnded(call_id=call_id, record={}))
@@ -132,6 +140,13 @@ def test_ringing_fills_the_card_and_wrap_up_saves_to_the_store(
     qtbot.waitUntil(lambda: len(crm.calls_to("crm.timeline.comment.add")) == 1, timeout=5000)
     assert len(crm.calls_to("telephony.externalcall.finish")) == 1  # logged once, then noted
     assert crm.calls_to("crm.timeline.comment.add")[0]["fields"]["ENTITY_ID"] == "21"
+    # the card number: the last 4 digits in the store and the CRM, nowhere in clear
+    assert card["card_no"]["value"] == "************1234"
+    with crm.lock:
+        to_crm = json.dumps(crm.requests, ensure_ascii=False)
+    assert "************1234" in to_crm
+    for text in (json.dumps(saved, ensure_ascii=False), to_crm, caplog.text):
+        assert CARD_NO not in text and CARD_NO.replace(" ", "") not in text
 
     # the next call from this number shows the ratings just given
     ring(widget, new_id(), NUMBER)

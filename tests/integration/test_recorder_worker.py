@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from recorder.outbox.silences import SILENCES_NAME, SilenceJournal
 from tests.integration.recorder_kit import (
     check_manifest_files,
     colour_of,
@@ -145,11 +146,17 @@ def test_pause_blacks_out_the_whole_picture_and_marks_the_period(
     assert colour_of(shown_at(frames, resumed + 600_000).rgb[360, 640]) == "red"
     periods = [p for m in found for p in m["masked_periods"]]
     (period,) = periods
-    assert period["rects"] == [[0, 0, 1280, 720]]
+    assert period["rects"] == [[0, 0, 1280, 720]] and period["reasons"] == ["manual"]
     assert paused <= period["start_us"] < paused + 500_000
     assert resumed <= period["end_us"] < resumed + 500_000
     marks = [json.loads(line) for line in (tmp_path / "marks.jsonl").read_text().splitlines()]
-    assert [(m["call_id"], m["event"]) for m in marks] == [("E", "pause"), ("E", "resume")]
+    assert [(m["call_id"], m["event"], m["detail"]) for m in marks] == [
+        ("E", "pause", "manual"),
+        ("E", "resume", "manual"),
+    ]
+    (silence,) = SilenceJournal(tmp_path / "outbox" / SILENCES_NAME).spans(paused)
+    assert silence.reasons == ("manual",) and silence.end_us is not None
+    assert paused <= silence.start_us < silence.end_us <= resumed + 100_000
 
 
 def test_a_window_whose_title_matches_is_black_and_the_rest_visible(
@@ -180,6 +187,9 @@ def test_a_window_whose_title_matches_is_black_and_the_rest_visible(
     assert colour_of(picture[5, 5]) == "green"
     rects = [r for m in found for p in m["masked_periods"] for r in p["rects"]]
     assert rects and all(r == [100, 100, 400, 300] for r in rects)
+    assert all(p["reasons"] == ["masked_title"] for m in found for p in m["masked_periods"])
+    spans = SilenceJournal(tmp_path / "outbox" / SILENCES_NAME).spans(middle)
+    assert [s.reasons for s in spans] == [("masked_title",)]  # the call audio is silent too
 
 
 def test_a_full_disk_is_a_clear_error_and_corrupts_nothing(

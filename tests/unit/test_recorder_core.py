@@ -173,17 +173,24 @@ def test_segment_timestamps_are_capture_times_and_the_end_is_covered(tmp_path: P
 
 def test_masked_periods_are_recorded_and_closed(tmp_path: Path) -> None:
     writer, canvas = _write_segment(tmp_path, [0.0])
-    writer.set_mask([Rect(10, 10, 20, 20)], T0 + 1_000_000)
-    writer.set_mask([Rect(10, 10, 20, 20)], T0 + 1_500_000)  # unchanged: no new period
+    writer.set_mask([Rect(10, 10, 20, 20)], T0 + 1_000_000, ["masked_title"])
+    writer.set_mask([Rect(10, 10, 20, 20)], T0 + 1_500_000, ["masked_title"])  # unchanged
     writer.set_mask([], T0 + 2_000_000)
-    writer.set_mask([Rect(0, 0, 8, 8)], T0 + 3_000_000)
+    writer.set_mask([Rect(0, 0, 8, 8)], T0 + 3_000_000, ["manual"])
+    writer.set_mask([Rect(0, 0, 8, 8)], T0 + 3_500_000, ["manual", "sensitive_field"])
     manifest = writer.finish(canvas.buffer, T0 + 4_000_000)
     assert manifest is not None
     periods = [p.to_json() for p in manifest.masked_periods]
+    box, whole = [[10, 10, 20, 20]], [[0, 0, 8, 8]]
     assert periods == [
-        {"start_us": T0 + 1_000_000, "end_us": T0 + 2_000_000, "rects": [[10, 10, 20, 20]]},
-        {"start_us": T0 + 3_000_000, "end_us": T0 + 4_000_000, "rects": [[0, 0, 8, 8]]},
-    ]
+        {"start_us": T0 + 1_000_000, "end_us": T0 + 2_000_000, "rects": box,
+         "reasons": ["masked_title"]},
+        {"start_us": T0 + 3_000_000, "end_us": T0 + 3_500_000, "rects": whole,
+         "reasons": ["manual"]},
+        {"start_us": T0 + 3_500_000, "end_us": T0 + 4_000_000, "rects": whole,
+         "reasons": ["manual", "sensitive_field"]},
+    ]  # fmt: skip
+    assert read_manifest(writer.manifest_path).masked_periods == manifest.masked_periods
 
 
 def test_a_file_cut_anywhere_is_salvaged_up_to_its_last_fragment(tmp_path: Path) -> None:

@@ -1,6 +1,12 @@
 """A call's timeline: where its screen segments and audio lie in UTC, its events to jump to,
-and bands (masked screen, hold, silence) to draw. Built from the store's call document and
-the segments' manifests; positions shown to users are milliseconds from the timeline start.
+and bands (masked screen, pause, hold, silence) to draw. Built from the store's call document
+and the segments' manifests; positions shown to users are milliseconds from the timeline start.
+
+Masked bands carry the manifest's reasons (``manual``, ``sensitive_field``, ``masked_title``,
+``titles_unreadable``). The operator's marks and pauses come with the call's ``events``
+(``operator_mark``; ``pause``/``resume`` with the reason as detail): they are marks, and a
+pause also gives a ``paused`` band (its audio is silent) where no masked band of the same
+reason shows it already (the screen was not recorded then).
 """
 
 from __future__ import annotations
@@ -28,11 +34,13 @@ class Mark:
 
 @dataclass(frozen=True)
 class Band:
-    """A period drawn on the timeline: ``masked``, ``hold`` or ``silence``."""
+    """A period drawn on the timeline: ``masked``, ``paused``, ``hold`` or ``silence``;
+    ``reason``: why it is masked or paused (reasons joined by ", ")."""
 
     start_us: int
     end_us: int
     kind: str
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,12 +123,41 @@ def hold_bands(call: dict[str, Any]) -> list[Band]:
 
 
 def masked_bands(manifests: list[Manifest]) -> list[Band]:
-    return [
-        Band(p.start_us, p.end_us, "masked")
-        for m in manifests
-        for p in m.masked_periods
-        if p.end_us is not None
-    ]
+    """The masked periods with their reasons; one still open (a cut segment) ends with it."""
+    bands = []
+    for m in manifests:
+        for p in m.masked_periods:
+            end = p.end_us if p.end_us is not None else m.utc_end_us
+            bands.append(Band(p.start_us, end, "masked", ", ".join(p.reasons)))
+    return bands
+
+
+def pause_bands(call: dict[str, Any]) -> list[Band]:
+    """``paused`` bands from the call's pause/resume events, one per reason (a pause not
+    resumed lasts to the end of the call, or to the last event)."""
+    events = sorted(call.get("events") or [], key=lambda e: int(e["at_us"]))
+    end = call.get("ended_us") or max((int(e["at_us"]) for e in events), default=0)
+    open_since: dict[str, int] = {}
+    bands: list[Band] = []
+    for event in events:
+        reason = str(event.get("detail") or "manual")
+        if event["kind"] == "pause":
+            open_since.setdefault(reason, int(event["at_us"]))
+        elif event["kind"] == "resume" and reason in open_since:
+            bands.append(Band(open_since.pop(reason), int(event["at_us"]), "paused", reason))
+    for reason, start in open_since.items():
+        bands.append(Band(start, max(start, int(end)), "paused", reason))
+    return bands
+
+
+def _shown(band: Band, masked: list[Band]) -> bool:
+    """True if a masked band of the same reason overlaps ``band``."""
+    return any(
+        m.start_us < band.end_us
+        and band.start_us < m.end_us
+        and band.reason in m.reason.split(", ")
+        for m in masked
+    )
 
 
 def build_timeline(call: dict[str, Any], manifests: list[Manifest]) -> CallTimeline:
@@ -160,7 +197,9 @@ def build_timeline(call: dict[str, Any], manifests: list[Manifest]) -> CallTimel
             edges.append(part.end_us)
     marks = call_marks(call)
     edges += [m.at_us for m in marks]
-    bands = sorted(hold_bands(call) + masked_bands(manifests), key=lambda b: b.start_us)
+    masked = masked_bands(manifests)
+    paused = [b for b in pause_bands(call) if not _shown(b, masked)]
+    bands = sorted(hold_bands(call) + masked + paused, key=lambda b: b.start_us)
     return CallTimeline(
         call_id=str(call["id"]),
         start_us=min(edges),
