@@ -62,7 +62,7 @@ def lock(db: Database, keys: Iterable[str | None]) -> None:
 
 
 @dataclass(frozen=True)
-class _Leg:
+class LegRow:
     id: str
     agent: str
     queue: str | None
@@ -85,7 +85,7 @@ class _Leg:
         cause = (self.cause or "").lower()
         return "completed elsewhere" in cause or "answered elsewhere" in cause
 
-    def rang_when_answered(self, other: _Leg) -> bool:
+    def rang_when_answered(self, other: LegRow) -> bool:
         """`other` was answered while this leg rang."""
         if other.answered_us is None or other is self:
             return False
@@ -96,7 +96,7 @@ class _Leg:
         )
 
 
-def outcomes(legs: list[_Leg]) -> dict[str, dict[str, Any]]:
+def outcomes(legs: list[LegRow]) -> dict[str, dict[str, Any]]:
     """The COLUMNS of each leg of one customer call, by leg id."""
     answered = sorted((g for g in legs if g.answered_us is not None),
                       key=lambda g: (g.answered_us, g.id))  # fmt: skip
@@ -144,7 +144,7 @@ def regroup(db: Database, key: str | None, written: str | None = None) -> None:
     rows = db.query(_SELECT, (key,))
     if not rows:
         return
-    legs = [_Leg(**{f: r[f] for f in _Leg.__dataclass_fields__}) for r in rows]
+    legs = [LegRow(**{f: r[f] for f in LegRow.__dataclass_fields__}) for r in rows]
     new = outcomes(legs)
     sets = ", ".join(f"{c} = ?" for c in COLUMNS)
     for row in rows:
