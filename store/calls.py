@@ -19,7 +19,7 @@ from store.media import linkable
 from store.models import CallFields, CallIn, MediaKind, MediaLink, Role
 from store.numbers import normalise
 from store.report_columns import refresh_wrap
-from store.rollups import refresh_call, refresh_call_group
+from store.rollups import CallGroup, refresh_call, refresh_call_groups
 from store.users import Principal, now_us
 
 WRITERS = (Role.agent, Role.supervisor, Role.admin)
@@ -116,12 +116,12 @@ def put(db: Database, call_id: str, call: CallIn, who: Principal) -> bool:
                 f"UPDATE calls SET {sets}, updated_us = ? WHERE id = ?",
                 [*cols.values(), stamp, call_id],
             )
-        _regroup(db, call_id, cols["customer"], old_key)
-        refresh_wrap(db, call_id)  # its wrap_up states may have come before the call
-        if existing is not None:  # and its rollup; the old group's too if it moved
-            old = (existing["started_us"], existing["agent"], existing["queue"])
-            if old != (call.started_us, call.agent, call.queue):
-                refresh_call_group(db, *old)
+        groups = _regroup(db, call_id, cols["customer"], old_key)
+        refresh_wrap(db, call_id, rollup=False)  # its wrap_up states may have come first
+        groups.add((call.started_us, call.agent, call.queue))  # its rollup, the old group's
+        if existing is not None:  # too if it moved, and its other legs'
+            groups.add((existing["started_us"], existing["agent"], existing["queue"]))
+        refresh_call_groups(db, groups)
     return existing is None
 
 
@@ -150,21 +150,21 @@ def patch(db: Database, call_id: str, fields: CallFields, who: Principal) -> Non
             f"UPDATE calls SET {sets}, updated_us = ? WHERE id = ?",
             [*cols.values(), now_us(), call_id],
         )
-        _regroup(db, call_id, cols["customer"], row["customer"])
-        refresh_call(db, call_id)
-        old = (current["started_us"], current["agent"], current.get("queue"))
-        if old != (merged.started_us, merged.agent, merged.queue):
-            refresh_call_group(db, *old)
+        groups = _regroup(db, call_id, cols["customer"], row["customer"])
+        groups.add((merged.started_us, merged.agent, merged.queue))
+        groups.add((current["started_us"], current["agent"], current.get("queue")))
+        refresh_call_groups(db, groups)
 
 
-def _regroup(db: Database, call_id: str, key: str | None, old_key: str | None) -> None:
-    """The written leg's customer call counted again (and the one it left, if it moved);
-    the caller refreshes the written leg's own rollup."""
+def _regroup(db: Database, call_id: str, key: str | None, old_key: str | None) -> set[CallGroup]:
+    """The written leg's customer call counted again (and the one it left, if it moved):
+    the rollup groups of the legs that changed."""
     if key is None:
         legs.clear(db, call_id)
-    legs.regroup(db, key, written=call_id)
+    groups = legs.regroup(db, key)
     if old_key is not None and old_key != key:
-        legs.regroup(db, old_key)
+        groups |= legs.regroup(db, old_key)
+    return groups
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -21,7 +21,8 @@ columns again (so a report stays one pass over the calls, and the rollups sum th
   was given).
 
 Writers lock the customer calls they touch before writing a leg (`lock`), so two desktops
-writing legs of one call at once (PostgreSQL) never both stand for it.
+writing legs of one call at once (PostgreSQL) never both stand for it, and refresh the
+rollups of every leg that changed only after writing their rows, one agent after the other.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from store.db import Database
-from store.rollups import refresh_call_group
+from store.rollups import CallGroup
 
 SLACK_US = 1_000_000
 # Refusals in these agent states are not the agent's missed calls.
@@ -53,8 +54,9 @@ def customer_key(
 
 
 def lock(db: Database, keys: Iterable[str | None]) -> None:
-    """Serialise writers of these customer calls (PostgreSQL; SQLite has one writer). Take
-    it before writing a leg, in one order, so two writers never wait for each other."""
+    """Serialise writers of these customer calls (PostgreSQL; SQLite has one writer). Taken
+    before the leg's row is written, keys in one order, so two writers of legs of one call
+    wait for each other rather than deadlock."""
     if db.dialect != "postgresql":
         return
     for key in sorted({k for k in keys if k is not None}):
@@ -116,7 +118,8 @@ def outcomes(legs: list[LegRow]) -> dict[str, dict[str, Any]]:
     first = by_start[0]
     if answered:
         taker = answered[0]
-        wait = (first.queue_wait_us or 0) + max(0, taker.answered_us - first.started_us)  # type: ignore[operator]
+        answer_us = taker.answered_us or 0  # (set: it answered)
+        wait = (first.queue_wait_us or 0) + max(0, answer_us - first.started_us)
         out[taker.id].update(
             offer=1, offer_answered=1, offer_wait_us=wait,
             offer_waited=int(first.queue_wait_us is not None),
@@ -135,15 +138,14 @@ _SELECT = (
 )
 
 
-def regroup(db: Database, key: str | None, written: str | None = None) -> None:
-    """Recompute the COLUMNS of every leg of the customer call `key`, and the rollups of the
-    legs that changed (`written`: a leg whose rollup the caller refreshes itself). Call
-    inside the writing transaction, after `lock`."""
-    if key is None:
-        return
-    rows = db.query(_SELECT, (key,))
+def regroup(db: Database, key: str | None) -> set[CallGroup]:
+    """Recompute the COLUMNS of every leg of the customer call `key`; the rollup groups of
+    the legs that changed, for the caller to refresh (store.rollups.refresh_call_groups,
+    after every row it writes). Call inside the writing transaction, after `lock`."""
+    changed: set[CallGroup] = set()
+    rows = [] if key is None else db.query(_SELECT, (key,))
     if not rows:
-        return
+        return changed
     legs = [LegRow(**{f: r[f] for f in LegRow.__dataclass_fields__}) for r in rows]
     new = outcomes(legs)
     sets = ", ".join(f"{c} = ?" for c in COLUMNS)
@@ -152,8 +154,8 @@ def regroup(db: Database, key: str | None, written: str | None = None) -> None:
         if all(row[c] == values[c] for c in COLUMNS):
             continue
         db.execute(f"UPDATE calls SET {sets} WHERE id = ?", [*values.values(), row["id"]])
-        if row["id"] != written:
-            refresh_call_group(db, row["started_us"], row["agent"], row["queue"])
+        changed.add((row["started_us"], row["agent"], row["queue"]))
+    return changed
 
 
 def clear(db: Database, call_id: str) -> None:

@@ -276,6 +276,7 @@ def refresh_call_group(db: Database, started_us: int, agent: str, queue: str | N
         return
     zone = basis.zone
     day = day_start(zone, started_us)
+    _lock(db, f"agent-days|{agent}")  # first: a writer of several groups takes them in order
     _lock(db, f"calls|{day}|{agent}|{queue}")
     same_queue = "queue IS NULL" if queue is None else "queue = ?"
     params: list[Any] = [day, agent, *([] if queue is None else [queue])]
@@ -291,6 +292,17 @@ def refresh_call_group(db: Database, started_us: int, agent: str, queue: str | N
     )
     db.execute(_evaluations_insert(str(day), where), where_params)
     _refresh_agent_rows(db, agent, [day])
+
+
+CallGroup = tuple[int, str, str | None]  # a call's (started_us, agent, queue)
+
+
+def refresh_call_groups(db: Database, groups: Iterable[CallGroup]) -> None:
+    """Recompute the calls rollups of several groups (each given by one of its calls), one
+    agent after the other in name order: two writers touching the same agents' rollups
+    then wait for each other rather than deadlock."""
+    for started_us, agent, queue in sorted(set(groups), key=lambda g: (g[1], g[0], g[2] or "")):
+        refresh_call_group(db, started_us, agent, queue)
 
 
 def refresh_call(db: Database, call_id: str) -> None:
