@@ -12,7 +12,8 @@ starts `agentdesk-store serve` on it and times `GET /reports/calls` as a supervi
 - for information: hour × queue over a day, the states report over 7 days, the live board.
 
 COPY bypasses the store's write path, so the columns it keeps at write time (each state's
-next change, each call's wrap-up) are filled by migration 5's backfill, and the per-day
+next change, each call's wrap-up, each inbound call its own customer call) are filled by
+the backfill of migrations 5 and 12, and the per-day
 rollups by `store.rollups.rebuild` (what `serve` does at its first start; timed), before the
 timing. The whole year is timed twice: from the rollups (what the store does) and from the
 raw rows (`rollups=False`).
@@ -95,12 +96,13 @@ def load_evaluations(db: PostgresDatabase) -> tuple[int, float]:
 
 def fill_report_columns(db: PostgresDatabase) -> float:
     """COPY bypasses the store's write path, so fill what it keeps at write time (each
-    state's next change, each call's wrap-up) with migration 5's own backfill statements."""
+    state's next change, each call's wrap-up, each inbound call its own customer call) with
+    the backfill statements of migrations 5 and 12."""
     start = time.perf_counter()
-    (sql,) = [sql for version, _, sql in MIGRATIONS if version == 5]
-    for statement in _statements(sql, db.dialect):
-        if statement.startswith("UPDATE"):
-            db.execute(statement)
+    for sql in [sql for version, _, sql in MIGRATIONS if version in (5, 12)]:
+        for statement in _statements(sql, db.dialect):
+            if statement.startswith("UPDATE"):
+                db.execute(statement)
     db.execute("VACUUM ANALYZE agent_states")
     db.execute("VACUUM ANALYZE calls")
     return time.perf_counter() - start

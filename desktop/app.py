@@ -25,6 +25,7 @@ from desktop.agent.identity import Identity
 from desktop.agent.presence import PresencePublisher
 from desktop.agent.state import AgentState
 from desktop.calls import event_log
+from desktop.calls.call import PbxHeaders
 from desktop.calls.engine_bridge import EngineBridge
 from desktop.calls.history import CallHistory, CallLog, WrapUpTally, default_log_path, store_fetch
 from desktop.calls.model import Call, CallBook
@@ -148,8 +149,10 @@ def build(
     bridge = EngineBridge(engine)
     acc = conf.account
     extension = acc.user if acc else ""  # the SIP user rides along; the agent is the token's
+    rec = conf.recorder
+    pbx = PbxHeaders(rec.queue_header, rec.queue_wait_header, rec.pbx_call_id_header)
     book = CallBook.following(
-        bridge, bridge, extension=extension, wrap_up_max_s=conf.agent.wrap_up_max_s
+        bridge, bridge, extension=extension, pbx=pbx, wrap_up_max_s=conf.agent.wrap_up_max_s
     )
     window = MainWindow(
         bridge,

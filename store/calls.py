@@ -12,13 +12,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from store import legs
 from store.db import Database, Row
 from store.errors import Forbidden, Invalid, NotFound
 from store.media import linkable
 from store.models import CallFields, CallIn, MediaKind, MediaLink, Role
 from store.numbers import normalise
 from store.report_columns import refresh_wrap
-from store.rollups import refresh_call, refresh_call_group
+from store.rollups import CallGroup, refresh_call, refresh_call_groups
 from store.users import Principal, now_us
 
 WRITERS = (Role.agent, Role.supervisor, Role.admin)
@@ -51,7 +52,7 @@ def hold_total_us(call: CallIn) -> int:
     return total
 
 
-def _columns(call: CallIn) -> dict[str, Any]:
+def _columns(call_id: str, call: CallIn) -> dict[str, Any]:
     duration = 0
     if call.answered_us is not None and call.ended_us is not None:
         duration = max(0, call.ended_us - call.answered_us)
@@ -66,6 +67,11 @@ def _columns(call: CallIn) -> dict[str, Any]:
         "remote_norm": normalise(call.remote_number),
         "queue": call.queue,
         "sip_call_id": call.sip_call_id,
+        "pbx_call_id": call.pbx_call_id,
+        "customer": legs.customer_key(
+            call_id, call.direction.value, call.pbx_call_id, call.sip_call_id
+        ),
+        "refusal": call.refusal.value if call.refusal else None,
         "started_us": call.started_us,
         "answered_us": call.answered_us,
         "ended_us": call.ended_us,
@@ -87,12 +93,16 @@ def _columns(call: CallIn) -> dict[str, Any]:
 def put(db: Database, call_id: str, call: CallIn, who: Principal) -> bool:
     """Create or replace a call; True if created. Idempotent for the same body."""
     _check_writer(who, call.agent)
-    cols = _columns(call)
+    cols = _columns(call_id, call)
     stamp = now_us()
     with db.transaction():
-        existing = db.one("SELECT agent, started_us, queue FROM calls WHERE id = ?", (call_id,))
+        existing = db.one(
+            "SELECT agent, started_us, queue, customer FROM calls WHERE id = ?", (call_id,)
+        )
         if existing is not None and who.role is Role.agent and existing["agent"] != who.name:
             raise NotFound(f"no call {call_id!r}")
+        old_key = None if existing is None else existing["customer"]
+        legs.lock(db, [cols["customer"], old_key])
         if existing is None:
             names = ["id", *cols, "created_us", "updated_us"]
             marks = ", ".join("?" for _ in names)
@@ -106,11 +116,12 @@ def put(db: Database, call_id: str, call: CallIn, who: Principal) -> bool:
                 f"UPDATE calls SET {sets}, updated_us = ? WHERE id = ?",
                 [*cols.values(), stamp, call_id],
             )
-        refresh_wrap(db, call_id)  # its wrap_up states may have come before the call
-        if existing is not None:  # and its rollup; the old group's too if it moved
-            old = (existing["started_us"], existing["agent"], existing["queue"])
-            if old != (call.started_us, call.agent, call.queue):
-                refresh_call_group(db, *old)
+        groups = _regroup(db, call_id, cols["customer"], old_key)
+        refresh_wrap(db, call_id, rollup=False)  # its wrap_up states may have come first
+        groups.add((call.started_us, call.agent, call.queue))  # its rollup, the old group's
+        if existing is not None:  # too if it moved, and its other legs'
+            groups.add((existing["started_us"], existing["agent"], existing["queue"]))
+        refresh_call_groups(db, groups)
     return existing is None
 
 
@@ -118,7 +129,7 @@ def patch(db: Database, call_id: str, fields: CallFields, who: Principal) -> Non
     """Update the given fields; dialog-card values merge per field, the later change wins."""
     _check_writer(who, fields.agent)
     with db.transaction():
-        row = visible_call(db, call_id, who, "doc")
+        row = visible_call(db, call_id, who, "doc, customer")
         current = json.loads(row["doc"])
         given = fields.model_dump(mode="json", exclude_unset=True)
         if "card" in given and given["card"] is not None:
@@ -132,16 +143,28 @@ def patch(db: Database, call_id: str, fields: CallFields, who: Principal) -> Non
             merged = CallIn.model_validate({**current, **given})
         except ValidationError as exc:
             raise Invalid(f"the patched call is not valid: {_first_error(exc)}") from None
-        cols = _columns(merged)
+        cols = _columns(call_id, merged)
+        legs.lock(db, [cols["customer"], row["customer"]])
         sets = ", ".join(f"{c} = ?" for c in cols)
         db.execute(
             f"UPDATE calls SET {sets}, updated_us = ? WHERE id = ?",
             [*cols.values(), now_us(), call_id],
         )
-        refresh_call(db, call_id)
-        old = (current["started_us"], current["agent"], current.get("queue"))
-        if old != (merged.started_us, merged.agent, merged.queue):
-            refresh_call_group(db, *old)
+        groups = _regroup(db, call_id, cols["customer"], row["customer"])
+        groups.add((merged.started_us, merged.agent, merged.queue))
+        groups.add((current["started_us"], current["agent"], current.get("queue")))
+        refresh_call_groups(db, groups)
+
+
+def _regroup(db: Database, call_id: str, key: str | None, old_key: str | None) -> set[CallGroup]:
+    """The written leg's customer call counted again (and the one it left, if it moved):
+    the rollup groups of the legs that changed."""
+    if key is None:
+        legs.clear(db, call_id)
+    groups = legs.regroup(db, key)
+    if old_key is not None and old_key != key:
+        groups |= legs.regroup(db, old_key)
+    return groups
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -166,6 +189,7 @@ def get(db: Database, call_id: str, who: Principal) -> dict[str, Any]:
         remote_norm=row["remote_norm"],
         duration_s=row["duration_us"] / 1e6,
         has_screen=bool(row["has_screen"]),
+        leg=row["leg"],
         evaluated=bool(row["evaluated"]),
         created_us=row["created_us"],
         updated_us=row["updated_us"],

@@ -47,6 +47,7 @@ class CallInput(TypedDict):
     remote_number: NotRequired[str | None]
     queue: NotRequired[str | None]
     sip_call_id: NotRequired[str | None]
+    pbx_call_id: NotRequired[str | None]
     answered_us: NotRequired[int | None]
     ended_us: NotRequired[int | None]
     holds: NotRequired[list[Hold] | None]
@@ -61,6 +62,7 @@ class CallInput(TypedDict):
     tags: NotRequired[list[str] | None]
     events: NotRequired[list[CallEvent] | None]
     queue_wait_s: NotRequired[float | None]
+    refusal: NotRequired[Literal["break", "not_ready", "wrap_up", "dnd"] | None]
 
 
 class LinkedMedia(TypedDict):
@@ -80,6 +82,7 @@ class Call(CallInput):
     duration_s: float
     has_screen: bool
     evaluated: bool
+    leg: NotRequired[Literal["answered", "missed", "elsewhere", "refused"] | None]
     media: list[LinkedMedia]
     created_us: int
     updated_us: int

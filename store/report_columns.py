@@ -18,9 +18,9 @@ __all__ = ["STATE_CAP", "link_state", "refresh_wrap"]
 _CLOSED = f"(CASE WHEN next_us - at_us > {STATE_CAP} THEN {STATE_CAP} ELSE next_us - at_us END)"
 
 
-def refresh_wrap(db: Database, call_id: str) -> None:
+def refresh_wrap(db: Database, call_id: str, rollup: bool = True) -> None:
     """Recompute the call's wrap-up columns from its wrap_up states (any agent's), and the
-    rollup of its group."""
+    rollup of its group (unless the caller does: `rollup=False`)."""
     db.execute(
         f"UPDATE calls SET wrap_us = COALESCE((SELECT SUM({_CLOSED}) FROM agent_states "
         "WHERE call_id = ? AND state = 'wrap_up' AND next_us IS NOT NULL), 0), "
@@ -28,7 +28,8 @@ def refresh_wrap(db: Database, call_id: str) -> None:
         "WHERE call_id = ? AND state = 'wrap_up' AND next_us IS NULL) WHERE id = ?",
         (call_id, call_id, call_id),
     )
-    rollups.refresh_call(db, call_id)
+    if rollup:
+        rollups.refresh_call(db, call_id)
 
 
 def link_state(

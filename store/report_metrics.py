@@ -15,10 +15,15 @@ from collections.abc import Callable
 
 # name: formula (the documentation of each metric; `metric_sql` is the same in SQL)
 METRICS: dict[str, str] = {
-    "offered": "inbound calls",
-    "answered": "inbound calls with answered_us",
-    "missed": "inbound calls without answered_us",
-    "abandoned": "missed calls the caller hung up (ended_by = remote)",
+    "offered": "customer calls: inbound calls, the legs that rang several agents (one PBX "
+    "call id, else one SIP Call-ID) counted once, at their answered leg (else their last)",
+    "answered": "customer calls a leg answered",
+    "missed": "legs that rang the agent while ready, unanswered, not completed elsewhere",
+    "abandoned": "customer calls no leg answered nor completed elsewhere, whose last leg the "
+    "caller hung up (ended_by = remote)",
+    "presented": "legs that rang the agent (inbound calls not refused)",
+    "refused": "legs the desktop refused in break, not ready or wrap-up",
+    "completed_elsewhere": "legs cancelled because another leg of the customer call answered",
     "outbound": "outbound calls",
     "handled": "calls with answered_us, any direction",
     "talk_s": "Σ over handled calls of (ended_us − answered_us − hold)",
@@ -30,11 +35,11 @@ METRICS: dict[str, str] = {
     "avg_wrap_s": "wrap_s / handled",
     "avg_handle_s": "handle_s / handled",
     "answered_pct": "100 × answered / offered",
-    "missed_pct": "100 × missed / offered",
-    "avg_wait_s": "mean of (queue_wait_s + answered_us − started_us) over answered inbound "
-    "calls whose PBX supplied queue_wait_s",
-    "service_level_pct": "100 × answered inbound calls with queue_wait_s (0 if not supplied) "
-    "+ ring time ≤ sl_s / offered",
+    "missed_pct": "100 × missed / presented",
+    "avg_wait_s": "mean customer wait (the first leg's queue_wait_s + the answer − the first "
+    "leg's start) over answered customer calls whose PBX supplied queue_wait_s",
+    "service_level_pct": "100 × answered customer calls whose wait (queue_wait_s 0 if not "
+    "supplied) ≤ sl_s / offered",
     "long_calls": "handled calls with ended_us − answered_us > long_call_s",
     "screen_pct": "100 × handled calls with a screen recording / handled",
     "evaluations": "QA evaluations of the group's calls",
@@ -85,7 +90,7 @@ def metric_sql(at: Callable[[str], str]) -> list[str]:
     talk, hold, wrap = at("talk_us"), at("hold_us"), at("wrap_us")
     handled, offered, logged = at("handled"), at("offered"), at("logged_in_us")
     handle = f"({talk} + {hold} + {wrap})"
-    missed = f"({offered} - {at('answered')})"
+    missed, presented = at("missed"), at("presented")
 
     def state(expr: str) -> str:
         return f"(CASE WHEN {logged} > 0 THEN {expr} END)"
@@ -95,6 +100,9 @@ def metric_sql(at: Callable[[str], str]) -> list[str]:
         "answered": at("answered"),
         "missed": missed,
         "abandoned": at("abandoned"),
+        "presented": presented,
+        "refused": at("refused"),
+        "completed_elsewhere": at("elsewhere"),
         "outbound": at("outbound"),
         "handled": handled,
         "talk_s": seconds(talk),
@@ -106,7 +114,7 @@ def metric_sql(at: Callable[[str], str]) -> list[str]:
         "avg_wrap_s": average_s(wrap, handled),
         "avg_handle_s": average_s(handle, handled),
         "answered_pct": percent(at("answered"), offered),
-        "missed_pct": percent(missed, offered),
+        "missed_pct": percent(missed, presented),
         "avg_wait_s": average_s(at("wait_us"), at("waited")),
         "service_level_pct": percent(at("in_sl"), offered),
         "long_calls": at("long_calls"),

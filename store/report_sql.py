@@ -28,6 +28,7 @@ STATE_CAP = 12 * HOUR
 CALL_SUMS = (
     *("calls", "offered", "answered", "abandoned", "outbound", "handled", "talk_us", "hold_us"),
     *("wrap_us", "wait_us", "waited", "in_sl", "long_calls", "screened"),
+    *("missed", "presented", "refused", "elsewhere"),  # per leg (migration 12)
 )
 STATE_SUMS = ("logged_in_us", "ready_us", "not_ready_us", "break_us", "busy_us")
 # Every sum a calls report adds up per group: each source of them gives all, zeros for the
@@ -81,19 +82,19 @@ def greatest(a: str, b: str) -> str:
 
 def call_sums(sl_s: int, long_call_s: int, now: int | None) -> list[str]:
     """`expr AS name` for each of CALL_SUMS over calls `c`. With `now`, a wrap-up still open
-    counts until now (at most STATE_CAP); without, only the closed wrap-up (the rollups)."""
-    inbound = "c.direction = 'inbound'"
+    counts until now (at most STATE_CAP); without, only the closed wrap-up (the rollups).
+    Customer-call figures come from the leg that stands for each (`offer`, kept at write
+    time by store/legs.py), per-leg ones from each inbound call's `leg`."""
     answered = "c.answered_us IS NOT NULL"
-    ring = "(c.answered_us - c.started_us)"
-    waited = f"{inbound} AND {answered} AND c.queue_wait_us IS NOT NULL"
+    offer = "c.offer = 1"
+    waited = f"{offer} AND c.offer_waited = 1"
     wrap = "c.wrap_us"
     if now is not None:
         open_wrap = least(f"{now} - c.wrap_open_us", str(STATE_CAP))
         open_part = f"CASE WHEN c.wrap_open_us > {now} THEN 0 ELSE {open_wrap} END"
         wrap = f"c.wrap_us + (CASE WHEN c.wrap_open_us IS NULL THEN 0 ELSE {open_part} END)"
     outbound = "c.direction = 'outbound'"
-    abandoned = f"{inbound} AND c.answered_us IS NULL AND c.ended_by = 'remote'"
-    in_sl = f"{inbound} AND {answered} AND COALESCE(c.queue_wait_us, 0) + {ring} <= {sl_s * SECOND}"
+    in_sl = f"{offer} AND c.offer_answered = 1 AND c.offer_wait_us <= {sl_s * SECOND}"
 
     def count(condition: str) -> str:
         return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
@@ -101,21 +102,28 @@ def call_sums(sl_s: int, long_call_s: int, now: int | None) -> list[str]:
     def total(value: str) -> str:
         return f"CAST(SUM({value}) AS BIGINT)"
 
+    def leg(*outcomes: str) -> str:
+        return f"c.leg IN ({', '.join(repr(o) for o in outcomes)})"
+
     return [
         "COUNT(*) AS calls",
-        f"{count(inbound)} AS offered",
-        f"{count(f'{inbound} AND {answered}')} AS answered",
-        f"{count(abandoned)} AS abandoned",
+        f"{count(offer)} AS offered",
+        f"{count(f'{offer} AND c.offer_answered = 1')} AS answered",
+        f"{count(f'{offer} AND c.offer_abandoned = 1')} AS abandoned",
         f"{count(outbound)} AS outbound",
         f"{count(answered)} AS handled",
         f"{total(f'CASE WHEN {answered} THEN c.duration_us - c.hold_us ELSE 0 END')} AS talk_us",
         f"{total(f'CASE WHEN {answered} THEN c.hold_us ELSE 0 END')} AS hold_us",
         f"{total(wrap)} AS wrap_us",
-        f"{total(f'CASE WHEN {waited} THEN c.queue_wait_us + {ring} ELSE 0 END')} AS wait_us",
+        f"{total(f'CASE WHEN {waited} THEN c.offer_wait_us ELSE 0 END')} AS wait_us",
         f"{count(waited)} AS waited",
         f"{count(in_sl)} AS in_sl",
         f"{count(f'{answered} AND c.duration_us > {long_call_s * SECOND}')} AS long_calls",
         f"{count(f'{answered} AND c.has_screen = 1')} AS screened",
+        f"{count(leg('missed'))} AS missed",
+        f"{count(leg('answered', 'missed', 'elsewhere'))} AS presented",
+        f"{count(leg('refused'))} AS refused",
+        f"{count(leg('elsewhere'))} AS elsewhere",
     ]
 
 

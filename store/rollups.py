@@ -55,6 +55,12 @@ class Basis:
         return self.sl_s, self.long_call_s
 
 
+# The sums the rollup tables had when migrations 6 and 7 created them; later sums are
+# columns that a later migration adds (12: the per-leg counts).
+_V6_CALL_SUMS = CALL_SUMS[:14]
+_V7_REPORT_SUMS = (*_V6_CALL_SUMS, *STATE_SUMS, *EVALUATION_SUMS)
+LEG_SUMS = CALL_SUMS[14:]
+
 SCHEMA = (
     """
 CREATE TABLE report_rollups (tz TEXT NOT NULL, built_us {bigint} NOT NULL);
@@ -62,7 +68,7 @@ INSERT INTO report_rollups (tz, built_us) VALUES ('UTC', 0);
 CREATE TABLE report_day_calls (
     day_us {bigint} NOT NULL, agent TEXT NOT NULL, queue TEXT,
     """
-    + ",\n    ".join(f"{name} {{bigint}} NOT NULL" for name in CALL_SUMS)
+    + ",\n    ".join(f"{name} {{bigint}} NOT NULL" for name in _V6_CALL_SUMS)
     + """
 );
 CREATE INDEX report_day_calls_day ON report_day_calls (day_us, agent);
@@ -88,10 +94,47 @@ CREATE INDEX report_day_evaluations_day ON report_day_evaluations (day_us, agent
 CREATE TABLE report_day_agents (
     day_us {bigint} NOT NULL, agent TEXT NOT NULL,
     """
-    + ",\n    ".join(f"{name} {{bigint}} NOT NULL" for name in REPORT_SUMS)
+    + ",\n    ".join(f"{name} {{bigint}} NOT NULL" for name in _V7_REPORT_SUMS)
     + f"""
 );
 CREATE UNIQUE INDEX report_day_agents_day ON report_day_agents (day_us, agent);
+UPDATE report_rollups SET tz = '{UNBUILT}', built_us = 0
+"""
+)
+
+
+# Migration 12: customer calls and their legs (store/legs.py). Calls stored before it count
+# as before, each its own customer call (a later write of one regroups it with its legs);
+# the rollups gain the per-leg sums and are left to be rebuilt.
+LEGS_SCHEMA = (
+    """
+ALTER TABLE calls ADD COLUMN pbx_call_id TEXT;
+ALTER TABLE calls ADD COLUMN refusal TEXT;
+ALTER TABLE calls ADD COLUMN customer TEXT;
+ALTER TABLE calls ADD COLUMN leg TEXT;
+ALTER TABLE calls ADD COLUMN offer INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE calls ADD COLUMN offer_answered INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE calls ADD COLUMN offer_abandoned INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE calls ADD COLUMN offer_wait_us {bigint};
+ALTER TABLE calls ADD COLUMN offer_waited INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX calls_customer ON calls (customer) WHERE customer IS NOT NULL;
+CREATE INDEX calls_pbx_call_id ON calls (pbx_call_id) WHERE pbx_call_id IS NOT NULL;
+UPDATE calls SET customer = 'c:' || id, offer = 1,
+    leg = CASE WHEN answered_us IS NOT NULL THEN 'answered' ELSE 'missed' END,
+    offer_answered = CASE WHEN answered_us IS NOT NULL THEN 1 ELSE 0 END,
+    offer_abandoned = CASE WHEN answered_us IS NULL AND ended_by = 'remote' THEN 1 ELSE 0 END,
+    offer_wait_us = CASE WHEN answered_us IS NOT NULL
+        THEN COALESCE(queue_wait_us, 0) + answered_us - started_us END,
+    offer_waited = CASE WHEN answered_us IS NOT NULL AND queue_wait_us IS NOT NULL
+        THEN 1 ELSE 0 END
+    WHERE direction = 'inbound';
+"""
+    + ";\n".join(
+        f"ALTER TABLE {table} ADD COLUMN {name} {{bigint}} NOT NULL DEFAULT 0"
+        for table in ("report_day_calls", "report_day_agents")
+        for name in LEG_SUMS
+    )
+    + f""";
 UPDATE report_rollups SET tz = '{UNBUILT}', built_us = 0
 """
 )
@@ -233,6 +276,7 @@ def refresh_call_group(db: Database, started_us: int, agent: str, queue: str | N
         return
     zone = basis.zone
     day = day_start(zone, started_us)
+    _lock(db, f"agent-days|{agent}")  # first: a writer of several groups takes them in order
     _lock(db, f"calls|{day}|{agent}|{queue}")
     same_queue = "queue IS NULL" if queue is None else "queue = ?"
     params: list[Any] = [day, agent, *([] if queue is None else [queue])]
@@ -248,6 +292,17 @@ def refresh_call_group(db: Database, started_us: int, agent: str, queue: str | N
     )
     db.execute(_evaluations_insert(str(day), where), where_params)
     _refresh_agent_rows(db, agent, [day])
+
+
+CallGroup = tuple[int, str, str | None]  # a call's (started_us, agent, queue)
+
+
+def refresh_call_groups(db: Database, groups: Iterable[CallGroup]) -> None:
+    """Recompute the calls rollups of several groups (each given by one of its calls), one
+    agent after the other in name order: two writers touching the same agents' rollups
+    then wait for each other rather than deadlock."""
+    for started_us, agent, queue in sorted(set(groups), key=lambda g: (g[1], g[0], g[2] or "")):
+        refresh_call_group(db, started_us, agent, queue)
 
 
 def refresh_call(db: Database, call_id: str) -> None:

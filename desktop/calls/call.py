@@ -5,6 +5,8 @@ the store keeps. No Qt: :class:`desktop.calls.model.CallBook` keeps these up to 
 
 from __future__ import annotations
 
+import math
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,44 @@ ENDED_BY = {
     "replaced": "transfer",
     "failed": "system",
 }
+
+
+# The agent states in which the desktop refuses the calls offered to it (do-not-disturb),
+# as the store's ``refusal`` names them; refused while ready is the operator's own DND.
+REFUSALS = {
+    "break": "break",
+    "not_ready": "not_ready",
+    "wrap_up": "wrap_up",
+    "offline": "not_ready",
+}
+
+
+@dataclass(frozen=True)
+class PbxHeaders:
+    """The INVITE headers where the PBX names the queue, the seconds the caller waited in it
+    and its own id of the customer call, which every leg that rings an agent carries
+    (``[recorder]`` queue_header, queue_wait_header, pbx_call_id_header)."""
+
+    queue: str = "X-Queue"
+    queue_wait: str = "X-Queue-Wait"
+    pbx_call_id: str = "X-PBX-Call-ID"
+
+    def read(self, headers: dict[str, str]) -> dict[str, Any]:
+        """``pbx_call_id``, ``queue`` and ``queue_wait_s`` as the store takes them, from the
+        headers given (names in any case); a missing or unreadable one is left out."""
+        found = {k.lower(): v.strip() for k, v in headers.items()}
+        out: dict[str, Any] = {}
+        if pbx := found.get(self.pbx_call_id.lower(), "")[:256]:
+            out["pbx_call_id"] = pbx
+        if queue := found.get(self.queue.lower(), "")[:100].strip():
+            out["queue"] = queue
+        try:
+            wait = float(found.get(self.queue_wait.lower(), ""))
+        except ValueError:
+            wait = math.nan
+        if 0 <= wait <= 86_400:
+            out["queue_wait_s"] = round(wait, 3)
+        return out
 
 
 @dataclass
@@ -110,6 +150,7 @@ class Call:
     consent_us: int | None = None  # the caller consented to the screen recording
     contact: Any = None  # what the CRM knows of the caller (desktop.crm.types.CrmContact)
     wrap_up_end_us: int | None = None  # set when the wrap-up finished
+    refusal: str = ""  # refused without ringing: the agent's state then (REFUSALS) or "dnd"
     record: dict[str, Any] | None = None  # the store's call record, made when the call ends
 
     @property
@@ -163,10 +204,13 @@ class Call:
         return self.display_name or self.number
 
 
-def store_record(call: Call, agent: str, extension: str = "") -> dict[str, Any]:
+def store_record(
+    call: Call, agent: str, extension: str = "", pbx: PbxHeaders | None = None
+) -> dict[str, Any]:
     """The store's call record (``CallInput`` + ``id``) of an ended call. ``agent`` is the
     token's owner when known (the uploader sends the owner whatever is journalled);
-    ``extension`` is this PC's SIP user."""
+    ``extension`` is this PC's SIP user; ``pbx``: where its INVITE's headers name the queue,
+    the wait and the PBX's call id (default names)."""
     end = call.ending or Ending()
     started = call.started_us
     record: dict[str, Any] = {
@@ -176,6 +220,8 @@ def store_record(call: Call, agent: str, extension: str = "") -> dict[str, Any]:
         "direction": call.direction or "inbound",
         "remote_number": call.number or None,
         "sip_call_id": call.sip_call_id or None,
+        **(pbx or PbxHeaders()).read(call.headers if call.direction == "inbound" else {}),
+        "refusal": call.refusal or None,
         "started_us": started,
         "answered_us": call.answered_us,
         "ended_us": call.ended_us,
@@ -193,6 +239,32 @@ def store_record(call: Call, agent: str, extension: str = "") -> dict[str, Any]:
         "events": list(call.notes),
     }
     return {k: v for k, v in record.items() if v is not None}
+
+
+def refused_call(
+    event: ev.IncomingCallRejected, state: str, headers: dict[str, str] | None = None
+) -> Call:
+    """The ended call of an INVITE the desktop refused without ringing the operator (its
+    do-not-disturb), in the agent ``state`` then: the store counts it with the customer call
+    it belongs to, not as the agent's missed call unless the agent was ready."""
+    call = Call(
+        uuid.uuid4().hex,
+        "inbound",
+        event.number,
+        remote_uri=event.remote_uri,
+        state="disconnected",
+        headers=dict(headers or {}),
+        sip_call_id=event.sip_call_id,
+        started_us=event.at_us,
+        ended_us=event.at_us,
+        refusal=REFUSALS.get(state, "dnd"),
+    )
+    call.ending = Ending(
+        ended_by="rejected", cause_code=event.code, cause_reason=event.reason,
+        direction="inbound", number=event.number, remote_uri=event.remote_uri,
+        sip_call_id=event.sip_call_id, ring_at_us=event.at_us, end_at_us=event.at_us,
+    )  # fmt: skip
+    return call
 
 
 def event_note(event: ev.Event) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from desktop.calls.call import Call, Ending, Hold, event_note, store_record
+from desktop.calls.call import Call, Ending, Hold, PbxHeaders, event_note, store_record
 from desktop.calls.engine_bridge import EngineBridge
 from formats.clock import utc_us
 from sip import events as ev
@@ -50,6 +50,7 @@ class CallBook(QObject):
         agent: str = "",
         *,
         extension: str = "",
+        pbx: PbxHeaders | None = None,
         wrap_up_max_s: float = WRAP_UP_MAX_S,
         audio_wait_ms: int = AUDIO_WAIT_MS,
         parent: QObject | None = None,
@@ -57,6 +58,7 @@ class CallBook(QObject):
         super().__init__(parent)
         self.agent = agent  # the token's owner once the store said (GET /me)
         self.extension = extension  # this PC's SIP user, on every call record
+        self.pbx = pbx or PbxHeaders()  # the INVITE headers naming queue, wait, PBX call id
         self.wrap_up_max_s = wrap_up_max_s
         self.audio_wait_ms = audio_wait_ms
         self.calls: dict[str, Call] = {}
@@ -194,7 +196,7 @@ class CallBook(QObject):
             call.holds = list(end.holds)
         elif call.hold_since_us is not None:
             call.holds[-1].end_us = call.ended_us
-        call.record = store_record(call, self.agent, self.extension)
+        call.record = store_record(call, self.agent, self.extension, self.pbx)
         self.ended.emit(call)
         if not call.taken:
             self._finish(call, call.ended_us)

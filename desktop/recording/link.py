@@ -329,7 +329,7 @@ class RecorderLink(QObject):
         return pipe.OpenWindow(
             call_id=call.call_id,
             at_us=call.started_us,
-            queue=call.headers.get(self.options.queue_header, ""),
+            queue=self.book.pbx.read(call.headers).get("queue", "") if self.book else "",
             # the policy's agent rules name the store's users: the token's owner once known
             agent=(self.book.agent if self.book is not None else "") or self.options.agent,
         )

@@ -82,7 +82,6 @@ class LinkOptions:
 
     worker: WorkerOptions
     agent: str = ""  # the operator, for the agent rules of the policy
-    queue_header: str = "x-queue"  # the INVITE header naming the queue
     backoff_s: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
     stable_s: float = 60.0  # a worker that captured this long resets the back-off
     extra_args: tuple[str, ...] = ()

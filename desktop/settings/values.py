@@ -109,6 +109,11 @@ class RecorderSection:
     sample_percent: float = 100.0
     off_agents: tuple[str, ...] = ()
     off_queues: tuple[str, ...] = ()
+    # The INVITE headers where the PBX names the queue, the seconds the caller waited in it
+    # and its own id of the customer call (the legs that ring several agents share it).
+    queue_header: str = "X-Queue"
+    queue_wait_header: str = "X-Queue-Wait"
+    pbx_call_id_header: str = "X-PBX-Call-ID"
 
 
 @dataclass(frozen=True)

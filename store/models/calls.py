@@ -14,12 +14,14 @@ from store.models.fields import (
     EndedBy,
     Karma,
     Key,
+    Leg,
     Literacy,
     Long,
     MediaKind,
     Micros,
     Num,
     Number,
+    Refusal,
     Short,
     Strict,
     Tag,
@@ -27,6 +29,8 @@ from store.models.fields import (
     UserName,
     clean_text,
 )
+
+PbxCallId = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(clean_text)]
 
 
 class Hold(Strict):
@@ -63,6 +67,11 @@ class CallFields(Strict):
     remote_number: Number | None = None
     queue: Short | None = None
     sip_call_id: Annotated[str, Field(max_length=256), AfterValidator(clean_text)] | None = None
+    pbx_call_id: PbxCallId | None = Field(
+        None,
+        description="the PBX's id of the customer call (from the INVITE); the legs that rang "
+        "several agents share it and count as one offered call",
+    )
     started_us: Micros | None = None
     answered_us: Micros | None = None
     ended_us: Micros | None = None
@@ -81,6 +90,9 @@ class CallFields(Strict):
     events: list[CallEvent] | None = Field(None, max_length=1000)
     queue_wait_s: Annotated[float, Num] | None = Field(
         None, ge=0, le=86_400, description="time in the PBX queue before the call rang here"
+    )
+    refusal: Refusal | None = Field(
+        None, description="the desktop refused the call without ringing the operator: why"
     )
 
 
@@ -125,6 +137,9 @@ class CallOut(CallIn):
     duration_s: float
     has_screen: bool
     evaluated: bool
+    leg: Leg | None = Field(
+        None, description="inbound: what became of the call at this agent (see Metrics)"
+    )
     media: list[LinkedMedia]
     created_us: int
     updated_us: int

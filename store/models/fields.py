@@ -121,6 +121,26 @@ class EndedBy(StrEnum):
     transfer = "transfer"
 
 
+class Refusal(StrEnum):
+    """Why the desktop refused a call that was offered to it without ringing the operator:
+    the agent's state then (break, not ready, wrap-up: not the agent's missed call) or the
+    operator's own do-not-disturb while ready (the agent's missed call)."""
+
+    on_break = "break"
+    not_ready = "not_ready"
+    wrap_up = "wrap_up"
+    dnd = "dnd"
+
+
+class Leg(StrEnum):
+    """What became of one inbound call at one agent (a leg of a customer call)."""
+
+    answered = "answered"
+    missed = "missed"  # rang the agent while ready, unanswered, not completed elsewhere
+    elsewhere = "elsewhere"  # cancelled because another leg of the customer call answered
+    refused = "refused"  # refused in break, not ready or wrap-up
+
+
 class MediaKind(StrEnum):
     audio = "audio"
     screen = "screen"
