@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import logging
 import socket
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pjsua2 as pj
 
-from sip.audio import SoundSetup
+from sip.config import EngineConfig
 from sip.errors import ConfigError, from_pj
-
-if TYPE_CHECKING:
-    from sip.config import EngineConfig
-    from sip.engine import Engine
-    from sip.phone import Phone
+from sip.text import pj_text
 
 log = logging.getLogger(__name__)
 pjlog = logging.getLogger("pjsua2")
@@ -33,19 +29,30 @@ class PythonLogWriter(pj.LogWriter):
         pjlog.log(_LEVELS.get(entry.level, logging.DEBUG), "%s", entry.msg.rstrip())
 
 
+class RejectionListener(Protocol):
+    """Told about incoming calls pjsua refused before any account saw them."""
+
+    def report_error(self, where: str, exc: BaseException) -> None: ...
+    def on_rejected_incoming(self, code: int, reason: str, remote: str, message: str) -> None: ...
+
+
 class AgentEndpoint(pj.Endpoint):
-    phone: Phone | None = None
+    listener: RejectionListener | None = None
 
     def onRejectedIncomingCall(self, prm: Any) -> None:
+        listener = self.listener
+        if listener is None:
+            return
         try:
-            if self.phone is not None:
-                self.phone.handlers.on_rejected_incoming(
-                    int(prm.statusCode), str(prm.reason), str(prm.remoteInfo), ""
-                )
+            listener.on_rejected_incoming(
+                int(prm.statusCode),
+                pj_text(prm.reason),
+                pj_text(prm.remoteInfo),
+                pj_text(prm.rdata.wholeMsg),
+            )
         except Exception as exc:
             log.exception("onRejectedIncomingCall")
-            if self.phone is not None:
-                self.phone.report_error("onRejectedIncomingCall", exc)
+            listener.report_error("onRejectedIncomingCall", exc)
 
 
 def _nodelay() -> Any:
@@ -78,8 +85,12 @@ def _transport_config(config: EngineConfig, kind: str, port: int) -> Any:
     return tc
 
 
-def create(config: EngineConfig, engine: Engine) -> tuple[Any, Any, dict[str, int]]:
-    """libCreate, libInit, transports, null sound device, libStart."""
+def create(config: EngineConfig) -> tuple[AgentEndpoint, Any, dict[str, int], dict[str, int]]:
+    """libCreate, libInit, transports, null sound device, libStart.
+
+    Returns the endpoint, its log writer (keep it referenced until after libDestroy), the
+    SIP port and the pjsua transport id of each transport.
+    """
     ep = AgentEndpoint()
     ep.libCreate()
     writer = PythonLogWriter()
@@ -102,6 +113,7 @@ def create(config: EngineConfig, engine: Engine) -> tuple[Any, Any, dict[str, in
         ep.libDestroy()
         raise from_pj("starting the SIP library", exc) from None
     ports: dict[str, int] = {}
+    transport_ids: dict[str, int] = {}
     try:
         for kind in config.transports:
             port = config.sip_port
@@ -109,30 +121,11 @@ def create(config: EngineConfig, engine: Engine) -> tuple[Any, Any, dict[str, in
                 port = config.sip_port + 1
             tid = ep.transportCreate(_TYPES[kind], _transport_config(config, kind, port))
             ports[kind] = int(ep.transportGetInfo(tid).localName.rsplit(":", 1)[1])
-            engine.transport_ids[kind] = tid
+            transport_ids[kind] = tid
         ep.audDevManager().setNullDev()  # the wheel has no sound devices; see sip.audio
         ep.libStart()
     except pj.Error as exc:
         err = from_pj("opening SIP transports", exc)
         ep.libDestroy()
         raise ConfigError(f"{err} (sip.bind_address {config.bind_address})") from None
-    return ep, writer, ports
-
-
-def attach_phone(ep: Any, config: EngineConfig, engine: Engine) -> tuple[SoundSetup, Phone]:
-    from sip.phone import Phone
-
-    sound = SoundSetup(ep, config)
-    engine.emit_audio(sound)
-    phone = Phone(
-        config,
-        ep,
-        engine._loop,
-        engine.emit,
-        engine.transport_ids,
-        sound.mic,
-        sound.speaker,
-        sound.set_ringing,
-    )
-    ep.phone = phone
-    return sound, phone
+    return ep, writer, ports, transport_ids

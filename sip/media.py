@@ -19,7 +19,9 @@ from typing import Any
 
 import pjsua2 as pj
 
+from formats.call_audio import merge_stereo, wait_finalised
 from formats.clock import utc_us
+from sip import events as ev
 
 log = logging.getLogger(__name__)
 
@@ -189,3 +191,28 @@ def _write_sidecar(rec: Recording, *, finished: bool, frames: int = 0) -> None:
     tmp = rec.path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(meta, indent=1))
     os.replace(tmp, rec.path.with_suffix(".json"))
+
+
+def merge_recording(rec: Recording) -> ev.RecordingFinished | ev.EngineError:
+    """Merge a finished call's two sides into its stereo WAV (a blocking file job, run off
+    the SIP thread); the outcome is returned as the event to emit, not emitted here.
+    """
+    # The recorders close a bridge tick after they were dropped: merging before that would
+    # lose the unflushed tail (or find no header at all in a short call).
+    if not wait_finalised((rec.operator_path, rec.customer_path)):
+        log.warning("the recording of %s was not finalised in time", rec.call_id)
+    try:
+        frames = merge_stereo(rec.operator_path, rec.customer_path, rec.path)
+        _write_sidecar(rec, finished=True, frames=frames)
+        rec.operator_path.unlink(missing_ok=True)
+        rec.customer_path.unlink(missing_ok=True)
+    except Exception as exc:  # keep the mono files: nothing is lost
+        log.exception("merging the recording of %s", rec.call_id)
+        return ev.EngineError(where="recording", message=f"{rec.call_id}: {exc}")
+    return ev.RecordingFinished(
+        call_id=rec.call_id,
+        path=str(rec.path),
+        first_sample_utc_us=rec.first_sample_utc_us,
+        sample_rate=rec.sample_rate,
+        frames=frames,
+    )

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from sip.config import AccountSettings, EngineConfig
+from sip.engine import Engine
 
 COMMANDS = {
     "add_account",
@@ -56,8 +57,6 @@ class RemoteError(Exception):
 
 
 def serve(config: EngineConfig, stdin: IO[str], stdout: IO[str]) -> int:
-    from sip.engine import Engine
-
     lock = threading.Lock()
 
     def send(obj: dict[str, Any]) -> None:
