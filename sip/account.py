@@ -49,8 +49,12 @@ class AccountListener(Protocol):
 
     def report_error(self, where: str, exc: BaseException) -> None: ...
     def on_reg_started(self, acc: SipAccount, renew: bool) -> None: ...
-    def on_reg_state(self, acc: SipAccount, code: int, reason: str, expires: int) -> None: ...
-    def on_incoming_call(self, acc: SipAccount, pj_call_id: int, message: str) -> None: ...
+    def on_reg_state(
+        self, acc: SipAccount, code: int, reason: str, expires: int, source: str
+    ) -> None: ...
+    def on_incoming_call(
+        self, acc: SipAccount, pj_call_id: int, message: str, source: str
+    ) -> None: ...
 
 
 class SipAccount(pj.Account):
@@ -80,8 +84,17 @@ class SipAccount(pj.Account):
 
     @guarded("onRegState")
     def onRegState(self, prm: Any) -> None:
-        self.listener.on_reg_state(self, int(prm.code), pj_text(prm.reason), int(prm.expiration))
+        self.listener.on_reg_state(
+            self,
+            int(prm.code),
+            pj_text(prm.reason),
+            int(prm.expiration),
+            pj_text(prm.rdata.srcAddress),
+        )
 
     @guarded("onIncomingCall")
     def onIncomingCall(self, prm: Any) -> None:
-        self.listener.on_incoming_call(self, int(prm.callId), pj_text(prm.rdata.wholeMsg))
+        rdata = prm.rdata
+        self.listener.on_incoming_call(
+            self, int(prm.callId), pj_text(rdata.wholeMsg), pj_text(rdata.srcAddress)
+        )

@@ -110,6 +110,7 @@ class SipCall(pj.Call):
         self.hangup_requested = False
         self.transfer_pending: str = ""  # "blind" or "attended" while our REFER is out
         self.gone = False
+        self.quiet = False  # refused before it rang: it emits no events
         self.inactive_seen = False  # pjsua reported it inactive at the last audit
         self.last_dtmf_timestamp: int | None = None
         self.info_digits: deque[str] = deque()  # SIP INFO digits still to send

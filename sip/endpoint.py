@@ -64,11 +64,11 @@ def _nodelay() -> Any:
     return params
 
 
-def _transport_config(config: EngineConfig, kind: str, port: int) -> Any:
+def _transport_config(config: EngineConfig, kind: str, port: int, bind: str) -> Any:
     tc = pj.TransportConfig()
     tc.port = port
-    if config.bind_address != "0.0.0.0":
-        tc.boundAddress = config.bind_address
+    if bind != "0.0.0.0":
+        tc.boundAddress = bind
     if config.advertised_address:
         tc.publicAddress = config.advertised_address
     if kind in ("tcp", "tls"):
@@ -107,6 +107,7 @@ def create(config: EngineConfig) -> tuple[AgentEndpoint, Any, dict[str, int], di
     epc.medConfig.sndClockRate = config.clock_rate
     epc.medConfig.channelCount = 1
     epc.medConfig.ecTailLen = 0
+    epc.medConfig.noVad = True  # no silence suppression: recordings keep their timing
     try:
         ep.libInit(epc)
     except pj.Error as exc:
@@ -115,17 +116,47 @@ def create(config: EngineConfig) -> tuple[AgentEndpoint, Any, dict[str, int], di
     ports: dict[str, int] = {}
     transport_ids: dict[str, int] = {}
     try:
-        for kind in config.transports:
-            port = config.sip_port
-            if config.sip_port and kind == "tls":
-                port = config.sip_port + 1
-            tid = ep.transportCreate(_TYPES[kind], _transport_config(config, kind, port))
-            ports[kind] = int(ep.transportGetInfo(tid).localName.rsplit(":", 1)[1])
-            transport_ids[kind] = tid
+        set_codec_priorities(ep, config.codecs)
+        # UDP accepts no connections: it opens now when the address is known. TCP and TLS
+        # open when an account needs them (sip.phone).
+        if config.bind_address and "udp" in config.transports:
+            tid, ports["udp"] = open_transport(ep, config, "udp", config.bind_address)
+            transport_ids["udp"] = tid
         ep.audDevManager().setNullDev()  # the wheel has no sound devices; see sip.audio
         ep.libStart()
-    except pj.Error as exc:
-        err = from_pj("opening SIP transports", exc)
+    except (pj.Error, ConfigError) as exc:
         ep.libDestroy()
-        raise ConfigError(f"{err} (sip.bind_address {config.bind_address})") from None
+        if isinstance(exc, ConfigError):
+            raise
+        raise from_pj("starting the SIP library", exc) from None
     return ep, writer, ports, transport_ids
+
+
+def open_transport(ep: Any, config: EngineConfig, kind: str, bind: str) -> tuple[int, int]:
+    """Open a SIP transport of ``kind`` on ``bind``; returns (pjsua transport id, port)."""
+    port = config.sip_port
+    if config.sip_port and kind == "tls":
+        port = config.sip_port + 1
+    try:
+        tid = int(ep.transportCreate(_TYPES[kind], _transport_config(config, kind, port, bind)))
+    except pj.Error as exc:
+        err = from_pj(f"opening the SIP {kind.upper()} transport", exc)
+        raise ConfigError(f"{err} (sip.bind_address {bind})") from None
+    return tid, int(ep.transportGetInfo(tid).localName.rsplit(":", 1)[1])
+
+
+def set_codec_priorities(ep: Any, preferred: tuple[str, ...]) -> None:
+    """Offer ``preferred`` codecs first, in that order (names match the start of pjsua's
+    ids, e.g. "G722" matches "G722/16000/1"); every other codec stays, below them."""
+    top = 255
+    for codec in ep.codecEnum2():
+        cid = str(codec.codecId)
+        rank = next((i for i, p in enumerate(preferred) if _codec_matches(cid, p)), None)
+        if rank is not None:
+            ep.codecSetPriority(cid, top - rank)
+        elif int(codec.priority) > 0:
+            ep.codecSetPriority(cid, min(int(codec.priority), 100))
+
+
+def _codec_matches(codec_id: str, name: str) -> bool:
+    return codec_id.lower() == name.lower() or codec_id.lower().startswith(name.lower() + "/")

@@ -189,6 +189,7 @@ class Engine:
                 self._loop,
                 self.emit,
                 self.transport_ids,
+                ports,
                 audio.mic,
                 audio.speaker,
                 audio.set_ringing,

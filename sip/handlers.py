@@ -16,6 +16,7 @@ from sip import events as ev
 from sip.account import SipAccount
 from sip.call import SipCall
 from sip.headers import caller_identity, parse_headers
+from sip.network import source_ip
 from sip.state import PhoneState
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,13 @@ class CallbackHandlers:
                 )
             )
 
-    def on_reg_state(self, acc: SipAccount, code: int, reason: str, expires: int) -> None:
+    def on_reg_state(
+        self, acc: SipAccount, code: int, reason: str, expires: int, source: str = ""
+    ) -> None:
         if code // 100 == 2 and expires > 0 and not acc.closing:
             acc.failures, acc.registered = 0, True
+            if source:  # the registrar as it answers: its calls come from there
+                self.state.trust(acc.account_id, [source_ip(source)])
             self.state.emit(
                 ev.RegistrationChanged(
                     account_id=acc.account_id,
@@ -85,7 +90,7 @@ class CallbackHandlers:
             self.on_reg_state(acc, 0, f"re-registration failed to start: {exc.reason}", 0)
 
     # --- incoming calls ---------------------------------------------------------------------
-    def on_incoming_call(self, acc: SipAccount, pj_call_id: int, message: str) -> None:
+    def on_incoming_call(self, acc: SipAccount, pj_call_id: int, message: str, source: str) -> None:
         others = [c for c in self.state.live_calls() if c.state != "disconnected"]
         call = self.state.new_call(self, acc, "inbound", pj_call_id)
         rec = call.record
@@ -94,23 +99,20 @@ class CallbackHandlers:
         rec.number, rec.display_name = caller_identity(rec.headers, rec.remote_uri)
         # The call limit itself is pjsua's: it refuses a fifth INVITE before we see it and
         # reports it through Endpoint.onRejectedIncomingCall.
+        if not self.state.trusted.allows(source_ip(source)):
+            # Sent straight to us, not by the registrar/proxy: refused, and no call at all
+            # for the operator (no events but this one).
+            call.quiet = True
+            self._refuse(call, 403, f"not from a trusted source ({source_ip(source)})")
+            return
         if self.state.dnd:
-            refuse = self.state.dnd_code
             rec.ended_by = "rejected"
-            call.hangup_requested = True
-            call.respond(refuse)
-            self.state.emit(
-                ev.IncomingCallRejected(
-                    account_id=acc.account_id,
-                    remote_uri=rec.remote_uri,
-                    number=rec.number,
-                    sip_call_id=rec.sip_call_id,
-                    code=refuse,
-                    reason="do not disturb",
-                )
-            )
+            self._refuse(call, self.state.dnd_code, "do not disturb")
             return
         call.respond(180)
+        if self.state.config.ring_timeout_s > 0:
+            timeout = self.state.config.ring_timeout_s
+            call.timers.append(self.state.loop.call_later(timeout, lambda: self._unanswered(call)))
         waiting_ok = self.state.config.auto_answer_waiting
         auto = self.state.auto_answer_s if (waiting_ok or not others) else None
         self.state.update_ringing()
@@ -129,6 +131,26 @@ class CallbackHandlers:
         )
         if auto is not None:
             call.timers.append(self.state.loop.call_later(auto, lambda: self._auto_answer(call)))
+
+    def _refuse(self, call: SipCall, code: int, reason: str) -> None:
+        rec = call.record
+        call.hangup_requested = True
+        call.respond(code)
+        self.state.emit(
+            ev.IncomingCallRejected(
+                account_id=rec.account_id,
+                remote_uri=rec.remote_uri,
+                number=rec.number,
+                sip_call_id=rec.sip_call_id,
+                code=code,
+                reason=reason,
+            )
+        )
+
+    def _unanswered(self, call: SipCall) -> None:
+        if not call.gone and call.state in ("incoming", "early"):
+            call.record.ended_by = "unanswered"
+            call.end(480)
 
     def on_rejected_incoming(self, code: int, reason: str, remote: str, message: str) -> None:
         """pjsua refused a call before any account saw it (its call limit, 488 for an offer
@@ -153,6 +175,12 @@ class CallbackHandlers:
 
     # --- call state and media ---------------------------------------------------------------
     def on_call_state(self, call: SipCall, state: str, code: int, reason: str) -> None:
+        if call.quiet:  # refused before ringing: only let the wrapper go once it ended
+            if state == "disconnected" and not call.gone:
+                call.gone = True
+                self.state.calls.pop(call.call_id, None)
+                self.state.bury(call)
+            return
         rec = call.record
         now = utc_us()
         if state == "confirmed" and rec.answer_at_us is None:

@@ -21,11 +21,14 @@ from sip import events as ev
 from sip.account import SipAccount, build_account_config
 from sip.call import SipCall
 from sip.config import MAX_ACCOUNTS, AccountSettings, EngineConfig
+from sip.endpoint import open_transport
 from sip.errors import ConfigError, LimitError, from_pj
 from sip.handlers import CallbackHandlers
 from sip.headers import caller_identity
 from sip.loop import CommandLoop
+from sip.network import resolve, route_address, uri_host
 from sip.state import PhoneState
+from sip.tcp_guard import InboundTcpGuard
 
 log = logging.getLogger(__name__)
 DTMF_MS = 160
@@ -45,6 +48,7 @@ class Phone:
         loop: CommandLoop,
         emit: Callable[[ev.Event], None],
         transport_ids: dict[str, int],
+        sip_ports: dict[str, int],
         mic: Any,
         speaker: Any,
         ring: Callable[[str | None], None] = lambda pattern: None,
@@ -52,7 +56,9 @@ class Phone:
         self.config = config
         self.ep = endpoint
         self.loop = loop
-        self.transport_ids = transport_ids
+        # (kind, bound address) -> pjsua transport id; the engine opened UDP when it knew where
+        self.transports = {(k, config.bind_address): tid for k, tid in transport_ids.items()}
+        self.sip_ports = dict(sip_ports)
         self.state = PhoneState(config, endpoint, loop, emit, mic, speaker, ring)
         self.handlers = CallbackHandlers(self.state)
         self.accounts = self.state.accounts
@@ -66,6 +72,7 @@ class Phone:
         """Between polls: drop finished wrappers, emit finished merges, and once a second
         end any call pjsua forgot."""
         self.state.collect()
+        self.state.tick_guards()
         now = time.monotonic()
         if now - self._last_audit >= _AUDIT_S:
             self._last_audit = now
@@ -95,22 +102,27 @@ class Phone:
                 f"{MAX_ACCOUNTS} accounts are in use; this SIP engine supports at most "
                 f"{MAX_ACCOUNTS} per process"
             )
-        tid = self.transport_ids.get(settings.transport)
-        if tid is None:
+        if settings.transport not in self.config.transports:
             raise ConfigError(
                 f"account.transport: {settings.transport!r} is not enabled in sip.transports"
             )
+        # The registrar/proxy (the domain for an account that does not register) is where
+        # its calls come from, and decides the address to listen on.
+        registrar_ips = resolve(uri_host(settings.registrar_uri))
+        bind = self.config.bind_address
+        if not bind:
+            bind = (route_address(registrar_ips[0]) if registrar_ips else "") or "0.0.0.0"
+        tid = self._transport(settings.transport, bind)
         account_id = uuid.uuid4().hex[:12]
         acc = SipAccount(self.handlers, account_id, settings)
-        cfg = build_account_config(
-            settings, tid, self.config.bind_address, self.config.advertised_address
-        )
+        cfg = build_account_config(settings, tid, bind, self.config.advertised_address)
         self.accounts[account_id] = acc
         try:
             acc.create(cfg, False)
         except pj.Error as exc:
             del self.accounts[account_id]
             raise from_pj(f"adding account {settings.user}@{settings.domain}", exc) from None
+        self.state.trust(account_id, registrar_ips)
         if not settings.register:
             self.state.emit(
                 ev.RegistrationChanged(
@@ -127,6 +139,19 @@ class Phone:
         acc.shutdown()  # sends the un-REGISTER; the wrapper can go now
         del self.accounts[account_id]
         self.state.bury(acc)
+        self.state.trust(account_id, None)
+
+    def _transport(self, kind: str, bind: str) -> int:
+        """The transport of ``kind`` on ``bind``, opened on first use; a TCP/TLS listener
+        gets a guard against connection floods."""
+        tid = self.transports.get((kind, bind))
+        if tid is None:
+            tid, port = open_transport(self.ep, self.config, kind, bind)
+            self.transports[(kind, bind)] = tid
+            self.sip_ports.setdefault(kind, port)
+            if kind in ("tcp", "tls"):
+                self.state.guard(InboundTcpGuard(port, self.config.max_inbound_connections))
+        return tid
 
     def register(self, account_id: str, on: bool) -> None:
         acc = self.state.account(account_id)
@@ -284,6 +309,7 @@ class Phone:
     def stats(self) -> dict[str, Any]:
         return {
             "calls": len(self.calls),
+            "sip_ports": dict(self.sip_ports),
             "accounts": len(self.accounts),
             "conference_ports": int(self.ep.mediaActivePorts()),
             "dnd": self.state.dnd,

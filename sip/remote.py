@@ -117,8 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         level=args.log_level, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
     )
     fields = json.loads(args.config)
-    if "transports" in fields:
-        fields["transports"] = tuple(fields["transports"])
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
     # pjlib prints a few lines to fd 1 before its log writer is set: keep the protocol on a
     # private copy of stdout and send everything else written to fd 1 to stderr.
     protocol = os.fdopen(os.dup(1), "w", buffering=1)

@@ -7,6 +7,7 @@ live call under us; a finished wrapper waits in the graveyard until its callback
 
 from __future__ import annotations
 
+import logging
 import queue
 import uuid
 from collections.abc import Callable
@@ -24,6 +25,10 @@ from sip.errors import NotFoundError
 from sip.headers import uri_user
 from sip.loop import CommandLoop
 from sip.media import CallMedia, Recording, merge_recording
+from sip.network import TrustedSources
+from sip.tcp_guard import InboundTcpGuard
+
+log = logging.getLogger(__name__)
 
 
 class PhoneState:
@@ -52,6 +57,8 @@ class PhoneState:
         self.dnd_code = config.dnd_code
         self.auto_answer_s = config.auto_answer_s
         self.recording_dir = config.recording_dir
+        self.trusted = TrustedSources(config.trusted_sources)
+        self.guards: list[InboundTcpGuard] = []
         self._merger = ThreadPoolExecutor(1, thread_name_prefix="wav-merge")
         # Outcomes of merges, handed back to the SIP thread, which emits them.
         self._merged: queue.SimpleQueue[ev.Event] = queue.SimpleQueue()
@@ -116,6 +123,29 @@ class PhoneState:
             self.ring(None)
         else:
             self.ring("waiting" if any(c.state == "confirmed" for c in live) else "ring")
+
+    # --- whom the phone believes ----------------------------------------------------------
+    def trust(self, owner: str, addresses: list[str] | None) -> None:
+        """Accept calls (and TCP/TLS connections) from ``addresses`` on behalf of ``owner``
+        (an account: its registrar/proxy); None forgets the owner's."""
+        if addresses is None:
+            self.trusted.forget(owner)
+        else:
+            self.trusted.learn(owner, addresses)
+        for guard in self.guards:
+            guard.trust(self.trusted.networks() or None)
+
+    def guard(self, guard: InboundTcpGuard) -> None:
+        self.guards.append(guard)
+        guard.trust(self.trusted.networks() or None)
+
+    def tick_guards(self) -> None:
+        for guard in self.guards:
+            closed, message = guard.tick()
+            if message:
+                log.warning("%s", message)
+            if closed:
+                self.emit(ev.EngineError(where="tcp-guard", message=message))
 
     # --- steps shared by commands and callbacks -------------------------------------------
     def answer(self, call: SipCall, code: int = 200, hold_others: bool = True) -> None:

@@ -68,17 +68,18 @@ def sipp_available() -> bool:
     return shutil.which(SIPP) is not None
 
 
-def _loopback_args(local_port: int) -> list[str]:
-    """Bind SIP, media and the control socket to loopback (control defaults to 0.0.0.0:8888)."""
+def _loopback_args(local_port: int, ip: str = LOOPBACK) -> list[str]:
+    """Bind SIP, media and the control socket to loopback (control defaults to 0.0.0.0:8888);
+    ``ip`` may be another loopback address (127.0.0.2) to play a different host."""
     return [
         "-i",
-        LOOPBACK,
+        ip,
         "-p",
         str(local_port),
         "-mi",
-        LOOPBACK,
+        ip,
         "-ci",
-        LOOPBACK,
+        ip,
         "-cp",
         str(free_port()),
     ]
@@ -138,6 +139,7 @@ def run_uac_load(
     call_duration_ms: int = 0,
     scenario: Path | str | None = None,
     extra_args: Sequence[str] = (),
+    local_ip: str = LOOPBACK,
 ) -> SippResult:
     """Place ``calls`` UDP calls at ``rate``/s (at most ``limit`` at once) and count outcomes.
 
@@ -154,7 +156,7 @@ def run_uac_load(
             *(["-sf", str(Path(scenario).resolve())] if scenario else ["-sn", "uac"]),
             "-s",
             user,
-            *_loopback_args(free_port()),
+            *_loopback_args(free_port(), local_ip),
             "-r",
             f"{rate:g}",
             "-m",
@@ -308,11 +310,10 @@ BAD_UTF8_HEADERS = (
 BAD_UTF8_CALL_ID_ARGS = ("-cid_str", os.fsdecode(b"%u-%p@%s-\xff\xfe"))
 
 
-def bad_utf8_scenario(dest_dir: Path | str) -> Path:
-    """A copy of ``BROKEN_SDP_SCENARIO`` whose calls carry a good PCMU offer and bytes that
-    are not UTF-8 in P-Asserted-Identity and Remote-Party-ID (written raw: sipp sends the
-    scenario's bytes as they are). Run it with ``BAD_UTF8_CALL_ID_ARGS`` for the Call-ID."""
-    path = broken_sdp_scenario(
+def good_call_scenario(dest_dir: Path | str, payload_types: str = "0") -> Path:
+    """``BROKEN_SDP_SCENARIO`` with a good offer (PCMU by default): a call that follows
+    Record-Route, so it also works through a proxy (sipp's built-in ``uac`` does not)."""
+    return broken_sdp_scenario(
         dest_dir,
         [
             "v=0",
@@ -320,10 +321,17 @@ def bad_utf8_scenario(dest_dir: Path | str) -> Path:
             "s=-",
             "c=IN IP[media_ip_type] [media_ip]",
             "t=0 0",
-            "m=audio [media_port] RTP/AVP 0",
+            f"m=audio [media_port] RTP/AVP {payload_types}",
             "a=rtpmap:0 PCMU/8000",
         ],
     )
+
+
+def bad_utf8_scenario(dest_dir: Path | str) -> Path:
+    """``good_call_scenario`` with bytes that are not UTF-8 in P-Asserted-Identity and
+    Remote-Party-ID (written raw: sipp sends the scenario's bytes as they are). Run it with
+    ``BAD_UTF8_CALL_ID_ARGS`` for the Call-ID."""
+    path = good_call_scenario(dest_dir)
     extra = b"".join(b"      " + h + b"\n" for h in BAD_UTF8_HEADERS)
     path.write_bytes(path.read_bytes().replace(b"      Subject: Broken SDP\n", extra, 1))
     return path
