@@ -29,6 +29,7 @@ __all__ = [
     "Levels",
     "PcmReframer",
     "PortAudioBridge",
+    "SilencePort",
     "SoundSetup",
     "find_device",
     "level_dbfs",
@@ -228,6 +229,33 @@ class PortAudioBridge(pj.AudioMediaPort):
         }
 
 
+class SilencePort(pj.AudioMediaPort):
+    """A conference source of silence. Each call's two recorders listen to it, so they get a
+    frame on every bridge tick even while nothing else reaches them (hold, mute, a media
+    restart): the WAVs stay continuous in time. Frames are asked for on the media thread."""
+
+    def __init__(self, clock_rate: int) -> None:
+        super().__init__()
+        self.clock_rate = clock_rate
+        self._frame = bytes(clock_rate * FRAME_MS // 1000 * 2)
+
+    def create(self) -> None:
+        fmt = pj.MediaFormatAudio()
+        fmt.type = pj.PJMEDIA_TYPE_AUDIO
+        fmt.id = pj.PJMEDIA_FORMAT_L16
+        fmt.clockRate = self.clock_rate
+        fmt.channelCount = 1
+        fmt.bitsPerSample = 16
+        fmt.frameTimeUsec = FRAME_MS * 1000
+        fmt.avgBps = fmt.maxBps = self.clock_rate * 16
+        self.createPort("agentdesk-silence", fmt)
+
+    def onFrameRequested(self, frame: Any) -> None:
+        frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+        frame.buf = pj.ByteVector(self._frame)
+        frame.size = len(self._frame)
+
+
 class SoundSetup:
     """The engine's sound: one bridge port on the conference, PortAudio streams when there
     is hardware, the null device otherwise. Created and changed on the SIP thread.
@@ -241,6 +269,8 @@ class SoundSetup:
         self.bridge: PortAudioBridge | None = bridge
         self.mic: Any = bridge
         self.speaker: Any = bridge
+        self.silence: SilencePort | None = SilencePort(config.clock_rate)
+        self.silence.create()
         self.mode, self.detail = "null", "audio off by configuration"
         self.mic_name = self.speaker_name = self.ring_name = ""
         self.ringer: Any = None
@@ -311,4 +341,7 @@ class SoundSetup:
             self.bridge.close_streams()
             self.bridge.thisown = False
             _RETIRED.append(self.bridge)
-        self.bridge = self.mic = self.speaker = None
+        if self.silence is not None:
+            self.silence.thisown = False
+            _RETIRED.append(self.silence)
+        self.bridge = self.mic = self.speaker = self.silence = None

@@ -20,6 +20,7 @@ from sip.errors import from_pj
 from sip.guard import guarded
 from sip.loop import TimerHandle
 from sip.media import CallMedia
+from sip.sdp import prefer_codec
 from sip.text import pj_text
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class CallListener(Protocol):
 
     def report_error(self, where: str, exc: BaseException) -> None: ...
     def on_call_state(self, call: SipCall, state: str, code: int, reason: str) -> None: ...
-    def on_call_media(self, call: SipCall, status: str, aud: Any) -> None: ...
+    def on_call_media(self, call: SipCall, status: str, aud: Any, codec: str) -> None: ...
     def on_dtmf(self, call: SipCall, digit: str, method: str) -> None: ...
     def on_transfer_request(self, call: SipCall, target: str) -> SipCall: ...
     def on_transfer_status(self, call: SipCall, code: int, reason: str, final: bool) -> bool: ...
@@ -111,6 +112,7 @@ class SipCall(pj.Call):
         self.transfer_pending: str = ""  # "blind" or "attended" while our REFER is out
         self.gone = False
         self.quiet = False  # refused before it rang: it emits no events
+        self.codecs: tuple[str, ...] = ()  # our codec preference for SDP answers
         self.inactive_seen = False  # pjsua reported it inactive at the last audit
         self.last_dtmf_timestamp: int | None = None
         self.info_digits: deque[str] = deque()  # SIP INFO digits still to send
@@ -193,9 +195,23 @@ class SipCall(pj.Call):
             if mi.type != pj.PJMEDIA_TYPE_AUDIO:
                 continue
             status = MEDIA.get(mi.status, "none")
-            aud = self.getAudioMedia(idx) if status in ("active", "remote_hold") else None
-            self.listener.on_call_media(self, status, aud)
+            aud, codec = None, ""
+            if status in ("active", "remote_hold"):
+                aud = self.getAudioMedia(idx)
+                si = self.getStreamInfo(idx)
+                codec = f"{pj_text(si.codecName)}/{int(si.codecClockRate)}"
+            self.listener.on_call_media(self, status, aud, codec)
             return
+
+    @guarded("onCallSdpCreated")
+    def onCallSdpCreated(self, prm: Any) -> None:
+        remote = pj_text(prm.remSdp.wholeSdp)
+        if not remote or not self.codecs:  # our own offer lists the codecs in our order
+            return
+        local = pj_text(prm.sdp.wholeSdp)
+        answer = prefer_codec(local, remote, self.codecs)
+        if answer != local:
+            prm.sdp.wholeSdp = answer
 
     @guarded("onDtmfEvent")
     def onDtmfEvent(self, prm: Any) -> None:

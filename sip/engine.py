@@ -193,6 +193,7 @@ class Engine:
                 audio.mic,
                 audio.speaker,
                 audio.set_ringing,
+                audio.silence,
             )
             ep.listener = phone.handlers
         except BaseException as exc:

@@ -114,6 +114,7 @@ class CallMediaChanged(Event):
 
     call_id: str
     media: str  # active | local_hold | remote_hold | none | error
+    codec: str = ""  # the negotiated audio codec while media flows, e.g. "G722/16000"
 
 
 @dataclass(frozen=True)

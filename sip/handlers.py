@@ -217,7 +217,7 @@ class CallbackHandlers:
         self.state.bury(call)
         self.state.emit(ev.CallEnded(call_id=call.call_id, record=rec.to_dict(), at_us=now))
 
-    def on_call_media(self, call: SipCall, status: str, aud: Any) -> None:
+    def on_call_media(self, call: SipCall, status: str, aud: Any, codec: str = "") -> None:
         rec, media = call.record, call.media
         if call.gone:
             return
@@ -229,7 +229,7 @@ class CallbackHandlers:
         elif status == "local_hold":
             rec.hold_started(utc_us())
             media.set_held(True)
-        self.state.emit(ev.CallMediaChanged(call_id=call.call_id, media=status))
+        self.state.emit(ev.CallMediaChanged(call_id=call.call_id, media=status, codec=codec))
 
     def on_dtmf(self, call: SipCall, digit: str, method: str) -> None:
         call.record.dtmf_received += digit

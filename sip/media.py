@@ -39,8 +39,11 @@ class Recording:
 class CallMedia:
     """The bridge connections of one call. Runs on the SIP thread only."""
 
-    def __init__(self, call_id: str, mic: Any, speaker: Any, clock_rate: int) -> None:
+    def __init__(
+        self, call_id: str, mic: Any, speaker: Any, clock_rate: int, silence: Any = None
+    ) -> None:
         self.call_id = call_id
+        self._silence = silence  # keeps both recorders ticking (sip.audio.SilencePort)
         self._mic = mic  # AudioMedia the operator speaks into (bridge port or null device)
         self._speaker = speaker
         self._clock_rate = clock_rate
@@ -150,6 +153,9 @@ class CallMedia:
         first = utc_us()
         if self._aud is not None:
             self._link(self._aud, cu_rec)
+        if self._silence is not None:  # never unlinked: the recorders go with the call
+            self._link(self._silence, op_rec)
+            self._link(self._silence, cu_rec)
         self._connect_sources()
         self.recording = Recording(
             call_id=self.call_id,

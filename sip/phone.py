@@ -52,6 +52,7 @@ class Phone:
         mic: Any,
         speaker: Any,
         ring: Callable[[str | None], None] = lambda pattern: None,
+        silence: Any = None,
     ) -> None:
         self.config = config
         self.ep = endpoint
@@ -59,7 +60,7 @@ class Phone:
         # (kind, bound address) -> pjsua transport id; the engine opened UDP when it knew where
         self.transports = {(k, config.bind_address): tid for k, tid in transport_ids.items()}
         self.sip_ports = dict(sip_ports)
-        self.state = PhoneState(config, endpoint, loop, emit, mic, speaker, ring)
+        self.state = PhoneState(config, endpoint, loop, emit, mic, speaker, ring, silence)
         self.handlers = CallbackHandlers(self.state)
         self.accounts = self.state.accounts
         self.calls = self.state.calls

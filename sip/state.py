@@ -43,8 +43,10 @@ class PhoneState:
         mic: Any,
         speaker: Any,
         ring: Callable[[str | None], None] = lambda pattern: None,
+        silence: Any = None,
     ) -> None:
         self.config = config
+        self.silence = silence
         self.ep = endpoint
         self.loop = loop
         self.emit = emit
@@ -101,8 +103,9 @@ class PhoneState:
             direction=direction,
             ring_at_us=utc_us(),
         )
-        media = CallMedia(call_id, self.mic, self.speaker, self.config.clock_rate)
+        media = CallMedia(call_id, self.mic, self.speaker, self.config.clock_rate, self.silence)
         call = SipCall(listener, account, record, media, pj_call_id)
+        call.codecs = self.config.codecs
         self.calls[call_id] = call
         return call
 
@@ -198,6 +201,6 @@ class PhoneState:
         self.calls.clear()
         self.accounts.clear()
         self.graveyard.clear()
-        self.mic = self.speaker = None
+        self.mic = self.speaker = self.silence = None
         self._merger.shutdown(wait=True)
         self.collect()
