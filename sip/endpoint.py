@@ -29,15 +29,30 @@ class PythonLogWriter(pj.LogWriter):
         pjlog.log(_LEVELS.get(entry.level, logging.DEBUG), "%s", entry.msg.rstrip())
 
 
-class RejectionListener(Protocol):
-    """Told about incoming calls pjsua refused before any account saw them."""
+class EndpointListener(Protocol):
+    """Told about incoming calls pjsua refused before any account saw them, and about TCP/TLS
+    connections opening and closing (both on the SIP thread, inside libHandleEvents)."""
 
     def report_error(self, where: str, exc: BaseException) -> None: ...
     def on_rejected_incoming(self, code: int, reason: str, remote: str, message: str) -> None: ...
+    def on_connection(self, key: int, handle: Any, connected: bool) -> None: ...
 
 
 class AgentEndpoint(pj.Endpoint):
-    listener: RejectionListener | None = None
+    listener: EndpointListener | None = None
+
+    def onTransportState(self, prm: Any) -> None:
+        listener = self.listener
+        if listener is None or str(prm.type).upper() not in ("TCP", "TLS"):
+            return
+        try:
+            if prm.state == pj.PJSIP_TP_STATE_CONNECTED:
+                listener.on_connection(int(prm.hnd), prm.hnd, True)
+            elif prm.state in (pj.PJSIP_TP_STATE_DISCONNECTED, pj.PJSIP_TP_STATE_DESTROY):
+                listener.on_connection(int(prm.hnd), None, False)
+        except Exception as exc:
+            log.exception("onTransportState")
+            listener.report_error("onTransportState", exc)
 
     def onRejectedIncomingCall(self, prm: Any) -> None:
         listener = self.listener

@@ -152,6 +152,9 @@ class CallbackHandlers:
             call.record.ended_by = "unanswered"
             call.end(480)
 
+    def on_connection(self, key: int, handle: Any, connected: bool) -> None:
+        self.state.connection_changed(key, handle, connected)
+
     def on_rejected_incoming(self, code: int, reason: str, remote: str, message: str) -> None:
         """pjsua refused a call before any account saw it (its call limit, 488 for an offer
         without a common codec): say which account it was for and its Call-ID."""

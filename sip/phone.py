@@ -28,7 +28,6 @@ from sip.headers import caller_identity
 from sip.loop import CommandLoop
 from sip.network import resolve, route_address, uri_host
 from sip.state import PhoneState
-from sip.tcp_guard import InboundTcpGuard
 
 log = logging.getLogger(__name__)
 DTMF_MS = 160
@@ -73,7 +72,6 @@ class Phone:
         """Between polls: drop finished wrappers, emit finished merges, and once a second
         end any call pjsua forgot."""
         self.state.collect()
-        self.state.tick_guards()
         now = time.monotonic()
         if now - self._last_audit >= _AUDIT_S:
             self._last_audit = now
@@ -143,15 +141,15 @@ class Phone:
         self.state.trust(account_id, None)
 
     def _transport(self, kind: str, bind: str) -> int:
-        """The transport of ``kind`` on ``bind``, opened on first use; a TCP/TLS listener
-        gets a guard against connection floods."""
+        """The transport of ``kind`` on ``bind``, opened on first use; the connection guard
+        filters a TCP/TLS listener."""
         tid = self.transports.get((kind, bind))
         if tid is None:
             tid, port = open_transport(self.ep, self.config, kind, bind)
             self.transports[(kind, bind)] = tid
             self.sip_ports.setdefault(kind, port)
             if kind in ("tcp", "tls"):
-                self.state.guard(InboundTcpGuard(port, self.config.max_inbound_connections))
+                self.state.connections.add_listener(port)
         return tid
 
     def register(self, account_id: str, on: bool) -> None:

@@ -26,7 +26,7 @@ from sip.headers import uri_user
 from sip.loop import CommandLoop
 from sip.media import CallMedia, Recording, merge_recording
 from sip.network import TrustedSources
-from sip.tcp_guard import InboundTcpGuard
+from sip.tcp_guard import ConnectionGuard
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,9 @@ class PhoneState:
         self.auto_answer_s = config.auto_answer_s
         self.recording_dir = config.recording_dir
         self.trusted = TrustedSources(config.trusted_sources)
-        self.guards: list[InboundTcpGuard] = []
+        self.connections = ConnectionGuard(
+            config.max_inbound_connections, endpoint.transportShutdown
+        )
         self._merger = ThreadPoolExecutor(1, thread_name_prefix="wav-merge")
         # Outcomes of merges, handed back to the SIP thread, which emits them.
         self._merged: queue.SimpleQueue[ev.Event] = queue.SimpleQueue()
@@ -135,20 +137,17 @@ class PhoneState:
             self.trusted.forget(owner)
         else:
             self.trusted.learn(owner, addresses)
-        for guard in self.guards:
-            guard.trust(self.trusted.networks() or None)
+        self.connections.trust(self.trusted.networks() or None)
 
-    def guard(self, guard: InboundTcpGuard) -> None:
-        self.guards.append(guard)
-        guard.trust(self.trusted.networks() or None)
-
-    def tick_guards(self) -> None:
-        for guard in self.guards:
-            closed, message = guard.tick()
-            if message:
-                log.warning("%s", message)
-            if closed:
-                self.emit(ev.EngineError(where="tcp-guard", message=message))
+    def connection_changed(self, key: int, handle: Any, connected: bool) -> None:
+        """pjsip opened or closed a TCP/TLS connection (inside libHandleEvents)."""
+        if not connected:
+            self.connections.disconnected(key)
+            return
+        message = self.connections.connected(key, handle)
+        if message:
+            log.warning("%s", message)
+            self.emit(ev.EngineError(where="tcp-guard", message=message))
 
     # --- steps shared by commands and callbacks -------------------------------------------
     def answer(self, call: SipCall, code: int = 200, hold_others: bool = True) -> None:
@@ -186,7 +185,11 @@ class PhoneState:
         self.graveyard.append(wrapper)
 
     def collect(self) -> None:
-        """Drop buried wrappers (outside their callbacks); emit finished merges."""
+        """Drop buried wrappers (outside their callbacks); emit finished merges; let the
+        connection guard act outside pjsip's callbacks."""
+        message = self.connections.tick()
+        if message:
+            log.warning("%s", message)
         if self.graveyard:
             self.graveyard.clear()
         while True:

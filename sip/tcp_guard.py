@@ -1,13 +1,13 @@
-"""Keeps inbound TCP/TLS connections from exhausting pjsip's socket slots.
+"""Keeps TCP/TLS connections from exhausting pjsip's socket slots.
 
 pjsip's select ioqueue has 64 slots, and a closed socket's slot is reused only ~0.5 s later;
 when a burst of accepted connections finds none free, pjsip aborts the whole process
 (``pj_ioqueue_register_sock2: Assertion '!pj_list_empty(&ioqueue->free_list)'``). pjsua2
-offers no limit, so on Linux this guard works on the listening socket pjsip opened: a short
-accept backlog (a poll accepts at most a few), a socket filter that lets only trusted
-sources connect, and, once too many inbound connections exist or were opened within the last
-second, a filter that lets nobody new in (the surplus from untrusted sources is shut down;
-pjsip then frees their slots itself). Elsewhere it does nothing.
+offers no limit. The guard counts connections as pjsip reports them (``onTransportState``,
+on the SIP thread, while pjsip is still accepting) and, once too many are open or were
+opened within the last second, shuts the newest down and closes the door: on Linux a socket
+filter on the listening sockets pjsip opened lets nobody new in (otherwise it lets only
+trusted sources in), and a short accept backlog keeps a poll from accepting more than a few.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sip.network import Network
 
@@ -27,11 +28,10 @@ log = logging.getLogger(__name__)
 
 BACKLOG = 2
 WINDOW_S = 1.0  # longer than pjsip keeps a closed socket's slot
-SCAN_S = 0.004  # about every poll of the SIP loop
 _SO_ATTACH_FILTER = 26
 _SKF_NET_OFF = -0x100000
 _LD_W_ABS, _AND_K, _JEQ_K, _RET_K = 0x20, 0x54, 0x15, 0x06
-_ESTABLISHED, _CLOSE_WAIT, _LISTEN = "01", "08", "0A"
+_LISTEN = "0A"
 
 
 class _SockFprog(ctypes.Structure):
@@ -59,130 +59,106 @@ def filter_program(networks: Sequence[Network] | None) -> bytes:
     )
 
 
-def _sockets(port: int) -> tuple[int | None, dict[tuple[str, int], int]]:
-    """(inode of the listener on ``port``, {(remote ip, port): inode} of inbound connections)
-    from /proc/net/tcp (IPv4)."""
-    listener, inbound = None, {}
+def _listener_fd(port: int) -> int | None:
+    """The file descriptor of this process's socket listening on TCP ``port`` (IPv4)."""
+    inode = None
     with open("/proc/net/tcp", encoding="ascii") as table:
         next(table)
         for line in table:
             f = line.split()
-            local, remote, state, inode = f[1], f[2], f[3], int(f[9])
-            if int(local.rsplit(":", 1)[1], 16) != port:
-                continue
-            if state == _LISTEN:
-                listener = inode
-            elif state in (_ESTABLISHED, _CLOSE_WAIT) and inode:
-                ip_hex, port_hex = remote.split(":")
-                ip = str(ipaddress.IPv4Address(int(ip_hex, 16).to_bytes(4, "little")))
-                inbound[(ip, int(port_hex, 16))] = inode
-    return listener, inbound
-
-
-def _fds(inodes: set[int]) -> dict[int, int]:
-    """{inode: fd} of this process's sockets among ``inodes``."""
-    found = {}
+            if f[3] == _LISTEN and int(f[1].rsplit(":", 1)[1], 16) == port:
+                inode = int(f[9])
+    if inode is None:
+        return None
     for name in os.listdir("/proc/self/fd"):
         try:
-            link = os.readlink(f"/proc/self/fd/{name}")
+            if os.readlink(f"/proc/self/fd/{name}") == f"socket:[{inode}]":
+                return int(name)
         except OSError:
             continue
-        if link.startswith("socket:["):
-            inode = int(link[8:-1])
-            if inode in inodes:
-                found[inode] = int(name)
-    return found
+    return None
 
 
 def _on_dup(fd: int) -> socket.socket:
     return socket.socket(fileno=os.dup(fd))
 
 
-class InboundTcpGuard:
-    """The guard of one listening port (SIP thread; call :meth:`tick` between polls)."""
+class ConnectionGuard:
+    """The engine's guard over all its TCP/TLS connections (SIP thread only)."""
 
-    def __init__(self, port: int, cap: int) -> None:
-        self.port = port
+    def __init__(self, cap: int, shut_down: Callable[[Any], None]) -> None:
         self.cap = cap
-        self.supported = sys.platform.startswith("linux")
+        self._shut_down = shut_down  # closes a connection given its pjsip transport handle
+        self.filters = sys.platform.startswith("linux")
+        self._listeners: list[int] = []  # fds of the listening sockets
         self._trusted: list[Network] | None = None
-        self._listener_fd: int | None = None
-        self._seen: dict[tuple[str, int], float] = {}  # connection -> last seen (monotonic)
-        self._first_seen: dict[tuple[str, int], float] = {}
-        self._closed = False  # nobody new may connect
-        self._next_scan = 0.0
-        if self.supported:
-            self._setup()
+        self._open: dict[int, tuple[float, Any]] = {}  # handle address -> (opened, handle)
+        self._closed_at: list[float] = []  # when connections ended, within the window
+        self.door_closed = False
+        self._shed_pending = False
 
-    def _setup(self) -> None:
-        listener, _ = _sockets(self.port)
-        fd = _fds({listener}).get(listener) if listener else None
-        if fd is None:
-            log.warning("no listening socket found on TCP port %s: it is not guarded", self.port)
-            self.supported = False
+    def add_listener(self, port: int) -> None:
+        if not self.filters:
             return
-        self._listener_fd = fd
+        fd = _listener_fd(port)
+        if fd is None:
+            log.warning("no listening socket found on TCP port %s: it is not filtered", port)
+            return
+        self._listeners.append(fd)
         with _on_dup(fd) as sock:
             sock.listen(BACKLOG)
-        self._attach(None)
+        self._attach([] if self.door_closed else self._trusted)
 
     def _attach(self, networks: Sequence[Network] | None) -> None:
-        if self._listener_fd is None:
-            return
         program = filter_program(networks)
         buf = ctypes.create_string_buffer(program)
         prog = _SockFprog(len(program) // 8, ctypes.addressof(buf))
-        with _on_dup(self._listener_fd) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, _SO_ATTACH_FILTER, bytes(prog))
+        for fd in self._listeners:
+            with _on_dup(fd) as sock:
+                sock.setsockopt(socket.SOL_SOCKET, _SO_ATTACH_FILTER, bytes(prog))
 
     def trust(self, networks: Sequence[Network] | None) -> None:
-        """Admit only these sources (None = any) while not over the cap."""
+        """Admit only these sources (None = any) while the door is open."""
         self._trusted = None if networks is None else list(networks)
-        if not self._closed:
+        if not self.door_closed:
             self._attach(self._trusted)
 
-    def _is_trusted(self, ip: str) -> bool:
-        if self._trusted is None:
-            return False  # nothing is known to be trusted: every connection may be shed
-        address = ipaddress.ip_address(ip)
-        return any(address in net for net in self._trusted)
+    def _count(self, now: float) -> int:
+        self._closed_at = [t for t in self._closed_at if now - t <= WINDOW_S]
+        return len(self._open) + len(self._closed_at)
 
-    def tick(self) -> tuple[bool, str]:
-        """Scan the connections; (closed now, message) when the guard closed or reopened."""
+    def connected(self, key: int, handle: Any) -> str:
+        """A connection opened; returns a message when that closed the door."""
         now = time.monotonic()
-        if not self.supported or now < self._next_scan:
-            return False, ""
-        self._next_scan = now + SCAN_S
-        _, inbound = _sockets(self.port)
-        for conn in inbound:
-            self._seen[conn] = now
-            self._first_seen.setdefault(conn, now)
-        for conn in [c for c, at in self._seen.items() if now - at > WINDOW_S]:
-            del self._seen[conn]
-            self._first_seen.pop(conn, None)
-        if not self._closed and len(self._seen) >= self.cap:
-            self._closed = True
-            self._attach([])
-            self._shed(inbound)
-            return True, (
-                f"{len(self._seen)} inbound connections to TCP port {self.port} within "
-                f"{WINDOW_S:g} s: new ones are refused until they drop below {self.cap // 2}"
-            )
-        if self._closed and len(self._seen) < self.cap // 2:
-            self._closed = False
-            self._attach(self._trusted)
-            return False, f"inbound connections to TCP port {self.port} are accepted again"
-        return False, ""
+        self._open[key] = (now, handle)
+        if self.door_closed or self._count(now) < self.cap:
+            return ""
+        self.door_closed = True
+        self._attach([])
+        self._shed_pending = True  # not inside pjsip's callback: on the next tick
+        return (
+            f"{self._count(now)} TCP/TLS connections within {WINDOW_S:g} s: the newest are "
+            f"shut down and new ones refused until fewer than {self.cap // 2}"
+        )
 
-    def _shed(self, inbound: dict[tuple[str, int], int]) -> None:
-        """Shut down the newest untrusted connections down to half the cap."""
-        untrusted = [c for c in inbound if not self._is_trusted(c[0])]
-        untrusted.sort(key=lambda c: self._first_seen.get(c, 0.0), reverse=True)
-        surplus = untrusted[: max(0, len(inbound) - self.cap // 2)]
-        fds = _fds({inbound[c] for c in surplus})
-        for fd in fds.values():
-            try:
-                with _on_dup(fd) as sock:  # pjsip reads EOF and closes its transport
-                    sock.shutdown(socket.SHUT_RDWR)
-            except OSError as exc:
-                log.info("shutting down an inbound connection: %s", exc)
+    def disconnected(self, key: int) -> None:
+        if self._open.pop(key, None) is not None:
+            self._closed_at.append(time.monotonic())
+
+    def tick(self) -> str:
+        """Between polls: shut the newest connections down after the door closed, reopen it
+        once the flood is over (a message when it did)."""
+        if self._shed_pending:
+            self._shed_pending = False
+            newest = sorted(self._open.values(), key=lambda v: v[0], reverse=True)
+            for _, handle in newest[: max(0, len(newest) - self.cap // 2)]:
+                try:
+                    self._shut_down(handle)
+                except Exception as exc:
+                    log.info("shutting down a connection: %s", exc)
+        if not self.door_closed or self._count(time.monotonic()) >= self.cap // 2:
+            return ""
+        self.door_closed = False
+        self._shed_pending = False
+        self._attach(self._trusted)
+        return "TCP/TLS connections are accepted again"

@@ -6,8 +6,9 @@ import ipaddress
 
 import pytest
 
+from sip import tcp_guard
 from sip.network import TrustedSources, resolve, route_address, source_ip, uri_host
-from sip.tcp_guard import filter_program
+from sip.tcp_guard import ConnectionGuard, filter_program
 
 
 @pytest.mark.parametrize(
@@ -84,3 +85,31 @@ def test_the_socket_filter_admits_exactly_the_trusted_networks() -> None:
     assert not _run(program, "127.0.0.2") and not _run(program, "10.2.0.1")
     assert _run(filter_program(None), "203.0.113.9")
     assert not _run(filter_program([]), "127.0.0.1")
+
+
+def test_the_connection_guard_closes_at_the_cap_and_sheds_the_newest() -> None:
+    shut: list[str] = []
+    guard = ConnectionGuard(8, shut.append)
+    guard.filters = False  # no listening socket here: the count alone
+    messages = [guard.connected(i, f"conn{i}") for i in range(8)]
+    assert messages[:7] == [""] * 7 and "refused" in messages[7]
+    assert guard.door_closed
+    guard.tick()  # sheds outside pjsip's callback: the newest, down to half the cap
+    assert shut == ["conn7", "conn6", "conn5", "conn4"]
+    for i in range(4, 8):
+        guard.disconnected(i)
+    assert guard.tick() == ""  # closed ones count for the window (their slots linger)
+
+
+def test_the_connection_guard_reopens_once_the_window_passed(monkeypatch) -> None:
+    now = [100.0]
+    monkeypatch.setattr(tcp_guard.time, "monotonic", lambda: now[0])
+    guard = ConnectionGuard(4, lambda handle: None)
+    guard.filters = False
+    for i in range(4):
+        guard.connected(i, i)
+    for i in range(4):
+        guard.disconnected(i)
+    assert guard.tick() == "" and guard.door_closed
+    now[0] += 1.5
+    assert "accepted again" in guard.tick() and not guard.door_closed
