@@ -127,6 +127,18 @@ class SipCall(pj.Call):
         ci = self.getInfo()
         return pj_text(ci.remoteUri), pj_text(ci.callIdString)
 
+    def rtp_packets(self) -> dict[str, int]:
+        """RTP packets sent and received so far on the call's audio ({} without media)."""
+        try:
+            ci = self.getInfo()
+            for idx, mi in enumerate(ci.media):
+                if mi.type == pj.PJMEDIA_TYPE_AUDIO and mi.status != pj.PJSUA_CALL_MEDIA_NONE:
+                    rtcp = self.getStreamStat(idx).rtcp
+                    return {"sent": int(rtcp.txStat.pkt), "received": int(rtcp.rxStat.pkt)}
+        except pj.Error:
+            pass
+        return {}
+
     def cancel_timers(self) -> None:
         for timer in self.timers:
             timer.cancel()

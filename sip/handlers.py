@@ -18,6 +18,7 @@ from sip.call import SipCall
 from sip.headers import caller_identity, parse_headers
 from sip.network import source_ip
 from sip.state import PhoneState
+from sip.text import pj_text
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,8 @@ class CallbackHandlers:
         try:
             acc.setRegistration(True)
         except pj.Error as exc:
-            self.on_reg_state(acc, 0, f"re-registration failed to start: {exc.reason}", 0)
+            reason = f"re-registration failed to start: {pj_text(exc.reason)}"
+            self.on_reg_state(acc, 0, reason, 0)
 
     # --- incoming calls ---------------------------------------------------------------------
     def on_incoming_call(self, acc: SipAccount, pj_call_id: int, message: str, source: str) -> None:

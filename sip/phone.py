@@ -313,6 +313,7 @@ class Phone:
             "conference_ports": int(self.ep.mediaActivePorts()),
             "dnd": self.state.dnd,
             "auto_answer_s": self.state.auto_answer_s,
+            "rtp": {c.call_id: c.rtp_packets() for c in self.state.live_calls()},
         }
 
     def hangup_all(self) -> None:

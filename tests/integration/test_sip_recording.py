@@ -85,3 +85,16 @@ def test_tones_after_hold_and_mute_sit_at_their_time_in_both_channels(agents, tm
         assert -0.05 <= lags[0] < 0.3, f"channel {channel}: first tone {lags[0]:+.3f} s off"
         for lag in lags[1:]:
             assert lag == pytest.approx(lags[0], abs=TOLERANCE_S), (channel, lags)
+
+
+def test_silence_is_sent_as_audio_without_suppression(agents):
+    alice, bob = agents("alice"), agents("bob")
+    a_call, b_call = connect(alice, bob)
+    alice.call("set_mute", call_id=a_call, muted=True)  # nothing but silence from alice
+    time.sleep(0.7)  # past pjmedia's VAD hangover (600 ms), were VAD on
+    before = alice.call("stats")["rtp"][a_call]["sent"]
+    time.sleep(2.0)
+    sent = alice.call("stats")["rtp"][a_call]["sent"] - before
+    assert sent >= 90, f"{sent} RTP packets in 2 s of silence (50 per second expected)"
+    alice.call("hangup", call_id=a_call)
+    bob.wait("CallEnded", call_id=b_call)
