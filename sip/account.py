@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import logging
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pjsua2 as pj
 
 from sip.config import AccountSettings
 from sip.guard import guarded
-
-if TYPE_CHECKING:
-    from sip.loop import TimerHandle
-    from sip.phone import Phone
+from sip.loop import TimerHandle
+from sip.text import pj_text
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +44,27 @@ def build_account_config(s: AccountSettings, transport_id: int, bind: str, adver
     return cfg
 
 
+class AccountListener(Protocol):
+    """What an account's pjsua2 callbacks are handed to (on the SIP thread)."""
+
+    def report_error(self, where: str, exc: BaseException) -> None: ...
+    def on_reg_started(self, acc: SipAccount, renew: bool) -> None: ...
+    def on_reg_state(
+        self, acc: SipAccount, code: int, reason: str, expires: int, source: str
+    ) -> None: ...
+    def on_incoming_call(
+        self, acc: SipAccount, pj_call_id: int, message: str, source: str
+    ) -> None: ...
+
+
 class SipAccount(pj.Account):
     """A registered identity. Callbacks run on the SIP thread inside ``libHandleEvents``."""
 
-    def __init__(self, phone: Phone, account_id: str, settings: AccountSettings) -> None:
+    def __init__(
+        self, listener: AccountListener, account_id: str, settings: AccountSettings
+    ) -> None:
         super().__init__()
-        self.phone = phone
+        self.listener = listener
         self.account_id = account_id
         self.settings = settings
         self.failures = 0
@@ -67,12 +80,21 @@ class SipAccount(pj.Account):
 
     @guarded("onRegStarted")
     def onRegStarted(self, prm: Any) -> None:
-        self.phone.handlers.on_reg_started(self, bool(prm.renew))
+        self.listener.on_reg_started(self, bool(prm.renew))
 
     @guarded("onRegState")
     def onRegState(self, prm: Any) -> None:
-        self.phone.handlers.on_reg_state(self, int(prm.code), str(prm.reason), int(prm.expiration))
+        self.listener.on_reg_state(
+            self,
+            int(prm.code),
+            pj_text(prm.reason),
+            int(prm.expiration),
+            pj_text(prm.rdata.srcAddress),
+        )
 
     @guarded("onIncomingCall")
     def onIncomingCall(self, prm: Any) -> None:
-        self.phone.handlers.on_incoming_call(self, int(prm.callId), str(prm.rdata.wholeMsg))
+        rdata = prm.rdata
+        self.listener.on_incoming_call(
+            self, int(prm.callId), pj_text(rdata.wholeMsg), pj_text(rdata.srcAddress)
+        )

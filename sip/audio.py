@@ -11,101 +11,38 @@ from __future__ import annotations
 
 import logging
 import math
-import subprocess
-import sys
 import threading
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pjsua2 as pj
+
+from sip.devices import AudioDevice, find_device, list_devices, portaudio_problem
+from sip.events import AudioDevicesChanged
+from sip.ringer import Ringer
+
+# The device queries moved to sip.devices; these names stay importable from here.
+__all__ = [
+    "AudioDevice",
+    "FrameFifo",
+    "Levels",
+    "PcmReframer",
+    "PortAudioBridge",
+    "SilencePort",
+    "SoundSetup",
+    "find_device",
+    "level_dbfs",
+    "list_devices",
+    "portaudio_problem",
+]
 
 log = logging.getLogger(__name__)
 
 FRAME_MS = 20
 
 
-@dataclass(frozen=True)
-class AudioDevice:
-    index: int
-    name: str
-    inputs: int
-    outputs: int
-    default_rate: float
-    host_api: str
-
-
-_probe: str | None = None
 _RETIRED: list[Any] = []  # bridge ports kept until the process ends (see SoundSetup.close)
-
-
-def portaudio_problem() -> str:
-    """Why PortAudio cannot be used here ('' = it can). Checked once, in a child process:
-    a broken ALSA configuration makes alsa-lib abort the whole process while PortAudio lists
-    devices, and the softphone must not die with it."""
-    global _probe
-    if _probe is None:
-        code = "import sounddevice as s; s.query_devices()"
-        try:
-            done = subprocess.run(
-                [sys.executable, "-c", code], capture_output=True, text=True, timeout=15
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            _probe = f"the sound system did not answer ({exc})"
-        else:
-            if done.returncode == 0:
-                _probe = ""
-            else:
-                tail = (done.stderr.strip().splitlines() or [""])[-1][:200]
-                _probe = f"the sound system failed while listing devices (exit {done.returncode}"
-                _probe += f": {tail})" if tail else ")"
-    return _probe
-
-
-def list_devices() -> list[AudioDevice]:
-    """Sound devices PortAudio sees ([] when PortAudio or hardware is missing)."""
-    if portaudio_problem():
-        return []
-    try:
-        import sounddevice as sd
-
-        apis = sd.query_hostapis()
-        return [
-            AudioDevice(
-                index=i,
-                name=str(d["name"]),
-                inputs=int(d["max_input_channels"]),
-                outputs=int(d["max_output_channels"]),
-                default_rate=float(d["default_samplerate"]),
-                host_api=str(apis[d["hostapi"]]["name"]),
-            )
-            for i, d in enumerate(sd.query_devices())
-        ]
-    except Exception as exc:  # OSError when libportaudio is missing, PortAudioError
-        log.info("no PortAudio devices: %s", exc)
-        return []
-
-
-def find_device(name: str, *, output: bool) -> int | None:
-    """Index of the device whose name is or contains ``name`` ('' = system default)."""
-    devices = [d for d in list_devices() if (d.outputs if output else d.inputs) > 0]
-    if not name:
-        if portaudio_problem():
-            return None
-        try:
-            import sounddevice as sd
-
-            idx = sd.default.device[1 if output else 0]
-            if idx is not None and idx >= 0:
-                return int(idx)
-        except Exception:
-            pass
-        return devices[0].index if devices else None
-    for exact in (True, False):
-        for d in devices:
-            if (d.name == name) if exact else (name.lower() in d.name.lower()):
-                return d.index
-    return None
 
 
 def level_dbfs(pcm: np.ndarray) -> float:
@@ -180,122 +117,143 @@ class Levels:
         self.speaker = -120.0
 
 
-def make_bridge_class() -> type[Any]:
-    """Build the AudioMediaPort subclass lazily (importing pjsua2 only when needed)."""
-    import pjsua2 as pj
+class PortAudioBridge(pj.AudioMediaPort):
+    """Conference-bridge port: frames requested = microphone, received = speaker.
 
-    class PortAudioBridge(pj.AudioMediaPort):
-        """Conference-bridge port: frames requested = microphone, received = speaker.
+    Its callbacks run on pjsua2's media thread; PortAudio's on its own thread; the
+    FIFOs are the only state they share.
+    """
 
-        Its callbacks run on pjsua2's media thread; PortAudio's on its own thread; the
-        FIFOs are the only state they share.
-        """
+    def __init__(self, clock_rate: int, levels: Levels) -> None:
+        super().__init__()
+        self.clock_rate = clock_rate
+        self.samples = clock_rate * FRAME_MS // 1000
+        self.frame_bytes = self.samples * 2
+        self.mic = FrameFifo(self.frame_bytes)
+        self.speaker = FrameFifo(self.frame_bytes)
+        self.levels = levels
+        self._mic_reframer = PcmReframer(self.frame_bytes)
+        self._spk_pending = bytearray()
+        self._streams: list[Any] = []
 
-        def __init__(self, clock_rate: int, levels: Levels) -> None:
-            super().__init__()
-            self.clock_rate = clock_rate
-            self.samples = clock_rate * FRAME_MS // 1000
-            self.frame_bytes = self.samples * 2
-            self.mic = FrameFifo(self.frame_bytes)
-            self.speaker = FrameFifo(self.frame_bytes)
-            self.levels = levels
-            self._mic_reframer = PcmReframer(self.frame_bytes)
-            self._spk_pending = bytearray()
-            self._streams: list[Any] = []
+    def create(self) -> None:
+        fmt = pj.MediaFormatAudio()
+        fmt.type = pj.PJMEDIA_TYPE_AUDIO
+        fmt.id = pj.PJMEDIA_FORMAT_L16
+        fmt.clockRate = self.clock_rate
+        fmt.channelCount = 1
+        fmt.bitsPerSample = 16
+        fmt.frameTimeUsec = FRAME_MS * 1000
+        fmt.avgBps = fmt.maxBps = self.clock_rate * 16
+        self.createPort("agentdesk-sound", fmt)
 
-        def create(self) -> None:
-            fmt = pj.MediaFormatAudio()
-            fmt.type = pj.PJMEDIA_TYPE_AUDIO
-            fmt.id = pj.PJMEDIA_FORMAT_L16
-            fmt.clockRate = self.clock_rate
-            fmt.channelCount = 1
-            fmt.bitsPerSample = 16
-            fmt.frameTimeUsec = FRAME_MS * 1000
-            fmt.avgBps = fmt.maxBps = self.clock_rate * 16
-            self.createPort("agentdesk-sound", fmt)
+    # --- pjsua2 media thread ---
+    def onFrameRequested(self, frame: Any) -> None:
+        try:
+            data = self.mic.pop()
+            frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+            frame.buf = pj.ByteVector(data)
+            frame.size = len(data)
+        except Exception:
+            log.exception("microphone frame")
 
-        # --- pjsua2 media thread ---
-        def onFrameRequested(self, frame: Any) -> None:
+    def onFrameReceived(self, frame: Any) -> None:
+        try:
+            if frame.type != pj.PJMEDIA_FRAME_TYPE_AUDIO or frame.size == 0:
+                return
+            data = bytes(frame.buf)
+            self.speaker.push(data)
+        except Exception:
+            log.exception("speaker frame")
+
+    # --- PortAudio threads ---
+    def _on_input(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
+        pcm = np.frombuffer(bytes(indata), dtype=np.int16)
+        self.levels.mic = level_dbfs(pcm)
+        for chunk in self._mic_reframer.feed(pcm.tobytes()):
+            self.mic.push(chunk)
+
+    def _on_output(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
+        need = frames * 2
+        while len(self._spk_pending) < need:
+            self._spk_pending += self.speaker.pop()
+        chunk = bytes(self._spk_pending[:need])
+        del self._spk_pending[:need]
+        outdata[:] = chunk
+        self.levels.speaker = level_dbfs(np.frombuffer(chunk, dtype=np.int16))
+
+    def open_streams(self, mic: int | None, speaker: int | None) -> None:
+        import sounddevice as sd
+
+        self.close_streams()
+        if mic is not None:
+            s = sd.RawInputStream(
+                samplerate=self.clock_rate,
+                blocksize=self.samples,
+                device=mic,
+                channels=1,
+                dtype="int16",
+                latency="low",
+                callback=self._on_input,
+            )
+            self._streams.append(s)
+        if speaker is not None:
+            s = sd.RawOutputStream(
+                samplerate=self.clock_rate,
+                blocksize=self.samples,
+                device=speaker,
+                channels=1,
+                dtype="int16",
+                latency="low",
+                callback=self._on_output,
+            )
+            self._streams.append(s)
+        for s in self._streams:
+            s.start()
+
+    def close_streams(self) -> None:
+        for s in self._streams:
             try:
-                data = self.mic.pop()
-                frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
-                frame.buf = pj.ByteVector(data)
-                frame.size = len(data)
-            except Exception:
-                log.exception("microphone frame")
+                s.stop()
+                s.close()
+            except Exception as exc:
+                log.warning("closing a sound stream: %s", exc)
+        self._streams.clear()
 
-        def onFrameReceived(self, frame: Any) -> None:
-            try:
-                if frame.type != pj.PJMEDIA_FRAME_TYPE_AUDIO or frame.size == 0:
-                    return
-                data = bytes(frame.buf)
-                self.speaker.push(data)
-            except Exception:
-                log.exception("speaker frame")
+    def stats(self) -> dict[str, int]:
+        return {
+            "mic_underruns": self.mic.underruns,
+            "mic_overruns": self.mic.overruns,
+            "speaker_underruns": self.speaker.underruns,
+            "speaker_overruns": self.speaker.overruns,
+        }
 
-        # --- PortAudio threads ---
-        def _on_input(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
-            pcm = np.frombuffer(bytes(indata), dtype=np.int16)
-            self.levels.mic = level_dbfs(pcm)
-            for chunk in self._mic_reframer.feed(pcm.tobytes()):
-                self.mic.push(chunk)
 
-        def _on_output(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
-            need = frames * 2
-            while len(self._spk_pending) < need:
-                self._spk_pending += self.speaker.pop()
-            chunk = bytes(self._spk_pending[:need])
-            del self._spk_pending[:need]
-            outdata[:] = chunk
-            self.levels.speaker = level_dbfs(np.frombuffer(chunk, dtype=np.int16))
+class SilencePort(pj.AudioMediaPort):
+    """A conference source of silence. Each call's two recorders listen to it, so they get a
+    frame on every bridge tick even while nothing else reaches them (hold, mute, a media
+    restart): the WAVs stay continuous in time. Frames are asked for on the media thread."""
 
-        def open_streams(self, mic: int | None, speaker: int | None) -> None:
-            import sounddevice as sd
+    def __init__(self, clock_rate: int) -> None:
+        super().__init__()
+        self.clock_rate = clock_rate
+        self._frame = bytes(clock_rate * FRAME_MS // 1000 * 2)
 
-            self.close_streams()
-            if mic is not None:
-                s = sd.RawInputStream(
-                    samplerate=self.clock_rate,
-                    blocksize=self.samples,
-                    device=mic,
-                    channels=1,
-                    dtype="int16",
-                    latency="low",
-                    callback=self._on_input,
-                )
-                self._streams.append(s)
-            if speaker is not None:
-                s = sd.RawOutputStream(
-                    samplerate=self.clock_rate,
-                    blocksize=self.samples,
-                    device=speaker,
-                    channels=1,
-                    dtype="int16",
-                    latency="low",
-                    callback=self._on_output,
-                )
-                self._streams.append(s)
-            for s in self._streams:
-                s.start()
+    def create(self) -> None:
+        fmt = pj.MediaFormatAudio()
+        fmt.type = pj.PJMEDIA_TYPE_AUDIO
+        fmt.id = pj.PJMEDIA_FORMAT_L16
+        fmt.clockRate = self.clock_rate
+        fmt.channelCount = 1
+        fmt.bitsPerSample = 16
+        fmt.frameTimeUsec = FRAME_MS * 1000
+        fmt.avgBps = fmt.maxBps = self.clock_rate * 16
+        self.createPort("agentdesk-silence", fmt)
 
-        def close_streams(self) -> None:
-            for s in self._streams:
-                try:
-                    s.stop()
-                    s.close()
-                except Exception as exc:
-                    log.warning("closing a sound stream: %s", exc)
-            self._streams.clear()
-
-        def stats(self) -> dict[str, int]:
-            return {
-                "mic_underruns": self.mic.underruns,
-                "mic_overruns": self.mic.overruns,
-                "speaker_underruns": self.speaker.underruns,
-                "speaker_overruns": self.speaker.overruns,
-            }
-
-    return PortAudioBridge
+    def onFrameRequested(self, frame: Any) -> None:
+        frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+        frame.buf = pj.ByteVector(self._frame)
+        frame.size = len(self._frame)
 
 
 class SoundSetup:
@@ -306,9 +264,13 @@ class SoundSetup:
     def __init__(self, ep: Any, config: Any) -> None:
         self.levels = Levels()
         self.clock_rate = config.clock_rate
-        self.bridge = make_bridge_class()(config.clock_rate, self.levels)
-        self.bridge.create()
-        self.mic = self.speaker = self.bridge
+        bridge = PortAudioBridge(config.clock_rate, self.levels)
+        bridge.create()
+        self.bridge: PortAudioBridge | None = bridge
+        self.mic: Any = bridge
+        self.speaker: Any = bridge
+        self.silence: SilencePort | None = SilencePort(config.clock_rate)
+        self.silence.create()
         self.mode, self.detail = "null", "audio off by configuration"
         self.mic_name = self.speaker_name = self.ring_name = ""
         self.ringer: Any = None
@@ -316,6 +278,8 @@ class SoundSetup:
             self.select(config.mic_device, config.speaker_device, config.ring_device)
 
     def select(self, mic: str, speaker: str, ring: str = "") -> None:
+        if self.bridge is None:
+            return
         self.bridge.close_streams()
         problem = portaudio_problem()
         if problem:
@@ -352,14 +316,10 @@ class SoundSetup:
         if self.ringer is None:
             if pattern is None:
                 return
-            from sip.ringer import Ringer
-
             self.ringer = Ringer()
         self.ringer.set(pattern, self.ring_name)
 
-    def devices_event(self) -> Any:
-        from sip.events import AudioDevicesChanged
-
+    def devices_event(self) -> AudioDevicesChanged:
         return AudioDevicesChanged(
             mode=self.mode,
             detail=self.detail,
@@ -381,4 +341,7 @@ class SoundSetup:
             self.bridge.close_streams()
             self.bridge.thisown = False
             _RETIRED.append(self.bridge)
-        self.bridge = self.mic = self.speaker = None
+        if self.silence is not None:
+            self.silence.thisown = False
+            _RETIRED.append(self.silence)
+        self.bridge = self.mic = self.speaker = self.silence = None

@@ -11,15 +11,17 @@ import dataclasses
 import logging
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pjsua2 as pj
 
+from sip.account import SipAccount
+from sip.errors import from_pj
 from sip.guard import guarded
-
-if TYPE_CHECKING:
-    from sip.media import CallMedia
-    from sip.phone import Phone
+from sip.loop import TimerHandle
+from sip.media import CallMedia
+from sip.sdp import prefer_codec
+from sip.text import pj_text
 
 log = logging.getLogger(__name__)
 
@@ -77,19 +79,31 @@ class CallRecord:
         return dataclasses.asdict(self)
 
 
+class CallListener(Protocol):
+    """What a call's pjsua2 callbacks are handed to (on the SIP thread)."""
+
+    def report_error(self, where: str, exc: BaseException) -> None: ...
+    def on_call_state(self, call: SipCall, state: str, code: int, reason: str) -> None: ...
+    def on_call_media(self, call: SipCall, status: str, aud: Any, codec: str) -> None: ...
+    def on_dtmf(self, call: SipCall, digit: str, method: str) -> None: ...
+    def on_transfer_request(self, call: SipCall, target: str) -> SipCall: ...
+    def on_transfer_status(self, call: SipCall, code: int, reason: str, final: bool) -> bool: ...
+    def on_replaced(self, old: SipCall, new_pj_call_id: int) -> SipCall: ...
+
+
 class SipCall(pj.Call):
     """A call as the phone sees it. Every callback runs on the SIP thread."""
 
     def __init__(
         self,
-        phone: Phone,
-        account: Any,
+        listener: CallListener,
+        account: SipAccount,
         record: CallRecord,
         media: CallMedia,
         pj_call_id: int = pj.PJSUA_INVALID_ID,
     ) -> None:
         super().__init__(account, pj_call_id)
-        self.phone = phone
+        self.listener = listener
         self.account = account
         self.record = record
         self.media = media
@@ -97,13 +111,75 @@ class SipCall(pj.Call):
         self.hangup_requested = False
         self.transfer_pending: str = ""  # "blind" or "attended" while our REFER is out
         self.gone = False
+        self.quiet = False  # refused before it rang: it emits no events
+        self.codecs: tuple[str, ...] = ()  # our codec preference for SDP answers
         self.inactive_seen = False  # pjsua reported it inactive at the last audit
         self.last_dtmf_timestamp: int | None = None
         self.info_digits: deque[str] = deque()  # SIP INFO digits still to send
+        self.timers: list[TimerHandle] = []  # auto-answer, ring timeout: cancelled once settled
 
     @property
     def call_id(self) -> str:
         return self.record.call_id
+
+    def identity(self) -> tuple[str, str]:
+        """(remote URI, SIP Call-ID) of the call as pjsua knows it."""
+        ci = self.getInfo()
+        return pj_text(ci.remoteUri), pj_text(ci.callIdString)
+
+    def rtp_packets(self) -> dict[str, int]:
+        """RTP packets sent and received so far on the call's audio ({} without media)."""
+        try:
+            ci = self.getInfo()
+            for idx, mi in enumerate(ci.media):
+                if mi.type == pj.PJMEDIA_TYPE_AUDIO and mi.status != pj.PJSUA_CALL_MEDIA_NONE:
+                    rtcp = self.getStreamStat(idx).rtcp
+                    return {"sent": int(rtcp.txStat.pkt), "received": int(rtcp.rxStat.pkt)}
+        except pj.Error:
+            pass
+        return {}
+
+    def cancel_timers(self) -> None:
+        for timer in self.timers:
+            timer.cancel()
+        self.timers.clear()
+
+    # --- operations (SIP thread); pjsua2's errors become OperationError ------------------
+    def respond(self, code: int) -> None:
+        """Answer the INVITE with ``code`` (180 ringing, 200 answer, 4xx/6xx refuse)."""
+        prm = pj.CallOpParam(True)
+        prm.statusCode = code
+        try:
+            self.answer(prm)
+        except pj.Error as exc:
+            raise from_pj(f"answering with {code}", exc) from None
+
+    def end(self, code: int = 0) -> None:
+        """Hang up (or refuse with ``code`` while ringing); quiet if already disconnected."""
+        self.hangup_requested = True
+        self.cancel_timers()
+        prm = pj.CallOpParam(True)
+        if code:
+            prm.statusCode = code
+        try:
+            self.hangup(prm)
+        except pj.Error as exc:
+            if self.state != "disconnected":
+                raise from_pj("hanging up", exc) from None
+
+    def put_on_hold(self) -> None:
+        try:
+            self.setHold(pj.CallOpParam(True))
+        except pj.Error as exc:
+            raise from_pj("putting the call on hold", exc) from None
+
+    def take_off_hold(self) -> None:
+        prm = pj.CallOpParam(True)
+        prm.opt.flag = pj.PJSUA_CALL_UNHOLD
+        try:
+            self.reinvite(prm)
+        except pj.Error as exc:
+            raise from_pj("resuming the call", exc) from None
 
     @guarded("onCallState")
     def onCallState(self, prm: Any) -> None:
@@ -113,16 +189,16 @@ class SipCall(pj.Call):
             # The call is already gone in pjsua: end it here, or it would count as live
             # forever (auto-answer and call waiting would then misjudge every later call).
             self.state = "disconnected"
-            self.phone.handlers.on_call_state(self, self.state, 0, f"call gone: {exc.reason}")
+            reason = f"call gone: {pj_text(exc.reason)}"
+            self.listener.on_call_state(self, self.state, 0, reason)
             return
         self.state = STATES.get(ci.state, str(ci.state))
         if not self.record.sip_call_id:
-            self.record.sip_call_id = ci.callIdString
+            self.record.sip_call_id = pj_text(ci.callIdString)
         if not self.record.remote_uri:
-            self.record.remote_uri = ci.remoteUri
-        self.phone.handlers.on_call_state(
-            self, self.state, int(ci.lastStatusCode), str(ci.lastReason)
-        )
+            self.record.remote_uri = pj_text(ci.remoteUri)
+        reason = pj_text(ci.lastReason)
+        self.listener.on_call_state(self, self.state, int(ci.lastStatusCode), reason)
 
     @guarded("onCallMediaState")
     def onCallMediaState(self, prm: Any) -> None:
@@ -131,30 +207,44 @@ class SipCall(pj.Call):
             if mi.type != pj.PJMEDIA_TYPE_AUDIO:
                 continue
             status = MEDIA.get(mi.status, "none")
-            aud = self.getAudioMedia(idx) if status in ("active", "remote_hold") else None
-            self.phone.handlers.on_call_media(self, status, aud)
+            aud, codec = None, ""
+            if status in ("active", "remote_hold"):
+                aud = self.getAudioMedia(idx)
+                si = self.getStreamInfo(idx)
+                codec = f"{pj_text(si.codecName)}/{int(si.codecClockRate)}"
+            self.listener.on_call_media(self, status, aud, codec)
             return
+
+    @guarded("onCallSdpCreated")
+    def onCallSdpCreated(self, prm: Any) -> None:
+        remote = pj_text(prm.remSdp.wholeSdp)
+        if not remote or not self.codecs:  # our own offer lists the codecs in our order
+            return
+        local = pj_text(prm.sdp.wholeSdp)
+        answer = prefer_codec(local, remote, self.codecs)
+        if answer != local:
+            prm.sdp.wholeSdp = answer
 
     @guarded("onDtmfEvent")
     def onDtmfEvent(self, prm: Any) -> None:
         # RFC 4733 reports each digit several times (start, updates, end), all with the
         # RTP timestamp of its start; SIP INFO reports it once.
         if prm.method == pj.PJSUA_DTMF_METHOD_SIP_INFO:
-            self.phone.handlers.on_dtmf(self, str(prm.digit), "info")
+            self.listener.on_dtmf(self, pj_text(prm.digit), "info")
         elif prm.timestamp != self.last_dtmf_timestamp:
             self.last_dtmf_timestamp = prm.timestamp
-            self.phone.handlers.on_dtmf(self, str(prm.digit), "rfc4733")
+            self.listener.on_dtmf(self, pj_text(prm.digit), "rfc4733")
 
     @guarded("onCallTransferRequest")
     def onCallTransferRequest(self, prm: Any) -> None:
-        prm.newCall = self.phone.handlers.on_transfer_request(self, str(prm.dstUri))
+        prm.newCall = self.listener.on_transfer_request(self, pj_text(prm.dstUri))
 
     @guarded("onCallTransferStatus")
     def onCallTransferStatus(self, prm: Any) -> None:
-        prm.cont = self.phone.handlers.on_transfer_status(
-            self, int(prm.statusCode), str(prm.reason), bool(prm.finalNotify)
+        prm.cont = self.listener.on_transfer_status(
+            self, int(prm.statusCode), pj_text(prm.reason), bool(prm.finalNotify)
         )
 
     @guarded("onCallReplaced")
     def onCallReplaced(self, prm: Any) -> None:
-        prm.newCall = self.phone.handlers.on_replaced(self, int(prm.newCallId))
+        prm.newCall = self.listener.on_replaced(self, int(prm.newCallId))

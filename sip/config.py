@@ -16,8 +16,12 @@ MAX_CALLS = 4  # a 5th call is refused by pjsua (486); maxCalls above 4 is ignor
 class EngineConfig:
     """Process-wide settings: where SIP and RTP bind, which transports, audio, logging."""
 
-    bind_address: str = "0.0.0.0"
+    # "" = for each account the local address that reaches its registrar, so nothing listens
+    # on interfaces no registrar uses; "0.0.0.0" = every interface.
+    bind_address: str = ""
     public_address: str = ""  # advertised in Contact/SDP; "" = bind_address when it is not 0.0.0.0
+    # Transports accounts may use. UDP opens at start when bind_address is set; TCP and TLS
+    # (which accept connections) only once an account uses them.
     transports: tuple[str, ...] = ("udp", "tcp")
     sip_port: int = 0  # 0 = any free port (the same number is tried for every transport)
     tls_cert_file: str = ""
@@ -39,14 +43,44 @@ class EngineConfig:
     # style load); an operator's phone leaves a waiting call ringing instead.
     auto_answer_waiting: bool = False
     recording_dir: str = ""  # "" = do not record calls
+    # Codecs offered and accepted first, in this order (pjsua names: "G722", "PCMA/8000" …);
+    # the others stay available below them. Silence suppression is always off.
+    codecs: tuple[str, ...] = ("G722", "PCMA", "PCMU")
+    # Where INVITEs (and TCP/TLS connections) are accepted from besides each account's
+    # registrar/proxy: addresses or networks ("10.1.2.3", "10.1.0.0/16"; "0.0.0.0/0" = any).
+    # Calls from elsewhere are refused with 403.
+    trusted_sources: tuple[str, ...] = ()
+    ring_timeout_s: float = 60.0  # an unanswered incoming call is ended (480) after this; 0 = never
+    # Inbound TCP/TLS connections at once (and opened within the last second) before new
+    # ones are refused: pjsip aborts the process when its socket slots (64) run out.
+    max_inbound_connections: int = 16
 
     def validate(self) -> EngineConfig:
         try:
-            ipaddress.ip_address(self.bind_address)
+            if self.bind_address:
+                ipaddress.ip_address(self.bind_address)
         except ValueError:
             raise ConfigError(
                 f"sip.bind_address: {self.bind_address!r} is not an IP address"
             ) from None
+        for source in self.trusted_sources:
+            try:
+                ipaddress.ip_network(source, strict=False)
+            except ValueError:
+                raise ConfigError(
+                    f"sip.trusted_sources: {source!r} is not an IP address or network"
+                ) from None
+        for codec in self.codecs:
+            if not codec or any(c in codec for c in " ,;"):
+                raise ConfigError(f"sip.codecs: {codec!r} is not a codec name such as G722")
+        if len({c.lower() for c in self.codecs}) != len(self.codecs):
+            raise ConfigError("sip.codecs: a codec is listed twice")
+        if not 0 <= self.ring_timeout_s <= 3600:
+            raise ConfigError(f"sip.ring_timeout_s: {self.ring_timeout_s} must be 0..3600 seconds")
+        if not 4 <= self.max_inbound_connections <= 40:
+            raise ConfigError(
+                f"sip.max_inbound_connections: {self.max_inbound_connections} must be 4..40"
+            )
         if self.public_address:
             try:
                 ipaddress.ip_address(self.public_address)
@@ -82,7 +116,7 @@ class EngineConfig:
     def advertised_address(self) -> str:
         if self.public_address:
             return self.public_address
-        return "" if self.bind_address == "0.0.0.0" else self.bind_address
+        return "" if self.bind_address in ("", "0.0.0.0") else self.bind_address
 
 
 @dataclass(frozen=True)

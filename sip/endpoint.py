@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import logging
 import socket
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pjsua2 as pj
 
-from sip.audio import SoundSetup
+from sip.config import EngineConfig
 from sip.errors import ConfigError, from_pj
-
-if TYPE_CHECKING:
-    from sip.config import EngineConfig
-    from sip.engine import Engine
-    from sip.phone import Phone
+from sip.text import pj_text
 
 log = logging.getLogger(__name__)
 pjlog = logging.getLogger("pjsua2")
@@ -33,19 +29,45 @@ class PythonLogWriter(pj.LogWriter):
         pjlog.log(_LEVELS.get(entry.level, logging.DEBUG), "%s", entry.msg.rstrip())
 
 
+class EndpointListener(Protocol):
+    """Told about incoming calls pjsua refused before any account saw them, and about TCP/TLS
+    connections opening and closing (both on the SIP thread, inside libHandleEvents)."""
+
+    def report_error(self, where: str, exc: BaseException) -> None: ...
+    def on_rejected_incoming(self, code: int, reason: str, remote: str, message: str) -> None: ...
+    def on_connection(self, key: int, handle: Any, connected: bool) -> None: ...
+
+
 class AgentEndpoint(pj.Endpoint):
-    phone: Phone | None = None
+    listener: EndpointListener | None = None
+
+    def onTransportState(self, prm: Any) -> None:
+        listener = self.listener
+        if listener is None or str(prm.type).upper() not in ("TCP", "TLS"):
+            return
+        try:
+            if prm.state == pj.PJSIP_TP_STATE_CONNECTED:
+                listener.on_connection(int(prm.hnd), prm.hnd, True)
+            elif prm.state in (pj.PJSIP_TP_STATE_DISCONNECTED, pj.PJSIP_TP_STATE_DESTROY):
+                listener.on_connection(int(prm.hnd), None, False)
+        except Exception as exc:
+            log.exception("onTransportState")
+            listener.report_error("onTransportState", exc)
 
     def onRejectedIncomingCall(self, prm: Any) -> None:
+        listener = self.listener
+        if listener is None:
+            return
         try:
-            if self.phone is not None:
-                self.phone.handlers.on_rejected_incoming(
-                    int(prm.statusCode), str(prm.reason), str(prm.remoteInfo), ""
-                )
+            listener.on_rejected_incoming(
+                int(prm.statusCode),
+                pj_text(prm.reason),
+                pj_text(prm.remoteInfo),
+                pj_text(prm.rdata.wholeMsg),
+            )
         except Exception as exc:
             log.exception("onRejectedIncomingCall")
-            if self.phone is not None:
-                self.phone.report_error("onRejectedIncomingCall", exc)
+            listener.report_error("onRejectedIncomingCall", exc)
 
 
 def _nodelay() -> Any:
@@ -57,11 +79,11 @@ def _nodelay() -> Any:
     return params
 
 
-def _transport_config(config: EngineConfig, kind: str, port: int) -> Any:
+def _transport_config(config: EngineConfig, kind: str, port: int, bind: str) -> Any:
     tc = pj.TransportConfig()
     tc.port = port
-    if config.bind_address != "0.0.0.0":
-        tc.boundAddress = config.bind_address
+    if bind != "0.0.0.0":
+        tc.boundAddress = bind
     if config.advertised_address:
         tc.publicAddress = config.advertised_address
     if kind in ("tcp", "tls"):
@@ -78,8 +100,12 @@ def _transport_config(config: EngineConfig, kind: str, port: int) -> Any:
     return tc
 
 
-def create(config: EngineConfig, engine: Engine) -> tuple[Any, Any, dict[str, int]]:
-    """libCreate, libInit, transports, null sound device, libStart."""
+def create(config: EngineConfig) -> tuple[AgentEndpoint, Any, dict[str, int], dict[str, int]]:
+    """libCreate, libInit, transports, null sound device, libStart.
+
+    Returns the endpoint, its log writer (keep it referenced until after libDestroy), the
+    SIP port and the pjsua transport id of each transport.
+    """
     ep = AgentEndpoint()
     ep.libCreate()
     writer = PythonLogWriter()
@@ -96,43 +122,56 @@ def create(config: EngineConfig, engine: Engine) -> tuple[Any, Any, dict[str, in
     epc.medConfig.sndClockRate = config.clock_rate
     epc.medConfig.channelCount = 1
     epc.medConfig.ecTailLen = 0
+    epc.medConfig.noVad = True  # no silence suppression: recordings keep their timing
     try:
         ep.libInit(epc)
     except pj.Error as exc:
         ep.libDestroy()
         raise from_pj("starting the SIP library", exc) from None
     ports: dict[str, int] = {}
+    transport_ids: dict[str, int] = {}
     try:
-        for kind in config.transports:
-            port = config.sip_port
-            if config.sip_port and kind == "tls":
-                port = config.sip_port + 1
-            tid = ep.transportCreate(_TYPES[kind], _transport_config(config, kind, port))
-            ports[kind] = int(ep.transportGetInfo(tid).localName.rsplit(":", 1)[1])
-            engine.transport_ids[kind] = tid
+        set_codec_priorities(ep, config.codecs)
+        # UDP accepts no connections: it opens now when the address is known. TCP and TLS
+        # open when an account needs them (sip.phone).
+        if config.bind_address and "udp" in config.transports:
+            tid, ports["udp"] = open_transport(ep, config, "udp", config.bind_address)
+            transport_ids["udp"] = tid
         ep.audDevManager().setNullDev()  # the wheel has no sound devices; see sip.audio
         ep.libStart()
-    except pj.Error as exc:
-        err = from_pj("opening SIP transports", exc)
+    except (pj.Error, ConfigError) as exc:
         ep.libDestroy()
-        raise ConfigError(f"{err} (sip.bind_address {config.bind_address})") from None
-    return ep, writer, ports
+        if isinstance(exc, ConfigError):
+            raise
+        raise from_pj("starting the SIP library", exc) from None
+    return ep, writer, ports, transport_ids
 
 
-def attach_phone(ep: Any, config: EngineConfig, engine: Engine) -> tuple[SoundSetup, Phone]:
-    from sip.phone import Phone
+def open_transport(ep: Any, config: EngineConfig, kind: str, bind: str) -> tuple[int, int]:
+    """Open a SIP transport of ``kind`` on ``bind``; returns (pjsua transport id, port)."""
+    port = config.sip_port
+    if config.sip_port and kind == "tls":
+        port = config.sip_port + 1
+    try:
+        tid = int(ep.transportCreate(_TYPES[kind], _transport_config(config, kind, port, bind)))
+    except pj.Error as exc:
+        err = from_pj(f"opening the SIP {kind.upper()} transport", exc)
+        raise ConfigError(f"{err} (sip.bind_address {bind})") from None
+    return tid, int(ep.transportGetInfo(tid).localName.rsplit(":", 1)[1])
 
-    sound = SoundSetup(ep, config)
-    engine.emit_audio(sound)
-    phone = Phone(
-        config,
-        ep,
-        engine._loop,
-        engine.emit,
-        engine.transport_ids,
-        sound.mic,
-        sound.speaker,
-        sound.set_ringing,
-    )
-    ep.phone = phone
-    return sound, phone
+
+def set_codec_priorities(ep: Any, preferred: tuple[str, ...]) -> None:
+    """Offer ``preferred`` codecs first, in that order (names match the start of pjsua's
+    ids, e.g. "G722" matches "G722/16000/1"); every other codec stays, below them."""
+    top = 255
+    for codec in ep.codecEnum2():
+        cid = str(codec.codecId)
+        rank = next((i for i, p in enumerate(preferred) if _codec_matches(cid, p)), None)
+        if rank is not None:
+            ep.codecSetPriority(cid, top - rank)
+        elif int(codec.priority) > 0:
+            ep.codecSetPriority(cid, min(int(codec.priority), 100))
+
+
+def _codec_matches(codec_id: str, name: str) -> bool:
+    return codec_id.lower() == name.lower() or codec_id.lower().startswith(name.lower() + "/")

@@ -18,10 +18,13 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from sip import endpoint
 from sip import events as ev
+from sip.audio import SoundSetup
 from sip.config import AccountSettings, EngineConfig
 from sip.errors import EngineStateError, from_pj
 from sip.loop import CommandLoop
+from sip.phone import Phone
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,8 +45,9 @@ class Engine:
         self._started: Future[ev.EngineStarted] = Future()
         self._stopping = threading.Event()
         self._stopped = threading.Event()
-        self._phone: Any = None
-        self.audio: Any = None  # sip.devices.SoundSetup once started
+        self._phone: Phone | None = None
+        self._ep: endpoint.AgentEndpoint | None = None
+        self.audio: SoundSetup | None = None  # once started
         self.started_event: ev.EngineStarted | None = None
         self.transport_ids: dict[str, int] = {}
 
@@ -160,13 +164,11 @@ class Engine:
         """Choose sound devices by name ('' = system default); falls back to the null device."""
 
         def select() -> None:
+            assert self.audio is not None
             self.audio.select(mic, speaker, ring)
-            self.emit_audio(self.audio)
+            self.emit(self.audio.devices_event())
 
         return self.submit(select)
-
-    def emit_audio(self, sound: Any) -> None:
-        self.emit(sound.devices_event())
 
     def levels(self) -> tuple[float, float]:
         """(mic, speaker) in dBFS; safe from any thread, cheap enough for a UI timer."""
@@ -176,11 +178,24 @@ class Engine:
 
     # --- the SIP thread -------------------------------------------------------------------
     def _run(self) -> None:
-        from sip import endpoint
-
         try:
-            self._ep, self._log_writer, ports = endpoint.create(self.config, self)
-            self.audio, self._phone = endpoint.attach_phone(self._ep, self.config, self)
+            ep, self._log_writer, ports, self.transport_ids = endpoint.create(self.config)
+            self._ep = ep
+            self.audio = audio = SoundSetup(ep, self.config)
+            self.emit(audio.devices_event())
+            self._phone = phone = Phone(
+                self.config,
+                ep,
+                self._loop,
+                self.emit,
+                self.transport_ids,
+                ports,
+                audio.mic,
+                audio.speaker,
+                audio.set_ringing,
+                audio.silence,
+            )
+            ep.listener = phone.handlers
         except BaseException as exc:
             log.error("SIP engine failed to start: %s", exc)
             self._started.set_exception(
@@ -189,29 +204,37 @@ class Engine:
             self._destroy(clean=False)
             return
         started = ev.EngineStarted(
-            version=self._ep.libVersion().full,
+            version=ep.libVersion().full,
             sip_ports=ports,
-            audio=self.audio.mode,
-            audio_detail=self.audio.detail,
+            audio=audio.mode,
+            audio_detail=audio.detail,
         )
+        del phone, ep, audio  # no frame of this thread may hold them at libDestroy
         self.started_event = started
         self._started.set_result(started)
         self.emit(started)
-        while not self._stopping.is_set():
-            try:
-                self._ep.libHandleEvents(_POLL_MS)
-                self._loop.run_pending(self._phone.report_error)
-                self._phone.collect()
-            except Exception as exc:  # never let one bad event end the SIP thread
-                log.exception("SIP loop")
-                self._phone.report_error("sip-loop", exc)
+        self._serve()
         self._shutdown()
 
+    def _serve(self) -> None:
+        ep, phone = self._ep, self._phone
+        assert ep is not None and phone is not None
+        while not self._stopping.is_set():
+            try:
+                ep.libHandleEvents(_POLL_MS)
+                self._loop.run_pending(phone.report_error)
+                phone.collect()
+            except Exception as exc:  # never let one bad event end the SIP thread
+                log.exception("SIP loop")
+                phone.report_error("sip-loop", exc)
+
     def _pump(self, seconds: float, until: Callable[[], bool]) -> None:
+        ep, phone = self._ep, self._phone
+        assert ep is not None and phone is not None
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and not until():
-            self._ep.libHandleEvents(_POLL_MS)
-            self._phone.collect()
+            ep.libHandleEvents(_POLL_MS)
+            phone.collect()
 
     def _shutdown(self) -> None:
         """Hang up, unregister, drop every wrapper, then libDestroy — all on this thread."""
@@ -225,6 +248,7 @@ class Engine:
     def _end_calls_and_accounts(self) -> None:
         # A helper of its own, so no frame keeps a pjsua2 wrapper alive across libDestroy.
         phone = self._phone
+        assert phone is not None
         phone.hangup_all()
         self._pump(3.0, lambda: not phone.calls)
         registered = any(acc.registered for acc in phone.accounts.values())
@@ -235,8 +259,8 @@ class Engine:
 
     def _destroy(self, clean: bool) -> None:
         phone, self._phone = self._phone, None
-        if getattr(self, "_ep", None) is not None:
-            self._ep.phone = None
+        if self._ep is not None:
+            self._ep.listener = None
         if phone is not None:
             phone.calls.clear()
             phone.collect()
@@ -245,7 +269,7 @@ class Engine:
             self.audio.close()  # drops the bridge port: it must not outlive the conference
         del phone
         gc.collect()
-        ep = getattr(self, "_ep", None)
+        ep = self._ep
         if ep is not None:
             try:
                 ep.libDestroy()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sip.text import pj_text
+
 
 class SipError(Exception):
     """Base of every error raised by the ``sip`` package."""
@@ -38,4 +40,4 @@ def from_pj(operation: str, exc: BaseException) -> OperationError:
     """Turn a ``pjsua2.Error`` (or any exception from pjsua2) into an OperationError."""
     reason = getattr(exc, "reason", None) or getattr(exc, "info", lambda: str(exc))()
     status = int(getattr(exc, "status", 0) or 0)
-    return OperationError(operation, str(reason).strip() or type(exc).__name__, status)
+    return OperationError(operation, pj_text(reason).strip() or type(exc).__name__, status)

@@ -2,7 +2,10 @@
 
 Events are frozen dataclasses with only plain values, so they can cross threads and processes
 (``to_dict``/``from_dict``) without touching pjsua2 objects. Every event carries ``at_us``, a
-reading of :func:`formats.clock.utc_us`.
+reading of :func:`formats.clock.utc_us`. Every event is emitted on the SIP thread (work done
+elsewhere, such as merging a recording, hands its outcome back to it), so a subscriber must
+only queue what it gets. Strings in events are valid UTF-8: bytes a caller sent that are not
+are kept as ``\\xNN`` escapes.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ class Event:
 
 @dataclass(frozen=True)
 class EngineStarted(Event):
+    """Emitted on the SIP thread once pjsua2 runs and its transports are open."""
+
     version: str
     sip_ports: dict[str, int]
     audio: str  # "portaudio" or "null" (no sound hardware)
@@ -38,12 +43,15 @@ class EngineStarted(Event):
 
 @dataclass(frozen=True)
 class EngineStopped(Event):
+    """Emitted on the SIP thread as its last event, after libDestroy (or a failed start)."""
+
     clean: bool
 
 
 @dataclass(frozen=True)
 class EngineError(Event):
-    """An exception inside a pjsua2 callback or the SIP loop; the engine keeps running."""
+    """An exception inside a pjsua2 callback, the SIP loop or a recording merge; the engine
+    keeps running. Emitted on the SIP thread."""
 
     where: str
     message: str
@@ -51,6 +59,8 @@ class EngineError(Event):
 
 @dataclass(frozen=True)
 class RegistrationChanged(Event):
+    """Emitted on the SIP thread when an account's registration starts, succeeds or fails."""
+
     account_id: str
     state: str  # registering | registered | failed | unregistered
     code: int
@@ -61,6 +71,8 @@ class RegistrationChanged(Event):
 
 @dataclass(frozen=True)
 class IncomingCall(Event):
+    """Emitted on the SIP thread when an accepted INVITE starts ringing."""
+
     call_id: str
     account_id: str
     remote_uri: str
@@ -74,7 +86,8 @@ class IncomingCall(Event):
 
 @dataclass(frozen=True)
 class IncomingCallRejected(Event):
-    """A call refused without ringing the operator (DND, limits)."""
+    """A call refused without ringing the operator (DND, limits, an untrusted source, no
+    common codec). Emitted on the SIP thread."""
 
     account_id: str
     remote_uri: str
@@ -86,6 +99,8 @@ class IncomingCallRejected(Event):
 
 @dataclass(frozen=True)
 class CallStateChanged(Event):
+    """Emitted on the SIP thread at every INVITE-session state of a call."""
+
     call_id: str
     state: str  # calling | incoming | early | connecting | confirmed | disconnected
     code: int
@@ -95,12 +110,17 @@ class CallStateChanged(Event):
 
 @dataclass(frozen=True)
 class CallMediaChanged(Event):
+    """Emitted on the SIP thread when a call's audio becomes active, is held or ends."""
+
     call_id: str
     media: str  # active | local_hold | remote_hold | none | error
+    codec: str = ""  # the negotiated audio codec while media flows, e.g. "G722/16000"
 
 
 @dataclass(frozen=True)
 class DtmfReceived(Event):
+    """Emitted on the SIP thread once per digit the far end sent."""
+
     call_id: str
     digit: str
     method: str  # rfc4733 | info
@@ -108,7 +128,7 @@ class DtmfReceived(Event):
 
 @dataclass(frozen=True)
 class TransferProgress(Event):
-    """Progress of a transfer we asked for (NOTIFYs of our REFER)."""
+    """Progress of a transfer we asked for (NOTIFYs of our REFER). Emitted on the SIP thread."""
 
     call_id: str
     code: int
@@ -119,7 +139,8 @@ class TransferProgress(Event):
 
 @dataclass(frozen=True)
 class TransferRequested(Event):
-    """The far end asked us (REFER) to call someone else; we follow it as ``new_call_id``."""
+    """The far end asked us (REFER) to call someone else; we follow it as ``new_call_id``.
+    Emitted on the SIP thread."""
 
     call_id: str
     target_uri: str
@@ -128,7 +149,8 @@ class TransferRequested(Event):
 
 @dataclass(frozen=True)
 class CallReplaced(Event):
-    """An INVITE with Replaces took over one of our calls (attended transfer target side)."""
+    """An INVITE with Replaces took over one of our calls (attended transfer target side).
+    Emitted on the SIP thread."""
 
     old_call_id: str
     new_call_id: str
@@ -136,6 +158,8 @@ class CallReplaced(Event):
 
 @dataclass(frozen=True)
 class RecordingStarted(Event):
+    """Emitted on the SIP thread when a call's audio starts being written."""
+
     call_id: str
     path: str  # the stereo WAV written when the call ends (left operator, right customer)
     first_sample_utc_us: int
@@ -144,6 +168,8 @@ class RecordingStarted(Event):
 
 @dataclass(frozen=True)
 class RecordingFinished(Event):
+    """Emitted on the SIP thread once the merge thread wrote the call's stereo WAV."""
+
     call_id: str
     path: str
     first_sample_utc_us: int
@@ -153,6 +179,8 @@ class RecordingFinished(Event):
 
 @dataclass(frozen=True)
 class AudioDevicesChanged(Event):
+    """Emitted on the SIP thread at start and whenever the sound devices are chosen."""
+
     mode: str  # portaudio | null
     detail: str
     mic: str
@@ -162,7 +190,8 @@ class AudioDevicesChanged(Event):
 
 @dataclass(frozen=True)
 class CallEnded(Event):
-    """The call is over; ``record`` is its history (times, holds, transfers, cause)."""
+    """The call is over; ``record`` is its history (times, holds, transfers, cause).
+    Emitted on the SIP thread."""
 
     call_id: str
     record: dict[str, Any]

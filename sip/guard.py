@@ -23,9 +23,9 @@ def guarded(where: str) -> Callable[[F], F]:
                 return fn(self, *args, **kwargs)
             except Exception as exc:
                 log.exception("exception in pjsua2 callback %s", where)
-                phone = getattr(self, "phone", None)
-                if phone is not None:
-                    phone.report_error(where, exc)
+                listener = getattr(self, "listener", None)
+                if listener is not None:
+                    listener.report_error(where, exc)
                 return None
 
         return inner  # type: ignore[return-value]

@@ -63,7 +63,9 @@ def display_name(value: str) -> str:
     if not m:
         return ""
     if m.group(1) is not None:
-        return re.sub(r"\\(.)", r"\1", m.group(1)).strip()  # quoted-pair: \" and \\
+        # quoted-pair: only \" and \\ are unescaped, so a \xNN that stands for a byte that was
+        # not UTF-8 (sip.text) stays as it is.
+        return re.sub(r'\\(["\\])', r"\1", m.group(1)).strip()
     return (m.group(2) or "").strip()
 
 

@@ -17,8 +17,9 @@ from typing import Any
 
 import pjsua2 as pj
 
-from formats.call_audio import CallAudioNote, write_note
+from formats.call_audio import CallAudioNote, merge_stereo, wait_finalised, write_note
 from formats.clock import utc_us
+from sip import events as ev
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,11 @@ class Recording:
 class CallMedia:
     """The bridge connections of one call. Runs on the SIP thread only."""
 
-    def __init__(self, call_id: str, mic: Any, speaker: Any, clock_rate: int) -> None:
+    def __init__(
+        self, call_id: str, mic: Any, speaker: Any, clock_rate: int, silence: Any = None
+    ) -> None:
         self.call_id = call_id
+        self._silence = silence  # keeps both recorders ticking (sip.audio.SilencePort)
         self._mic = mic  # AudioMedia the operator speaks into (bridge port or null device)
         self._speaker = speaker
         self._clock_rate = clock_rate
@@ -147,6 +151,9 @@ class CallMedia:
         first = utc_us()
         if self._aud is not None:
             self._link(self._aud, cu_rec)
+        if self._silence is not None:  # never unlinked: the recorders go with the call
+            self._link(self._silence, op_rec)
+            self._link(self._silence, cu_rec)
         self._connect_sources()
         self.recording = Recording(
             call_id=self.call_id,
@@ -185,3 +192,28 @@ def _write_sidecar(rec: Recording, *, finished: bool, frames: int = 0) -> None:
         frames=frames,
     )
     write_note(note, rec.path.parent)
+
+
+def merge_recording(rec: Recording) -> ev.RecordingFinished | ev.EngineError:
+    """Merge a finished call's two sides into its stereo WAV (a blocking file job, run off
+    the SIP thread); the outcome is returned as the event to emit, not emitted here.
+    """
+    # The recorders close a bridge tick after they were dropped: merging before that would
+    # lose the unflushed tail (or find no header at all in a short call).
+    if not wait_finalised((rec.operator_path, rec.customer_path)):
+        log.warning("the recording of %s was not finalised in time", rec.call_id)
+    try:
+        frames = merge_stereo(rec.operator_path, rec.customer_path, rec.path)
+        _write_sidecar(rec, finished=True, frames=frames)
+        rec.operator_path.unlink(missing_ok=True)
+        rec.customer_path.unlink(missing_ok=True)
+    except Exception as exc:  # keep the mono files: nothing is lost
+        log.exception("merging the recording of %s", rec.call_id)
+        return ev.EngineError(where="recording", message=f"{rec.call_id}: {exc}")
+    return ev.RecordingFinished(
+        call_id=rec.call_id,
+        path=str(rec.path),
+        first_sample_utc_us=rec.first_sample_utc_us,
+        sample_rate=rec.sample_rate,
+        frames=frames,
+    )

@@ -1,8 +1,8 @@
-"""The softphone's state on the SIP thread: accounts, calls, and what their callbacks mean.
+"""The softphone's commands on the SIP thread: accounts, calls, media, switches.
 
 Only the SIP thread enters this module (``Engine`` submits commands to it); events leave
-through ``emit``. Keeping every Account/Call wrapper referenced here is what keeps pjsua2 from
-collecting a live call under us.
+through ``emit``. The state lives in :class:`~sip.state.PhoneState`, the reactions to
+pjsua2's callbacks in :class:`~sip.handlers.CallbackHandlers`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pjsua2 as pj
@@ -20,23 +19,26 @@ import pjsua2 as pj
 from formats.clock import utc_us
 from sip import events as ev
 from sip.account import SipAccount, build_account_config
-from sip.call import CallRecord, SipCall
+from sip.call import SipCall
 from sip.config import MAX_ACCOUNTS, AccountSettings, EngineConfig
-from sip.errors import ConfigError, LimitError, NotFoundError, from_pj
+from sip.endpoint import open_transport
+from sip.errors import ConfigError, LimitError, from_pj
+from sip.handlers import CallbackHandlers
 from sip.headers import caller_identity
 from sip.loop import CommandLoop
-from sip.media import CallMedia, Recording
-from sip.phone_events import CallbackHandlers
+from sip.network import resolve, route_address, uri_host
+from sip.state import PhoneState
 
 log = logging.getLogger(__name__)
 DTMF_MS = 160
 DTMF_GAP_S = 0.25  # between SIP INFO digits, like key presses
 DTMF_DIGITS = re.compile(r"^[0-9A-Da-d*#]{1,32}$")
 _URI_SCHEME = re.compile(r"^sips?:", re.IGNORECASE)
+_AUDIT_S = 1.0
 
 
 class Phone:
-    """Accounts and calls of one engine; commands here, callback reactions in ``handlers``."""
+    """The commands of one engine, over its state; callbacks go to ``handlers``."""
 
     def __init__(
         self,
@@ -45,102 +47,35 @@ class Phone:
         loop: CommandLoop,
         emit: Callable[[ev.Event], None],
         transport_ids: dict[str, int],
+        sip_ports: dict[str, int],
         mic: Any,
         speaker: Any,
         ring: Callable[[str | None], None] = lambda pattern: None,
+        silence: Any = None,
     ) -> None:
         self.config = config
         self.ep = endpoint
         self.loop = loop
-        self.emit = emit
-        self.transport_ids = transport_ids
-        self.mic, self.speaker = mic, speaker
-        self.ring = ring
-        self.accounts: dict[str, SipAccount] = {}
-        self.calls: dict[str, SipCall] = {}
-        self._graveyard: list[Any] = []  # wrappers dropped on the next loop turn
+        # (kind, bound address) -> pjsua transport id; the engine opened UDP when it knew where
+        self.transports = {(k, config.bind_address): tid for k, tid in transport_ids.items()}
+        self.sip_ports = dict(sip_ports)
+        self.state = PhoneState(config, endpoint, loop, emit, mic, speaker, ring, silence)
+        self.handlers = CallbackHandlers(self.state)
+        self.accounts = self.state.accounts
+        self.calls = self.state.calls
         self._last_audit = 0.0
-        self.handlers = CallbackHandlers(self)
-        self.dnd = config.dnd
-        self.dnd_code = config.dnd_code
-        self.auto_answer_s = config.auto_answer_s
-        self.recording_dir = config.recording_dir
-        self.merger = ThreadPoolExecutor(1, thread_name_prefix="wav-merge")
 
-    # --- helpers ---------------------------------------------------------------------------
     def report_error(self, where: str, exc: BaseException) -> None:
-        self.emit(ev.EngineError(where=where, message=f"{type(exc).__name__}: {exc}"))
-
-    def _call(self, call_id: str) -> SipCall:
-        call = self.calls.get(call_id)
-        if call is None or call.gone:
-            raise NotFoundError(f"no call {call_id!r} (it may have ended)")
-        return call
-
-    def _account(self, account_id: str) -> SipAccount:
-        acc = self.accounts.get(account_id)
-        if acc is None:
-            raise NotFoundError(f"no account {account_id!r}")
-        return acc
-
-    def new_call(
-        self, account: SipAccount, direction: str, pj_call_id: int = pj.PJSUA_INVALID_ID
-    ) -> SipCall:
-        call_id = uuid.uuid4().hex
-        record = CallRecord(
-            call_id=call_id,
-            account_id=account.account_id,
-            direction=direction,
-            ring_at_us=utc_us(),
-        )
-        media = CallMedia(call_id, self.mic, self.speaker, self.config.clock_rate)
-        call = SipCall(self, account, record, media, pj_call_id)
-        self.calls[call_id] = call
-        return call
-
-    def update_ringing(self) -> None:
-        """Ring while an inbound call waits for the operator; a soft beep if already talking."""
-        live = self.live_calls()
-        ringing = [
-            c
-            for c in live
-            if c.record.direction == "inbound"
-            and c.state in ("incoming", "early")
-            and not c.hangup_requested
-        ]
-        if not ringing:
-            self.ring(None)
-        else:
-            self.ring("waiting" if any(c.state == "confirmed" for c in live) else "ring")
-
-    def live_calls(self) -> list[SipCall]:
-        return [c for c in self.calls.values() if not c.gone]
-
-    def bury(self, wrapper: Any) -> None:
-        """Keep a finished pjsua2 wrapper until the callback that finished it has returned."""
-        self._graveyard.append(wrapper)
+        self.state.report_error(where, exc)
 
     def collect(self) -> None:
-        """Drop wrappers of calls whose DISCONNECTED was handled (outside their callbacks),
-        and once a second end any call pjsua no longer knows although we never heard its end.
-        """
-        if self._graveyard:
-            self._graveyard.clear()
+        """Between polls: drop finished wrappers, emit finished merges, and once a second
+        end any call pjsua forgot."""
+        self.state.collect()
         now = time.monotonic()
-        if now - self._last_audit >= 1.0:
+        if now - self._last_audit >= _AUDIT_S:
             self._last_audit = now
-            self._end_vanished_calls()
-
-    def _end_vanished_calls(self) -> None:
-        for call in self.live_calls():
-            if call.state in ("null", "disconnected") or call.isActive():
-                call.inactive_seen = False
-                continue
-            if call.inactive_seen:  # inactive at two audits in a row: it is gone
-                self.report_error("call-audit", RuntimeError(f"call {call.call_id} vanished"))
-                call.state = "disconnected"
-                self.handlers.on_call_state(call, "disconnected", 0, "call vanished")
-            call.inactive_seen = True
+            self.handlers.end_vanished_calls()
 
     def target_uri(self, account: SipAccount, target: str) -> str:
         target = target.strip()
@@ -166,24 +101,29 @@ class Phone:
                 f"{MAX_ACCOUNTS} accounts are in use; this SIP engine supports at most "
                 f"{MAX_ACCOUNTS} per process"
             )
-        tid = self.transport_ids.get(settings.transport)
-        if tid is None:
+        if settings.transport not in self.config.transports:
             raise ConfigError(
                 f"account.transport: {settings.transport!r} is not enabled in sip.transports"
             )
+        # The registrar/proxy (the domain for an account that does not register) is where
+        # its calls come from, and decides the address to listen on.
+        registrar_ips = resolve(uri_host(settings.registrar_uri))
+        bind = self.config.bind_address
+        if not bind:
+            bind = (route_address(registrar_ips[0]) if registrar_ips else "") or "0.0.0.0"
+        tid = self._transport(settings.transport, bind)
         account_id = uuid.uuid4().hex[:12]
-        acc = SipAccount(self, account_id, settings)
-        cfg = build_account_config(
-            settings, tid, self.config.bind_address, self.config.advertised_address
-        )
+        acc = SipAccount(self.handlers, account_id, settings)
+        cfg = build_account_config(settings, tid, bind, self.config.advertised_address)
         self.accounts[account_id] = acc
         try:
             acc.create(cfg, False)
         except pj.Error as exc:
             del self.accounts[account_id]
             raise from_pj(f"adding account {settings.user}@{settings.domain}", exc) from None
+        self.state.trust(account_id, registrar_ips)
         if not settings.register:
-            self.emit(
+            self.state.emit(
                 ev.RegistrationChanged(
                     account_id=account_id, state="unregistered", code=0, reason="registration off"
                 )
@@ -191,16 +131,29 @@ class Phone:
         return account_id
 
     def remove_account(self, account_id: str) -> None:
-        acc = self._account(account_id)
+        acc = self.state.account(account_id)
         if acc.retry is not None:
             acc.retry.cancel()
         acc.closing = True
         acc.shutdown()  # sends the un-REGISTER; the wrapper can go now
         del self.accounts[account_id]
-        self._graveyard.append(acc)
+        self.state.bury(acc)
+        self.state.trust(account_id, None)
+
+    def _transport(self, kind: str, bind: str) -> int:
+        """The transport of ``kind`` on ``bind``, opened on first use; the connection guard
+        filters a TCP/TLS listener."""
+        tid = self.transports.get((kind, bind))
+        if tid is None:
+            tid, port = open_transport(self.ep, self.config, kind, bind)
+            self.transports[(kind, bind)] = tid
+            self.sip_ports.setdefault(kind, port)
+            if kind in ("tcp", "tls"):
+                self.state.connections.add_listener(port)
+        return tid
 
     def register(self, account_id: str, on: bool) -> None:
-        acc = self._account(account_id)
+        acc = self.state.account(account_id)
         try:
             acc.setRegistration(on)
         except pj.Error as exc:
@@ -208,11 +161,11 @@ class Phone:
 
     # --- commands: calls -------------------------------------------------------------------
     def make_call(self, account_id: str, target: str, headers: dict[str, str] | None) -> str:
-        acc = self._account(account_id)
-        if len(self.live_calls()) >= self.config.max_calls:
+        acc = self.state.account(account_id)
+        if len(self.state.live_calls()) >= self.config.max_calls:
             raise LimitError(f"{self.config.max_calls} calls are in progress; end one first")
         uri = self.target_uri(acc, target)
-        call = self.new_call(acc, "outbound")
+        call = self.state.new_call(self.handlers, acc, "outbound")
         call.record.remote_uri = uri
         call.record.number = caller_identity({}, uri)[0]
         prm = pj.CallOpParam(True)
@@ -225,65 +178,34 @@ class Phone:
         except pj.Error as exc:
             del self.calls[call.call_id]
             call.gone = True
-            self._graveyard.append(call)
+            self.state.bury(call)
             raise from_pj(f"calling {uri}", exc) from None
         return call.call_id
 
     def answer(self, call_id: str, code: int = 200, hold_others: bool = True) -> None:
-        call = self._call(call_id)
-        if code == 200 and hold_others:
-            for other in self.live_calls():
-                if other is not call and other.state == "confirmed" and not other.media.held:
-                    self.hold(other.call_id)
-        self.handlers._cancel_auto_answer(call_id)
-        prm = pj.CallOpParam(True)
-        prm.statusCode = code
-        try:
-            call.answer(prm)
-        except pj.Error as exc:
-            raise from_pj(f"answering with {code}", exc) from None
+        self.state.answer(self.state.call(call_id), code, hold_others)
 
     def reject(self, call_id: str, code: int = 486) -> None:
         if code not in (480, 486, 603):
             raise ConfigError(f"reject code {code} must be 480, 486 or 603")
-        call = self._call(call_id)
+        call = self.state.call(call_id)
         call.record.ended_by = "rejected"
-        self.hangup(call_id, code)
+        call.end(code)
 
     def hangup(self, call_id: str, code: int = 0) -> None:
-        call = self._call(call_id)
-        call.hangup_requested = True
-        self.handlers._cancel_auto_answer(call_id)
-        prm = pj.CallOpParam(True)
-        if code:
-            prm.statusCode = code
-        try:
-            call.hangup(prm)
-        except pj.Error as exc:
-            if call.state != "disconnected":
-                raise from_pj("hanging up", exc) from None
+        self.state.call(call_id).end(code)
 
     def hold(self, call_id: str) -> None:
-        call = self._call(call_id)
-        try:
-            call.setHold(pj.CallOpParam(True))
-        except pj.Error as exc:
-            raise from_pj("putting the call on hold", exc) from None
+        self.state.call(call_id).put_on_hold()
 
     def resume(self, call_id: str) -> None:
-        call = self._call(call_id)
-        prm = pj.CallOpParam(True)
-        prm.opt.flag = pj.PJSUA_CALL_UNHOLD
-        try:
-            call.reinvite(prm)
-        except pj.Error as exc:
-            raise from_pj("resuming the call", exc) from None
+        self.state.call(call_id).take_off_hold()
 
     def set_mute(self, call_id: str, muted: bool) -> None:
-        self._call(call_id).media.set_muted(muted)
+        self.state.call(call_id).media.set_muted(muted)
 
     def send_dtmf(self, call_id: str, digits: str, method: str = "rfc4733") -> None:
-        call = self._call(call_id)
+        call = self.state.call(call_id)
         if not DTMF_DIGITS.match(digits):
             raise ConfigError(f"DTMF {digits!r}: only 0-9, A-D, * and # (1 to 32 of them)")
         if method not in ("rfc4733", "info"):
@@ -314,14 +236,14 @@ class Phone:
             self._send_dtmf(call, call.info_digits[0], pj.PJSUA_DTMF_METHOD_SIP_INFO)
         except Exception as exc:
             call.info_digits.clear()
-            self.report_error("dtmf", exc)
+            self.state.report_error("dtmf", exc)
             return
         call.info_digits.popleft()
         if call.info_digits:
             self.loop.call_later(DTMF_GAP_S, lambda: self._send_next_info_digit(call))
 
     def transfer_blind(self, call_id: str, target: str) -> None:
-        call = self._call(call_id)
+        call = self.state.call(call_id)
         uri = self.target_uri(call.account, target)
         try:
             call.xfer(uri, pj.CallOpParam(True))
@@ -333,7 +255,7 @@ class Phone:
         )
 
     def transfer_attended(self, call_id: str, consult_call_id: str) -> None:
-        call, consult = self._call(call_id), self._call(consult_call_id)
+        call, consult = self.state.call(call_id), self.state.call(consult_call_id)
         if consult is call:
             raise ConfigError("an attended transfer needs two different calls")
         try:
@@ -355,60 +277,47 @@ class Phone:
     def set_dnd(self, on: bool, code: int = 486) -> None:
         if code not in (480, 486, 603):
             raise ConfigError(f"DND code {code} must be 480, 486 or 603")
-        self.dnd, self.dnd_code = on, code
+        self.state.dnd, self.state.dnd_code = on, code
 
     def set_auto_answer(self, delay_s: float | None) -> None:
         if delay_s is not None and not 0 <= delay_s <= 60:
             raise ConfigError(f"auto-answer delay {delay_s} must be 0..60 seconds")
-        self.auto_answer_s = delay_s
+        self.state.auto_answer_s = delay_s
 
     def play_tone(self, call_id: str, freq1: int, freq2: int = 0) -> None:
-        self._call(call_id).media.play_tone(freq1, freq2)
+        self.state.call(call_id).media.play_tone(freq1, freq2)
 
     def play_file(self, call_id: str, path: str, loop: bool = True) -> None:
         try:
-            self._call(call_id).media.play_file(path, loop)
+            self.state.call(call_id).media.play_file(path, loop)
         except pj.Error as exc:
             raise from_pj(f"playing {path}", exc) from None
 
     def stop_playback(self, call_id: str) -> None:
-        self._call(call_id).media.stop_playback()
+        self.state.call(call_id).media.stop_playback()
 
     def start_recording(self, call_id: str, folder: str = "") -> str:
-        call = self._call(call_id)
-        folder = folder or self.recording_dir
+        call = self.state.call(call_id)
+        folder = folder or self.state.recording_dir
         if not folder:
             raise ConfigError("recording.dir is not set and no folder was given")
         rec = call.media.start_recording(folder)
-        self.recording_started(call, rec)
+        self.state.recording_started(call, rec)
         return str(rec.path)
-
-    def recording_started(self, call: SipCall, rec: Recording) -> None:
-        call.record.recording = {
-            "path": str(rec.path),
-            "sample_rate": rec.sample_rate,
-            "first_sample_utc_us": rec.first_sample_utc_us,
-        }
-        self.emit(
-            ev.RecordingStarted(
-                call_id=call.call_id,
-                path=str(rec.path),
-                first_sample_utc_us=rec.first_sample_utc_us,
-                sample_rate=rec.sample_rate,
-            )
-        )
 
     def stats(self) -> dict[str, Any]:
         return {
             "calls": len(self.calls),
+            "sip_ports": dict(self.sip_ports),
             "accounts": len(self.accounts),
             "conference_ports": int(self.ep.mediaActivePorts()),
-            "dnd": self.dnd,
-            "auto_answer_s": self.auto_answer_s,
+            "dnd": self.state.dnd,
+            "auto_answer_s": self.state.auto_answer_s,
+            "rtp": {c.call_id: c.rtp_packets() for c in self.state.live_calls()},
         }
 
     def hangup_all(self) -> None:
-        for call in self.live_calls():
+        for call in self.state.live_calls():
             try:
                 self.hangup(call.call_id)
             except Exception as exc:
@@ -416,8 +325,4 @@ class Phone:
 
     def close(self) -> None:
         """Drop every pjsua2 wrapper this phone holds (before libDestroy)."""
-        self.calls.clear()
-        self.accounts.clear()
-        self._graveyard.clear()
-        self.mic = self.speaker = None
-        self.merger.shutdown(wait=True)
+        self.state.close()

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from sip.config import AccountSettings, EngineConfig
+from sip.engine import Engine
 
 COMMANDS = {
     "add_account",
@@ -56,8 +57,6 @@ class RemoteError(Exception):
 
 
 def serve(config: EngineConfig, stdin: IO[str], stdout: IO[str]) -> int:
-    from sip.engine import Engine
-
     lock = threading.Lock()
 
     def send(obj: dict[str, Any]) -> None:
@@ -118,8 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         level=args.log_level, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
     )
     fields = json.loads(args.config)
-    if "transports" in fields:
-        fields["transports"] = tuple(fields["transports"])
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
     # pjlib prints a few lines to fd 1 before its log writer is set: keep the protocol on a
     # private copy of stdout and send everything else written to fd 1 to stderr.
     protocol = os.fdopen(os.dup(1), "w", buffering=1)

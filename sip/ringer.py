@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from sip.devices import find_device, portaudio_problem
+
 log = logging.getLogger(__name__)
 
 RATE = 16000
@@ -87,8 +89,6 @@ class Ringer:
 
     @staticmethod
     def _open(device: str, callback: Any) -> Any:
-        from sip.audio import find_device, portaudio_problem
-
         if portaudio_problem():
             raise RuntimeError(portaudio_problem())
         import sounddevice as sd

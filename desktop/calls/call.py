@@ -23,6 +23,7 @@ ENDED_BY = {
     "transfer": "transfer",
     "replaced": "transfer",
     "failed": "system",
+    "unanswered": "system",  # rang until the ring timeout
 }
 
 

@@ -53,9 +53,13 @@ class AccountSection:
 class SipSection:
     """``[sip]``: where the softphone binds and how it treats calls."""
 
-    bind_address: str = "0.0.0.0"
+    bind_address: str = ""  # "" = the local address that reaches the registrar
     public_address: str = ""
-    transports: tuple[str, ...] = ("udp", "tcp")
+    transports: tuple[str, ...] = ("udp", "tcp")  # TCP/TLS listen only for an account using them
+    codecs: tuple[str, ...] = ("G722", "PCMA", "PCMU")  # preferred first; no silence suppression
+    trusted_sources: tuple[str, ...] = ()  # besides the registrar/proxy: who may send calls
+    ring_timeout_s: float = 60.0  # an unanswered incoming call ends (480) after this; 0 = never
+    max_inbound_connections: int = 16  # inbound TCP/TLS connections at once
     sip_port: int = 0
     max_calls: int = 4
     dnd: bool = False
@@ -174,6 +178,10 @@ class Settings:
             public_address=s.public_address,
             transports=s.transports,
             sip_port=s.sip_port,
+            codecs=s.codecs,
+            trusted_sources=s.trusted_sources,
+            ring_timeout_s=s.ring_timeout_s,
+            max_inbound_connections=s.max_inbound_connections,
             tls_ca_file=s.tls_ca_file,
             tls_verify_server=s.tls_verify_server,
             clock_rate=a.clock_rate,

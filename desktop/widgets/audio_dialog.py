@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future
 
+import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.threads import run_in_thread
-from sip.audio import AudioDevice, list_devices
+from sip.devices import AudioDevice, find_device, list_devices, portaudio_problem
 
 FLOOR_DBFS = -60
 TONE_HZ, TONE_S, TONE_RATE = 440, 1.0, 48000
@@ -29,10 +30,6 @@ def play_test_tone(device: str) -> str:
 
     Returns the device's name; raises RuntimeError saying why no tone could be played.
     """
-    import numpy as np
-
-    from sip.audio import find_device, portaudio_problem
-
     problem = portaudio_problem()
     if problem:
         raise RuntimeError(problem)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.sipkit import channel_tones, connect
+from tests.servers.sipp import good_call_scenario, run_uac_load, sipp_available
 
 pytestmark = pytest.mark.integration
 
@@ -51,3 +52,33 @@ def test_a_call_hung_up_at_once_still_yields_a_whole_recording(agents, tmp_path)
     # The merged file covers the call up to its end (pjmedia writes in 20 ms frames).
     assert done["frames"] / done["sample_rate"] == pytest.approx(length_s, abs=0.1)
     assert not list((tmp_path / "a").glob("*.operator.wav")), "mono parts left behind"
+
+
+def test_two_softphones_talk_g722(agents):
+    alice, bob = agents("alice"), agents("bob")
+    a_call, b_call = connect(alice, bob)
+    assert alice.wait("CallMediaChanged", call_id=a_call, media="active")["codec"] == "G722/16000"
+    assert bob.wait("CallMediaChanged", call_id=b_call, media="active")["codec"] == "G722/16000"
+    alice.call("hangup", call_id=a_call)
+    bob.wait("CallEnded", call_id=b_call)
+
+
+@pytest.mark.parametrize(
+    ("offer", "codecs", "negotiated"),
+    [
+        ("0 8 9", None, "G722/16000"),  # a PBX listing PCMU first still gets G.722
+        ("0 8", None, "PCMA/8000"),
+        ("0", None, "PCMU/8000"),
+        ("9 8 0", ["PCMU", "G722"], "PCMU/8000"),  # sip.codecs decides
+    ],
+)
+def test_an_offer_is_answered_with_our_preferred_codec(agents, tmp_path, offer, codecs, negotiated):
+    if not sipp_available():
+        pytest.fail("sipp (sip-tester) is not installed: run scripts/setup")
+    config = {"codecs": codecs} if codecs else {}
+    alice = agents("alice", auto_answer_s=0, **config)
+    port = int(alice.engine.started["sip_ports"]["udp"])
+    scenario = good_call_scenario(tmp_path, offer)
+    result = run_uac_load("127.0.0.1", port, calls=1, rate=1, limit=1, scenario=scenario)
+    assert result.ok, result.stdout_tail
+    assert alice.wait("CallMediaChanged", media="active")["codec"] == negotiated

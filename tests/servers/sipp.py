@@ -10,11 +10,14 @@ Public API:
 - ``options_message(host, port)``: a well-formed OPTIONS (a liveness probe).
 - ``BROKEN_SDP_SCENARIO`` / ``broken_sdp_scenario(dir, sdp)``: sipp XML for INVITEs with a broken
   offer that ACK every final response.
+- ``bad_utf8_scenario(dir)`` + ``BAD_UTF8_CALL_ID_ARGS``: the same call with a good offer, but
+  bytes that are not UTF-8 in its Call-ID, P-Asserted-Identity and Remote-Party-ID.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import re
 import shutil
@@ -65,17 +68,18 @@ def sipp_available() -> bool:
     return shutil.which(SIPP) is not None
 
 
-def _loopback_args(local_port: int) -> list[str]:
-    """Bind SIP, media and the control socket to loopback (control defaults to 0.0.0.0:8888)."""
+def _loopback_args(local_port: int, ip: str = LOOPBACK) -> list[str]:
+    """Bind SIP, media and the control socket to loopback (control defaults to 0.0.0.0:8888);
+    ``ip`` may be another loopback address (127.0.0.2) to play a different host."""
     return [
         "-i",
-        LOOPBACK,
+        ip,
         "-p",
         str(local_port),
         "-mi",
-        LOOPBACK,
+        ip,
         "-ci",
-        LOOPBACK,
+        ip,
         "-cp",
         str(free_port()),
     ]
@@ -135,6 +139,7 @@ def run_uac_load(
     call_duration_ms: int = 0,
     scenario: Path | str | None = None,
     extra_args: Sequence[str] = (),
+    local_ip: str = LOOPBACK,
 ) -> SippResult:
     """Place ``calls`` UDP calls at ``rate``/s (at most ``limit`` at once) and count outcomes.
 
@@ -151,7 +156,7 @@ def run_uac_load(
             *(["-sf", str(Path(scenario).resolve())] if scenario else ["-sn", "uac"]),
             "-s",
             user,
-            *_loopback_args(free_port()),
+            *_loopback_args(free_port(), local_ip),
             "-r",
             f"{rate:g}",
             "-m",
@@ -294,6 +299,42 @@ def broken_sdp_scenario(dest_dir: Path | str, sdp_lines: Sequence[str]) -> Path:
     out = Path(dest_dir) / f"invite_broken_sdp_{uuid.uuid4().hex[:8]}.xml"
     out.write_text(new, "iso-8859-1")
     return out
+
+
+BAD_UTF8_HEADERS = (
+    b'P-Asserted-Identity: "\xc3\x28 Caller" <sip:+79125550102\xff@[local_ip]>',
+    b'Remote-Party-ID: "\xe9t\xe9" <sip:+7912\x80@[local_ip]>;party=calling',
+)
+# sipp matches answers to its calls by Call-ID, so the raw bytes go into its Call-ID format
+# (an argument of bytes, passed through os.fsdecode) rather than into the scenario text.
+BAD_UTF8_CALL_ID_ARGS = ("-cid_str", os.fsdecode(b"%u-%p@%s-\xff\xfe"))
+
+
+def good_call_scenario(dest_dir: Path | str, payload_types: str = "0") -> Path:
+    """``BROKEN_SDP_SCENARIO`` with a good offer (PCMU by default): a call that follows
+    Record-Route, so it also works through a proxy (sipp's built-in ``uac`` does not)."""
+    return broken_sdp_scenario(
+        dest_dir,
+        [
+            "v=0",
+            "o=- 1 1 IN IP[local_ip_type] [local_ip]",
+            "s=-",
+            "c=IN IP[media_ip_type] [media_ip]",
+            "t=0 0",
+            f"m=audio [media_port] RTP/AVP {payload_types}",
+            "a=rtpmap:0 PCMU/8000",
+        ],
+    )
+
+
+def bad_utf8_scenario(dest_dir: Path | str) -> Path:
+    """``good_call_scenario`` with bytes that are not UTF-8 in P-Asserted-Identity and
+    Remote-Party-ID (written raw: sipp sends the scenario's bytes as they are). Run it with
+    ``BAD_UTF8_CALL_ID_ARGS`` for the Call-ID."""
+    path = good_call_scenario(dest_dir)
+    extra = b"".join(b"      " + h + b"\n" for h in BAD_UTF8_HEADERS)
+    path.write_bytes(path.read_bytes().replace(b"      Subject: Broken SDP\n", extra, 1))
+    return path
 
 
 # --------------------------------------------------------------------------- raw UDP

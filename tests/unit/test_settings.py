@@ -55,7 +55,7 @@ def test_a_good_file_maps_onto_the_core_config(tmp_path: Path) -> None:
     s = loaded.settings
     config = s.engine_config()
     assert config.sip_port == 5070 and config.audio == "null" and config.auto_answer_s == 2.0
-    assert config.bind_address == "0.0.0.0" and not s.demo.enabled
+    assert config.bind_address == "" and not s.demo.enabled  # the address reaching the registrar
     assert s.engine_config(auto_answer_s=0.0).auto_answer_s == 0.0
     account = s.account_settings(password="s3cret")
     assert isinstance(account, AccountSettings)

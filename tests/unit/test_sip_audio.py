@@ -1,4 +1,5 @@
-"""sip.audio without sound hardware: jitter buffer, re-framing, levels, device choice."""
+"""sip.audio and sip.devices without sound hardware: jitter buffer, re-framing, levels,
+device choice."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sip import audio
-from sip.audio import AudioDevice, FrameFifo, PcmReframer, find_device, level_dbfs
+from sip import devices as audio
+from sip.audio import FrameFifo, PcmReframer, level_dbfs
+from sip.devices import AudioDevice, find_device
 
 FRAME = 320  # 10 ms of 16 kHz mono int16
 

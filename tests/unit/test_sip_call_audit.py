@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from sip.phone import Phone
+from sip.handlers import CallbackHandlers
 
 
 class FakeCall:
@@ -26,21 +26,21 @@ def _phone(calls: list[FakeCall]) -> tuple[Any, list[tuple[str, str]], list[str]
         call.gone = True
         ended.append((call.call_id, reason))
 
-    phone = SimpleNamespace(
-        calls={c.call_id: c for c in calls},
-        handlers=SimpleNamespace(on_call_state=on_call_state),
+    table = {c.call_id: c for c in calls}
+    handlers = SimpleNamespace(
+        state=SimpleNamespace(live_calls=lambda: [c for c in table.values() if not c.gone]),
+        on_call_state=on_call_state,
         report_error=lambda where, exc: errors.append(f"{where}: {exc}"),
     )
-    phone.live_calls = lambda: [c for c in phone.calls.values() if not c.gone]
-    return phone, ended, errors
+    return handlers, ended, errors
 
 
 def test_a_vanished_call_is_ended_at_the_second_audit_and_reported():
     stale, live = FakeCall("a", "confirmed", False), FakeCall("b", "confirmed", True)
     phone, ended, errors = _phone([stale, live])
-    Phone._end_vanished_calls(phone)
+    CallbackHandlers.end_vanished_calls(phone)
     assert ended == []  # one inactive reading may be a call between states
-    Phone._end_vanished_calls(phone)
+    CallbackHandlers.end_vanished_calls(phone)
     assert ended == [("a", "call vanished")]
     assert errors == ["call-audit: call a vanished"]
 
@@ -48,11 +48,11 @@ def test_a_vanished_call_is_ended_at_the_second_audit_and_reported():
 def test_a_call_that_comes_back_is_not_ended():
     flaky = FakeCall("a", "early", False)
     phone, ended, _ = _phone([flaky])
-    Phone._end_vanished_calls(phone)
+    CallbackHandlers.end_vanished_calls(phone)
     flaky.active = True
-    Phone._end_vanished_calls(phone)
+    CallbackHandlers.end_vanished_calls(phone)
     flaky.active = False
-    Phone._end_vanished_calls(phone)
+    CallbackHandlers.end_vanished_calls(phone)
     assert ended == []
 
 
@@ -60,5 +60,5 @@ def test_calls_not_yet_placed_are_left_alone():
     fresh = FakeCall("a", "null", False)
     phone, ended, _ = _phone([fresh])
     for _ in range(3):
-        Phone._end_vanished_calls(phone)
+        CallbackHandlers.end_vanished_calls(phone)
     assert ended == []

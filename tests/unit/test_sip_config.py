@@ -19,12 +19,23 @@ def test_defaults_are_valid_and_validate_returns_the_config() -> None:
     assert config.validate() is config
 
 
+def test_by_default_nothing_listens_on_every_interface_and_calls_ring_at_most_a_minute() -> None:
+    config = EngineConfig()
+    assert config.bind_address == ""  # the address that reaches each account's registrar
+    assert config.ring_timeout_s == 60.0
+    assert config.trusted_sources == ()  # only each account's registrar/proxy
+
+
 @pytest.mark.parametrize(
     ("changes", "key"),
     [
         ({"bind_address": "localhost"}, "sip.bind_address"),
         ({"bind_address": "300.1.1.1"}, "sip.bind_address"),
-        ({"bind_address": ""}, "sip.bind_address"),
+        ({"bind_address": " "}, "sip.bind_address"),
+        ({"trusted_sources": ("pbx.example.com",)}, "sip.trusted_sources"),
+        ({"trusted_sources": ("10.0.0.0/33",)}, "sip.trusted_sources"),
+        ({"ring_timeout_s": -1.0}, "sip.ring_timeout_s"),
+        ({"max_inbound_connections": 60}, "sip.max_inbound_connections"),
         ({"public_address": "pbx.example.com"}, "sip.public_address"),
         ({"transports": ()}, "sip.transports"),
         ({"transports": ("udp", "sctp")}, "sip.transports"),
@@ -96,6 +107,7 @@ def test_engine_config_is_frozen() -> None:
     ("bind", "public", "advertised"),
     [
         ("0.0.0.0", "", ""),
+        ("", "", ""),
         ("192.0.2.10", "", "192.0.2.10"),
         ("0.0.0.0", "203.0.113.7", "203.0.113.7"),
         ("192.0.2.10", "203.0.113.7", "203.0.113.7"),

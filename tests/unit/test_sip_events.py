@@ -181,3 +181,9 @@ def test_at_us_of_successive_events_never_decreases() -> None:
 def test_at_us_is_keyword_only() -> None:
     with pytest.raises(TypeError):
         ev.EngineStopped(True, 5)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("name", sorted(EVENT_TYPES))
+def test_every_event_says_which_thread_emits_it(name: str) -> None:
+    doc = " ".join((EVENT_TYPES[name].__doc__ or "").split())
+    assert "Emitted on the SIP thread" in doc

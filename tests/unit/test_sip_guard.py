@@ -6,10 +6,12 @@ import logging
 
 import pytest
 
+from sip.events import EngineError
 from sip.guard import guarded
+from sip.state import PhoneState
 
 
-class FakePhone:
+class FakeListener:
     def __init__(self) -> None:
         self.errors: list[tuple[str, BaseException]] = []
 
@@ -19,7 +21,7 @@ class FakePhone:
 
 class Callbacks:
     def __init__(self) -> None:
-        self.phone = FakePhone()
+        self.listener = FakeListener()
 
     @guarded("onCallState")
     def broken(self, prm: object) -> None:
@@ -34,27 +36,23 @@ def test_an_exception_in_a_callback_is_reported_with_its_place(caplog):
     cb = Callbacks()
     with caplog.at_level(logging.ERROR, logger="sip.callback"):
         assert cb.broken(object()) is None  # nothing escapes into pjsua2
-    assert [(w, type(e)) for w, e in cb.phone.errors] == [("onCallState", KeyError)]
+    assert [(w, type(e)) for w, e in cb.listener.errors] == [("onCallState", KeyError)]
     assert "onCallState" in caplog.text and "Traceback" in caplog.text
 
 
 def test_a_callback_that_works_is_untouched():
     cb = Callbacks()
     assert cb.fine(3) == "ok 3"
-    assert cb.phone.errors == []
+    assert cb.listener.errors == []
 
 
 def test_the_report_becomes_an_engine_error_event():
-    from sip.events import EngineError
-
     got: list[object] = []
 
-    class Phone:
+    class State:
         emit = staticmethod(got.append)
 
-    from sip.phone import Phone as RealPhone
-
-    RealPhone.report_error(Phone(), "onIncomingCall", ValueError("bad header"))  # type: ignore[arg-type]
+    PhoneState.report_error(State(), "onIncomingCall", ValueError("bad header"))  # type: ignore[arg-type]
     assert got == [
         EngineError(where="onIncomingCall", message="ValueError: bad header", at_us=got[0].at_us)
     ]
@@ -62,7 +60,7 @@ def test_the_report_becomes_an_engine_error_event():
 
 def test_keyboard_interrupt_is_not_swallowed():
     class Stop:
-        phone = FakePhone()
+        listener = FakeListener()
 
         @guarded("onTimer")
         def run(self) -> None:

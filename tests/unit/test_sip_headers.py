@@ -234,3 +234,7 @@ def test_caller_identity_falls_back_to_the_remote_uri() -> None:
     assert caller_identity({}, '"Carol" <sip:carol@example.com>') == ("carol", "Carol")
     assert caller_identity({"x-queue": "a"}, "<tel:+44207>") == ("+44207", "")
     assert caller_identity({}, "") == ("", "")
+
+
+def test_an_escaped_byte_in_a_display_name_is_kept() -> None:
+    assert display_name('"\\xc3( Caller" <sip:1@x>') == "\\xc3( Caller"
