@@ -41,3 +41,9 @@ def agents(kamailio: Kamailio) -> Iterator[Callable[..., Agent]]:
 
 # The store's fixtures (a real server over SQLite and over PostgreSQL).
 from tests.integration.store_kit import pg, radosgw, store  # noqa: E402, F401
+
+
+@pytest.fixture(params=["rollups", "raw"])
+def path(request: pytest.FixtureRequest) -> str:
+    """Each hand-computed report check on the rollups and on the raw rows."""
+    return str(request.param)

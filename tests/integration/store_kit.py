@@ -7,9 +7,10 @@ import contextlib
 import signal
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,3 +148,25 @@ def store(
     tmp = tmp_path_factory.mktemp(f"store-{backend.replace('+', '-')}")
     with store_with_clients(request, tmp, backend, ["--max-upload-mb", str(MAX_UPLOAD_MB)]) as made:
         yield made
+
+
+@contextlib.contextmanager
+def served(folder: Path, db_url: str | None, users: dict[str, Any]) -> Iterator[StoreServer]:
+    """A store for a report fixture: started, then stopped cleanly with no traceback logged."""
+    server = StoreServer(folder, db_url, users)
+    server.start()
+    try:
+        yield server
+    finally:
+        code = server.stop()
+        assert code in (0, -signal.SIGTERM), server.log()
+        assert "Traceback" not in server.log(), server.log()
+
+
+def assert_close(row: Mapping[str, Any], expected: Mapping[str, Any]) -> None:
+    """A report row's figures: whole numbers exactly, the rest to their three decimals."""
+    for name, value in expected.items():
+        if value is None or isinstance(value, int):
+            assert row[name] == value, f"{name}: {row[name]} != {value}"
+        else:
+            assert row[name] == pytest.approx(value, abs=0.002), name

@@ -33,7 +33,6 @@ Counted per leg as before this change it would have been 9 offered, 3 answered, 
 from __future__ import annotations
 
 import random
-import signal
 import threading
 import uuid
 from collections.abc import Iterator, Mapping
@@ -52,6 +51,7 @@ from store.migrations import MIGRATIONS, _statements, migrate
 from store.models import CallIn, Role
 from store.reports import ReportQuery, calls_report
 from store.users import Principal
+from tests.integration.store_kit import assert_close, served
 from tests.servers.store import StoreServer
 
 pytestmark = pytest.mark.integration
@@ -126,51 +126,35 @@ def kit(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     db_url = None
     if request.param == "postgresql":
         db_url = request.getfixturevalue("pg").database(f"legs_{uuid.uuid4().hex[:10]}")
-    server = StoreServer(tmp_path_factory.mktemp(f"legs-{request.param}"), db_url, USERS)
-    server.start()
-    made = Kit(server)
-    try:
-        records = fixture_legs()
-        rng = random.Random(5)
-        rng.shuffle(records)  # the answered leg before or after the cancelled ones
-        for record in [*records, *rng.sample(records, 3)]:  # some sent again
-            call_id = record.pop("id")
-            made.c[record["agent"]].put_call(call_id, record)  # type: ignore[arg-type]
-            record["id"] = call_id
-        yield made
-    finally:
-        for client in made.c.values():
-            client.close()
-        code = server.stop()
-        assert code in (0, -signal.SIGTERM), server.log()
-        assert "Traceback" not in server.log(), server.log()
-
-
-@pytest.fixture(params=["rollups", "raw"])
-def path(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-def _close(row: Mapping[str, Any], expected: Mapping[str, Any]) -> None:
-    for name, value in expected.items():
-        if value is None or isinstance(value, int):
-            assert row[name] == value, f"{name}: {row[name]} != {value}"
-        else:
-            assert row[name] == pytest.approx(value, abs=0.002), name
+    folder = tmp_path_factory.mktemp(f"legs-{request.param}")
+    with served(folder, db_url, USERS) as server:
+        made = Kit(server)
+        try:
+            records = fixture_legs()
+            rng = random.Random(5)
+            rng.shuffle(records)  # the answered leg before or after the cancelled ones
+            for record in [*records, *rng.sample(records, 3)]:  # some sent again
+                call_id = record.pop("id")
+                made.c[record["agent"]].put_call(call_id, record)  # type: ignore[arg-type]
+                record["id"] = call_id
+            yield made
+        finally:
+            for client in made.c.values():
+                client.close()
 
 
 def test_each_agent_counts_the_legs_that_belong_to_it(kit: Kit, path: str) -> None:
     rows = kit.report(path, group="agent")
     assert set(rows) == {("ann", None), ("ben", None), ("cal", None), ("dan", None)}
     # ann: R elsewhere, O missed (15 s, no answer), A missed; stands for no customer call.
-    _close(rows["ann", None], {
+    assert_close(rows["ann", None], {
         "offered": 0, "answered": 0, "abandoned": 0, "missed": 2, "presented": 3,
         "refused": 0, "completed_elsewhere": 1, "handled": 0,
         "missed_pct": 100 * 2 / 3,     # 2 missed of 3 legs that rang her
         "answered_pct": None, "service_level_pct": None, "avg_wait_s": None,
     })  # fmt: skip
     # ben: answered R and B, stands for A (abandoned), missed A; talk 180 + 120.
-    _close(rows["ben", None], {
+    assert_close(rows["ben", None], {
         "offered": 3, "answered": 2, "abandoned": 1, "missed": 1, "presented": 3,
         "refused": 0, "completed_elsewhere": 0, "handled": 2, "talk_s": 300.0,
         "answered_pct": 100 * 2 / 3, "missed_pct": 100 / 3,
@@ -178,12 +162,12 @@ def test_each_agent_counts_the_legs_that_belong_to_it(kit: Kit, path: str) -> No
         "service_level_pct": 100 / 3,  # R within 20 s; B not; A not answered: 1 of 3
     })  # fmt: skip
     # cal: R completed elsewhere, B refused on break: neither is her missed call.
-    _close(rows["cal", None], {
+    assert_close(rows["cal", None], {
         "offered": 0, "missed": 0, "presented": 1, "refused": 1, "completed_elsewhere": 1,
         "missed_pct": 0.0,
     })  # fmt: skip
     # dan: O answered after 2 s in the queue + 20 s since ann's leg rang = 22 s > 20.
-    _close(rows["dan", None], {
+    assert_close(rows["dan", None], {
         "offered": 1, "answered": 1, "abandoned": 0, "missed": 0, "presented": 1,
         "talk_s": 300.0, "avg_wait_s": 22.0, "service_level_pct": 0.0, "answered_pct": 100.0,
     })  # fmt: skip
@@ -193,7 +177,7 @@ def test_the_day_and_the_queues_count_each_customer_call_once(kit: Kit, path: st
     (total,) = kit.report(path, group="day").values()
     # R, O, A, B offered; R, O, B answered; A abandoned; missed O-ann, A-ann, A-ben;
     # presented every leg but B-cal: 8.
-    _close(total, {
+    assert_close(total, {
         "offered": 4, "answered": 3, "abandoned": 1, "missed": 3, "presented": 8, "refused": 1,
         "completed_elsewhere": 2, "handled": 3, "talk_s": 600.0, "answered_pct": 75.0,
         "missed_pct": 100 * 3 / 8, "avg_wait_s": (10 + 22 + 34) / 3,
@@ -202,18 +186,18 @@ def test_the_day_and_the_queues_count_each_customer_call_once(kit: Kit, path: st
     queues = kit.report(path, group="queue")
     assert set(queues) == {(None, "sales"), (None, "support")}  # the queue from X-Queue
     # sales: R (answered, 10 s) and A (abandoned); legs R×3, A×2.
-    _close(queues[None, "sales"], {
+    assert_close(queues[None, "sales"], {
         "offered": 2, "answered": 1, "abandoned": 1, "missed": 2, "presented": 5,
         "completed_elsewhere": 2, "service_level_pct": 50.0, "avg_wait_s": 10.0,
     })  # fmt: skip
     # support: O (22 s) and B (34 s) answered; O-ann missed, B-cal refused.
-    _close(queues[None, "support"], {
+    assert_close(queues[None, "support"], {
         "offered": 2, "answered": 2, "abandoned": 0, "missed": 1, "presented": 3, "refused": 1,
         "service_level_pct": 0.0, "avg_wait_s": 28.0,
     })  # fmt: skip
     by_agent = kit.report(path, group="agent", queue="support")
     assert {k[0] for k in by_agent} == {"ann", "ben", "cal", "dan"}
-    _close(by_agent["ben", None], {"offered": 1, "answered": 1, "missed": 0})
+    assert_close(by_agent["ben", None], {"offered": 1, "answered": 1, "missed": 0})
 
 
 def test_each_leg_says_what_became_of_it_and_carries_the_pbx_headers(kit: Kit) -> None:

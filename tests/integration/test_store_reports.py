@@ -54,7 +54,7 @@ from store.qa import create_form, evaluate
 from store.report_columns import link_state
 from store.reports import ReportQuery, calls_report, states_report
 from store.users import Principal, add_user
-from tests.integration.store_kit import now_us
+from tests.integration.store_kit import assert_close, now_us, served
 from tests.servers.store import StoreServer
 
 pytestmark = pytest.mark.integration
@@ -142,39 +142,22 @@ def kit(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     db_url = None
     if request.param == "postgresql":
         db_url = request.getfixturevalue("pg").database(f"reports_{uuid.uuid4().hex[:10]}")
-    server = StoreServer(tmp_path_factory.mktemp(f"reports-{request.param}"), db_url, USERS)
-    server.start()
-    made = Kit(server)
-    try:
-        _load(made)
-        yield made
-    finally:
-        for client in made.c.values():
-            client.close()
-        code = server.stop()
-        assert code in (0, -signal.SIGTERM), server.log()
-        assert "Traceback" not in server.log(), server.log()
-
-
-@pytest.fixture(params=["rollups", "raw"])
-def path(request: pytest.FixtureRequest) -> str:
-    """Each hand-computed check on the rollups and on the raw rows."""
-    return str(request.param)
-
-
-def _close(row: Mapping[str, Any], expected: Mapping[str, Any]) -> None:
-    for name, value in expected.items():
-        if value is None or isinstance(value, int):
-            assert row[name] == value, f"{name}: {row[name]} != {value}"
-        else:
-            assert row[name] == pytest.approx(value, abs=0.002), name
+    folder = tmp_path_factory.mktemp(f"reports-{request.param}")
+    with served(folder, db_url, USERS) as server:
+        made = Kit(server)
+        try:
+            _load(made)
+            yield made
+        finally:
+            for client in made.c.values():
+                client.close()
 
 
 def test_call_metrics_by_agent_match_the_hand_computation(kit: Kit, path: str) -> None:
     rows = kit.report(path)
     assert set(rows) == {("ann", None, None), ("ben", None, None)}  # C0, C7, cal: no row
     # ann: offered C1–C4, answered C1 C2, handled C1 C2 C5; talk = (300−60) + (1200−145) + 120.
-    _close(rows["ann", None, None], {
+    assert_close(rows["ann", None, None], {
         "offered": 4, "answered": 2, "missed": 2, "abandoned": 1, "outbound": 1, "handled": 3,
         "talk_s": 1415.0, "hold_s": 205.0, "wrap_s": 90.0, "handle_s": 1710.0,
         "avg_talk_s": 1415 / 3, "avg_hold_s": 205 / 3, "avg_wrap_s": 30.0, "avg_handle_s": 570.0,
@@ -186,7 +169,7 @@ def test_call_metrics_by_agent_match_the_hand_computation(kit: Kit, path: str) -
         "evaluations": 3, "qa_avg_pct": (80 + 60 + 90) / 3,
     })  # fmt: skip
     # ben: C6 answered after 40 + 2 s (outside 20 s), C8 abandoned.
-    _close(rows["ben", None, None], {
+    assert_close(rows["ben", None, None], {
         "offered": 2, "answered": 1, "missed": 1, "abandoned": 1, "outbound": 0, "handled": 1,
         "talk_s": 240.0, "hold_s": 0.0, "wrap_s": 20.0, "handle_s": 260.0, "avg_handle_s": 260.0,
         "answered_pct": 50.0, "avg_wait_s": 42.0, "service_level_pct": 0.0, "long_calls": 0,
@@ -198,12 +181,12 @@ def test_time_in_state_and_occupancy_by_agent(kit: Kit, path: str) -> None:
     rows = kit.report(path)
     # ann 08:00–11:00 logged in = 10 800 s; ready 3605 + 290 + 1210 + 2270; busy = on_call
     # 300 + 1200 + 120 plus wrap_up 30 + 60.
-    _close(rows["ann", None, None], {
+    assert_close(rows["ann", None, None], {
         "logged_in_s": 10_800.0, "ready_s": 7375.0, "not_ready_s": 815.0, "break_s": 900.0,
         "busy_s": 1710.0, "occupancy_pct": 100 * 1710 / 10_800,
     })  # fmt: skip
     # ben: ready since the day before, counted from 00:00 (33 602 s) to 10:30 = 37 800 s.
-    _close(rows["ben", None, None], {
+    assert_close(rows["ben", None, None], {
         "logged_in_s": 37_800.0, "ready_s": 33_602.0 + 2138, "not_ready_s": 0.0,
         "break_s": 1800.0, "busy_s": 260.0, "occupancy_pct": 100 * 260 / 37_800,
     })  # fmt: skip
@@ -222,28 +205,30 @@ def test_time_in_state_and_occupancy_by_agent(kit: Kit, path: str) -> None:
 def test_by_queue_by_hour_and_local_days(kit: Kit, path: str) -> None:
     queues = kit.report(path, group="queue")
     # sales: C1 C2 C3; support: C4 C6 C8; no queue: the outbound C5.
-    _close(queues[None, "sales", None], {
+    assert_close(queues[None, "sales", None], {
         "offered": 3, "answered": 2, "abandoned": 1, "talk_s": 1295.0, "hold_s": 205.0,
         "wrap_s": 90.0, "service_level_pct": 100 / 3, "logged_in_s": None,
         "occupancy_pct": None,
     })  # fmt: skip
-    _close(queues[None, "support", None], {"offered": 3, "answered": 1, "missed": 2})
-    _close(queues[None, None, None], {"offered": 0, "outbound": 1, "handled": 1})
+    assert_close(queues[None, "support", None], {"offered": 3, "answered": 1, "missed": 2})
+    assert_close(queues[None, None, None], {"offered": 0, "outbound": 1, "handled": 1})
 
     hours = kit.report(path, "raw", group="hour,agent", agent="ann")  # hours: raw rows
     assert sorted(k[2] for k in hours) == [at(8, 0), at(9, 0), at(10, 0)]
-    _close(hours["ann", None, at(8, 0)], {"offered": 0, "logged_in_s": 3600.0, "ready_s": 3600.0})
-    _close(hours["ann", None, at(9, 0)], {
+    assert_close(
+        hours["ann", None, at(8, 0)], {"offered": 0, "logged_in_s": 3600.0, "ready_s": 3600.0}
+    )
+    assert_close(hours["ann", None, at(9, 0)], {
         "offered": 3, "answered": 2, "logged_in_s": 3600.0, "break_s": 900.0,
         "busy_s": 300 + 30 + 1200 + 60,
     })  # fmt: skip
-    _close(hours["ann", None, at(10, 0)], {"offered": 1, "outbound": 1, "busy_s": 120.0})
+    assert_close(hours["ann", None, at(10, 0)], {"offered": 1, "outbound": 1, "busy_s": 120.0})
 
     # Moscow days (UTC+3): everything up to 21:00 UTC is local D; C8 at 22:00 is local D+1.
     local = kit.report(path, "raw", group="day", tz_offset_min=180)  # not the store's days
     assert sorted(k[2] for k in local) == [D - 3 * 3600 * S, D + 21 * 3600 * S]
-    _close(local[None, None, D + 21 * 3600 * S], {"offered": 1, "abandoned": 1})
-    _close(local[None, None, D - 3 * 3600 * S], {"offered": 5, "logged_in_s": 48_600.0})
+    assert_close(local[None, None, D + 21 * 3600 * S], {"offered": 1, "abandoned": 1})
+    assert_close(local[None, None, D - 3 * 3600 * S], {"offered": 5, "logged_in_s": 48_600.0})
 
 
 def test_csv_export_holds_the_same_numbers(kit: Kit, path: str) -> None:
@@ -322,7 +307,9 @@ def test_hold_and_wait_columns_follow_a_patch(kit: Kit) -> None:
                    queue_wait_s=3.5)  # fmt: skip
     report = sue.report("calls", base - 3600 * S, base + 3600 * S, agent="cal")
     (row,) = report["rows"]
-    _close(row, {"hold_s": 20.0, "talk_s": 40.0, "avg_wait_s": 5.5, "service_level_pct": 100.0})
+    assert_close(
+        row, {"hold_s": 20.0, "talk_s": 40.0, "avg_wait_s": 5.5, "service_level_pct": 100.0}
+    )
 
 
 def test_the_desktops_presence_publisher_reaches_the_board(kit: Kit) -> None:
@@ -480,9 +467,9 @@ def test_an_open_wrap_up_of_a_past_day_counts_its_cap_on_both_paths(kit: Kit, pa
         report = kit.c["sue"].report("calls", *day, group=group, rollups=path == "rollups")
         assert report["source"] == path
         (row,) = report["rows"]
-        _close(row, {"handled": 1, "talk_s": 300.0, "wrap_s": 43_200.0, "handle_s": 43_500.0})
+        assert_close(row, {"handled": 1, "talk_s": 300.0, "wrap_s": 43_200.0, "handle_s": 43_500.0})
     (row,) = kit.c["sue"].report("calls", *day, group="agent", rollups=path == "rollups")["rows"]
-    _close(row, {"logged_in_s": 43_500.0, "busy_s": 43_500.0, "occupancy_pct": 100.0})
+    assert_close(row, {"logged_in_s": 43_500.0, "busy_s": 43_500.0, "occupancy_pct": 100.0})
 
 
 def test_the_http_default_is_one_object_per_row(kit: Kit) -> None:
@@ -546,7 +533,7 @@ def test_rollups_follow_the_report_time_zone(tmp_path: Path) -> None:
         rows = both("calls", "day")
         # Moscow day D holds C0 (D−1 23:59 UTC) and ben's ready from D−1 23:00; C8 is on D+1.
         assert [(r["bucket_us"], r["offered"]) for r in rows] == [(D - MSK, 6), (D + DAY - MSK, 1)]
-        _close(rows[0], {"logged_in_s": 10_800.0 + 41_400, "wrap_s": 110.0})
+        assert_close(rows[0], {"logged_in_s": 10_800.0 + 41_400, "wrap_s": 110.0})
         for group in ("agent", "queue", "day,agent", "day,queue,agent"):
             both("calls", group)
         both("states", "day,agent")
