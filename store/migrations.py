@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from store import rollups
+from store import policy, rollups
 from store.db import Database
 from store.pbx import ingest as pbx_ingest
 
@@ -252,6 +252,11 @@ INSERT INTO media_holders (sha256, holder) SELECT sha256, uploaded_by FROM media
         11,
         "the PBX's queue events, one row per queue call, queue members",
         pbx_ingest.SCHEMA,
+    ),
+    (
+        12,
+        "the recording policy's versions; users' teams (the policy's team rules)",
+        policy.SCHEMA,
     ),
 ]
 

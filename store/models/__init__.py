@@ -57,6 +57,15 @@ from store.models.people import (
     StateIn,
     StateOut,
 )
+from store.models.policy import (
+    EffectivePolicy,
+    PolicyDocument,
+    PolicyHeaders,
+    PolicyOut,
+    PolicyRule,
+    PolicyVersion,
+    RecordingMode,
+)
 from store.models.problems import FieldProblem, Problem, ValidationProblem
 from store.models.qa import Comment, Criterion, EvaluationIn, EvaluationOut, FormIn, FormOut
 
@@ -84,6 +93,7 @@ __all__ = [
     "ContentType",
     "Criterion",
     "Direction",
+    "EffectivePolicy",
     "EndedBy",
     "EvaluationIn",
     "EvaluationOut",
@@ -106,9 +116,15 @@ __all__ = [
     "MediaUrl",
     "Micros",
     "Number",
+    "PolicyDocument",
+    "PolicyHeaders",
+    "PolicyOut",
+    "PolicyRule",
+    "PolicyVersion",
     "PresenceIn",
     "Problem",
     "RatingScore",
+    "RecordingMode",
     "Report",
     "ReportRow",
     "Role",
