@@ -40,9 +40,11 @@ from desktop.recording.options import (
     UploadOptions,
     data_dir,
     options_from_settings,
+    read_token,
     upload_only_options,
     upload_options,
 )
+from desktop.recording.policy import PolicyFollower, follow
 from desktop.recording.uploads import UploadQueue
 from desktop.settings import first_run
 from desktop.settings import values as settings
@@ -210,11 +212,17 @@ def start_recorder(
     display: str | None,
     uploading: UploadOptions,
 ) -> RecorderLink | None:
-    """The screen recorder's link when the settings ask for it (None when off), following the
-    calls of ``book``; its status goes to the window's status bar."""
+    """The screen recorder's link when the settings or the store's policy ask for it (None
+    when off), following the calls of ``book`` and the store's policy; its status goes to the
+    window's status bar."""
+    store = conf.store
+    follower = None
+    if store.url:  # the store's policy (its cached copy until the store answers)
+        follower = PolicyFollower(store.url, store.ca_file, data_dir(), read_token, parent=window)
     options, note = options_from_settings(
-        conf.recorder, demo=conf.demo.enabled, agent=agent, display=display, uploads=uploading
-    )
+        conf.recorder, demo=conf.demo.enabled, agent=agent, display=display, uploads=uploading,
+        policy=follower.policy if follower is not None else None,
+    )  # fmt: skip
     label = QLabel(window)
     label.setObjectName("recorderStatus")
     window.statusBar().addPermanentWidget(label)
@@ -223,8 +231,12 @@ def start_recorder(
         text = QCoreApplication.translate("RecorderLink", "Screen not recorded: %1")
         label.setText(text.replace("%1", note))
         window.attach_recorder(None, label.text())
+    link = RecorderLink(options, book, window) if options is not None else None
+    if follower is not None:
+        follow(follower, link, conf.recorder.mask_titles, book)
+        follower.start()
+    if link is None:
         return None
-    link = RecorderLink(options, book, window)
     link.status_changed.connect(label.setText)
     link.start()
     window.attach_recorder(link)

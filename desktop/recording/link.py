@@ -37,6 +37,7 @@ from PySide6.QtCore import (
 
 from desktop.calls.model import Call, CallBook
 from desktop.recording.options import LinkOptions, read_token
+from desktop.recording.policy import needs_new_worker, policy_message
 from desktop.threads import run_in_thread
 from formats import pipe
 from formats.clock import utc_us
@@ -251,6 +252,7 @@ class RecorderLink(QObject):
             self._ready = True
             self._ready_since = utc_us()
             if self.options.capture:
+                self._send(policy_message(self.options.worker))  # changed while it started
                 self._replay()
         elif isinstance(event, pipe.RecorderState):  # ``state`` and ``status``
             self.state = pipe.to_json(event)
@@ -312,6 +314,15 @@ class RecorderLink(QObject):
         message = pipe.Mark(call_id=call_id, event=event, at_us=utc_us())
         if not self._send(message) and len(self._pending_marks) < MAX_PENDING_MARKS:
             self._pending_marks.append(message)
+
+    def set_policy(self, options: LinkOptions) -> None:
+        """Follow a changed recording policy: the worker takes new rules and title masks at
+        once; a new frame rate or pre-roll takes a new worker, started right away."""
+        old, self.options = self.options, options
+        if needs_new_worker(old.worker, options.worker) and self._send(pipe.Stop()):
+            self._fatal, self._attempt = "restarting for the policy's frame rate or pre-roll", 0
+        else:
+            self._send(policy_message(options.worker))
 
     def pause(self) -> None:
         self._paused = True
