@@ -15,9 +15,12 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
+from desktop import app, secret_store
+from desktop.calls.engine_bridge import EngineBridge
 from desktop.calls.model import CallBook
+from desktop.operator.window import MainWindow
 from desktop.recording.link import RecorderLink
-from desktop.recording.options import options_from_settings
+from desktop.recording.options import options_from_settings, upload_options
 from desktop.recording.policy import CACHE_NAME, PolicyFollower, follow
 from desktop.settings import values as settings
 from sip import events as ev
@@ -25,6 +28,7 @@ from tests.integration.recorder_kit import paint, xvfb
 from tests.integration.store_kit import Store, store_with_clients
 from tests.servers.ports import LOOPBACK, free_port
 from tests.servers.xvfb import XvfbServer
+from tests.unit.fake_engine import FakeEngine
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -185,3 +189,32 @@ def test_the_worker_takes_the_new_policy_live_and_restarts_for_a_new_frame_rate(
     finally:
         follower.close()
         link.stop()
+
+
+def test_the_app_records_by_the_store_policy_despite_enabled_false(
+    store: Store, xvfb: XvfbServer, tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the composition root: ``[recorder] enabled = false`` with a store whose policy
+    records still starts the recorder, and the policy's wrap-up maximum reaches the calls."""
+    store.ada.set_recording_policy({"default": {"mode": "all"}, "wrap_up_max_s": 90})
+    token = store.server.tokens["alice"]
+    monkeypatch.setitem(secret_store._SESSION, secret_store.STORE_TOKEN_USER, token)
+    conf = settings.Settings(
+        recorder=settings.RecorderSection(enabled=False, out_dir=str(tmp_path / "rec")),
+        store=settings.StoreSection(url=store.url),
+        upload=settings.UploadSection(enabled=False, outbox_dir=str(tmp_path / "outbox")),
+    )
+    window = MainWindow(EngineBridge(FakeEngine()), account="alice@127.0.0.1")  # type: ignore[arg-type]
+    qtbot.addWidget(window)
+    book = CallBook(wrap_up_max_s=600)
+    uploading = upload_options(conf.store, conf.upload)
+    link = app.start_recorder(window, book, conf, "alice", xvfb.display, uploading)
+    try:
+        assert link is not None
+        qtbot.waitUntil(lambda: bool(link.state.get("capturing")), timeout=15_000)
+        qtbot.waitUntil(lambda: book.wrap_up_max_s == 90, timeout=8_000)
+    finally:
+        if link is not None:
+            link.stop()
+        for follower in window.findChildren(PolicyFollower):
+            follower.close()
