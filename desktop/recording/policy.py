@@ -153,6 +153,7 @@ class PolicyFollower(QObject):
         self.url, self.ca_file = url, ca_file
         self.cache = cache_path(folder)
         self._read_token = read_token
+        # A few hundred bytes, read once at start like the settings file.
         self.policy = read_cache(self.cache) or StorePolicy()
         if self.policy.source == "cache":
             log.info("recording policy: version %d from the cached copy", self.policy.version)
@@ -189,6 +190,8 @@ class PolicyFollower(QObject):
 
     def _fetch(self, etag: str) -> Fetched:
         """On a worker thread: the store's answer, kept on disk before it is used."""
+        if self._closed:
+            return None
         client = self._client
         if client is None:
             token = self._read_token(self.url)

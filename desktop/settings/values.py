@@ -281,6 +281,11 @@ def recorder_notes(settings: Settings, file_name: str) -> list[str]:
                 f"{file_name}: recorder.{key}: ignored, the store's recording policy applies "
                 "(local mask_titles only add to the store's)"
             )
+    if settings.agent.wrap_up_max_s != AgentSection().wrap_up_max_s:
+        notes.append(
+            f"{file_name}: agent.wrap_up_max_s: ignored, the store's recording policy sets "
+            "the wrap-up maximum"
+        )
     return notes
 
 

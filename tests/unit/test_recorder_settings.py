@@ -113,7 +113,7 @@ def test_with_a_store_its_policy_decides_and_local_masks_only_add(tmp_path: Path
 
 def test_with_a_store_the_local_policy_keys_are_noted_as_ignored(tmp_path: Path) -> None:
     text = RECORDER.format(out=tmp_path).replace("enabled = true", "enabled = false")
-    text += '\n[store]\nurl = "https://store.example.com"\n'
+    text += '\n[agent]\nwrap_up_max_s = 60\n\n[store]\nurl = "https://store.example.com"\n'
     loaded = settings.load(write(tmp_path, text))
     assert not loaded.problems, loaded.problems
     notes = "\n".join(loaded.notes)
@@ -121,6 +121,7 @@ def test_with_a_store_the_local_policy_keys_are_noted_as_ignored(tmp_path: Path)
     for key in ("fps", "preroll_s", "policy", "sample_percent", "off_queues"):
         assert f"recorder.{key}: ignored, the store's recording policy applies" in notes
     assert "mask_titles: ignored" not in notes
+    assert "agent.wrap_up_max_s: ignored" in notes
     alone = settings.load(write(tmp_path, RECORDER.format(out=tmp_path)))
     assert not any("store's recording policy" in n for n in alone.notes)
 
