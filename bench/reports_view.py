@@ -21,7 +21,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop.widgets.reports_view import ReportsView
+from desktop.supervisor.reports_view import ReportsView
 from store.client_types import Report, ReportRow
 from store.reports import KEYS, METRICS
 

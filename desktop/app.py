@@ -15,17 +15,21 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QLabel
 
 from desktop import i18n, paths, secret_store
+from desktop.agent.identity import Identity
 from desktop.agent.presence import PresencePublisher
 from desktop.agent.state import AgentState
 from desktop.calls import event_log
 from desktop.calls.engine_bridge import EngineBridge
 from desktop.calls.history import CallHistory, CallLog, WrapUpTally, default_log_path, store_fetch
 from desktop.calls.model import Call, CallBook
+from desktop.calls.my_calls import MyCallsPanel, day_start, to_us
+from desktop.calls.my_day import MyDayPanel
 from desktop.calls.records import CallRecords
 from desktop.crm.config import parse_fields
 from desktop.crm.panel import CrmPanel, StoreCallers
@@ -49,10 +53,8 @@ from desktop.recording.uploads import UploadQueue
 from desktop.settings import first_run
 from desktop.settings import values as settings
 from desktop.settings.dialog import SettingsMenu
-from desktop.store_session import StoreSession, offer_demo_qa
+from desktop.store_session import StoreSession, offer_demo_qa, who_words
 from desktop.supervisor.window import offer_supervisor_menu
-from desktop.widgets.my_calls import MyCallsPanel, day_start, to_us
-from desktop.widgets.my_day import MyDayPanel
 from sip import events as ev
 from sip.engine import Engine
 from store.client import StoreClient
@@ -147,8 +149,10 @@ def build(
     engine.subscribe(event_log.log_event)
     bridge = EngineBridge(engine)
     acc = conf.account
-    agent = acc.user if acc else ""
-    book = CallBook.following(bridge, bridge, agent=agent, wrap_up_max_s=conf.agent.wrap_up_max_s)
+    extension = acc.user if acc else ""  # the SIP user rides along; the agent is the token's
+    book = CallBook.following(
+        bridge, bridge, extension=extension, wrap_up_max_s=conf.agent.wrap_up_max_s
+    )
     window = MainWindow(
         bridge,
         book=book,
@@ -157,18 +161,21 @@ def build(
         auto_answer_s=auto_answer_s if auto_answer_s is not None else conf.sip.auto_answer_s,
         agent_options=conf.agent,
     )
-    window.show_problems(loaded.problems + (services.problems if services else []),
-                         offline=loaded.safe_mode)  # fmt: skip
+    found = loaded.problems + loaded.warnings + (services.problems if services else [])
+    window.show_problems(found, offline=loaded.safe_mode)
     history = add_history_panels(window, book, conf.store)
-    add_settings_menu(window, loaded.path, translators).saved.connect(history.follow_settings)
+    menu = add_settings_menu(window, loaded.path, translators)
+    menu.saved.connect(lambda saved: history.follow_store(saved.store.url, saved.store.ca_file))
     callers = _wire_demo(bridge, window, conf) if conf.demo.enabled else []
     uploading = upload_options(conf.store, conf.upload)
-    recorder = start_recorder(window, book, conf, agent, display, uploading)
+    recorder = start_recorder(window, book, conf, "", display, uploading)
     upload_queue = build_uploads(recorder, uploading, conf.recorder, window)
     book.record_ready.connect(CallRecords(upload_queue, upload_queue).on_record_ready)
     window.attach_uploads(upload_queue)
     crm = add_crm_panel(window, book, conf, recorder, upload_queue)
-    session = connect_store(window, book, conf.store, agent, recorder, upload_queue, crm)
+    session = connect_store(window, book, conf, recorder, upload_queue, crm)
+    if session is not None:
+        menu.saved.connect(lambda saved: session.follow(saved.store.url, saved.store.ca_file))
     if services is not None and services.store is not None:
         offer_demo_qa(window, services.store.url, services.token("qa"))
     if not loaded.safe_mode:
@@ -181,7 +188,7 @@ def add_history_panels(
     window: MainWindow, book: CallBook, store: settings.StoreSection, log_path: Path | None = None
 ) -> CallHistory:
     """ "My calls" and "My day" as side panels, fed by the calls that end in ``book`` (a later
-    store address comes through :meth:`CallHistory.follow_settings`)."""
+    store address comes through :meth:`CallHistory.follow_store`)."""
     call_log = CallLog(log_path or default_log_path())
     history = CallHistory(call_log, store_fetch(store.url, store.ca_file), window)
     book.ended.connect(history.on_call_ended)
@@ -309,23 +316,43 @@ def _tie_to_wrap_up(agent: AgentState, book: CallBook) -> None:
 def connect_store(
     window: MainWindow,
     book: CallBook,
-    store: settings.StoreSection,
-    agent: str,
+    conf: settings.Settings,
     recorder: RecorderLink | None,
     uploads: UploadQueue,
     crm: CrmPanel,
 ) -> StoreSession | None:
-    """The session with the store of ``[store]`` (None when none is configured): the
+    """The session with the store of ``[store]`` (None when none is configured): who the
+    operator is (the token's owner; what is wrong, in the window and the upload backlog), the
     supervisor menu, this agent's live presence, and past calls opened for review."""
+    store, acc = conf.store, conf.account
+    if acc is None:  # nothing to phone with (QA, supervisors): who they are, once /me says
+        window.show_softphone(False)
     if not store.url:
         return None
-    session = StoreSession(store.url, store.ca_file, agent, window)
+    extension = acc.user if acc else ""
+    session = StoreSession(store.url, store.ca_file, extension, window, needs_agent=acc is not None)
+    session.problem_changed.connect(lambda words, _short: window.show_store_problem(words))
+    session.problem_changed.connect(lambda _words, short: uploads.set_identity_problem(short))
+
+    def identity(who: Identity) -> None:
+        book.agent = who.name
+        if acc is not None:  # states journalled from now on name the operator as the store does
+            window.agent_name = who.name
+        window.show_softphone(acc is not None, who_words(who))
+        uploads.retry_now()  # whatever waited for this identity may go now
+        worker = recorder if recorder is not None else uploads.uploader
+        if session.token_renewed and worker is not None:
+            worker.restart_for_new_token()
+
+    session.identity_changed.connect(identity)
 
     def ready(client: StoreClient) -> None:
         offer_supervisor_menu(window, client)
-        if not agent:
+        if acc is None:
             return
-        presence = session.presence = PresencePublisher(client, agent)
+        presence = session.presence = PresencePublisher(
+            session, session.agent_name, on_error=session.refused.emit
+        )
         session.calls = CallSnapshot(presence, book)
         if recorder is not None:
             recording = recording_of(presence, recorder)
@@ -334,6 +361,11 @@ def connect_store(
         uploads.status_changed.connect(backlog_of(presence))
         presence.start()
 
+    def refused(status: dict[str, Any]) -> None:
+        if status.get("last_error") and status.get("items"):
+            session.refused.emit(status["last_error"])
+
+    uploads.status_changed.connect(refused)
     session.open(ready)
     offer_qa_menu(window, session.show_review)
     crm.play_requested.connect(session.play)

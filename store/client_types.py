@@ -42,6 +42,7 @@ class CallInput(TypedDict):
     agent: str
     direction: Direction
     started_us: int
+    extension: NotRequired[str | None]  # the desktop's SIP extension
     local_number: NotRequired[str | None]
     remote_number: NotRequired[str | None]
     queue: NotRequired[str | None]

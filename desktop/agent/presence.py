@@ -28,12 +28,12 @@ class PresencePublisher:
     def __init__(
         self,
         client: PresenceSink,
-        agent: str,
+        agent: str | Callable[[], str],
         every_s: float = 2.0,
         on_error: Callable[[Exception], None] | None = None,
     ) -> None:
         self._client = client
-        self._agent = agent
+        self._agent = agent if callable(agent) else (lambda: agent)  # the token's owner
         self._every_s = every_s
         self._on_error = on_error
         self._lock = threading.Lock()
@@ -82,7 +82,7 @@ class PresencePublisher:
 
     def _post(self, snapshot: Presence) -> None:
         try:
-            self._client.put_presence(self._agent, snapshot)
+            self._client.put_presence(self._agent(), snapshot)
         except Exception as exc:  # the store is down or refused: log once, retry next beat
             if not self.failing:
                 log.warning("presence: cannot post to the store: %s", exc)

@@ -163,13 +163,16 @@ class Call:
         return self.display_name or self.number
 
 
-def store_record(call: Call, agent: str) -> dict[str, Any]:
-    """The store's call record (``CallInput`` + ``id``) of an ended call."""
+def store_record(call: Call, agent: str, extension: str = "") -> dict[str, Any]:
+    """The store's call record (``CallInput`` + ``id``) of an ended call. ``agent`` is the
+    token's owner when known (the uploader sends the owner whatever is journalled);
+    ``extension`` is this PC's SIP user."""
     end = call.ending or Ending()
     started = call.started_us
     record: dict[str, Any] = {
         "id": call.call_id,
         "agent": agent,
+        "extension": extension or None,
         "direction": call.direction or "inbound",
         "remote_number": call.number or None,
         "sip_call_id": call.sip_call_id or None,

@@ -25,7 +25,6 @@ from PySide6.QtCore import QObject, Signal, Slot
 from desktop import paths, secret_store
 from desktop.agent.state import StateChange
 from desktop.calls.model import Call
-from desktop.settings.values import Settings
 from desktop.threads import run_in_thread
 from store.client import StoreClient
 
@@ -287,10 +286,9 @@ class CallHistory(QObject):
 
         return run_in_thread(work, done)
 
-    @Slot(object)
-    def follow_settings(self, conf: Settings) -> None:
-        """Saved settings: read the store they name from now on."""
-        self.store = store_fetch(conf.store.url, conf.store.ca_file)
+    def follow_store(self, url: str, ca_file: str) -> None:
+        """Saved settings name this store: read it from now on."""
+        self.store = store_fetch(url, ca_file)
         self.changed.emit()
 
     def close(self) -> None:

@@ -48,12 +48,14 @@ class CallBook(QObject):
         self,
         agent: str = "",
         *,
+        extension: str = "",
         wrap_up_max_s: float = WRAP_UP_MAX_S,
         audio_wait_ms: int = AUDIO_WAIT_MS,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.agent = agent
+        self.agent = agent  # the token's owner once the store said (GET /me)
+        self.extension = extension  # this PC's SIP user, on every call record
         self.wrap_up_max_s = wrap_up_max_s
         self.audio_wait_ms = audio_wait_ms
         self.calls: dict[str, Call] = {}
@@ -191,7 +193,7 @@ class CallBook(QObject):
             call.holds = list(end.holds)
         elif call.hold_since_us is not None:
             call.holds[-1].end_us = call.ended_us
-        call.record = store_record(call, self.agent)
+        call.record = store_record(call, self.agent, self.extension)
         self.ended.emit(call)
         if not call.taken:
             self._finish(call, call.ended_us)

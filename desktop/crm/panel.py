@@ -20,13 +20,13 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 from desktop import secret_store
 from desktop.calls.model import Call, CallBook
 from desktop.crm.base import CrmAdapter, safe_lookup
+from desktop.crm.caller_rating import CallerRating
+from desktop.crm.card import CrmCard
 from desktop.crm.config import CrmSection, FieldSpec, build_adapter, keyring_user
+from desktop.crm.dialog_card import DialogCard
 from desktop.crm.numbers import to_e164
 from desktop.crm.types import CallReport, CrmContact, LookupResult, Outcome
 from desktop.threads import assert_gui_thread, run_in_thread
-from desktop.widgets.caller_rating import CallerRating
-from desktop.widgets.crm_card import CrmCard
-from desktop.widgets.dialog_card import DialogCard
 from formats.clock import utc_us
 from store.client import StoreClient
 
@@ -103,6 +103,7 @@ class CrmPanel(QWidget):
         self.dialog.sensitive_focus.connect(self._sensitive)
         book.added.connect(self._added)
         book.dialled.connect(self._dialled)
+        book.changed.connect(self._changed)
         book.ended.connect(self._ended)
 
     @property
@@ -126,9 +127,21 @@ class CrmPanel(QWidget):
         self.begin(call, call.number)
 
     @Slot(object)
-    def _ended(self, call: Call) -> None:
+    def _changed(self, call: Call) -> None:
+        """A caller can be rated once the call on the card was answered, not while it rings."""
         if call is self.call:
+            self.rating.setEnabled(call.answered)
+
+    @Slot(object)
+    def _ended(self, call: Call) -> None:
+        if call is not self.call:
+            return
+        if call.taken:
             self._wrap_up()
+            return
+        # never answered: no wrap-up and nothing to rate; the card goes to a live call, if any
+        waiting = next((c for c in self.book.calls.values() if c is not call and c.live), None)
+        self._take_card(waiting)
 
     def begin(self, call: Call, raw: str) -> None:
         assert_gui_thread()

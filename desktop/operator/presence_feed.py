@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import SignalInstance
 
 from desktop.calls.model import Call, CallBook
-from desktop.widgets.recording_indicator import ON, recording_mode
+from desktop.recording.indicator import ON, recording_mode
 
 
 class Publisher(Protocol):

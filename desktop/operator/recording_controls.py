@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, Slot
 
+from desktop.recording.indicator import RecordingIndicator
 from desktop.recording.link import RecorderLink
-from desktop.widgets.recording_indicator import RecordingIndicator
 
 
 class RecorderControls(QObject):

@@ -26,21 +26,22 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.agent import state as st
+from desktop.agent.state_bar import COLOURS, AgentStateBar
+from desktop.calls.call_list import CallList
+from desktop.calls.controls import CallControls
 from desktop.calls.engine_bridge import EngineBridge
+from desktop.calls.incoming_banner import IncomingBanner
 from desktop.calls.model import Call, CallBook, actions
+from desktop.operator.desk_layout import DeskLayout
 from desktop.operator.recording_controls import RecorderControls
 from desktop.operator.tray import Tray
+from desktop.recording.indicator import RecordingIndicator
 from desktop.recording.link import RecorderLink
 from desktop.recording.uploads import UploadQueue
 from desktop.settings.values import AgentSection
 from desktop.threads import assert_gui_thread
-from desktop.widgets.agent_state_bar import COLOURS, AgentStateBar
 from desktop.widgets.audio_dialog import AudioDevicesDialog
-from desktop.widgets.call_controls import CallControls
-from desktop.widgets.call_list import CallList
 from desktop.widgets.dial_pad import DialPanel
-from desktop.widgets.incoming_banner import IncomingBanner
-from desktop.widgets.recording_indicator import RecordingIndicator
 from desktop.widgets.status_lines import AudioModeLine, RegistrationLine
 from sip import events as ev
 from store.client_types import AgentState as StoreState
@@ -84,6 +85,15 @@ class MainWindow(QMainWindow):
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #a00000;")
         self.problems.hide()
+        self.store_problem = QLabel(self)  # what is wrong with the store or the token
+        self.store_problem.setObjectName("storeProblem")
+        self.store_problem.setWordWrap(True)
+        self.store_problem.setStyleSheet("color: #a00000; font-weight: bold;")
+        self.store_problem.hide()
+        self.who_line = QLabel(self)  # for users without the softphone: who they are, what to do
+        self.who_line.setObjectName("whoLine")
+        self.who_line.setWordWrap(True)
+        self.who_line.hide()
         self.demo_line = QLabel(self)
         self.demo_line.hide()
         self.banner = IncomingBanner(self)
@@ -102,7 +112,7 @@ class MainWindow(QMainWindow):
         self.tray = Tray(self, self.state_bar.menu)
         self._connect()
         self._agent_changed(None)
-        self.resize(760, 600)
+        self.desk = DeskLayout(self)  # size, place and the View menu's layouts
 
     def _build_layout(self) -> None:
         toggles = QHBoxLayout()
@@ -110,7 +120,8 @@ class MainWindow(QMainWindow):
         toggles.addWidget(self.auto_answer)
         toggles.addStretch(1)
         body = QVBoxLayout()
-        for widget in (self.problems, self.demo_line, self.state_bar, self.banner):
+        for widget in (self.problems, self.store_problem, self.who_line, self.demo_line,
+                       self.state_bar, self.banner):  # fmt: skip
             body.addWidget(widget)
         for line in (self.registration, self.recording, self.audio_line):
             body.addWidget(line)
@@ -164,6 +175,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         if docks:
             self.tabifyDockWidget(docks[-1], dock)
+        self.desk.panel_added(dock)
         return dock
 
     def add_menu_action(self, menu_name: str, action: QAction) -> QMenu:
@@ -390,6 +402,23 @@ class MainWindow(QMainWindow):
             self.problems.show()
         if offline:
             self.registration.show_offline(self.tr("fix the settings file and restart"))
+
+    @Slot(str)
+    def show_store_problem(self, text: str) -> None:
+        """What is wrong between this desktop and the store, and what to do ('' hides it)."""
+        self.store_problem.setText(text)
+        self.store_problem.setVisible(bool(text))
+
+    def show_softphone(self, shown: bool, note: str = "") -> None:
+        """Users who take no calls (QA, supervisors without a SIP account) see no softphone:
+        no call controls, dial pad, registration line, call toggles, agent state or recording
+        line; ``note`` says who they are and where their work is."""
+        for widget in (self.state_bar, self.registration, self.audio_line, self.dnd,
+                       self.auto_answer, self.calls, self.controls, self.dial,
+                       self.recording):  # fmt: skip
+            widget.setVisible(shown)
+        self.who_line.setText(note)
+        self.who_line.setVisible(bool(note) and not shown)
 
     def show_demo(self, interval_s: float) -> None:
         text = self.tr("Demo mode: a simulated caller rings about every %1 s; answer to talk.")

@@ -4,7 +4,6 @@ audio, score it, or export it as an MP4. Agents see only their own calls ("My ca
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -30,11 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import i18n
 from desktop.qa.playback.export import ExportCancelled, ExportResult, export_mp4
 from desktop.qa.playback.session import PlaybackSession
+from desktop.qa.player import PlayerWidget
+from desktop.qa.scorecard import ScorecardWidget
 from desktop.threads import run_in_thread
-from desktop.widgets.player import PlayerWidget
-from desktop.widgets.scorecard import ScorecardWidget
 from store.client import StoreClient, StoreError
 from store.client_types import CallPage, CallSummary, Me
 
@@ -43,12 +43,13 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 2
 PAGE = 500
 
 
-def _utc_edit(days_back: int) -> QDateTimeEdit:
+def _local_edit(days_back: int) -> QDateTimeEdit:
+    """A date and time in the operator's time zone (the store is asked in UTC µs)."""
     edit = QDateTimeEdit()
-    edit.setTimeZone(QTimeZone.utc())
+    edit.setTimeZone(QTimeZone.systemTimeZone())
     edit.setDisplayFormat("yyyy-MM-dd HH:mm")
     edit.setCalendarPopup(True)
-    edit.setDateTime(QDateTime.currentDateTimeUtc().addDays(-days_back))
+    edit.setDateTime(QDateTime.currentDateTime().addDays(-days_back))
     return edit
 
 
@@ -67,8 +68,8 @@ class CallSearch(QWidget):
         self.client = client
         self.role: str | None = None
         self.me = ""
-        self.date_from = _utc_edit(7)
-        self.date_to = _utc_edit(-1)
+        self.date_from = _local_edit(7)
+        self.date_to = _local_edit(-1)
         self.agent = QLineEdit()
         self.number = QLineEdit()
         self.queue = QLineEdit()
@@ -83,7 +84,7 @@ class CallSearch(QWidget):
         self.min_s, self.max_s = QDoubleSpinBox(), QDoubleSpinBox()
         for box in (self.min_s, self.max_s):
             box.setRange(0, 86_400)
-            box.setSuffix(" s")
+            box.setSuffix(self.tr(" s"))
             box.setSpecialValueText(self.tr("any"))
         self.disposition = QLineEdit()
         self.karma = QComboBox()
@@ -97,8 +98,8 @@ class CallSearch(QWidget):
         self.status = QLabel("")
         form = QGridLayout()
         fields = [
-            (self.tr("From (UTC)"), self.date_from),
-            (self.tr("To (UTC)"), self.date_to),
+            (self.tr("From"), self.date_from),
+            (self.tr("To"), self.date_to),
             (self.tr("Agent"), self.agent),
             (self.tr("Number"), self.number),
             (self.tr("Queue"), self.queue),
@@ -117,7 +118,7 @@ class CallSearch(QWidget):
         self.model.setSortRole(SORT_ROLE)
         self.model.setHorizontalHeaderLabels(
             [
-                self.tr("Started (UTC)"),
+                self.tr("Started"),
                 self.tr("Agent"),
                 self.tr("Direction"),
                 self.tr("Number"),
@@ -131,6 +132,8 @@ class CallSearch(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
         self.table.doubleClicked.connect(lambda index: self._open_row(index.row()))
@@ -191,20 +194,20 @@ class CallSearch(QWidget):
         self.model.removeRows(0, self.model.rowCount())
         for call in page["items"]:
             self.model.appendRow(self._row(call))
+        self.table.resizeColumnsToContents()  # whole times, numbers and dispositions
         shown, total = len(page["items"]), page["total"]
         self.status.setText(self.tr("{0} of {1} calls").format(shown, total))
 
     def _row(self, call: CallSummary) -> list[QStandardItem]:
-        started = dt.datetime.fromtimestamp(call["started_us"] / 1e6, dt.UTC)
         yes, no = self.tr("yes"), self.tr("no")
         cells: list[tuple[str, Any]] = [
-            (started.strftime("%Y-%m-%d %H:%M:%S"), call["started_us"]),
+            (i18n.local_time(call["started_us"], seconds=True), call["started_us"]),
             (call["agent"], call["agent"]),
-            (call["direction"], call["direction"]),
+            (i18n.direction_name(call["direction"]), call["direction"]),
             (call["remote_number"] or "", call["remote_number"] or ""),
             (call["queue"] or "", call["queue"] or ""),
-            (f"{call['duration_s']:.0f} s", call["duration_s"]),
-            (call["disposition"] or "", call["disposition"] or ""),
+            (i18n.duration_text(call["duration_s"]), call["duration_s"]),
+            (i18n.shown(call["disposition"] or ""), call["disposition"] or ""),
             ("" if call["karma"] is None else f"{call['karma']:+d}", call["karma"] or 0),
             (
                 f"{yes if call['has_screen'] else no} / {yes if call['evaluated'] else no}",

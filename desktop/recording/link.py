@@ -79,9 +79,13 @@ class RecorderLink(QObject):
         self._restart.timeout.connect(self._launch)
         self._ready_since: int | None = None
         self._reading_token = False
+        self._token_restart = False  # a new store token waits for the worker to restart
+        self._replacing: QProcess | None = None
         if book is not None:
             book.added.connect(self._call_added)
             book.wrap_up_finished.connect(self._wrap_up_finished)
+            book.ended.connect(self._restart_if_idle)
+            book.wrap_up_finished.connect(self._restart_if_idle)
 
     @property
     def pid(self) -> int | None:
@@ -117,6 +121,31 @@ class RecorderLink(QObject):
         # be destroyed right after this, outside any event loop.
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         QCoreApplication.processEvents()
+
+    def restart_for_new_token(self) -> None:
+        """A new store token was saved: the worker's uploader must use it. The worker stops
+        cleanly and starts again at once (a recording one once no call is live or in its
+        wrap-up)."""
+        self._token_restart = True
+        self._restart_if_idle()
+
+    def _restart_if_idle(self, *_: object) -> None:
+        if not self._token_restart or self._stopping:
+            return
+        book = self.book
+        if self.options.capture and book is not None and (book.rows or book.in_wrap_up()):
+            return  # again when a call or its wrap-up ends: its recording window is not cut
+        proc = self._proc
+        if proc is None:  # not running: the next start reads the token anyway
+            self._token_restart = False
+            return
+        if not self._send(pipe.Stop()):  # still starting: ask again shortly
+            QTimer.singleShot(1000, self._restart_if_idle)
+            return
+        self._token_restart = False
+        self._replacing = proc
+        proc.closeWriteChannel()
+        log.info("recorder: restarting the worker for the new store token")
 
     def _launch(self) -> None:
         """Start the worker; with uploads on, once the token was read off the UI thread."""
@@ -162,6 +191,13 @@ class RecorderLink(QObject):
 
     def _finished(self, proc: QProcess, code: int, status: QProcess.ExitStatus) -> None:
         proc.deleteLater()
+        if proc is self._replacing:  # stopped for a new token: started again at once
+            self._replacing = None
+            if proc is self._proc:
+                self._read_stdout(proc)
+                self._proc, self._ready, self.state = None, False, {}
+                self._launch()
+            return
         if proc is not self._proc:
             return
         self._read_stdout(proc)
@@ -290,7 +326,8 @@ class RecorderLink(QObject):
             call_id=call.call_id,
             at_us=call.started_us,
             queue=call.headers.get(self.options.queue_header, ""),
-            agent=self.options.agent,
+            # the policy's agent rules name the store's users: the token's owner once known
+            agent=(self.book.agent if self.book is not None else "") or self.options.agent,
         )
 
     @Slot(object)

@@ -4,7 +4,8 @@ calls, their audio, later changes and agent states to the store, without ever wa
 Writes go to the outbox (SQLite + spool, :mod:`recorder.outbox.journal`) on one background thread,
 in the order they were made; the recorder worker uploads them (the upload-only worker when no screen
 is recorded). Its ``upload_status`` events (rate, last error, offline) and the outbox's own counts,
-read every few seconds off the UI thread, become :attr:`status_changed`."""
+read every few seconds off the UI thread, become :attr:`status_changed`; its ``reason`` says in
+words why items wait (the store session's identity problem, else the last refusal)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
 from desktop.recording.link import RecorderLink
 from desktop.threads import when_done
@@ -31,6 +32,7 @@ EMPTY_STATUS: dict[str, Any] = {
     "oldest_us": None,
     "over_quota": False,
     "warning": "",
+    "reason": "",  # why items wait, in words: the identity problem, else the last refusal
 }
 REFRESH_MS = 5000
 # What the outbox itself knows; the rest (rate, the uploader's error, offline) the worker says.
@@ -52,6 +54,7 @@ class UploadQueue(QObject):
         self._outbox: Outbox | None = None
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
         self._status: dict[str, Any] = dict(EMPTY_STATUS)
+        self._identity_problem = ""
         self._worker_reports = False
         self._closed = False
         self._timer = QTimer(self)
@@ -97,6 +100,18 @@ class UploadQueue(QObject):
 
     def status(self) -> dict[str, Any]:
         return dict(self._status)
+
+    def set_identity_problem(self, reason: str) -> None:
+        """Why the store refuses this desktop (no or a refused token, an unreachable store…),
+        in words, '' once fixed; it is the status's ``reason`` while items wait."""
+        self._identity_problem = reason
+        self._set_status(dict(self._status))
+
+    def retry_now(self) -> None:
+        """Every waiting item may go at once (the cause of the refusals was fixed)."""
+        if self._closed:
+            return
+        self._submit("retrying", lambda box: box.due_now())
 
     @Slot(object)
     def on_worker_event(self, event: dict[str, Any]) -> None:
@@ -149,9 +164,26 @@ class UploadQueue(QObject):
 
     def _set_status(self, status: dict[str, Any]) -> None:
         merged = {**EMPTY_STATUS, **status}
+        merged["reason"] = waiting_reason(merged, self._identity_problem)
         if merged != self._status:
             self._status = merged
             self.status_changed.emit(dict(merged))
+
+
+def waiting_reason(status: dict[str, Any], identity_problem: str) -> str:
+    """Why items wait, in words ('' when nothing waits or nothing is wrong)."""
+    if not status.get("items") and not status.get("offline"):
+        return ""
+    if identity_problem:
+        return identity_problem
+    error = str(status.get("last_error") or "")
+    if not error:
+        return ""
+    if "cannot reach" in error or "timed out" in error.lower():
+        return QCoreApplication.translate("UploadQueue", "the store cannot be reached")
+    return QCoreApplication.translate("UploadQueue", "the store refused the last item: %1").replace(
+        "%1", error
+    )
 
 
 def _note(wav: Path) -> CallAudioNote | None:

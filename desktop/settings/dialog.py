@@ -68,8 +68,12 @@ class SettingsDialog(QDialog):
         self.account = AccountForm(self)
         self.store = StoreForm(self)
         self.audio_mode = QComboBox(self)
-        for mode in ("auto", "portaudio", "null"):
-            self.audio_mode.addItem(mode, mode)
+        for text, mode in (
+            (self.tr("automatic"), "auto"),
+            (self.tr("sound devices (PortAudio)"), "portaudio"),
+            (self.tr("no sound"), "null"),
+        ):
+            self.audio_mode.addItem(text, mode)
         self.devices = ("", "", "")
         self.devices_label = QLabel(self)
         self.language = language_combo(self, "auto")
@@ -138,6 +142,7 @@ class SettingsDialog(QDialog):
                     self.extra[f.name].add_secret("crm.secret", self.crm_secret)
                 titles = {"crm": self.tr("CRM"), "agent": self.tr("Wrap-up and breaks")}
                 titles["upload"] = self.tr("Uploads")
+                titles["dialog_card"] = self.tr("Dialog card")
                 title = titles.get(f.name, f.name)
                 self.tabs.addTab(self.extra[f.name], title)
         lang = QWidget(self)

@@ -8,11 +8,13 @@ Values of unknown keys are never echoed (a mistyped ``pasword`` must not end up 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import re
 import tomllib
 import types
 import typing
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,9 @@ def parse_settings(
     notes: list[str] = []
     for name in data:
         if name not in sections:
-            notes.append(locate(f"{file_name}: [{name}]: unknown section (ignored)", text))
+            guess = difflib.get_close_matches(name, list(sections), n=1, cutoff=0.6)
+            hint = f" — did you mean [{guess[0]}]?" if guess else ""
+            notes.append(locate(f"{file_name}: [{name}]: unknown section{hint} (ignored)", text))
     for name, cls in sections.items():
         raw = data.get(name)
         if raw is None:
@@ -67,7 +71,7 @@ def _section(
                 )
             )
         elif key not in fields:
-            notes.append(locate(f"{file_name}: {where}: unknown key (ignored)", text))
+            notes.append(unknown_key(file_name, name, key, fields, text))
         else:
             converted, error = _convert(value, hints[key])
             if error:
@@ -79,6 +83,16 @@ def _section(
         if required and key not in raw:
             problems.append(locate(f"{file_name}: {name}.{key}: missing (it is required)", text))
     return values, problems
+
+
+def unknown_key(file_name: str, section: str, key: str, known: Iterable[str], text: str) -> str:
+    """``unknown key account.pasword — did you mean password?``, with the file and the line."""
+    candidates = [*known, *(["password"] if section == "account" else [])]
+    guess = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
+    hint = f" — did you mean {guess[0]}?" if guess else ""
+    line = find_line(text, section, key)
+    at = f" (line {line})" if line else ""
+    return f"{file_name}: unknown key {section}.{key}{hint} (ignored){at}"
 
 
 def _convert(value: Any, hint: Any) -> tuple[Any, str]:

@@ -68,7 +68,12 @@ class AccountPage(QWizardPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle(self.tr("Your SIP account"))
-        self.setSubTitle(self.tr("The phone system's address and your extension."))
+        self.setSubTitle(
+            self.tr(
+                "The phone system's address and your extension. QA controllers and "
+                "supervisors who take no calls leave it empty (the store is then required)."
+            )
+        )
         self.form = AccountForm(self)
         self.form.password.setPlaceholderText("")
         self.problems = _problems_label(self)
@@ -78,10 +83,9 @@ class AccountPage(QWizardPage):
 
     def validatePage(self) -> bool:
         section, problems = self.form.read()
-        if section is None:
-            required = self.tr("required")
-            problems = [problem("account.registrar", required), problem("account.user", required)]
-        elif not problems:
+        if section is None:  # no SIP account: a store-only user (QA, supervisor)
+            return _show(self.problems, self.form.edits, [])
+        if not problems:
             conf = Settings(account=section)
             transports = tuple(dict.fromkeys((*conf.sip.transports, section.transport)))
             conf = dataclasses.replace(
@@ -92,8 +96,9 @@ class AccountPage(QWizardPage):
 
 
 class StorePage(QWizardPage):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, account: AccountForm, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.account = account
         self.setTitle(self.tr("The central store"))
         self.setSubTitle(
             self.tr("Where your calls and recordings go. Leave it empty to work on this PC only.")
@@ -105,7 +110,14 @@ class StorePage(QWizardPage):
         layout.addWidget(self.problems)
 
     def validatePage(self) -> bool:
-        problems = [p for p in check(Settings(store=self.form.read())) if p[0].startswith("store.")]
+        section = self.form.read()
+        problems = [p for p in check(Settings(store=section)) if p[0].startswith("store.")]
+        if self.account.read()[0] is None:  # nothing to phone with: the store is the point
+            needed = self.tr("required without a SIP account")
+            if not section.url:
+                problems.append(problem("store.url", needed))
+            if not self.form.token.text().strip():
+                problems.append(problem("store.token", needed))
         return _show(self.problems, self.form.edits, problems)
 
 
@@ -133,7 +145,7 @@ class FirstRunWizard(QWizard):
         self.saved = False
         self.setWindowTitle(self.tr("AgentDesk set-up"))
         self.welcome, self.account = WelcomePage(self), AccountPage(self)
-        self.store, self.done_page = StorePage(self), DonePage(path, self)
+        self.store, self.done_page = StorePage(self.account.form, self), DonePage(path, self)
         for page in (self.welcome, self.account, self.store, self.done_page):
             self.addPage(page)
         self.setOption(QWizard.WizardOption.HaveCustomButton1, True)

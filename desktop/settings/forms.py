@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QWidget,
@@ -51,6 +52,44 @@ def field_label(key: str) -> str:
         "crm.secret": QCoreApplication.translate("SettingsForms", "CRM token or webhook secret"),
         "audio.mode": QCoreApplication.translate("SettingsForms", "Sound"),
         "ui.language": QCoreApplication.translate("SettingsForms", "Language"),
+        "crm.adapter": QCoreApplication.translate(
+            "SettingsForms", "CRM type (none, rest, bitrix24)"
+        ),
+        "crm.timeout_s": QCoreApplication.translate("SettingsForms", "CRM answer time limit, s"),
+        "crm.country_code": QCoreApplication.translate(
+            "SettingsForms", "Country code for national numbers"
+        ),
+        "crm.lookup_url": QCoreApplication.translate("SettingsForms", "Lookup address"),
+        "crm.contact_path": QCoreApplication.translate(
+            "SettingsForms", "Where the contact is in the answer"
+        ),
+        "crm.fields": QCoreApplication.translate(
+            "SettingsForms", "Fields of the answer shown on the card"
+        ),
+        "crm.open_url": QCoreApplication.translate("SettingsForms", "Contact page address"),
+        "crm.create_url": QCoreApplication.translate("SettingsForms", "New contact page address"),
+        "crm.post_url": QCoreApplication.translate(
+            "SettingsForms", "Address to post finished calls to"
+        ),
+        "crm.webhook_url": QCoreApplication.translate("SettingsForms", "Bitrix24 webhook address"),
+        "crm.user_id": QCoreApplication.translate("SettingsForms", "Bitrix24 user ID"),
+        "crm.post_back": QCoreApplication.translate(
+            "SettingsForms", "Post finished calls to the CRM"
+        ),
+        "dialog_card.fields": QCoreApplication.translate("SettingsForms", "Dialog card fields"),
+        "dialog_card.dispositions": QCoreApplication.translate("SettingsForms", "Dispositions"),
+        "agent.wrap_up_s": QCoreApplication.translate("SettingsForms", "Wrap-up after a call, s"),
+        "agent.wrap_up_max_s": QCoreApplication.translate(
+            "SettingsForms", "Wrap-up recorded at most, s"
+        ),
+        "agent.not_ready_reasons": QCoreApplication.translate("SettingsForms", "Not ready reasons"),
+        "agent.break_reasons": QCoreApplication.translate("SettingsForms", "Break reasons"),
+        "upload.enabled": QCoreApplication.translate("SettingsForms", "Send to the store"),
+        "upload.outbox_dir": QCoreApplication.translate("SettingsForms", "Outbox folder"),
+        "upload.quota_mb": QCoreApplication.translate("SettingsForms", "Outbox limit, MB"),
+        "upload.bandwidth_kbps": QCoreApplication.translate(
+            "SettingsForms", "Upload speed limit, kbit/s (0: none)"
+        ),
     }
     return labels.get(key, key)
 
@@ -248,8 +287,12 @@ class SectionForm(QWidget):
                 edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 5)
             else:
                 edit = QLineEdit("" if current is None else str(current), self)
-            self.edits[f"{name}.{f.name}"] = edit
-            form.addRow(f.name, edit)
+            key = f"{name}.{f.name}"
+            self.edits[key] = edit
+            label = QLabel(field_label(key), self)
+            where = QCoreApplication.translate("SettingsForms", "%1 in the settings file")
+            label.setToolTip(where.replace("%1", key))
+            form.addRow(label, edit)
 
     def add_secret(self, key: str, edit: QLineEdit) -> None:
         """A secret's field shown with the section (kept apart: it never reaches the file)."""

@@ -229,6 +229,12 @@ class LoadedSettings:
     def safe_mode(self) -> bool:
         return self.source == "safe"
 
+    @property
+    def warnings(self) -> list[str]:
+        """Notes the operator must see like problems (a misspelt key or section is ignored,
+        so the setting it meant silently keeps its default)."""
+        return [n for n in self.notes if ": unknown key " in n or ": unknown section" in n]
+
 
 def default_path() -> Path:
     """``agentdesk/agentdesk.toml`` in the user's config folder (~/.config on Linux)."""
@@ -298,8 +304,10 @@ def save(settings: Settings, path: Path) -> None:
 def _deprecation(note: str) -> str:
     """The parser's "unknown key" note of a key older files have, saying what replaced it."""
     for key, why in DEPRECATED.items():
-        if f": {key}: unknown key (ignored)" in note:
-            return note.replace("unknown key (ignored)", why)
+        head, sep, tail = note.partition(f": unknown key {key}")
+        if sep and tail.startswith((" (", " —")):
+            line = tail[tail.find(" (line") :] if " (line" in tail else ""
+            return f"{head}: {key}: {why}{line}"
     return note
 
 

@@ -11,9 +11,9 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QMenu, QTabWidget, QVBoxLayout, QWidget
 
+from desktop.supervisor.agent_board import AgentBoard, Norms
+from desktop.supervisor.reports_view import ReportsView
 from desktop.threads import run_in_thread
-from desktop.widgets.agent_board import AgentBoard, Norms
-from desktop.widgets.reports_view import ReportsView
 from store.client_types import Board, Me, Report, ReportNorms
 
 log = logging.getLogger(__name__)

@@ -222,6 +222,11 @@ class OutboxDatabase:
             (now_us() + round(delay_s * 1e6), error[:500], item.id),
         )
 
+    def due_now(self) -> int:
+        """Every waiting item may be tried at once (the refusals' cause was fixed); how many."""
+        sql = "UPDATE items SET next_us = 0 WHERE state = 'pending' AND next_us > 0"
+        return self._exec("retrying now", sql, ())
+
     def release(self, item: Item) -> None:
         """Put a claimed item back untouched (the uploader is stopping)."""
         self._exec(

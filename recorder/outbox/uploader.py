@@ -7,7 +7,8 @@ and leave the spool only when the store answers with the same hash and size; a s
 segment's manifest JSON goes with it (``application/json``, linked to each of its calls as
 ``data`` over the segment's span: QA playback reads the masked periods from it). A state
 change is sent again as it is after a lost answer: the store keeps one row per
-(agent, time, state). Failures:
+(agent, time, state). Calls and states go as the token's owner (``GET /me``), never the agent
+named when they were journalled. Failures:
 
 - the store unreachable, 5xx, a timeout, an upload cut short: everything waits, exponential
   backoff with jitter (``base_s`` · 2ⁿ, at most ``max_backoff_s``, times 0.5–1);
@@ -174,6 +175,7 @@ class Uploader:
         self._thread: threading.Thread | None = None
         self._last_status: dict[str, Any] = {}
         self._last_rate, self._rate_at = 0, 0.0
+        self._agent: str | None = None  # the token's owner, asked once (GET /me)
 
     # ----- thread ---------------------------------------------------------------------
 
@@ -256,7 +258,8 @@ class Uploader:
         if item.kind == "media":
             self._upload(item)
         elif item.kind == "call":
-            self.client.put_call(str(item.call_id), cast(CallInput, item.body))
+            body = {**item.body, "agent": self._agent_name()}
+            self.client.put_call(str(item.call_id), cast(CallInput, body))
         elif item.kind == "patch":
             self.client.patch_call(str(item.call_id), **item.body)
         elif item.kind == "link":
@@ -264,9 +267,16 @@ class Uploader:
         elif item.kind == "state":
             body = item.body
             state = cast(AgentState, body["state"])
-            self.client.set_state(body["agent"], state, body["reason"], body["at_us"])
+            self.client.set_state(self._agent_name(), state, body["reason"], body["at_us"])
         else:
             raise ValueError(f"unknown outbox item kind {item.kind!r}")
+
+    def _agent_name(self) -> str:
+        """The operator is the owner of the token (``GET /me``), whatever agent an item was
+        journalled with (the SIP user by older desktops, or nobody yet): resolved when sent."""
+        if self._agent is None:
+            self._agent = str(self.client.me()["name"])
+        return self._agent
 
     def _link(self, item: Item) -> None:
         """Media ↔ call; a screen segment's manifest is linked too, as ``data``."""

@@ -23,12 +23,8 @@
         <translation>Ваша SIP-учётная запись</translation>
     </message>
     <message>
-        <source>The phone system&apos;s address and your extension.</source>
-        <translation>Адрес телефонной станции и ваш внутренний номер.</translation>
-    </message>
-    <message>
-        <source>required</source>
-        <translation>обязательное поле</translation>
+        <source>The phone system&apos;s address and your extension. QA controllers and supervisors who take no calls leave it empty (the store is then required).</source>
+        <translation>Адрес телефонной станции и ваш внутренний номер. Контролёры ОКК и супервизоры, которые не принимают звонки, оставляют поля пустыми (тогда нужно хранилище).</translation>
     </message>
 </context>
 <context>
@@ -274,6 +270,109 @@
     </message>
 </context>
 <context>
+    <name>CallEvents</name>
+    <message>
+        <source>Ringing</source>
+        <translation>Вызов</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>Ответ</translation>
+    </message>
+    <message>
+        <source>On hold</source>
+        <translation>На удержании</translation>
+    </message>
+    <message>
+        <source>Off hold</source>
+        <translation>Снят с удержания</translation>
+    </message>
+    <message>
+        <source>Transfer</source>
+        <translation>Перевод</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>Карточка</translation>
+    </message>
+    <message>
+        <source>Hung up</source>
+        <translation>Завершён</translation>
+    </message>
+    <message>
+        <source>Key pressed</source>
+        <translation>Нажата клавиша</translation>
+    </message>
+    <message>
+        <source>Call created</source>
+        <translation>Звонок создан</translation>
+    </message>
+    <message>
+        <source>Calling</source>
+        <translation>Исходящий вызов</translation>
+    </message>
+    <message>
+        <source>Incoming</source>
+        <translation>Входящий вызов</translation>
+    </message>
+    <message>
+        <source>Ringing at the other end</source>
+        <translation>Гудки у абонента</translation>
+    </message>
+    <message>
+        <source>Connecting</source>
+        <translation>Соединение</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>Соединено</translation>
+    </message>
+    <message>
+        <source>Disconnected</source>
+        <translation>Разъединено</translation>
+    </message>
+    <message>
+        <source>Sound on</source>
+        <translation>Звук идёт</translation>
+    </message>
+    <message>
+        <source>Held by the operator</source>
+        <translation>Удержание оператором</translation>
+    </message>
+    <message>
+        <source>Held by the caller</source>
+        <translation>Удержание абонентом</translation>
+    </message>
+    <message>
+        <source>No sound</source>
+        <translation>Нет звука</translation>
+    </message>
+    <message>
+        <source>Sound error</source>
+        <translation>Ошибка звука</translation>
+    </message>
+    <message>
+        <source>Operator&apos;s mark</source>
+        <translation>Отметка оператора</translation>
+    </message>
+    <message>
+        <source>by the operator</source>
+        <translation>оператором</translation>
+    </message>
+    <message>
+        <source>by the caller</source>
+        <translation>абонентом</translation>
+    </message>
+    <message>
+        <source>by a transfer</source>
+        <translation>переводом</translation>
+    </message>
+    <message>
+        <source>by a failure</source>
+        <translation>из-за сбоя</translation>
+    </message>
+</context>
+<context>
     <name>CallList</name>
     <message>
         <source>Number</source>
@@ -390,6 +489,10 @@
         <translation>Внутренние</translation>
     </message>
     <message>
+        <source> s</source>
+        <translation> с</translation>
+    </message>
+    <message>
         <source>any</source>
         <translation>любая</translation>
     </message>
@@ -414,12 +517,16 @@
         <translation>Найти</translation>
     </message>
     <message>
-        <source>From (UTC)</source>
-        <translation>С (UTC)</translation>
+        <source>From</source>
+        <translation>С</translation>
     </message>
     <message>
-        <source>To (UTC)</source>
-        <translation>По (UTC)</translation>
+        <source>To</source>
+        <translation>По</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Начало</translation>
     </message>
     <message>
         <source>Agent</source>
@@ -460,10 +567,6 @@
     <message>
         <source>Evaluation</source>
         <translation>Оценка</translation>
-    </message>
-    <message>
-        <source>Started (UTC)</source>
-        <translation>Начало (UTC)</translation>
     </message>
     <message>
         <source>Duration</source>
@@ -519,6 +622,21 @@
     <message>
         <source>1 hostile … 5 easy-going</source>
         <translation>1 враждебный … 5 покладистый</translation>
+    </message>
+</context>
+<context>
+    <name>Calls</name>
+    <message>
+        <source>inbound</source>
+        <translation>входящий</translation>
+    </message>
+    <message>
+        <source>outbound</source>
+        <translation>исходящий</translation>
+    </message>
+    <message>
+        <source>internal</source>
+        <translation>внутренний</translation>
     </message>
 </context>
 <context>
@@ -672,6 +790,76 @@
     </message>
 </context>
 <context>
+    <name>Defaults</name>
+    <message>
+        <source>Training</source>
+        <translation>Обучение</translation>
+    </message>
+    <message>
+        <source>Meeting</source>
+        <translation>Совещание</translation>
+    </message>
+    <message>
+        <source>Back office</source>
+        <translation>Бэк-офис</translation>
+    </message>
+    <message>
+        <source>Technical problem</source>
+        <translation>Технические неполадки</translation>
+    </message>
+    <message>
+        <source>Break</source>
+        <translation>Перерыв</translation>
+    </message>
+    <message>
+        <source>Lunch</source>
+        <translation>Обед</translation>
+    </message>
+    <message>
+        <source>resolved</source>
+        <translation>решено</translation>
+    </message>
+    <message>
+        <source>callback</source>
+        <translation>перезвонить</translation>
+    </message>
+    <message>
+        <source>escalated</source>
+        <translation>передано выше</translation>
+    </message>
+    <message>
+        <source>no answer needed</source>
+        <translation>ответ не требуется</translation>
+    </message>
+    <message>
+        <source>Topic</source>
+        <translation>Тема</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Заметки</translation>
+    </message>
+</context>
+<context>
+    <name>DeskLayout</name>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Вид</translation>
+    </message>
+    <message>
+        <source>&amp;Compact softphone</source>
+        <translation>&amp;Компактный софтфон</translation>
+    </message>
+    <message>
+        <source>&amp;Full desk: card, dialog and history</source>
+        <translation>&amp;Полный стол: карточка, разговор и история</translation>
+    </message>
+    <message>
+        <source>Dialog card</source>
+        <translation>Карточка разговора</translation>
+    </message>
+</context>
+<context>
     <name>DialPanel</name>
     <message>
         <source>Number or SIP address</source>
@@ -769,6 +957,13 @@
     <message>
         <source>switch sound devices</source>
         <translation>сменить звуковые устройства</translation>
+    </message>
+</context>
+<context>
+    <name>Export</name>
+    <message>
+        <source>Exported by %1 on %2</source>
+        <translation>Экспортировал %1, %2</translation>
     </message>
 </context>
 <context>
@@ -1194,20 +1389,60 @@
         <translation>Запись не ведётся</translation>
     </message>
     <message>
-        <source>Uploads waiting: %1 (%2)</source>
-        <translation>Ожидают выгрузки: %1 (%2)</translation>
+        <source>Uploads waiting: %1</source>
+        <translation>Ждут выгрузки: %1</translation>
+    </message>
+    <message>
+        <source>the upload spool is full: screen recording stopped</source>
+        <translation>очередь выгрузки переполнена: запись экрана остановлена</translation>
     </message>
     <message>
         <source>Uploads: all sent</source>
         <translation>Выгрузка: всё отправлено</translation>
     </message>
     <message>
+        <source>the upload spool is %1 % full</source>
+        <translation>очередь выгрузки заполнена на %1 %</translation>
+    </message>
+    <message>
+        <source>the store does not accept this computer&apos;s sign-in</source>
+        <translation>хранилище не принимает вход с этого компьютера</translation>
+    </message>
+    <message>
+        <source>the store has a problem (%1)</source>
+        <translation>сбой в хранилище (%1)</translation>
+    </message>
+    <message>
+        <source>the store refused: %1</source>
+        <translation>хранилище отказало: %1</translation>
+    </message>
+    <message>
+        <source>store unreachable</source>
+        <translation>хранилище недоступно</translation>
+    </message>
+    <message>
+        <source>the store&apos;s certificate is not trusted</source>
+        <translation>сертификат хранилища не вызывает доверия</translation>
+    </message>
+    <message>
+        <source>the file storage refused the upload</source>
+        <translation>файловое хранилище отклонило выгрузку</translation>
+    </message>
+    <message>
+        <source>the outbox on this computer failed: %1</source>
+        <translation>сбой очереди на этом компьютере: %1</translation>
+    </message>
+    <message>
+        <source>(retrying in %1 s)</source>
+        <translation>(повтор через %1 с)</translation>
+    </message>
+    <message>
         <source>%1/s</source>
         <translation>%1/с</translation>
     </message>
     <message>
-        <source>spool over quota</source>
-        <translation>очередь превысила квоту</translation>
+        <source>The last error, as reported: %1</source>
+        <translation>Последняя ошибка, как её сообщили: %1</translation>
     </message>
     <message>
         <source>Oldest waiting since %1</source>
@@ -1569,6 +1804,18 @@
         <translation>Настройки</translation>
     </message>
     <message>
+        <source>automatic</source>
+        <translation>автоматически</translation>
+    </message>
+    <message>
+        <source>sound devices (PortAudio)</source>
+        <translation>звуковые устройства (PortAudio)</translation>
+    </message>
+    <message>
+        <source>no sound</source>
+        <translation>без звука</translation>
+    </message>
+    <message>
         <source>leave empty to keep the stored secret</source>
         <translation>оставьте пустым, чтобы сохранить прежний секрет</translation>
     </message>
@@ -1615,6 +1862,10 @@
     <message>
         <source>Uploads</source>
         <translation>Выгрузка</translation>
+    </message>
+    <message>
+        <source>Dialog card</source>
+        <translation>Карточка разговора</translation>
     </message>
     <message>
         <source>Language</source>
@@ -1724,8 +1975,100 @@
         <translation>Язык</translation>
     </message>
     <message>
+        <source>CRM type (none, rest, bitrix24)</source>
+        <translation>Тип CRM (none, rest, bitrix24)</translation>
+    </message>
+    <message>
+        <source>CRM answer time limit, s</source>
+        <translation>Время ожидания ответа CRM, с</translation>
+    </message>
+    <message>
+        <source>Country code for national numbers</source>
+        <translation>Код страны для местных номеров</translation>
+    </message>
+    <message>
+        <source>Lookup address</source>
+        <translation>Адрес поиска</translation>
+    </message>
+    <message>
+        <source>Where the contact is in the answer</source>
+        <translation>Где в ответе контакт</translation>
+    </message>
+    <message>
+        <source>Fields of the answer shown on the card</source>
+        <translation>Поля ответа для карточки</translation>
+    </message>
+    <message>
+        <source>Contact page address</source>
+        <translation>Адрес страницы контакта</translation>
+    </message>
+    <message>
+        <source>New contact page address</source>
+        <translation>Адрес страницы нового контакта</translation>
+    </message>
+    <message>
+        <source>Address to post finished calls to</source>
+        <translation>Адрес для отправки завершённых звонков</translation>
+    </message>
+    <message>
+        <source>Bitrix24 webhook address</source>
+        <translation>Адрес вебхука Bitrix24</translation>
+    </message>
+    <message>
+        <source>Bitrix24 user ID</source>
+        <translation>ID пользователя Bitrix24</translation>
+    </message>
+    <message>
+        <source>Post finished calls to the CRM</source>
+        <translation>Отправлять завершённые звонки в CRM</translation>
+    </message>
+    <message>
+        <source>Dialog card fields</source>
+        <translation>Поля карточки разговора</translation>
+    </message>
+    <message>
+        <source>Dispositions</source>
+        <translation>Результаты звонка</translation>
+    </message>
+    <message>
+        <source>Wrap-up after a call, s</source>
+        <translation>Обработка после звонка, с</translation>
+    </message>
+    <message>
+        <source>Wrap-up recorded at most, s</source>
+        <translation>Запись обработки не дольше, с</translation>
+    </message>
+    <message>
+        <source>Not ready reasons</source>
+        <translation>Причины «Не готов»</translation>
+    </message>
+    <message>
+        <source>Break reasons</source>
+        <translation>Причины перерыва</translation>
+    </message>
+    <message>
+        <source>Send to the store</source>
+        <translation>Отправлять в хранилище</translation>
+    </message>
+    <message>
+        <source>Outbox folder</source>
+        <translation>Папка очереди выгрузки</translation>
+    </message>
+    <message>
+        <source>Outbox limit, MB</source>
+        <translation>Предел очереди выгрузки, МБ</translation>
+    </message>
+    <message>
+        <source>Upload speed limit, kbit/s (0: none)</source>
+        <translation>Предел скорости выгрузки, кбит/с (0 — без предела)</translation>
+    </message>
+    <message>
         <source>System language</source>
         <translation>Язык системы</translation>
+    </message>
+    <message>
+        <source>%1 in the settings file</source>
+        <translation>%1 в файле настроек</translation>
     </message>
 </context>
 <context>
@@ -1756,12 +2099,88 @@
         <source>Where your calls and recordings go. Leave it empty to work on this PC only.</source>
         <translation>Куда отправляются ваши звонки и записи. Оставьте пустым, чтобы работать только на этом компьютере.</translation>
     </message>
+    <message>
+        <source>required without a SIP account</source>
+        <translation>обязательно без SIP-учётной записи</translation>
+    </message>
 </context>
 <context>
     <name>StoreSession</name>
     <message>
+        <source>No store token is saved on this PC: nothing is sent to the store at %1 (calls and states are kept here). Ask your administrator for your token and enter it in Phone → Settings… → Store.</source>
+        <translation>На этом компьютере не сохранён токен хранилища: в хранилище %1 ничего не отправляется (звонки и состояния сохраняются здесь). Попросите токен у администратора и введите его в Телефон → Настройки… → Хранилище.</translation>
+    </message>
+    <message>
+        <source>no store token is saved</source>
+        <translation>токен хранилища не сохранён</translation>
+    </message>
+    <message>
+        <source>The system keyring cannot be read (%2), so the store token is unknown: nothing is sent to the store. Unlock the keyring (or log in to the desktop session again), then save the settings again.</source>
+        <translation>Не удаётся прочитать системное хранилище паролей (%2), поэтому токен хранилища неизвестен: в хранилище ничего не отправляется. Разблокируйте хранилище паролей (или войдите в сеанс заново), затем ещё раз сохраните настройки.</translation>
+    </message>
+    <message>
+        <source>the keyring cannot be read</source>
+        <translation>не удаётся прочитать хранилище паролей</translation>
+    </message>
+    <message>
+        <source>The store at %1 does not accept the saved token: it is wrong, expired or revoked. Nothing is sent until it is replaced (calls and states are kept here). Ask your administrator for a new token and enter it in Phone → Settings… → Store.</source>
+        <translation>Хранилище %1 не принимает сохранённый токен: он неверен, просрочен или отозван. Пока его не заменят, ничего не отправляется (звонки и состояния сохраняются здесь). Попросите новый токен у администратора и введите его в Телефон → Настройки… → Хранилище.</translation>
+    </message>
+    <message>
+        <source>the store does not accept the saved token</source>
+        <translation>хранилище не принимает сохранённый токен</translation>
+    </message>
+    <message>
+        <source>The saved store token belongs to %3, who may not take calls as an agent: calls and states are not accepted by the store (they are kept here). Enter your own agent token in Phone → Settings… → Store, or ask your administrator.</source>
+        <translation>Сохранённый токен хранилища принадлежит пользователю %3, которому нельзя принимать звонки как оператору: хранилище не принимает звонки и состояния (они сохраняются здесь). Введите свой токен оператора в Телефон → Настройки… → Хранилище или обратитесь к администратору.</translation>
+    </message>
+    <message>
+        <source>the token&apos;s user %1 may not act as an agent</source>
+        <translation>пользователь токена %1 не может работать оператором</translation>
+    </message>
+    <message>
+        <source>The address %1 does not answer like an AgentDesk store (%2). Check the store address in Phone → Settings… → Store: the store&apos;s own address, e.g. https://store.example.com. Calls and states are kept here meanwhile.</source>
+        <translation>Адрес %1 отвечает не как хранилище AgentDesk (%2). Проверьте адрес хранилища в Телефон → Настройки… → Хранилище: нужен адрес самого хранилища, например https://store.example.com. Пока звонки и состояния сохраняются здесь.</translation>
+    </message>
+    <message>
+        <source>the store address does not answer like a store</source>
+        <translation>адрес хранилища отвечает не как хранилище</translation>
+    </message>
+    <message>
+        <source>The store at %1 cannot be reached (%2). Calls and states are kept on this PC and sent when it answers again. Check the network, or the store address in Phone → Settings… → Store.</source>
+        <translation>Хранилище %1 недоступно (%2). Звонки и состояния сохраняются на этом компьютере и будут отправлены, когда оно снова ответит. Проверьте сеть или адрес хранилища в Телефон → Настройки… → Хранилище.</translation>
+    </message>
+    <message>
+        <source>the store cannot be reached</source>
+        <translation>хранилище недоступно</translation>
+    </message>
+    <message>
+        <source>The store at %1 fails (%2). Calls and states are kept on this PC and sent when it works again; tell your administrator.</source>
+        <translation>В хранилище %1 сбой (%2). Звонки и состояния сохраняются на этом компьютере и будут отправлены, когда оно снова заработает; сообщите администратору.</translation>
+    </message>
+    <message>
+        <source>the store fails</source>
+        <translation>сбой хранилища</translation>
+    </message>
+    <message>
+        <source>The store has %1 at extension %2, but this PC is registered as %3: calls are saved as %1 with extension %3. If this is not your PC or token, tell your administrator.</source>
+        <translation>В хранилище у пользователя %1 внутренний номер %2, а этот компьютер зарегистрирован как %3: звонки сохраняются от имени %1 с номером %3. Если это не ваш компьютер или токен, сообщите администратору.</translation>
+    </message>
+    <message>
         <source>Review calls as the demo &amp;QA controller…</source>
         <translation>Прослушать звонки как контролёр &amp;ОКК (демо)…</translation>
+    </message>
+    <message>
+        <source>Signed in to the store as %1 (QA). Find and replay calls in Calls → Review calls…; there is no softphone on this PC.</source>
+        <translation>Вы вошли в хранилище как %1 (ОКК). Искать и прослушивать звонки — в Звонки → Разбор звонков…; софтфона на этом компьютере нет.</translation>
+    </message>
+    <message>
+        <source>Signed in to the store as %1 (%2). The live board and reports are in Supervisor → Agents and reports…, past calls in Calls → Review calls…; there is no softphone on this PC.</source>
+        <translation>Вы вошли в хранилище как %1 (%2). Текущая панель и отчёты — в Супервизор → Операторы и отчёты…, прошлые звонки — в Звонки → Разбор звонков…; софтфона на этом компьютере нет.</translation>
+    </message>
+    <message>
+        <source>You are an agent in the store, but no SIP account is set on this PC: calls cannot be taken. Enter your SIP account in Phone → Settings… and restart.</source>
+        <translation>В хранилище вы оператор, но на этом компьютере не задана SIP-учётная запись: принимать звонки нельзя. Введите SIP-учётную запись в Телефон → Настройки… и перезапустите программу.</translation>
     </message>
 </context>
 <context>
@@ -1792,6 +2211,36 @@
     <message>
         <source>Show AgentDesk</source>
         <translation>Показать AgentDesk</translation>
+    </message>
+</context>
+<context>
+    <name>Units</name>
+    <message>
+        <source>%1 GB</source>
+        <translation>%1 ГБ</translation>
+    </message>
+    <message>
+        <source>%1 MB</source>
+        <translation>%1 МБ</translation>
+    </message>
+    <message>
+        <source>%1 KB</source>
+        <translation>%1 КБ</translation>
+    </message>
+    <message>
+        <source>%1 B</source>
+        <translation>%1 Б</translation>
+    </message>
+</context>
+<context>
+    <name>UploadQueue</name>
+    <message>
+        <source>the store cannot be reached</source>
+        <translation>хранилище недоступно</translation>
+    </message>
+    <message>
+        <source>the store refused the last item: %1</source>
+        <translation>хранилище отклонило последнюю запись: %1</translation>
     </message>
 </context>
 <context>

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from store.api.deps import Ctx, Who, require
+from store.api.problems import BODY, COMMON, problems
 from store.errors import Invalid, TooLarge, UnsupportedMedia
 from store.models import MAX_US, Role
 from store.pbx import ingest, live, report
@@ -18,7 +19,7 @@ from store.pbx.models import LiveQueues, QueueCall, QueueEventsIn, QueueEventsOu
 from store.pbx.queue_log import BadLine, QueueEvent, make_event, parse_bytes
 from store.users import Principal
 
-router = APIRouter(tags=["pbx"])
+router = APIRouter(tags=["pbx"], responses=COMMON)
 MAX_BODY = 4 * 1024 * 1024
 MAX_LINES = 20_000
 Sender = Annotated[Principal, require(Role.admin, Role.pbx)]
@@ -74,6 +75,7 @@ def _json_events(body: bytes, result: ingest.Ingested) -> list[QueueEvent]:
     summary="Queue events from the PBX (admin, pbx): queue_log lines as text/plain, or JSON "
     "{events: [{at_us, uniqueid, queue, agent, event, data}]}; a line sent again is stored once",
     openapi_extra=_EVENTS_BODY,
+    responses=problems(*BODY, 403, 413, 415),
 )
 async def queue_events(request: Request, ctx: Ctx, who: Sender) -> dict[str, Any]:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -98,6 +100,7 @@ async def queue_events(request: Request, ctx: Ctx, who: Sender) -> dict[str, Any
 @router.get(
     "/reports/queues",
     response_model=QueueReport,
+    responses=problems(403),
     summary="What the PBX's queues did, per queue, day or hour (qa, supervisor, admin)",
 )
 def queues_report(
@@ -142,6 +145,7 @@ def queue_metrics() -> dict[str, str]:
 @router.get(
     "/queues/live",
     response_model=LiveQueues,
+    responses=problems(403),
     summary="The queues now: callers waiting (with karma), today's figures, members by state "
     "(qa, supervisor, admin)",
 )
@@ -153,6 +157,7 @@ def queues_live(ctx: Ctx, who: Who) -> dict[str, Any]:
 @router.get(
     "/pbx/queue-calls",
     response_model=list[QueueCall],
+    responses=problems(403),
     summary="Queue calls as the PBX saw them, each with the desktop call that took it "
     "(qa, supervisor, admin)",
 )

@@ -55,6 +55,9 @@ class CallFields(Strict):
     """What a client says about a call; every field optional (PATCH)."""
 
     agent: UserName | None = None
+    extension: Annotated[str, Field(pattern=r"^[A-Za-z0-9*#+._-]{1,32}$")] | None = Field(
+        None, description="the SIP extension of the desktop that took or made the call"
+    )
     direction: Direction | None = None
     local_number: Number | None = None
     remote_number: Number | None = None

@@ -99,7 +99,7 @@ def test_ringing_fills_the_card_and_wrap_up_saves_to_the_store(
     assert widget.dialog.editors["segment"].text() == "PARTNER"  # type: ignore[union-attr]
     qtbot.waitUntil(lambda: widget.card.history.rowCount() == 2, timeout=5000)
     assert widget.card.history.item(1, 3).text() == "callback"
-    assert widget.card.history.item(1, 2).text() == "1:35"
+    assert widget.card.history.item(1, 2).text() == "01:35"
     assert crm.calls_to("telephony.externalCall.searchCrmEntities")[-1]["PHONE_NUMBER"] == NUMBER
 
     # during the call: the topic is typed; the card number pauses the screen recording

@@ -17,8 +17,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop import secret_store
 from desktop.calls.history import CallEntry, CallHistory, CallLog, store_fetch
-from desktop.widgets.my_calls import MyCallsPanel, day_start, to_us
-from desktop.widgets.my_day import MyDayPanel
+from desktop.calls.my_calls import MyCallsPanel, day_start, to_us
+from desktop.calls.my_day import MyDayPanel
 from store.client import StoreClient
 from tests.integration.store_kit import running_store
 from tests.servers.store import StoreServer

@@ -77,9 +77,9 @@ def test_qa_finds_everyones_calls_filters_and_sorts(qtbot, sqlite_store: Store, 
     assert window.search.status.text() == "3 of 3 calls"
     window.search.table.sortByColumn(5, Qt.SortOrder.DescendingOrder)  # duration
     model = window.search.model
-    assert [model.item(r, 5).text() for r in range(3)] == ["300 s", "90 s", "20 s"]
+    assert [model.item(r, 5).text() for r in range(3)] == ["05:00", "01:30", "00:20"]
     window.search.table.sortByColumn(5, Qt.SortOrder.AscendingOrder)
-    assert model.item(0, 5).text() == "20 s"
+    assert model.item(0, 5).text() == "00:20"
 
     window.search.karma.setCurrentIndex(window.search.karma.findData(-2))
     assert [r[1] for r in search(qtbot, window)] == ["bob"]
@@ -87,7 +87,7 @@ def test_qa_finds_everyones_calls_filters_and_sorts(qtbot, sqlite_store: Store, 
     window.search.min_s.setValue(60)
     window.search.agent.setText("alice")
     rows = search(qtbot, window)
-    assert [(r[1], r[5], r[6]) for r in rows] == [("alice", "300 s", "sale")]
+    assert [(r[1], r[5], r[6]) for r in rows] == [("alice", "05:00", "sale")]
 
 
 def test_an_agent_sees_only_my_calls(qtbot, sqlite_store: Store, calls) -> None:
@@ -137,8 +137,8 @@ def test_review_plays_the_call_and_saves_a_scorecard(
 
     player = review.player
     events = [player.events.item(i).text() for i in range(player.events.count())]
-    assert any("answer" in e for e in events) and any("hangup" in e for e in events)
-    answer = next(i for i, e in enumerate(events) if "answer" in e)
+    assert any("Answered" in e for e in events) and any("Hung up" in e for e in events)
+    answer = next(i for i, e in enumerate(events) if "Answered" in e)
     player.events.itemClicked.emit(player.events.item(answer))  # jump to the answer
     assert player.position_ms() == 1000
     card.comment_text.setText("Greets late")

@@ -14,9 +14,9 @@ from PySide6.QtCore import QObject
 from pytestqt.qtbot import QtBot
 
 from desktop import app, secret_store
+from desktop.recording.indicator import RecordingIndicator
 from desktop.recording.options import UploadOptions
 from desktop.settings.values import RecorderSection
-from desktop.widgets.recording_indicator import RecordingIndicator
 from formats.clock import utc_us
 from store.client import StoreClient
 from store.client_errors import NotFoundError

@@ -8,7 +8,7 @@ from typing import Any
 
 from pytestqt.qtbot import QtBot
 
-from desktop.widgets.agent_board import (
+from desktop.supervisor.agent_board import (
     BREACH,
     COL_CALL_TIME,
     COL_HOLD,

@@ -126,8 +126,18 @@ def test_upload_backlog_is_shown(window: MainWindow) -> None:
     uploads.status_changed.emit({"items": 3, "bytes": 5 * 1024 * 1024, "last_error": ""})
     assert window.recording.backlog.text() == "Uploads waiting: 3 (5.0 MB)"
     uploads.status_changed.emit({"items": 9, "bytes": 10, "over_quota": True, "warning": ""})
-    assert window.recording.backlog.text().endswith("⚠")
-    assert "over quota" in window.recording.backlog.toolTip()
+    assert window.recording.backlog.text().endswith(
+        "the upload spool is full: screen recording stopped"
+    )
+    refused = "PUT /agents/bob/state: 403 agents can only set their own state; supervisors any"
+    uploads.status_changed.emit({"items": 4, "bytes": 0, "last_error": refused})
+    assert window.recording.backlog.text() == (
+        "Uploads waiting: 4 — the store refused: agents can only set their own state"
+    )
+    assert refused in window.recording.backlog.toolTip()
+    away = "cannot reach the store at http://127.0.0.1:9: refused (retrying in 30 s)"
+    uploads.status_changed.emit({"items": 4, "bytes": 0, "last_error": away})
+    assert window.recording.backlog.text().endswith("— store unreachable (retrying in 30 s)")
     uploads.status_changed.emit({"items": 0, "bytes": 0})
     assert window.recording.backlog.text() == "Uploads: all sent"
 

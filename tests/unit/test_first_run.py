@@ -52,9 +52,9 @@ def test_the_wizard_appears_and_produces_a_working_config(
     def drive(wizard: FirstRunWizard) -> None:
         wizard.next()  # welcome → account
         page = wizard.account
-        wizard.next()  # empty: refused, and the message names both fields
-        messages.append(page.problems.text())
         page.form.registrar.setText("pbx.example.com")
+        wizard.next()  # half filled: refused, and the message names the missing field
+        messages.append(page.problems.text())
         page.form.user.setText("1001")
         page.form.password.setText("pbx-Secret-1")
         wizard.next()
@@ -67,7 +67,6 @@ def test_the_wizard_appears_and_produces_a_working_config(
     seen = while_shown(drive)
     loaded = first_run.run_if_needed(settings.load(path), demo=False, translators=[])
     assert seen == ["FirstRunWizard"]
-    assert "SIP server (account.registrar): required" in messages[0]
     assert "User (account.user): required" in messages[0]
     assert loaded.source == "file" and loaded.problems == [] and not loaded.settings.demo.enabled
     acc = loaded.settings.account_settings("pbx-Secret-1")
@@ -103,3 +102,32 @@ def test_no_wizard_when_a_file_exists(qtbot: QtBot, tmp_path: Path) -> None:
     path.write_text('[ui]\nlanguage = "en"\n', encoding="utf-8")
     loaded = settings.load(path)
     assert first_run.run_if_needed(loaded, demo=False, translators=[]) is loaded
+
+
+def test_a_store_only_user_sets_up_without_a_sip_account(
+    qtbot: QtBot, tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """QA controllers and supervisors take no calls: no SIP account, but then the store is
+    required (its address and token)."""
+    path = tmp_path / "agentdesk.toml"
+    messages: list[str] = []
+
+    def drive(wizard: FirstRunWizard) -> None:
+        wizard.next()  # welcome → account
+        wizard.next()  # left empty: accepted
+        assert wizard.currentPage() is wizard.store
+        wizard.next()  # no store either: refused
+        messages.append(wizard.store.problems.text())
+        wizard.store.form.url.setText("http://127.0.0.1:8750")
+        wizard.store.form.token.setText("quinn-Token-3")
+        wizard.next()
+        assert wizard.currentPage() is wizard.done_page
+        wizard.button(QWizard.WizardButton.FinishButton).click()
+
+    while_shown(drive)
+    loaded = first_run.run_if_needed(settings.load(path), demo=False, translators=[])
+    assert "(store.url): required without a SIP account" in messages[0]
+    assert "(store.token): required without a SIP account" in messages[0]
+    assert loaded.source == "file" and loaded.problems == []
+    assert loaded.settings.account is None and loaded.settings.store.url == "http://127.0.0.1:8750"
+    assert memory_keyring.passwords == {("agentdesk", "store-token"): "quinn-Token-3"}

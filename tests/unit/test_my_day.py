@@ -19,8 +19,8 @@ from desktop.calls.history import (
     entry_of,
 )
 from desktop.calls.model import CallBook
-from desktop.widgets.my_calls import day_start, to_us
-from desktop.widgets.my_day import MyDayPanel
+from desktop.calls.my_calls import day_start, to_us
+from desktop.calls.my_day import MyDayPanel
 from sip import events as ev
 
 pytestmark = pytest.mark.usefixtures("qapp")  # the call model is a QObject with timers

@@ -12,8 +12,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu
 from pytestqt.qtbot import QtBot
 
+from desktop.supervisor.reports_view import ReportsView
 from desktop.supervisor.window import SupervisorWindow, offer_supervisor_menu
-from desktop.widgets.reports_view import ReportsView
 from store.client_types import Board, Me, Report, ReportNorms
 
 H = 3_600_000_000

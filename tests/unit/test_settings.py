@@ -117,7 +117,21 @@ def test_unknown_keys_are_noted_without_their_values(tmp_path: Path) -> None:
     assert not loaded.problems
     text = GOOD.replace("[sip]\n", '[sip]\npasword = "hunter2"\n')
     loaded = settings.load(write(tmp_path, text))
-    assert loaded.notes == ["agentdesk.toml: sip.pasword: unknown key (ignored) (line 9)"]
+    assert loaded.notes == ["agentdesk.toml: unknown key sip.pasword (ignored) (line 9)"]
+    assert all("hunter2" not in n for n in loaded.notes)
+
+
+def test_misspelt_keys_and_sections_say_what_was_meant(tmp_path: Path) -> None:
+    text = GOOD.replace("[sip]\n", '[sip]\ntransprots = ["udp"]\n')
+    text = text.replace('user = "1001"\n', 'user = "1001"\npasword = "hunter2"\n')
+    loaded = settings.load(write(tmp_path, text + "\n[recoder]\nfps = 2\n"))
+    assert not loaded.problems
+    assert loaded.warnings == [
+        "agentdesk.toml: [recoder]: unknown section — did you mean [recorder]? (ignored) "
+        f"(line {text.count(chr(10)) + 2})",
+        "agentdesk.toml: unknown key account.pasword — did you mean password? (ignored) (line 3)",
+        "agentdesk.toml: unknown key sip.transprots — did you mean transports? (ignored) (line 10)",
+    ]
     assert all("hunter2" not in n for n in loaded.notes)
 
 

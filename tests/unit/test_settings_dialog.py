@@ -130,7 +130,9 @@ def test_validation_names_the_field_and_writes_nothing(
     agent.setText("soon")
     dialog.store.url.setText("")
     dialog.save()
-    assert dialog.problems.text() == "agent.wrap_up_s: 'soon' is not a valid value"
+    assert dialog.problems.text() == (
+        "Wrap-up after a call, s (agent.wrap_up_s): 'soon' is not a valid value"
+    )
     assert not path.exists() and memory_keyring.passwords == {}
     assert dialog.result() == 0  # still open
 
@@ -187,3 +189,20 @@ def test_sound_check_shows_the_mic_level_and_says_what_the_test_tone_did(qtbot: 
     text = dialog.tone_status.text()
     assert text.startswith("No test tone: ") and len(text) > len("No test tone: ") + 5, text
     dialog.done(0)
+
+
+def test_a_store_only_user_saves_a_store_without_a_sip_account(
+    qtbot: QtBot, tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    path = tmp_path / "agentdesk.toml"
+    path.write_text(EXISTING, encoding="utf-8")
+    dialog = open_dialog(qtbot, path)
+    for edit in (dialog.account.registrar, dialog.account.user, dialog.account.domain):
+        edit.clear()
+    dialog.store.url.setText("https://store.example.com")
+    dialog.store.token.setText("quinn-Token-3")
+    save_and_wait(qtbot, dialog)
+    loaded = settings.load(path)
+    assert loaded.problems == [] and loaded.settings.account is None
+    assert loaded.settings.store.url == "https://store.example.com"
+    assert memory_keyring.passwords == {("agentdesk", "store-token"): "quinn-Token-3"}

@@ -6,7 +6,6 @@ partial file is removed and nothing is logged."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,7 +19,7 @@ from desktop.qa.playback.audio import AudioTrack
 from desktop.qa.playback.call_media import load_call, open_audio, reader
 from desktop.qa.playback.screen import segment_frames
 from desktop.qa.playback.timeline import CallTimeline
-from desktop.qa.playback.watermark import blend, render_text
+from desktop.qa.playback.watermark import blend, render_text, watermark_text
 from formats.clock import utc_us
 from store.client import StoreClient, sha256_file
 
@@ -48,11 +47,6 @@ class ExportError(RuntimeError):
 
 class ExportCancelled(Exception):
     """Raised by a `progress` callback to stop the export."""
-
-
-def watermark_text(user: str, at_us: int) -> str:
-    when = dt.datetime.fromtimestamp(at_us / 1e6, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"Exported by {user} {when}"
 
 
 def _span(timeline: CallTimeline, audio: AudioTrack | None) -> tuple[int, int]:

@@ -1,6 +1,7 @@
-"""The export's visible watermark ("who exported it and when"): text drawn once with Qt's
-QImage/QPainter into an RGBA array, then blended onto every frame with numpy. Only this module
-of the playback package touches Qt (QtGui, no widgets); it needs a Q(Gui)Application, which
+"""The export's visible watermark ("who exported it and when", in the UI's language and local
+time): text drawn once with Qt's QImage/QPainter into an RGBA array, then blended onto every
+frame with numpy. Only this module of the playback package touches Qt (QtCore's translators,
+QtGui, no widgets); it needs a Q(Gui)Application, which
 ``ensure_gui_app`` makes offscreen when none exists (tools and benchmarks)."""
 
 from __future__ import annotations
@@ -21,6 +22,17 @@ def ensure_gui_app() -> None:
     if QApplication.instance() is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         QApplication([])
+
+
+def watermark_text(user: str, at_us: int) -> str:
+    """Who exported the call and when, in the UI's language and the exporter's local time
+    with its offset from UTC (the file may be watched in another time zone)."""
+    from PySide6.QtCore import QCoreApplication
+
+    from desktop import i18n
+
+    text = QCoreApplication.translate("Export", "Exported by %1 on %2")
+    return text.replace("%1", user).replace("%2", i18n.local_time(at_us, zone=True))
 
 
 def render_text(text: str, frame_width: int) -> Rgba:

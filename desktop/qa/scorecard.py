@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.qa.player import clock_text
 from desktop.threads import run_in_thread
-from desktop.widgets.player import clock_text
 from store.client import StoreClient, StoreError
 from store.client_types import Comment, Form
 

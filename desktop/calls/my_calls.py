@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.calls.history import CallEntry, CallHistory, HistoryResult
+from desktop.i18n import shown
 
 PERIOD_DAYS = (1, 7, 30)  # today, the last 7 days, the last 30 days
 
@@ -166,5 +167,5 @@ class MyCallsPanel(QWidget):
             clock(call.connected_us / 1e6),
             clock(call.hold_us / 1e6) if call.hold_us else "",
             outcome,
-            call.disposition,
+            shown(call.disposition),
         ]

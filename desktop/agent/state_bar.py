@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QWidget
 
 from desktop.agent import state as st
+from desktop.i18n import shown
 
 COLOURS = {
     st.READY: "#1e7d32",
@@ -84,7 +85,7 @@ class AgentStateBar(QWidget):
         for state, reasons in ((st.NOT_READY, not_ready), (st.BREAK, breaks)):
             sub = self.menu.addMenu(state_name(state))
             for reason in reasons:
-                self._add(state, reason, reason, sub)
+                self._add(state, reason, shown(reason), sub)
         self.menu.addSeparator()
         self._add(st.OFFLINE, "", state_name(st.OFFLINE), self.menu)
 
@@ -102,7 +103,7 @@ class AgentStateBar(QWidget):
         """The state as the operator reads it, e.g. "Not ready: Training"."""
         m = self.model
         name = state_name(m.state)
-        return f"{name}: {m.reason}" if m.reason else name
+        return f"{name}: {shown(m.reason)}" if m.reason else name
 
     def time_text(self) -> str:
         m = self.model

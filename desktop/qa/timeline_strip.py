@@ -8,6 +8,7 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from desktop.qa.event_names import mark_text
 from desktop.qa.playback.timeline import Band, CallTimeline, Mark
 
 BAND_COLOURS = {
@@ -86,7 +87,7 @@ class TimelineStrip(QWidget):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         mark = self.mark_near(round(event.position().x()))
         if mark is not None:
-            text = f"{mark.kind} {mark.label}".strip()
+            text = mark_text(mark.kind, mark.label)
             QToolTip.showText(event.globalPosition().toPoint(), text, self)
 
     def paintEvent(self, event: QPaintEvent) -> None:

@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.qa.event_names import mark_text
 from desktop.qa.playback.clock import SPEEDS
 from desktop.qa.playback.session import PlaybackSession
+from desktop.qa.playback.timeline import CallTimeline
+from desktop.qa.timeline_strip import TimelineStrip
 from desktop.threads import assert_gui_thread
-from desktop.widgets.timeline import TimelineStrip
 
 TICK_MS = 40
 SILENCE_EVERY_TICKS = 50
@@ -93,19 +95,25 @@ class PlayerWidget(QWidget):
         assert_gui_thread()
         self.close_session()
         self.session = session
-        self.timeline.set_timeline(session.timeline)
-        self.events.clear()
-        for mark in session.timeline.marks:
-            at = clock_text(session.timeline.position_ms(mark.at_us))
-            item = QListWidgetItem(f"{at}  {mark.kind} {mark.label}".rstrip())
-            item.setData(Qt.ItemDataRole.UserRole, mark.at_us)
-            self.events.addItem(item)
+        self.show_timeline(session.timeline)
         self.status.setText(
             self.tr("Playing silently: {0}").format(session.sound_problem)
             if session.sound_problem
             else ""
         )
         self._timer.start()
+
+    def show_timeline(self, timeline: CallTimeline) -> None:
+        """The strip and the list of events to jump to, in the UI's language."""
+        self.timeline.set_timeline(timeline)
+        self.events.clear()
+        for mark in timeline.marks:
+            at = clock_text(timeline.position_ms(mark.at_us))
+            item = QListWidgetItem(f"{at}  {mark_text(mark.kind, mark.label)}")
+            item.setData(Qt.ItemDataRole.UserRole, mark.at_us)
+            self.events.addItem(item)
+        total = clock_text(timeline.duration_ms)
+        self.position_label.setText(f"{clock_text(0)} / {total}")
 
     def close_session(self) -> None:
         self._timer.stop()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.crm.config import FieldSpec
+from desktop.i18n import shown
 from formats.clock import utc_us
 
 Editor = QLineEdit | QComboBox | QCheckBox | QDateEdit
@@ -43,20 +44,26 @@ class DialogCard(QWidget):
             if spec.sensitive:
                 editor.installEventFilter(self)
             self.editors[spec.key] = editor
-            label = spec.label + (" *" if spec.required else "")
+            label = shown(spec.label) + (" *" if spec.required else "")
             form.addRow(label, editor)
         self.disposition = QComboBox(self)
         self.disposition.setObjectName("card_disposition")
-        self.disposition.addItems(["", *dispositions])
-        self.disposition.currentTextChanged.connect(lambda t: self._changed("disposition", t))
+        self.disposition.addItem("", "")
+        for disposition in dispositions:  # shown translated, stored as configured
+            self.disposition.addItem(shown(disposition), disposition)
+        self.disposition.currentIndexChanged.connect(
+            lambda _i: self._changed("disposition", self.chosen_disposition())
+        )
         form.addRow(self.tr("Disposition *"), self.disposition)
 
     def _editor(self, spec: FieldSpec) -> Editor:
         key = spec.key
         if spec.kind == "choice":
             box = QComboBox(self)
-            box.addItems(["", *spec.choices])
-            box.currentTextChanged.connect(lambda t: self._changed(key, t))
+            box.addItem("", "")
+            for choice in spec.choices:
+                box.addItem(shown(choice), choice)
+            box.currentIndexChanged.connect(lambda _i: self._changed(key, str(box.currentData())))
             return box
         if spec.kind == "checkbox":
             check = QCheckBox(self)
@@ -99,9 +106,9 @@ class DialogCard(QWidget):
             editor.setText(value)
             self._changed(key, value)
         elif isinstance(editor, QComboBox):
-            if editor.findText(value) < 0:
-                editor.addItem(value)
-            editor.setCurrentText(value)
+            if editor.findData(value) < 0:
+                editor.addItem(shown(value), value)
+            editor.setCurrentIndex(editor.findData(value))
         elif isinstance(editor, QCheckBox):
             editor.setChecked(value.strip().lower() in ("yes", "true", "1", "y", "да"))
         elif isinstance(editor, QDateEdit):
@@ -127,12 +134,13 @@ class DialogCard(QWidget):
         }
 
     def chosen_disposition(self) -> str:
-        return self.disposition.currentText()
+        """The disposition as configured (its stored key), whatever language shows it."""
+        return str(self.disposition.currentData() or "")
 
     def missing(self) -> list[str]:
         """Labels of the required fields still empty (the disposition included)."""
         out = [
-            s.label
+            shown(s.label)
             for s in self.specs.values()
             if s.required and not self.changes.get(s.key, ("", 0))[0].strip()
         ]

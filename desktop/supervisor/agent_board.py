@@ -9,7 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.i18n import shown
 from desktop.threads import assert_gui_thread, run_in_thread
 from store.client_types import Board, BoardRow
 
@@ -71,7 +72,10 @@ def clock(us: int) -> str:
 
 
 def size(n: int) -> str:
-    return f"{n / 1_048_576:.1f} MB" if n >= 104_858 else f"{n / 1024:.0f} KB"
+    """The backlog's bytes in MB (from 0.1 MB) or KB, the unit in the UI's language."""
+    if n >= 104_858:
+        return QCoreApplication.translate("Units", "%1 MB").replace("%1", f"{n / 1_048_576:.1f}")
+    return QCoreApplication.translate("Units", "%1 KB").replace("%1", f"{n / 1024:.0f}")
 
 
 class AgentBoard(QWidget):
@@ -149,7 +153,8 @@ class AgentBoard(QWidget):
             "offline": self.tr("Offline"),
         }
         text = names.get(row["state"], row["state"])
-        return f"{text} ({row['reason']})" if row.get("reason") else text
+        reason = row.get("reason")
+        return f"{text} ({shown(reason)})" if reason else text
 
     def _cells(self, row: BoardRow, now: int) -> list[str]:
         since = row.get("since_us")

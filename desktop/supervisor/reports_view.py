@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.supervisor.report_chart import ReportChart
+from desktop.supervisor.report_table import ReportTableModel
 from desktop.threads import assert_gui_thread, run_in_thread
-from desktop.widgets.report_chart import ReportChart
-from desktop.widgets.report_table import ReportTableModel
 from store.client_types import Report, ReportNorms
 
 DAY_US = 86_400_000_000

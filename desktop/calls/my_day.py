@@ -9,7 +9,7 @@ from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QWidget
 
 from desktop.calls.history import CallHistory, HistoryResult, day_figures
-from desktop.widgets.my_calls import clock, day_start, to_us
+from desktop.calls.my_calls import clock, day_start, to_us
 
 FIGURES = ("answered", "missed", "made", "talk", "hold", "wrap", "aht")
 

@@ -3,21 +3,23 @@ store and their ratings. It appears at once and fills in as each answer arrives.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop import i18n
 from desktop.crm.numbers import display
 from desktop.crm.types import CrmContact, LookupResult, Outcome
 
@@ -38,11 +40,14 @@ class CrmCard(QWidget):
         self.caller = QLabel(self)
         self.caller.setObjectName("crmCaller")
         self.caller.setStyleSheet("font-weight: bold;")
+        self.caller.setWordWrap(True)
         self.state = QLabel(self)
         self.state.setObjectName("crmState")
         self.state.setWordWrap(True)
         self.rows: dict[str, QLabel] = {}
-        form = QFormLayout()
+        self.form = form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for key, label in (
             ("name", self.tr("Name")),
             ("company", self.tr("Company")),
@@ -54,6 +59,8 @@ class CrmCard(QWidget):
             value = QLabel(self)
             value.setObjectName(f"crm_{key}")
             value.setWordWrap(True)
+            value.setMinimumWidth(120)
+            value.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.rows[key] = value
             form.addRow(label, value)
@@ -73,6 +80,10 @@ class CrmCard(QWidget):
             [self.tr("Date"), self.tr("Agent"), self.tr("Duration"), self.tr("Disposition"), ""]
         )
         self.history.verticalHeader().hide()
+        header = self.history.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.history.setWordWrap(False)
         self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)
@@ -85,7 +96,8 @@ class CrmCard(QWidget):
         layout.addWidget(self.extra)
         layout.addLayout(buttons)
         layout.addWidget(self.ratings)
-        layout.addWidget(self.history, 1)
+        layout.addWidget(self.history, 10)
+        layout.addStretch(1)  # keeps the card at the top while there is no history
         self.clear()
 
     def clear(self) -> None:
@@ -94,9 +106,12 @@ class CrmCard(QWidget):
         self.state.clear()
         for value in self.rows.values():
             value.clear()
+            value.setToolTip("")
+            self.form.setRowVisible(value, False)  # a row shows once the CRM gives its value
         self.extra.clear()
         self.ratings.clear()
         self.history.setRowCount(0)
+        self.history.hide()
         self.open_button.hide()
         self.create_button.hide()
 
@@ -137,6 +152,8 @@ class CrmCard(QWidget):
         }
         for key, value in values.items():
             self.rows[key].setText(value)
+            self.rows[key].setToolTip(value)
+            self.form.setRowVisible(self.rows[key], bool(value))
         self.extra.setText("\n".join(f"{label}: {value}" for label, value in contact.extra))
         self.web_url = contact.web_url
         self.open_button.setVisible(bool(contact.web_url))
@@ -177,13 +194,15 @@ class CrmCard(QWidget):
         self.ratings.setText("; ".join([head, *parts]))
         rows = summary.get("last_calls") or []
         self.history.setRowCount(len(rows))
+        self.history.setVisible(bool(rows))
         for r, call in enumerate(rows):
-            when = dt.datetime.fromtimestamp(call["started_us"] / 1e6).strftime("%Y-%m-%d %H:%M")
-            minutes, seconds = divmod(round(call.get("duration_s") or 0), 60)
-            cells = (when, call.get("agent", ""), f"{minutes}:{seconds:02d}",
-                     call.get("disposition") or "")  # fmt: skip
+            cells = (i18n.local_time(call["started_us"]), call.get("agent", ""),
+                     i18n.duration_text(call.get("duration_s") or 0),
+                     i18n.shown(call.get("disposition") or ""))  # fmt: skip
             for c, text in enumerate(cells):
-                self.history.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.history.setItem(r, c, item)
             play = QPushButton(self.tr("Play"), self.history)
             play.setObjectName(f"play_{call['id']}")
             play.clicked.connect(lambda _=False, cid=call["id"]: self.play_call.emit(cid))
