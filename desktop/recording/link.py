@@ -357,7 +357,7 @@ class RecorderLink(QObject):
         once; a new frame rate or pre-roll takes a new worker, started right away."""
         old, self.options = self.options, options
         if needs_new_worker(old.worker, options.worker) and self._send(pipe.Stop()):
-            self._fatal, self._attempt = "restarting for the policy's frame rate or pre-roll", 0
+            self._fatal, self._attempt = "restarting for the recording policy", 0
         else:
             self._send(policy_message(options.worker))
 
@@ -378,6 +378,8 @@ class RecorderLink(QObject):
 
     def describe(self, state: dict[str, Any]) -> str:
         """The operator's line for a worker state: whether the screen is being recorded."""
+        if not self.options.capture:
+            return self.tr("Screen not recorded: the recording policy is off for you")
         if not state.get("capturing"):
             return self.tr("Screen recorder starting…")
         windows = state.get("windows", [])

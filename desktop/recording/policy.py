@@ -249,10 +249,13 @@ def with_policy(
 ) -> LinkOptions:
     """``options`` following ``policy``: its rules, frame rate, pre-roll and title masks (the
     local settings' masks added to the store's: locally one may mask more, never less), and the
-    INVITE header naming the queue."""
+    INVITE header naming the queue. A policy that records none of the operator's calls runs
+    the worker without capture (it still uploads): nothing of the screen is taken, not even
+    the pre-roll spool."""
     masks = tuple(dict.fromkeys((*policy.mask_titles, *local_masks)))
     worker = dataclasses.replace(
         options.worker,
+        capture=policy.records,
         fps=policy.fps,
         preroll_s=policy.preroll_s,
         mask_titles=masks,
@@ -275,9 +278,10 @@ def policy_message(worker: WorkerOptions) -> pipe.SetPolicy:
 
 
 def needs_new_worker(old: WorkerOptions, new: WorkerOptions) -> bool:
-    """The frame rate and the pre-roll are fixed for a worker's life (its capture pacing and
-    its spool are built on them): changing them takes a new worker."""
-    return (old.fps, old.preroll_s) != (new.fps, new.preroll_s)
+    """The frame rate, the pre-roll and whether the screen is captured at all are fixed for a
+    worker's life (its capture pacing and its spool are built on them): a change takes a new
+    worker."""
+    return (old.fps, old.preroll_s, old.capture) != (new.fps, new.preroll_s, new.capture)
 
 
 def follow(

@@ -1318,6 +1318,10 @@
         <translation>Запись экрана ПРЕРВАНА (%1); перезапуск через %2 с</translation>
     </message>
     <message>
+        <source>Screen not recorded: the recording policy is off for you</source>
+        <translation>Экран не записывается: правило записи для вас выключено</translation>
+    </message>
+    <message>
         <source>Screen recording ON</source>
         <translation>Идёт запись экрана</translation>
     </message>

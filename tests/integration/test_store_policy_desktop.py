@@ -49,6 +49,14 @@ def follower_of(store: Store, user: str, folder: Path, url: str = "") -> PolicyF
     return PolicyFollower(url or store.url, "", folder, lambda _url: token, poll_s=0.5)
 
 
+def events_of(events: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    return [e for e in events if e["event"] == name]
+
+
+def ready_count(events: list[dict[str, Any]]) -> int:
+    return len(events_of(events, "ready"))
+
+
 def incoming(call_id: str, queue: str) -> ev.IncomingCall:
     return ev.IncomingCall(
         call_id=call_id, account_id="acc", remote_uri="sip:+15550100@pbx", number="+15550100",
@@ -186,6 +194,15 @@ def test_the_worker_takes_the_new_policy_live_and_restarts_for_a_new_frame_rate(
         assert ready[-1]["fps"] == 2 and link.restarts == 1
         # The new worker was told the open calls again, under the new policy's decision.
         qtbot.waitUntil(lambda: len(link.state.get("windows", [])) == 2, timeout=5_000)
+
+        # Off for this operator: a worker that takes nothing of the screen, and back.
+        store.ada.set_recording_policy({"agents": {"alice": {"mode": "off"}}, "fps": 2})
+        qtbot.waitUntil(lambda: ready_count(events) == 3, timeout=10_000)
+        assert not link.options.capture and events_of(events, "ready")[-1]["capture"] is False
+        assert "policy is off for you" in link.status_text
+        store.ada.set_recording_policy({"default": {"mode": "all"}, "fps": 2})
+        qtbot.waitUntil(lambda: bool(link.state.get("recording")), timeout=15_000)
+        assert link.options.capture and ready_count(events) == 4
     finally:
         follower.close()
         link.stop()
