@@ -109,6 +109,11 @@ def test_with_a_store_its_policy_decides_and_local_masks_only_add(tmp_path: Path
     assert WorkerOptions.from_argv(options.command()[3:]) == worker
     off = StorePolicy(mode="off")
     assert not off.records and StorePolicy(mode="off", queues=store.queues).records
+    nothing, _ = options_from_settings(
+        local, demo=False, agent="1001", display="host:0", policy=off
+    )
+    assert nothing is not None and not nothing.capture  # uploads only, no screen taken
+    assert "--no-capture" in nothing.command()
 
 
 def test_with_a_store_the_local_policy_keys_are_noted_as_ignored(tmp_path: Path) -> None:
