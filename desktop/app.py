@@ -45,9 +45,12 @@ from desktop.recording.options import (
     UploadOptions,
     data_dir,
     options_from_settings,
+    read_token,
     upload_only_options,
     upload_options,
+    with_policy,
 )
+from desktop.recording.policy import PolicyFollower, StorePolicy
 from desktop.recording.uploads import UploadQueue
 from desktop.settings import first_run
 from desktop.settings import values as settings
@@ -220,11 +223,17 @@ def start_recorder(
     display: str | None,
     uploading: UploadOptions,
 ) -> RecorderLink | None:
-    """The screen recorder's link when the settings ask for it (None when off), following the
-    calls of ``book``; its status goes to the window's status bar."""
+    """The screen recorder's link when the settings or the store's policy ask for it (None
+    when off), following the calls of ``book`` and the store's policy; its status goes to the
+    window's status bar."""
+    store = conf.store
+    follower = None
+    if store.url:  # the store's policy (its cached copy until the store answers)
+        follower = PolicyFollower(store.url, store.ca_file, data_dir(), read_token, parent=window)
     options, note = options_from_settings(
-        conf.recorder, demo=conf.demo.enabled, agent=agent, display=display, uploads=uploading
-    )
+        conf.recorder, demo=conf.demo.enabled, agent=agent, display=display, uploads=uploading,
+        policy=follower.policy if follower is not None else None,
+    )  # fmt: skip
     label = QLabel(window)
     label.setObjectName("recorderStatus")
     window.statusBar().addPermanentWidget(label)
@@ -233,8 +242,12 @@ def start_recorder(
         text = QCoreApplication.translate("RecorderLink", "Screen not recorded: %1")
         label.setText(text.replace("%1", note))
         window.attach_recorder(None, label.text())
+    link = RecorderLink(options, book, window) if options is not None else None
+    if follower is not None:
+        follow_policy(follower, link, conf.recorder.mask_titles, book)
+        follower.start()
+    if link is None:
         return None
-    link = RecorderLink(options, book, window)
     link.status_changed.connect(label.setText)
     link.start()
     window.attach_recorder(link)
@@ -407,3 +420,25 @@ def _close_on_sigint(window: MainWindow) -> None:
     timer = QTimer(window)
     timer.timeout.connect(lambda: None)  # lets Python run its signal handlers
     timer.start(250)
+
+
+def follow_policy(
+    follower: PolicyFollower,
+    link: RecorderLink | None,
+    local_masks: tuple[str, ...],
+    book: CallBook,
+) -> None:
+    """Apply the store's recording policy now and at every change: to the recorder ``link``,
+    and to ``book`` (the wrap-up maximum, the INVITE headers naming queue, wait and PBX call)."""
+
+    def apply(policy: StorePolicy) -> None:
+        book.wrap_up_max_s = policy.wrap_up_max_s
+        book.pbx = PbxHeaders(policy.queue_header, policy.queue_wait_header,
+                              policy.pbx_call_id_header)  # fmt: skip
+        if link is not None:
+            link.set_policy(with_policy(link.options, policy, local_masks))
+
+    book.wrap_up_max_s = follower.policy.wrap_up_max_s
+    book.pbx = PbxHeaders(follower.policy.queue_header, follower.policy.queue_wait_header,
+                          follower.policy.pbx_call_id_header)  # fmt: skip
+    follower.changed.connect(apply)

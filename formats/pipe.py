@@ -143,7 +143,9 @@ class Resume(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class SetPolicy(Command):
-    """The recording policy for windows opened from now on."""
+    """The recording policy for windows opened from now on: ``queues`` maps a queue to its
+    own ``{mode, sample_percent}``; ``mask_titles`` (None: unchanged) replaces the title
+    masks at once. The frame rate and the pre-roll need a new worker (the desktop starts one)."""
 
     NAME: ClassVar[str] = "set_policy"
     STRICT: ClassVar[bool] = True
@@ -152,6 +154,8 @@ class SetPolicy(Command):
     off_agents: tuple[str, ...] = ()
     off_queues: tuple[str, ...] = ()
     pause_audio: bool = True  # pauses and masks silence the call audio that is uploaded
+    queues: dict[str, Any] = field(default_factory=dict)
+    mask_titles: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

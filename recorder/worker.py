@@ -22,6 +22,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -172,22 +173,41 @@ class Worker:
                 on = isinstance(command, pipe.Pause)
                 self._pause(command.reason, on, self._at(command.at_us))
             case pipe.SetPolicy():
-                policy = RecordingPolicy(
-                    command.mode,
-                    command.sample_percent,
-                    frozenset(command.off_agents),
-                    frozenset(command.off_queues),
-                )
-                with self._lock:
-                    self.windows.policy = policy  # for windows opened from now on
-                    self.pause_audio = command.pause_audio
-                    self._note_silence()
+                self._cmd_set_policy(command)
             case pipe.Status():
                 self.emit(self.status(pipe.RecorderStatus))
             case pipe.UploadStatusRequest():
                 self.emit(self.uploads.status())
             case pipe.Stop():
                 self._done.set()
+
+    def _cmd_set_policy(self, command: pipe.SetPolicy) -> None:
+        """A new policy for windows opened from now on (those open keep their decision), and
+        new title masks at once; a bad one changes nothing (ValueError: ``bad_command``)."""
+        policy = RecordingPolicy.from_json(
+            {
+                "mode": command.mode,
+                "sample_percent": command.sample_percent,
+                "off_agents": list(command.off_agents),
+                "off_queues": list(command.off_queues),
+                "queues": command.queues,
+            }
+        )
+        patterns = command.mask_titles
+        if patterns is not None:
+            for pattern in patterns:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ValueError(f"mask_titles: {pattern!r}: {exc}") from None
+        with self._lock:
+            self.windows.policy = policy
+            self.pause_audio = command.pause_audio
+            self._note_silence()
+            if patterns is not None and list(patterns) != self.masks.patterns:
+                self.masks.set_patterns(list(patterns))
+                self.recorder.set_mask(self.masks.rects())
+        log.info("policy: %s; title masks %s", policy.to_json(), self.masks.patterns)
 
     @staticmethod
     def _at(at_us: int | None) -> int:

@@ -50,6 +50,16 @@ class ScreenMasks:
     def polling(self) -> bool:
         return bool(self.titles.patterns)
 
+    @property
+    def patterns(self) -> list[str]:
+        return [p.pattern for p in self.titles.patterns]
+
+    def set_patterns(self, patterns: list[str]) -> None:
+        """New title masks: read at the next poll; none left unmasks every window at once."""
+        self.titles.set_patterns(patterns)
+        if not patterns:
+            self.masked, self.failed = [], False
+
     def rects(self) -> list[Rect]:
         """Root-window pixels to black out from the next frame on."""
         if self.paused or self.failed:

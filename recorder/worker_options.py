@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formats.pipe import STORE_TOKEN_ENV
-from recorder.segments.windows import MODES, RecordingPolicy
+from recorder.segments.windows import MODES, QueueRule, RecordingPolicy
 
 SEGMENT_S = 120.0  # while a window records (the recorder's own default, recorder/README.md)
 
@@ -73,6 +73,8 @@ class WorkerOptions:
         ):
             for value in values:
                 argv += [flag, value]
+        for rule in policy.queues:
+            argv += ["--queue-policy", f"{rule.queue}={rule.mode}:{_number(rule.sample_percent)}"]
         if self.outbox_dir is not None:
             argv += ["--outbox", str(self.outbox_dir)]
         if self.store_url:
@@ -99,6 +101,7 @@ class WorkerOptions:
                 args.sample_percent,
                 frozenset(args.off_agent),
                 frozenset(args.off_queue),
+                tuple(_queue_rule(text) for text in args.queue_policy),
             )
             for pattern in args.mask_title:
                 re.compile(pattern)
@@ -135,6 +138,18 @@ class WorkerOptions:
         )
 
 
+def _queue_rule(text: str) -> QueueRule:
+    """``QUEUE=MODE[:PERCENT]`` of ``--queue-policy``."""
+    queue, equals, rule = text.rpartition("=")
+    mode, _, percent = rule.partition(":")
+    if not equals or not queue:
+        raise ValueError(f"--queue-policy: {text!r} is not QUEUE=MODE[:PERCENT]")
+    try:
+        return QueueRule(queue, mode, float(percent) if percent else 100.0)
+    except ValueError as exc:
+        raise ValueError(f"--queue-policy: {text!r}: {exc}") from None
+
+
 def _number(value: float) -> str:
     """``4`` rather than ``4.0``, and never a rounded value (``:g`` keeps 6 digits)."""
     text = f"{value:g}"
@@ -159,6 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sample-percent", type=float, default=100.0)
     parser.add_argument("--off-agent", action="append", default=[])
     parser.add_argument("--off-queue", action="append", default=[])
+    parser.add_argument(
+        "--queue-policy",
+        action="append",
+        default=[],
+        help="QUEUE=MODE[:PERCENT]: that queue's calls follow this rule; repeatable",
+    )
     parser.add_argument("--outbox", type=Path, help="the upload outbox (default: OUT/outbox)")
     parser.add_argument(
         "--store-url",

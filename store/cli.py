@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from store import retention, rollups, users
+from pydantic import ValidationError
+
+from store import policy, retention, rollups, users
 from store.db import Database, DatabaseError, describe
 from store.errors import StoreProblem
 from store.migrations import LATEST, migrate
 from store.models import Role, RuleIn
+from store.models.policy import PolicyDocument
 from store.settings import S3Settings, Settings, SettingsError
 
 ADMIN = users.Principal("cli", Role.admin)
@@ -156,8 +159,14 @@ def cmd_user(args: argparse.Namespace) -> int:
         users.add_user(db, args.name, args.role, args.extension)
         print(f"user {args.name} added with role {args.role}")
     elif args.action == "set":
-        users.set_extension(db, args.name, args.extension)
-        print(f"user {args.name}: extension {args.extension or 'none'}")
+        if args.extension is None and args.team is None:
+            raise UsageError("user set: give --extension and/or --team")
+        if args.extension is not None:
+            users.set_extension(db, args.name, args.extension)
+            print(f"user {args.name}: extension {args.extension or 'none'}")
+        if args.team is not None:
+            policy.set_team(db, args.name, args.team)
+            print(f"user {args.name}: team {args.team or 'none'}")
     elif args.action in ("disable", "enable"):
         users.set_disabled(db, args.name, args.action == "disable")
         print(f"user {args.name} {args.action}d")
@@ -165,7 +174,39 @@ def cmd_user(args: argparse.Namespace) -> int:
         for row in users.list_users(db):
             flag = " (disabled)" if row["disabled"] else ""
             extension = f"\text. {row['extension']}" if row["extension"] else ""
-            print(f"{row['name']}\t{row['role']}{extension}{flag}")
+            team = f"\tteam {row['team']}" if row["team"] else ""
+            print(f"{row['name']}\t{row['role']}{extension}{team}{flag}")
+    return 0
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    db = _open_db(args)
+    if args.action == "set":
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--file: cannot read {args.file}: {exc}") from None
+        try:
+            document = PolicyDocument.model_validate_json(text)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '(document)'}: {e['msg']}"
+                for e in exc.errors()[:10]
+            )
+            raise UsageError(f"{args.file}: {problems}") from None
+        answer = policy.put(db, document, ADMIN)
+        print(f"recording policy version {answer['version']} set", file=sys.stderr)
+    elif args.action == "show":
+        answer = policy.current(db)
+        print(f"# version {answer['version']}, {_when(answer['changed_us'])}, "
+              f"by {answer['changed_by'] or 'nobody (built-in default)'}")  # fmt: skip
+        print(answer["policy"].model_dump_json(indent=2))
+    else:
+        for row in policy.history(db):
+            doc = row["policy"]
+            print(f"{row['version']}\t{_when(row['changed_us'])}\t{row['changed_by']}\t"
+                  f"default {doc.default.mode.value}, {len(doc.queues)} queue(s), "
+                  f"{len(doc.teams)} team(s), {len(doc.agents)} agent(s)")  # fmt: skip
     return 0
 
 
@@ -279,9 +320,10 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
     add.add_argument("--extension", help="the user's SIP extension, e.g. 1001")
-    change = user.add_parser("set", parents=[common], help="change a user's SIP extension")
+    change = user.add_parser("set", parents=[common], help="change a user's SIP extension or team")
     change.add_argument("name")
-    change.add_argument("--extension", required=True, help='e.g. 1001; "" removes it')
+    change.add_argument("--extension", help='e.g. 1001; "" removes it')
+    change.add_argument("--team", help='the recording policy\'s team, e.g. night; "" removes it')
     for action in ("disable", "enable"):
         user.add_parser(action, parents=[common]).add_argument("name")
     user.add_parser("list", parents=[common])
@@ -298,6 +340,16 @@ def _parser() -> argparse.ArgumentParser:
     token.add_parser("revoke", parents=[common]).add_argument("name")
     for p in token.choices.values():
         p.set_defaults(func=cmd_token)
+
+    pol = sub.add_parser("policy", help="the recording policy").add_subparsers(
+        dest="action", required=True
+    )
+    pol.add_parser("show", parents=[common], help="print the current version")
+    setting = pol.add_parser("set", parents=[common], help="a new version from a JSON file")
+    setting.add_argument("--file", required=True, help="the policy document (store/README.md)")
+    pol.add_parser("history", parents=[common], help="every version, newest first")
+    for p in pol.choices.values():
+        p.set_defaults(func=cmd_policy)
 
     ret = sub.add_parser("retention", help="media retention").add_subparsers(
         dest="action", required=True

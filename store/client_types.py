@@ -225,6 +225,7 @@ class Me(TypedDict):
     name: str
     role: Literal["agent", "qa", "supervisor", "admin"]
     extension: NotRequired[str | None]  # the user's SIP extension (stores since migration 10)
+    team: NotRequired[str | None]  # the user's team (stores since migration 12)
 
 
 class Health(TypedDict):
@@ -303,3 +304,50 @@ class Report(TypedDict):
     source: NotRequired[str]  # "rollups", "raw" or "rollups+raw": where the sums came from
     columns: list[str]
     rows: list[Mapping[str, Any]]
+
+
+class PolicyRule(TypedDict):
+    mode: Literal["all", "sampled", "consent", "off"]
+    sample_percent: NotRequired[float]
+
+
+class RecordingPolicy(TypedDict, total=False):
+    """The policy document an admin sets (every key optional: the store's defaults)."""
+
+    default: PolicyRule
+    queues: dict[str, PolicyRule]
+    teams: dict[str, PolicyRule]
+    agents: dict[str, PolicyRule]
+    fps: float
+    preroll_s: float
+    wrap_up_max_s: float
+    mask_titles: list[str]
+    pause_audio: bool
+    headers: dict[str, str]  # queue, queue_wait, pbx_call_id: INVITE header names
+
+
+class EffectivePolicy(TypedDict):
+    """What applies to the token's user: `mode` for every call (`scope` `agent …`/`team …`),
+    or per queue (`scope` `queues`: the call's queue in `queues`, else `mode`)."""
+
+    scope: str
+    mode: Literal["all", "sampled", "consent", "off"]
+    sample_percent: float
+    queues: dict[str, PolicyRule]
+    fps: float
+    preroll_s: float
+    wrap_up_max_s: float
+    mask_titles: list[str]
+    pause_audio: bool
+    headers: dict[str, str]
+
+
+class PolicyVersion(TypedDict):
+    version: int
+    changed_us: int | None
+    changed_by: str | None
+    policy: RecordingPolicy
+
+
+class PolicyAnswer(PolicyVersion):
+    effective: EffectivePolicy

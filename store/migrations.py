@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from store import rollups
+from store import policy, rollups
 from store.db import Database
 from store.pbx import ingest as pbx_ingest
 
@@ -258,6 +258,11 @@ INSERT INTO media_holders (sha256, holder) SELECT sha256, uploaded_by FROM media
         12,
         "customer calls: the legs that rang several agents counted once, each leg's outcome",
         rollups.LEGS_SCHEMA,
+    ),
+    (
+        13,
+        "the recording policy's versions; users' teams (the policy's team rules)",
+        policy.SCHEMA,
     ),
 ]
 

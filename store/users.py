@@ -75,13 +75,20 @@ def set_extension(db: Database, name: str, extension: str | None) -> None:
 
 
 def profile(db: Database, who: Principal) -> dict[str, object]:
-    """Who the token belongs to: name, role and SIP extension."""
-    row = db.one("SELECT extension FROM users WHERE name = ?", (who.name,))
-    return {"name": who.name, "role": who.role, "extension": row["extension"] if row else None}
+    """Who the token belongs to: name, role, SIP extension and team."""
+    row = db.one("SELECT extension, team FROM users WHERE name = ?", (who.name,))
+    return {
+        "name": who.name,
+        "role": who.role,
+        "extension": row["extension"] if row else None,
+        "team": row["team"] if row else None,
+    }
 
 
 def list_users(db: Database) -> list[dict[str, object]]:
-    return db.query("SELECT name, role, disabled, created_us, extension FROM users ORDER BY name")
+    return db.query(
+        "SELECT name, role, disabled, created_us, extension, team FROM users ORDER BY name"
+    )
 
 
 def issue_token(db: Database, name: str, days: float | None = 365) -> tuple[str, int | None]:

@@ -43,6 +43,7 @@ from PySide6.QtCore import (
 
 from desktop.calls.model import Call, CallBook
 from desktop.recording.options import LinkOptions, read_token
+from desktop.recording.policy import needs_new_worker, policy_message
 from desktop.threads import run_in_thread
 from formats import pipe
 from formats.clock import utc_us
@@ -293,6 +294,7 @@ class RecorderLink(QObject):
             self._ready = True
             self._ready_since = utc_us()
             if self.options.capture:
+                self._send(policy_message(self.options.worker))  # changed while it started
                 self._replay()
         elif isinstance(event, pipe.RecorderState):  # ``state`` and ``status``
             self.state = pipe.to_json(event)
@@ -363,6 +365,15 @@ class RecorderLink(QObject):
     def paused(self) -> bool:
         return bool(self._pauses)
 
+    def set_policy(self, options: LinkOptions) -> None:
+        """Follow a changed recording policy: the worker takes new rules and title masks at
+        once; a new frame rate or pre-roll takes a new worker, started right away."""
+        old, self.options = self.options, options
+        if needs_new_worker(old.worker, options.worker) and self._send(pipe.Stop()):
+            self._fatal, self._attempt = "restarting for the recording policy", 0
+        else:
+            self._send(policy_message(options.worker))
+
     @property
     def pause_reasons(self) -> frozenset[str]:
         return frozenset(self._pauses)
@@ -402,6 +413,8 @@ class RecorderLink(QObject):
 
     def describe(self, state: dict[str, Any]) -> str:
         """The operator's line for a worker state: whether the screen is being recorded."""
+        if not self.options.capture:
+            return self.tr("Screen not recorded: the recording policy is off for you")
         if not state.get("capturing"):
             return self.tr("Screen recorder starting…")
         windows = state.get("windows", [])

@@ -1,7 +1,8 @@
 """What the desktop's recorder link runs: the worker's options
 (:class:`recorder.worker_options.WorkerOptions`) from the ``[recorder]``, ``[store]`` and
-``[upload]`` settings, and whether there is a display to record. The store's token is never on
-the command line: the link hands it over in the worker's environment."""
+``[upload]`` settings and, with a store, the store's recording policy; and whether there is a
+display to record. The store's token is never on the command line: the link hands it over in
+the worker's environment."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop import paths, secret_store
+from desktop.recording.policy import StorePolicy
 from desktop.settings.values import RecorderSection, StoreSection, UploadSection
 from recorder.segments.windows import RecordingPolicy
 from recorder.worker_options import WorkerOptions
@@ -136,17 +138,22 @@ def options_from_settings(
     agent: str,
     display: str | None,
     uploads: UploadOptions | None = None,
+    policy: StorePolicy | None = None,
 ) -> tuple[LinkOptions | None, str]:
-    """The worker's options, or None and why the screen is not recorded (a settings note)."""
+    """The worker's options, or None and why the screen is not recorded (a settings note).
+
+    With a store (``policy``: the store's recording policy) the screen is recorded wherever
+    there is a display, by the store's rules; ``[recorder] enabled = false`` and the local
+    policy keys do not change that, and local title masks only add to the store's. Without a
+    store the local ``[recorder]`` policy applies; recording is on unless ``enabled = false``.
+    """
     ok, why = display_available(display)
-    if section.enabled is None and not demo:
-        return None, "screen recording is off (set [recorder] enabled = true to record)"
-    if section.enabled is None and not ok:
-        return None, f"screen recording is off in the demo: {why}"
-    if section.enabled is False:
+    if policy is None and section.enabled is False:
         return None, "screen recording is off ([recorder] enabled = false)"
     if not ok:
-        return None, f"screen recording is enabled but cannot run: {why}"
+        if section.enabled is None and policy is None:
+            return None, f"screen recording is off{' in the demo' if demo else ''}: {why}"
+        return None, f"screen recording is on but cannot run: {why}"
     worker = WorkerOptions(
         out_dir=recordings_dir(section),
         display=display,
@@ -162,4 +169,26 @@ def options_from_settings(
     )
     if uploads is not None:
         worker = uploads.apply(worker)
-    return LinkOptions(worker, agent=agent), ""
+    options = LinkOptions(worker, agent=agent)
+    if policy is not None:
+        options = with_policy(options, policy, tuple(section.mask_titles))
+    return options, ""
+
+
+def with_policy(
+    options: LinkOptions, policy: StorePolicy, local_masks: tuple[str, ...]
+) -> LinkOptions:
+    """``options`` following ``policy``: its rules, frame rate, pre-roll and title masks (the local
+    settings' masks added to the store's: locally one may mask more, never less). A policy
+    that records none of the operator's calls runs the worker without capture (it still
+    uploads): nothing of the screen is taken, not even the pre-roll spool."""
+    masks = tuple(dict.fromkeys((*policy.mask_titles, *local_masks)))
+    worker = dataclasses.replace(
+        options.worker,
+        capture=policy.records,
+        fps=policy.fps,
+        preroll_s=policy.preroll_s,
+        mask_titles=masks,
+        policy=policy.recording_policy(),
+    )
+    return dataclasses.replace(options, worker=worker)

@@ -159,12 +159,25 @@ class SettingsDialog(QDialog):
 
     def _show_recording(self, conf: Settings) -> None:
         r = conf.recorder
+        if conf.store.url:
+            note = self.tr(
+                "The recording policy comes from the store (%1) and a change there applies "
+                "within seconds. These settings cannot switch recording off, not even "
+                "[recorder] enabled = false; windows masked here are added to the store's."
+            )
+            lines = [note.replace("%1", conf.store.url)]
+            if r.mask_titles:
+                masked = self.tr("Windows masked on the recording: %1")
+                lines.append(masked.replace("%1", ", ".join(r.mask_titles)))
+            self.recording.setText("\n".join(lines))
+            return
         policies = {
             "all": self.tr("every call is recorded"),
             "sampled": self.tr("a sample of %1% of calls is recorded").replace(
                 "%1", f"{r.sample_percent:g}"
             ),
             "consent": self.tr("calls are recorded once the caller consents"),
+            "off": self.tr("no call is recorded"),
         }
         lines = [
             self.tr("Recording policy: %1").replace("%1", policies.get(r.policy, r.policy)),

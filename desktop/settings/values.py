@@ -102,14 +102,16 @@ class DemoSection:
 
 @dataclass(frozen=True)
 class RecorderSection:
-    """``[recorder]``: the screen recorder worker (recorder/README.md, "The worker")."""
+    """``[recorder]``: the screen recorder worker (recorder/README.md, "The worker"). With a
+    store (``[store] url``) the store's recording policy decides: ``enabled``, ``fps``,
+    ``preroll_s`` and the policy keys are ignored, ``mask_titles`` only add to the store's."""
 
-    enabled: bool | None = None  # absent: on in demo mode when there is a display to record
+    enabled: bool | None = None  # absent: on wherever there is a display to record
     out_dir: str = ""  # '' = agentdesk/recordings in the user's data folder
     fps: float = 5.0
     preroll_s: float = 5.0
     mask_titles: tuple[str, ...] = ()  # regexes of window titles to black out
-    policy: str = "all"  # all | sampled | consent
+    policy: str = "all"  # all | sampled | consent | off
     sample_percent: float = 100.0
     off_agents: tuple[str, ...] = ()
     off_queues: tuple[str, ...] = ()
@@ -274,7 +276,36 @@ def load(path: Path | None = None, *, demo: bool = False) -> LoadedSettings:
     problems = validate(settings, path.name, text)
     if problems:
         return _safe(path, problems, notes, demo)
+    notes += [locate(note, text) for note in recorder_notes(settings, path.name)]
     return LoadedSettings(settings, path, "file", [], notes)
+
+
+# What the store's recording policy decides instead when a store is configured.
+STORE_POLICY_KEYS = ("fps", "preroll_s", "policy", "sample_percent", "off_agents", "off_queues")
+
+
+def recorder_notes(settings: Settings, file_name: str) -> list[str]:
+    """With a store, the ``[recorder]`` keys that no longer decide anything, and why."""
+    if not settings.store.url:
+        return []
+    r, default, notes = settings.recorder, RecorderSection(), []
+    if r.enabled is False:
+        notes.append(
+            f"{file_name}: recorder.enabled: false does not switch screen recording off while "
+            "a store is configured: the store's recording policy decides (ignored)"
+        )
+    for key in STORE_POLICY_KEYS:
+        if getattr(r, key) != getattr(default, key):
+            notes.append(
+                f"{file_name}: recorder.{key}: ignored, the store's recording policy applies "
+                "(local mask_titles only add to the store's)"
+            )
+    if settings.agent.wrap_up_max_s != AgentSection().wrap_up_max_s:
+        notes.append(
+            f"{file_name}: agent.wrap_up_max_s: ignored, the store's recording policy sets "
+            "the wrap-up maximum"
+        )
+    return notes
 
 
 def save(settings: Settings, path: Path) -> None:

@@ -165,6 +165,11 @@ class TitleMasks:
             self._list.close()
             self._list = None
 
+    def set_patterns(self, patterns: Iterable[str]) -> None:
+        """Match these from now on; the next :meth:`poll` re-reads every title."""
+        self.patterns = [re.compile(p) for p in patterns]
+        self._scanned_at = -1e9
+
     def poll(self) -> list[TopLevel]:
         """The matching windows that are shown. Raises :class:`TitleError` when the display
         cannot be read (the caller should then mask everything: fail closed)."""

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-ALL, SAMPLED, CONSENT = "all", "sampled", "consent"
-MODES = (ALL, SAMPLED, CONSENT)
+ALL, SAMPLED, CONSENT, OFF = "all", "sampled", "consent", "off"
+MODES = (ALL, SAMPLED, CONSENT, OFF)
 RECORDING, AWAITING_CONSENT, NOT_RECORDED = "recording", "awaiting_consent", "not_recorded"
 
 
@@ -39,55 +39,102 @@ class Decision:
     reason: str = ""
 
 
+def _checked_mode(where: str, mode: str, percent: float) -> None:
+    if mode not in MODES:
+        raise ValueError(f"{where}.mode: {mode!r} is not one of {', '.join(MODES)}")
+    if not 0 <= percent <= 100:
+        raise ValueError(f"{where}.sample_percent: {percent} is not 0..100")
+
+
+def _percent(where: str, data: Mapping[str, Any]) -> float:
+    percent = data.get("sample_percent", 100.0)
+    if isinstance(percent, bool) or not isinstance(percent, int | float):
+        raise ValueError(f"{where}.sample_percent: expected a number, got {percent!r}")
+    return float(percent)
+
+
+@dataclass(frozen=True)
+class QueueRule:
+    """How the calls of one queue are recorded (the company policy's queue rules)."""
+
+    queue: str
+    mode: str = ALL
+    sample_percent: float = 100.0
+
+    def __post_init__(self) -> None:
+        _checked_mode(f"policy.queues.{self.queue}", self.mode, self.sample_percent)
+
+
 @dataclass(frozen=True)
 class RecordingPolicy:
-    """Which calls are recorded: ``all``, a ``sampled`` percentage, or only after the caller's
-    ``consent``; never for the agents or queues listed as off."""
+    """Which calls are recorded: ``all``, a ``sampled`` percentage, only after the caller's
+    ``consent``, or none (``off``); a call whose queue has a rule in ``queues`` follows that
+    rule instead; never for the agents or queues listed as off."""
 
     mode: str = ALL
     sample_percent: float = 100.0
     off_agents: frozenset[str] = frozenset()
     off_queues: frozenset[str] = frozenset()
+    queues: tuple[QueueRule, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ValueError(f"policy.mode: {self.mode!r} is not one of {', '.join(MODES)}")
-        if not 0 <= self.sample_percent <= 100:
-            raise ValueError(f"policy.sample_percent: {self.sample_percent} is not 0..100")
+        _checked_mode("policy", self.mode, self.sample_percent)
+        # one rule per queue, in order: equal policies compare equal
+        rules = {r.queue: r for r in self.queues}
+        object.__setattr__(self, "queues", tuple(rules[q] for q in sorted(rules)))
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RecordingPolicy:
-        """From ``{mode, sample_percent, off_agents, off_queues}``; ValueError names the key."""
-        unknown = set(data) - {"mode", "sample_percent", "off_agents", "off_queues"}
+        """From ``{mode, sample_percent, off_agents, off_queues, queues: {QUEUE: {mode,
+        sample_percent}}}``; ValueError names the key."""
+        unknown = set(data) - {"mode", "sample_percent", "off_agents", "off_queues", "queues"}
         if unknown:
             raise ValueError(f"policy: unknown key(s) {', '.join(sorted(unknown))}")
-        percent = data.get("sample_percent", 100.0)
-        if isinstance(percent, bool) or not isinstance(percent, int | float):
-            raise ValueError(f"policy.sample_percent: expected a number, got {percent!r}")
+        percent = _percent("policy", data)
         lists = {}
         for key in ("off_agents", "off_queues"):
             values = data.get(key, [])
             if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
                 raise ValueError(f"policy.{key}: expected a list of strings")
             lists[key] = frozenset(values)
-        return cls(str(data.get("mode", ALL)), float(percent), **lists)
+        rules = data.get("queues", {})
+        if not isinstance(rules, Mapping):
+            raise ValueError("policy.queues: expected an object of queue rules")
+        queues = []
+        for queue, rule in sorted(rules.items()):
+            where = f"policy.queues.{queue}"
+            if not isinstance(rule, Mapping) or set(rule) - {"mode", "sample_percent"}:
+                raise ValueError(f"{where}: expected {{mode, sample_percent}}")
+            queues.append(QueueRule(queue, str(rule.get("mode", ALL)), _percent(where, rule)))
+        return cls(str(data.get("mode", ALL)), percent, **lists, queues=tuple(queues))
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "mode": self.mode,
             "sample_percent": self.sample_percent,
             "off_agents": sorted(self.off_agents),
             "off_queues": sorted(self.off_queues),
         }
+        if self.queues:
+            data["queues"] = {
+                r.queue: {"mode": r.mode, "sample_percent": r.sample_percent} for r in self.queues
+            }
+        return data
 
     def decide(self, call_id: str, agent: str = "", queue: str = "") -> Decision:
         if agent and agent in self.off_agents:
             return Decision(NOT_RECORDED, f"recording is off for agent {agent}")
         if queue and queue in self.off_queues:
             return Decision(NOT_RECORDED, f"recording is off for queue {queue}")
-        if self.mode == SAMPLED and not sampled_in(call_id, self.sample_percent):
-            return Decision(NOT_RECORDED, f"not in the {self.sample_percent:g} % sample")
-        if self.mode == CONSENT:
+        mode, percent, whose = self.mode, self.sample_percent, ""
+        for rule in self.queues:
+            if queue and rule.queue == queue:
+                mode, percent, whose = rule.mode, rule.sample_percent, f" for queue {queue}"
+        if mode == OFF:
+            return Decision(NOT_RECORDED, f"the recording policy is off{whose}")
+        if mode == SAMPLED and not sampled_in(call_id, percent):
+            return Decision(NOT_RECORDED, f"not in the {percent:g} % sample{whose}")
+        if mode == CONSENT:
             return Decision(AWAITING_CONSENT, "waiting for the caller's consent")
         return Decision(RECORDING)
 

@@ -1346,6 +1346,10 @@
         <translation>Запись экрана ПРЕРВАНА (%1); перезапуск через %2 с</translation>
     </message>
     <message>
+        <source>Screen not recorded: the recording policy is off for you</source>
+        <translation>Экран не записывается: правило записи для вас выключено</translation>
+    </message>
+    <message>
         <source>Screen recording ON</source>
         <translation>Идёт запись экрана</translation>
     </message>
@@ -1908,6 +1912,10 @@
         <translation>микрофон: %1; динамик: %2; звонок: %3</translation>
     </message>
     <message>
+        <source>The recording policy comes from the store (%1) and a change there applies within seconds. These settings cannot switch recording off, not even [recorder] enabled = false; windows masked here are added to the store&apos;s.</source>
+        <translation>Правило записи задаётся в хранилище (%1), его изменение применяется за несколько секунд. Эти настройки не могут выключить запись, даже [recorder] enabled = false; окна, скрытые здесь, добавляются к скрытым хранилищем.</translation>
+    </message>
+    <message>
         <source>every call is recorded</source>
         <translation>записывается каждый звонок</translation>
     </message>
@@ -1918,6 +1926,10 @@
     <message>
         <source>calls are recorded once the caller consents</source>
         <translation>звонки записываются после согласия абонента</translation>
+    </message>
+    <message>
+        <source>no call is recorded</source>
+        <translation>звонки не записываются</translation>
     </message>
     <message>
         <source>Recording policy: %1</source>

@@ -59,6 +59,15 @@ from store.models.people import (
     StateIn,
     StateOut,
 )
+from store.models.policy import (
+    EffectivePolicy,
+    PolicyDocument,
+    PolicyHeaders,
+    PolicyOut,
+    PolicyRule,
+    PolicyVersion,
+    RecordingMode,
+)
 from store.models.problems import FieldProblem, Problem, ValidationProblem
 from store.models.qa import Comment, Criterion, EvaluationIn, EvaluationOut, FormIn, FormOut
 
@@ -86,6 +95,7 @@ __all__ = [
     "ContentType",
     "Criterion",
     "Direction",
+    "EffectivePolicy",
     "EndedBy",
     "EvaluationIn",
     "EvaluationOut",
@@ -109,9 +119,15 @@ __all__ = [
     "MediaUrl",
     "Micros",
     "Number",
+    "PolicyDocument",
+    "PolicyHeaders",
+    "PolicyOut",
+    "PolicyRule",
+    "PolicyVersion",
     "PresenceIn",
     "Problem",
     "RatingScore",
+    "RecordingMode",
     "Refusal",
     "Report",
     "ReportRow",

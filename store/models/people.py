@@ -107,3 +107,6 @@ class Me(BaseModel):
     extension: str | None = Field(
         description="the user's SIP extension, set by an admin (`agentdesk-store user set`)"
     )
+    team: str | None = Field(
+        None, description="the user's team, set by an admin (the recording policy's teams)"
+    )

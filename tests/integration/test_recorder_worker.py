@@ -192,6 +192,47 @@ def test_a_window_whose_title_matches_is_black_and_the_rest_visible(
     assert [s.reasons for s in spans] == [("masked_title",)]  # the call audio is silent too
 
 
+def test_set_policy_changes_title_masks_and_queue_rules_without_a_restart(
+    xvfb: XvfbServer, tmp_path: Path
+) -> None:
+    paint(xvfb, "green")
+    secret = ("Secret ledger", "300x200+100+100", "red")
+    with tk_windows(xvfb, secret):
+        worker = WorkerProcess(xvfb, tmp_path, "--preroll", "1", "--mask-title", "Nothing")
+        try:
+            worker.wait_for(lambda e: e["event"] == "state" and e["capturing"])
+            pid = worker.proc.pid
+            rules = {"sales": {"mode": "off"}, "vip": {"mode": "consent"}}
+            worker.send("set_policy", mode="all", queues=rules, mask_titles=["(?i)secret"])
+            state = worker.wait_for(lambda e: e["event"] == "state" and e["masked"])
+            assert state["masked"] == [secret[0]] and state["policy"]["queues"]["sales"] == {
+                "mode": "off",
+                "sample_percent": 100.0,
+            }
+            worker.send("open_window", call_id="Q1", queue="sales")
+            worker.send("open_window", call_id="Q2", queue="vip")
+            worker.send("open_window", call_id="Q3", queue="support")
+            asked = worker.send("status")
+            status = worker.wait_for(lambda e: e["event"] == "status" and e["at_us"] >= asked)
+            windows = {w["call_id"]: w for w in status["windows"]}
+            assert windows["Q1"]["state"] == "not_recorded"
+            assert "off for queue sales" in windows["Q1"]["reason"]
+            assert windows["Q2"]["state"] == "awaiting_consent"
+            assert windows["Q3"]["state"] == "recording"
+            unmasked = worker.send("set_policy", mode="all", mask_titles=[])
+            worker.wait_for(
+                lambda e: e["event"] == "state" and e["at_us"] >= unmasked and not e["masked"]
+            )
+            worker.send("set_policy", mask_titles=["(unclosed"])
+            worker.wait_for(lambda e: e["event"] == "error" and "mask_titles" in e["message"])
+            assert worker.proc.pid == pid and worker.proc.poll() is None
+            for call_id in ("Q1", "Q2", "Q3"):
+                worker.send("close_window", call_id=call_id)
+            assert worker.stop() == 0, worker.stderr
+        finally:
+            worker.kill()
+
+
 def test_a_full_disk_is_a_clear_error_and_corrupts_nothing(
     xvfb: XvfbServer, tiny_disk: Path
 ) -> None:

@@ -34,7 +34,7 @@ def test_tokens_are_checked(store: Store) -> None:
     assert "malformed" in _status(store, {"Authorization": "Bearer abc"})[1]["detail"]
     forged = "adt_" + "A" * 43
     assert _status(store, {"Authorization": f"Bearer {forged}"})[1]["detail"] == "unknown token"
-    assert store.alice.me() == {"name": "alice", "role": "agent", "extension": None}
+    assert store.alice.me() == {"name": "alice", "role": "agent", "extension": None, "team": None}
     assert requests.get(f"{store.url}/api/v1/health", timeout=10).json()["status"] == "ok"
 
     with store.db() as db:

@@ -40,7 +40,7 @@ def test_cli_sets_up_a_store_that_serves(tmp_path: Path) -> None:
     assert "queue=sales" in rule.stdout and "days=90" in _cli("retention", "list", *data).stdout
 
     with StoreServer(tmp_path) as server, StoreClient(server.base_url, token) as client:
-        assert client.me() == {"name": "carol", "role": "agent", "extension": None}
+        assert client.me() == {"name": "carol", "role": "agent", "extension": None, "team": None}
         revoked = _cli("token", "revoke", "carol", *data)
         assert "revoked 1 token(s)" in revoked.stdout
 
@@ -79,8 +79,18 @@ def test_an_admin_gives_users_sip_extensions_shown_in_me_and_the_board(tmp_path:
 
     with StoreServer(tmp_path) as server:
         clients = {n: StoreClient(server.base_url, t) for n, t in tokens.items()}
-        assert clients["erin"].me() == {"name": "erin", "role": "agent", "extension": "1001"}
-        assert clients["sue"].me() == {"name": "sue", "role": "supervisor", "extension": None}
+        assert clients["erin"].me() == {
+            "name": "erin",
+            "role": "agent",
+            "extension": "1001",
+            "team": None,
+        }
+        assert clients["sue"].me() == {
+            "name": "sue",
+            "role": "supervisor",
+            "extension": None,
+            "team": None,
+        }
         board = {r["agent"]: r for r in clients["sue"].live_board()["agents"]}
         assert {n: board[n]["extension"] for n in ("erin", "fred")} == {
             "erin": "1001",

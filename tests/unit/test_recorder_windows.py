@@ -6,10 +6,12 @@ import uuid
 
 import pytest
 
+from formats import pipe
 from recorder.segments.windows import (
     AWAITING_CONSENT,
     NOT_RECORDED,
     RECORDING,
+    QueueRule,
     RecordingPolicy,
     RecordingWindows,
     SpoolIndex,
@@ -152,3 +154,27 @@ def test_spool_holds_leftovers_and_drains_everything_at_stop() -> None:
     assert [s.name for s in keep] == ["kept"] and drop == []
     keep, drop = spool.drain()
     assert keep == [] and [s.name for s in drop] == ["old"]
+
+
+def test_a_queue_rule_beats_the_default_and_off_records_nothing() -> None:
+    policy = RecordingPolicy.from_json(
+        {"mode": "off", "queues": {"sales": {"mode": "all"}, "vip": {"mode": "consent"}}}
+    )
+    assert policy.decide("c1", queue="sales").state == RECORDING
+    assert policy.decide("c1", queue="vip").state == AWAITING_CONSENT
+    other = policy.decide("c1", queue="support")
+    assert other.state == NOT_RECORDED and "policy is off" in other.reason
+    assert RecordingPolicy.from_json(policy.to_json()) == policy
+    none = RecordingPolicy(queues=(QueueRule("q", "sampled", 0.0),)).decide("c1", queue="q")
+    assert none.state == NOT_RECORDED and "for queue q" in none.reason
+    with pytest.raises(ValueError, match=r"policy\.queues\.q\.mode"):
+        RecordingPolicy.from_json({"queues": {"q": {"mode": "never"}}})
+
+
+def test_set_policy_carries_queue_rules_and_title_masks_on_the_pipe() -> None:
+    message = pipe.SetPolicy(
+        mode="off", queues={"sales": {"mode": "all", "sample_percent": 100.0}}, mask_titles=("A",)
+    )
+    assert pipe.decode(pipe.encode(message), pipe.Command) == message
+    unchanged = pipe.decode('{"cmd": "set_policy", "mode": "all"}', pipe.Command)
+    assert isinstance(unchanged, pipe.SetPolicy) and unchanged.mask_titles is None

@@ -90,6 +90,21 @@ def test_the_file_is_edited_not_replaced_and_the_policy_is_shown(
     assert memory_keyring.passwords == {}  # an empty password field keeps the stored one
 
 
+def test_with_a_store_the_dialog_says_its_policy_applies(
+    qtbot: QtBot, tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    path = tmp_path / "agentdesk.toml"
+    text = (
+        EXISTING + 'enabled = false\nmask_titles = ["Bank"]\n\n[store]\nurl = "https://s.example"\n'
+    )
+    path.write_text(text, encoding="utf-8")
+    dialog = open_dialog(qtbot, path)
+    shown = dialog.recording.text()
+    assert "comes from the store (https://s.example)" in shown
+    assert "cannot switch recording off" in shown and "25% of calls" not in shown
+    assert "Windows masked on the recording: Bank" in shown
+
+
 def test_validation_names_the_field_and_writes_nothing(
     qtbot: QtBot, tmp_path: Path, memory_keyring: MemoryKeyring
 ) -> None:

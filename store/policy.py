@@ -1,0 +1,121 @@
+"""The company's recording policy: one document, every change a new version (number, who,
+when, the document) and an audit entry; what applies to a user is resolved here, most specific
+first: the user's own rule, their team's, the call's queue's, the default."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from store import audit
+from store.db import Database
+from store.errors import Invalid, NotFound
+from store.models.policy import PolicyDocument
+from store.users import Principal, now_us
+
+SCHEMA = """
+ALTER TABLE users ADD COLUMN team TEXT;
+CREATE TABLE recording_policy (
+    version INTEGER PRIMARY KEY,
+    changed_us {bigint} NOT NULL,
+    changed_by TEXT NOT NULL,
+    document TEXT NOT NULL
+)
+"""
+HISTORY_LIMIT = 1000
+
+
+def _version(row: Any) -> dict[str, Any]:
+    return {
+        "version": int(row["version"]),
+        "changed_us": row["changed_us"],
+        "changed_by": row["changed_by"],
+        "policy": PolicyDocument.model_validate_json(row["document"]),
+    }
+
+
+def current(db: Database) -> dict[str, Any]:
+    """The newest version, or version 0: the built-in default (record every call)."""
+    row = db.one(
+        "SELECT version, changed_us, changed_by, document FROM recording_policy "
+        "ORDER BY version DESC LIMIT 1"
+    )
+    if row is None:
+        return {"version": 0, "changed_us": None, "changed_by": None, "policy": PolicyDocument()}
+    return _version(row)
+
+
+def history(db: Database, limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
+    """Every version, newest first."""
+    rows = db.query(
+        "SELECT version, changed_us, changed_by, document FROM recording_policy "
+        "ORDER BY version DESC LIMIT ?",
+        (limit,),
+    )
+    return [_version(row) for row in rows]
+
+
+def put(db: Database, document: PolicyDocument, who: Principal) -> dict[str, Any]:
+    """Store ``document`` as the next version and audit it (two admins at once: one of them
+    gets a 409 from the primary key and sends again)."""
+    text = document.model_dump_json()
+    with db.transaction():
+        row = db.one("SELECT MAX(version) AS v FROM recording_policy")
+        version = (int(row["v"]) if row and row["v"] is not None else 0) + 1
+        db.execute(
+            "INSERT INTO recording_policy (version, changed_us, changed_by, document) "
+            "VALUES (?, ?, ?, ?)",
+            (version, now_us(), who.name, text),
+        )
+        audit.record(db, who, "policy.set", f"recording-policy/{version}", text)
+    return current(db)
+
+
+def team_of(db: Database, name: str) -> str | None:
+    row = db.one("SELECT team FROM users WHERE name = ?", (name,))
+    return row["team"] if row else None
+
+
+def set_team(db: Database, name: str, team: str | None) -> None:
+    """Put the user in a team; "" or None takes them out."""
+    if team is not None and not (0 < len(team) <= 100 and team.isprintable()):
+        raise Invalid(f"bad team {team!r}: 1 to 100 printable characters")
+    if not db.execute("UPDATE users SET team = ? WHERE name = ?", (team or None, name)):
+        raise NotFound(f"no user {name!r}")
+
+
+def effective(document: PolicyDocument, agent: str, team: str | None) -> dict[str, Any]:
+    """What applies to ``agent`` of ``team``: their own rule or their team's for every call;
+    else each queue's rule (the call's queue decides) and the default for other calls."""
+    rule, scope, queues = document.default, "queues", document.queues
+    if agent in document.agents:
+        rule, scope, queues = document.agents[agent], f"agent {agent}", {}
+    elif team is not None and team in document.teams:
+        rule, scope, queues = document.teams[team], f"team {team}", {}
+    return {
+        "scope": scope,
+        "mode": rule.mode.value,
+        "sample_percent": rule.sample_percent,
+        "queues": {q: r.model_dump(mode="json") for q, r in queues.items()},
+        "fps": document.fps,
+        "preroll_s": document.preroll_s,
+        "wrap_up_max_s": document.wrap_up_max_s,
+        "mask_titles": list(document.mask_titles),
+        "pause_audio": document.pause_audio,
+        "headers": document.headers.model_dump(mode="json"),
+    }
+
+
+def for_user(db: Database, who: Principal) -> dict[str, Any]:
+    """The current version with what applies to ``who``."""
+    answer = current(db)
+    answer["effective"] = effective(answer["policy"], who.name, team_of(db, who.name))
+    return answer
+
+
+def etag(answer: dict[str, Any]) -> str:
+    """A strong ETag of an answer (it differs per user when their team or rule differs)."""
+    data = {**answer, "policy": answer["policy"].model_dump(mode="json")}
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
