@@ -3,22 +3,31 @@ followed as printed."""
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
 
 from store.client import StoreClient
 from store.migrations import LATEST
+from tests.integration.store_kit import pg  # noqa: F401 - fixture
+from tests.servers.postgres import Postgres
 from tests.servers.store import StoreServer, store_command
 
 pytestmark = pytest.mark.integration
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*store_command(), *args], capture_output=True, text=True, timeout=60, check=False
+        [*store_command(), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -82,3 +91,18 @@ def test_init_refuses_a_bad_admin_name_and_a_missing_folder(tmp_path: Path) -> N
     assert bad.returncode == 1 and "bad user name" in bad.stderr
     missing = _cli("init")
     assert missing.returncode == 1 and "--data" in missing.stderr
+
+
+def test_init_with_postgresql_from_the_environment_like_the_unit(
+    tmp_path: Path,
+    pg: Postgres,  # noqa: F811 - fixture
+) -> None:
+    """As installer/README.md runs it: the database URL from store.env's AGENTDESK_STORE_DB."""
+    url = pg.database(f"init_{uuid.uuid4().hex[:12]}")
+    result = _cli("init", "--data", str(tmp_path), env={"AGENTDESK_STORE_DB": url})
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "store.sqlite3").exists()
+    assert (tmp_path / "blobs").is_dir()
+    token = _token(result.stdout)
+    with StoreServer(tmp_path, url) as server, StoreClient(server.base_url, token) as admin:
+        assert admin.me() == {"name": "admin", "role": "admin", "extension": None}
