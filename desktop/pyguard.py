@@ -47,8 +47,8 @@ def runtime_problem(
         return (
             f"AgentDesk refuses CPython {running} with PySide6 {pyside_version}: this pair "
             "aborts the process after a few thousand Qt calls (Fatal Python error: "
-            "none_dealloc). Install PySide6-Essentials below 6.12 (scripts/setup does: "
-            "pip install -e .) or use CPython 3.12."
+            "none_dealloc). Install PySide6-Essentials below 6.12, as pyproject.toml asks on "
+            "3.11 (rerun scripts/setup), or use CPython 3.12."
         )
     return None
 

@@ -112,6 +112,32 @@ def test_version_flag_prints_the_installed_version() -> None:
     assert result.stdout.strip() == "agentdesk 0.1.0"
 
 
+def test_the_app_refuses_to_start_on_cpython_311_with_pyside_612(tmp_path: Path) -> None:
+    """The entry point itself, with PySide6 6.12.0's metadata found first: on CPython 3.11
+    it exits 2 saying why before loading Qt; on 3.12 it starts."""
+    dist_info = tmp_path / "PySide6_Essentials-6.12.0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: PySide6-Essentials\nVersion: 6.12.0\n", encoding="utf-8"
+    )
+    path = os.pathsep.join([str(tmp_path), str(ROOT), os.environ.get("PYTHONPATH", "")])
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--version"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": path},
+        timeout=60,
+        check=False,
+    )
+    if sys.version_info[:2] == (3, 11):
+        assert result.returncode == 2, result.stdout
+        assert "none_dealloc" in result.stderr and "PySide6 6.12.0" in result.stderr
+        assert "below 6.12" in result.stderr
+    else:
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "agentdesk 0.1.0"
+
+
 _VOID_CALLS_SCRIPT = textwrap.dedent(
     """
     from PySide6.QtCore import QTimer
