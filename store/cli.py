@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,7 +172,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     finally:
         db.close()
     where = ["--data", str(data)] + (["--db", settings.db_url] if settings.db_url else [])
-    flags = " ".join(where)
+    flags = shlex.join(where)
     lines = [
         f"store initialised in {data}",
         f"  database: {describe(settings.database_url)}, schema {LATEST}",
@@ -194,7 +195,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         lines.append(
-            f"Made as root: chown -R agentdesk:agentdesk {data} before the service uses it."
+            f"Made as root: chown -R agentdesk:agentdesk {shlex.quote(str(data))} before the "
+            "service uses it."
         )
     print("\n".join(lines))
     return 0
