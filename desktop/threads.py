@@ -10,12 +10,13 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 log = logging.getLogger(__name__)
 Done = Callable[[Future[Any]], None]
+T = TypeVar("T")
 
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ui-worker")
 _relay_lock = threading.Lock()
@@ -67,7 +68,7 @@ def _get_relay() -> _Relay:
         return _relay
 
 
-def when_done[T](future: Future[T], on_done: Callable[[Future[T]], None]) -> None:
+def when_done(future: Future[T], on_done: Callable[[Future[T]], None]) -> None:
     """Call ``on_done(future)`` on the UI thread once ``future`` has finished."""
     relay = _get_relay()
 
@@ -80,7 +81,7 @@ def when_done[T](future: Future[T], on_done: Callable[[Future[T]], None]) -> Non
     future.add_done_callback(hand_over)
 
 
-def run_in_thread[T](fn: Callable[[], T], on_done: Callable[[Future[T]], None]) -> Future[T]:
+def run_in_thread(fn: Callable[[], T], on_done: Callable[[Future[T]], None]) -> Future[T]:
     """Run ``fn()`` on a worker thread; ``on_done(future)`` then runs on the UI thread."""
     future = _pool.submit(fn)
     when_done(future, on_done)

@@ -15,7 +15,7 @@ import types
 import typing
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar, TypeVar, Union
 
 from formats.clock import utc_us
 
@@ -335,7 +335,10 @@ def encode(message: Message) -> str:
     return json.dumps(to_json(message), separators=(",", ":")) + "\n"
 
 
-def decode[M: (Command, Event)](line: str | bytes, kind: type[M]) -> M:
+M = TypeVar("M", Command, Event)
+
+
+def decode(line: str | bytes, kind: type[M]) -> M:
     """The message (a :class:`Command` or an :class:`Event`, as ``kind`` says) on ``line``;
     :class:`PipeError` names what is wrong."""
     try:

@@ -1,4 +1,4 @@
-"""`agentdesk-store`: serve the API, migrate the schema, manage users, tokens and retention.
+"""`agentdesk-store`: set up, serve and migrate the store; manage users, tokens and retention.
 
 Every command takes --data DIR (default $AGENTDESK_STORE_DATA) and --db URL (default
 $AGENTDESK_STORE_DB, else SQLite in DIR). Secrets never go on the command line: a database
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,6 +151,57 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     applied = migrate(settings.open_db())
     where = describe(settings.database_url)
     print(f"{where}: applied {applied}" if applied else f"{where}: already at {LATEST}")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """A new store: the data folder, the migrated database, the blobs folder and its first
+    admin with a token shown once, then what to do next."""
+    settings = _settings(args)
+    data = settings.data_dir.resolve()
+    data.mkdir(mode=0o750, parents=True, exist_ok=True)  # tokens' hashes, callers' media
+    db = settings.open_db()
+    try:
+        migrate(db)
+        existing = [str(row["name"]) for row in users.list_users(db)]
+        if existing:
+            raise UsageError(
+                f"{describe(settings.database_url)} already has users ({', '.join(existing)}); "
+                "init sets up a new store only (a new token: agentdesk-store token issue NAME)"
+            )
+        settings.open_blobs()  # the media folder (S3 is set on serve)
+        users.add_user(db, args.admin, Role.admin.value)
+        token, expires = users.issue_token(db, args.admin, None if args.never else args.days)
+    finally:
+        db.close()
+    where = ["--data", str(data)] + (["--db", settings.db_url] if settings.db_url else [])
+    flags = shlex.join(where)
+    lines = [
+        f"store initialised in {data}",
+        f"  database: {describe(settings.database_url)}, schema {LATEST}",
+        f"  media:    {data / 'blobs'} (or S3: serve --s3-endpoint … --s3-bucket …)",
+        f"  admin:    {args.admin}; token (expires {_when(expires)}), shown only now:",
+        "",
+        token,
+        "",
+        "Next steps:",
+        f"1. Serve it (API on 127.0.0.1:8750): agentdesk-store serve {flags}",
+        "2. As a service: installer/store/agentdesk-store.service (systemd; runs migrate, then",
+        "   serve as the user agentdesk with its data in /srv/agentdesk, settings from",
+        "   /etc/agentdesk/store.env) and installer/README.md, 'The store'.",
+        "3. TLS in front of it: installer/store/nginx-agentdesk-store.conf (nginx proxies",
+        "   https://store.example.com to 127.0.0.1:8750; set server_name and certificates).",
+        "4. Agents, each with the SIP extension their phone rings on:",
+        f"     agentdesk-store user add NAME --role agent --extension 1001 {flags}",
+        f"     agentdesk-store token issue NAME {flags}",
+        "   and give the agent the store's address and that token (the desktop's settings).",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        lines.append(
+            f"Made as root: chown -R agentdesk:agentdesk {shlex.quote(str(data))} before the "
+            "service uses it."
+        )
+    print("\n".join(lines))
     return 0
 
 
@@ -314,6 +366,16 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", parents=[common], help="apply schema migrations").set_defaults(
         func=cmd_migrate
     )
+
+    init = sub.add_parser(
+        "init",
+        parents=[common],
+        help="set up a new store: data folder, database, first admin and its token",
+    )
+    init.add_argument("--admin", default="admin", help="the first admin's user name (admin)")
+    init.add_argument("--days", type=float, default=365, help="the admin token's life (365)")
+    init.add_argument("--never", action="store_true", help="the admin token never expires")
+    init.set_defaults(func=cmd_init)
 
     user = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
     add = user.add_parser("add", parents=[common])

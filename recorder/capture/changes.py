@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import sys
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -173,7 +174,8 @@ class ChangeDetector:
         rows, cols = -(-h // tile), -(-(w // 2) // half)
         padded = np.zeros((rows * tile, cols * half), dtype=np.bool_)
         padded[:h, : w // 2] = diff
-        tiles = padded.reshape(rows, tile, cols, half).any(axis=(1, 3))
+        # an array for axes given (numpy < 2.5, the one for CPython 3.11, types it loosely)
+        tiles = cast(npt.NDArray[np.bool_], padded.reshape(rows, tile, cols, half).any(axis=(1, 3)))
         return tile_rects(tiles, tile, Rect(x, y, w, h))
 
 

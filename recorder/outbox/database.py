@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from recorder.outbox.files import ensure_reserve, release_reserve
 from recorder.outbox.schema import (
@@ -31,6 +31,8 @@ from recorder.outbox.schema import (
     now_us,
     pending_status,
 )
+
+T = TypeVar("T")
 
 
 class OutboxDatabase:
@@ -61,7 +63,7 @@ class OutboxDatabase:
 
     # ----- transactions ---------------------------------------------------------------
 
-    def _run[T](
+    def _run(
         self, what: str, work: Callable[[sqlite3.Connection], T], *, reserve: bool = True
     ) -> T:
         """``work`` in one short write transaction; on a full disk the reserve is given up

@@ -43,7 +43,7 @@ def best_shift(template: npt.NDArray[np.float32], region: npt.NDArray[np.float32
     while room // (2 * step) > 40:  # ~80 candidates at most in the coarse pass
         step *= 2
     coarse = np.correlate(_decimated(region, step), _decimated(template, step), mode="valid")
-    if len(coarse) == 0 or float(coarse.max()) <= 0.0:
+    if len(coarse) == 0 or float(np.max(coarse)) <= 0.0:
         return room // 2
     n = len(template)
     best, best_score = room // 2, -np.inf
