@@ -3,10 +3,11 @@
 Every metric is defined once, in store/report_metrics.py (METRICS: name → formula, and the
 same in SQL), and computed in the database: a calls report is one statement that adds up
 each group's sums (store/report_sql.REPORT_SUMS) from its sources, derives every metric from
-them and orders the groups. The sums come from the per-day rollups (store/rollups.py) for the
-whole local days of the store's reporting zone that have ended, and from the raw rows
-(store/report_sql.py) for anything else: hours, other offsets, parts of days, today. Both
-give the same sums, so a report reads the same whichever is used.
+them and orders the groups. The sums come from the per-day rollups (store/rollups.py, read
+through store/rollup_reads.py) for the whole local days of the store's reporting zone that
+have ended, and from the raw rows (store/report_sql.py) for anything else: hours, other
+offsets, parts of days, today. Both give the same sums, so a report reads the same whichever
+is used.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from store import rollups
+from store import rollup_reads, rollups
 from store.db import Database
 from store.errors import Forbidden, Invalid
 from store.report_metrics import METRICS, metric_sql, percent
@@ -67,7 +68,7 @@ def _plan(db: Database, q: ReportQuery, now: int, norms: bool) -> tuple[rollups.
     if "hour" in q.group:
         return None
     step_offset = q.offset if "day" in q.group else None
-    plan = rollups.whole_days(db, q.from_us, q.to_us, now, step_offset)
+    plan = rollup_reads.whole_days(db, q.from_us, q.to_us, now, step_offset)
     if plan is not None and norms and (q.sl_s, q.long_call_s) != plan[0].norms:
         return None
     return plan
@@ -112,13 +113,13 @@ def calls_report(
     raw_from = q.from_us
     if plan is not None:
         basis, raw_from = plan
-        rolled = rollups.sums_sources(keys, q.from_us, raw_from, filters)
-        if rollups.one_row_per_group(keys, filters):
+        rolled = rollup_reads.sums_sources(keys, q.from_us, raw_from, filters)
+        if rollup_reads.one_row_per_group(keys, filters):
             base = rolled[0]
         else:
             sources += rolled
         sources.append(
-            rollups.open_wraps_source(keys, basis.zone, q.from_us, raw_from, now, filters)
+            rollup_reads.open_wraps_source(keys, basis.zone, q.from_us, raw_from, now, filters)
         )
     if raw_from < q.to_us:
         raw = replace(q, from_us=raw_from)
@@ -234,7 +235,7 @@ def states_report(
                   if g in q.group]  # fmt: skip
         select += ["r.state AS state", "r.reason AS reason"]
         sums = ["CAST(SUM(r.us) AS BIGINT) AS us"]
-        add(rollups.read_states(db, select, sums, q.from_us, plan[1], q.agent))
+        add(rollup_reads.read_states(db, select, sums, q.from_us, plan[1], q.agent))
         raw_from = plan[1]
     if raw_from < q.to_us:
         add(_values(db, *reason_sql(replace(q, from_us=raw_from), now)))
