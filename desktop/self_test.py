@@ -181,7 +181,7 @@ def check_worker() -> str:
     which a frozen bundle runs itself), says it is ready, and stops when asked."""
     import subprocess
 
-    from formats import pipe
+    from formats import pipe, pipe_codec
 
     with tempfile.TemporaryDirectory(prefix="agentdesk-self-test-") as tmp:
         command = [sys.executable, "-m", "recorder.worker", "--out", tmp, "--no-capture"]
@@ -197,12 +197,12 @@ def check_worker() -> str:
         try:
             first = proc.stdout.readline()  # the worker's first line: ready (or fatal)
             try:
-                event = pipe.decode(first, pipe.Event)
+                event = pipe_codec.decode(first, pipe.Event)
             except pipe.PipeError:
                 event = None
             if not isinstance(event, pipe.Ready):
                 raise CheckFailed(f"the recorder worker did not start: {first.strip()[:200]!r}")
-            proc.stdin.write(pipe.encode(pipe.Stop()))
+            proc.stdin.write(pipe_codec.encode(pipe.Stop()))
             proc.stdin.flush()
             code = proc.wait(20)
         except subprocess.TimeoutExpired:

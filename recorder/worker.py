@@ -30,7 +30,7 @@ import time
 from types import FrameType
 from typing import IO
 
-from formats import pipe
+from formats import pipe, pipe_codec
 from formats.clock import utc_us
 from recorder.capture.grab import CaptureError
 from recorder.outbox.silences import SILENCES_NAME, SilenceJournal
@@ -103,7 +103,7 @@ class Worker:
     # ----- events out ----------------------------------------------------------------
 
     def emit(self, event: pipe.Event) -> None:
-        line = pipe.encode(event)
+        line = pipe_codec.encode(event)
         with self._out_lock:
             try:
                 self._out.write(line)
@@ -360,7 +360,7 @@ class Worker:
             if not line.strip():
                 continue
             try:
-                command = pipe.decode(line, pipe.Command)
+                command = pipe_codec.decode(line, pipe.Command)
             except pipe.PipeError as exc:
                 self.emit(pipe.WorkerError(kind="bad_command", message=f"not a command: {exc}"))
                 continue

@@ -45,7 +45,7 @@ from desktop.calls.model import Call, CallBook
 from desktop.recording.options import LinkOptions, read_token
 from desktop.recording.policy import needs_new_worker, policy_message
 from desktop.threads import run_in_thread
-from formats import pipe
+from formats import pipe, pipe_codec
 from formats.clock import utc_us
 from formats.pipe import STORE_TOKEN_ENV as TOKEN_ENV
 
@@ -266,7 +266,7 @@ class RecorderLink(QObject):
         proc = self._proc
         if proc is None or not self._ready:
             return False
-        proc.write(pipe.encode(message).encode())
+        proc.write(pipe_codec.encode(message).encode())
         return True
 
     def _read_stdout(self, proc: QProcess) -> None:
@@ -275,7 +275,7 @@ class RecorderLink(QObject):
             if not raw:
                 continue
             try:
-                event = pipe.decode(raw, pipe.Event)
+                event = pipe_codec.decode(raw, pipe.Event)
             except pipe.PipeError as exc:
                 log.warning("recorder: not an event (%s): %s", exc, raw[:200])
                 continue
@@ -297,7 +297,7 @@ class RecorderLink(QObject):
                 self._send(policy_message(self.options.worker))  # changed while it started
                 self._replay()
         elif isinstance(event, pipe.RecorderState):  # ``state`` and ``status``
-            self.state = pipe.to_json(event)
+            self.state = pipe_codec.to_json(event)
             if event.capturing and self._capturing_since is None:
                 self._capturing_since = event.at_us or utc_us()
                 if self._gap is not None:
@@ -309,7 +309,7 @@ class RecorderLink(QObject):
                 self._fatal = event.message
         elif isinstance(event, pipe.SegmentDone):
             log.info("recorder: segment kept for %s", ", ".join(event.call_ids))
-        self.worker_event.emit(pipe.to_json(event))
+        self.worker_event.emit(pipe_codec.to_json(event))
         self._update_status()
 
     def _replay(self) -> None:

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from formats import pipe
+from formats import pipe, pipe_codec
 from recorder.segments.windows import (
     AWAITING_CONSENT,
     NOT_RECORDED,
@@ -175,6 +175,6 @@ def test_set_policy_carries_queue_rules_and_title_masks_on_the_pipe() -> None:
     message = pipe.SetPolicy(
         mode="off", queues={"sales": {"mode": "all", "sample_percent": 100.0}}, mask_titles=("A",)
     )
-    assert pipe.decode(pipe.encode(message), pipe.Command) == message
-    unchanged = pipe.decode('{"cmd": "set_policy", "mode": "all"}', pipe.Command)
+    assert pipe_codec.decode(pipe_codec.encode(message), pipe.Command) == message
+    unchanged = pipe_codec.decode('{"cmd": "set_policy", "mode": "all"}', pipe.Command)
     assert isinstance(unchanged, pipe.SetPolicy) and unchanged.mask_titles is None

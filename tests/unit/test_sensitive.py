@@ -24,7 +24,7 @@ from desktop.crm.config import parse_field, parse_fields
 from desktop.crm.dialog_card import MASK_SETTLE_MS, DialogCard
 from desktop.crm.sensitive import Secret, keyed_hash, masked, protect
 from desktop.qa.playback.timeline import Band, build_timeline, pause_bands
-from formats import pipe
+from formats import pipe, pipe_codec
 from formats.clock import utc_us
 from formats.manifest import COMPLETE, Manifest, MaskedPeriod, parse_manifest
 from recorder.outbox.audio_pack import pack_opus
@@ -43,11 +43,11 @@ CARD_NO = "4111 1111 1111 1234"
 
 
 def test_pause_commands_carry_their_reason_and_refuse_unknown_ones() -> None:
-    line = pipe.encode(pipe.Pause(reason="sensitive_field", at_us=5))
-    assert pipe.decode(line, pipe.Command) == pipe.Pause(reason="sensitive_field", at_us=5)
-    assert pipe.decode('{"cmd": "resume"}', pipe.Command) == pipe.Resume(reason="manual")
+    line = pipe_codec.encode(pipe.Pause(reason="sensitive_field", at_us=5))
+    assert pipe_codec.decode(line, pipe.Command) == pipe.Pause(reason="sensitive_field", at_us=5)
+    assert pipe_codec.decode('{"cmd": "resume"}', pipe.Command) == pipe.Resume(reason="manual")
     with pytest.raises(pipe.PipeError, match="reason"):
-        pipe.decode('{"cmd": "pause", "reason": "coffee"}', pipe.Command)
+        pipe_codec.decode('{"cmd": "pause", "reason": "coffee"}', pipe.Command)
 
 
 def test_leaving_a_sensitive_field_does_not_end_a_manual_pause() -> None:
