@@ -59,7 +59,7 @@ def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
     return text
 
 
-# The shipped defaults of the settings (desktop/settings/values.py, desktop/crm/config.py):
+# The shipped defaults of the settings (desktop/settings/sections.py, desktop/crm/config.py):
 # stored and sent to the store as they are, shown in the operator's language.
 DEFAULT_TEXTS = frozenset(
     (
