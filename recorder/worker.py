@@ -10,6 +10,10 @@ screen is recorded all the time into ``DIR/spool`` in short segments; a call's w
 the segments from ``preroll`` seconds before it opened until its wrap-up ends; claimed segments
 move to ``DIR`` (for the uploader) once no later window can claim them, the rest is deleted.
 
+This module is the process: commands in, events out, the marks, the threads and the exit
+status; what the commands do to the windows, the recorder and the masks is
+:class:`~recorder.worker_recording.Recording`.
+
 Threads: the capture loop (:class:`~recorder.segments.pipeline.ScreenRecorder`), a housekeeping
 thread (scheduled closes, title masks, spool settling, events) and a stdin reader; the main thread
 waits for the end. With ``--no-capture`` (no display to record) only the uploader and the stdin
@@ -22,7 +26,6 @@ import dataclasses
 import json
 import logging
 import os
-import re
 import signal
 import sys
 import threading
@@ -37,9 +40,10 @@ from recorder.outbox.silences import SILENCES_NAME, SilenceJournal
 from recorder.segments.encoder import EncodeError, StorageFull
 from recorder.segments.pipeline import RecorderConfig, ScreenRecorder
 from recorder.segments.spool import SPOOL_NAME
-from recorder.segments.windows import RecordingPolicy, RecordingWindows
+from recorder.segments.windows import RecordingWindows
 from recorder.worker_masks import ScreenMasks
 from recorder.worker_options import WorkerOptions
+from recorder.worker_recording import Recording, UnknownCall
 from recorder.worker_spool import Spool
 from recorder.worker_upload import UploadSide
 
@@ -48,10 +52,6 @@ log = logging.getLogger("recorder.worker")
 EXIT_OK, EXIT_ERROR, EXIT_DISPLAY, EXIT_STORAGE = 0, 1, 3, 4  # 2: bad arguments (argparse)
 MARKS_NAME = "marks.jsonl"
 STALL_S = 20.0  # no grab for this long while running: the capture loop is stuck
-
-
-class UnknownCall(LookupError):
-    """A command named a call that has no open window (e.g. closed twice)."""
 
 
 class Worker:
@@ -74,11 +74,7 @@ class Worker:
             scale_width=options.scale_width,
         )
         self.recorder = ScreenRecorder(config, on_segment=lambda m: self.spool.add(m))
-        self._standby: bool | None = None
-        self._segment_mode(standby=True)
         self.masks = ScreenMasks(list(options.mask_titles), options.display)
-        # Pauses and masks silence the call audio that is uploaded (policy ``pause_audio``).
-        self.pause_audio = True
         self.silences = SilenceJournal(options.outbox_path / SILENCES_NAME)
         self.capturing = False
         self.last_error = ""
@@ -97,6 +93,16 @@ class Worker:
             uploads=self.uploads,
             lock=self._lock,
             emit=self.emit,
+            error=self._error,
+        )
+        self.recording = Recording(
+            options,
+            windows=self.windows,
+            recorder=self.recorder,
+            masks=self.masks,
+            silences=self.silences,
+            spool=self.spool,
+            lock=self._lock,
             error=self._error,
         )
 
@@ -162,18 +168,22 @@ class Worker:
     def _dispatch(self, command: pipe.Command) -> None:
         match command:
             case pipe.OpenWindow():
-                self._open_window(command)
+                with self._lock:
+                    self.recording.open_window(command, self._at(command.at_us))
             case pipe.CloseWindow():
-                self._close_window(command.call_id, self._at(command.at_us))
+                with self._lock:
+                    self.recording.close_window(command.call_id, self._at(command.at_us))
             case pipe.Consent():
-                self._consent(command.call_id, self._at(command.at_us))
+                with self._lock:
+                    self.recording.consent(command.call_id, self._at(command.at_us))
             case pipe.Mark():
                 self._mark(command.call_id, command.event, self._at(command.at_us))
             case pipe.Pause() | pipe.Resume():
                 on = isinstance(command, pipe.Pause)
                 self._pause(command.reason, on, self._at(command.at_us))
             case pipe.SetPolicy():
-                self._cmd_set_policy(command)
+                with self._lock:
+                    self.recording.set_policy(command)
             case pipe.Status():
                 self.emit(self.status(pipe.RecorderStatus))
             case pipe.UploadStatusRequest():
@@ -181,89 +191,17 @@ class Worker:
             case pipe.Stop():
                 self._done.set()
 
-    def _cmd_set_policy(self, command: pipe.SetPolicy) -> None:
-        """A new policy for windows opened from now on (those open keep their decision), and
-        new title masks at once; a bad one changes nothing (ValueError: ``bad_command``)."""
-        policy = RecordingPolicy.from_json(
-            {
-                "mode": command.mode,
-                "sample_percent": command.sample_percent,
-                "off_agents": list(command.off_agents),
-                "off_queues": list(command.off_queues),
-                "queues": command.queues,
-            }
-        )
-        patterns = command.mask_titles
-        if patterns is not None:
-            for pattern in patterns:
-                try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    raise ValueError(f"mask_titles: {pattern!r}: {exc}") from None
-        with self._lock:
-            self.windows.policy = policy
-            self.pause_audio = command.pause_audio
-            self._note_silence()
-            if patterns is not None and list(patterns) != self.masks.patterns:
-                self.masks.set_patterns(list(patterns))
-                self.recorder.set_mask(self.masks.rects())
-        log.info("policy: %s; title masks %s", policy.to_json(), self.masks.patterns)
-
     @staticmethod
     def _at(at_us: int | None) -> int:
         return utc_us() if at_us is None else at_us
 
-    def _open_window(self, command: pipe.OpenWindow) -> None:
-        call_id, at = command.call_id, self._at(command.at_us)
-        with self._lock:
-            window = self.windows.open(call_id, at, queue=command.queue, agent=command.agent)
-            if window.recording and window.recording_from_us is not None:
-                self.spool.claim(call_id, window.recording_from_us)
-            self._apply()
-
-    def _close_window(self, call_id: str, at: int) -> None:
-        with self._lock:
-            was = self.windows.active_ids()
-            if self.windows.close(call_id, at, utc_us()) is None:
-                raise UnknownCall(f"no open window for call {call_id}")
-            if self.windows.active_ids() != was:
-                self._apply(cut=True)  # the next segment no longer lists the call
-
-    def _consent(self, call_id: str, at: int) -> None:
-        with self._lock:
-            was = self.windows.active_ids()
-            if self.windows.get(call_id) is None:
-                raise UnknownCall(f"no open window for call {call_id}")
-            self.windows.consent(call_id, at)
-            if self.windows.active_ids() != was:
-                # Cut first: the segment in progress holds the screen from before consent.
-                self._apply(cut_first=True)
-
     def _pause(self, reason: str, on: bool, at_us: int) -> None:
-        """The whole picture black (not dropped) from the next frame on while any reason
-        holds; a reason ends only by its own resume (a field left does not end a manual
-        pause)."""
         with self._lock:
-            changed = self.masks.pause(reason, on)
-            # The audio is silent from when the operator paused (the desktop's time, earlier)
-            # until the picture comes back (now, later): never shorter than the black screen.
-            self._masks_changed(at_us if on else None)
+            changed = self.recording.pause(reason, on, at_us)
             calls = self.windows.active_ids()
         if changed:
             for call_id in calls:
                 self._mark(call_id, "pause" if on else "resume", at_us, reason)
-
-    def _masks_changed(self, at_us: int | None = None) -> None:
-        """The recorder and the audio silences follow :attr:`masks` (caller holds the lock)."""
-        self.recorder.set_mask(self.masks.rects(), self.masks.reasons())
-        self._note_silence(at_us)
-
-    def _note_silence(self, at_us: int | None = None) -> None:
-        reasons = self.masks.reasons() if self.pause_audio else []
-        try:
-            self.silences.note(reasons, at_us)
-        except OSError as exc:  # kept in memory: the uploader in this process still has it
-            self._error("storage", f"audio silences not saved: {exc}")
 
     def _mark(self, call_id: str, event: str, at_us: int, detail: str = "") -> None:
         data = {"call_id": call_id, "event": event, "utc_us": at_us}
@@ -274,34 +212,6 @@ class Worker:
         finally:
             os.close(fd)
         self.emit(pipe.Marked(call_id=call_id, mark=event, utc_us=at_us, detail=detail))
-
-    # ----- windows → recorder (callers hold self._lock) -------------------------------
-
-    def _apply(self, *, cut: bool = False, cut_first: bool = False) -> None:
-        ids = self.windows.active_ids()
-        if cut_first:
-            self.recorder.cut()
-        self.recorder.set_call_ids(ids)
-        self._segment_mode(standby=not ids)
-        if cut:
-            self.recorder.cut()
-
-    def _segment_mode(self, *, standby: bool) -> None:
-        """Short spool segments while no window records (a kept pre-roll is at most one of
-        them longer than the pre-roll), the recorder's long ones while one does."""
-        if standby == self._standby:
-            return
-        self._standby = standby
-        config, opts = self.recorder.config, self.options
-        # Read by the capture loop at every tick; each assignment is atomic.
-        if standby:
-            config.segment_s = opts.standby_segment_s
-            config.segment_idle_s = 2 * opts.standby_segment_s
-        else:
-            config.segment_s = opts.segment_s
-            config.segment_idle_s = RecorderConfig.segment_idle_s
-
-    # ----- segments ----------------------------------------------------------------
 
     # ----- threads --------------------------------------------------------------------
 
@@ -330,9 +240,7 @@ class Worker:
         while not self._done.wait(0.1):
             now = time.monotonic()
             with self._lock:
-                if any(w.recording_from_us is not None for w in self.windows.due(utc_us())):
-                    self._apply(cut=True)
-                self.windows.prune(utc_us())
+                self.recording.close_due()
             grabs = self.recorder.stats.grabs
             if grabs != last_grabs:
                 last_grabs, last_progress = grabs, now
@@ -342,18 +250,10 @@ class Worker:
                 os._exit(EXIT_ERROR)  # the capture thread is stuck; recover() cleans up
             if self.masks.polling and now >= next_titles:
                 next_titles = now + self.options.title_poll_s
-                self._poll_titles()
+                self.recording.poll_titles()
             with self._lock:
                 self.spool.settle()
             self._emit_state()
-
-    def _poll_titles(self) -> None:
-        found, error = self.masks.read_titles()
-        if error and not self.masks.failed:
-            self._error("titles", f"{error}; masking the whole screen until it works again")
-        with self._lock:
-            if self.masks.take(found, error):
-                self._masks_changed()
 
     def _read_commands(self, stdin: IO[str]) -> None:
         for line in stdin:
@@ -381,10 +281,10 @@ class Worker:
             self._fatal("storage", f"cannot use {self.options.out_dir}: {exc}", EXIT_STORAGE)
             return self.exit_code
         with self._lock:
-            self._note_silence()  # closes a span a dead worker left open
+            self.recording.note_silence()  # closes a span a dead worker left open
         self.uploads.start()
         if capture and self.masks.polling:
-            self._poll_titles()  # masked from the very first frame
+            self.recording.poll_titles()  # masked from the very first frame
         self.emit(
             pipe.Ready(
                 pid=os.getpid(),
