@@ -7,8 +7,8 @@ when the call model adds the call and closes when its wrap-up finishes (the dial
 finished, or the wrap-up maximum is reached): the call model is the one closer. A restarted
 worker is told the calls still open in the model (with their consent), the pause and the
 pending marks again, so the segments of a call continue. A gap (worker dead → new worker
-capturing again) is appended to ``OUT/recorder-gaps.jsonl`` as ``{start_us, end_us, reason,
-restarts}``.
+capturing again) is appended to ``OUT/recorder-gaps.jsonl`` (desktop/recording/gaps.py); the
+operator's status line is worded by desktop/recording/status_line.py.
 
 Pauses have reasons (``manual``: the operator's button; ``sensitive_field``: a sensitive card
 field has focus), kept apart so that leaving a field does not end the operator's pause. The
@@ -25,7 +25,6 @@ display to record, the same worker runs with ``--no-capture`` (and without calls
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from concurrent.futures import Future
 from typing import Any
@@ -42,8 +41,10 @@ from PySide6.QtCore import (
 )
 
 from desktop.calls.model import Call, CallBook
+from desktop.recording.gaps import GapJournal
 from desktop.recording.options import LinkOptions, read_token
 from desktop.recording.policy import needs_new_worker, policy_message
+from desktop.recording.status_line import describe
 from desktop.threads import run_in_thread
 from formats import pipe, pipe_codec
 from formats.clock import utc_us
@@ -51,7 +52,6 @@ from formats.pipe import STORE_TOKEN_ENV as TOKEN_ENV
 
 log = logging.getLogger(__name__)
 
-GAPS_NAME = "recorder-gaps.jsonl"
 MAX_PENDING_MARKS = 200
 
 
@@ -77,7 +77,7 @@ class RecorderLink(QObject):
         self._attempt = 0
         self._capturing_since: int | None = None
         self._fatal = ""
-        self._gap: dict[str, Any] | None = None
+        self.gaps = GapJournal()
         self._pauses: set[str] = set()  # manual, sensitive_field
         self._pending_marks: list[pipe.Mark] = []
         self._restart = QTimer(self)
@@ -120,7 +120,7 @@ class RecorderLink(QObject):
                 log.warning("recorder: the worker did not stop in %.0f s; killing it", timeout_s)
                 proc.kill()
                 proc.waitForFinished(5000)
-        if self._gap is not None:
+        if self.gaps.is_open:
             self._end_gap(utc_us(), "; the desktop stopped before the worker came back")
         self._set_status(self.tr("Screen recorder stopped"))
         # Leave no deferred delete or queued signal of a finished worker behind: the link may
@@ -188,7 +188,7 @@ class RecorderLink(QObject):
         command = self.options.command()
         log.info("recorder: starting the worker: %s", " ".join(command[1:]))
         proc.start(command[0], command[1:])
-        if self._gap is None:
+        if not self.gaps.is_open:
             self._set_status(self.tr("Screen recorder starting…"))
 
     def _failed_to_start(self, proc: QProcess, error: QProcess.ProcessError) -> None:
@@ -233,9 +233,7 @@ class RecorderLink(QObject):
         if not capture:
             self._restart.start(round(delay * 1000))
             return
-        if self._gap is None:
-            self._gap = {"start_us": now, "reason": reason, "restarts": 0}
-        self._gap["restarts"] += 1
+        self.gaps.worker_died(now, reason)
         self._set_status(
             self.tr("Screen recording INTERRUPTED (%1); restarting in %2 s")
             .replace("%1", reason)
@@ -244,21 +242,9 @@ class RecorderLink(QObject):
         self._restart.start(round(delay * 1000))
 
     def _end_gap(self, end_us: int, note: str = "") -> None:
-        gap, self._gap = self._gap, None
-        if gap is None:
-            return
-        line = {**gap, "end_us": end_us, "reason": gap["reason"] + note}
-        try:
-            with open(self.options.out_dir / GAPS_NAME, "a", encoding="utf-8") as out:
-                out.write(json.dumps(line) + "\n")
-        except OSError as exc:
-            log.error("recorder: cannot record the gap %s: %s", line, exc)
-        log.warning(
-            "recorder: screen not recorded for %.1f s: %s",
-            (end_us - gap["start_us"]) / 1e6,
-            line["reason"],
-        )
-        self.gap_recorded.emit(line)
+        line = self.gaps.end(self.options.out_dir, end_us, note)
+        if line is not None:
+            self.gap_recorded.emit(line)
 
     # ----- the pipe -------------------------------------------------------------------
 
@@ -300,7 +286,7 @@ class RecorderLink(QObject):
             self.state = pipe_codec.to_json(event)
             if event.capturing and self._capturing_since is None:
                 self._capturing_since = event.at_us or utc_us()
-                if self._gap is not None:
+                if self.gaps.is_open:
                     self._end_gap(self._capturing_since)
         elif isinstance(event, pipe.WorkerError):
             level = logging.ERROR if event.fatal else logging.WARNING
@@ -407,33 +393,9 @@ class RecorderLink(QObject):
     # ----- what the operator sees -----------------------------------------------------
 
     def _update_status(self) -> None:
-        if self._gap is not None:
+        if self.gaps.is_open:
             return  # the interruption stays shown until the new worker captures
-        self._set_status(self.describe(self.state))
-
-    def describe(self, state: dict[str, Any]) -> str:
-        """The operator's line for a worker state: whether the screen is being recorded."""
-        if not self.options.capture:
-            return self.tr("Screen not recorded: the recording policy is off for you")
-        if not state.get("capturing"):
-            return self.tr("Screen recorder starting…")
-        windows = state.get("windows", [])
-        if state.get("recording"):
-            text = self.tr("Screen recording ON")
-            if state.get("paused"):
-                text = self.tr("Screen recording ON, PAUSED: the screen is blacked out")
-            elif state.get("masked"):
-                text += self.tr(" (masked: %1)").replace("%1", ", ".join(state["masked"]))
-        elif any(w.get("state") == "awaiting_consent" for w in windows):
-            text = self.tr("Screen recording waits for the caller's consent")
-        elif windows:
-            reason = windows[-1].get("reason", "")
-            text = self.tr("Screen NOT recorded: %1").replace("%1", reason)
-        else:
-            text = self.tr("Screen recorder ready (records during calls)")
-        if state.get("mask_failed"):
-            text += self.tr("; window titles unreadable: whole screen masked")
-        return text
+        self._set_status(describe(self.state, self.options.capture))
 
     def _set_status(self, text: str) -> None:
         if text != self.status_text:

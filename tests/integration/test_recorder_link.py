@@ -21,7 +21,8 @@ from desktop.calls.model import CallBook
 from desktop.crm.config import parse_fields
 from desktop.crm.panel import CrmPanel
 from desktop.qa.playback.timeline import build_timeline
-from desktop.recording.link import GAPS_NAME, RecorderLink
+from desktop.recording.gaps import GAPS_NAME
+from desktop.recording.link import RecorderLink
 from desktop.recording.options import LinkOptions
 from formats.clock import utc_us
 from formats.manifest import parse_manifest

@@ -4,8 +4,9 @@ operator's status line."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from desktop.recording.link import RecorderLink
+from desktop.recording import status_line
 from desktop.recording.options import LinkOptions, display_available, options_from_settings
 from desktop.recording.policy import StorePolicy
 from desktop.settings import values as settings
@@ -156,8 +157,10 @@ def test_the_worker_command_line_carries_the_settings(tmp_path: Path) -> None:
     assert f"--out {tmp_path}" in text
 
 
-def test_the_status_line_always_says_whether_the_screen_is_recorded(tmp_path: Path) -> None:
-    describe = RecorderLink(LinkOptions(WorkerOptions(tmp_path))).describe
+def test_the_status_line_always_says_whether_the_screen_is_recorded() -> None:
+    def describe(state: dict[str, Any]) -> str:
+        return status_line.describe(state, capture=True)
+
     call = {"call_id": "A", "state": "recording", "reason": ""}
     assert describe({}) == "Screen recorder starting…"
     idle = {"capturing": True, "windows": []}
