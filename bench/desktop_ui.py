@@ -262,7 +262,7 @@ def run(call_s: float, tick_ms: int, display: str, tmp: Path, stall_stacks: bool
             while time.monotonic() < end:
                 step += 1
                 window.controls.trigger(("hold", "hold", "mute", "mute")[step % 4])
-                window.on_key("5")  # DTMF
+                window.call_actions.on_key("5")  # DTMF
                 spin(min(2.0, max(0.0, end - time.monotonic())))
             window.controls.trigger("hangup")
             wait(lambda: window.agent.state == "wrap_up", 10, "wrap-up")

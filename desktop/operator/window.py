@@ -2,8 +2,9 @@
 
 The call list, controls, banner and tray follow the call model (:class:`CallBook`); the agent
 state and the status lines follow the engine's events. The end of the operator's wrap-up ends
-the wrap-up of the calls in the model. The recorder link and the upload queue are attached by
-the composition root when they exist.
+the wrap-up of the calls in the model. What the operator does to calls (buttons, shortcuts,
+transfer dialogs, DTMF) is :class:`~desktop.operator.call_actions.CallActions`. The recorder
+link and the upload queue are attached by the composition root when they exist.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDockWidget,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -31,7 +31,8 @@ from desktop.calls.call_list import CallList
 from desktop.calls.controls import CallControls
 from desktop.calls.engine_bridge import EngineBridge
 from desktop.calls.incoming_banner import IncomingBanner
-from desktop.calls.model import Call, CallBook, actions
+from desktop.calls.model import Call, CallBook
+from desktop.operator.call_actions import CallActions
 from desktop.operator.desk_layout import DeskLayout
 from desktop.operator.recording_controls import RecorderControls
 from desktop.operator.tray import Tray
@@ -107,6 +108,9 @@ class MainWindow(QMainWindow):
         self.calls = CallList(self.book, self)
         self.controls = CallControls(self.book, self)
         self.dial = DialPanel(self)
+        self.call_actions = CallActions(
+            self, bridge, self.book, self.calls, self.controls, self.dial
+        )
         self._build_layout()
         self._build_menu()
         self.tray = Tray(self, self.state_bar.menu)
@@ -156,7 +160,7 @@ class MainWindow(QMainWindow):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(SHORTCUTS[name]))
             action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-            action.triggered.connect(lambda _=False, n=name: self.shortcut(n))
+            action.triggered.connect(lambda _=False, n=name: self.call_actions.shortcut(n))
             call_menu.addAction(action)
             self.shortcut_actions[name] = action
         self.addActions(list(self.shortcut_actions.values()))
@@ -202,13 +206,11 @@ class MainWindow(QMainWindow):
             lambda on: b.set_auto_answer(self._auto_delay if on else None)
         )
         self.calls.selected.connect(self.controls.show_call)
-        self.controls.action.connect(self.on_call_action)
         self.agent.subscribe(self._agent_changed)
         self.tray.show_requested.connect(self.notify_incoming)
         self.banner.answer.connect(b.answer)
         self.banner.reject.connect(b.reject)
         self.dial.call_requested.connect(b.make_call)
-        self.dial.key_pressed.connect(self.on_key)
         self.book.added.connect(self._call_added)
         for signal in (self.book.added, self.book.changed, self.book.ended):
             signal.connect(self._calls_changed)
@@ -268,38 +270,6 @@ class MainWindow(QMainWindow):
         QApplication.alert(self)
 
     # --- operator actions ----------------------------------------------------------------
-    @Slot(str, str)
-    def on_call_action(self, name: str, call_id: str) -> None:
-        b = self.bridge
-        row = self.book.get(call_id)
-        if name == "mute" and row is not None:
-            b.set_mute(call_id, not row.muted)
-            self.calls.refresh()  # the button shows the real state until the engine confirms
-        elif name == "transfer":
-            target = self.ask_transfer_target()
-            if target:
-                b.transfer_blind(call_id, target)
-        elif name == "attended":
-            consult = self.ask_consult_call(call_id)
-            if consult:
-                b.transfer_attended(call_id, consult)
-        elif name == "resume":  # switching between two calls: the other one waits on hold
-            for other in self.book.rows.values():
-                if other.call_id != call_id and other.state == "confirmed" and not other.held:
-                    b.hold(other.call_id)
-            b.resume(call_id)
-        elif name in ("answer", "reject", "hangup", "hold"):
-            getattr(b, name)(call_id)
-
-    def shortcut(self, name: str) -> None:
-        """A keyboard shortcut: answer the ringing call; the others act on the selected call."""
-        if name == "answer":
-            ringing = self.book.ringing()
-            if ringing:
-                self.on_call_action("answer", ringing[0].call_id)
-            return
-        self.controls.trigger(name)
-
     def current_call_id(self) -> str:
         """The call consent and marks are about: the selected one, else the first answered."""
         selected = self.calls.selected_call_id()
@@ -346,36 +316,6 @@ class MainWindow(QMainWindow):
         uploads.status_changed.connect(self.recording.show_backlog)
         a = self.agent
         self._report_state(st.StateChange(a.state, a.reason, a.since_us, a.state))
-
-    def ask_transfer_target(self) -> str:
-        text, ok = QInputDialog.getText(
-            self, self.tr("Transfer"), self.tr("Transfer the call to (number or SIP address):")
-        )
-        return text.strip() if ok else ""
-
-    def ask_consult_call(self, call_id: str) -> str:
-        candidates = self.book.consult_candidates(call_id)
-        labels = [f"{c.number} {c.display_name}".strip() for c in candidates]
-        if not labels:
-            return ""
-        label, ok = QInputDialog.getItem(
-            self,
-            self.tr("Attended transfer"),
-            self.tr("Connect the caller with:"),
-            labels,
-            0,
-            False,
-        )
-        return candidates[labels.index(label)].call_id if ok and label in labels else ""
-
-    @Slot(str)
-    def on_key(self, key: str) -> None:
-        """During a call a key sends DTMF; otherwise it goes into the dial field."""
-        call_id = self.calls.selected_call_id()
-        if "dtmf" in actions(self.book.get(call_id), self.book):
-            self.bridge.send_dtmf(call_id, key)
-        else:
-            self.dial.append(key)
 
     def open_audio_dialog(self) -> None:
         line = self.audio_line

@@ -136,7 +136,7 @@ def test_call_rings_is_answered_held_and_transferred_then_wrap_up(
     w.controls.buttons["hold"].click()
     qtbot.waitUntil(lambda: w.controls.buttons["hold"].text() == "Hold", timeout=5000)
 
-    monkeypatch.setattr(w, "ask_transfer_target", lambda: "carol")
+    monkeypatch.setattr(w.call_actions, "ask_transfer_target", lambda: "carol")
     w.controls.buttons["transfer"].click()
     target = carol.wait("IncomingCall")
     assert target["number"] == "alice"  # the customer now calls the transfer target
@@ -160,7 +160,7 @@ def test_second_call_is_answered_and_the_first_joined_to_it_by_attended_transfer
     ready(qtbot, desk)
     alice, carol = agents("alice"), agents("carol")
     a_call = ring(qtbot, desk, alice)
-    w.shortcut("answer")  # what Ctrl+Shift+A does
+    w.call_actions.shortcut("answer")  # what Ctrl+Shift+A does
     alice.wait("CallStateChanged", call_id=a_call, state="confirmed")
     c_call = ring(qtbot, desk, carol)
     assert "another call is in progress" in w.banner.label.text()
@@ -174,7 +174,7 @@ def test_second_call_is_answered_and_the_first_joined_to_it_by_attended_transfer
     w.calls.select(first)
     assert w.controls.buttons["attended"].isEnabled()
     desk.shot("7-two-calls")
-    monkeypatch.setattr(w, "ask_consult_call", lambda call_id: second)
+    monkeypatch.setattr(w.call_actions, "ask_consult_call", lambda call_id: second)
     w.controls.buttons["attended"].click()
     replaced = carol.wait("CallReplaced", old_call_id=c_call)
     qtbot.waitUntil(lambda: w.state_bar.text() == "Wrap-up", timeout=10000)

@@ -197,7 +197,7 @@ def test_language_choice() -> None:
 def test_blind_transfer_asks_for_a_target(
     qtbot: QtBot, engine: FakeEngine, window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(window, "ask_transfer_target", lambda: "1003")
+    monkeypatch.setattr(window.call_actions, "ask_transfer_target", lambda: "1003")
     deliver(qtbot, engine, window, incoming(), state("c1", "confirmed"))
     qtbot.mouseClick(window.controls.buttons["transfer"], LEFT)
     qtbot.waitUntil(lambda: ("transfer_blind", ("c1", "1003")) in engine.commands, timeout=2000)
