@@ -115,6 +115,10 @@ def test_a_call_from_ring_to_qa_export(
 ) -> None:
     window = desk.window
     qtbot.waitUntil(lambda: window.agent.state == "ready", timeout=20000)
+    # The screen recorder is capturing (its pre-roll spool running) before the call rings.
+    link = window.recorder
+    assert link is not None, "the screen is not recorded"
+    qtbot.waitUntil(lambda: bool(link.state.get("capturing")), timeout=20000)
     kamailio.add_user(CUSTOMER, "nobody")
     customer = Agent(kamailio, CUSTOMER)
     try:
