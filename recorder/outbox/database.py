@@ -30,6 +30,7 @@ from recorder.outbox.schema import (
     item_from_row,
     now_us,
     pending_status,
+    to_json,
 )
 
 
@@ -41,6 +42,7 @@ class OutboxDatabase:
         self.folder = folder
         self.spool = folder / SPOOL
         self.quota_bytes = quota_bytes
+        self.cannot_write = ""  # why the last write failed on a read-only or broken disk
         self._lock = threading.RLock()
         try:
             self.spool.mkdir(parents=True, exist_ok=True)
@@ -77,6 +79,7 @@ class OutboxDatabase:
                         with contextlib.suppress(sqlite3.Error):
                             self._db.execute("ROLLBACK")
                         raise
+                    self.cannot_write = ""
                     return result
                 except sqlite3.OperationalError as exc:
                     full = "full" in str(exc)
@@ -84,7 +87,8 @@ class OutboxDatabase:
                         continue
                     if full:
                         raise OutboxFull(f"disk full: cannot journal {what}: {exc}") from exc
-                    raise OutboxError(f"cannot journal {what}: {exc}") from exc
+                    self.cannot_write = str(exc)
+                    raise OutboxError(f"cannot write: cannot journal {what}: {exc}") from exc
             raise AssertionError("unreachable")
 
     def _exec(self, what: str, sql: str, params: tuple[Any, ...]) -> int:
@@ -95,7 +99,7 @@ class OutboxDatabase:
         cols.setdefault("priority", PRIORITY[str(cols["media"]) if kind == "media" else kind])
         for name in ("body", "files"):
             if name in cols and not isinstance(cols[name], str):
-                cols[name] = json.dumps(cols[name], separators=(",", ":"))
+                cols[name] = to_json(cols[name])
         names = ["kind", "created_us", *cols]
         values = [kind, now_us(), *cols.values()]
         db.execute(
@@ -172,7 +176,7 @@ class OutboxDatabase:
         self._exec(
             f"a note on item {item.id}",
             "UPDATE items SET body = ? WHERE id = ?",
-            (json.dumps(body, separators=(",", ":")), item.id),
+            (to_json(body), item.id),
         )
         item.body = body
 
@@ -182,7 +186,7 @@ class OutboxDatabase:
         self._exec(
             f"packed audio of {item.call_id}",
             "UPDATE items SET files = ?, sha256 = ?, bytes = ? WHERE id = ?",
-            (json.dumps(files), sha256, size, item.id),
+            (to_json(files), sha256, size, item.id),
         )
         item.files, item.sha256, item.bytes = files, sha256, size
         self.note(item, packed=name)
@@ -222,6 +226,30 @@ class OutboxDatabase:
             (now_us() + round(delay_s * 1e6), error[:500], item.id),
         )
 
+    def park(self, item: Item, reason: str) -> None:
+        """The store refused the item as invalid: keep it, with the store's reason, out of
+        the queue (nothing is dropped; the others go past it)."""
+        self._exec(
+            f"item {item.id} parked",
+            "UPDATE items SET state = 'parked', lease_us = 0, last_error = ?, done_us = ? "
+            "WHERE id = ?",
+            (reason[:500], now_us(), item.id),
+        )
+
+    def unpark(self) -> int:
+        """Send the parked items again (the store was fixed); how many."""
+        sql = (
+            "UPDATE items SET state = 'pending', next_us = 0, done_us = NULL WHERE state = 'parked'"
+        )
+        return self._exec("unparking", sql, ())
+
+    def parked(self) -> list[Item]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM items WHERE state = 'parked' ORDER BY id"
+            ).fetchall()
+        return [item_from_row(r) for r in rows]
+
     def release(self, item: Item) -> None:
         """Put a claimed item back untouched (the uploader is stopping)."""
         self._exec(
@@ -254,9 +282,23 @@ class OutboxDatabase:
         return [item_from_row(r) for r in rows]
 
     def status(self) -> dict[str, Any]:
-        """Items and bytes pending, the oldest one's time, the last error, the quota."""
+        """Items and bytes not in the store yet, the oldest one's time, the last error, the
+        parked items, the quota, and the disk: "full" (the reserve was used and there is no
+        room to make it again), "cannot write" (read-only, or refused), or ""."""
         with self._lock:
-            return pending_status(self._db, self.quota_bytes)
+            state = pending_status(self._db, self.quota_bytes)
+        state["disk"] = self.disk()
+        if state["disk"] == "full" and not state["warning"]:
+            state["warning"] = "disk full: screen recording stopped, calls are still kept"
+        elif state["disk"] and not state["warning"]:
+            state["warning"] = f"cannot write the upload outbox: {self.cannot_write}"
+        return state
+
+    def disk(self) -> str:
+        """The outbox's disk as the status says it (see :meth:`status`)."""
+        if self.cannot_write:
+            return "cannot write"
+        return "" if ensure_reserve(self.spool) else "full"
 
     def over_quota(self) -> bool:
         return bool(self.status()["over_quota"])

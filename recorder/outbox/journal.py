@@ -8,7 +8,10 @@ once the store has confirmed its SHA-256 (:meth:`Outbox.done`). Item kinds:
 
 - ``media``: a file to upload (a screen segment with its manifest JSON, or a call's WAV to
   pack as Opus first);
-- ``call``: a whole call record (``PUT /calls/{id}``); ``patch``: later fields (``PATCH``);
+- ``call``: a whole call record (``PUT /calls/{id}``); journalled ``open`` when the call starts
+  and updated in place as it goes (with the draft of its dialog card), made final when it ends,
+  so a crash mid-call loses nothing (:func:`recorder.outbox.recovery.close_open_calls`);
+  ``patch``: later fields (``PATCH``);
 - ``link``: media ↔ call (needs both confirmed); ``state``: an agent state change.
 
 Ordering (:meth:`claim`): a call is sent once the media it links to are stored and its
@@ -20,6 +23,7 @@ its reserve (for call audio and metadata on a full disk) in :mod:`recorder.outbo
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,9 +31,24 @@ from typing import Any
 from formats.manifest import Manifest
 from recorder.outbox.database import OutboxDatabase
 from recorder.outbox.files import put_back, take_file
-from recorder.outbox.schema import DB_NAME, FULL_ERRNOS, Item, OutboxError, OutboxFull, now_us
+from recorder.outbox.schema import (
+    DB_NAME,
+    FULL_ERRNOS,
+    Item,
+    OutboxError,
+    OutboxFull,
+    item_from_row,
+    now_us,
+    to_json,
+)
 
 __all__ = ["DB_NAME", "Item", "Outbox", "OutboxError", "OutboxFull"]
+OPEN = "open"
+
+
+def item_from_row_body(text: str) -> dict[str, Any]:
+    body = json.loads(text)
+    return body if isinstance(body, dict) else {}
 
 
 class Outbox(OutboxDatabase):
@@ -59,8 +78,10 @@ class Outbox(OutboxDatabase):
             put_back(self.spool, done)
             if isinstance(exc, OutboxError):
                 raise
-            error = OutboxFull if exc.errno in FULL_ERRNOS else OutboxError
-            raise error(f"cannot spool {what}: {exc}") from exc
+            if exc.errno in FULL_ERRNOS:
+                raise OutboxFull(f"disk full: cannot spool {what}: {exc}") from exc
+            self.cannot_write = str(exc)
+            raise OutboxError(f"cannot write: cannot spool {what}: {exc}") from exc
 
     def add_segment(
         self, manifest_path: Path, manifest: Manifest, *, in_place: bool = False
@@ -155,15 +176,79 @@ class Outbox(OutboxDatabase):
             body={"kind": kind, "start_us": start, "end_us": end},
         )
 
+    def open_call(
+        self, call_id: str, record: dict[str, Any], draft: dict[str, Any] | None = None
+    ) -> None:
+        """A call in progress (its record so far, and its dialog card's draft when given),
+        kept as ``open`` (not sent) until :meth:`add_call` makes it final; each call replaces
+        the last, and notes the time (the last known time of the call after a crash)."""
+        body: dict[str, Any] = {"record": record, "seen_us": now_us()}
+        self._run(
+            f"open call {call_id}",
+            lambda db: self._open(db, call_id, body, draft),
+        )
+
+    def _open(
+        self,
+        db: sqlite3.Connection,
+        call_id: str,
+        body: dict[str, Any],
+        draft: dict[str, Any] | None,
+    ) -> None:
+        row = db.execute(
+            "SELECT state, body FROM items WHERE key = ?", (f"call:{call_id}",)
+        ).fetchone()
+        if row is not None and row["state"] != OPEN:
+            return  # already final: a late change of a call that ended is not an open call
+        if draft is None and row is not None:
+            draft = item_from_row_body(row["body"]).get("draft")
+        if draft:
+            body = {**body, "draft": draft}
+        db.execute(
+            "INSERT INTO items (kind, key, call_id, priority, body, created_us, state) "
+            "VALUES ('call', ?, ?, 0, ?, ?, 'open') ON CONFLICT (key) DO UPDATE SET "
+            "body = excluded.body WHERE items.state = 'open'",
+            (f"call:{call_id}", call_id, to_json(body), now_us()),
+        )
+
+    def note_draft(self, call_id: str, draft: dict[str, Any]) -> None:
+        """The dialog card's values so far, kept with the open call (sent as a change of the
+        call if the desktop dies before the card is finished)."""
+
+        def note(db: sqlite3.Connection) -> None:
+            row = db.execute(
+                "SELECT body FROM items WHERE key = ? AND state = 'open'", (f"call:{call_id}",)
+            ).fetchone()
+            if row is None:
+                return
+            body = {**item_from_row_body(row["body"]), "draft": draft}
+            db.execute(
+                "UPDATE items SET body = ? WHERE key = ? AND state = 'open'",
+                (to_json(body), f"call:{call_id}"),
+            )
+
+        self._run(f"the card of call {call_id}", note)
+
+    def open_calls(self) -> list[Item]:
+        """The calls journalled as in progress."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM items WHERE kind = 'call' AND state = 'open' ORDER BY id"
+            ).fetchall()
+        return [item_from_row(r) for r in rows]
+
     def add_call(self, call_id: str, record: dict[str, Any]) -> None:
-        """A whole call record; a second one for the same call replaces it while unsent."""
-        body = json.dumps(record, separators=(",", ":"))
+        """A whole call record; a second one for the same call replaces it while unsent (and
+        the open one journalled while the call went on)."""
+        body = to_json(record)
         self._run(
             f"call {call_id}",
             lambda db: db.execute(
                 "INSERT INTO items (kind, key, call_id, priority, body, created_us) "
                 "VALUES ('call', ?, ?, 0, ?, ?) ON CONFLICT (key) DO UPDATE SET "
-                "body = excluded.body, state = 'pending', next_us = 0, done_us = NULL",
+                "body = excluded.body, state = 'pending', next_us = 0, done_us = NULL, "
+                "created_us = excluded.created_us, "
+                "last_error = ''",
                 (f"call:{call_id}", call_id, body, now_us()),
             ),
         )
