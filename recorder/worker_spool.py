@@ -5,7 +5,6 @@ rest are deleted. :class:`~recorder.segments.windows.SpoolIndex` decides, this d
 from __future__ import annotations
 
 import contextlib
-
 import logging
 import threading
 from collections.abc import Callable

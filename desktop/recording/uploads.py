@@ -75,6 +75,7 @@ class UploadQueue(QObject):
         self._live: set[str] = set()  # calls journalled as open (their audio is recording)
         self._live_lock = threading.Lock()
         self._unwritten = 0  # len(self._held), as the UI thread last heard
+        self._journalled = 0  # the items in the outbox, as the UI thread last heard
         self._status: dict[str, Any] = dict(EMPTY_STATUS)
         self._worker_reports = False
         self._closed = False
@@ -161,6 +162,7 @@ class UploadQueue(QObject):
         if event.get("event") == "upload_status":
             self._worker_reports = True
             state = {k: v for k, v in event.items() if k not in ("event", "at_us")}
+            self._journalled = int(state.get("items") or 0)
             if self._unwritten:
                 state["items"] = int(state.get("items") or 0) + self._unwritten
                 state["unwritten"] = self._unwritten
@@ -233,7 +235,8 @@ class UploadQueue(QObject):
             log.error("uploads: %s not queued for the store", what, exc_info=exc)
             self._set_status({**self._status, "last_error": f"{what}: {exc}"})
             return
-        log.error("uploads: %s", exc)
+        if not self._unwritten:  # the first of a run: said once, not per write
+            log.error("uploads: %s", exc)
         self._unwritten = exc.waiting
         self._set_status(
             {
@@ -242,7 +245,7 @@ class UploadQueue(QObject):
                 "warning": str(exc),
                 "disk": disk_problem(exc.cause),
                 "unwritten": exc.waiting,
-                "items": max(int(self._status["items"]), exc.waiting),
+                "items": self._journalled + exc.waiting,
             }
         )
 
@@ -252,7 +255,10 @@ class UploadQueue(QObject):
             self._set_status({**self._status, "last_error": f"the upload outbox: {exc}"})
             return
         counts = future.result()
+        if self._unwritten and not counts["unwritten"]:
+            log.warning("uploads: the outbox takes writes again; all written")
         self._unwritten = int(counts["unwritten"])
+        self._journalled = int(counts["items"]) - self._unwritten
         keys: tuple[str, ...] = OUTBOX_KEYS
         if not self._worker_reports or self._unwritten:
             keys = (*OUTBOX_KEYS, "last_error")

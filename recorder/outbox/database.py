@@ -33,6 +33,12 @@ from recorder.outbox.schema import (
     to_json,
 )
 
+# The WAL is folded into the database every 64 pages (SQLite's default, 1000, lets it grow to
+# 4 MB: on a nearly full disk it would take the space the reserve keeps for calls and audio),
+# and cut back to 256 kB after that.
+WAL_CHECKPOINT_PAGES = 64
+WAL_LIMIT_BYTES = 256 << 10
+
 
 class OutboxDatabase:
     """The journal in ``folder`` (created if missing); safe to use from several threads and
@@ -52,6 +58,8 @@ class OutboxDatabase:
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
+            self._db.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
             self._db.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise OutboxError(f"cannot open the outbox in {folder}: {exc}") from exc
@@ -83,13 +91,27 @@ class OutboxDatabase:
                     return result
                 except sqlite3.OperationalError as exc:
                     full = "full" in str(exc)
-                    if full and attempt == 0 and reserve and release_reserve(self.spool):
+                    if (
+                        full
+                        and attempt == 0
+                        and (self._shrink_wal() or (reserve and release_reserve(self.spool)))
+                    ):
                         continue
                     if full:
                         raise OutboxFull(f"disk full: cannot journal {what}: {exc}") from exc
                     self.cannot_write = str(exc)
                     raise OutboxError(f"cannot write: cannot journal {what}: {exc}") from exc
             raise AssertionError("unreachable")
+
+    def _shrink_wal(self) -> bool:
+        """Fold the WAL into the database and truncate it; True if that gave space back."""
+        wal = self.folder / f"{DB_NAME}-wal"
+        try:
+            before = wal.stat().st_size
+            busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            return not busy and wal.stat().st_size < before
+        except (OSError, sqlite3.Error):
+            return False
 
     def _exec(self, what: str, sql: str, params: tuple[Any, ...]) -> int:
         """One statement in its own transaction; the number of rows it changed."""
@@ -212,7 +234,14 @@ class OutboxDatabase:
                     (item.call_id,),
                 )
 
-        self._run(f"item {item.id} done", mark)
+        try:
+            self._run(f"item {item.id} done", mark)
+        except OutboxFull:
+            # Not even room to say so: the store has the files, so they go first (a crash
+            # before the row is marked leaves a row without files, which recovery drops).
+            for name in item.files:
+                (self.spool / name).unlink(missing_ok=True)
+            self._run(f"item {item.id} done", mark)
         for name in item.files:
             (self.spool / name).unlink(missing_ok=True)
         if item.files:
