@@ -31,6 +31,7 @@ from formats.clock import utc_us
 from store.client import StoreClient
 
 log = logging.getLogger(__name__)
+DRAFT_DELAY_MS = 1000
 
 
 class CallPatcher(Protocol):
@@ -54,6 +55,9 @@ class RecordingPause(Protocol):
 
 class CrmPanel(QWidget):
     saved = Signal(str)  # call id, once the card and ratings went to the uploads queue
+    # call id, {"card", "disposition"}: the card so far (kept with the call in progress, so
+    # that a crash before the card is finished does not lose it); a second after an edit
+    draft_changed = Signal(str, dict)
     play_requested = Signal(str)  # a past call to play (the playback window's business)
 
     def __init__(
@@ -101,6 +105,11 @@ class CrmPanel(QWidget):
         self.card.create_contact.connect(self._create_contact)
         self.card.play_call.connect(self.play_requested)
         self.dialog.sensitive_focus.connect(self._sensitive)
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self._draft)
+        self.dialog.value_changed.connect(lambda *_: self._draft_timer.start())
         book.added.connect(self._added)
         book.dialled.connect(self._dialled)
         book.ended.connect(self._ended)
@@ -153,7 +162,18 @@ class CrmPanel(QWidget):
                 lambda: store.caller_summary(number), lambda f: self._history(call, number, f)
             )
 
+    def _draft(self) -> None:
+        call = self.call
+        if call is not None and self.dialog.changes:
+            draft: dict[str, Any] = {"card": self.dialog.card()}
+            if self.dialog.chosen_disposition():
+                draft["disposition"] = self.dialog.chosen_disposition()
+            self.draft_changed.emit(call.call_id, draft)
+
     def _take_card(self, call: Call | None) -> None:
+        if self._draft_timer.isActive():  # the last edit of the card being put away
+            self._draft_timer.stop()
+            self._draft()
         self.call = call
         self.dialog.reset()
         self.rating.reset()

@@ -61,6 +61,7 @@ class UploadQueue(QObject):
     """Enqueue for the store; every method returns at once (call them on the UI thread)."""
 
     status_changed = Signal(dict)  # {items, bytes, rate_bps, last_error, oldest_us, ...}
+    recovered = Signal(list)  # the store records ({"id", ...}) of calls a crash left open
 
     def __init__(
         self, outbox_dir: Path, parent: QObject | None = None, *, quota_bytes: int = 0
@@ -100,17 +101,24 @@ class UploadQueue(QObject):
         system, their card drafts as changes) and journal the recordings left in
         ``call_audio_dir`` (unmerged sides merged)."""
 
+        ended: list[dict[str, Any]] = []
+
         def write(box: Outbox) -> None:
             closed = close_open_calls(box)
+            ended.extend({"id": call_id, **record} for call_id, record in closed.items())
             found = []
             if call_audio_dir is not None and call_audio_dir.is_dir():
                 with self._live_lock:
                     live = set(self._live)
                 found = recover_call_audio(call_audio_dir, box, live)
             if closed or found:
-                log.warning("uploads: recovered calls %s, recordings %s", closed, found)
+                log.warning("uploads: recovered calls %s, recordings %s", list(closed), found)
 
-        self._submit("the recovery of calls and recordings", write)
+        def done(_future: Future[None]) -> None:
+            if ended:
+                self.recovered.emit(list(ended))
+
+        when_done(self._submit("the recovery of calls and recordings", write), done)
 
     def call_progress(self, record: dict[str, Any], draft: dict[str, Any] | None = None) -> None:
         """A call in progress, journalled (not sent) so that a crash does not lose it; each

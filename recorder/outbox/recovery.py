@@ -150,9 +150,10 @@ def recover_outbox(outbox: Outbox) -> dict[str, int]:
 RESTART_CAUSE = "desktop restarted"
 
 
-def close_open_calls(outbox: Outbox) -> list[str]:
-    """End the calls the outbox has as in progress (see the module docstring); their ids."""
-    closed = []
+def close_open_calls(outbox: Outbox) -> dict[str, dict[str, Any]]:
+    """End the calls the outbox has as in progress (see the module docstring); their records
+    as sent, by call id."""
+    closed: dict[str, dict[str, Any]] = {}
     for item in outbox.open_calls():
         call_id = str(item.call_id)
         record: dict[str, Any] = dict(item.body.get("record") or {})
@@ -175,5 +176,5 @@ def close_open_calls(outbox: Outbox) -> list[str]:
             log.error("cannot end the open call %s: %s", call_id, exc)
             continue
         log.warning("call %s was in progress when the desktop stopped; sent as ended", call_id)
-        closed.append(call_id)
+        closed[call_id] = record
     return closed

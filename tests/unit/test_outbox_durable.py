@@ -10,10 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
+from desktop.calls.history import CallHistory, CallLog
 from desktop.calls.model import CallBook
 from desktop.calls.records import CallRecords
+from desktop.crm.config import parse_fields
+from desktop.crm.panel import CrmPanel
 from desktop.recording.uploads import UploadQueue
 from formats.call_audio import CallAudioNote, write_note
 from recorder.outbox.journal import DB_NAME, Outbox
@@ -144,9 +148,15 @@ def test_a_call_is_journalled_as_it_goes_and_ended_after_a_crash(
     queue.close()  # as if killed: the book is gone, nothing ended the call
 
     restarted = UploadQueue(tmp_path / "outbox")
-    restarted.recover(audio)
+    history = CallHistory(CallLog(tmp_path / "calls.sqlite3"))
+    restarted.recovered.connect(history.on_calls_recovered)
+    with qtbot.waitSignal(history.changed, timeout=5000):
+        restarted.recover(audio)
     qtbot.waitUntil(lambda: restarted.status()["items"] >= 4, timeout=5000)
     restarted.close()
+    [entry] = history.call_log.between(t - 1, t + 1)
+    assert entry.call_id == "c1" and entry.answered and entry.ended_by == "system"
+    assert entry.hold_us > 0 and entry.source == "local"
     items = {i.key or i.kind: i for i in box.pending()}
     call = CallIn.model_validate(items["call:c1"].body)
     assert call.ended_by == "system" and call.cause == "desktop restarted"
@@ -169,7 +179,7 @@ def test_an_open_calls_links_wait_for_it_instead_of_404(tmp_path: Path) -> None:
     box.done(item)
     assert box.claim() is None, "the link waits for the call's record"
     box.open_call("c1", {"agent": "alice", "direction": "inbound", "started_us": 1})
-    assert close_open_calls(box) == ["c1"]
+    assert list(close_open_calls(box)) == ["c1"]
     keys = []
     while (item := box.claim()) is not None:
         keys.append(item.key)
@@ -188,7 +198,7 @@ def test_a_call_ended_normally_is_not_ended_again(qtbot: QtBot, tmp_path: Path) 
     qtbot.waitUntil(lambda: queue.status()["items"] == 1, timeout=5000)
     queue.close()
     box = Outbox(tmp_path / "outbox")
-    assert box.open_calls() == [] and close_open_calls(box) == []
+    assert box.open_calls() == [] and close_open_calls(box) == {}
     assert box.pending()[0].body["ended_by"] == "remote"
 
 
@@ -220,3 +230,30 @@ def test_writes_the_outbox_cannot_take_are_kept_counted_and_written_later(
     queue.close()
     kinds = [i.kind for i in Outbox(blocked / "outbox").pending()]
     assert kinds == ["state", "call", "patch"]
+
+
+def test_the_dialog_card_so_far_is_kept_with_the_call_in_progress(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Typing in the card: a second later its values go with the open call; after a crash
+    they are sent as a change of the recovered call."""
+    queue = UploadQueue(tmp_path / "outbox")
+    book = CallBook("alice")
+    records = CallRecords(queue).follow(book)  # noqa: F841 (kept alive)
+    widget = CrmPanel(parse_fields(("topic: text, label=Topic",)), ("sale", "refund"), book=book)
+    qtbot.addWidget(widget)
+    widget.draft_changed.connect(queue.card_draft)
+    t = 1_700_000_000_000_000
+    _ringing_and_answered(book, "c1", t)
+    topic = widget.dialog.findChild(QLineEdit, "card_topic")
+    with qtbot.waitSignal(widget.draft_changed, timeout=3000) as drafted:
+        qtbot.keyClicks(topic, "Refund of order 12")
+    assert drafted.args is not None and drafted.args[0] == "c1"
+    qtbot.waitUntil(
+        lambda: "draft" in Outbox(tmp_path / "outbox").open_calls()[0].body, timeout=5000
+    )
+    queue.close()
+    box = Outbox(tmp_path / "outbox")
+    close_open_calls(box)
+    [patch] = [i for i in box.pending() if i.kind == "patch"]
+    assert patch.body["card"]["topic"]["value"] == "Refund of order 12"
