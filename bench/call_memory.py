@@ -71,12 +71,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--talk-s", type=float, default=0.3)
     parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument("--top", type=int, default=0, help="with --tracemalloc: the N lines "
+                        "whose allocations grew most since the warm-up")  # fmt: skip
     args = parser.parse_args(argv)
     if not kamailio_available():
         print("call_memory: Kamailio is not installed (scripts/setup)", file=sys.stderr)
         return 2
     app = QCoreApplication([])
-    with tempfile.TemporaryDirectory(prefix="call-memory-") as tmp, Kamailio(dict(PASSWORDS)) as kam:
+    with (
+        tempfile.TemporaryDirectory(prefix="call-memory-") as tmp,
+        Kamailio(dict(PASSWORDS)) as kam,
+    ):
         data = Path(tmp)
         config = EngineConfig(bind_address="127.0.0.1", transports=("udp",), audio="null",
                               auto_answer_s=0, recording_dir=str(data / "call-audio"),
@@ -110,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             "password": PASSWORDS["bob"], "retry_min_s": 1.0})  # fmt: skip
         caller.wait_event("RegistrationChanged", 20, state="registered")
         base = 0
+        first: tracemalloc.Snapshot | None = None
         print(f"{'calls':>6} {'VmRSS kB':>9} {'Δ since warm-up':>16} {'per call':>9}"
               + ("  py-alloc kB" if args.tracemalloc else ""))  # fmt: skip
         started = time.monotonic()
@@ -120,12 +126,14 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(args.talk_s)
                 caller.call("hangup", call_id=out_id)
                 caller.wait_event("CallEnded", 10, call_id=out_id)
+                caller.events.clear()  # the caller's unread events are not the desktop's
                 pump(app, lambda n=n: len(handed) >= n and not book.calls, 30)
                 if n == args.warmup:
                     gc.collect()
                     base = rss_kb()
                     if args.tracemalloc:
-                        tracemalloc.start()
+                        tracemalloc.start(8)
+                        first = tracemalloc.take_snapshot()
                 if n > args.warmup and (n - args.warmup) % args.every == 0:
                     gc.collect()
                     now = rss_kb()
@@ -134,6 +142,13 @@ def main(argv: list[str] | None = None) -> int:
                     if args.tracemalloc:
                         line += f"  {tracemalloc.get_traced_memory()[0] // 1024:>11}"
                     print(line, flush=True)
+            if args.tracemalloc and args.top:
+                assert first is not None
+                grown = tracemalloc.take_snapshot().compare_to(first, "traceback")
+                for stat in grown[: args.top]:
+                    print(f"{stat.size_diff // 1024:>7} kB {stat.count_diff:>7} blocks")
+                    for frame in stat.traceback.format()[-8:]:
+                        print("    " + frame)
         finally:
             caller.close()
             queue.close()

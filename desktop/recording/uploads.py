@@ -88,6 +88,7 @@ class UploadQueue(QObject):
         """Finish the queued writes (at exit), stop the upload-only worker, close the outbox."""
         self._closed = True
         self._timer.stop()
+        self._writer.submit(self._last_try)
         self._writer.shutdown(wait=True)
         if self.uploader is not None:
             self.uploader.stop()
@@ -212,6 +213,16 @@ class UploadQueue(QObject):
                 self._held.pop(0)  # a bug, not the disk: trying again will not help
                 raise
             self._held.pop(0)
+
+    def _last_try(self) -> None:
+        """At exit: what still could not be written is said (the open calls in the outbox
+        are ended at the next start; these writes are lost)."""
+        try:
+            self._flush()
+        except HeldWrite as exc:
+            lost = ", ".join(what for what, _work in self._held)
+            log.error("uploads: at exit %d writes could not be written (%s): %s",
+                      exc.waiting, lost, exc.cause)  # fmt: skip
 
     def _counts(self) -> dict[str, Any]:
         problem: HeldWrite | None = None
