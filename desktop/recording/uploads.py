@@ -14,6 +14,7 @@ ends them and takes over the call-audio folder."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 import wave
@@ -50,6 +51,15 @@ REFRESH_MS = 5000
 OUTBOX_KEYS = ("items", "bytes", "oldest_us", "over_quota", "warning", "parked",
                "parked_reason", "disk", "unwritten")  # fmt: skip
 Write = Callable[[Outbox], None]
+DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM,
+               errno.EIO)  # fmt: skip
+
+
+def _the_disk(exc: BaseException) -> bool:
+    """The outbox's disk refused a write (full, read-only, failing): worth trying again."""
+    if isinstance(exc, OutboxError):
+        return True
+    return isinstance(exc, OSError) and exc.errno in DISK_ERRNOS
 
 
 def disk_problem(exc: BaseException) -> str:
@@ -143,7 +153,7 @@ class UploadQueue(QObject):
 
         def write(box: Outbox) -> None:
             box.add_call(call_id, body)
-            if audio_wav is not None:
+            if audio_wav is not None and not box.has(f"audio:{call_id}"):  # (tried again)
                 note = _note(audio_wav)
                 with wave.open(str(audio_wav), "rb") as reader:
                     frames, rate = reader.getnframes(), reader.getframerate()
@@ -207,10 +217,10 @@ class UploadQueue(QObject):
             what, work = self._held[0]
             try:
                 work(self._open())
-            except (OutboxError, OSError) as exc:
-                raise HeldWrite(what, exc, len(self._held)) from exc
-            except Exception:
-                self._held.pop(0)  # a bug, not the disk: trying again will not help
+            except Exception as exc:
+                if _the_disk(exc):
+                    raise HeldWrite(what, exc, len(self._held)) from exc
+                self._held.pop(0)  # not the disk (a file gone, a bug): trying again won't help
                 raise
             self._held.pop(0)
 
@@ -232,7 +242,7 @@ class UploadQueue(QObject):
             problem = exc
         try:
             counts = self._open().status()
-        except (OutboxError, OSError) as exc:
+        except (OutboxError, OSError) as exc:  # the outbox cannot even be opened
             counts = {**EMPTY_STATUS, "disk": disk_problem(exc)}
             problem = problem or HeldWrite("the upload outbox", exc, len(self._held))
         counts["unwritten"] = len(self._held)
