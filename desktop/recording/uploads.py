@@ -203,6 +203,12 @@ class UploadQueue(QObject):
         return self._outbox
 
     def _submit(self, what: str, work: Write) -> Future[None]:
+        if self._closed:  # e.g. the agent's "offline" as the desktop shuts down
+            log.warning("uploads: %s after the queue was closed: not journalled", what)
+            done: Future[None] = Future()
+            done.set_result(None)
+            return done
+
         def run() -> None:
             self._held.append((what, work))
             self._flush()

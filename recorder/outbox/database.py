@@ -72,10 +72,28 @@ class OutboxDatabase:
     # ----- transactions ---------------------------------------------------------------
 
     def _run[T](
-        self, what: str, work: Callable[[sqlite3.Connection], T], *, reserve: bool = True
+        self,
+        what: str,
+        work: Callable[[sqlite3.Connection], T],
+        *,
+        reserve: bool = True,
+        synced: bool = True,
     ) -> T:
         """``work`` in one short write transaction; on a full disk the reserve is given up
-        and it is tried once more (``reserve=False``: screen segments, which give way)."""
+        and it is tried once more (``reserve=False``: screen segments, which give way).
+        ``synced=False``: no fsync at the commit (it survives the process being killed, not
+        a power cut): for the frequent notes of a call in progress, which would otherwise
+        queue behind the disk with the recorder's segments."""
+        with self._lock:
+            if not synced:
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                return self._attempts(what, work, reserve)
+            finally:
+                if not synced:
+                    self._db.execute("PRAGMA synchronous=FULL")
+
+    def _attempts[T](self, what: str, work: Callable[[sqlite3.Connection], T], reserve: bool) -> T:
         with self._lock:
             for attempt in (0, 1):
                 try:

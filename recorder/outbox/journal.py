@@ -186,6 +186,7 @@ class Outbox(OutboxDatabase):
         self._run(
             f"open call {call_id}",
             lambda db: self._open(db, call_id, body, draft),
+            synced=False,
         )
 
     def _open(
@@ -227,7 +228,7 @@ class Outbox(OutboxDatabase):
                 (to_json(body), f"call:{call_id}"),
             )
 
-        self._run(f"the card of call {call_id}", note)
+        self._run(f"the card of call {call_id}", note, synced=False)
 
     def open_calls(self) -> list[Item]:
         """The calls journalled as in progress."""

@@ -257,3 +257,9 @@ def test_the_dialog_card_so_far_is_kept_with_the_call_in_progress(
     close_open_calls(box)
     [patch] = [i for i in box.pending() if i.kind == "patch"]
     assert patch.body["card"]["topic"]["value"] == "Refund of order 12"
+
+
+def test_a_write_after_close_is_said_not_raised(qtbot: QtBot, tmp_path: Path) -> None:
+    queue = UploadQueue(tmp_path / "outbox")
+    queue.close()
+    queue.agent_state("alice", "offline", "", 1)  # the desktop's last state, at shutdown
