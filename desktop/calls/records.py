@@ -27,9 +27,7 @@ class CallQueue(Protocol):
     """What is needed of ``desktop.recording.uploads.UploadQueue``."""
 
     def call_ended(self, record: dict[str, Any], audio_wav: Path | None) -> None: ...
-    def call_progress(
-        self, record: dict[str, Any], draft: dict[str, Any] | None = None
-    ) -> None: ...
+    def call_progress(self, record: dict[str, Any]) -> None: ...
 
 
 class CallRecords(QObject):

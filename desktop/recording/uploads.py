@@ -131,17 +131,18 @@ class UploadQueue(QObject):
 
         when_done(self._submit("the recovery of calls and recordings", write), done)
 
-    def call_progress(self, record: dict[str, Any], draft: dict[str, Any] | None = None) -> None:
+    def call_progress(self, record: dict[str, Any]) -> None:
         """A call in progress, journalled (not sent) so that a crash does not lose it; each
-        call replaces the last. ``draft``: its dialog card so far."""
+        call replaces the last."""
         call_id = str(record["id"])
         body = {k: v for k, v in record.items() if k != "id"}
         with self._live_lock:
             self._live.add(call_id)
-        self._submit(f"call {call_id} in progress", lambda box: box.open_call(call_id, body, draft))
+        self._submit(f"call {call_id} in progress", lambda box: box.open_call(call_id, body))
 
     def card_draft(self, call_id: str, fields: dict[str, Any]) -> None:
-        """The dialog card's values so far (sent if the desktop dies before it is finished)."""
+        """The dialog card's values so far, during the call or its wrap-up (sent if the
+        desktop dies before the card is finished)."""
         self._submit(f"the card of call {call_id}", lambda box: box.note_draft(call_id, fields))
 
     def call_ended(self, record: dict[str, Any], audio_wav: Path | None) -> None:

@@ -9,9 +9,9 @@ once the store has confirmed its SHA-256 (:meth:`Outbox.done`). Item kinds:
 - ``media``: a file to upload (a screen segment with its manifest JSON, or a call's WAV to
   pack as Opus first);
 - ``call``: a whole call record (``PUT /calls/{id}``); journalled ``open`` when the call starts
-  and updated in place as it goes (with the draft of its dialog card), made final when it ends,
-  so a crash mid-call loses nothing (:func:`recorder.outbox.recovery.close_open_calls`);
-  ``patch``: later fields (``PATCH``);
+  and updated in place as it goes, made final when it ends, so a crash mid-call loses nothing
+  (:func:`recorder.outbox.recovery.close_open_calls`); ``patch``: later fields (``PATCH``);
+  ``draft``: the dialog card being filled in (``open``, sent as a patch only after a crash);
 - ``link``: media ↔ call (needs both confirmed); ``state``: an agent state change.
 
 Ordering (:meth:`claim`): a call is sent once the media it links to are stored and its
@@ -22,7 +22,6 @@ its reserve (for call audio and metadata on a full disk) in :mod:`recorder.outbo
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -43,12 +42,6 @@ from recorder.outbox.schema import (
 )
 
 __all__ = ["DB_NAME", "Item", "Outbox", "OutboxError", "OutboxFull"]
-OPEN = "open"
-
-
-def item_from_row_body(text: str) -> dict[str, Any]:
-    body = json.loads(text)
-    return body if isinstance(body, dict) else {}
 
 
 class Outbox(OutboxDatabase):
@@ -176,59 +169,45 @@ class Outbox(OutboxDatabase):
             body={"kind": kind, "start_us": start, "end_us": end},
         )
 
-    def open_call(
-        self, call_id: str, record: dict[str, Any], draft: dict[str, Any] | None = None
-    ) -> None:
-        """A call in progress (its record so far, and its dialog card's draft when given),
-        kept as ``open`` (not sent) until :meth:`add_call` makes it final; each call replaces
-        the last, and notes the time (the last known time of the call after a crash)."""
-        body: dict[str, Any] = {"record": record, "seen_us": now_us()}
+    def open_call(self, call_id: str, record: dict[str, Any]) -> None:
+        """A call in progress (its record so far), kept as ``open`` (not sent) until
+        :meth:`add_call` makes it final; each call replaces the last, and notes the time
+        (the last known time of the call after a crash)."""
+        body = to_json({"record": record, "seen_us": now_us()})
         self._run(
             f"open call {call_id}",
-            lambda db: self._open(db, call_id, body, draft),
+            lambda db: db.execute(
+                "INSERT INTO items (kind, key, call_id, priority, body, created_us, state) "
+                "VALUES ('call', ?, ?, 0, ?, ?, 'open') ON CONFLICT (key) DO UPDATE SET "
+                "body = excluded.body WHERE items.state = 'open'",  # a final one stays final
+                (f"call:{call_id}", call_id, body, now_us()),
+            ),
             synced=False,
         )
 
-    def _open(
-        self,
-        db: sqlite3.Connection,
-        call_id: str,
-        body: dict[str, Any],
-        draft: dict[str, Any] | None,
-    ) -> None:
-        row = db.execute(
-            "SELECT state, body FROM items WHERE key = ?", (f"call:{call_id}",)
-        ).fetchone()
-        if row is not None and row["state"] != OPEN:
-            return  # already final: a late change of a call that ended is not an open call
-        if draft is None and row is not None:
-            draft = item_from_row_body(row["body"]).get("draft")
-        if draft:
-            body = {**body, "draft": draft}
-        db.execute(
-            "INSERT INTO items (kind, key, call_id, priority, body, created_us, state) "
-            "VALUES ('call', ?, ?, 0, ?, ?, 'open') ON CONFLICT (key) DO UPDATE SET "
-            "body = excluded.body WHERE items.state = 'open'",
-            (f"call:{call_id}", call_id, to_json(body), now_us()),
+    def note_draft(self, call_id: str, draft: dict[str, Any]) -> None:
+        """The dialog card's values so far (during the call or its wrap-up), kept ``open``
+        (not sent) until a change of the call's card or disposition (the finished card)
+        replaces it; after a crash it is sent as that change
+        (:func:`recorder.outbox.recovery.close_open_calls`)."""
+        self._run(
+            f"the card of call {call_id}",
+            lambda db: db.execute(
+                "INSERT INTO items (kind, key, call_id, priority, body, created_us, state) "
+                "VALUES ('draft', ?, ?, 0, ?, ?, 'open') ON CONFLICT (key) DO UPDATE SET "
+                "body = excluded.body",
+                (f"draft:{call_id}", call_id, to_json(draft), now_us()),
+            ),
+            synced=False,
         )
 
-    def note_draft(self, call_id: str, draft: dict[str, Any]) -> None:
-        """The dialog card's values so far, kept with the open call (sent as a change of the
-        call if the desktop dies before the card is finished)."""
-
-        def note(db: sqlite3.Connection) -> None:
-            row = db.execute(
-                "SELECT body FROM items WHERE key = ? AND state = 'open'", (f"call:{call_id}",)
-            ).fetchone()
-            if row is None:
-                return
-            body = {**item_from_row_body(row["body"]), "draft": draft}
-            db.execute(
-                "UPDATE items SET body = ? WHERE key = ? AND state = 'open'",
-                (to_json(body), f"call:{call_id}"),
-            )
-
-        self._run(f"the card of call {call_id}", note, synced=False)
+    def drafts(self) -> list[Item]:
+        """The dialog cards kept while being filled in."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM items WHERE kind = 'draft' ORDER BY id"
+            ).fetchall()
+        return [item_from_row(r) for r in rows]
 
     def open_calls(self) -> list[Item]:
         """The calls journalled as in progress."""
@@ -255,11 +234,15 @@ class Outbox(OutboxDatabase):
         )
 
     def add_patch(self, call_id: str, fields: dict[str, Any]) -> None:
-        """Later fields of a call (PATCH semantics), sent after the call, in order."""
-        self._run(
-            f"a change of call {call_id}",
-            lambda db: self._insert(db, "patch", call_id=call_id, body=fields),
-        )
+        """Later fields of a call (PATCH semantics), sent after the call, in order; one with
+        the card or the disposition replaces the card's draft."""
+
+        def add(db: sqlite3.Connection) -> None:
+            self._insert(db, "patch", call_id=call_id, body=fields)
+            if "card" in fields or "disposition" in fields:
+                db.execute("DELETE FROM items WHERE key = ?", (f"draft:{call_id}",))
+
+        self._run(f"a change of call {call_id}", add)
 
     def add_state(self, agent: str, state: str, reason: str | None, at_us: int) -> None:
         body = {"agent": agent, "state": state, "reason": reason, "at_us": at_us}

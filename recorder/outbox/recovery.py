@@ -7,9 +7,10 @@
   and the outbox) are added; cut segments were already finished by ``segments.recover``
   (kept to their last complete fragment, or dropped with a log line).
 - Calls journalled as in progress (the desktop died during them) are sent as ended at their
-  last known time, by the system, "desktop restarted"; their dialog card's draft goes as a
-  change of the call (:func:`close_open_calls`, run by the desktop at its start, never by the
-  worker: a worker restarted under a running desktop must not end its calls).
+  last known time, by the system, "desktop restarted"; dialog cards never finished (in the
+  call or its wrap-up) go as they were, as a change of their call (:func:`close_open_calls`,
+  run by the desktop at its start, never by the worker: a worker restarted under a running
+  desktop must not end its calls).
 - Files in the outbox's spool without a row are added again; rows whose files are gone are
   reported and dropped (there is nothing left to send); leases of a dead uploader end.
 """
@@ -169,12 +170,17 @@ def close_open_calls(outbox: Outbox) -> dict[str, dict[str, Any]]:
                 hold["end_us"] = record["ended_us"]
         try:
             outbox.add_call(call_id, record)
-            draft = item.body.get("draft")
-            if draft:
-                outbox.add_patch(call_id, dict(draft))
         except OutboxError as exc:
             log.error("cannot end the open call %s: %s", call_id, exc)
             continue
         log.warning("call %s was in progress when the desktop stopped; sent as ended", call_id)
         closed[call_id] = record
+    for draft in outbox.drafts():  # cards never finished: sent as they were
+        try:
+            outbox.add_patch(str(draft.call_id), draft.body)
+            outbox.drop(draft)  # (a card change removed it already)
+        except OutboxError as exc:
+            log.error("cannot send the card draft of %s: %s", draft.call_id, exc)
+            continue
+        log.warning("the unfinished card of call %s is sent as it was", draft.call_id)
     return closed

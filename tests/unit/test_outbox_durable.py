@@ -139,9 +139,7 @@ def test_a_call_is_journalled_as_it_goes_and_ended_after_a_crash(
     write_note(note, audio)
     queue.card_draft("c1", {"card": {"topic": "refund"}, "disposition": "sale"})
     qtbot.waitUntil(lambda: Outbox(tmp_path / "outbox").open_calls() != [], timeout=5000)
-    qtbot.waitUntil(
-        lambda: "draft" in Outbox(tmp_path / "outbox").open_calls()[0].body, timeout=5000
-    )
+    qtbot.waitUntil(lambda: Outbox(tmp_path / "outbox").drafts() != [], timeout=5000)
     box = Outbox(tmp_path / "outbox")
     assert box.status()["items"] == 0, "a call in progress is not waiting to be sent"
     assert box.claim() is None
@@ -249,9 +247,7 @@ def test_the_dialog_card_so_far_is_kept_with_the_call_in_progress(
     with qtbot.waitSignal(widget.draft_changed, timeout=3000) as drafted:
         qtbot.keyClicks(topic, "Refund of order 12")
     assert drafted.args is not None and drafted.args[0] == "c1"
-    qtbot.waitUntil(
-        lambda: "draft" in Outbox(tmp_path / "outbox").open_calls()[0].body, timeout=5000
-    )
+    qtbot.waitUntil(lambda: Outbox(tmp_path / "outbox").drafts() != [], timeout=5000)
     queue.close()
     box = Outbox(tmp_path / "outbox")
     close_open_calls(box)
@@ -263,3 +259,24 @@ def test_a_write_after_close_is_said_not_raised(qtbot: QtBot, tmp_path: Path) ->
     queue = UploadQueue(tmp_path / "outbox")
     queue.close()
     queue.agent_state("alice", "offline", "", 1)  # the desktop's last state, at shutdown
+
+
+def test_a_card_left_unfinished_in_the_wrap_up_is_sent_after_a_crash(tmp_path: Path) -> None:
+    """The call had ended and gone (final) when the operator typed in its card; the desktop
+    died before the card was finished: the card goes as it was. A finished card replaces
+    its draft."""
+    box = Outbox(tmp_path / "outbox")
+    box.open_call("c1", _record("+7912"))
+    box.add_call("c1", _record("+7912"))  # ended: final
+    box.note_draft("c1", {"card": {"topic": {"value": "refund", "changed_us": 5}}})
+    box.open_call("c2", _record("+7913"))
+    box.add_call("c2", _record("+7913"))
+    box.note_draft("c2", {"card": {"topic": {"value": "draft", "changed_us": 5}}})
+    box.add_patch("c2", {"card": {"topic": {"value": "done", "changed_us": 6}}, "karma": 1})
+    assert [d.call_id for d in box.drafts()] == ["c1"]
+    assert close_open_calls(box) == {}
+    patches = {i.call_id: i.body for i in box.pending() if i.kind == "patch"}
+    assert patches["c1"] == {"card": {"topic": {"value": "refund", "changed_us": 5}}}
+    assert patches["c2"]["card"]["topic"]["value"] == "done"
+    assert box.drafts() == [] and close_open_calls(box) == {}
+    assert len([i for i in box.pending() if i.kind == "patch"]) == 2, "sent once"
