@@ -174,7 +174,9 @@ def build(
     uploading = upload_options(conf.store, conf.upload)
     recorder = start_recorder(window, book, conf, "", display, uploading)
     upload_queue = build_uploads(recorder, uploading, conf.recorder, window)
-    book.record_ready.connect(CallRecords(upload_queue, upload_queue).on_record_ready)
+    upload_queue.recovered.connect(history.on_calls_recovered)
+    upload_queue.recover(conf.call_audio_dir())
+    CallRecords(upload_queue, upload_queue).follow(book)
     window.attach_uploads(upload_queue)
     crm = add_crm_panel(window, book, conf, recorder, upload_queue)
     session = connect_store(window, book, conf, recorder, upload_queue, crm)
@@ -296,6 +298,7 @@ def add_crm_panel(
     panel = CrmPanel(parse_fields(card.fields), card.dispositions, book=book, store=store,
                      uploads=uploads, recorder=recorder,
                      country_code=crm.country_code, post_back=crm.post_back)  # fmt: skip
+    panel.draft_changed.connect(uploads.card_draft)
     window.add_side_panel(panel, QCoreApplication.translate("CrmPanel", "Caller"))
     _tie_to_wrap_up(window.agent, book)
     panel.start_crm(crm)

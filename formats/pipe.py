@@ -260,6 +260,9 @@ class UploadStatus(Event):
     sent: int = 0
     cpu_s: float = 0.0
     offline: bool = False
+    parked: int = 0  # items the store refused as invalid, kept in the outbox
+    parked_reason: str = ""  # the store's reason for the last one
+    disk: str = ""  # "full" | "cannot write" | "" (the outbox's disk)
 
 
 @dataclass(frozen=True, kw_only=True)

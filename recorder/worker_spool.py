@@ -4,6 +4,7 @@ rest are deleted. :class:`~recorder.segments.windows.SpoolIndex` decides, this d
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -113,7 +114,12 @@ class Spool:
                 self._error("spool", f"cannot delete {segment.name}: {exc}")
         if keep and not self._uploads.accepts_screen():
             # The upload spool is full: screen gives way. These leave the index but their
-            # files stay in the spool folder (the next start takes them over).
+            # files stay in the spool folder (the next start takes them over); on a full
+            # disk they are deleted, so that call audio and metadata still fit.
+            if self._uploads.disk_full():
+                for segment in keep:
+                    with contextlib.suppress(OSError):
+                        self.folder.discard(segment)
             keep = []
         for segment in keep:
             try:

@@ -111,14 +111,19 @@ class UploadSide:
             self.outbox.close()
 
     def accepts_screen(self) -> bool:
-        """False while the outbox is over its quota: new screen segments are not kept."""
+        """False while the outbox is over its quota or its disk is full (its reserve for
+        calls and audio is used up): new screen segments are not kept."""
         if self.outbox is None:
             return True
-        over = self.outbox.over_quota()
+        state = self.outbox.status()
+        over = bool(state["over_quota"]) or state["disk"] == "full"
         if over and not self._quota_warned:
-            self._error("spool_full", str(self.outbox.status()["warning"]))
+            self._error("spool_full", str(state["warning"]))
         self._quota_warned = over
         return not over
+
+    def disk_full(self) -> bool:
+        return self.outbox is not None and self.outbox.disk() == "full"
 
     def add_segment(self, manifest_path: Path, manifest: Manifest) -> None:
         if self.outbox is None:

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -252,6 +252,18 @@ class CallHistory(QObject):
         """Connect to :attr:`CallBook.ended`: the call goes into the local log."""
         entry = entry_of(call)
         run_in_thread(lambda: self.call_log.add(entry), self._written)
+
+    @Slot(list)
+    def on_calls_recovered(self, records: list[dict[str, Any]]) -> None:
+        """Connect to ``UploadQueue.recovered``: calls a crash left open, ended at the next
+        start, go into the local log too."""
+        entries = [replace(from_store(record), source="local") for record in records]
+
+        def add() -> None:
+            for entry in entries:
+                self.call_log.add(entry)
+
+        run_in_thread(add, self._written)
 
     def _written(self, future: Future[None]) -> None:
         exc = future.exception()

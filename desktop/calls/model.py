@@ -198,6 +198,9 @@ class CallBook(QObject):
             call.holds[-1].end_us = call.ended_us
         call.record = store_record(call, self.agent, self.extension, self.pbx)
         self.ended.emit(call)
+        # The timers below name the call by its id: a call that left the book meanwhile is
+        # not kept alive by them (for up to wrap_up_max_s after its end).
+        call_id = call.call_id
         if not call.taken:
             self._finish(call, call.ended_us)
         elif self.wrap_up_max_s >= 0:
@@ -205,10 +208,10 @@ class CallBook(QObject):
             QTimer.singleShot(
                 max(0, round((late - utc_us()) / 1000)),
                 self,
-                lambda: self.finish_wrap_up(call.call_id, late),
+                lambda: self.finish_wrap_up(call_id, late),
             )
         if call.audio_pending:
-            QTimer.singleShot(self.audio_wait_ms, self, lambda: self._hand_on(call))
+            QTimer.singleShot(self.audio_wait_ms, self, lambda: self._hand_on_id(call_id))
         else:
             self._hand_on(call)
 
@@ -274,6 +277,11 @@ class CallBook(QObject):
         call.wrap_up_end_us = max(at_us, call.ended_us or at_us)
         self.wrap_up_finished.emit(call)
         self._forget(call)
+
+    def _hand_on_id(self, call_id: str) -> None:
+        call = self.calls.get(call_id)
+        if call is not None:
+            self._hand_on(call)
 
     def _hand_on(self, call: Call) -> None:
         if call.call_id in self._sent or self.calls.get(call.call_id) is not call:

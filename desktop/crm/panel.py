@@ -38,6 +38,7 @@ from formats.clock import utc_us
 from store.client import StoreClient
 
 log = logging.getLogger(__name__)
+DRAFT_DELAY_MS = 1000
 
 
 class CallPatcher(Protocol):
@@ -64,6 +65,9 @@ SENSITIVE_FIELD = "sensitive_field"  # the pause reason (formats.pipe.PAUSE_REAS
 
 class CrmPanel(QWidget):
     saved = Signal(str)  # call id, once the card and ratings went to the uploads queue
+    # call id, {"card", "disposition"}: the card so far (kept with the call in progress, so
+    # that a crash before the card is finished does not lose it); a second after an edit
+    draft_changed = Signal(str, dict)
     play_requested = Signal(str)  # a past call to play (the playback window's business)
 
     def __init__(
@@ -114,6 +118,11 @@ class CrmPanel(QWidget):
         if any(s.sensitive and s.protect == "hash" for s in specs):
             run_in_thread(read_hash_key, self._hash_key_read)
         book.notes_late.connect(self._notes_late)
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self._draft)
+        self.dialog.value_changed.connect(lambda *_: self._draft_timer.start())
         book.added.connect(self._added)
         book.dialled.connect(self._dialled)
         book.changed.connect(self._changed)
@@ -179,7 +188,18 @@ class CrmPanel(QWidget):
                 lambda: store.caller_summary(number), lambda f: self._history(call, number, f)
             )
 
+    def _draft(self) -> None:
+        call = self.call
+        if call is not None and self.dialog.changes:
+            draft: dict[str, Any] = {"card": self.dialog.card()}
+            if self.dialog.chosen_disposition():
+                draft["disposition"] = self.dialog.chosen_disposition()
+            self.draft_changed.emit(call.call_id, draft)
+
     def _take_card(self, call: Call | None) -> None:
+        if self._draft_timer.isActive():  # the last edit of the card being put away
+            self._draft_timer.stop()
+            self._draft()
         self.call = call
         self.dialog.reset()
         self.rating.reset()

@@ -30,9 +30,15 @@ from recorder.outbox.schema import (
     item_from_row,
     now_us,
     pending_status,
+    to_json,
 )
 
 T = TypeVar("T")
+# The WAL is folded into the database every 64 pages (SQLite's default, 1000, lets it grow to
+# 4 MB: on a nearly full disk it would take the space the reserve keeps for calls and audio),
+# and cut back to 256 kB after that.
+WAL_CHECKPOINT_PAGES = 64
+WAL_LIMIT_BYTES = 256 << 10
 
 
 class OutboxDatabase:
@@ -43,6 +49,7 @@ class OutboxDatabase:
         self.folder = folder
         self.spool = folder / SPOOL
         self.quota_bytes = quota_bytes
+        self.cannot_write = ""  # why the last write failed on a read-only or broken disk
         self._lock = threading.RLock()
         try:
             self.spool.mkdir(parents=True, exist_ok=True)
@@ -52,6 +59,8 @@ class OutboxDatabase:
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
+            self._db.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
             self._db.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise OutboxError(f"cannot open the outbox in {folder}: {exc}") from exc
@@ -64,10 +73,28 @@ class OutboxDatabase:
     # ----- transactions ---------------------------------------------------------------
 
     def _run(
-        self, what: str, work: Callable[[sqlite3.Connection], T], *, reserve: bool = True
+        self,
+        what: str,
+        work: Callable[[sqlite3.Connection], T],
+        *,
+        reserve: bool = True,
+        synced: bool = True,
     ) -> T:
         """``work`` in one short write transaction; on a full disk the reserve is given up
-        and it is tried once more (``reserve=False``: screen segments, which give way)."""
+        and it is tried once more (``reserve=False``: screen segments, which give way).
+        ``synced=False``: no fsync at the commit (it survives the process being killed, not
+        a power cut): for the frequent notes of a call in progress, which would otherwise
+        queue behind the disk with the recorder's segments."""
+        with self._lock:
+            if not synced:
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                return self._attempts(what, work, reserve)
+            finally:
+                if not synced:
+                    self._db.execute("PRAGMA synchronous=FULL")
+
+    def _attempts(self, what: str, work: Callable[[sqlite3.Connection], T], reserve: bool) -> T:
         with self._lock:
             for attempt in (0, 1):
                 try:
@@ -79,15 +106,31 @@ class OutboxDatabase:
                         with contextlib.suppress(sqlite3.Error):
                             self._db.execute("ROLLBACK")
                         raise
+                    self.cannot_write = ""
                     return result
                 except sqlite3.OperationalError as exc:
                     full = "full" in str(exc)
-                    if full and attempt == 0 and reserve and release_reserve(self.spool):
+                    if (
+                        full
+                        and attempt == 0
+                        and (self._shrink_wal() or (reserve and release_reserve(self.spool)))
+                    ):
                         continue
                     if full:
                         raise OutboxFull(f"disk full: cannot journal {what}: {exc}") from exc
-                    raise OutboxError(f"cannot journal {what}: {exc}") from exc
+                    self.cannot_write = str(exc)
+                    raise OutboxError(f"cannot write: cannot journal {what}: {exc}") from exc
             raise AssertionError("unreachable")
+
+    def _shrink_wal(self) -> bool:
+        """Fold the WAL into the database and truncate it; True if that gave space back."""
+        wal = self.folder / f"{DB_NAME}-wal"
+        try:
+            before = wal.stat().st_size
+            busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            return not busy and wal.stat().st_size < before
+        except (OSError, sqlite3.Error):
+            return False
 
     def _exec(self, what: str, sql: str, params: tuple[Any, ...]) -> int:
         """One statement in its own transaction; the number of rows it changed."""
@@ -97,7 +140,7 @@ class OutboxDatabase:
         cols.setdefault("priority", PRIORITY[str(cols["media"]) if kind == "media" else kind])
         for name in ("body", "files"):
             if name in cols and not isinstance(cols[name], str):
-                cols[name] = json.dumps(cols[name], separators=(",", ":"))
+                cols[name] = to_json(cols[name])
         names = ["kind", "created_us", *cols]
         values = [kind, now_us(), *cols.values()]
         db.execute(
@@ -174,7 +217,7 @@ class OutboxDatabase:
         self._exec(
             f"a note on item {item.id}",
             "UPDATE items SET body = ? WHERE id = ?",
-            (json.dumps(body, separators=(",", ":")), item.id),
+            (to_json(body), item.id),
         )
         item.body = body
 
@@ -184,7 +227,7 @@ class OutboxDatabase:
         self._exec(
             f"packed audio of {item.call_id}",
             "UPDATE items SET files = ?, sha256 = ?, bytes = ? WHERE id = ?",
-            (json.dumps(files), sha256, size, item.id),
+            (to_json(files), sha256, size, item.id),
         )
         item.files, item.sha256, item.bytes = files, sha256, size
         self.note(item, packed=name)
@@ -210,7 +253,14 @@ class OutboxDatabase:
                     (item.call_id,),
                 )
 
-        self._run(f"item {item.id} done", mark)
+        try:
+            self._run(f"item {item.id} done", mark)
+        except OutboxFull:
+            # Not even room to say so: the store has the files, so they go first (a crash
+            # before the row is marked leaves a row without files, which recovery drops).
+            for name in item.files:
+                (self.spool / name).unlink(missing_ok=True)
+            self._run(f"item {item.id} done", mark)
         for name in item.files:
             (self.spool / name).unlink(missing_ok=True)
         if item.files:
@@ -228,6 +278,30 @@ class OutboxDatabase:
         """Every waiting item may be tried at once (the refusals' cause was fixed); how many."""
         sql = "UPDATE items SET next_us = 0 WHERE state = 'pending' AND next_us > 0"
         return self._exec("retrying now", sql, ())
+
+    def park(self, item: Item, reason: str) -> None:
+        """The store refused the item as invalid: keep it, with the store's reason, out of
+        the queue (nothing is dropped; the others go past it)."""
+        self._exec(
+            f"item {item.id} parked",
+            "UPDATE items SET state = 'parked', lease_us = 0, last_error = ?, done_us = ? "
+            "WHERE id = ?",
+            (reason[:500], now_us(), item.id),
+        )
+
+    def unpark(self) -> int:
+        """Send the parked items again (the store was fixed); how many."""
+        sql = (
+            "UPDATE items SET state = 'pending', next_us = 0, done_us = NULL WHERE state = 'parked'"
+        )
+        return self._exec("unparking", sql, ())
+
+    def parked(self) -> list[Item]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM items WHERE state = 'parked' ORDER BY id"
+            ).fetchall()
+        return [item_from_row(r) for r in rows]
 
     def release(self, item: Item) -> None:
         """Put a claimed item back untouched (the uploader is stopping)."""
@@ -261,9 +335,23 @@ class OutboxDatabase:
         return [item_from_row(r) for r in rows]
 
     def status(self) -> dict[str, Any]:
-        """Items and bytes pending, the oldest one's time, the last error, the quota."""
+        """Items and bytes not in the store yet, the oldest one's time, the last error, the
+        parked items, the quota, and the disk: "full" (the reserve was used and there is no
+        room to make it again), "cannot write" (read-only, or refused), or ""."""
         with self._lock:
-            return pending_status(self._db, self.quota_bytes)
+            state = pending_status(self._db, self.quota_bytes)
+        state["disk"] = self.disk()
+        if state["disk"] == "full" and not state["warning"]:
+            state["warning"] = "disk full: screen recording stopped, calls are still kept"
+        elif state["disk"] and not state["warning"]:
+            state["warning"] = f"cannot write the upload outbox: {self.cannot_write}"
+        return state
+
+    def disk(self) -> str:
+        """The outbox's disk as the status says it (see :meth:`status`)."""
+        if self.cannot_write:
+            return "cannot write"
+        return "" if ensure_reserve(self.spool) else "full"
 
     def over_quota(self) -> bool:
         return bool(self.status()["over_quota"])

@@ -46,16 +46,22 @@ def put_back(spool: Path, moved: list[tuple[Path, str]]) -> None:
             os.replace(spool / name, source)
 
 
-def ensure_reserve(spool: Path) -> None:
-    """Keep the reserve file; without room for it now, it is tried again after uploads."""
+def ensure_reserve(spool: Path) -> bool:
+    """Keep the reserve file; without room for it now (False), it is tried again later."""
     path = spool / RESERVE_NAME
-    if path.exists() and path.stat().st_size >= RESERVE_BYTES:
-        return
+    try:
+        if path.stat().st_size >= RESERVE_BYTES:
+            return True
+    except OSError:
+        pass
     try:
         with open(path, "wb") as fh:
             os.posix_fallocate(fh.fileno(), 0, RESERVE_BYTES)
     except OSError:
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def release_reserve(spool: Path) -> bool:

@@ -8,7 +8,10 @@ once the store has confirmed its SHA-256 (:meth:`Outbox.done`). Item kinds:
 
 - ``media``: a file to upload (a screen segment with its manifest JSON, or a call's WAV to
   pack as Opus first);
-- ``call``: a whole call record (``PUT /calls/{id}``); ``patch``: later fields (``PATCH``);
+- ``call``: a whole call record (``PUT /calls/{id}``); journalled ``open`` when the call starts
+  and updated in place as it goes, made final when it ends, so a crash mid-call loses nothing
+  (:func:`recorder.outbox.recovery.close_open_calls`); ``patch``: later fields (``PATCH``);
+  ``draft``: the dialog card being filled in (``open``, sent as a patch only after a crash);
 - ``link``: media ↔ call (needs both confirmed); ``state``: an agent state change.
 
 Ordering (:meth:`claim`): a call is sent once the media it links to are stored and its
@@ -19,7 +22,7 @@ its reserve (for call audio and metadata on a full disk) in :mod:`recorder.outbo
 
 from __future__ import annotations
 
-import json
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,7 +30,16 @@ from typing import Any
 from formats.manifest import Manifest
 from recorder.outbox.database import OutboxDatabase
 from recorder.outbox.files import put_back, take_file
-from recorder.outbox.schema import DB_NAME, FULL_ERRNOS, Item, OutboxError, OutboxFull, now_us
+from recorder.outbox.schema import (
+    DB_NAME,
+    FULL_ERRNOS,
+    Item,
+    OutboxError,
+    OutboxFull,
+    item_from_row,
+    now_us,
+    to_json,
+)
 
 __all__ = ["DB_NAME", "Item", "Outbox", "OutboxError", "OutboxFull"]
 
@@ -59,8 +71,10 @@ class Outbox(OutboxDatabase):
             put_back(self.spool, done)
             if isinstance(exc, OutboxError):
                 raise
-            error = OutboxFull if exc.errno in FULL_ERRNOS else OutboxError
-            raise error(f"cannot spool {what}: {exc}") from exc
+            if exc.errno in FULL_ERRNOS:
+                raise OutboxFull(f"disk full: cannot spool {what}: {exc}") from exc
+            self.cannot_write = str(exc)
+            raise OutboxError(f"cannot write: cannot spool {what}: {exc}") from exc
 
     def add_segment(
         self, manifest_path: Path, manifest: Manifest, *, in_place: bool = False
@@ -155,25 +169,80 @@ class Outbox(OutboxDatabase):
             body={"kind": kind, "start_us": start, "end_us": end},
         )
 
+    def open_call(self, call_id: str, record: dict[str, Any]) -> None:
+        """A call in progress (its record so far), kept as ``open`` (not sent) until
+        :meth:`add_call` makes it final; each call replaces the last, and notes the time
+        (the last known time of the call after a crash)."""
+        body = to_json({"record": record, "seen_us": now_us()})
+        self._run(
+            f"open call {call_id}",
+            lambda db: db.execute(
+                "INSERT INTO items (kind, key, call_id, priority, body, created_us, state) "
+                "VALUES ('call', ?, ?, 0, ?, ?, 'open') ON CONFLICT (key) DO UPDATE SET "
+                "body = excluded.body WHERE items.state = 'open'",  # a final one stays final
+                (f"call:{call_id}", call_id, body, now_us()),
+            ),
+            synced=False,
+        )
+
+    def note_draft(self, call_id: str, draft: dict[str, Any]) -> None:
+        """The dialog card's values so far (during the call or its wrap-up), kept ``open``
+        (not sent) until a change of the call's card or disposition (the finished card)
+        replaces it; after a crash it is sent as that change
+        (:func:`recorder.outbox.recovery.close_open_calls`)."""
+        self._run(
+            f"the card of call {call_id}",
+            lambda db: db.execute(
+                "INSERT INTO items (kind, key, call_id, priority, body, created_us, state) "
+                "VALUES ('draft', ?, ?, 0, ?, ?, 'open') ON CONFLICT (key) DO UPDATE SET "
+                "body = excluded.body",
+                (f"draft:{call_id}", call_id, to_json(draft), now_us()),
+            ),
+            synced=False,
+        )
+
+    def drafts(self) -> list[Item]:
+        """The dialog cards kept while being filled in."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM items WHERE kind = 'draft' ORDER BY id"
+            ).fetchall()
+        return [item_from_row(r) for r in rows]
+
+    def open_calls(self) -> list[Item]:
+        """The calls journalled as in progress."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM items WHERE kind = 'call' AND state = 'open' ORDER BY id"
+            ).fetchall()
+        return [item_from_row(r) for r in rows]
+
     def add_call(self, call_id: str, record: dict[str, Any]) -> None:
-        """A whole call record; a second one for the same call replaces it while unsent."""
-        body = json.dumps(record, separators=(",", ":"))
+        """A whole call record; a second one for the same call replaces it while unsent (and
+        the open one journalled while the call went on)."""
+        body = to_json(record)
         self._run(
             f"call {call_id}",
             lambda db: db.execute(
                 "INSERT INTO items (kind, key, call_id, priority, body, created_us) "
                 "VALUES ('call', ?, ?, 0, ?, ?) ON CONFLICT (key) DO UPDATE SET "
-                "body = excluded.body, state = 'pending', next_us = 0, done_us = NULL",
+                "body = excluded.body, state = 'pending', next_us = 0, done_us = NULL, "
+                "created_us = excluded.created_us, "
+                "last_error = ''",
                 (f"call:{call_id}", call_id, body, now_us()),
             ),
         )
 
     def add_patch(self, call_id: str, fields: dict[str, Any]) -> None:
-        """Later fields of a call (PATCH semantics), sent after the call, in order."""
-        self._run(
-            f"a change of call {call_id}",
-            lambda db: self._insert(db, "patch", call_id=call_id, body=fields),
-        )
+        """Later fields of a call (PATCH semantics), sent after the call, in order; one with
+        the card or the disposition replaces the card's draft."""
+
+        def add(db: sqlite3.Connection) -> None:
+            self._insert(db, "patch", call_id=call_id, body=fields)
+            if "card" in fields or "disposition" in fields:
+                db.execute("DELETE FROM items WHERE key = ?", (f"draft:{call_id}",))
+
+        self._run(f"a change of call {call_id}", add)
 
     def add_state(self, agent: str, state: str, reason: str | None, at_us: int) -> None:
         body = {"agent": agent, "state": state, "reason": reason, "at_us": at_us}

@@ -6,6 +6,11 @@
 - Screen segments kept beside the recorder but not journalled (a crash between the release
   and the outbox) are added; cut segments were already finished by ``segments.recover``
   (kept to their last complete fragment, or dropped with a log line).
+- Calls journalled as in progress (the desktop died during them) are sent as ended at their
+  last known time, by the system, "desktop restarted"; dialog cards never finished (in the
+  call or its wrap-up) go as they were, as a change of their call (:func:`close_open_calls`,
+  run by the desktop at its start, never by the worker: a worker restarted under a running
+  desktop must not end its calls).
 - Files in the outbox's spool without a row are added again; rows whose files are gone are
   reported and dropped (there is nothing left to send); leases of a dead uploader end.
 """
@@ -16,7 +21,9 @@ import logging
 import os
 import struct
 import wave
+from collections.abc import Collection
 from pathlib import Path
+from typing import Any
 
 from formats.call_audio import NoteError, merge_stereo, read_note, wav_finalised
 from formats.manifest import RECORDING, ManifestError, read_manifest
@@ -64,9 +71,9 @@ def _frames(wav: Path) -> tuple[int, int]:
         return reader.getnframes(), reader.getframerate()
 
 
-def recover_call_audio(folder: Path, outbox: Outbox) -> list[str]:
+def recover_call_audio(folder: Path, outbox: Outbox, live: Collection[str] = ()) -> list[str]:
     """Journal the calls recorded in ``folder`` (the softphone's recording folder) that the
-    outbox does not have; returns their call ids."""
+    outbox does not have, but the ``live`` ones (still recording); returns their call ids."""
     added = []
     for path in sorted(folder.glob("*.json")):
         try:
@@ -74,7 +81,7 @@ def recover_call_audio(folder: Path, outbox: Outbox) -> list[str]:
         except (OSError, NoteError):
             continue  # not a recording's note
         call_id, stereo = note.call_id, folder / note.stereo_wav
-        if outbox.has(f"audio:{call_id}"):
+        if call_id in live or outbox.has(f"audio:{call_id}"):
             continue
         try:
             if not stereo.exists():
@@ -139,3 +146,41 @@ def recover_outbox(outbox: Outbox) -> dict[str, int]:
         if entry.name not in known:
             entry.unlink(missing_ok=True)  # a packing the crash interrupted; done again
     return {"unleased": freed, "readded": readded, "dropped": dropped}
+
+
+RESTART_CAUSE = "desktop restarted"
+
+
+def close_open_calls(outbox: Outbox) -> dict[str, dict[str, Any]]:
+    """End the calls the outbox has as in progress (see the module docstring); their records
+    as sent, by call id."""
+    closed: dict[str, dict[str, Any]] = {}
+    for item in outbox.open_calls():
+        call_id = str(item.call_id)
+        record: dict[str, Any] = dict(item.body.get("record") or {})
+        seen = int(item.body.get("seen_us") or record.get("started_us") or item.created_us)
+        started = int(record.get("started_us") or seen)
+        record.setdefault("started_us", started)
+        if not record.get("ended_us"):  # else it had ended and waited for its audio
+            record["ended_us"] = max(seen, started, int(record.get("answered_us") or 0))
+            record["ended_by"] = "system"
+            record["cause"] = RESTART_CAUSE
+        for hold in record.get("holds") or []:
+            if hold.get("end_us") is None:
+                hold["end_us"] = record["ended_us"]
+        try:
+            outbox.add_call(call_id, record)
+        except OutboxError as exc:
+            log.error("cannot end the open call %s: %s", call_id, exc)
+            continue
+        log.warning("call %s was in progress when the desktop stopped; sent as ended", call_id)
+        closed[call_id] = record
+    for draft in outbox.drafts():  # cards never finished: sent as they were
+        try:
+            outbox.add_patch(str(draft.call_id), draft.body)
+            outbox.drop(draft)  # (a card change removed it already)
+        except OutboxError as exc:
+            log.error("cannot send the card draft of %s: %s", draft.call_id, exc)
+            continue
+        log.warning("the unfinished card of call %s is sent as it was", draft.call_id)
+    return closed

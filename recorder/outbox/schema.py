@@ -42,12 +42,17 @@ CREATE TABLE IF NOT EXISTS items (
 CREATE INDEX IF NOT EXISTS items_pending ON items (state, priority, id);
 CREATE INDEX IF NOT EXISTS items_call ON items (call_id, state);
 """
-# Ready: not waiting or leased; patches and links wait for their call's record, patches for
-# the patches before them, links for their media; a call waits for the media it links to.
+# An item's state: ``pending`` (to send), ``done`` (the store confirmed it), ``parked`` (the
+# store refused it as invalid: kept with the store's reason in ``last_error``, never sent
+# again by itself), ``open`` (a call still in progress, journalled as it goes; not sent).
+PENDING, DONE, PARKED, OPEN = "pending", "done", "parked", "open"
+# Ready: not waiting or leased; patches and links wait for their call's record (while it is
+# open, pending or parked: never a "404 no call"), patches for the patches before them, links
+# for their media; a call waits for the media it links to.
 CLAIM_SQL = """
 SELECT * FROM items i WHERE state = 'pending' AND next_us <= ? AND lease_us <= ?
 AND (kind NOT IN ('patch', 'link') OR NOT EXISTS (SELECT 1 FROM items c
-     WHERE c.key = 'call:' || i.call_id AND c.state = 'pending'))
+     WHERE c.key = 'call:' || i.call_id AND c.state IN ('pending', 'open', 'parked')))
 AND (kind != 'patch' OR NOT EXISTS (SELECT 1 FROM items p WHERE p.kind = 'patch'
      AND p.call_id = i.call_id AND p.state = 'pending' AND p.id < i.id))
 AND (kind != 'link' OR EXISTS (SELECT 1 FROM items m WHERE m.key = i.media
@@ -95,7 +100,7 @@ def item_from_row(row: sqlite3.Row) -> Item:
         key=row["key"],
         call_id=row["call_id"],
         media=row["media"],
-        body=json.loads(row["body"]),
+        body=escape_surrogates(json.loads(row["body"])),
         files=json.loads(row["files"]),
         sha256=row["sha256"],
         bytes=row["bytes"],
@@ -104,15 +109,42 @@ def item_from_row(row: sqlite3.Row) -> Item:
     )
 
 
+def escape_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings written as a backslash escape
+    (``\\udc80`` as six characters): text from SIP headers may carry them, and neither the
+    journal's JSON nor the store may see one."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, dict):
+        return {escape_surrogates(k): escape_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [escape_surrogates(v) for v in value]
+    return value
+
+
+def to_json(value: Any) -> str:
+    """The journal's JSON of ``value``: compact, UTF-8 text, no lone surrogates."""
+    return json.dumps(escape_surrogates(value), separators=(",", ":"), ensure_ascii=False)
+
+
 def pending_status(db: sqlite3.Connection, quota_bytes: int) -> dict[str, Any]:
-    """Items and bytes pending, the oldest one's time, the last error, the quota warning."""
+    """Items and bytes not in the store yet (pending and parked), the oldest one's time, the
+    last error, the parked items (count and the store's last reason), the quota warning."""
     row = db.execute(
         "SELECT COUNT(*), COALESCE(SUM(bytes), 0), MIN(created_us) FROM items "
-        "WHERE state = 'pending'"
+        "WHERE state IN ('pending', 'parked')"
     ).fetchone()
     err = db.execute(
         "SELECT last_error FROM items WHERE state = 'pending' AND last_error != '' "
         "ORDER BY next_us DESC LIMIT 1"
+    ).fetchone()
+    parked = db.execute(
+        "SELECT COUNT(*), (SELECT last_error FROM items WHERE state = 'parked' "
+        "ORDER BY done_us DESC, id DESC LIMIT 1) FROM items WHERE state = 'parked'"
     ).fetchone()
     items, size, oldest = int(row[0]), int(row[1]), row[2]
     over = bool(quota_bytes) and size >= quota_bytes
@@ -128,7 +160,9 @@ def pending_status(db: sqlite3.Connection, quota_bytes: int) -> dict[str, Any]:
         "items": items,
         "bytes": size,
         "oldest_us": oldest,
-        "last_error": err[0] if err else "",
+        "last_error": err[0] if err else (parked[1] or ""),
         "over_quota": over,
         "warning": warning,
+        "parked": int(parked[0]),
+        "parked_reason": parked[1] or "",
     }

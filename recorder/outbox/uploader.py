@@ -12,8 +12,11 @@ named when they were journalled. Failures:
 
 - the store unreachable, 5xx, a timeout, an upload cut short: everything waits, exponential
   backoff with jitter (``base_s`` · 2ⁿ, at most ``max_backoff_s``, times 0.5–1);
-- a refusal of one item (422 invalid, 403, 404 of a call not there yet): that item waits
-  (same backoff, up to an hour) and the rest goes on. Nothing is ever dropped.
+- the store refusing one item as invalid (400, 422; not a hash mismatch or a cut upload, which
+  are sent again): the item is parked, kept in the outbox with the store's reason and shown
+  in the status, and the rest goes past it;
+- another refusal of one item (403, 404, 409…): that item waits (same backoff, up to an
+  hour) and the rest goes on. Nothing is ever dropped.
 
 ``bandwidth_kbps`` caps the upload rate (a token bucket around the file being read).
 """
@@ -37,6 +40,7 @@ from recorder.outbox.silences import SilenceJournal
 from store.client import StoreClient, sha256_file
 from store.client_errors import (
     AuthError,
+    HashMismatch,
     InvalidRequest,
     ServerError,
     StoreError,
@@ -145,6 +149,11 @@ def _transient(exc: StoreError) -> bool:
     return isinstance(exc, StoreUnavailable | ServerError | AuthError) or (
         isinstance(exc, InvalidRequest) and exc.code == "truncated"
     )
+
+
+def _invalid(exc: StoreError) -> bool:
+    """The store says the item itself is wrong: sending it again as it is will not help."""
+    return isinstance(exc, InvalidRequest) and not isinstance(exc, HashMismatch)
 
 
 class Uploader:
@@ -343,6 +352,10 @@ class Uploader:
         self.outbox.packed(item, packed.path.name, packed.sha256, packed.bytes)
 
     def _failed(self, item: Item, exc: StoreError) -> None:
+        if not _transient(exc) and _invalid(exc):
+            log.error("uploader: the store refused %s; parked: %s", item.key or item.kind, exc)
+            self.outbox.park(item, exc.message)
+            return
         if not _transient(exc):
             self._item_failed(item, exc.message)
             return

@@ -2267,6 +2267,18 @@
 <context>
     <name>UploadQueue</name>
     <message>
+        <source>the disk is full: calls wait in memory</source>
+        <translation>диск заполнен: звонки ждут в памяти</translation>
+    </message>
+    <message>
+        <source>the data folder cannot be written</source>
+        <translation>в папку данных нельзя записать</translation>
+    </message>
+    <message>
+        <source>the store refused %1 item(s): %2</source>
+        <translation>хранилище отклонило записей: %1: %2</translation>
+    </message>
+    <message>
         <source>the store cannot be reached</source>
         <translation>хранилище недоступно</translation>
     </message>

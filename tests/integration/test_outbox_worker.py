@@ -4,19 +4,25 @@ the call complete; a full disk while spooling keeps call audio and metadata."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
+from desktop.recording.uploads import UploadQueue
 from formats.clock import utc_us
 from formats.manifest import read_manifest
 from recorder.outbox.journal import DB_NAME, Outbox, OutboxFull
+from recorder.worker_options import WorkerOptions
+from recorder.worker_upload import UploadSide
 from store.client import StoreClient
 from tests.integration.outbox_kit import (
     AGENT,
@@ -169,3 +175,100 @@ def test_full_disk_while_spooling_keeps_audio_and_metadata(tiny_disk: Path) -> N
         if item.kind == "media" and item.media == "screen":
             data = (outbox.spool / item.files[0]).read_bytes()
             assert hashlib.sha256(data).hexdigest() == item.sha256
+
+
+def _fill_to_the_last_byte(disk: Path) -> Path:
+    filler = disk / "filler"
+    with contextlib.suppress(OSError), open(filler, "wb") as fh:
+        while True:
+            fh.write(b"\0" * 4096)
+            fh.flush()
+    return filler
+
+
+PATCHES = 1500
+
+
+def _written(queue: UploadQueue, qtbot: QtBot) -> None:
+    """Wait until the queue's writer has done what was asked of it so far."""
+    done = queue._writer.submit(lambda: None)
+    qtbot.waitUntil(done.done, timeout=60_000)
+    queue.refresh()
+    qtbot.wait(300)
+
+
+def test_desktop_writes_on_a_full_then_read_only_disk_wait_and_are_not_lost(
+    tiny_disk: Path, qtbot: QtBot
+) -> None:
+    """The desktop's upload queue on a disk screen segments filled: the first call and its
+    audio go in on the reserve, the rest is kept and counted (never "all sent"), the status
+    says "disk full", the worker keeps no more segments; once there is room (or the disk is
+    writable again) everything is journalled, in order."""
+    rec = tiny_disk / "rec"
+    rec.mkdir()
+    queue = UploadQueue(tiny_disk / "outbox")
+    seen: list[dict[str, object]] = []
+    queue.status_changed.connect(seen.append)
+    queue.agent_state(AGENT, "ready", "", 1)
+    qtbot.waitUntil(lambda: queue.status()["items"] == 1, timeout=5000)
+    box = Outbox(tiny_disk / "outbox")
+    wavs = [write_call_wav(rec, f"full-{i}", seconds=2) for i in range(3)]
+    with pytest.raises((OSError, OutboxFull)):
+        for index in range(1000):
+            write_segment(rec, index, ["full-0"], 100_000)
+            path = rec / f"screen-t{index:04d}.json"
+            box.add_segment(path, read_manifest(path))
+    filler = _fill_to_the_last_byte(tiny_disk)
+    for i, wav in enumerate(wavs):
+        queue.call_ended({"id": f"full-{i}", **call_record(i)}, wav)
+        queue.agent_state(AGENT, "wrap_up", "", 10 + i)
+    qtbot.waitUntil(lambda: queue.status()["items"] >= 10, timeout=10_000)
+    for i in range(PATCHES):  # more than the reserve holds
+        queue.patch_call("full-0", tags=[f"t{i}"] + [f"{i:040d}"] * 19)
+    _written(queue, qtbot)
+    assert queue.status()["unwritten"] > 0
+    state = queue.status()
+    assert state["disk"] == "full" and "disk full" in state["warning"], state
+    assert state["items"] >= 1 + state["unwritten"]
+    assert all(s["items"] for s in seen), "never all sent"
+    keys = {i.key for i in box.pending()}
+    assert {"call:full-0", "audio:full-0"} <= keys, "the first call went in on the reserve"
+    assert box.status()["disk"] == "full"
+    side = UploadSide(WorkerOptions(out_dir=rec, outbox_dir=tiny_disk / "outbox"), print, bool)
+    side.start()
+    assert not side.accepts_screen(), "screen gives way on a full disk"
+    side.stop()
+
+    filler.unlink()
+    for item in box.pending():  # the store confirmed the segments: room again
+        if item.media == "screen":
+            box.done(item)
+    queue.refresh()
+    qtbot.waitUntil(lambda: queue.status()["unwritten"] == 0, timeout=10_000)
+    pending = box.pending()
+    assert {f"audio:full-{i}" for i in range(3)} <= {i.key for i in pending}
+    states = [i.body["at_us"] for i in pending if i.kind == "state"]
+    assert states == [1, 10, 11, 12], "in the order they were made"
+    tags = [i.body["tags"][0] for i in pending if i.kind == "patch"]
+    assert tags == [f"t{i}" for i in range(PATCHES)], "every change kept, in order"
+
+    # Read-only (after a restart): nothing is written, the status says so, and it all goes in
+    # once the disk can be written again.
+    queue.close()
+    box.close()
+    subprocess.run(["mount", "-o", "remount,ro", str(tiny_disk)], check=True)
+    try:
+        queue = UploadQueue(tiny_disk / "outbox")
+        queue.agent_state(AGENT, "break", "lunch", 20)
+        queue.patch_call("full-1", disposition="sale")
+        qtbot.waitUntil(lambda: queue.status()["unwritten"] == 2, timeout=10_000)
+        state = queue.status()
+        assert state["disk"] == "cannot write" and state["items"] >= 2, state
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(tiny_disk)], check=True)
+    queue.refresh()
+    qtbot.waitUntil(lambda: queue.status()["unwritten"] == 0, timeout=10_000)
+    assert queue.status()["disk"] != "cannot write"
+    queue.close()
+    last = [(i.kind, i.body.get("at_us")) for i in Outbox(tiny_disk / "outbox").pending()][-2:]
+    assert last == [("state", 20), ("patch", None)]

@@ -5,6 +5,7 @@ hanging still gets every item there once, byte-identical, each call complete."""
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,13 @@ from formats.clock import utc_us
 from recorder.outbox.journal import Outbox
 from recorder.outbox.uploader import Uploader
 from store.client import StoreClient
-from tests.integration.outbox_kit import AGENT, check_store, fill_outbox, store_server
+from tests.integration.outbox_kit import (
+    AGENT,
+    call_record,
+    check_store,
+    fill_outbox,
+    store_server,
+)
 from tests.servers.chaos_proxy import ChaosProxy
 from tests.servers.store import StoreServer
 
@@ -116,3 +123,37 @@ def test_a_state_sent_again_after_a_lost_answer_is_stored_once(
     assert [(h["state"], h["reason"], h["since_us"]) for h in history] == [
         ("not_ready", "coaching", at)
     ]
+
+
+def test_an_item_the_store_refuses_is_parked_and_the_rest_drains(
+    store_server: StoreServer, agent_client: StoreClient, tmp_path: Path
+) -> None:
+    """One call with a lone surrogate from a SIP header, one the store refuses as invalid:
+    the first is stored (escaped), the second parked and shown, everything else arrives."""
+    outbox = Outbox(tmp_path / "outbox")
+    sent = fill_outbox(outbox, tmp_path / "src", calls=2, segments=2, seg_bytes=20_000, audio_s=1)
+    base = int(str(next(iter(sent.calls.values()))["started_us"]))
+    odd, refused = f"odd-{utc_us()}", f"refused-{utc_us()}"
+    name = "Ivan \udcff Petrov"  # a display name whose bytes were not UTF-8
+    record = {**call_record(7, base), "remote_number": "+79125550007",
+              "events": [{"at_us": base, "kind": "ringing", "detail": name}]}  # fmt: skip
+    outbox.add_call(odd, record)
+    outbox.add_patch(odd, {"disposition": name})
+    outbox.add_call(refused, {**call_record(8, base), "direction": "sideways"})
+    outbox.add_patch(refused, {"disposition": "sale"})
+    uploader = _uploader(outbox, store_server.base_url, store_server.tokens[AGENT])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and outbox.status()["items"] > 2:
+        if not uploader.step():
+            time.sleep(0.05)
+    check_store(agent_client, sent)
+    stored = agent_client.get_call(odd)
+    assert stored["events"][0]["detail"] == "Ivan \\udcff Petrov"
+    assert stored["disposition"] == "Ivan \\udcff Petrov"
+    state = uploader.status()
+    assert state["parked"] == 1 and "422" in state["parked_reason"]
+    assert "direction" in state["parked_reason"]
+    assert state["items"] == 2 and state["last_error"], "the parked call and its change"
+    assert [i.key for i in outbox.parked()] == [f"call:{refused}"]
+    for _ in range(5):
+        assert not uploader.step(), "nothing retries the parked call or 404s on its change"

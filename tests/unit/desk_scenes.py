@@ -113,6 +113,9 @@ class SampleUploads(QObject):
     def patch_call(self, call_id: str, **fields: Any) -> None:
         pass
 
+    def card_draft(self, call_id: str, fields: dict[str, Any]) -> None:
+        pass
+
 
 def call_summary(i: int, direction: str, disposition: str | None) -> dict[str, Any]:
     return {

@@ -3,10 +3,14 @@ record worked out once; a call leaves the book when its wrap-up and its record a
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.calls.model import Call, CallBook, actions
+from formats.clock import utc_us
 from sip import events as ev
 
 S = 1_000_000
@@ -124,3 +128,24 @@ def test_finishing_ends_the_wrap_up_once(qtbot: QtBot, finish: str) -> None:
         book.finish_wrap_ups()
     book.finish_wrap_ups()
     assert [n for n in seen.names if n[0] == "wrap_up_finished"] == [("wrap_up_finished", "c")]
+
+
+def test_a_finished_call_is_not_kept_alive_by_its_timers(qtbot: QtBot) -> None:
+    """Its card was finished: the call's objects go at once (the timer of ``wrap_up_max_s``
+    still pending names it by id only; it held the whole call for 10 min)."""
+    book = CallBook(audio_wait_ms=60_000)
+    now = utc_us()
+    book.apply(incoming("w", now))
+    book.apply(state("w", "confirmed", now + 1))
+    book.apply(ev.RecordingStarted(call_id="w", path="/w.wav", first_sample_utc_us=now,
+                                   sample_rate=16000))  # fmt: skip
+    book.apply(ended("w", now + 2, answer_at_us=now + 1, end_at_us=now + 2))
+    call = book.get("w")
+    assert call is not None
+    gone = weakref.ref(call)
+    book.apply(ev.RecordingFinished(call_id="w", path="/w.wav", first_sample_utc_us=now,
+                                    sample_rate=16000, frames=1))  # fmt: skip
+    book.finish_wrap_up("w")
+    del call
+    gc.collect()
+    assert book.get("w") is None and gone() is None
