@@ -178,6 +178,7 @@ class EngineProcess(CallCommands):
                 self._on_event(child, event)
             else:
                 self._on_answer(child, msg)
+        child.proc.stdout.close()
         self._ended(child)
 
     def _on_answer(self, child: ChildProcess, msg: dict[str, Any]) -> None:
