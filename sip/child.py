@@ -98,12 +98,13 @@ class ChildProcess:
         self.ended = False
         self.asked_to_stop = False
         self.reader: threading.Thread | None = None
-        self._out: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._out: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write, name="sip-child-writer", daemon=True)
         self._writer.start()
 
     def send(self, message: dict[str, Any]) -> None:
-        self._out.put(json.dumps(message))
+        """Queue ``message`` for the child (encoded on the writer thread, not the caller's)."""
+        self._out.put(message)
 
     def close_input(self) -> None:
         self._out.put(None)
@@ -112,8 +113,8 @@ class ChildProcess:
         stdin = self.proc.stdin
         assert stdin is not None
         try:
-            while (line := self._out.get()) is not None:
-                stdin.write(line + "\n")
+            while (message := self._out.get()) is not None:
+                stdin.write(json.dumps(message) + "\n")
                 stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
             pass  # the child is gone: its reader says so
