@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Protocol
@@ -22,7 +23,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from desktop.threads import assert_gui_thread, run_in_thread, when_done
 from sip import events as ev
 from sip.config import AccountSettings, EngineConfig
-from sip.devices import AudioDevice
+from sip.devices import AudioDevice, list_devices
 from sip.engine import Engine
 from sip.process import EngineProcess
 
@@ -146,7 +147,7 @@ class EngineBridge(QObject):
         return (float(mic), float(speaker))
 
     def list_devices(self) -> Future[list[AudioDevice]]:
-        """The sound devices the engine's process sees (an empty list if it cannot say)."""
+        """The sound devices the engine's process sees; safe from any thread, never waits."""
         lister = getattr(self.engine, "list_devices", None)
         if lister is not None:
             try:
@@ -154,8 +155,10 @@ class EngineBridge(QObject):
                 return devices
             except Exception as exc:  # EngineStateError while restarting
                 log.info("no device list from the engine: %s", _text(exc))
-        future: Future[list[AudioDevice]] = Future()
-        future.set_result([])
+        future: Future[list[AudioDevice]] = Future()  # an engine in this process: ours
+        threading.Thread(
+            target=lambda: future.set_result(list_devices()), name="list-devices", daemon=True
+        ).start()
         return future
 
     # --- commands -------------------------------------------------------------------------

@@ -138,9 +138,13 @@ def test_a_killed_engine_ends_its_call_and_comes_back_registered(
     alice.wait("CallEnded", call_id=out_id)
 
 
-def test_commands_while_restarting_fail_in_words_and_levels_never_wait(
-    qtbot: QtBot, desk: Desk
+def test_a_new_engine_gets_the_same_account_and_choices_and_commands_meanwhile_fail_in_words(
+    qtbot: QtBot, desk: Desk, agents: Callable[..., Agent]
 ) -> None:
+    alice = agents("alice")
+    account = desk.bridge.account_id
+    desk.bridge.set_dnd(True)
+    qtbot.waitUntil(lambda: bool(desk.engine.stats().result(5)["dnd"]), timeout=2000)
     pid = desk.engine.pid
     assert pid is not None
     os.kill(pid, signal.SIGABRT)  # what pjsip's assertions do
@@ -148,8 +152,17 @@ def test_commands_while_restarting_fail_in_words_and_levels_never_wait(
     started = time.perf_counter()
     assert desk.bridge.levels() == (-120.0, -120.0)
     desk.bridge.make_call("alice")
-    assert time.perf_counter() - started < 0.05
+    assert time.perf_counter() - started < 0.05  # nothing waited for the child
     assert any("Could not call alice" in e and "restarting" in e for e in desk.errors)
+
     desk.wait(qtbot, ev.RegistrationChanged, 15000, state="registered")
+    qtbot.waitUntil(lambda: desk.engine.pid is not None, timeout=5000)
+    assert desk.engine.stats().result(5)["dnd"] is True  # the operator's choice came back
+    assert desk.bridge.account_id == account  # the id the window knows still dials
+    with qtbot.waitSignal(desk.bridge.dialled, timeout=5000) as dialled:
+        desk.bridge.make_call("alice")
+    ring = alice.wait("IncomingCall")
+    alice.call("reject", call_id=ring["call_id"])
+    desk.wait(qtbot, ev.CallEnded, 5000, call_id=dialled.args[0])
     devices = desk.bridge.list_devices().result(20)
-    assert isinstance(devices, list)  # none on this machine, asked of the child
+    assert isinstance(devices, list)  # asked of the child (no sound devices on this machine)
