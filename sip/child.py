@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import IO, Any
 
@@ -63,6 +64,24 @@ def remote_error(kind: str, message: str) -> Exception:
     """The exception a child's refusal stands for (its own class when it is one of sip's)."""
     cls = _ERRORS.get(kind)
     return cls(message) if cls is not None else errors.SipError(f"{kind}: {message}")
+
+
+def then[T](inner: Future[Any], convert: Callable[[Any], T]) -> Future[T]:
+    """A future of ``convert(inner's result)``, or of ``inner``'s exception."""
+    outer: Future[T] = Future()
+
+    def done(f: Future[Any]) -> None:
+        exc = f.exception()
+        if exc is not None:
+            outer.set_exception(exc)
+            return
+        try:
+            outer.set_result(convert(f.result()))
+        except Exception as error:
+            outer.set_exception(error)
+
+    inner.add_done_callback(done)
+    return outer
 
 
 def exit_words(code: int | None) -> str:

@@ -26,7 +26,14 @@ from typing import IO, Any
 
 from sip import errors
 from sip import events as ev
-from sip.child import CallCommands, CallsInProgress, ChildProcess, exit_words, remote_error
+from sip.child import (
+    CallCommands,
+    CallsInProgress,
+    ChildProcess,
+    exit_words,
+    remote_error,
+    then,
+)
 from sip.config import AccountSettings, EngineConfig
 from sip.devices import AudioDevice
 
@@ -102,6 +109,8 @@ class EngineProcess(CallCommands):
         child = self._spawn(dataclasses.asdict(self.config))
         started = self._await_start(child, timeout or self.start_timeout_s)
         with self._lock:
+            if child.ended:  # died right after starting: nobody would restart it
+                raise errors.EngineStateError(f"the softphone process ended: {LOST}")
             self._child = child
         return started
 
@@ -122,8 +131,8 @@ class EngineProcess(CallCommands):
 
     @staticmethod
     def _stop_child(child: ChildProcess, timeout: float) -> bool:
-        if child.ended and child.proc.poll() is not None:
-            return child.proc.returncode == 0
+        if child.ended and child.proc.poll() is not None:  # a lost child was said so already
+            return child.proc.returncode == 0 or not child.asked_to_stop
         child.asked_to_stop = True
         child.send({"cmd": "stop"})
         child.close_input()
@@ -315,21 +324,13 @@ class EngineProcess(CallCommands):
         return self._child_ids.get(stable, stable)
 
     def add_account(self, settings: AccountSettings) -> Future[str]:
-        inner = self._request("add_account", {"settings": dataclasses.asdict(settings)})
-        outer: Future[str] = Future()
-
-        def added(f: Future[Any]) -> None:
-            exc = f.exception()
-            if exc is not None:
-                outer.set_exception(exc)
-                return
-            account_id = str(f.result())
-            self._accounts[account_id] = settings
+        def added(result: Any) -> str:
+            account_id = str(result)
+            self._accounts[account_id] = settings  # for a new child, should this one die
             self._child_ids[account_id] = account_id
-            outer.set_result(account_id)
+            return account_id
 
-        inner.add_done_callback(added)
-        return outer
+        return then(self._request("add_account", {"settings": dataclasses.asdict(settings)}), added)
 
     def remove_account(self, account_id: str) -> Future[None]:
         future = self._request("remove_account", {"account_id": self._account(account_id)})
@@ -385,15 +386,5 @@ class EngineProcess(CallCommands):
 
     def list_devices(self) -> Future[list[AudioDevice]]:
         """The sound devices the child's PortAudio sees (the ones calls can use)."""
-        inner = self._request("list_devices", {})
-        outer: Future[list[AudioDevice]] = Future()
-
-        def listed(f: Future[Any]) -> None:
-            exc = f.exception()
-            if exc is not None:
-                outer.set_exception(exc)
-            else:
-                outer.set_result([AudioDevice(**d) for d in f.result()])
-
-        inner.add_done_callback(listed)
-        return outer
+        found = self._request("list_devices", {})
+        return then(found, lambda devices: [AudioDevice(**d) for d in devices])
