@@ -30,8 +30,8 @@ class Desk:
     """The bridge over a child engine, every event it delivered (on the UI thread) and the
     operator's error lines."""
 
-    def __init__(self, bridge: EngineBridge, engine: EngineProcess) -> None:
-        self.bridge, self.engine = bridge, engine
+    def __init__(self, bridge: EngineBridge, engine: EngineProcess, kamailio: Kamailio) -> None:
+        self.bridge, self.engine, self.kamailio = bridge, engine, kamailio
         self.events: list[ev.Event] = []
         self.errors: list[str] = []
         self.book = CallBook.following(bridge, bridge, extension=OPERATOR)
@@ -67,7 +67,7 @@ def desk(qtbot: QtBot, kamailio: Kamailio, tmp_path: Path) -> Iterator[Desk]:
     engine = make_engine(config)
     assert isinstance(engine, EngineProcess)
     bridge = EngineBridge(engine)
-    desk = Desk(bridge, engine)
+    desk = Desk(bridge, engine, kamailio)
     account = AccountSettings(
         user=OPERATOR, domain=kamailio.domain, registrar=kamailio.registrar_uri("udp")
     )
@@ -78,6 +78,7 @@ def desk(qtbot: QtBot, kamailio: Kamailio, tmp_path: Path) -> Iterator[Desk]:
     finally:
         assert bridge.stop(), "the engine's process did not stop cleanly"
         assert engine.pid is None
+        assert kamailio.contacts(OPERATOR) == []  # it un-REGISTERed before it went
 
 
 def answered_call(qtbot: QtBot, desk: Desk, caller: Agent) -> tuple[str, str]:
@@ -125,6 +126,7 @@ def test_a_killed_engine_ends_its_call_and_comes_back_registered(
 
     desk.wait(qtbot, ev.EngineStarted, 10000)
     desk.wait(qtbot, ev.RegistrationChanged, 10000, state="registered")
+    assert len(kamailio_contacts := desk.kamailio.contacts(OPERATOR)) == 1, kamailio_contacts
     new_pid = desk.engine.pid
     assert new_pid is not None and new_pid != old_pid and desk.engine.restarts == 1
     qtbot.waitUntil(lambda: "The softphone runs again" in desk.errors, timeout=2000)
