@@ -68,6 +68,7 @@ class EngineBridge(QObject):
         self.account_id = ""
         self.started = False
         self.lost = 0  # times the engine's process died under us
+        self._lost_us = 0
         self._from_sip.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         engine.subscribe(self._sink)
 
@@ -82,14 +83,16 @@ class EngineBridge(QObject):
     def _deliver(self, event: ev.Event) -> None:
         assert_gui_thread()
         if isinstance(event, ev.EngineStarted):
-            if not self.started and self.lost:
-                self.error.emit(self.tr("The softphone runs again"))
+            if not self.started and self.lost:  # the crash's line would be gone by now
+                text = self.tr("The softphone runs again after it stopped unexpectedly (%1 s ago)")
+                self.error.emit(text.replace("%1", f"{(event.at_us - self._lost_us) / 1e6:.0f}"))
             self.started = True
         elif isinstance(event, ev.EngineStopped):
             self.started = False
         self.sip_event.emit(event)
         if isinstance(event, ev.EngineLost):
             self.lost += 1
+            self._lost_us = event.at_us
             log.error("the softphone stopped unexpectedly (%s)", event.exit)
             text = self.tr(
                 "The softphone stopped unexpectedly: %1 call(s) in progress ended. "
@@ -155,7 +158,7 @@ class EngineBridge(QObject):
                 return devices
             except Exception as exc:  # EngineStateError while restarting
                 log.info("no device list from the engine: %s", _text(exc))
-        future: Future[list[AudioDevice]] = Future()  # an engine in this process: ours
+        future: Future[list[AudioDevice]] = Future()  # in-process or restarting: this process's
         threading.Thread(
             target=lambda: future.set_result(list_devices()), name="list-devices", daemon=True
         ).start()

@@ -923,8 +923,8 @@
 <context>
     <name>EngineBridge</name>
     <message>
-        <source>The softphone runs again</source>
-        <translation>Софтфон снова работает</translation>
+        <source>The softphone runs again after it stopped unexpectedly (%1 s ago)</source>
+        <translation>Софтфон снова работает после неожиданной остановки (%1 с назад)</translation>
     </message>
     <message>
         <source>The softphone stopped unexpectedly: %1 call(s) in progress ended. Starting it again in %2 s…</source>

@@ -141,6 +141,8 @@ def test_a_lost_engine_is_said_in_words_and_its_calls_end_by_system(qtbot: QtBot
     assert errors == [
         "The softphone stopped unexpectedly: 1 call(s) in progress ended. Starting it again in 1 s…"
     ]
-    engine.emit_from_thread(ev.EngineStarted(version="t", sip_ports={}, audio="null"))
-    qtbot.waitUntil(lambda: errors[-1] == "The softphone runs again", timeout=2000)
+    back = lost[-1].at_us + 2_000_000
+    engine.emit_from_thread(ev.EngineStarted(version="t", sip_ports={}, audio="null", at_us=back))
+    expected = "The softphone runs again after it stopped unexpectedly (2 s ago)"
+    qtbot.waitUntil(lambda: errors[-1] == expected, timeout=2000)
     assert len(calls) == 0 and bridge.started
