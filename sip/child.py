@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import IO, Any
@@ -116,6 +117,7 @@ class ChildProcess:
         self.start_error = ""
         self.ended = False
         self.asked_to_stop = False
+        self.hung_s = 0.0  # killed for answering nothing this long
         self.reader: threading.Thread | None = None
         self._out: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write, name="sip-child-writer", daemon=True)
@@ -145,6 +147,37 @@ class ChildProcess:
         if self.proc.poll() is None:
             self.proc.kill()
         return self.proc.wait()
+
+
+class Watchdog:
+    """Asks a child's SIP thread for a sign of life (``ping``, every ``hang_after_s / 3`` of
+    quiet) and calls ``hung`` once a ping stays unanswered for ``hang_after_s``: a deadlock in
+    pjsip is as fatal as an abort, only quieter. Runs on a thread of its own."""
+
+    def __init__(
+        self,
+        ping: Callable[[], tuple[object, Future[Any]] | None],
+        hung: Callable[[object, float], None],
+        hang_after_s: float | None,
+    ) -> None:
+        self.ping, self.hung, self.hang_after_s = ping, hung, hang_after_s
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="sip-watchdog", daemon=True)
+
+    def _run(self) -> None:
+        asked: tuple[object, Future[Any]] | None = None
+        sent = 0.0
+        while not self.stopping.wait(0.5):
+            limit, now = self.hang_after_s, time.monotonic()
+            if limit is None:
+                continue
+            if asked is not None and not asked[1].done():
+                if now - sent > limit:
+                    self.hung(asked[0], limit)
+                    asked = None
+                continue
+            if asked is None or now - sent >= limit / 3:
+                asked, sent = self.ping(), now
 
 
 class CallsInProgress:
@@ -211,12 +244,27 @@ class CallsInProgress:
         ]
 
 
-class CallCommands:
-    """The engine's commands on calls, as named requests (argument names are the engine's);
-    :class:`sip.process.EngineProcess` sends them to its child."""
+class EngineCommands:
+    """The engine's commands on calls and settings, as named requests (argument names are the
+    engine's); :class:`sip.process.EngineProcess` sends them to its child and keeps the
+    settings ("sticky") for a new one."""
 
     def _request(self, cmd: str, args: dict[str, Any]) -> Future[Any]:
         raise NotImplementedError
+
+    def _sticky_request(self, cmd: str, args: dict[str, Any]) -> Future[None]:
+        return self._request(cmd, args)
+
+    def set_dnd(self, on: bool, code: int = 486) -> Future[None]:
+        return self._sticky_request("set_dnd", {"on": on, "code": code})
+
+    def set_auto_answer(self, delay_s: float | None) -> Future[None]:
+        return self._sticky_request("set_auto_answer", {"delay_s": delay_s})
+
+    def set_audio_devices(self, mic: str, speaker: str, ring: str = "") -> Future[None]:
+        return self._sticky_request(
+            "set_audio_devices", {"mic": mic, "speaker": speaker, "ring": ring}
+        )
 
     def answer(self, call_id: str, code: int = 200, hold_others: bool = True) -> Future[None]:
         return self._request(

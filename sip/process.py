@@ -5,7 +5,8 @@ a stray Call at destroy), so the desktop keeps pjsua2 out of its own process.
 :class:`EngineProcess` runs ``python -m sip.remote`` (one :class:`sip.engine.Engine` there) and
 offers the Engine's interface over its JSON lines: commands answered by futures, events rebuilt
 as :mod:`sip.events` dataclasses and handed to subscribers on a reader thread. When the child
-ends unasked (an abort, ``kill -9``), every call in progress ends (``CallEnded`` by "system"),
+ends unasked (an abort, ``kill -9``; or killed when its SIP thread answered nothing for
+``hang_after_s``), every call in progress ends (``CallEnded`` by "system"),
 ``EngineStopped(clean=False)`` and :class:`sip.events.EngineLost` are emitted, and a new child
 starts after a back-off; it gets the accounts again (passwords only over the pipe, never in
 argv, environment or logs) and the last DND, auto-answer and sound-device choices. Account ids
@@ -27,9 +28,10 @@ from typing import IO, Any
 from sip import errors
 from sip import events as ev
 from sip.child import (
-    CallCommands,
     CallsInProgress,
     ChildProcess,
+    EngineCommands,
+    Watchdog,
     exit_words,
     remote_error,
     then,
@@ -42,10 +44,11 @@ log = logging.getLogger(__name__)
 RESTART_DELAYS_S = (1.0, 2.0, 5.0, 10.0, 30.0)  # the last one repeats
 STABLE_S = 60.0  # a child that ran this long starts the back-off from the first delay again
 LOST = "the softphone stopped unexpectedly"
+HANG_AFTER_S = 30.0  # a child whose SIP thread answers nothing for this long is killed
 _STICKY = ("set_dnd", "set_auto_answer", "set_audio_devices")  # replayed into a new child
 
 
-class EngineProcess(CallCommands):
+class EngineProcess(EngineCommands):
     """The :class:`sip.engine.Engine` interface, served by a child process. Thread-safe."""
 
     def __init__(
@@ -56,6 +59,7 @@ class EngineProcess(CallCommands):
         restart_delays_s: tuple[float, ...] = RESTART_DELAYS_S,
         start_timeout_s: float = 20.0,
         stderr: IO[Any] | None = None,
+        hang_after_s: float | None = HANG_AFTER_S,
     ) -> None:
         self.config = (config or EngineConfig()).validate()
         self.log_level = log_level
@@ -80,6 +84,7 @@ class EngineProcess(CallCommands):
         self._levels_asked = False
         self.started_event: ev.EngineStarted | None = None
         self.restarts = 0
+        self.watchdog = Watchdog(self._ping, self._hung, hang_after_s)
 
     # --- events ---------------------------------------------------------------------------
     def subscribe(self, sink: Callable[[ev.Event], None]) -> None:
@@ -112,12 +117,14 @@ class EngineProcess(CallCommands):
             if child.ended:  # died right after starting: nobody would restart it
                 raise errors.EngineStateError(f"the softphone process ended: {LOST}")
             self._child = child
+        self.watchdog.thread.start()
         return started
 
     def stop(self, timeout: float = 20.0) -> bool:
         """Ask the child to hang up, unregister and destroy pjsua2; kill it after ``timeout``.
         Returns False if it had to be killed or did not end cleanly."""
         self._stopping.set()
+        self.watchdog.stopping.set()
         with self._lock:
             child, self._child = self._latest, None
         clean = child is None or self._stop_child(child, timeout)
@@ -232,15 +239,29 @@ class EngineProcess(CallCommands):
             future.set_exception(errors.EngineStateError(LOST))
         if not lost or self._stopping.is_set():
             return
-        log.error("%s (%s)", LOST, exit_words(code))
+        how = f"no answer for {child.hung_s:g} s" if child.hung_s else exit_words(code)
+        log.error("%s (%s)", LOST, how)
         ended = self._end_calls()
         self.emit(ev.EngineStopped(clean=False))
         delay = self._next_delay()
-        self.emit(ev.EngineLost(exit=exit_words(code), calls_ended=ended, restart_in_s=delay))
+        self.emit(ev.EngineLost(exit=how, calls_ended=ended, restart_in_s=delay))
         self._restarter = threading.Thread(
             target=self._restart, args=(delay,), name="sip-restart", daemon=True
         )
         self._restarter.start()
+
+    def _ping(self) -> tuple[object, Future[Any]] | None:
+        child = self._child
+        try:
+            return (child, self._request("stats", {}, child)) if child is not None else None
+        except errors.EngineStateError:
+            return None
+
+    def _hung(self, child: object, after_s: float) -> None:
+        if isinstance(child, ChildProcess) and child is self._child:
+            log.error("the softphone process answered nothing for %g s: killed", after_s)
+            child.hung_s = after_s
+            child.kill()  # its reader then sees the end, as after an abort
 
     def _end_calls(self) -> int:
         ended = self._calls.end_all(LOST)
@@ -349,19 +370,8 @@ class EngineProcess(CallCommands):
         return self._request("make_call", args)
 
     def _sticky_request(self, cmd: str, args: dict[str, Any]) -> Future[None]:
-        self._sticky[cmd] = args
+        self._sticky[cmd] = args  # for a new child, should this one die
         return self._request(cmd, args)
-
-    def set_dnd(self, on: bool, code: int = 486) -> Future[None]:
-        return self._sticky_request("set_dnd", {"on": on, "code": code})
-
-    def set_auto_answer(self, delay_s: float | None) -> Future[None]:
-        return self._sticky_request("set_auto_answer", {"delay_s": delay_s})
-
-    def set_audio_devices(self, mic: str, speaker: str, ring: str = "") -> Future[None]:
-        return self._sticky_request(
-            "set_audio_devices", {"mic": mic, "speaker": speaker, "ring": ring}
-        )
 
     def levels(self) -> tuple[float, float]:
         """(mic, speaker) dBFS as the child last said; asks it again without waiting, so a UI

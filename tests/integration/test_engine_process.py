@@ -168,3 +168,17 @@ def test_a_new_engine_gets_the_same_account_and_choices_and_commands_meanwhile_f
     desk.wait(qtbot, ev.CallEnded, 5000, call_id=dialled.args[0])
     devices = desk.bridge.list_devices().result(20)
     assert isinstance(devices, list)  # asked of the child (no sound devices on this machine)
+
+
+def test_an_engine_that_answers_nothing_is_killed_and_started_again(
+    qtbot: QtBot, desk: Desk
+) -> None:
+    desk.engine.watchdog.hang_after_s = 2.0
+    pid = desk.engine.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)  # as stuck as a deadlocked SIP thread
+    lost = desk.wait(qtbot, ev.EngineLost, 6000)
+    assert isinstance(lost, ev.EngineLost) and lost.exit == "no answer for 2 s"
+    desk.engine.watchdog.hang_after_s = 30.0
+    desk.wait(qtbot, ev.RegistrationChanged, 15000, state="registered")
+    assert desk.engine.pid not in (None, pid)
