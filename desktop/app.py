@@ -26,7 +26,7 @@ from desktop.agent.presence import PresencePublisher
 from desktop.agent.state import AgentState
 from desktop.calls import event_log
 from desktop.calls.call import PbxHeaders
-from desktop.calls.engine_bridge import EngineBridge
+from desktop.calls.engine_bridge import EngineBridge, make_engine
 from desktop.calls.history import CallHistory, CallLog, WrapUpTally, default_log_path, store_fetch
 from desktop.calls.model import Call, CallBook
 from desktop.calls.my_calls import MyCallsPanel, day_start, to_us
@@ -58,7 +58,6 @@ from desktop.settings.dialog import SettingsMenu
 from desktop.store_session import StoreSession, offer_demo_qa, who_words
 from desktop.supervisor.window import offer_supervisor_menu
 from sip import events as ev
-from sip.engine import Engine
 from store.client import StoreClient
 
 log = logging.getLogger("agentdesk")
@@ -147,7 +146,7 @@ def build(
     if conf.demo.enabled:
         conf, services = demo_services.start(conf, demo_services.data_dir())
     display = display if display is not None else os.environ.get("DISPLAY")
-    engine = Engine(conf.engine_config(auto_answer_s=auto_answer_s))
+    engine = make_engine(conf.engine_config(auto_answer_s=auto_answer_s))  # a child process
     engine.subscribe(event_log.log_event)
     bridge = EngineBridge(engine)
     acc = conf.account

@@ -8,7 +8,6 @@ and says in one line what worked or what failed and why. Exit status 0 when ever
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 import pkgutil
@@ -103,30 +102,20 @@ def _options_request(port: int) -> bytes:
     return "\r\n".join(lines).encode()
 
 
-@contextlib.contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def check_sip() -> str:
-    """Start the engine on 127.0.0.1 with the null sound device; it must answer an OPTIONS."""
+    """Start the engine as the app does (its own process) on 127.0.0.1 with the null sound
+    device; it must answer an OPTIONS."""
     from sip.config import EngineConfig
-    from sip.engine import Engine
+    from sip.process import EngineProcess
 
-    engine = Engine(EngineConfig(bind_address="127.0.0.1", transports=("udp",), audio="null"))
+    engine = EngineProcess(
+        EngineConfig(bind_address="127.0.0.1", transports=("udp",), audio="null")
+    )
     try:
-        with _stdout_to_stderr():  # pjlib prints a banner before its log writer is set
-            try:
-                started = engine.start(timeout=15)
-            except TimeoutError:
-                raise CheckFailed("the SIP engine did not start within 15 s") from None
+        try:
+            started = engine.start(timeout=15)
+        except Exception as exc:
+            raise CheckFailed(f"the SIP engine did not start: {exc}") from None
         port = started.sip_ports["udp"]
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             sock.settimeout(0.5)
@@ -144,7 +133,10 @@ def check_sip() -> str:
                 status = reply.split("\r\n", 1)[0]
                 if not status.startswith("SIP/2.0 "):
                     raise CheckFailed(f"the SIP stack answered garbage: {status[:80]!r}")
-                return f"pjsua2 answered on udp 127.0.0.1:{port} ({status[8:]}), null audio"
+                return (
+                    f"pjsua2 answered on udp 127.0.0.1:{port} ({status[8:]}), null audio, "
+                    f"in its own process (pid {engine.pid})"
+                )
         raise CheckFailed(f"no answer to OPTIONS on udp 127.0.0.1:{port} within 5 s")
     finally:
         if not engine.stop(timeout=20):

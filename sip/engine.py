@@ -4,6 +4,8 @@
 (pjsua2 aborts the process when called from an unregistered thread). Commands are callables
 answered through futures; events are plain dataclasses handed to subscribers on the SIP
 thread, so a subscriber must only queue them (the desktop turns them into Qt signals).
+The desktop runs this Engine in a child process of its own (``python -m sip.remote``, driven by
+:class:`sip.process.EngineProcess`), where a pjsip abort ends nothing but that process.
 """
 
 from __future__ import annotations

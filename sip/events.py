@@ -3,9 +3,10 @@
 Events are frozen dataclasses with only plain values, so they can cross threads and processes
 (``to_dict``/``from_dict``) without touching pjsua2 objects. Every event carries ``at_us``, a
 reading of :func:`formats.clock.utc_us`. Every event is emitted on the SIP thread (work done
-elsewhere, such as merging a recording, hands its outcome back to it), so a subscriber must
-only queue what it gets. Strings in events are valid UTF-8: bytes a caller sent that are not
-are kept as ``\\xNN`` escapes.
+elsewhere, such as merging a recording, hands its outcome back to it; for an engine in a child
+process, :class:`sip.process.EngineProcess`, the thread reading the child's events stands for
+it), so a subscriber must only queue what it gets. Strings in events are valid UTF-8: bytes a
+caller sent that are not are kept as ``\\xNN`` escapes.
 """
 
 from __future__ import annotations
@@ -46,6 +47,18 @@ class EngineStopped(Event):
     """Emitted on the SIP thread as its last event, after libDestroy (or a failed start)."""
 
     clean: bool
+
+
+@dataclass(frozen=True)
+class EngineLost(Event):
+    """The engine's process ended without being asked (an abort, a kill): its calls were ended
+    (``CallEnded`` by "system") and a new process starts in ``restart_in_s``. Emitted on the
+    SIP thread as :class:`sip.process.EngineProcess` has it (its reader thread), never by an
+    engine itself."""
+
+    exit: str  # how the process ended: "signal SIGABRT", "exit 1"
+    calls_ended: int
+    restart_in_s: float
 
 
 @dataclass(frozen=True)
@@ -202,6 +215,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (
         EngineStarted,
         EngineStopped,
+        EngineLost,
         EngineError,
         RegistrationChanged,
         IncomingCall,

@@ -1,19 +1,25 @@
 """A headless softphone in its own process, driven by JSON lines over stdin/stdout.
 
-pjsua2 allows one Endpoint per process, so a second party (the demo's simulated caller, the
-far ends of integration tests) runs ``python -m sip.remote``. Requests are
+pjsua2 allows one Endpoint per process and aborts that process on several conditions a remote
+party can trigger, so the desktop's own engine runs here (:class:`sip.process.EngineProcess`
+starts it, and again when it dies), and so do second parties (the demo's simulated caller, the
+far ends of integration tests, through :class:`RemoteEngine`). Requests are
 ``{"id": 1, "cmd": "make_call", "args": {...}}``; answers ``{"id": 1, "ok": true, "result": …}``
 or ``{"id": 1, "ok": false, "kind": "LimitError", "error": "…"}``; events ``{"event": {…}}``.
-Secrets travel only in requests on stdin, never on the command line.
+``levels`` and ``list_devices`` are answered by the process itself (sound levels, the devices its
+PortAudio sees). Secrets travel only in requests on stdin, never on the command line. The child
+ignores SIGINT and stops at ``stop`` or when its stdin closes (the parent went away).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import faulthandler
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -21,32 +27,12 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
+from sip.child import COMMANDS, PROCESS_COMMANDS
 from sip.config import AccountSettings, EngineConfig
+from sip.devices import list_devices
 from sip.engine import Engine
 
-COMMANDS = {
-    "add_account",
-    "remove_account",
-    "register",
-    "make_call",
-    "answer",
-    "reject",
-    "hangup",
-    "hold",
-    "resume",
-    "set_mute",
-    "send_dtmf",
-    "transfer_blind",
-    "transfer_attended",
-    "set_dnd",
-    "set_auto_answer",
-    "play_tone",
-    "play_file",
-    "stop_playback",
-    "start_recording",
-    "stats",
-    "set_audio_devices",
-}
+__all__ = ["COMMANDS", "RemoteEngine", "RemoteError", "main", "serve"]
 
 
 class RemoteError(Exception):
@@ -83,6 +69,9 @@ def serve(config: EngineConfig, stdin: IO[str], stdout: IO[str]) -> int:
             continue
         if cmd == "stop":
             break
+        if cmd in PROCESS_COMMANDS:
+            answer_here(engine, cmd, rid, send)
+            continue
         if cmd not in COMMANDS:
             send({"id": rid, "ok": False, "kind": "ProtocolError", "error": f"no command {cmd}"})
             continue
@@ -107,12 +96,32 @@ def serve(config: EngineConfig, stdin: IO[str], stdout: IO[str]) -> int:
     return 0 if clean else 1
 
 
+def answer_here(engine: Engine, cmd: str, rid: Any, send: Callable[[dict[str, Any]], None]) -> None:
+    """Commands of the process rather than the SIP thread: the sound levels at once, the
+    device list from a thread of its own (PortAudio can be slow to answer)."""
+    if cmd == "levels":
+        send({"id": rid, "ok": True, "result": list(engine.levels())})
+        return
+
+    def listed() -> None:
+        try:
+            devices = [dataclasses.asdict(d) for d in list_devices()]
+        except Exception as exc:
+            send({"id": rid, "ok": False, "kind": type(exc).__name__, "error": str(exc)})
+            return
+        send({"id": rid, "ok": True, "result": devices})
+
+    threading.Thread(target=listed, name="list-devices", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sip.remote", description=__doc__)
     parser.add_argument("--config", default="{}", help="EngineConfig fields as JSON")
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
     faulthandler.enable()  # a native crash still leaves a Python stack on stderr
+    # Ctrl+C in a terminal reaches the whole process group: the parent decides when to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(
         level=args.log_level, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
     )

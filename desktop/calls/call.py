@@ -24,6 +24,7 @@ ENDED_BY = {
     "replaced": "transfer",
     "failed": "system",
     "unanswered": "system",  # rang until the ring timeout
+    "system": "system",  # the softphone's process died under the call
 }
 
 
@@ -80,7 +81,7 @@ class Hold:
 class Ending:
     """The engine's record of an ended call (``CallEnded.record``), read once."""
 
-    ended_by: str = ""  # local | remote | transfer | replaced | rejected | failed
+    ended_by: str = ""  # local | remote | transfer | replaced | rejected | failed | system
     cause_code: int = 0
     cause_reason: str = ""
     direction: str = ""
@@ -122,7 +123,7 @@ class Ending:
 
     @property
     def cause(self) -> str:
-        return f"{self.cause_code} {self.cause_reason}".strip()
+        return f"{self.cause_code or ''} {self.cause_reason}".strip()
 
 
 @dataclass

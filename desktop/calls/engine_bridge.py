@@ -1,14 +1,19 @@
 """The Qt side of the softphone engine: events in as signals, commands out as futures.
 
-The engine hands events to subscribers on its SIP thread; the bridge re-emits each one as a
-queued Qt signal (``sip_event``), so slots run on the UI thread. Commands return futures that
-the UI never waits on: a failure comes back through ``error(str)``.
+The desktop's engine runs in a child process (:func:`make_engine`, :class:`sip.process.
+EngineProcess`): a pjsip abort there ends that process only, never the window or the recorder
+link. The engine hands events to subscribers on one of its threads; the bridge re-emits each
+one as a queued Qt signal (``sip_event``), so slots run on the UI thread. Commands return
+futures that the UI never waits on: a failure comes back through ``error(str)``. When the
+child dies, its calls arrive ended by "system", the operator reads why in ``error`` and the
+engine is started again with its account.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Protocol
@@ -17,7 +22,10 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from desktop.threads import assert_gui_thread, run_in_thread, when_done
 from sip import events as ev
-from sip.config import AccountSettings
+from sip.config import AccountSettings, EngineConfig
+from sip.devices import AudioDevice, list_devices
+from sip.engine import Engine
+from sip.process import EngineProcess
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +38,17 @@ class EngineLike(Protocol):
     def stop(self, timeout: float = ...) -> bool: ...
     def add_account(self, settings: AccountSettings) -> Future[str]: ...
     def levels(self) -> tuple[float, float]: ...
+
+
+def make_engine(
+    config: EngineConfig, *, in_process: bool = False, log_level: str | None = None
+) -> Engine | EngineProcess:
+    """The desktop's softphone engine: in a child process, restarted when it dies; or, for
+    tests and benchmarks that ask for it, on a SIP thread of this process (one per process)."""
+    if in_process:
+        return Engine(config)
+    level = log_level or logging.getLevelName(logging.getLogger().getEffectiveLevel())
+    return EngineProcess(config, log_level=str(level))
 
 
 class EngineBridge(QObject):
@@ -48,6 +67,8 @@ class EngineBridge(QObject):
         self.engine = engine
         self.account_id = ""
         self.started = False
+        self.lost = 0  # times the engine's process died under us
+        self._lost_us = 0
         self._from_sip.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         engine.subscribe(self._sink)
 
@@ -62,8 +83,24 @@ class EngineBridge(QObject):
     def _deliver(self, event: ev.Event) -> None:
         assert_gui_thread()
         if isinstance(event, ev.EngineStarted):
+            if not self.started and self.lost:  # the crash's line would be gone by now
+                text = self.tr("The softphone runs again after it stopped unexpectedly (%1 s ago)")
+                self.error.emit(text.replace("%1", f"{(event.at_us - self._lost_us) / 1e6:.0f}"))
             self.started = True
+        elif isinstance(event, ev.EngineStopped):
+            self.started = False
         self.sip_event.emit(event)
+        if isinstance(event, ev.EngineLost):
+            self.lost += 1
+            self._lost_us = event.at_us
+            log.error("the softphone stopped unexpectedly (%s)", event.exit)
+            text = self.tr(
+                "The softphone stopped unexpectedly: %1 call(s) in progress ended. "
+                "Starting it again in %2 s…"
+            )
+            self.error.emit(
+                text.replace("%1", str(event.calls_ended)).replace("%2", f"{event.restart_in_s:g}")
+            )
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(
@@ -111,6 +148,21 @@ class EngineBridge(QObject):
         """(mic, speaker) dBFS; cheap and safe for a UI timer."""
         mic, speaker = self.engine.levels()
         return (float(mic), float(speaker))
+
+    def list_devices(self) -> Future[list[AudioDevice]]:
+        """The sound devices the engine's process sees; safe from any thread, never waits."""
+        lister = getattr(self.engine, "list_devices", None)
+        if lister is not None:
+            try:
+                devices: Future[list[AudioDevice]] = lister()
+                return devices
+            except Exception as exc:  # EngineStateError while restarting
+                log.info("no device list from the engine: %s", _text(exc))
+        future: Future[list[AudioDevice]] = Future()  # in-process or restarting: this process's
+        threading.Thread(
+            target=lambda: future.set_result(list_devices()), name="list-devices", daemon=True
+        ).start()
+        return future
 
     # --- commands -------------------------------------------------------------------------
     def _command(

@@ -319,7 +319,9 @@ class MainWindow(QMainWindow):
 
     def open_audio_dialog(self) -> None:
         line = self.audio_line
-        dialog = AudioDevicesDialog(self.bridge.levels, (line.mic, line.speaker, line.ring), self)
+        current = (line.mic, line.speaker, line.ring)
+        devices = self.bridge.list_devices  # the engine process's devices, asked off the UI thread
+        dialog = AudioDevicesDialog(self.bridge.levels, current, self, lambda: devices().result(20))
         if dialog.exec():
             self.bridge.set_audio_devices(*dialog.choice())
 

@@ -45,8 +45,9 @@ def play_test_tone(device: str) -> str:
 
 
 class AudioDevicesDialog(QDialog):
-    """Lists devices off the UI thread (PortAudio can be slow to answer); ``choice()`` after
-    ``accept`` gives (mic, speaker, ring) names, '' meaning the system default.
+    """Lists devices off the UI thread (PortAudio can be slow to answer) — those the engine's
+    process sees when ``devices`` asks it, else this process's; ``choice()`` after ``accept``
+    gives (mic, speaker, ring) names, '' meaning the system default.
     """
 
     def __init__(
@@ -54,6 +55,7 @@ class AudioDevicesDialog(QDialog):
         levels: Callable[[], tuple[float, float]],
         current: tuple[str, str, str] = ("", "", ""),
         parent: QWidget | None = None,
+        devices: Callable[[], list[AudioDevice]] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Sound devices"))
@@ -90,7 +92,7 @@ class AudioDevicesDialog(QDialog):
         self._timer.setInterval(100)
         self._timer.timeout.connect(self._show_levels)
         self._timer.start()
-        run_in_thread(list_devices, self._devices_listed)
+        run_in_thread(devices or list_devices, self._devices_listed)
 
     def _devices_listed(self, future: Future[list[AudioDevice]]) -> None:
         devices = future.result() if future.exception() is None else []

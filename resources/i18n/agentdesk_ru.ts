@@ -923,6 +923,14 @@
 <context>
     <name>EngineBridge</name>
     <message>
+        <source>The softphone runs again after it stopped unexpectedly (%1 s ago)</source>
+        <translation>Софтфон снова работает после неожиданной остановки (%1 с назад)</translation>
+    </message>
+    <message>
+        <source>The softphone stopped unexpectedly: %1 call(s) in progress ended. Starting it again in %2 s…</source>
+        <translation>Софтфон неожиданно остановился: завершено текущих звонков: %1. Повторный запуск через %2 с…</translation>
+    </message>
+    <message>
         <source>The softphone could not start: %1</source>
         <translation>Софтфон не запустился: %1</translation>
     </message>

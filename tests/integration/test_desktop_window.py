@@ -1,8 +1,8 @@
 """The operator's window around a real softphone engine registered at a real Kamailio; the
 customer and the transfer target are real engines in child processes.
 
-The window's engine runs in this test process (pjsua2 allows one endpoint per process, so all
-desktop-window tests live in this one module and share it). The window is a real X11 window on
+The window's engine runs in a child process as the app runs it (``make_engine``), shared by
+the tests of this module. The window is a real X11 window on
 a private Xvfb when Qt has no platform chosen yet; under a suite that already chose one (CI's
 offscreen platform) it runs there. Screenshots of the main states are saved under
 ``$AGENTDESK_ARTIFACTS`` or ``tests/artifacts``.
@@ -20,11 +20,10 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.agent.state import StateChange
-from desktop.calls.engine_bridge import EngineBridge
+from desktop.calls.engine_bridge import EngineBridge, make_engine
 from desktop.operator.window import MainWindow
 from desktop.settings.values import AgentSection
 from sip.config import AccountSettings, EngineConfig
-from sip.engine import Engine
 from tests.integration.sipkit import PASSWORDS, Agent
 from tests.servers.kamailio import Kamailio
 from tests.servers.xvfb import XvfbServer, xvfb_available
@@ -74,7 +73,7 @@ class Desk:
 
 @pytest.fixture(scope="module")
 def desk(display: str, qapp: QApplication, kamailio: Kamailio) -> Iterator[Desk]:
-    engine = Engine(
+    engine = make_engine(
         EngineConfig(bind_address="127.0.0.1", transports=("udp",), audio="null", log_level=2)
     )
     bridge = EngineBridge(engine)

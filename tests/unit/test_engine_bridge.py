@@ -13,10 +13,13 @@ from pytestqt.qtbot import QtBot
 
 from desktop.calls.engine_bridge import EngineBridge
 from desktop.calls.event_log import describe
+from desktop.calls.model import Call, CallBook
 from desktop.secret_store import SecretStoreError
 from desktop.threads import WrongThread, assert_gui_thread, run_in_thread
 from sip import events as ev
+from sip.child import CallsInProgress
 from sip.config import AccountSettings
+from sip.process import LOST
 from tests.unit.fake_engine import FakeEngine
 
 ACCOUNT = AccountSettings(user="1001", domain="pbx.example.com")
@@ -107,3 +110,39 @@ def test_event_log_lines_are_short_and_plain() -> None:
         )
     )
     assert line == "event CallStateChanged call=01234567 state=confirmed code=200 reason=OK"
+
+
+def test_a_lost_engine_is_said_in_words_and_its_calls_end_by_system(qtbot: QtBot) -> None:
+    engine = FakeEngine()
+    bridge = EngineBridge(engine)
+    book = CallBook.following(bridge, bridge, extension="1001")
+    errors: list[str] = []
+    bridge.error.connect(errors.append)
+    ended: list[Call] = []
+    book.ended.connect(ended.append)
+    calls = CallsInProgress()
+    ring = ev.IncomingCall(
+        call_id="c1", account_id="acc-1", remote_uri="sip:200@pbx", number="200",
+        display_name="", sip_call_id="x@pbx", headers={}, waiting=False,
+    )  # fmt: skip
+    answered = ev.CallStateChanged(call_id="c1", state="confirmed", code=200, reason="OK")
+    for event in (ev.EngineStarted(version="t", sip_ports={}, audio="null"), ring, answered):
+        calls.follow(event)
+        engine.emit_from_thread(event)
+    lost = [*calls.end_all(LOST), ev.EngineStopped(clean=False)]
+    lost.append(ev.EngineLost(exit="signal SIGABRT", calls_ended=1, restart_in_s=1.0))
+    for event in lost:
+        engine.emit_from_thread(event)
+    qtbot.waitUntil(lambda: bool(ended) and bool(errors), timeout=2000)
+    call = ended[0]
+    assert call.call_id == "c1" and call.answered_us == answered.at_us
+    assert call.record is not None and call.record["ended_by"] == "system"
+    assert call.record["cause"] == LOST and not bridge.started
+    assert errors == [
+        "The softphone stopped unexpectedly: 1 call(s) in progress ended. Starting it again in 1 s…"
+    ]
+    back = lost[-1].at_us + 2_000_000
+    engine.emit_from_thread(ev.EngineStarted(version="t", sip_ports={}, audio="null", at_us=back))
+    expected = "The softphone runs again after it stopped unexpectedly (2 s ago)"
+    qtbot.waitUntil(lambda: errors[-1] == expected, timeout=2000)
+    assert len(calls) == 0 and bridge.started

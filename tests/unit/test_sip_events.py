@@ -21,6 +21,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "audio_detail": "no sound device",
     },
     "EngineStopped": {"clean": False},
+    "EngineLost": {"exit": "signal SIGABRT", "calls_ended": 1, "restart_in_s": 1.0},
     "EngineError": {"where": "onCallState", "message": "boom"},
     "RegistrationChanged": {
         "account_id": "acc-1",
