@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from sip.remote import RemoteError
-from tests.servers.baresip import Baresip, baresip_available
+from tests.integration.sipkit import channel_tones
+from tests.servers.baresip import TONE_HZ, Baresip, baresip_available
 from tests.servers.kamailio import Kamailio
 from tests.servers.linphone import Linphonec, linphonec_available
 
@@ -199,3 +200,35 @@ def test_no_transfer_stays_waiting_past_its_timeout(agents, linphone):
     alice.call("hangup", call_id=call)
     (transfer,) = alice.wait("CallEnded", call_id=call)["record"]["transfers"]
     assert transfer["succeeded"] is False and transfer["evidence"] == "timeout"
+
+
+@needs_linphonec
+def test_attended_transfer_of_a_linphone_customer_joins_customer_and_target(agents, linphone):
+    bob, carol = agents("bob"), agents("carol")  # bob the operator, carol the target
+    b_call = customer_calls(bob, linphone)
+    hold(bob, b_call)
+    consult = bob.dial("carol")
+    c_ring = carol.wait("IncomingCall")
+    carol.call("answer", call_id=c_ring["call_id"])
+    answered(bob, consult)
+    bob.call("transfer_attended", call_id=b_call, consult_call_id=consult)
+    replaced = carol.wait("CallReplaced", old_call_id=c_ring["call_id"], timeout=10)
+    final = bob.wait("TransferProgress", call_id=b_call, final=True, timeout=10)
+    assert final["succeeded"]
+    assert bob.wait("CallEnded", call_id=b_call)["record"]["ended_by"] == "transfer"
+    bob.wait("CallEnded", call_id=consult)
+    carol.wait("CallMediaChanged", call_id=replaced["new_call_id"], media="active")
+    carol.call("hangup", call_id=replaced["new_call_id"])
+    carol.wait("CallEnded", call_id=replaced["new_call_id"])
+
+
+@needs_linphonec
+def test_linphonec_answers_and_sends_its_tone(agents, linphone, tmp_path):
+    alice = agents("alice", recording_dir=str(tmp_path / "rec"))
+    call = alice.dial("frank")
+    alice.wait("CallMediaChanged", call_id=call, media="active")
+    time.sleep(1.5)
+    alice.call("hangup", call_id=call)
+    done = alice.wait("RecordingFinished", call_id=call)
+    _, far_hz, _, far_rms = channel_tones(done["path"])
+    assert abs(far_hz - TONE_HZ) < 25 and far_rms > 0.01
