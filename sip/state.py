@@ -37,17 +37,33 @@ TRANSFER_TIMEOUT_S = 30.0  # a transfer with no outcome by then is given up: the
 _UNREADABLE_NOTIFY = re.compile(r"Dropping \d+ bytes packet .*'Subscription-State' header")
 
 
-class UnreadableNotifies(logging.Handler):
-    """Notes pjsip's log lines about NOTIFYs it dropped as unparsable (any thread)."""
+class UnreadableNotifies(logging.Filter):
+    """Notes pjsip's log lines about NOTIFYs it dropped as unparsable (any thread).
+
+    A filter on pjsua2's logger, so it sees them whatever the logger's level: the level is
+    lowered to WARNING if need be and the filter lets through only what it let through before.
+    (pjsip writes the line at its log level 2: a ``log_level`` below 2 leaves only the timeout.)
+    """
 
     def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
+        super().__init__()
         self.seen: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._logger = logging.getLogger("pjsua2")
+        self._level = self._logger.level
+        self._floor = self._logger.getEffectiveLevel()
+        if self._floor > logging.WARNING:
+            self._logger.setLevel(logging.WARNING)
+        self._logger.addFilter(self)
 
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if _UNREADABLE_NOTIFY.search(message):
-            self.seen.put(message)
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING and _UNREADABLE_NOTIFY.search(record.getMessage()):
+            self.seen.put(record.getMessage())
+        return record.levelno >= self._floor
+
+    def close(self) -> None:
+        self._logger.removeFilter(self)
+        if self._floor > logging.WARNING:
+            self._logger.setLevel(self._level)
 
     def take(self) -> int:
         """How many were noted since the last call."""
@@ -117,7 +133,6 @@ class PhoneState:
             config.max_inbound_connections, endpoint.transportShutdown
         )
         self.unreadable_notifies = UnreadableNotifies()
-        logging.getLogger("pjsua2").addHandler(self.unreadable_notifies)
         self._merger = ThreadPoolExecutor(1, thread_name_prefix="wav-merge")
         # Outcomes of merges, handed back to the SIP thread, which emits them.
         self._merged: queue.SimpleQueue[ev.Event] = queue.SimpleQueue()
@@ -333,7 +348,7 @@ class PhoneState:
 
     def close(self) -> None:
         """Drop every pjsua2 wrapper (before libDestroy); finish and report pending merges."""
-        logging.getLogger("pjsua2").removeHandler(self.unreadable_notifies)
+        self.unreadable_notifies.close()
         for call in self.calls.values():
             if call.transfer is not None:
                 call.transfer.cancel_timers()

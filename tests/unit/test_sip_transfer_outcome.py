@@ -14,7 +14,7 @@ from sip import events as ev
 from sip.call import CallRecord, offers_hold
 from sip.config import EngineConfig
 from sip.handlers import UNREADABLE_GRACE_S, CallbackHandlers
-from sip.state import TRANSFER_TIMEOUT_S, PhoneState, transfer_failure
+from sip.state import TRANSFER_TIMEOUT_S, PhoneState, UnreadableNotifies, transfer_failure
 
 DROPPED = (
     "13:43:20.654        sip_transport.c  Dropping 556 bytes packet from UDP 127.0.0.1:33551 : "
@@ -174,3 +174,25 @@ def test_hold_is_read_from_the_far_ends_offer():
     assert not offers_hold(audio + "a=sendrecv\r\n")
     assert not offers_hold(audio)
     assert offers_hold("v=0\r\na=sendonly\r\nm=audio 4000 RTP/AVP 0\r\n")
+
+
+def test_unreadable_notifies_are_seen_whatever_the_loggers_level():
+    logger = logging.getLogger("pjsua2")
+    before = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        seen = UnreadableNotifies()
+        passed: list[str] = []
+        handler = logging.Handler()
+        handler.emit = lambda record: passed.append(record.getMessage())  # type: ignore[method-assign]
+        logger.addHandler(handler)
+        logger.warning("%s", DROPPED)
+        logger.warning("Dropping 12 bytes packet from UDP 1.2.3.4:5 : bad 'To' header")
+        logger.error("an error")
+        logger.removeHandler(handler)
+        seen.close()
+        assert seen.take() == 1
+        assert passed == ["an error"]  # what the logger's level let through before
+        assert logger.level == logging.ERROR
+    finally:
+        logger.setLevel(before)
