@@ -317,7 +317,7 @@ class CallbackHandlers:
 
         def conclude() -> None:
             if call.transfer is transfer:
-                reason = "done (the customer's phone kept the call on hold after its last report)"
+                reason = "done (its final report was unreadable; the call was not taken back)"
                 self.state.conclude_transfer(call, True, 0, reason, "unreadable_notify")
 
         transfer.timers.append(self.state.loop.call_later(UNREADABLE_GRACE_S, conclude))
