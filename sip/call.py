@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -34,6 +35,17 @@ STATES = {
     pj.PJSIP_INV_STATE_CONFIRMED: "confirmed",
     pj.PJSIP_INV_STATE_DISCONNECTED: "disconnected",
 }
+_DIRECTION = re.compile(r"^a=(sendrecv|sendonly|recvonly|inactive)\s*$", re.MULTILINE)
+
+
+def offers_hold(sdp: str) -> bool:
+    """True when an SDP offer puts its audio on hold (sendonly or inactive, media level first)."""
+    session, _, audio = sdp.partition("\nm=audio")
+    audio = audio.split("\nm=", 1)[0]
+    found = _DIRECTION.findall(audio) or _DIRECTION.findall(session)
+    return bool(found) and found[-1] in ("sendonly", "inactive")
+
+
 MEDIA = {
     pj.PJSUA_CALL_MEDIA_NONE: "none",
     pj.PJSUA_CALL_MEDIA_ACTIVE: "active",
@@ -79,6 +91,23 @@ class CallRecord:
         return dataclasses.asdict(self)
 
 
+@dataclass
+class PendingTransfer:
+    """Our REFER on a call until its outcome is known (a final NOTIFY, or other evidence)."""
+
+    kind: str  # blind | attended
+    accepted: bool = False  # the far end answered the REFER with 2xx
+    last_code: int = 0  # the latest status the far end reported
+    unreadable_final: bool = False  # a final NOTIFY arrived that pjsip could not parse
+    held_by_far_end: bool = False  # the transferee put the call on hold meanwhile
+    timers: list[TimerHandle] = field(default_factory=list)
+
+    def cancel_timers(self) -> None:
+        for timer in self.timers:
+            timer.cancel()
+        self.timers.clear()
+
+
 class CallListener(Protocol):
     """What a call's pjsua2 callbacks are handed to (on the SIP thread)."""
 
@@ -109,7 +138,8 @@ class SipCall(pj.Call):
         self.media = media
         self.state = "null"
         self.hangup_requested = False
-        self.transfer_pending: str = ""  # "blind" or "attended" while our REFER is out
+        self.transfer: PendingTransfer | None = None  # while our REFER's outcome is open
+        self.far_end_holds = False  # the far end's latest SDP offer holds the audio
         self.gone = False
         self.quiet = False  # refused before it rang: it emits no events
         self.codecs: tuple[str, ...] = ()  # our codec preference for SDP answers
@@ -121,6 +151,11 @@ class SipCall(pj.Call):
     @property
     def call_id(self) -> str:
         return self.record.call_id
+
+    @property
+    def transfer_pending(self) -> str:
+        """ "blind" or "attended" while our REFER's outcome is open, else ""."""
+        return self.transfer.kind if self.transfer is not None else ""
 
     def identity(self) -> tuple[str, str]:
         """(remote URI, SIP Call-ID) of the call as pjsua knows it."""
@@ -218,7 +253,10 @@ class SipCall(pj.Call):
     @guarded("onCallSdpCreated")
     def onCallSdpCreated(self, prm: Any) -> None:
         remote = pj_text(prm.remSdp.wholeSdp)
-        if not remote or not self.codecs:  # our own offer lists the codecs in our order
+        if not remote:  # our own offer lists the codecs in our order
+            return
+        self.far_end_holds = offers_hold(remote)
+        if not self.codecs:
             return
         local = pj_text(prm.sdp.wholeSdp)
         answer = prefer_codec(local, remote, self.codecs)

@@ -135,11 +135,15 @@ class Engine:
     def send_dtmf(self, call_id: str, digits: str, method: str = "rfc4733") -> Future[None]:
         return self._phone_call("send_dtmf", call_id, digits, method)
 
-    def transfer_blind(self, call_id: str, target: str) -> Future[None]:
-        return self._phone_call("transfer_blind", call_id, target)
+    def transfer_blind(
+        self, call_id: str, target: str, timeout_s: float | None = None
+    ) -> Future[None]:
+        return self._phone_call("transfer_blind", call_id, target, timeout_s)
 
-    def transfer_attended(self, call_id: str, consult_call_id: str) -> Future[None]:
-        return self._phone_call("transfer_attended", call_id, consult_call_id)
+    def transfer_attended(
+        self, call_id: str, consult_call_id: str, timeout_s: float | None = None
+    ) -> Future[None]:
+        return self._phone_call("transfer_attended", call_id, consult_call_id, timeout_s)
 
     def set_dnd(self, on: bool, code: int = 486) -> Future[None]:
         return self._phone_call("set_dnd", on, code)

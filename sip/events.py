@@ -141,13 +141,21 @@ class DtmfReceived(Event):
 
 @dataclass(frozen=True)
 class TransferProgress(Event):
-    """Progress of a transfer we asked for (NOTIFYs of our REFER). Emitted on the SIP thread."""
+    """Progress of a transfer we asked for (NOTIFYs of our REFER), and its outcome (``final``)
+    once known: from the final NOTIFY, or else from other evidence (``evidence``). A failed
+    transfer gives the call back to the operator; ``reason`` then says so in words. Emitted on
+    the SIP thread."""
 
     call_id: str
     code: int
     reason: str
     final: bool
     succeeded: bool
+    # How the outcome is known: notify | refused (the REFER itself) | hangup (the transferee
+    # hung up after accepting) | unreadable_notify | taken_back (the transferee resumed the
+    # call) | timeout | ended (the call ended before the REFER was accepted); "" before final.
+    evidence: str = ""
+    call_back: bool = False  # the call stays the operator's (resumed when we had held it)
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,13 @@ from sip.account import SipAccount
 from sip.call import SipCall
 from sip.headers import caller_identity, parse_headers
 from sip.network import source_ip
-from sip.state import PhoneState
+from sip.state import PhoneState, transfer_failure
 from sip.text import pj_text
 
 log = logging.getLogger(__name__)
+# After an unreadable final NOTIFY: how long the transferee may still take the call back
+# (linphone re-INVITEs at once when its call to the target failed).
+UNREADABLE_GRACE_S = 1.5
 
 
 class CallbackHandlers:
@@ -203,6 +206,14 @@ class CallbackHandlers:
         )
         if state != "disconnected" or call.gone:
             return
+        transfer = call.transfer
+        if transfer is not None:
+            if transfer.accepted and not call.hangup_requested:
+                done = "done (the customer's phone hung up after taking the transfer on)"
+                self.state.conclude_transfer(call, True, transfer.last_code, done, "hangup")
+            else:
+                why = transfer_failure(code, reason, transfer.kind, "ended")
+                self.state.conclude_transfer(call, False, transfer.last_code, why, "ended")
         call.gone = True
         call.cancel_timers()
         rec.end_at_us = now
@@ -235,6 +246,15 @@ class CallbackHandlers:
             rec.hold_started(utc_us())
             media.set_held(True)
         self.state.emit(ev.CallMediaChanged(call_id=call.call_id, media=status, codec=codec))
+        transfer = call.transfer
+        if transfer is not None:
+            if call.far_end_holds:
+                transfer.held_by_far_end = True
+            elif transfer.held_by_far_end and transfer.accepted:
+                # The transferee held us while it called the target and now resumes: it
+                # is back with us, the transfer did not go through.
+                reason = transfer_failure(0, "", transfer.kind, "taken_back")
+                self.state.conclude_transfer(call, False, transfer.last_code, reason, "taken_back")
 
     def on_dtmf(self, call: SipCall, digit: str, method: str) -> None:
         call.record.dtmf_received += digit
@@ -255,23 +275,52 @@ class CallbackHandlers:
         return new
 
     def on_transfer_status(self, call: SipCall, code: int, reason: str, final: bool) -> bool:
-        ok = code // 100 == 2
-        if call.record.transfers:
-            call.record.transfers[-1].update(code=code, succeeded=ok if final else None)
-        self.state.emit(
-            ev.TransferProgress(
-                call_id=call.call_id, code=code, reason=reason, final=final, succeeded=final and ok
+        """A response to our REFER or a NOTIFY about it; returns whether to keep listening."""
+        transfer = call.transfer
+        if transfer is None:  # its outcome is already known from other evidence
+            return False
+        if not final:
+            # A 2xx to the REFER or any NOTIFY means the far end took the transfer on.
+            transfer.accepted, transfer.last_code = True, code
+            if call.record.transfers:
+                call.record.transfers[-1].update(code=code)
+            self.state.emit(
+                ev.TransferProgress(
+                    call_id=call.call_id, code=code, reason=reason, final=False, succeeded=False
+                )
             )
-        )
-        if final:
-            call.transfer_pending = ""
-            if ok and not call.gone:
-                call.record.ended_by = "transfer"
-                try:
-                    call.end()
-                except Exception as exc:  # the far end may have hung up first
-                    log.info("after transfer: %s", exc)
-        return not final
+            return True
+        ok = code // 100 == 2
+        evidence = "notify" if transfer.accepted else "refused"
+        if not ok:
+            reason = transfer_failure(code, reason, transfer.kind, evidence)
+        self.state.conclude_transfer(call, ok, code, reason, evidence)
+        return False
+
+    def on_unreadable_notifies(self) -> None:
+        """pjsip dropped NOTIFYs it could not parse (linphone's final one has a malformed
+        Subscription-State): the final report of an accepted transfer that did not arrive
+        otherwise. Which transfer it was for is known only when one is waiting; its outcome
+        is that the transferee did not take the call back within a short grace."""
+        if not self.state.unreadable_notifies.take():
+            return
+        waiting = [c for c in self.state.live_calls() if c.transfer and c.transfer.accepted]
+        if len(waiting) != 1:
+            log.info("an unreadable NOTIFY with %d transfers waiting", len(waiting))
+            return
+        call = waiting[0]
+        transfer = call.transfer
+        assert transfer is not None
+        if transfer.unreadable_final:
+            return  # a retransmission
+        transfer.unreadable_final = True
+
+        def conclude() -> None:
+            if call.transfer is transfer:
+                reason = "done (its final report was unreadable; the call was not taken back)"
+                self.state.conclude_transfer(call, True, 0, reason, "unreadable_notify")
+
+        transfer.timers.append(self.state.loop.call_later(UNREADABLE_GRACE_S, conclude))
 
     def on_replaced(self, old: SipCall, new_pj_call_id: int) -> SipCall:
         """An INVITE with Replaces takes over ``old`` (we are the attended-transfer target)."""

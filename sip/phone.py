@@ -27,7 +27,7 @@ from sip.handlers import CallbackHandlers
 from sip.headers import caller_identity
 from sip.loop import CommandLoop
 from sip.network import resolve, route_address, uri_host
-from sip.state import PhoneState
+from sip.state import TRANSFER_TIMEOUT_S, PhoneState
 
 log = logging.getLogger(__name__)
 DTMF_MS = 160
@@ -72,6 +72,7 @@ class Phone:
         """Between polls: drop finished wrappers, emit finished merges, and once a second
         end any call pjsua forgot."""
         self.state.collect()
+        self.handlers.on_unreadable_notifies()
         now = time.monotonic()
         if now - self._last_audit >= _AUDIT_S:
             self._last_audit = now
@@ -242,37 +243,48 @@ class Phone:
         if call.info_digits:
             self.loop.call_later(DTMF_GAP_S, lambda: self._send_next_info_digit(call))
 
-    def transfer_blind(self, call_id: str, target: str) -> None:
+    def _transferable(self, call_id: str, timeout_s: float | None) -> tuple[SipCall, float]:
         call = self.state.call(call_id)
+        if call.transfer is not None:
+            raise ConfigError("a transfer of this call is already waiting for its outcome")
+        timeout = TRANSFER_TIMEOUT_S if timeout_s is None else timeout_s
+        if not 1 <= timeout <= 600:
+            raise ConfigError(f"transfer timeout {timeout} must be 1..600 seconds")
+        return call, timeout
+
+    def transfer_blind(self, call_id: str, target: str, timeout_s: float | None = None) -> None:
+        """REFER the far end to ``target``; its outcome comes as a final TransferProgress
+        within ``timeout_s`` (default 30 s), the call ending or coming back with it."""
+        call, timeout = self._transferable(call_id, timeout_s)
         uri = self.target_uri(call.account, target)
         try:
             call.xfer(uri, pj.CallOpParam(True))
         except pj.Error as exc:
             raise from_pj(f"transferring to {uri}", exc) from None
-        call.transfer_pending = "blind"
-        call.record.transfers.append(
-            {"kind": "blind", "target": uri, "at_us": utc_us(), "code": None, "succeeded": None}
-        )
+        entry = {"kind": "blind", "target": uri, "at_us": utc_us(), "code": None, "succeeded": None}
+        self.state.transfer_started(call, "blind", entry, timeout)
 
-    def transfer_attended(self, call_id: str, consult_call_id: str) -> None:
-        call, consult = self.state.call(call_id), self.state.call(consult_call_id)
+    def transfer_attended(
+        self, call_id: str, consult_call_id: str, timeout_s: float | None = None
+    ) -> None:
+        """REFER the far end of ``call_id`` to take over ``consult_call_id`` (Replaces)."""
+        call, timeout = self._transferable(call_id, timeout_s)
+        consult = self.state.call(consult_call_id)
         if consult is call:
             raise ConfigError("an attended transfer needs two different calls")
         try:
             call.xferReplaces(consult, pj.CallOpParam(True))
         except pj.Error as exc:
             raise from_pj("attended transfer", exc) from None
-        call.transfer_pending = "attended"
-        call.record.transfers.append(
-            {
-                "kind": "attended",
-                "target": consult.record.remote_uri,
-                "consult_call_id": consult_call_id,
-                "at_us": utc_us(),
-                "code": None,
-                "succeeded": None,
-            }
-        )
+        entry = {
+            "kind": "attended",
+            "target": consult.record.remote_uri,
+            "consult_call_id": consult_call_id,
+            "at_us": utc_us(),
+            "code": None,
+            "succeeded": None,
+        }
+        self.state.transfer_started(call, "attended", entry, timeout)
 
     def set_dnd(self, on: bool, code: int = 486) -> None:
         if code not in (480, 486, 603):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import re
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,7 @@ import pjsua2 as pj
 from formats.clock import utc_us
 from sip import events as ev
 from sip.account import SipAccount
-from sip.call import CallListener, CallRecord, SipCall
+from sip.call import CallListener, CallRecord, PendingTransfer, SipCall
 from sip.config import EngineConfig
 from sip.errors import NotFoundError
 from sip.headers import uri_user
@@ -29,6 +30,74 @@ from sip.network import TrustedSources
 from sip.tcp_guard import ConnectionGuard
 
 log = logging.getLogger(__name__)
+GIVE_BACK_RETRY_S = 0.2
+TRANSFER_TIMEOUT_S = 30.0  # a transfer with no outcome by then is given up: the call comes back
+# pjsip drops a request it cannot parse without telling pjsua2's callbacks; its log line is all
+# that arrives. A Subscription-State header is only in NOTIFYs (of our REFERs, here).
+_UNREADABLE_NOTIFY = re.compile(r"Dropping \d+ bytes packet .*'Subscription-State' header")
+
+
+class UnreadableNotifies(logging.Filter):
+    """Notes pjsip's log lines about NOTIFYs it dropped as unparsable (any thread).
+
+    A filter on pjsua2's logger, so it sees them whatever the logger's level: the level is
+    lowered to WARNING if need be and the filter lets through only what it let through before.
+    (pjsip writes the line at its log level 2: a ``log_level`` below 2 leaves only the timeout.)
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._logger = logging.getLogger("pjsua2")
+        self._level = self._logger.level
+        self._floor = self._logger.getEffectiveLevel()
+        if self._floor > logging.WARNING:
+            self._logger.setLevel(logging.WARNING)
+        self._logger.addFilter(self)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING and _UNREADABLE_NOTIFY.search(record.getMessage()):
+            self.seen.put(record.getMessage())
+        return record.levelno >= self._floor
+
+    def close(self) -> None:
+        self._logger.removeFilter(self)
+        if self._floor > logging.WARNING:
+            self._logger.setLevel(self._level)
+
+    def take(self) -> int:
+        """How many were noted since the last call."""
+        count = 0
+        while True:
+            try:
+                self.seen.get_nowait()
+            except queue.Empty:
+                return count
+            count += 1
+
+
+def transfer_failure(code: int, reason: str, kind: str, evidence: str) -> str:
+    """Why a transfer failed, in words, ending with what happens to the call."""
+    status = f"{code} {reason}".strip() if code else ""
+    if evidence == "refused":
+        why = f"the customer's phone refused the transfer ({status})"
+    elif evidence == "taken_back":
+        why = "the customer's phone took the call back: the transfer did not go through"
+    elif evidence == "ended":
+        return "the call ended before the transfer's outcome was known"
+    elif code in (420, 421) or (kind == "attended" and code == 501):
+        why = f"the target's phone cannot take over a call (it refuses Replaces: {status})"
+    elif code in (404, 484, 604):
+        why = f"the target was not found ({status})"
+    elif code in (486, 600):
+        why = f"the target is busy ({status})"
+    elif code in (408, 480, 487):
+        why = f"the target did not answer ({status})"
+    elif code == 603:
+        why = f"the target declined ({status})"
+    else:
+        why = f"the target answered {status}" if status else "the transfer failed"
+    return f"{why}; the call is back with you"
 
 
 class PhoneState:
@@ -63,6 +132,7 @@ class PhoneState:
         self.connections = ConnectionGuard(
             config.max_inbound_connections, endpoint.transportShutdown
         )
+        self.unreadable_notifies = UnreadableNotifies()
         self._merger = ThreadPoolExecutor(1, thread_name_prefix="wav-merge")
         # Outcomes of merges, handed back to the SIP thread, which emits them.
         self._merged: queue.SimpleQueue[ev.Event] = queue.SimpleQueue()
@@ -159,6 +229,83 @@ class PhoneState:
             call.cancel_timers()
         call.respond(code)
 
+    # --- transfers we asked for -------------------------------------------------------------
+    def transfer_started(
+        self, call: SipCall, kind: str, entry: dict[str, Any], timeout_s: float
+    ) -> None:
+        """Our REFER left: its outcome is open until evidence arrives, at most ``timeout_s``."""
+        transfer = PendingTransfer(kind)
+        call.transfer = transfer
+        call.record.transfers.append(entry)
+
+        def timed_out() -> None:
+            if call.transfer is transfer:
+                reason = (
+                    f"the far end gave no outcome of the transfer within {timeout_s:g} s; "
+                    "the call is back with you"
+                )
+                self.conclude_transfer(call, False, transfer.last_code, reason, "timeout")
+
+        transfer.timers.append(self.loop.call_later(timeout_s, timed_out))
+
+    def conclude_transfer(
+        self, call: SipCall, succeeded: bool, code: int, reason: str, evidence: str
+    ) -> None:
+        """The transfer's outcome is known: record and report it; a completed transfer ends
+        our leg, a failed one gives the call back to the operator."""
+        transfer = call.transfer
+        if transfer is None:
+            return
+        transfer.cancel_timers()
+        call.transfer = None
+        live = not call.gone and call.state != "disconnected"
+        if call.record.transfers:
+            call.record.transfers[-1].update(
+                code=code,
+                succeeded=succeeded,
+                evidence=evidence,
+                reason=reason,
+                concluded_at_us=utc_us(),
+            )
+        self.emit(
+            ev.TransferProgress(
+                call_id=call.call_id,
+                code=code,
+                reason=reason,
+                final=True,
+                succeeded=succeeded,
+                evidence=evidence,
+                call_back=live and not succeeded,
+            )
+        )
+        if succeeded:
+            call.record.ended_by = "transfer"
+        if not live:
+            return
+        if succeeded:
+            try:
+                call.end()
+            except Exception as exc:  # the far end may have hung up first
+                log.info("after transfer: %s", exc)
+        else:
+            self.give_back(call)
+
+    def give_back(self, call: SipCall, tries: int = 10) -> None:
+        """A call whose transfer failed: resumed if we held it, any other call held. Retried
+        a few times: the far end's own re-INVITE may still be under way (PJ_EINVALIDOP)."""
+        if call.gone or not call.media.held:
+            return
+        try:
+            for other in self.live_calls():
+                if other is not call and other.state == "confirmed" and not other.media.held:
+                    other.put_on_hold()
+            call.take_off_hold()
+        except Exception as exc:
+            if tries > 1:
+                self.loop.call_later(GIVE_BACK_RETRY_S, lambda: self.give_back(call, tries - 1))
+            else:
+                self.report_error("transfer", exc)
+
     def recording_started(self, call: SipCall, rec: Recording) -> None:
         call.record.recording = {
             "path": str(rec.path),
@@ -201,6 +348,10 @@ class PhoneState:
 
     def close(self) -> None:
         """Drop every pjsua2 wrapper (before libDestroy); finish and report pending merges."""
+        self.unreadable_notifies.close()
+        for call in self.calls.values():
+            if call.transfer is not None:
+                call.transfer.cancel_timers()
         self.calls.clear()
         self.accounts.clear()
         self.graveyard.clear()

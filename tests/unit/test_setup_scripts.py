@@ -13,6 +13,7 @@ SETUP = ROOT / "scripts" / "setup"
 # Servers and tools only the tests use: never installed for the demo.
 TEST_ONLY = {
     "kamailio", "kamailio-tls-modules", "kamailio-utils-modules", "baresip", "baresip-core",
+    "linphone-cli",
     "sip-tester", "pulseaudio", "pulseaudio-utils", "sox", "postgresql", "radosgw", "ceph-mon",
     "ceph-osd", "nginx", "systemd", "ffmpeg", "x11-xserver-utils", "openssl",
 }  # fmt: skip
