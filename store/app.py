@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from store import web
 from store.api import admin, calls, media, people, queues, reports
 from store.api.deps import Context
 from store.blobs import BlobError
@@ -147,4 +148,5 @@ def create_app(settings: Settings) -> FastAPI:
     _install_handlers(app)
     for module in (admin, calls, media, people, queues, reports):
         app.include_router(module.router, prefix=API_PREFIX)
+    web.mount(app)  # the web console on the same origin
     return app

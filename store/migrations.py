@@ -253,6 +253,30 @@ INSERT INTO media_holders (sha256, holder) SELECT sha256, uploaded_by FROM media
         "the PBX's queue events, one row per queue call, queue members",
         pbx_ingest.SCHEMA,
     ),
+    (
+        12,
+        "web console: users' password hashes, sign-in sessions, failed sign-ins (throttling)",
+        """
+ALTER TABLE users ADD COLUMN password_hash TEXT;
+CREATE TABLE web_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id {bigint} NOT NULL REFERENCES users(id),
+    csrf TEXT NOT NULL,
+    address TEXT NOT NULL,
+    created_us {bigint} NOT NULL,
+    expires_us {bigint} NOT NULL
+);
+CREATE INDEX web_sessions_expiry ON web_sessions (expires_us);
+CREATE TABLE sign_in_failures (
+    id {pk},
+    user_name TEXT NOT NULL,
+    address TEXT NOT NULL,
+    at_us {bigint} NOT NULL
+);
+CREATE INDEX sign_in_failures_user ON sign_in_failures (user_name, at_us);
+CREATE INDEX sign_in_failures_address ON sign_in_failures (address, at_us)
+""",
+    ),
 ]
 
 LATEST = max(version for version, _, _ in MIGRATIONS)
