@@ -219,7 +219,14 @@ def wait_for(driver: Any, script: str, timeout: float = 10.0) -> Any:
 
 
 def shot(driver: Any, name: str) -> None:
-    driver.save_screenshot(str(artifacts() / f"web-{name}.png"))
+    """The whole page, not only the window."""
+    width, height = driver.get_window_size()["width"], driver.get_window_size()["height"]
+    full = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(width, min(4000, max(height, int(full) + 140)))
+    try:
+        driver.save_screenshot(str(artifacts() / f"web-{name}.png"))
+    finally:
+        driver.set_window_size(width, height)
 
 
 def lang_of(driver: Any) -> str:
@@ -264,7 +271,8 @@ def play_through(driver: Any, from_us: int, seconds: float) -> dict[str, Any]:
     time.sleep(seconds)
     stats: dict[str, Any] = driver.execute_script(
         "const s = agentdeskPlayer.stats; agentdeskPlayer.pause();"
-        "return {samples: s.samples.slice(), markers: s.markers.slice(), mode: agentdeskPlayer.mode}"
+        "return {samples: s.samples.slice(), markers: s.markers.slice(),"
+        " mode: agentdeskPlayer.mode}"
     )
     return stats
 
@@ -407,9 +415,12 @@ def test_an_agent_cannot_open_another_agents_call(console: Console, browser: Any
     driver.get(f"{url}/calls/{console.bobs}")
     assert driver.find_element("id", "error-title").text == "Not found"
     assert "555-09-09" not in driver.page_source
-    assert driver.execute_script(
-        "return fetch('/api/v1/calls/' + arguments[0]).then(r => r.status)", console.bobs
-    ) == 404
+    assert (
+        driver.execute_script(
+            "return fetch('/api/v1/calls/' + arguments[0]).then(r => r.status)", console.bobs
+        )
+        == 404
+    )
     driver.get(f"{url}/audit")
     assert driver.find_element("id", "error-title").text == "Forbidden"
 

@@ -63,6 +63,7 @@
   // ---- the clock: the audio element while it plays, else the wall clock ----
   const clock = { playing: false, rate: 1, mode: "wall", baseUtc: tl.start, baseWall: 0 };
   let graph = null;
+  let pendingSeek = null; // the last seek until its frame is shown (for stats.seeks)
 
   function latencyUs() {
     if (!graph) return 0;
@@ -142,6 +143,7 @@
       if (clock.playing) audioEl.pause();
       toWall(utc);
     }
+    pendingSeek = { utc, at: performance.now() };
     syncScreen(utc, true);
     draw(utc);
   }
@@ -288,13 +290,33 @@
   }
 
   // ---- measurement: each screen frame shown against the audio heard at that moment ----
-  const stats = { samples: [], markers: [], probe: false, bands: [], timelineReady: false, seeks: [] };
+  // first*Ms: since the page's navigation started; seeks: ms from a seek to its frame shown
+  const stats = {
+    samples: [], markers: [], probe: false, bands: [], timelineReady: false, seeks: [],
+    firstFrameMs: null, audioReadyMs: null, firstSoundMs: null,
+  };
+  video.addEventListener("loadeddata", () => {
+    if (stats.firstFrameMs === null) stats.firstFrameMs = performance.now();
+  });
+  audioEl.addEventListener("canplay", () => {
+    if (stats.audioReadyMs === null) stats.audioReadyMs = performance.now();
+  });
+  audioEl.addEventListener("playing", () => {
+    if (stats.firstSoundMs === null) stats.firstSoundMs = performance.now();
+  });
   const canvas = document.createElement("canvas");
   canvas.width = 8;
   canvas.height = 8;
   const c2d = canvas.getContext("2d", { willReadFrequently: true });
   let wasRed = false;
   function onFrame(now, meta) {
+    if (pendingSeek && loaded) {
+      const shown = loaded.start_us + meta.mediaTime * 1e6;
+      if (Math.abs(shown - pendingSeek.utc) < 1e6) {
+        stats.seeks.push(now - pendingSeek.at);
+        pendingSeek = null;
+      }
+    }
     if (loaded && clock.playing && clock.mode === "audio" && !video.seeking) {
       const frameUtc = loaded.start_us + meta.mediaTime * 1e6;
       const shownUtc = position() + (meta.expectedDisplayTime - now) * 1000 * clock.rate;
