@@ -119,6 +119,13 @@ _WORDS: dict[str, tuple[str, str]] = {
     "mark_dtmf": ("DTMF", "DTMF"),
     "at": ("в", "at"),
     "lang_switch": ("English", "Русский"),
+    "state_ready": ("готов", "ready"),
+    "state_not_ready": ("не готов", "not ready"),
+    "state_break": ("перерыв", "break"),
+    "state_wrap_up": ("постобработка", "wrap-up"),
+    "state_on_call": ("в разговоре", "on a call"),
+    "state_offline": ("не в сети", "offline"),
+    "updated": ("Обновлено", "Updated"),
 }
 
 JS_KEYS = (

@@ -350,6 +350,8 @@ def _call_page(
     }
     marks = []
     for kind, at, label in _marks(call):
+        if kind in ("pause", "resume") and label:
+            label = ", ".join(w.get(f"reason_{r}", r) for r in label.split(", "))
         marks.append({"kind": kind, "at_us": at, "label": label, "name": mark_label(kind, w)})
     return _render(
         request,
@@ -477,4 +479,8 @@ def board_page(request: Request) -> Response:
         return _render(
             request, "error.html", session, 403, title=w["forbidden"], text=w["forbidden_text"]
         )
-    return _render(request, "board.html", session, board=board)
+    states = {k[len("state_") :]: v for k, v in w.items() if k.startswith("state_")}
+    board_words = json.dumps({"states": states, "zone": str(_zone(_ctx(request)))})
+    return _render(
+        request, "board.html", session, board=board, board_words=board_words.replace("</", "")
+    )

@@ -223,6 +223,7 @@ def shot(driver: Any, name: str) -> None:
     width, height = driver.get_window_size()["width"], driver.get_window_size()["height"]
     full = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(width, min(4000, max(height, int(full) + 140)))
+    driver.execute_script("window.scrollTo(0, 0)")
     try:
         driver.save_screenshot(str(artifacts() / f"web-{name}.png"))
     finally:
@@ -439,6 +440,17 @@ def test_admin_and_supervisor_pages(console: Console, browser: Any) -> None:
     driver.get(f"{url}/board")
     set_lang(driver, "en")
     assert "alice" in driver.find_element("id", "board-table").text
+    # the board follows the agents without a reload
+    console.store.alice.set_state("alice", "on_call", at_us=now_us(), call_id=console.recorded)
+    console.store.alice.put_presence("alice", {"call_id": console.recorded, "recording": True})
+    assert (
+        driver.execute_async_script(
+            "agentdeskBoard.refresh().then(arguments[arguments.length - 1])"
+        )
+        == 200
+    )
+    row = driver.find_element("css selector", "#board-table tr[data-agent='alice']")
+    assert "on a call" in row.text and console.recorded[:12] in row.text
     shot(driver, "board-en")
     set_lang(driver, "ru")
     shot(driver, "board-ru")
