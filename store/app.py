@@ -22,6 +22,7 @@ from store.api.deps import Context
 from store.blobs import BlobError
 from store.db import DatabaseError, IntegrityError
 from store.errors import BadRange, StoreProblem, TooManyRequests, Unauthorized
+from store.exports import ExportWorker
 from store.limits import BodyTimeoutMiddleware, UploadSlots
 from store.media import sweep_temp
 from store.migrations import LATEST, current_version
@@ -130,7 +131,10 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweep_temp(settings.tmp_dir)
+        exporter = ExportWorker(db, blobs, settings.tmp_dir)  # MP4 export jobs
+        exporter.start()
         yield
+        exporter.stop()
         db.close()
 
     app = FastAPI(

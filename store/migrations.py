@@ -255,7 +255,7 @@ INSERT INTO media_holders (sha256, holder) SELECT sha256, uploaded_by FROM media
     ),
     (
         12,
-        "web console: users' password hashes, sign-in sessions, failed sign-ins (throttling)",
+        "web console: password hashes, sign-in sessions, failed sign-ins (throttling), MP4 exports",
         """
 ALTER TABLE users ADD COLUMN password_hash TEXT;
 CREATE TABLE web_sessions (
@@ -274,7 +274,22 @@ CREATE TABLE sign_in_failures (
     at_us {bigint} NOT NULL
 );
 CREATE INDEX sign_in_failures_user ON sign_in_failures (user_name, at_us);
-CREATE INDEX sign_in_failures_address ON sign_in_failures (address, at_us)
+CREATE INDEX sign_in_failures_address ON sign_in_failures (address, at_us);
+CREATE TABLE export_jobs (
+    id {pk},
+    call_id TEXT NOT NULL REFERENCES calls(id),
+    requested_by TEXT NOT NULL,
+    status TEXT NOT NULL,
+    progress REAL NOT NULL DEFAULT 0,
+    sha256 TEXT,
+    size {bigint},
+    error TEXT,
+    claimed_by TEXT,
+    created_us {bigint} NOT NULL,
+    started_us {bigint},
+    finished_us {bigint}
+);
+CREATE INDEX export_jobs_status ON export_jobs (status, id)
 """,
     ),
 ]

@@ -119,6 +119,11 @@ _WORDS: dict[str, tuple[str, str]] = {
     "mark_dtmf": ("DTMF", "DTMF"),
     "at": ("в", "at"),
     "lang_switch": ("English", "Русский"),
+    "export_mp4": ("Выгрузить MP4", "Export MP4"),
+    "export_queued": ("в очереди", "queued"),
+    "export_running": ("собирается…", "building…"),
+    "export_failed": ("не удалось", "failed"),
+    "export_download": ("Скачать MP4", "Download the MP4"),
     "state_ready": ("готов", "ready"),
     "state_not_ready": ("не готов", "not ready"),
     "state_break": ("перерыв", "break"),
@@ -153,6 +158,10 @@ JS_KEYS = (
     "mark_resume",
     "mark_dtmf",
     "text",
+    "export_queued",
+    "export_running",
+    "export_failed",
+    "export_download",
 )
 
 

@@ -16,12 +16,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from store import audit, calls, presence, qa, search, sessions
+from store import audit, calls, exports, presence, qa, search, sessions
 from store.api.deps import Context
 from store.errors import Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from store.models import EvaluationIn, Role
@@ -366,6 +366,7 @@ def _call_page(
         can_score=can_score,
         player_json=json.dumps(player, ensure_ascii=False).replace("</", "<\\/"),
         request_saved=request.query_params.get("saved") == "1",
+        export_job=_number(request.query_params.get("export", ""), int),
         **extra,
     )
 
@@ -444,6 +445,45 @@ async def evaluate(request: Request, call_id: str) -> Response:
             request, "error.html", session, 404, title=w["not_found"], text=w["not_found_text"]
         )
     return RedirectResponse(f"/calls/{call_id}?saved=1#evaluations", status_code=303)
+
+
+@router.post("/calls/{call_id}/exports")
+async def export_call(request: Request, call_id: str) -> Response:
+    """Queue an MP4 export of the call (audited); the call page then shows its progress."""
+    session = _session(request)
+    if session is None:
+        return _to_login(request)
+    call_id = call_id[:200]
+    form = await _form(request)
+    w = words(_lang(request))
+    if not (_same_origin(request) and sessions.csrf_ok(session, _first(form, "csrf"))):
+        return _render(
+            request, "error.html", session, 403, title=w["forbidden"], text=w["csrf_failed"]
+        )
+    try:
+        db = _ctx(request).db
+        row = await run_in_threadpool(exports.request_export, db, call_id, session.who)
+    except NotFound:
+        return _render(
+            request, "error.html", session, 404, title=w["not_found"], text=w["not_found_text"]
+        )
+    except Invalid as exc:
+        return _call_page(request, session, call_id, 422, export_error=exc.message)
+    return RedirectResponse(f"/calls/{call_id}?export={row['id']}#export", status_code=303)
+
+
+@router.get("/exports/{job_id}.json")
+def export_status(request: Request, job_id: int) -> Response:
+    """The job's state for the page's progress bar; the file then reads through the media route."""
+    session = _session(request)
+    if session is None:
+        return JSONResponse({"detail": "sign in", "code": "unauthorized"}, status_code=401)
+    try:
+        row = exports.job(_ctx(request).db, job_id, session.who)
+    except NotFound as exc:
+        return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=404)
+    keys = ("id", "call_id", "status", "progress", "sha256", "size", "error")
+    return JSONResponse({k: row[k] for k in keys}, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/audit")

@@ -319,3 +319,20 @@ def test_failed_sign_ins_are_throttled_per_user_and_per_address(
         with web_store.db() as db:
             db.execute("DELETE FROM sign_in_failures")
     assert attempt("bob", PASSWORDS["bob"]) == 303
+
+
+def test_exports_only_of_calls_one_may_read_and_with_something_to_export(
+    web_store: Store, calls: dict[str, str]
+) -> None:
+    url = web_store.url
+    web = sign_in(web_store, "alice")
+    csrf = csrf_of(web, f"{url}/calls")
+    other = web.post(f"{url}/calls/{calls['bob']}/exports", data={"csrf": csrf}, timeout=10)
+    assert other.status_code == 404
+    empty = web.post(f"{url}/calls/{calls['alice']}/exports", data={"csrf": csrf}, timeout=10)
+    assert empty.status_code == 422 and 'id="export-error"' in empty.text
+    forged = web.post(f"{url}/calls/{calls['alice']}/exports", data={}, timeout=10)
+    assert forged.status_code == 403
+    with web_store.db() as db:
+        assert db.query("SELECT id FROM export_jobs WHERE requested_by = 'alice'") == []
+    assert web.get(f"{url}/exports/1.json", timeout=10).status_code == 404

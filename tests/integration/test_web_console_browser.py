@@ -27,7 +27,12 @@ from recorder.outbox.audio_pack import pack_opus
 from recorder.segments.encoder import SegmentEncoder
 from store.client_types import CallInput
 from store.users import set_password
-from tests.integration.playback_kit import upload_call_as_the_uploader_will
+from tests.integration.playback_kit import (
+    decode_mp4,
+    marker_onsets,
+    tone_onsets,
+    upload_call_as_the_uploader_will,
+)
 from tests.integration.store_kit import Store, new_id, now_us, store_with_clients
 from tests.servers.chromium import Chromium, chromium_available
 
@@ -401,6 +406,41 @@ def test_qa_plays_a_recorded_call_in_sync_seeks_and_scores_it(
     # every media read of the page went through the audited routes
     reads = console.store.ada.audit(actor="quinn", action="media.read")
     assert reads
+
+
+def test_an_mp4_export_is_a_job_with_progress_and_keeps_the_sync(
+    console: Console, browser: Any, tmp_path: Path
+) -> None:
+    url = console.store.url
+    driver = browser
+    sign_in(driver, url, "quinn")
+    set_lang(driver, "en")
+    driver.get(f"{url}/calls/{console.recorded}")
+    driver.find_element("id", "export-mp4").click()
+    wait_for(driver, "return location.search.startsWith('?export=')")
+    href = wait_for(
+        driver,
+        "const a = document.getElementById('export-link'); return !a.hidden && a.href",
+        60,
+    )
+    player_ready(driver)
+    shot(driver, "call-exported-en")
+    sha256 = str(href).rsplit("/", 1)[1]
+    mp4 = tmp_path / "export.mp4"
+    mp4.write_bytes(console.store.quinn.download(sha256))
+    frames, pcm, rate, audio_start = decode_mp4(mp4)
+    assert frames and len(pcm) > rate * LENGTH_S * 0.95
+    tones = [audio_start + t for t in tone_onsets(pcm[:, 0], rate)]
+    shown = marker_onsets(
+        frames, lambda p: p[0] > 160 and p[1] < 90 and p[2] < 90, (WIDTH // 2, HEIGHT // 2)
+    )
+    assert len(tones) == len(MARKERS_S) == len(shown), (tones, shown)
+    offsets = [round(1000 * (m - t), 1) for m, t in zip(shown, tones, strict=True)]
+    print(f"export: marker minus tone, ms: {offsets}")
+    assert all(abs(o) <= MAX_OFFSET_MS for o in offsets), offsets
+    assert all(abs(m - s) < 0.001 for m, s in zip(shown, MARKERS_S, strict=True)), shown
+    exported = console.store.ada.audit(actor="quinn", action="call.export")
+    assert exported and exported[0]["target"] == console.recorded
 
 
 def test_an_agent_cannot_open_another_agents_call(console: Console, browser: Any) -> None:

@@ -400,6 +400,39 @@
     });
   }
 
+  // an export asked for from this page: its progress, then the link to the file
+  const exportJob = document.getElementById("export-job");
+  if (exportJob) {
+    const state = document.getElementById("export-state");
+    const bar = document.getElementById("export-progress");
+    const link = document.getElementById("export-link");
+    const poll = async () => {
+      let job = null;
+      try {
+        const r = await fetch("/exports/" + exportJob.dataset.jobId + ".json", { credentials: "same-origin" });
+        if (r.ok) job = await r.json();
+      } catch (e) { /* try again */ }
+      if (job) {
+        bar.value = job.progress;
+        stats.export = job;
+        if (job.status === "done") {
+          state.textContent = "";
+          bar.hidden = true;
+          link.href = base + job.sha256;
+          link.hidden = false;
+          return;
+        }
+        if (job.status === "failed") {
+          state.textContent = W.export_failed + ": " + (job.error || "");
+          return;
+        }
+        state.textContent = job.status === "running" ? W.export_running : W.export_queued;
+      }
+      setTimeout(poll, 500);
+    };
+    poll();
+  }
+
   audioEl.preservesPitch = true;
   if (audio) {
     audioEl.src = base + audio.sha256;
