@@ -75,6 +75,12 @@ def claim(db: Database, worker: str) -> Row | None:
     """The oldest queued job (or one left running by a dead worker), now running here."""
     lock = " FOR UPDATE SKIP LOCKED" if db.dialect == "postgresql" else ""
     stale = now_us() - STALE_US
+    waiting = (
+        "SELECT id FROM export_jobs "
+        "WHERE status = 'queued' OR (status = 'running' AND started_us < ?) LIMIT 1"
+    )
+    if db.one(waiting, (stale,)) is None:  # the common case: a read, no write lock taken
+        return None
     with db.transaction():
         row = db.one(
             "SELECT id FROM export_jobs WHERE status = 'queued' "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -336,3 +337,42 @@ def test_exports_only_of_calls_one_may_read_and_with_something_to_export(
     with web_store.db() as db:
         assert db.query("SELECT id FROM export_jobs WHERE requested_by = 'alice'") == []
     assert web.get(f"{url}/exports/1.json", timeout=10).status_code == 404
+
+
+def test_sessions_throttling_and_export_jobs_on_postgresql(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    with store_with_clients(request, tmp_path, "postgresql") as pg_store:
+        with pg_store.db() as db:
+            set_password(db, "quinn", PASSWORDS["quinn"])
+        call_id = new_id()
+        pg_store.alice.put_call(call_id, _call("alice", "+79120000003"))
+        url = pg_store.url
+        assert (
+            requests.post(
+                f"{url}/login", data={"name": "quinn", "password": "wrong-wrong"}, timeout=10
+            ).status_code
+            == 401
+        )
+        web = sign_in(pg_store, "quinn")
+        csrf = csrf_of(web, f"{url}/calls/{call_id}")
+        assert call_id in web.get(f"{url}/calls", timeout=10).text
+        # a job the worker claims and fails (the call has no media), saying why
+        with pg_store.db() as db:
+            db.execute(
+                "INSERT INTO export_jobs (call_id, requested_by, status, progress, created_us) "
+                "VALUES (?, 'quinn', 'queued', 0, ?)",
+                (call_id, now_us()),
+            )
+            job_id = db.query("SELECT id FROM export_jobs")[0]["id"]
+        deadline = time.monotonic() + 10
+        while (status := web.get(f"{url}/exports/{job_id}.json", timeout=10).json())["status"] in (
+            "queued",
+            "running",
+        ) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert status["status"] == "failed" and status["error"] == "nothing to export"
+        assert web.post(f"{url}/logout", data={"csrf": csrf}, timeout=10).status_code == 200
+        with pg_store.db() as db:
+            assert db.query("SELECT 1 AS x FROM web_sessions") == []
+            assert len(db.query("SELECT 1 AS x FROM sign_in_failures")) == 0  # cleared by success
