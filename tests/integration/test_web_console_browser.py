@@ -443,6 +443,49 @@ def test_an_mp4_export_is_a_job_with_progress_and_keeps_the_sync(
     assert exported and exported[0]["target"] == console.recorded
 
 
+def test_a_call_without_audio_plays_its_screen_on_the_wall_clock(
+    console: Console, browser: Any
+) -> None:
+    store, t0 = console.store, console.t0
+    silent = new_id()
+    store.alice.put_call(
+        silent,
+        {
+            "agent": "alice",
+            "direction": "outbound",
+            "remote_number": "+7 912 555-07-07",
+            "started_us": t0,
+            "answered_us": t0 + 100_000,
+            "ended_us": t0 + int(LENGTH_S * 1e6),
+        },
+    )
+    for link in store.alice.get_call(console.recorded)["media"]:
+        if link["kind"] == "screen":
+            store.alice.link_media(
+                silent, link["sha256"], "screen", link["start_us"], link["end_us"]
+            )
+    driver = browser
+    sign_in(driver, store.url, "quinn")
+    set_lang(driver, "en")
+    driver.get(f"{store.url}/calls/{silent}")
+    wait_for(
+        driver,
+        "return window.agentdeskPlayer && agentdeskPlayer.stats.timelineReady"
+        " && document.getElementById('screen').readyState >= 2",
+    )
+    assert driver.find_element("id", "player-note").text == "No audio recorded"
+    driver.find_element("id", "play").click()
+    time.sleep(1.5)
+    state = driver.execute_script(
+        "return {mode: agentdeskPlayer.mode, at: agentdeskPlayer.position(),"
+        " screen: agentdeskPlayer.screenTime}"
+    )
+    driver.execute_script("agentdeskPlayer.pause()")
+    assert state["mode"] == "wall"
+    assert 1.2e6 < state["at"] - t0 < 2.2e6, state
+    assert abs(state["screen"] - state["at"]) < 100_000, state
+
+
 def test_an_agent_cannot_open_another_agents_call(console: Console, browser: Any) -> None:
     url = console.store.url
     driver = browser
@@ -452,7 +495,7 @@ def test_an_agent_cannot_open_another_agents_call(console: Console, browser: Any
         r.get_attribute("data-call-id")
         for r in driver.find_elements("css selector", "#calls-table tbody tr")
     ]
-    assert ids == [console.recorded]
+    assert console.recorded in ids and console.bobs not in ids
     driver.get(f"{url}/calls/{console.bobs}")
     assert driver.find_element("id", "error-title").text == "Not found"
     assert "555-09-09" not in driver.page_source
