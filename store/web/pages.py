@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from store import audit, calls, exports, presence, qa, search, sessions
+from store import audit, calls, exports, presence, qa, reports, search, sessions
 from store.api.deps import Context
 from store.errors import Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from store.models import EvaluationIn, Role
@@ -484,6 +484,91 @@ def export_status(request: Request, job_id: int) -> Response:
         return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=404)
     keys = ("id", "call_id", "status", "progress", "sha256", "size", "error")
     return JSONResponse({k: row[k] for k in keys}, headers={"Cache-Control": "no-store"})
+
+
+REPORT_COLUMNS = (
+    "offered",
+    "answered",
+    "answered_pct",
+    "handled",
+    "avg_handle_s",
+    "service_level_pct",
+    "evaluations",
+    "qa_avg_pct",
+    "occupancy_pct",
+)
+
+
+@router.get("/reports")
+def reports_page(request: Request) -> Response:
+    """The calls report (the API's, from the rollups) by day, agent or queue, with a chart."""
+    session = _session(request)
+    if session is None:
+        return _to_login(request)
+    w = words(_lang(request))
+    if not session.who.sees_all:
+        return _render(
+            request, "error.html", session, 403, title=w["forbidden"], text=w["forbidden_text"]
+        )
+    ctx = _ctx(request)
+    zone = _zone(ctx)
+    today = datetime.now(zone).date()
+    fortnight = (today - timedelta(days=13)).isoformat()
+    q = {
+        "from": request.query_params.get("from", "")[:10] or fortnight,
+        "to": request.query_params.get("to", "")[:10] or today.isoformat(),
+        "group": request.query_params.get("group", "day"),
+    }
+    if q["group"] not in ("day", "agent", "queue"):
+        q["group"] = "day"
+    from_us = _day_us(q["from"], zone, end=False)
+    to_us = _day_us(q["to"], zone, end=True)
+    error, rows = "", []
+    if from_us is None or to_us is None:
+        error = w["bad_dates"]
+    else:
+        offset = datetime.fromtimestamp(from_us / 1e6, zone).utcoffset()
+        query = reports.ReportQuery(
+            from_us=from_us,
+            to_us=to_us + 1,
+            group=(q["group"],),
+            tz_offset_min=int(offset.total_seconds() // 60) if offset else 0,
+            sl_s=ctx.settings.report_sl_s,
+            long_call_s=ctx.settings.report_long_call_s,
+        )
+        try:
+            report = reports.calls_report(ctx.db, query, session.who)
+        except Invalid as exc:
+            error = exc.message
+        else:
+            rows = [dict(zip(report["fields"], r, strict=True)) for r in report["rows"]]
+    shown = ("offered", "answered", "handled")
+    days: list[int] = []
+    if q["group"] == "day" and from_us is not None and to_us is not None:
+        day = datetime.fromtimestamp(from_us / 1e6, zone).date()
+        last = datetime.fromtimestamp(to_us / 1e6, zone).date()
+        while day <= last and len(days) < 400:  # every day of the range, those without calls at 0
+            midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+            days.append(int(midnight.timestamp()))
+            day += timedelta(days=1)
+    by_day = {int((r["bucket_us"] or 0) // 1_000_000): r for r in rows}
+    chart = {
+        "x": days,
+        "series": {k: [(by_day.get(d) or {}).get(k) or 0 for d in days] for k in shown},
+        "labels": {k: w[f"metric_{k}"] for k in shown},
+        "x_label": w["day"],
+        "zone": str(zone),
+    }
+    return _render(
+        request,
+        "reports.html",
+        session,
+        q=q,
+        rows=rows,
+        columns=REPORT_COLUMNS,
+        error=error,
+        chart_json=json.dumps(chart).replace("</", ""),
+    )
 
 
 @router.get("/audit")

@@ -512,6 +512,8 @@ def test_an_agent_cannot_open_another_agents_call(console: Console, browser: Any
 def test_admin_and_supervisor_pages(console: Console, browser: Any) -> None:
     url = console.store.url
     driver = browser
+    note = next(m for m in console.store.quinn.get_call(console.recorded)["media"])
+    console.store.quinn.download(note["sha256"], 0, 0)  # a read for the trail
     sign_in(driver, url, "ada")
     driver.get(f"{url}/audit")
     set_lang(driver, "en")
@@ -537,5 +539,19 @@ def test_admin_and_supervisor_pages(console: Console, browser: Any) -> None:
     shot(driver, "board-en")
     set_lang(driver, "ru")
     shot(driver, "board-ru")
+    driver.get(f"{url}/reports")
+    set_lang(driver, "en")
+    drawn = wait_for(driver, "return window.agentdeskReport")
+    assert drawn["series"] == 3 and drawn["points"] >= 1
+    table = driver.find_element("id", "report-table").text
+    assert "Offered" in table
+    shot(driver, "reports-en")
+    set_lang(driver, "ru")
+    wait_for(driver, "return window.agentdeskReport")
+    shot(driver, "reports-ru")
+    driver.find_element("css selector", "#report-form select option[value='agent']").click()
+    driver.find_element("id", "report-run").click()
+    wait_for(driver, "return location.search.includes('group=agent')")
+    assert "alice" in driver.find_element("id", "report-table").text
     driver.find_element("id", "sign-out").click()
     wait_for(driver, "return location.pathname === '/login'")
