@@ -1,8 +1,9 @@
 """The web console's player on a 10-minute call, in headless Chromium against a real store:
 how long after the call page starts loading the first screen frame and the audio are ready,
-how soon sound plays after pressing play, and how long a seek to 09:30 takes until its frame
-is shown. The call: ten 60 s segments from the recorder's encoder (1280×720, 2 fps, a moving
-block) and the stereo audio packed as the outbox packs it (Opus in Ogg, 32 kbit/s).
+how soon sound plays after pressing play, how long a seek to 09:30 takes until its frame is
+shown, and how long the MP4 export job of the call takes. The call: ten 60 s segments from
+the recorder's encoder (1280×720, 2 fps, a moving block) and the stereo audio packed as the
+outbox packs it (Opus in Ogg, 32 kbit/s).
 
     .venv/bin/python -m bench.web_console [--runs 3]
 """
@@ -160,6 +161,19 @@ def main() -> int:
                         }
                     )
                     print("run: " + ", ".join(f"{k} {v:.0f} ms" for k, v in rows[-1].items()))
+                started = time.perf_counter()
+                driver.find_element("id", "export-mp4").click()
+                wait_for(
+                    driver,
+                    "const a = document.getElementById('export-link'); return a && !a.hidden",
+                    300,
+                )
+                export_s = time.perf_counter() - started
+                job = driver.execute_script("return agentdeskPlayer.stats.export")
+                print(
+                    f"MP4 export job: {export_s:.1f} s until its link shows, "
+                    f"{job['size'] / 1e6:.1f} MB"
+                )
                 print(
                     "median: "
                     + ", ".join(

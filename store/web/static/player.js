@@ -443,6 +443,8 @@
     noteEl.textContent = W.no_audio;
   }
   lenText.textContent = fmt((tl.end - tl.start) / 1000).replace(/\.\d$/, "");
+  timelineEl.setAttribute("aria-valuemin", "0");
+  timelineEl.setAttribute("aria-valuemax", String(Math.round((tl.end - tl.start) / 1000)));
   playBtn.disabled = false;
   drawTimeline();
   syncScreen(tl.start, true);
