@@ -143,6 +143,7 @@ def build_mp4(
         if audio:
             astream = dst.add_stream("aac", rate=48000, layout="stereo")
             astream.bit_rate = 64_000
+            astream.codec_context.options = {"aac_coder": "fast"}
         last_s = -1.0  # the last copied packet's decoding time on the output timeline
         for index, (start, _end, path) in enumerate(screens):
             cut = screens[index + 1][0] if index + 1 < len(screens) else None
