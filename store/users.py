@@ -175,12 +175,18 @@ _DUMMY_HASH: list[str] = []
 
 
 def set_password(db: Database, name: str, password: str) -> None:
-    """Give the user a password (at least 8 characters); replaces the old one."""
+    """Give the user a password (at least 8 characters); replaces the old one and ends the
+    user's web sessions (signed in with the old one)."""
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise Invalid(f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters")
     encoded = _hasher().hash(password)
-    if not db.execute("UPDATE users SET password_hash = ? WHERE name = ?", (encoded, name)):
-        raise NotFound(f"no user {name!r}")
+    with db.transaction():
+        if not db.execute("UPDATE users SET password_hash = ? WHERE name = ?", (encoded, name)):
+            raise NotFound(f"no user {name!r}")
+        db.execute(
+            "DELETE FROM web_sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)",
+            (name,),
+        )
 
 
 def check_password(db: Database, name: str, password: str) -> Principal | None:

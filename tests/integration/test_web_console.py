@@ -99,12 +99,18 @@ def test_user_passwd_reads_the_password_from_stdin_never_argv(tmp_path: Path) ->
     db = connect(str(tmp_path / "store.sqlite3"))
     migrate(db)
     add_user(db, "nina", "qa")
+    db.execute(
+        "INSERT INTO web_sessions (token_hash, user_id, csrf, address, created_us, expires_us) "
+        "SELECT 'old', id, 'x', '127.0.0.1', 0, ? FROM users WHERE name = 'nina'",
+        (now_us() + 10**9,),
+    )
     cmd = [sys.executable, "-m", "store", "user", "passwd", "nina", "--data", str(tmp_path)]
     done = subprocess.run(cmd, input="correct horse battery\n", text=True, capture_output=True)
     assert done.returncode == 0, done.stderr
     assert "correct horse battery" not in done.stdout + done.stderr
     assert check_password(db, "nina", "correct horse battery") is not None
     assert check_password(db, "nina", "wrong horse battery") is None
+    assert db.query("SELECT 1 AS x FROM web_sessions") == []  # signed out everywhere
     stored = db.one("SELECT password_hash FROM users WHERE name = 'nina'")
     assert stored is not None and stored["password_hash"].startswith("$argon2id$")
     # the password as an argument is not even accepted
