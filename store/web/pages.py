@@ -363,6 +363,10 @@ def _call_page(
         evaluations=evaluations,
         forms=forms,
         forms_by_id={f["id"]: f for f in forms},
+        chosen_form=next(
+            (f for f in forms if str(f["id"]) == request.query_params.get("form")),
+            forms[0] if forms else None,
+        ),
         can_score=can_score,
         player_json=json.dumps(player, ensure_ascii=False).replace("</", "<\\/"),
         request_saved=request.query_params.get("saved") == "1",

@@ -382,3 +382,18 @@ def test_sessions_throttling_and_export_jobs_on_postgresql(
         with pg_store.db() as db:
             assert db.query("SELECT 1 AS x FROM web_sessions") == []
             assert len(db.query("SELECT 1 AS x FROM sign_in_failures")) == 0  # cleared by success
+
+
+def test_qa_chooses_the_scorecard_form(
+    web_store: Store, calls: dict[str, str], form_id: int
+) -> None:
+    other = web_store.ada.create_form(
+        "Empathy", [{"key": "empathy", "label": "Empathy", "max_score": 3, "weight": 1.0}]
+    )
+    web = sign_in(web_store, "quinn")
+    url = f"{web_store.url}/calls/{calls['bob']}"
+    first = web.get(url, timeout=10).text
+    assert 'name="score.greeting"' in first and 'id="form-choice"' in first
+    chosen = web.get(f"{url}?form={other['id']}", timeout=10).text
+    assert 'name="score.empathy"' in chosen and 'name="score.greeting"' not in chosen
+    assert f'name="form_id" value="{other["id"]}"' in chosen
