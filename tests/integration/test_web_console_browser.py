@@ -318,8 +318,11 @@ def test_qa_plays_a_recorded_call_in_sync_seeks_and_scores_it(
     assert {"kind": "paused", "reason": "manual"} in bands  # the masked one shows the other
     assert {"kind": "paused", "reason": "sensitive_field"} not in bands
 
-    # play the whole call: each marker's first frame shows with the tone's onset
+    # play the whole call: each marker's first frame shows with the tone's onset, the second
+    # segment (loaded behind the first) taking over at its start
+    swaps = driver.execute_script("return agentdeskPlayer.stats.swaps")
     stats = play_through(driver, t0, LENGTH_S + 0.4)
+    assert driver.execute_script("return agentdeskPlayer.stats.swaps") == swaps + 1
     markers = stats["markers"]
     report = []
     for m in MARKERS_S:

@@ -11,7 +11,9 @@
   const call = data.call;
   const base = data.media_base;
   const audioEl = document.getElementById("audio");
-  const video = document.getElementById("screen");
+  // two video elements: the one shown, and the next segment loading behind it
+  let video = document.getElementById("screen");
+  let standby = document.getElementById("screen-next");
   const playBtn = document.getElementById("play");
   const posText = document.getElementById("position");
   const lenText = document.getElementById("length");
@@ -132,6 +134,7 @@
     audioEl.pause();
     toWall(at);
     video.pause();
+    standby.pause();
     playBtn.textContent = W.play;
   }
   function seek(utc) {
@@ -163,10 +166,20 @@
     for (const s of screens) if (s.start_us <= utc && (s.end_us == null || utc <= s.end_us)) found = s;
     return found;
   }
-  video.addEventListener("seeked", () => {
-    if (seekStarted) lastSeekMs = Math.min(800, performance.now() - seekStarted);
-    seekStarted = 0;
-  });
+  for (const el of [video, standby]) {
+    el.addEventListener("seeked", () => {
+      if (el !== video) return;
+      if (seekStarted) lastSeekMs = Math.min(800, performance.now() - seekStarted);
+      seekStarted = 0;
+    });
+  }
+  function preloadNext(seg) {
+    const next = screens[screens.indexOf(seg) + 1];
+    if (!next || standby._seg === next) return;
+    standby._seg = next;
+    standby.src = base + next.sha256;
+    standby.currentTime = 0;
+  }
   function videoSeek(seconds) {
     seekStarted = performance.now();
     video.currentTime = Math.max(0, seconds);
@@ -174,19 +187,32 @@
   function syncScreen(utc, hard) {
     const seg = screenAt(utc);
     noScreen.hidden = !!seg;
-    video.style.visibility = seg ? "visible" : "hidden";
     if (!seg) {
+      video.style.visibility = "hidden";
       if (!video.paused) video.pause();
       return;
     }
     const target = (utc - seg.start_us) / 1e6;
     if (seg !== loaded) {
       loaded = seg;
-      video.src = base + seg.sha256;
-      videoSeek(target);
-      return;
+      if (standby._seg === seg && standby.readyState >= 2) {
+        const shown = video; // the next segment is loaded already: show it in place
+        video = standby;
+        standby = shown;
+        shown.pause();
+        shown.style.visibility = "hidden";
+        stats.swaps += 1;
+      } else {
+        video._seg = seg;
+        video.src = base + seg.sha256;
+        videoSeek(target);
+        return;
+      }
     }
+    video.style.visibility = "visible";
+    standby.style.visibility = "hidden";
     if (video.readyState < 1) return;
+    if (video.readyState >= 2) preloadNext(seg);
     if (!clock.playing) {
       if (!video.paused) video.pause();
       if ((hard || Math.abs(video.currentTime - target) > 0.001) && !video.seeking) videoSeek(target);
@@ -293,11 +319,13 @@
   // first*Ms: since the page's navigation started; seeks: ms from a seek to its frame shown
   const stats = {
     samples: [], markers: [], probe: false, bands: [], timelineReady: false, seeks: [],
-    firstFrameMs: null, audioReadyMs: null, firstSoundMs: null,
+    firstFrameMs: null, audioReadyMs: null, firstSoundMs: null, swaps: 0,
   };
-  video.addEventListener("loadeddata", () => {
-    if (stats.firstFrameMs === null) stats.firstFrameMs = performance.now();
-  });
+  for (const el of [video, standby]) {
+    el.addEventListener("loadeddata", () => {
+      if (stats.firstFrameMs === null && el === video) stats.firstFrameMs = performance.now();
+    });
+  }
   audioEl.addEventListener("canplay", () => {
     if (stats.audioReadyMs === null) stats.audioReadyMs = performance.now();
   });
@@ -330,9 +358,15 @@
         wasRed = red;
       }
     }
-    video.requestVideoFrameCallback(onFrame);
   }
-  if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(onFrame);
+  for (const el of [video, standby]) {
+    if (!el.requestVideoFrameCallback) continue;
+    const watch = (now, meta) => {
+      if (el === video) onFrame(now, meta); // frames of the standby element are not shown
+      el.requestVideoFrameCallback(watch);
+    };
+    el.requestVideoFrameCallback(watch);
+  }
 
   // ---- the loop ----
   function tick() {
