@@ -16,11 +16,13 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from store import web
 from store.api import admin, calls, media, people, policy, queues, reports
 from store.api.deps import Context
 from store.blobs import BlobError
 from store.db import DatabaseError, IntegrityError
 from store.errors import BadRange, StoreProblem, TooManyRequests, Unauthorized
+from store.exports import ExportWorker
 from store.limits import BodyTimeoutMiddleware, UploadSlots
 from store.media import sweep_temp
 from store.migrations import LATEST, current_version
@@ -129,7 +131,10 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweep_temp(settings.tmp_dir)
+        exporter = ExportWorker(db, blobs, settings.tmp_dir)  # MP4 export jobs
+        exporter.start()
         yield
+        exporter.stop()
         db.close()
 
     app = FastAPI(
@@ -147,4 +152,5 @@ def create_app(settings: Settings) -> FastAPI:
     _install_handlers(app)
     for module in (admin, calls, media, people, policy, queues, reports):
         app.include_router(module.router, prefix=API_PREFIX)
+    web.mount(app)  # the web console on the same origin
     return app

@@ -205,6 +205,19 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(name: str) -> str:
+    """Asked twice on a terminal; else the first line of stdin. Never an argument."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass(f"new password for {name}: ")
+        if getpass.getpass("again: ") != first:
+            raise UsageError("the two passwords differ; nothing changed")
+        return first
+    line = sys.stdin.readline()
+    return line[:-1] if line.endswith("\n") else line
+
+
 def cmd_user(args: argparse.Namespace) -> int:
     db = _open_db(args)
     if args.action == "add":
@@ -219,6 +232,9 @@ def cmd_user(args: argparse.Namespace) -> int:
         if args.team is not None:
             policy.set_team(db, args.name, args.team)
             print(f"user {args.name}: team {args.team or 'none'}")
+    elif args.action == "passwd":
+        users.set_password(db, args.name, _read_password(args.name))
+        print(f"user {args.name}: password set")
     elif args.action in ("disable", "enable"):
         users.set_disabled(db, args.name, args.action == "disable")
         print(f"user {args.name} {args.action}d")
@@ -389,6 +405,9 @@ def _parser() -> argparse.ArgumentParser:
     for action in ("disable", "enable"):
         user.add_parser(action, parents=[common]).add_argument("name")
     user.add_parser("list", parents=[common])
+    user.add_parser(
+        "passwd", parents=[common], help="set the web console password (asked, or read from stdin)"
+    ).add_argument("name")
     for p in user.choices.values():
         p.set_defaults(func=cmd_user)
 

@@ -264,6 +264,45 @@ INSERT INTO media_holders (sha256, holder) SELECT sha256, uploaded_by FROM media
         "the recording policy's versions; users' teams (the policy's team rules)",
         policy.SCHEMA,
     ),
+    (
+        14,
+        "web console: password hashes, sign-in sessions, failed sign-ins (throttling), MP4 exports",
+        """
+ALTER TABLE users ADD COLUMN password_hash TEXT;
+CREATE TABLE web_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id {bigint} NOT NULL REFERENCES users(id),
+    csrf TEXT NOT NULL,
+    address TEXT NOT NULL,
+    created_us {bigint} NOT NULL,
+    expires_us {bigint} NOT NULL
+);
+CREATE INDEX web_sessions_expiry ON web_sessions (expires_us);
+CREATE TABLE sign_in_failures (
+    id {pk},
+    user_name TEXT NOT NULL,
+    address TEXT NOT NULL,
+    at_us {bigint} NOT NULL
+);
+CREATE INDEX sign_in_failures_user ON sign_in_failures (user_name, at_us);
+CREATE INDEX sign_in_failures_address ON sign_in_failures (address, at_us);
+CREATE TABLE export_jobs (
+    id {pk},
+    call_id TEXT NOT NULL REFERENCES calls(id),
+    requested_by TEXT NOT NULL,
+    status TEXT NOT NULL,
+    progress REAL NOT NULL DEFAULT 0,
+    sha256 TEXT,
+    size {bigint},
+    error TEXT,
+    claimed_by TEXT,
+    created_us {bigint} NOT NULL,
+    started_us {bigint},
+    finished_us {bigint}
+);
+CREATE INDEX export_jobs_status ON export_jobs (status, id)
+""",
+    ),
 ]
 
 LATEST = max(version for version, _, _ in MIGRATIONS)

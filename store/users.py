@@ -8,6 +8,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from store.db import Database, IntegrityError
 from store.errors import Conflict, Invalid, NotFound, Unauthorized
@@ -162,3 +163,57 @@ class TokenCache:
             self._entries.clear()
         until = now_us() + self.ttl_us
         self._entries[token] = (who, until if expires_us is None else min(until, expires_us))
+
+
+# Passwords for the web console: argon2id (argon2-cffi's defaults: 64 MiB, 3 passes), only
+# the encoded hash is kept. An unknown user is checked against a dummy hash so that a wrong
+# name takes as long as a wrong password.
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+
+
+def _hasher() -> Any:
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def set_password(db: Database, name: str, password: str) -> None:
+    """Give the user a password (at least 8 characters); replaces the old one and ends the
+    user's web sessions (signed in with the old one)."""
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise Invalid(f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    encoded = _hasher().hash(password)
+    with db.transaction():
+        if not db.execute("UPDATE users SET password_hash = ? WHERE name = ?", (encoded, name)):
+            raise NotFound(f"no user {name!r}")
+        db.execute(
+            "DELETE FROM web_sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)",
+            (name,),
+        )
+
+
+def check_password(db: Database, name: str, password: str) -> Principal | None:
+    """The user if the password is theirs and they are enabled, else None (same time)."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    hasher = _hasher()
+    row = db.one("SELECT name, role, disabled, password_hash FROM users WHERE name = ?", (name,))
+    encoded = row["password_hash"] if row else None
+    if not encoded:
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(hasher.hash("not a password of anyone"))
+        encoded = _DUMMY_HASH[0]
+    try:
+        hasher.verify(encoded, password[:MAX_PASSWORD])
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None or not row["password_hash"] or row["disabled"]:
+        return None
+    if hasher.check_needs_rehash(encoded):
+        rehashed = hasher.hash(password)
+        db.execute("UPDATE users SET password_hash = ? WHERE name = ?", (rehashed, name))
+    return Principal(row["name"], Role(row["role"]))

@@ -14,6 +14,7 @@ from store.db import Database
 from store.errors import Forbidden, Unauthorized
 from store.limits import UploadSlots
 from store.models import CALL_ID_PATTERN, SHA256_PATTERN, Role
+from store.sessions import SESSION_COOKIE, principal_of_cookie
 from store.settings import Settings
 from store.users import Principal, TokenCache, authenticate
 
@@ -44,9 +45,16 @@ async def principal(
     request: Request,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    if creds is None:
-        raise Unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
     ctx = _context(request)
+    if creds is None:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie is None:
+            raise Unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
+        who = await run_in_threadpool(
+            principal_of_cookie,
+            *(ctx.db, cookie, request.method, request.headers.get("x-csrf-token")),
+        )
+        return _pbx_only_where_allowed(request, who)
     token = creds.credentials
     cached = ctx.tokens.get(token)
     if cached is not None:

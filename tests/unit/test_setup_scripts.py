@@ -15,7 +15,8 @@ TEST_ONLY = {
     "kamailio", "kamailio-tls-modules", "kamailio-utils-modules", "baresip", "baresip-core",
     "linphone-cli",
     "sip-tester", "pulseaudio", "pulseaudio-utils", "sox", "postgresql", "radosgw", "ceph-mon",
-    "ceph-osd", "nginx", "systemd", "ffmpeg", "x11-xserver-utils", "openssl",
+    "ceph-osd", "nginx", "systemd", "chromium", "chromium-driver", "ffmpeg", "x11-xserver-utils",
+    "openssl",
 }  # fmt: skip
 
 

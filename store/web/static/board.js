@@ -1,0 +1,57 @@
+// The live board refreshes itself every 5 s from the API (the session's cookie).
+(function () {
+  "use strict";
+  const words = JSON.parse(document.getElementById("board-words").textContent);
+  const body = document.querySelector("#board-table tbody");
+  const updated = document.getElementById("board-updated");
+
+  function since(nowUs, sinceUs) {
+    if (!sinceUs) return "";
+    const s = Math.max(0, Math.round((nowUs - sinceUs) / 1e6));
+    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
+  function cell(tr, text) {
+    const td = document.createElement("td");
+    if (text instanceof Node) td.appendChild(text);
+    else td.textContent = text;
+    tr.appendChild(td);
+  }
+  function render(board) {
+    const rows = [];
+    for (const a of board.agents) {
+      const tr = document.createElement("tr");
+      tr.dataset.agent = a.agent;
+      cell(tr, a.agent + (a.extension ? " (" + a.extension + ")" : ""));
+      cell(tr, (words.states[a.state] || a.state) + (a.reason ? ": " + a.reason : ""));
+      cell(tr, since(board.now_us, a.since_us));
+      if (a.call_id) {
+        const link = document.createElement("a");
+        link.href = "/calls/" + encodeURIComponent(a.call_id);
+        link.textContent = a.call_id.slice(0, 12);
+        cell(tr, link);
+      } else cell(tr, "");
+      cell(tr, a.recording ? "●" : "");
+      cell(tr, String(a.upload_backlog || 0));
+      cell(tr, a.occupancy_10min_pct == null ? "" : String(a.occupancy_10min_pct));
+      rows.push(tr);
+    }
+    body.replaceChildren(...rows);
+    const when = new Date(board.now_us / 1000);
+    try {
+      updated.textContent = when.toLocaleString(document.documentElement.lang, { timeZone: words.zone });
+    } catch (e) {
+      updated.textContent = when.toISOString();
+    }
+  }
+  async function refresh() {
+    try {
+      const r = await fetch("/api/v1/agents/board", { credentials: "same-origin" });
+      if (r.ok) render(await r.json());
+      return r.status;
+    } catch (e) {
+      return String(e); // the next round tries again
+    }
+  }
+  setInterval(refresh, 5000);
+  window.agentdeskBoard = { refresh };
+})();
