@@ -1,3 +1,3 @@
 """The operator's main window around the call model (call list, controls, banner, agent
 state, recording indicator and its controls, status lines, dial pad) and the tray icon; the
-composition root (desktop/app.py) docks the other panels in it."""
+composition root (desktop/app/) docks the other panels in it."""
