@@ -6,8 +6,8 @@ across several of the recogniser's words. The recogniser mishears digits (a 16-d
 comes out with 17 or a wrong one, failing the check), so any run of 13 or more digits is
 masked as well: no such run in a call is worth keeping in clear. Paused spans come from the
 call's ``pause``/``resume`` events (the reason as ``detail``; a pause lasts until every reason
-it was taken for is resumed, or the call's end) and the masked periods of its screen segments' manifests.
-Masked words keep their times (so the talk metrics stay true) but not their text.
+it was taken for is resumed, or the call's end) and the masked periods of its screen segments'
+manifests. Masked words keep their times (so the talk metrics stay true) but not their text.
 """
 
 from __future__ import annotations
