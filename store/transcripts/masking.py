@@ -4,10 +4,11 @@ A card number is a run of 13–19 digits that passes the Luhn check, written (``
 1111``) or spoken digit by digit (``four one one one …``, ``четыре один один …``), possibly
 across several of the recogniser's words. The recogniser mishears digits (a 16-digit number
 comes out with 17 or a wrong one, failing the check), so any run of 13 or more digits is
-masked as well: no such run in a call is worth keeping in clear. Paused spans come from the
-call's ``pause``/``resume`` events (the reason as ``detail``; a pause lasts until every reason
-it was taken for is resumed, or the call's end) and the masked periods of its screen segments'
-manifests. Masked words keep their times (so the talk metrics stay true) but not their text.
+masked as well, whole (``[number]``): no such run in a call is worth keeping in clear.
+Paused spans come from the call's ``pause``/``resume`` events (the reason as ``detail``; a
+pause lasts until every reason it was taken for is resumed, or the call's end) and the masked
+periods of its screen segments' manifests. Masked words keep their times (so the talk metrics
+stay true) but not their text.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CARD_MASK = "[card number]"
+DIGITS_MASK = "[number]"
 PAUSE_MASK = "[paused]"
 MIN_DIGITS, MAX_DIGITS = 13, 19
 
@@ -37,7 +39,7 @@ class Word:
     end_us: int
     text: str  # as the recogniser wrote it, with its leading space
     probability: float = 0.0
-    masked: str = ""  # why it is masked: "card" or "paused"
+    masked: str = ""  # why it is masked: "card", "digits" (13 or more, no card) or "paused"
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"start_us": self.start_us, "end_us": self.end_us}
@@ -80,26 +82,9 @@ def _digits_of(text: str) -> str | None:
     return None
 
 
-def card_spans(digit_groups: Sequence[str]) -> list[tuple[int, int]]:
-    """[i, j) ranges of consecutive groups whose digits form a Luhn-valid 13–19 digit number;
-    the longest from each start, no overlaps."""
-    spans: list[tuple[int, int]] = []
-    i = 0
-    while i < len(digit_groups):
-        best = None
-        count = 0
-        for j in range(i, len(digit_groups)):
-            count += len(digit_groups[j])
-            if count > MAX_DIGITS:
-                break
-            if count >= MIN_DIGITS and luhn_ok("".join(digit_groups[i : j + 1])):
-                best = j + 1
-        if best is not None:
-            spans.append((i, best))
-            i = best
-        else:
-            i += 1
-    return spans
+def is_card(digits: str) -> bool:
+    """13–19 digits passing the Luhn check."""
+    return MIN_DIGITS <= len(digits) <= MAX_DIGITS and luhn_ok(digits)
 
 
 def mask_card_words(words: list[Word]) -> int:
@@ -110,14 +95,14 @@ def mask_card_words(words: list[Word]) -> int:
     def close() -> None:
         nonlocal masked
         groups = [_digits_of(words[k].text) or "" for k in run]
-        spans = card_spans(groups)
-        if not spans and len("".join(groups)) >= MIN_DIGITS:
-            spans = [(0, len(groups))]  # misheard: too long or failing the check
-        for a, b in spans:
-            for k in run[a:b]:
-                if not words[k].masked:
-                    words[k].masked = "card"
-                    masked += 1
+        if len("".join(groups)) < MIN_DIGITS:
+            return
+        # A card number, or one misheard (a digit too many or wrong): the whole run goes.
+        why = "card" if is_card("".join(groups)) else "digits"
+        for k in run:
+            if not words[k].masked:
+                words[k].masked = why
+                masked += 1
 
     for k, word in enumerate(words):
         if _digits_of(word.text) is not None:
@@ -135,8 +120,13 @@ _LONG_DIGITS = re.compile(r"\d(?:[ \-]?\d){12,}")
 
 
 def mask_card_text(text: str) -> str:
-    """Runs of 13 or more digits in free text (no word timings) replaced by CARD_MASK."""
-    return _LONG_DIGITS.sub(CARD_MASK, text)
+    """Runs of 13 or more digits in free text (no word timings) masked."""
+
+    def repl(match: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", match.group(0))
+        return CARD_MASK if is_card(digits) else DIGITS_MASK
+
+    return _LONG_DIGITS.sub(repl, text)
 
 
 Span = tuple[int, int]
@@ -200,7 +190,7 @@ def segment_text(words: Sequence[Word]) -> str:
     last = ""
     for word in words:
         if word.masked:
-            mark = CARD_MASK if word.masked == "card" else PAUSE_MASK
+            mark = {"card": CARD_MASK, "digits": DIGITS_MASK}.get(word.masked, PAUSE_MASK)
             if last != mark:
                 out.append(" " + mark)
             last = mark

@@ -241,12 +241,13 @@ def test_calls_are_transcribed_masked_measured_and_found(
     print(f"English operator WER {en_wer:.3f}: {operator!r}\ncustomer: {customer!r}")
     assert en_wer <= EN_WER_BOUND, operator
     # The spoken card number is masked in the text and the words; the paused words too.
-    assert "[card number]" in customer, customer
+    assert "[card number]" in customer or "[number]" in customer, customer
     assert not re.search(r"4111|1111", customer), customer
     assert "banana" not in customer.lower() and "[paused]" in customer, customer
     words = [w for s in en["segments"] for w in s["words"]]
     assert not any("1111" in w["text"] or "banana" in w["text"].lower() for w in words)
-    assert {w.get("masked") for w in words} >= {"card", "paused"}
+    reasons = {w.get("masked") for w in words}
+    assert "paused" in reasons and reasons & {"card", "digits"}, reasons
     assert en["masked"] > 0
     # Times are UTC µs from the audio link's start.
     first_op = next(s for s in en["segments"] if s["side"] == "operator")
