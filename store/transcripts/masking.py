@@ -2,7 +2,8 @@
 
 A card number is a run of 13–19 digits that passes the Luhn check, written (``4111 1111-1111
 1111``) or spoken digit by digit (``four one one one …``, ``четыре один один …``), possibly
-across several of the recogniser's words. The recogniser mishears digits (a 16-digit number
+across several of the recogniser's words, short words between the digits included (``453 I N
+1488`` is "four five three nine …" misheard). The recogniser mishears digits (a 16-digit number
 comes out with 17 or a wrong one, failing the check), so any run of 13 or more digits is
 masked as well, whole (``[number]``): no such run in a call is worth keeping in clear.
 Paused spans come from the call's ``pause``/``resume`` events (the reason as ``detail``; a
@@ -30,7 +31,8 @@ SPOKEN_DIGITS = {
     "ноль": "0", "нуль": "0", "один": "1", "одна": "1", "два": "2", "две": "2", "три": "3",
     "четыре": "4", "пять": "5", "шесть": "6", "семь": "7", "восемь": "8", "девять": "9",
 }  # fmt: skip
-_PUNCT = ".,;:!?…\"'«»()[]"
+_PUNCT = ".,;:!?…\"'«»()[]-–—"
+BRIDGE_CHARS = 2  # a word this short between digits may be a digit misheard ("nine" → "I N")
 
 
 @dataclass
@@ -104,13 +106,18 @@ def mask_card_words(words: list[Word]) -> int:
                 words[k].masked = why
                 masked += 1
 
+    pending: list[int] = []  # short words after the run's last digit word
     for k, word in enumerate(words):
         if _digits_of(word.text) is not None:
+            run.extend(pending)
+            pending = []
             run.append(k)
+        elif run and len(word.text.strip().strip(_PUNCT)) <= BRIDGE_CHARS:
+            pending.append(k)
         else:
             if run:
                 close()
-            run = []
+            run, pending = [], []
     if run:
         close()
     return masked

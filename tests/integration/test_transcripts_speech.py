@@ -174,7 +174,7 @@ EN_OPERATOR = [
     "Thank you. I have blocked the card and a new one will be sent to you.",
 ]
 EN_CUSTOMER = "My bank card was stolen yesterday. The number is"
-EN_CARD = "four one one one, one one one one, one one one one, one one one one"
+EN_CARD = "four five three nine, one four eight eight, zero three four three, six four six seven"
 EN_SECRET = "and the secret code word is banana"
 RU_OPERATOR = [
     "Здравствуйте, служба поддержки, меня зовут Анна.",
@@ -242,10 +242,10 @@ def test_calls_are_transcribed_masked_measured_and_found(
     assert en_wer <= EN_WER_BOUND, operator
     # The spoken card number is masked in the text and the words; the paused words too.
     assert "[card number]" in customer or "[number]" in customer, customer
-    assert not re.search(r"4111|1111", customer), customer
+    assert not re.search(r"4539|1488|0343|6467", customer), customer
     assert "banana" not in customer.lower() and "[paused]" in customer, customer
     words = [w for s in en["segments"] for w in s["words"]]
-    assert not any("1111" in w["text"] or "banana" in w["text"].lower() for w in words)
+    assert not any(re.search(r"\d{3}|banana", w["text"].lower()) for w in words), words
     reasons = {w.get("masked") for w in words}
     assert "paused" in reasons and reasons & {"card", "digits"}, reasons
     assert en["masked"] > 0
