@@ -53,6 +53,9 @@ def search(
         if f.agent is not None and f.agent != who.name:
             raise Forbidden("agents can only search their own calls")
         f.agent = who.name
+    phrase = "".join(ch if ch.isprintable() else " " for ch in phrase).strip()
+    if not phrase:
+        return 0, []
     where, params = _where(f)
     match_sql, match_params = _matching(db, phrase, side)
     hit_ids = {int(r["id"]) for r in db.query(match_sql, match_params)}
