@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from store import audit, calls
 from store.api.deps import CallId, Ctx, Who, require
-from store.api.problems import COMMON, problems
-from store.errors import NotFound
+from store.api.problems import BODY, COMMON, problems
+from store.db import IntegrityError
+from store.errors import Conflict, NotFound
 from store.models import MAX_US, CallSummary, Direction, Karma, Role
 from store.search import CallFilter
-from store.transcripts import jobs, records
+from store.transcripts import checks, jobs, records
 from store.transcripts import search as transcript_search
-from store.users import Principal
+from store.users import Principal, now_us
 
 router = APIRouter(tags=["transcripts"], responses=COMMON)
 Side = Literal["operator", "customer"]
@@ -53,6 +55,46 @@ class TranscriptJob(BaseModel):
     updated_us: int
 
 
+class Evidence(BaseModel):
+    side: Side
+    start_us: int
+    end_us: int
+    text: str
+
+
+class CheckResult(BaseModel):
+    rule_id: int
+    name: str
+    kind: Literal["required", "forbidden"]
+    side: Side | None
+    phrase: str
+    within_s: int | None
+    passed: bool
+    evidence: list[Evidence]
+
+
+class RuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100, pattern=r"\S")
+    kind: Literal["required", "forbidden"]
+    phrase: str = Field(min_length=1, max_length=200, pattern=r"\w")
+    side: Side | None = None
+    within_s: int | None = Field(None, ge=1, le=86_400)
+    queue: str | None = Field(None, min_length=1, max_length=100)
+
+
+class RuleOut(BaseModel):
+    id: int
+    name: str
+    kind: Literal["required", "forbidden"]
+    phrase: str
+    side: Side | None
+    within_s: int | None
+    queue: str | None
+    created_by: str
+    created_us: int
+
+
 class Transcript(BaseModel):
     call_id: str
     job: TranscriptJob
@@ -62,6 +104,7 @@ class Transcript(BaseModel):
     duration_us: int | None = None
     masked: int = 0
     metrics: dict[str, float | int | None] | None = None
+    checks: list[CheckResult] = []
     segments: list[TranscriptSegment] = []
 
 
@@ -87,7 +130,8 @@ class TranscriptPage(BaseModel):
     "/calls/{call_id}/transcript",
     response_model=Transcript,
     responses=problems(404),
-    summary="A call's transcript (masked), talk metrics and the state of its job; audited",
+    summary="A call's transcript (masked), talk metrics, automatic checks and the state of its "
+    "job; audited",
 )
 def get_transcript(call_id: CallId, ctx: Ctx, who: Who) -> dict[str, Any]:
     calls.visible_call(ctx.db, call_id, who, "id")
@@ -155,3 +199,29 @@ def list_jobs(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     return jobs.jobs(ctx.db, status, limit)
+
+
+@router.post(
+    "/transcripts/rules",
+    response_model=RuleOut,
+    status_code=201,
+    responses=problems(*BODY, 403, 409),
+    summary="An automatic check: a phrase required (by a side, within N s) or forbidden",
+)
+def add_rule(
+    body: RuleIn, ctx: Ctx, who: Annotated[Principal, require(Role.admin)]
+) -> JSONResponse:
+    try:
+        row = checks.add_rule(ctx.db, body.model_dump(), who.name, now_us())
+    except IntegrityError:
+        raise Conflict(f"a rule named {body.name!r} exists") from None
+    return JSONResponse(RuleOut.model_validate(row).model_dump(mode="json"), status_code=201)
+
+
+@router.get(
+    "/transcripts/rules",
+    response_model=list[RuleOut],
+    summary="The automatic checks applied to new transcripts",
+)
+def list_rules(ctx: Ctx, who: Who) -> list[dict[str, Any]]:
+    return checks.list_rules(ctx.db)

@@ -24,6 +24,7 @@ def save(
     metrics: dict[str, Any],
     masked: int,
     now_us: int,
+    checks: list[dict[str, Any]] | None = None,
 ) -> None:
     """Replaces the call's transcript (a retried job writes the same rows again)."""
     with db.transaction():
@@ -33,9 +34,10 @@ def save(
         db.execute("DELETE FROM transcripts WHERE call_id = ?", (call_id,))
         db.execute(
             "INSERT INTO transcripts (call_id, sha256, language, model, audio_start_us, "
-            "duration_us, metrics, masked, created_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "duration_us, metrics, masked, checks, created_us) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (call_id, sha256, language, model, audio_start_us, duration_us,
-             json.dumps(metrics), masked, now_us),
+             json.dumps(metrics), masked, json.dumps(checks or [], ensure_ascii=False), now_us),
         )  # fmt: skip
         for seg in segments:
             words = json.dumps([w.to_json() for w in seg.words], ensure_ascii=False)
@@ -63,7 +65,7 @@ def save(
 def load(db: Database, call_id: str) -> dict[str, Any] | None:
     row = db.one(
         "SELECT call_id, sha256, language, model, audio_start_us, duration_us, metrics, masked, "
-        "created_us FROM transcripts WHERE call_id = ?",
+        "checks, created_us FROM transcripts WHERE call_id = ?",
         (call_id,),
     )
     if row is None:
@@ -75,6 +77,7 @@ def load(db: Database, call_id: str) -> dict[str, Any] | None:
     )
     out = dict(row)
     out["metrics"] = json.loads(out["metrics"])
+    out["checks"] = json.loads(out["checks"])
     out["masked"] = int(out["masked"])
     out["segments"] = [{**s, "words": json.loads(s["words"])} for s in segments]
     return out

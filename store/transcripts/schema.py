@@ -27,6 +27,7 @@ CREATE TABLE transcripts (
     duration_us {bigint} NOT NULL,
     metrics TEXT NOT NULL,
     masked INTEGER NOT NULL DEFAULT 0,
+    checks TEXT NOT NULL DEFAULT '[]',
     created_us {bigint} NOT NULL
 );
 CREATE TABLE transcript_segments (
@@ -40,6 +41,17 @@ CREATE TABLE transcript_segments (
     words TEXT NOT NULL
 );
 CREATE INDEX transcript_segments_call ON transcript_segments (call_id, start_us);
+CREATE TABLE transcript_rules (
+    id {pk},
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    side TEXT,
+    phrase TEXT NOT NULL,
+    within_s INTEGER,
+    queue TEXT,
+    created_by TEXT NOT NULL,
+    created_us {bigint} NOT NULL
+);
 CREATE TABLE transcript_languages (
     queue TEXT PRIMARY KEY,
     language TEXT NOT NULL

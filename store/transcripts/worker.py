@@ -25,7 +25,7 @@ import numpy as np
 
 from store.blobs import BlobStore
 from store.db import Database
-from store.transcripts import jobs, records
+from store.transcripts import checks, jobs, records
 from store.transcripts.audio import RATE, CallAudio, decode
 from store.transcripts.masking import (
     Segment,
@@ -192,7 +192,8 @@ class Worker:
 
     def process(self, job: jobs.Job) -> dict[str, Any]:
         call = self.db.one(
-            "SELECT c.started_us, c.ended_us, c.queue, c.doc, cm.start_us AS audio_start_us "
+            "SELECT c.started_us, c.answered_us, c.ended_us, c.queue, c.doc, "
+            "cm.start_us AS audio_start_us "
             "FROM calls c JOIN call_media cm ON cm.call_id = c.id AND cm.sha256 = ? "
             "WHERE c.id = ?",
             (job.sha256, job.call_id),
@@ -215,6 +216,10 @@ class Worker:
         op_words = sum(len(s.words) for s in segments if s.side == "operator")
         metrics = talk_metrics(speech["operator"], speech["customer"], start_us, end_us, op_words)
         masked = sum(mask_segment(s, spans) for s in segments)
+        results = checks.evaluate(
+            checks.rules_for(self.db, call["queue"]), segments,
+            int(call["answered_us"] or call["started_us"]),
+        )  # fmt: skip
         records.save(self.db, job.call_id, job.sha256, language, self.model_name, start_us,
-                     audio.duration_us, segments, metrics, masked, now_us())  # fmt: skip
+                     audio.duration_us, segments, metrics, masked, now_us(), results)  # fmt: skip
         return {"language": language, "segments": len(segments), "masked": masked}

@@ -231,6 +231,28 @@ def test_calls_are_transcribed_masked_measured_and_found(
         capture_output=True,
         timeout=60,
     )
+    rules = [
+        {"name": "greets", "kind": "required", "phrase": "customer support", "side": "operator",
+         "within_s": 10},
+        {"name": "says goodbye", "kind": "required", "phrase": "goodbye", "side": "operator"},
+        {"name": "no theft talk", "kind": "forbidden", "phrase": "was stolen"},
+        {"name": "ru thanks", "kind": "required", "phrase": "спасибо", "queue": "support-ru"},
+    ]  # fmt: skip
+    admin = {"Authorization": f"Bearer {store.server.tokens['ada']}"}
+    for rule in rules:
+        r = requests.post(f"{store.url}/api/v1/transcripts/rules", json=rule, headers=admin,
+                          timeout=10)  # fmt: skip
+        assert r.status_code == 201, r.text
+    r = requests.post(f"{store.url}/api/v1/transcripts/rules", json=rules[0], headers=admin,
+                      timeout=10)  # fmt: skip
+    assert r.status_code == 409
+    r = requests.post(
+        f"{store.url}/api/v1/transcripts/rules",
+        json=rules[0],
+        headers={"Authorization": f"Bearer {store.server.tokens['quinn']}"},
+        timeout=10,
+    )
+    assert r.status_code == 403
     log = run_worker(store)
 
     en = transcript(store, en_id)
@@ -272,7 +294,21 @@ def test_calls_are_transcribed_masked_measured_and_found(
     assert abs(m["operator_talk_s"] - spoken["operator"]) < 2.5, (m, spoken)
     assert abs(m["customer_talk_s"] - spoken["customer"]) < 2.5, (m, spoken)
 
+    # Automatic checks, with evidence where the phrase was said.
+    results = {c["name"]: c for c in en["checks"]}
+    assert set(results) == {"greets", "says goodbye", "no theft talk"}  # not the ru queue's
+    assert results["greets"]["passed"] is True
+    hit = results["greets"]["evidence"][0]
+    assert hit["side"] == "operator" and en_start < hit["start_us"] < en_start + 4_000_000
+    assert "customer support" in hit["text"]
+    assert results["says goodbye"]["passed"] is False and not results["says goodbye"]["evidence"]
+    assert results["no theft talk"]["passed"] is False
+    assert results["no theft talk"]["evidence"][0]["side"] == "customer"
+
     ru = transcript(store, ru_id)
+    assert [(c["name"], c["passed"]) for c in ru["checks"]] == [
+        ("greets", False), ("says goodbye", False), ("no theft talk", True), ("ru thanks", True)
+    ]  # fmt: skip
     assert ru["job"]["status"] == "done" and ru["language"] == "ru"  # the queue's setting
     ru_wer = wer(" ".join(RU_OPERATOR), side_text(ru, "operator"))
     ru_cust_wer = wer(RU_CUSTOMER, side_text(ru, "customer"))
