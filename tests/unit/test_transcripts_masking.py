@@ -86,3 +86,30 @@ def test_talk_metrics() -> None:
     assert m["silence_share"] == round(4 / 12, 3) and m["longest_silence_s"] == 2.0
     assert m["overtalk_count"] == 1 and m["overtalk_s"] == 1.0
     assert m["operator_wpm"] == 150.0
+
+
+def test_checks_required_within_a_window_and_forbidden() -> None:
+    from store.transcripts.checks import evaluate
+
+    op = Segment("operator", 0, 3_000_000, "Hello, Anna speaking.",
+                 words(" Hello,", " Anna", " speaking."))  # fmt: skip
+    cu = Segment("customer", 5_000_000, 7_000_000, "Ёлки, [paused]",
+                 words(" Ёлки,", " damn", start=5_000_000))  # fmt: skip
+    cu.words[1].masked = "paused"
+    rules = [
+        {"id": 1, "name": "greet", "kind": "required", "side": "operator",
+         "phrase": "anna speaking", "within_s": 1},
+        {"id": 2, "name": "greet late", "kind": "required", "side": "operator",
+         "phrase": "Anna speaking", "within_s": None},
+        {"id": 3, "name": "елки", "kind": "forbidden", "side": None, "phrase": "елки",
+         "within_s": None},
+        {"id": 4, "name": "damn", "kind": "forbidden", "side": None, "phrase": "damn",
+         "within_s": None},
+    ]  # fmt: skip
+    results = {r["name"]: r for r in evaluate(rules, [op, cu], 0)}
+    assert results["greet"]["passed"] and results["greet late"]["passed"]
+    assert results["greet"]["evidence"][0]["start_us"] == 300_000
+    assert not results["елки"]["passed"] and results["елки"]["evidence"][0]["side"] == "customer"
+    assert results["damn"]["passed"]  # masked words never count
+    late = evaluate([{**rules[0], "within_s": 1}], [op], -5_000_000)
+    assert not late[0]["passed"]
