@@ -3,7 +3,9 @@ call's operator and customer channels apart, masks, measures and stores the resu
 
 faster-whisper (CTranslate2, int8 on the CPU) with its VAD filter on, in the call's language:
 the queue's setting (`transcribe-language QUEUE ru|en`) if there is one, else detected and
-kept to Russian or English (whichever both channels together find likelier). Segment and word
+kept to Russian or English (whichever both channels together find likelier). Beam 5, one
+temperature per window (TEMPERATURES), no conditioning on the previous window's text (one
+misheard window does not drag the next along). Segment and word
 times are the audio link's ``start_us`` (else the Ogg comment's first sample, else the call's
 ``started_us``) plus their offset in the audio: UTC µs like every time in the store.
 """
@@ -47,6 +49,15 @@ def now_us() -> int:
     return time.time_ns() // 1000
 
 
+# Whisper decodes a window again at a higher temperature when the text looks wrong (repeats,
+# low probability). faster-whisper's default tries six temperatures; on hard audio (espeak's
+# Russian) that made a channel take 2–4× its length and still come out garbled, and sampling
+# makes the text differ from run to run. Greedy only: one decode per window, the same text
+# every time, no worse on what we measured (bench/transcribe.py). No repetition penalty or
+# n-gram ban: card numbers repeat digits, and masking needs every digit heard.
+TEMPERATURES = (0.0,)
+
+
 class Transcriber:
     """One faster-whisper model, loaded once per worker process."""
 
@@ -80,6 +91,7 @@ class Transcriber:
             word_timestamps=True,
             beam_size=self.beam_size,
             condition_on_previous_text=False,
+            temperature=list(TEMPERATURES),
         )
         out: list[Segment] = []
         for seg in found:
