@@ -337,7 +337,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a rotated-away file unchanged this long is finished (2 s)",
     )
     pbx.set_defaults(func=cmd_pbx_feed)
-    transcribe_command.add_parsers(sub, common, _settings)
+    transcribe_command.add_parsers(sub, common, _settings, _open_db)
     return parser
 
 

@@ -9,16 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from store.migrations import migrate
+from store.db import Database
 from store.settings import Settings
 from store.transcripts import jobs
 from store.transcripts.model import resolve
 from store.transcripts.worker import LANGUAGES, Transcriber, Worker, WorkerOptions, now_us
 
 
-def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
-    db = settings.open_db()
-    migrate(db)
+def cmd_transcribe(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     if args.retry_failed:
         print(f"queued again {jobs.retry_failed(db, now_us())} failed job(s)", file=sys.stderr)
     model_dir, model_name = resolve(
@@ -49,9 +47,7 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_language(args: argparse.Namespace, settings: Settings) -> int:
-    db = settings.open_db()
-    migrate(db)
+def cmd_language(args: argparse.Namespace, db: Database) -> int:
     if args.language == "auto":
         db.execute("DELETE FROM transcript_languages WHERE queue = ?", (args.queue,))
     else:
@@ -68,8 +64,10 @@ def add_parsers(
     sub: Any,
     common: argparse.ArgumentParser,
     settings_of: Callable[[argparse.Namespace], Settings],
+    open_db: Callable[[argparse.Namespace], Database],
 ) -> None:
-    """The subcommands, run with the settings `settings_of` makes of the arguments."""
+    """The subcommands, run with the settings `settings_of` makes of the arguments and the
+    database `open_db` opens (migrated)."""
     work = sub.add_parser(
         "transcribe",
         parents=[common],
@@ -86,11 +84,11 @@ def add_parsers(
     work.add_argument("--max-attempts", type=int, default=5)
     work.add_argument("--retry-failed", action="store_true", help="queue failed jobs again")
     work.add_argument("--name", help="this worker's name in the jobs (default host:pid)")
-    work.set_defaults(func=lambda args: cmd_transcribe(args, settings_of(args)))
+    work.set_defaults(func=lambda args: cmd_transcribe(args, settings_of(args), open_db(args)))
 
     lang = sub.add_parser(
         "transcribe-language", parents=[common], help="the language of a queue's calls"
     )
     lang.add_argument("queue")
     lang.add_argument("language", choices=[*LANGUAGES, "auto"])
-    lang.set_defaults(func=lambda args: cmd_language(args, settings_of(args)))
+    lang.set_defaults(func=lambda args: cmd_language(args, open_db(args)))
