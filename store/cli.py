@@ -27,6 +27,7 @@ from store.migrations import LATEST, migrate
 from store.models import Role, RuleIn
 from store.models.policy import PolicyDocument
 from store.settings import S3Settings, Settings, SettingsError
+from store.transcripts import command as transcribe_command
 
 ADMIN = users.Principal("cli", Role.admin)
 
@@ -469,6 +470,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a rotated-away file unchanged this long is finished (2 s)",
     )
     pbx.set_defaults(func=cmd_pbx_feed)
+    transcribe_command.add_parsers(sub, common, _settings, _open_db)
     return parser
 
 

@@ -40,7 +40,7 @@ def test_run_uses_the_demo_setup_and_test_the_tests_setup() -> None:
     assert re.search(r"^scripts/setup$", run, re.MULTILINE)
     assert re.search(r"^scripts/setup --tests$", test, re.MULTILINE)
     setup = SETUP.read_text(encoding="utf-8")
-    assert "extras=server\n" in setup and "extras=server,dev\n" in setup
+    assert "extras=server\n" in setup and "extras=server,speech,dev\n" in setup
 
 
 def test_setup_accepts_cpython_311_and_312_only() -> None:
