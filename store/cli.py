@@ -11,100 +11,19 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shlex
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from pydantic import ValidationError
-
-from store import policy, retention, rollups, users
-from store.db import Database, DatabaseError, describe
+from store import rollups
+from store.cli_admin import cmd_init, cmd_policy, cmd_retention, cmd_token, cmd_user
+from store.cli_args import UsageError, open_db, store_settings
+from store.db import DatabaseError, describe
 from store.errors import StoreProblem
 from store.migrations import LATEST, migrate
-from store.models import Role, RuleIn
-from store.models.policy import PolicyDocument
-from store.settings import S3Settings, Settings, SettingsError
+from store.models import Role
+from store.settings import SettingsError
 from store.transcripts import command as transcribe_command
-
-ADMIN = users.Principal("cli", Role.admin)
-
-
-class UsageError(Exception):
-    pass
-
-
-def _whole(args: argparse.Namespace, name: str, default: int, top: int, unit: str) -> int:
-    """A whole number from --NAME or $AGENTDESK_STORE_NAME, 1 … top."""
-    flag = "--" + name.replace("_", "-")
-    text = getattr(args, name, None) or os.environ.get(f"AGENTDESK_STORE_{name.upper()}")
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(f"{flag}: {text!r} is not a whole number of {unit}") from None
-    if not 1 <= value <= top:
-        raise UsageError(f"{flag}: {value} is outside 1 … {top} {unit}")
-    return value
-
-
-def _seconds(args: argparse.Namespace, name: str, default: int) -> int:
-    """A duration from --NAME or $AGENTDESK_STORE_NAME: whole seconds, 1 to a day."""
-    return _whole(args, name, default, 86_400, "seconds")
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    data = args.data or os.environ.get("AGENTDESK_STORE_DATA")
-    if not data:
-        raise UsageError("give --data DIR (or set AGENTDESK_STORE_DATA)")
-    db_url = args.db or os.environ.get("AGENTDESK_STORE_DB") or None
-    if db_url and "://" in db_url and urlsplit(db_url).password:
-        raise UsageError(
-            "the --db URL contains a password; leave it out and set PGPASSWORD or use ~/.pgpass"
-        )
-    settings = Settings(data_dir=Path(data), db_url=db_url)
-    report_tz = getattr(args, "report_tz", None) or os.environ.get("AGENTDESK_STORE_REPORT_TZ")
-    if report_tz:
-        try:
-            settings.report_tz = rollups.zone_named(report_tz).key
-        except ValueError as exc:
-            raise UsageError(f"--report-tz: {exc}") from None
-    settings.report_sl_s = _seconds(args, "report_sl_s", settings.report_sl_s)
-    settings.report_long_call_s = _seconds(args, "report_long_call_s", settings.report_long_call_s)
-    settings.body_timeout_s = _seconds(args, "body_timeout_s", settings.body_timeout_s)
-    for cap in ("uploads_per_token", "uploads_per_address"):
-        setattr(settings, cap, _whole(args, cap, getattr(settings, cap), 100_000, "uploads"))
-    if getattr(args, "max_upload_mb", None):
-        settings.max_upload_bytes = int(args.max_upload_mb * 1024 * 1024)
-    if getattr(args, "s3_endpoint", None) or getattr(args, "s3_bucket", None):
-        if not (args.s3_endpoint and args.s3_bucket):
-            raise UsageError("S3 storage needs both --s3-endpoint and --s3-bucket")
-        settings.s3 = S3Settings(
-            endpoint=args.s3_endpoint,
-            bucket=args.s3_bucket,
-            region=args.s3_region,
-            presign_endpoint=args.s3_presign_endpoint,
-            ca_bundle=args.s3_ca_bundle,
-            access_key_env=args.s3_access_key_env,
-            secret_key_env=args.s3_secret_key_env,
-        )
-    return settings
-
-
-def _open_db(args: argparse.Namespace) -> Database:
-    """The metadata database, migrated to the latest schema (zero set-up on a new folder)."""
-    db = _settings(args).open_db()
-    migrate(db)
-    return db
-
-
-def _when(us: int | None) -> str:
-    if us is None:
-        return "never"
-    return datetime.fromtimestamp(us / 1e6, UTC).isoformat(timespec="seconds")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -112,7 +31,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from store.app import SETTINGS_ENV, create_app
 
-    settings = _settings(args)
+    settings = store_settings(args)
     db = settings.open_db()
     applied = migrate(db)
     if applied:
@@ -148,163 +67,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = store_settings(args)
     applied = migrate(settings.open_db())
     where = describe(settings.database_url)
     print(f"{where}: applied {applied}" if applied else f"{where}: already at {LATEST}")
-    return 0
-
-
-def cmd_init(args: argparse.Namespace) -> int:
-    """A new store: the data folder, the migrated database, the blobs folder and its first
-    admin with a token shown once, then what to do next."""
-    settings = _settings(args)
-    data = settings.data_dir.resolve()
-    data.mkdir(mode=0o750, parents=True, exist_ok=True)  # tokens' hashes, callers' media
-    db = settings.open_db()
-    try:
-        migrate(db)
-        existing = [str(row["name"]) for row in users.list_users(db)]
-        if existing:
-            raise UsageError(
-                f"{describe(settings.database_url)} already has users ({', '.join(existing)}); "
-                "init sets up a new store only (a new token: agentdesk-store token issue NAME)"
-            )
-        settings.open_blobs()  # the media folder (S3 is set on serve)
-        users.add_user(db, args.admin, Role.admin.value)
-        token, expires = users.issue_token(db, args.admin, None if args.never else args.days)
-    finally:
-        db.close()
-    where = ["--data", str(data)] + (["--db", settings.db_url] if settings.db_url else [])
-    flags = shlex.join(where)
-    lines = [
-        f"store initialised in {data}",
-        f"  database: {describe(settings.database_url)}, schema {LATEST}",
-        f"  media:    {data / 'blobs'} (or S3: serve --s3-endpoint … --s3-bucket …)",
-        f"  admin:    {args.admin}; token (expires {_when(expires)}), shown only now:",
-        "",
-        token,
-        "",
-        "Next steps:",
-        f"1. Serve it (API on 127.0.0.1:8750): agentdesk-store serve {flags}",
-        "2. As a service: installer/store/agentdesk-store.service (systemd; runs migrate, then",
-        "   serve as the user agentdesk with its data in /srv/agentdesk, settings from",
-        "   /etc/agentdesk/store.env) and installer/README.md, 'The store'.",
-        "3. TLS in front of it: installer/store/nginx-agentdesk-store.conf (nginx proxies",
-        "   https://store.example.com to 127.0.0.1:8750; set server_name and certificates).",
-        "4. Agents, each with the SIP extension their phone rings on:",
-        f"     agentdesk-store user add NAME --role agent --extension 1001 {flags}",
-        f"     agentdesk-store token issue NAME {flags}",
-        "   and give the agent the store's address and that token (the desktop's settings).",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        lines.append(
-            f"Made as root: chown -R agentdesk:agentdesk {shlex.quote(str(data))} before the "
-            "service uses it."
-        )
-    print("\n".join(lines))
-    return 0
-
-
-def _read_password(name: str) -> str:
-    """Asked twice on a terminal; else the first line of stdin. Never an argument."""
-    if sys.stdin.isatty():
-        import getpass
-
-        first = getpass.getpass(f"new password for {name}: ")
-        if getpass.getpass("again: ") != first:
-            raise UsageError("the two passwords differ; nothing changed")
-        return first
-    line = sys.stdin.readline()
-    return line[:-1] if line.endswith("\n") else line
-
-
-def cmd_user(args: argparse.Namespace) -> int:
-    db = _open_db(args)
-    if args.action == "add":
-        users.add_user(db, args.name, args.role, args.extension)
-        print(f"user {args.name} added with role {args.role}")
-    elif args.action == "set":
-        if args.extension is None and args.team is None:
-            raise UsageError("user set: give --extension and/or --team")
-        if args.extension is not None:
-            users.set_extension(db, args.name, args.extension)
-            print(f"user {args.name}: extension {args.extension or 'none'}")
-        if args.team is not None:
-            policy.set_team(db, args.name, args.team)
-            print(f"user {args.name}: team {args.team or 'none'}")
-    elif args.action == "passwd":
-        users.set_password(db, args.name, _read_password(args.name))
-        print(f"user {args.name}: password set")
-    elif args.action in ("disable", "enable"):
-        users.set_disabled(db, args.name, args.action == "disable")
-        print(f"user {args.name} {args.action}d")
-    else:
-        for row in users.list_users(db):
-            flag = " (disabled)" if row["disabled"] else ""
-            extension = f"\text. {row['extension']}" if row["extension"] else ""
-            team = f"\tteam {row['team']}" if row["team"] else ""
-            print(f"{row['name']}\t{row['role']}{extension}{team}{flag}")
-    return 0
-
-
-def cmd_policy(args: argparse.Namespace) -> int:
-    db = _open_db(args)
-    if args.action == "set":
-        try:
-            text = Path(args.file).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"--file: cannot read {args.file}: {exc}") from None
-        try:
-            document = PolicyDocument.model_validate_json(text)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or '(document)'}: {e['msg']}"
-                for e in exc.errors()[:10]
-            )
-            raise UsageError(f"{args.file}: {problems}") from None
-        answer = policy.put(db, document, ADMIN)
-        print(f"recording policy version {answer['version']} set", file=sys.stderr)
-    elif args.action == "show":
-        answer = policy.current(db)
-        print(f"# version {answer['version']}, {_when(answer['changed_us'])}, "
-              f"by {answer['changed_by'] or 'nobody (built-in default)'}")  # fmt: skip
-        print(answer["policy"].model_dump_json(indent=2))
-    else:
-        for row in policy.history(db):
-            doc = row["policy"]
-            print(f"{row['version']}\t{_when(row['changed_us'])}\t{row['changed_by']}\t"
-                  f"default {doc.default.mode.value}, {len(doc.queues)} queue(s), "
-                  f"{len(doc.teams)} team(s), {len(doc.agents)} agent(s)")  # fmt: skip
-    return 0
-
-
-def cmd_token(args: argparse.Namespace) -> int:
-    db = _open_db(args)
-    if args.action == "issue":
-        token, expires = users.issue_token(db, args.name, None if args.never else args.days)
-        print(token)
-        print(f"token for {args.name}, expires {_when(expires)}; shown once", file=sys.stderr)
-    else:
-        print(f"revoked {users.revoke_tokens(db, args.name)} token(s) of {args.name}")
-    return 0
-
-
-def cmd_retention(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    db = _open_db(args)
-    if args.action == "add":
-        row = retention.add_rule(db, RuleIn(queue=args.queue, tag=args.tag, days=args.days), ADMIN)
-        print(f"rule {row['id']}: queue={row['queue']} tag={row['tag']} days={row['days']}")
-    elif args.action == "list":
-        for row in retention.list_rules(db):
-            print(f"{row['id']}\tqueue={row['queue']}\ttag={row['tag']}\tdays={row['days']}")
-    else:
-        report = retention.run(db, settings.open_blobs(), dry_run=args.dry_run)
-        verb = "would delete" if report.dry_run else "deleted"
-        for item in report.deleted:
-            print(f"{verb} {item['sha256']} {item['size']} B rules={item['rule_ids']}")
-        print(f"{verb} {len(report.deleted)} media object(s), {report.bytes} bytes")
     return 0
 
 
@@ -470,7 +236,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a rotated-away file unchanged this long is finished (2 s)",
     )
     pbx.set_defaults(func=cmd_pbx_feed)
-    transcribe_command.add_parsers(sub, common, _settings, _open_db)
+    transcribe_command.add_parsers(sub, common, store_settings, open_db)
     return parser
 
 

@@ -142,7 +142,7 @@ def test_the_unit_runs_migrate_then_serve_as_an_unprivileged_sandboxed_user(
     # The settings the store starts with, from the example environment file.
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    settings = cli._settings(serve)
+    settings = cli.store_settings(serve)
     assert settings.db_url == environment["AGENTDESK_STORE_DB"]
     assert settings.s3 is not None and settings.s3.bucket == environment["AGENTDESK_S3_BUCKET"]
     assert settings.report_tz == environment["AGENTDESK_STORE_REPORT_TZ"]

@@ -71,7 +71,7 @@ def test_init_makes_a_store_whose_admin_token_works(tmp_path: Path) -> None:
 
     with StoreServer(data) as server:
         with StoreClient(server.base_url, token) as admin:
-            assert admin.me() == {"name": "boss", "role": "admin", "extension": None}
+            assert admin.me() == {"name": "boss", "role": "admin", "extension": None, "team": None}
         with StoreClient(server.base_url, agent_token) as agent:
             assert agent.me() == {"name": "anna", "role": "agent", "extension": "1001"}
 
@@ -105,4 +105,4 @@ def test_init_with_postgresql_from_the_environment_like_the_unit(
     assert (tmp_path / "blobs").is_dir()
     token = _token(result.stdout)
     with StoreServer(tmp_path, url) as server, StoreClient(server.base_url, token) as admin:
-        assert admin.me() == {"name": "admin", "role": "admin", "extension": None}
+        assert admin.me() == {"name": "admin", "role": "admin", "extension": None, "team": None}
