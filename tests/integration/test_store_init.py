@@ -73,7 +73,12 @@ def test_init_makes_a_store_whose_admin_token_works(tmp_path: Path) -> None:
         with StoreClient(server.base_url, token) as admin:
             assert admin.me() == {"name": "boss", "role": "admin", "extension": None, "team": None}
         with StoreClient(server.base_url, agent_token) as agent:
-            assert agent.me() == {"name": "anna", "role": "agent", "extension": "1001"}
+            assert agent.me() == {
+                "name": "anna",
+                "role": "agent",
+                "extension": "1001",
+                "team": None,
+            }
 
 
 def test_init_refuses_a_store_that_has_users(tmp_path: Path) -> None:
