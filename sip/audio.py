@@ -53,6 +53,19 @@ def level_dbfs(pcm: np.ndarray) -> float:
     return 20 * math.log10(rms / 32768.0) if rms > 0 else -120.0
 
 
+def l16_format(clock_rate: int) -> Any:
+    """The media format of the engine's own ports: mono 16-bit PCM in FRAME_MS frames."""
+    fmt = pj.MediaFormatAudio()
+    fmt.type = pj.PJMEDIA_TYPE_AUDIO
+    fmt.id = pj.PJMEDIA_FORMAT_L16
+    fmt.clockRate = clock_rate
+    fmt.channelCount = 1
+    fmt.bitsPerSample = 16
+    fmt.frameTimeUsec = FRAME_MS * 1000
+    fmt.avgBps = fmt.maxBps = clock_rate * 16
+    return fmt
+
+
 class FrameFifo:
     """A jitter buffer of fixed-size PCM frames between two clocks.
 
@@ -137,15 +150,7 @@ class PortAudioBridge(pj.AudioMediaPort):
         self._streams: list[Any] = []
 
     def create(self) -> None:
-        fmt = pj.MediaFormatAudio()
-        fmt.type = pj.PJMEDIA_TYPE_AUDIO
-        fmt.id = pj.PJMEDIA_FORMAT_L16
-        fmt.clockRate = self.clock_rate
-        fmt.channelCount = 1
-        fmt.bitsPerSample = 16
-        fmt.frameTimeUsec = FRAME_MS * 1000
-        fmt.avgBps = fmt.maxBps = self.clock_rate * 16
-        self.createPort("agentdesk-sound", fmt)
+        self.createPort("agentdesk-sound", l16_format(self.clock_rate))
 
     # --- pjsua2 media thread ---
     def onFrameRequested(self, frame: Any) -> None:
@@ -240,15 +245,7 @@ class SilencePort(pj.AudioMediaPort):
         self._frame = bytes(clock_rate * FRAME_MS // 1000 * 2)
 
     def create(self) -> None:
-        fmt = pj.MediaFormatAudio()
-        fmt.type = pj.PJMEDIA_TYPE_AUDIO
-        fmt.id = pj.PJMEDIA_FORMAT_L16
-        fmt.clockRate = self.clock_rate
-        fmt.channelCount = 1
-        fmt.bitsPerSample = 16
-        fmt.frameTimeUsec = FRAME_MS * 1000
-        fmt.avgBps = fmt.maxBps = self.clock_rate * 16
-        self.createPort("agentdesk-silence", fmt)
+        self.createPort("agentdesk-silence", l16_format(self.clock_rate))
 
     def onFrameRequested(self, frame: Any) -> None:
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import AfterValidator
 
 from store import presence, report_formats, reports
@@ -86,73 +86,75 @@ def board(ctx: Ctx, who: Who) -> dict[str, Any]:
     return presence.board(ctx.db, who)
 
 
-def _query(
-    from_us: int,
-    to_us: int,
-    group: str,
-    agent: str | None,
-    queue: str | None,
-    tz_offset_min: int,
-    sl_s: int,
-    long_call_s: int,
-) -> reports.ReportQuery:
-    return reports.ReportQuery(
-        from_us=from_us,
-        to_us=to_us,
-        group=tuple(group.split(",")),
-        agent=agent,
-        queue=queue,
-        tz_offset_min=tz_offset_min,
-        sl_s=sl_s,
-        long_call_s=long_call_s,
-    )
+class ReportParams:
+    """The query parameters every report takes: the period, the grouping, one agent, the
+    timezone of days and hours, and the answer's shape."""
+
+    def __init__(
+        self,
+        from_us: Time,
+        to_us: Time,
+        group: GroupParam = "agent",
+        agent: AgentName = None,
+        tz_offset_min: Offset = 0,
+        format: Format = "json",
+        rollups: UseRollups = True,
+    ) -> None:
+        self.from_us = from_us
+        self.to_us = to_us
+        self.group = group
+        self.agent = agent
+        self.tz_offset_min = tz_offset_min
+        self.format = format
+        self.rollups = rollups
+
+    def query(self, queue: str | None, sl_s: int, long_call_s: int) -> reports.ReportQuery:
+        return reports.ReportQuery(
+            from_us=self.from_us,
+            to_us=self.to_us,
+            group=tuple(self.group.split(",")),
+            agent=self.agent,
+            queue=queue,
+            tz_offset_min=self.tz_offset_min,
+            sl_s=sl_s,
+            long_call_s=long_call_s,
+        )
+
+
+Params = Annotated[ReportParams, Depends()]
+REPORT: dict[str, Any] = {
+    "response_model": Report,
+    "responses": {**CSV, **COMMON, **problems(403)},
+}
 
 
 @router.get(
     "/reports/calls",
-    response_model=Report,
-    responses={**CSV, **COMMON, **problems(403)},
     summary="Call, time-in-state, occupancy and QA metrics per group (qa, supervisor, admin)",
+    **REPORT,
 )
 def calls_report(
     ctx: Ctx,
     who: Who,
-    from_us: Time,
-    to_us: Time,
-    group: GroupParam = "agent",
-    agent: AgentName = None,
+    params: Params,
     queue: QueueName = None,
-    tz_offset_min: Offset = 0,
     sl_s: Seconds = None,
     long_call_s: Seconds = None,
-    format: Format = "json",
-    rollups: UseRollups = True,
 ) -> Any:
     sl_s = sl_s or ctx.settings.report_sl_s
     long_call_s = long_call_s or ctx.settings.report_long_call_s
-    q = _query(from_us, to_us, group, agent, queue, tz_offset_min, sl_s, long_call_s)
-    return _answer(reports.calls_report(ctx.db, q, who, rollups), format)
+    q = params.query(queue, sl_s, long_call_s)
+    return _answer(reports.calls_report(ctx.db, q, who, params.rollups), params.format)
 
 
 @router.get(
     "/reports/states",
-    response_model=Report,
-    responses={**CSV, **COMMON, **problems(403)},
     summary="Time in each state and reason per agent and day/hour (qa, supervisor, admin)",
+    **REPORT,
 )
-def states_report(
-    ctx: Ctx,
-    who: Who,
-    from_us: Time,
-    to_us: Time,
-    group: GroupParam = "agent",
-    agent: AgentName = None,
-    tz_offset_min: Offset = 0,
-    format: Format = "json",
-    rollups: UseRollups = True,
-) -> Any:
-    q = _query(from_us, to_us, group, agent, None, tz_offset_min, 20, 600)
-    return _answer(reports.states_report(ctx.db, q, who, rollups), format)
+def states_report(ctx: Ctx, who: Who, params: Params) -> Any:
+    q = params.query(None, 20, 600)
+    return _answer(reports.states_report(ctx.db, q, who, params.rollups), params.format)
 
 
 @router.get("/reports/metrics", summary="Every report metric and its formula")

@@ -147,6 +147,18 @@ def _first(form: dict[str, list[str]], key: str) -> str:
     return (form.get(key) or [""])[0]
 
 
+def _own_form(request: Request, session: Session, form: dict[str, list[str]]) -> bool:
+    """Whether the form was posted from this site with the session's CSRF token."""
+    return _same_origin(request) and sessions.csrf_ok(session, _first(form, "csrf"))
+
+
+def _error(request: Request, session: Session | None, status: int, text: str) -> Response:
+    """The error page of a 403 or 404, its text the words' entry ``text``."""
+    w = words(_lang(request))
+    title = w["forbidden"] if status == 403 else w["not_found"]
+    return _render(request, "error.html", session, status, title=title, text=w[text])
+
+
 def _set_cookie(request: Request, response: Response, name: str, value: str, age: int) -> None:
     response.set_cookie(
         name,
@@ -218,12 +230,8 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     form = await _form(request)
     session = _session(request)
-    if session is not None and not (
-        _same_origin(request) and sessions.csrf_ok(session, _first(form, "csrf"))
-    ):
-        w = words(_lang(request))
-        text = w["csrf_failed"]
-        return _render(request, "error.html", session, 403, title=w["forbidden"], text=text)
+    if session is not None and not _own_form(request, session, form):
+        return _error(request, session, 403, "csrf_failed")
     sessions.sign_out(_ctx(request).db, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
@@ -337,9 +345,7 @@ def _call_page(
     try:
         call = calls.get(ctx.db, call_id, session.who)
     except NotFound:
-        return _render(
-            request, "error.html", session, 404, title=w["not_found"], text=w["not_found_text"]
-        )
+        return _error(request, session, 404, "not_found_text")
     evaluations = qa.evaluations(ctx.db, call_id, session.who)
     forms = qa.list_forms(ctx.db)
     can_score = session.who.role in qa.EVALUATORS
@@ -410,11 +416,8 @@ async def evaluate(request: Request, call_id: str) -> Response:
         return _to_login(request)
     call_id = call_id[:200]
     form = await _form(request)
-    w = words(_lang(request))
-    if not (_same_origin(request) and sessions.csrf_ok(session, _first(form, "csrf"))):
-        return _render(
-            request, "error.html", session, 403, title=w["forbidden"], text=w["csrf_failed"]
-        )
+    if not _own_form(request, session, form):
+        return _error(request, session, 403, "csrf_failed")
     try:
         form_id = int(_first(form, "form_id") or 0)
         scores = {
@@ -441,13 +444,9 @@ async def evaluate(request: Request, call_id: str) -> Response:
         message = exc.message if isinstance(exc, Invalid) else str(exc).splitlines()[0]
         return _call_page(request, session, call_id, 422, score_error=message)
     except Forbidden:
-        return _render(
-            request, "error.html", session, 403, title=w["forbidden"], text=w["forbidden_text"]
-        )
+        return _error(request, session, 403, "forbidden_text")
     except NotFound:
-        return _render(
-            request, "error.html", session, 404, title=w["not_found"], text=w["not_found_text"]
-        )
+        return _error(request, session, 404, "not_found_text")
     return RedirectResponse(f"/calls/{call_id}?saved=1#evaluations", status_code=303)
 
 
@@ -459,18 +458,13 @@ async def export_call(request: Request, call_id: str) -> Response:
         return _to_login(request)
     call_id = call_id[:200]
     form = await _form(request)
-    w = words(_lang(request))
-    if not (_same_origin(request) and sessions.csrf_ok(session, _first(form, "csrf"))):
-        return _render(
-            request, "error.html", session, 403, title=w["forbidden"], text=w["csrf_failed"]
-        )
+    if not _own_form(request, session, form):
+        return _error(request, session, 403, "csrf_failed")
     try:
         db = _ctx(request).db
         row = await run_in_threadpool(exports.request_export, db, call_id, session.who)
     except NotFound:
-        return _render(
-            request, "error.html", session, 404, title=w["not_found"], text=w["not_found_text"]
-        )
+        return _error(request, session, 404, "not_found_text")
     except Invalid as exc:
         return _call_page(request, session, call_id, 422, export_error=exc.message)
     return RedirectResponse(f"/calls/{call_id}?export={row['id']}#export", status_code=303)
@@ -511,9 +505,7 @@ def reports_page(request: Request) -> Response:
         return _to_login(request)
     w = words(_lang(request))
     if not session.who.sees_all:
-        return _render(
-            request, "error.html", session, 403, title=w["forbidden"], text=w["forbidden_text"]
-        )
+        return _error(request, session, 403, "forbidden_text")
     ctx = _ctx(request)
     zone = _zone(ctx)
     today = datetime.now(zone).date()
@@ -580,11 +572,8 @@ def audit_page(request: Request) -> Response:
     session = _session(request)
     if session is None:
         return _to_login(request)
-    w = words(_lang(request))
     if session.who.role is not Role.admin:
-        return _render(
-            request, "error.html", session, 403, title=w["forbidden"], text=w["forbidden_text"]
-        )
+        return _error(request, session, 403, "forbidden_text")
     q = {k: request.query_params.get(k, "")[:200] for k in ("actor", "action", "target")}
     rows = audit.search(
         _ctx(request).db,
@@ -605,9 +594,7 @@ def board_page(request: Request) -> Response:
     try:
         board = presence.board(_ctx(request).db, session.who)
     except Forbidden:
-        return _render(
-            request, "error.html", session, 403, title=w["forbidden"], text=w["forbidden_text"]
-        )
+        return _error(request, session, 403, "forbidden_text")
     states = {k[len("state_") :]: v for k, v in w.items() if k.startswith("state_")}
     board_words = json.dumps({"states": states, "zone": str(_zone(_ctx(request)))})
     return _render(

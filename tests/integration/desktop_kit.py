@@ -1,9 +1,15 @@
 """The settings of a whole desktop pointed at real test servers (Kamailio, the store, the CRM
-test server) with its files in a temp folder: for the end-to-end test and bench/desktop_ui."""
+test server) with its files in a temp folder: for the end-to-end test and bench/desktop_ui.
+Also the X11 screen and the screenshot folder of the tests that show real windows."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
 
 from desktop.crm.config import CrmSection
 from desktop.settings.values import (
@@ -18,6 +24,9 @@ from desktop.settings.values import (
 )
 from tests.servers.crm import CrmServer
 from tests.servers.kamailio import Kamailio
+from tests.servers.xvfb import XvfbServer, xvfb_available
+
+REPO = Path(__file__).resolve().parents[2]
 
 CRM_FIELDS = (
     "id: uid",
@@ -66,3 +75,24 @@ def desktop_settings(
             open_url=crm.url + "/contacts/{id}",
         ),
     )
+
+
+def artifacts() -> Path:
+    """The folder screenshots are kept in: ``$AGENTDESK_ARTIFACTS`` or ``tests/artifacts``."""
+    folder = Path(os.environ.get("AGENTDESK_ARTIFACTS") or REPO / "tests" / "artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def private_display(width: int, height: int) -> Iterator[str]:
+    """Qt on a private Xvfb of ``width``×``height`` (xcb) unless the run already chose a platform
+    or made the app; yields the platform's name. The body of a session fixture."""
+    if QApplication.instance() is not None or os.environ.get("QT_QPA_PLATFORM"):
+        yield os.environ.get("QT_QPA_PLATFORM", "")
+        return
+    if not xvfb_available():
+        pytest.fail("Xvfb is not installed: run scripts/setup")
+    with XvfbServer(width, height) as server:
+        os.environ["DISPLAY"] = server.display
+        os.environ["QT_QPA_PLATFORM"] = "xcb"
+        yield "xcb"

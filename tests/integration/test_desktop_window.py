@@ -10,7 +10,6 @@ offscreen platform) it runs there. Screenshots of the main states are saved unde
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,34 +23,19 @@ from desktop.calls.engine_bridge import EngineBridge, make_engine
 from desktop.operator.window import MainWindow
 from desktop.settings.values import AgentSection
 from sip.config import AccountSettings, EngineConfig
+from tests.integration.desktop_kit import artifacts, private_display
 from tests.integration.sipkit import PASSWORDS, Agent
 from tests.servers.kamailio import Kamailio
-from tests.servers.xvfb import XvfbServer, xvfb_available
 
 pytestmark = [pytest.mark.integration, pytest.mark.on_x11]
-REPO = Path(__file__).resolve().parents[2]
 WRAP_UP_S = 2.0
 OPERATOR = "dave"
-
-
-def artifacts() -> Path:
-    folder = Path(os.environ.get("AGENTDESK_ARTIFACTS") or REPO / "tests" / "artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture(scope="session", autouse=True)
 def display() -> Iterator[str]:
     """Qt on a private Xvfb (xcb) unless the run already chose a platform or made the app."""
-    if QApplication.instance() is not None or os.environ.get("QT_QPA_PLATFORM"):
-        yield os.environ.get("QT_QPA_PLATFORM", "")
-        return
-    if not xvfb_available():
-        pytest.fail("Xvfb is not installed: run scripts/setup")
-    with XvfbServer(1280, 800) as server:
-        os.environ["DISPLAY"] = server.display
-        os.environ["QT_QPA_PLATFORM"] = "xcb"
-        yield "xcb"
+    yield from private_display(1280, 800)
 
 
 class Desk:

@@ -9,7 +9,6 @@ A private Xvfb of 1920×1080 is started when Qt has no platform chosen yet; unde
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,32 +21,17 @@ from pytestqt.qtbot import QtBot
 from desktop import i18n
 from desktop.operator import desk_layout
 from desktop.operator.desk_layout import COMPACT, FULL
-from tests.servers.xvfb import XvfbServer, xvfb_available
+from tests.integration.desktop_kit import artifacts, private_display
 from tests.unit import desk_scenes
 
 pytestmark = [pytest.mark.integration, pytest.mark.on_x11]
-REPO = Path(__file__).resolve().parents[2]
 RUSSIAN = re.compile("[А-Яа-яЁё]")
-
-
-def artifacts() -> Path:
-    folder = Path(os.environ.get("AGENTDESK_ARTIFACTS") or REPO / "tests" / "artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture(scope="session", autouse=True)
 def display() -> Iterator[str]:
     """Qt on a private 1920×1080 Xvfb unless the run already chose a platform."""
-    if QApplication.instance() is not None or os.environ.get("QT_QPA_PLATFORM"):
-        yield os.environ.get("QT_QPA_PLATFORM", "")
-        return
-    if not xvfb_available():
-        pytest.fail("Xvfb is not installed: run scripts/setup")
-    with XvfbServer(1920, 1080) as server:
-        os.environ["DISPLAY"] = server.display
-        os.environ["QT_QPA_PLATFORM"] = "xcb"
-        yield "xcb"
+    yield from private_display(1920, 1080)
 
 
 @pytest.fixture(params=["en", "ru"])

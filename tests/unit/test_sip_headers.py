@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import pytest
 
@@ -122,71 +123,58 @@ def test_garbage_bytes_never_raise() -> None:
             assert all(len(v) <= 1024 for v in headers.values())
 
 
-# --- uri_user / display_name ------------------------------------------------------------------
+# --- uri_user / display_name / normalise_number ----------------------------------------------
+
+URI_USERS = [
+    ("<sip:alice@example.com>", "alice"),
+    ("sip:alice@example.com", "alice"),
+    ('"Alice" <sip:+4930123@pbx.example.com;user=phone>;tag=x', "+4930123"),
+    ("<sips:bob@secure.example.com:5061>", "bob"),
+    ("<SIP:Carol@example.com>", "Carol"),
+    ("<tel:+1-555-0100>", "+1-555-0100"),
+    ("<tel:+15550100;phone-context=example.com>", "+15550100"),
+    ("<sip:pbx.example.com>", ""),  # no user part
+    ("<http://example.com/x>", ""),
+    ("", ""),
+]
+DISPLAY_NAMES = [
+    ('"Alice Smith" <sip:alice@example.com>', "Alice Smith"),
+    ("Alice <sip:alice@example.com>", "Alice"),
+    ('"Bob \\"The Builder\\" Jones" <sip:bob@x>', 'Bob "The Builder" Jones'),
+    ('"C:\\\\temp" <sip:1@x>', "C:\\temp"),
+    ('"ends with \\\\" <sip:1@x>', "ends with \\"),
+    ('  "  padded  "   <sip:1@x>', "padded"),
+    ('"Müller, Jürgen" <sip:1@x>', "Müller, Jürgen"),
+    ("<sip:alice@example.com>", ""),
+    ("sip:alice@example.com", ""),
+    ("", ""),
+]
+NORMAL_NUMBERS = [
+    ("+49 (30) 123-45 67", "+49301234567"),
+    ("  030 / 123 45  ", "03012345"),
+    ("+1.555.0100", "+15550100"),
+    ("0049301234", "0049301234"),
+    ("1234", "1234"),
+    ("anonymous", "anonymous"),
+    ("  anonymous  ", "anonymous"),
+    ("", ""),
+]
 
 
 @pytest.mark.parametrize(
-    ("value", "user"),
-    [
-        ("<sip:alice@example.com>", "alice"),
-        ("sip:alice@example.com", "alice"),
-        ('"Alice" <sip:+4930123@pbx.example.com;user=phone>;tag=x', "+4930123"),
-        ("<sips:bob@secure.example.com:5061>", "bob"),
-        ("<SIP:Carol@example.com>", "Carol"),
-        ("<tel:+1-555-0100>", "+1-555-0100"),
-        ("<tel:+15550100;phone-context=example.com>", "+15550100"),
-        ("<sip:pbx.example.com>", ""),  # no user part
-        ("<http://example.com/x>", ""),
-        ("", ""),
-    ],
+    ("read", "value", "expected"),
+    [(uri_user, value, user) for value, user in URI_USERS]
+    + [(display_name, value, name) for value, name in DISPLAY_NAMES]
+    + [(normalise_number, raw, normal) for raw, normal in NORMAL_NUMBERS],
 )
-def test_uri_user(value: str, user: str) -> None:
-    assert uri_user(value) == user
+def test_reads_the_value(read: Callable[[str], str], value: str, expected: str) -> None:
+    assert read(value) == expected
 
 
 def test_uri_user_ignores_uri_like_text_in_a_quoted_display_name() -> None:
     assert uri_user('"Tel:+4930999" <sip:anonymous@anonymous.invalid>') == "anonymous"
     assert uri_user('"Hotel:Lobby" <sip:100@pbx>') == "100"
     assert uri_user('"see \\"sip:evil@x\\"" <sip:200@pbx>') == "200"
-
-
-@pytest.mark.parametrize(
-    ("value", "name"),
-    [
-        ('"Alice Smith" <sip:alice@example.com>', "Alice Smith"),
-        ("Alice <sip:alice@example.com>", "Alice"),
-        ('"Bob \\"The Builder\\" Jones" <sip:bob@x>', 'Bob "The Builder" Jones'),
-        ('"C:\\\\temp" <sip:1@x>', "C:\\temp"),
-        ('"ends with \\\\" <sip:1@x>', "ends with \\"),
-        ('  "  padded  "   <sip:1@x>', "padded"),
-        ('"Müller, Jürgen" <sip:1@x>', "Müller, Jürgen"),
-        ("<sip:alice@example.com>", ""),
-        ("sip:alice@example.com", ""),
-        ("", ""),
-    ],
-)
-def test_display_name(value: str, name: str) -> None:
-    assert display_name(value) == name
-
-
-# --- normalise_number -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("raw", "normal"),
-    [
-        ("+49 (30) 123-45 67", "+49301234567"),
-        ("  030 / 123 45  ", "03012345"),
-        ("+1.555.0100", "+15550100"),
-        ("0049301234", "0049301234"),
-        ("1234", "1234"),
-        ("anonymous", "anonymous"),
-        ("  anonymous  ", "anonymous"),
-        ("", ""),
-    ],
-)
-def test_normalise_number(raw: str, normal: str) -> None:
-    assert normalise_number(raw) == normal
 
 
 def test_normalise_number_only_keeps_a_leading_plus() -> None:
