@@ -10,12 +10,13 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
+from store.web import pages, supervision
+
 STATIC = Path(__file__).with_name("static")
 
 
 def mount(app: FastAPI) -> None:
     """The console's pages at `/` and its script and style at `/static`."""
-    from store.web.pages import router
-
-    app.include_router(router)
+    app.include_router(pages.router)
+    app.include_router(supervision.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
