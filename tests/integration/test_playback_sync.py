@@ -1,7 +1,8 @@
 """Measured sync, end to end: during a real call through Kamailio the operator's softphone
 plays a short tone into the call while a marker appears on the recorded screen (real Xvfb,
-the real recorder); after the upload, in the exported MP4 each tone's onset and its marker's
-first frame differ by at most 40 ms."""
+the real recorder), once before and twice after the operator holds the call for 2 s; after the
+upload, in the exported MP4 each tone's onset and its marker's first frame differ by at most
+40 ms (a hold must not shift the audio that follows it)."""
 
 from __future__ import annotations
 
@@ -60,7 +61,15 @@ def test_tone_and_screen_marker_line_up_in_the_exported_mp4(
     a_call, _ = connect(bob, alice)[::-1]
     alice.wait("RecordingStarted", call_id=a_call)
     time.sleep(0.5)
-    marker.marks_with_tones(alice, a_call)
+    marker.marks_with_tones(alice, a_call, times=1)
+    held_us = time.time_ns() // 1000
+    alice.call("hold", call_id=a_call)
+    alice.wait("CallMediaChanged", call_id=a_call, media="local_hold", after_us=held_us)
+    time.sleep(2.0)
+    alice.call("resume", call_id=a_call)
+    alice.wait("CallMediaChanged", call_id=a_call, media="active", after_us=held_us)
+    time.sleep(0.3)
+    marker.marks_with_tones(alice, a_call, times=2)
     alice.call("hangup", call_id=a_call)
     record = alice.wait("CallEnded", call_id=a_call)["record"]
     done = alice.wait("RecordingFinished", call_id=a_call)
