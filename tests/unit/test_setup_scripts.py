@@ -16,7 +16,7 @@ TEST_ONLY = {
     "linphone-cli",
     "sip-tester", "pulseaudio", "pulseaudio-utils", "sox", "postgresql", "radosgw", "ceph-mon",
     "ceph-osd", "nginx", "systemd", "chromium", "chromium-driver", "ffmpeg", "x11-xserver-utils",
-    "openssl",
+    "openssl", "python3-tk",
 }  # fmt: skip
 
 
