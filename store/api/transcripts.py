@@ -6,14 +6,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from store import audit, calls
 from store.api.deps import CallId, Ctx, Who, require
 from store.api.problems import BODY, COMMON, problems
 from store.db import IntegrityError
-from store.errors import Conflict, NotFound
+from store.errors import Conflict, Invalid, NotFound
 from store.models import MAX_US, CallSummary, Direction, Karma, Role
+from store.models.fields import clean_text
 from store.search import CallFilter
 from store.transcripts import checks, jobs, records
 from store.transcripts import search as transcript_search
@@ -23,6 +24,7 @@ router = APIRouter(tags=["transcripts"], responses=COMMON)
 Side = Literal["operator", "customer"]
 TimeParam = Annotated[int | None, Query(ge=0, le=MAX_US)]
 TextParam = Annotated[str | None, Query(min_length=1, max_length=100)]
+Clean = AfterValidator(clean_text)  # no NUL, no lone surrogates: neither database stores them
 JobStatus = Literal["queued", "running", "done", "failed"]
 
 
@@ -75,12 +77,12 @@ class CheckResult(BaseModel):
 
 class RuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100, pattern=r"\S")
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S"), Clean]
     kind: Literal["required", "forbidden"]
-    phrase: str = Field(min_length=1, max_length=200, pattern=r"\w")
+    phrase: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\w"), Clean]
     side: Side | None = None
     within_s: int | None = Field(None, ge=1, le=86_400)
-    queue: str | None = Field(None, min_length=1, max_length=100)
+    queue: Annotated[str, Field(min_length=1, max_length=100), Clean] | None = None
 
 
 class RuleOut(BaseModel):
@@ -171,6 +173,9 @@ def search_transcripts(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
+    texts = (phrase, agent, number, queue, disposition, tag)
+    if any("\x00" in t for t in texts if t):
+        raise Invalid("the search must not contain NUL characters")
     f = CallFilter(
         agent=agent,
         from_us=from_us,
