@@ -44,11 +44,18 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _verified(stamp: Path) -> bool:
+    try:
+        return stamp.read_text().strip() == BASE_SHA256
+    except OSError:
+        return False
+
+
 def installed_base(cache: Path) -> Path:
     """The packaged Whisper base as a model folder under `cache` (built once, verified)."""
     target = cache / BASE_NAME
     stamp = target / "model.bin.sha256"
-    if stamp.exists() and stamp.read_text().strip() == BASE_SHA256:
+    if _verified(stamp):
         return target
     first, second = (_package_data(name) for name in BASE_PARTS)
     cache.mkdir(parents=True, exist_ok=True)
@@ -67,8 +74,14 @@ def installed_base(cache: Path) -> Path:
         for name in BASE_FILES:
             shutil.copyfile(first / name, building / name)
         (building / "model.bin.sha256").write_text(BASE_SHA256 + "\n")
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(building, target)
+        if _verified(stamp):  # another worker on this folder finished first: use its copy
+            return target
+        shutil.rmtree(target, ignore_errors=True)  # a half-built or stale one
+        try:
+            os.replace(building, target)
+        except OSError:
+            if not _verified(stamp):  # not a worker that got there in between
+                raise
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return target
