@@ -47,10 +47,15 @@ def test_two_workers_share_the_calls_without_double_work(
             for n in (1, 2)
         ]
         logs = []
-        for proc in workers:
-            _, err = proc.communicate(timeout=300)
-            assert proc.returncode == 0, err
-            logs.append(err)
+        try:
+            for proc in workers:
+                logs.append(proc.communicate(timeout=300)[1])
+        finally:
+            for proc in workers:  # none left running, no pipe left open
+                if proc.poll() is None:
+                    proc.kill()
+                proc.communicate()
+        assert [proc.returncode for proc in workers] == [0, 0], logs
         docs = [transcript(store, call_id) for call_id in ids]
         assert [d["job"]["status"] for d in docs] == ["done"] * 4, [d["job"] for d in docs]
         assert [d["job"]["attempts"] for d in docs] == [1] * 4  # nobody took a call twice
