@@ -117,6 +117,7 @@ class Desktop:
     services: demo_services.DemoServices | None = None
 
     def close(self) -> bool:
+        self.window.hide()  # its application-wide shortcuts go with it
         if self.store is not None:
             self.store.close()
         if self.recorder is not None:
