@@ -191,28 +191,15 @@ class PortAudioBridge(pj.AudioMediaPort):
         import sounddevice as sd
 
         self.close_streams()
+        # One format for both directions: mono 16-bit at the bridge's rate, one frame a block.
+        same = {"samplerate": self.clock_rate, "blocksize": self.samples, "channels": 1,
+                "dtype": "int16", "latency": "low"}  # fmt: skip
         if mic is not None:
-            s = sd.RawInputStream(
-                samplerate=self.clock_rate,
-                blocksize=self.samples,
-                device=mic,
-                channels=1,
-                dtype="int16",
-                latency="low",
-                callback=self._on_input,
-            )
-            self._streams.append(s)
+            self._streams.append(sd.RawInputStream(device=mic, callback=self._on_input, **same))
         if speaker is not None:
-            s = sd.RawOutputStream(
-                samplerate=self.clock_rate,
-                blocksize=self.samples,
-                device=speaker,
-                channels=1,
-                dtype="int16",
-                latency="low",
-                callback=self._on_output,
+            self._streams.append(
+                sd.RawOutputStream(device=speaker, callback=self._on_output, **same)
             )
-            self._streams.append(s)
         for s in self._streams:
             s.start()
 

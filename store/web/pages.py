@@ -267,15 +267,25 @@ def call_page(request: Request, call_id: str) -> Response:
     return _call_page(request, session, call_id[:200])
 
 
-@router.post("/calls/{call_id}/evaluations")
-async def evaluate(request: Request, call_id: str) -> Response:
+async def _posted(request: Request) -> tuple[Session, dict[str, list[str]]] | Response:
+    """A signed-in user's form that passed the same-site and CSRF checks, else the answer to
+    give instead (the sign-in page, or 403)."""
     session = session_of(request)
     if session is None:
         return to_login(request)
-    call_id = call_id[:200]
     form = await read_form(request)
     if not own_form(request, session, form):
         return error_page(request, session, 403, "csrf_failed")
+    return session, form
+
+
+@router.post("/calls/{call_id}/evaluations")
+async def evaluate(request: Request, call_id: str) -> Response:
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    session, form = posted
+    call_id = call_id[:200]
     try:
         form_id = int(first(form, "form_id") or 0)
         scores = {
@@ -311,13 +321,11 @@ async def evaluate(request: Request, call_id: str) -> Response:
 @router.post("/calls/{call_id}/exports")
 async def export_call(request: Request, call_id: str) -> Response:
     """Queue an MP4 export of the call (audited); the call page then shows its progress."""
-    session = session_of(request)
-    if session is None:
-        return to_login(request)
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    session, _form = posted  # only the CSRF check needs it
     call_id = call_id[:200]
-    form = await read_form(request)
-    if not own_form(request, session, form):
-        return error_page(request, session, 403, "csrf_failed")
     try:
         db = ctx_of(request).db
         row = await run_in_threadpool(exports.request_export, db, call_id, session.who)
