@@ -45,6 +45,10 @@ COMMANDS = frozenset(
         "start_recording",
         "stats",
         "set_audio_devices",
+        "grant_monitor",
+        "set_monitor_mode",
+        "revoke_monitor",
+        "call_monitor",
     }
 )
 # Answered by the child's process rather than its SIP thread.

@@ -38,6 +38,8 @@ from sip.child import (
 )
 from sip.config import AccountSettings, EngineConfig
 from sip.devices import AudioDevice
+from sip.monitor_commands import MonitorCommands
+from sip.monitor_grants import GrantReplay
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ HANG_AFTER_S = 30.0  # a child whose SIP thread answers nothing for this long is
 _STICKY = ("set_dnd", "set_auto_answer", "set_audio_devices")  # replayed into a new child
 
 
-class EngineProcess(EngineCommands):
+class EngineProcess(EngineCommands, MonitorCommands):
     """The :class:`sip.engine.Engine` interface, served by a child process. Thread-safe."""
 
     def __init__(
@@ -76,6 +78,7 @@ class EngineProcess(EngineCommands):
         self._registered: dict[str, bool] = {}
         self._sticky: dict[str, dict[str, Any]] = {}
         self._calls = CallsInProgress()  # for a "system" end if the child is lost
+        self.monitoring = GrantReplay()  # monitoring grants for a new child (sip.monitor)
         self._stopping = threading.Event()
         self._restarter: threading.Thread | None = None
         self._failures = 0  # restarts in a row without a stable child
@@ -220,6 +223,7 @@ class EngineProcess(EngineCommands):
             if stable is not None and stable != account:
                 event = dataclasses.replace(event, account_id=stable)  # type: ignore[call-arg]
         self._calls.follow(event)
+        self.monitoring.follow(event)
         self.emit(event)
 
     def _ended(self, child: ChildProcess) -> None:
@@ -265,7 +269,7 @@ class EngineProcess(EngineCommands):
 
     def _end_calls(self) -> int:
         ended = self._calls.end_all(LOST)
-        for event in ended:
+        for event in [*ended, *self.monitoring.end_all("engine_lost")]:
             self.emit(event)
         return len(ended)
 
@@ -324,6 +328,8 @@ class EngineProcess(EngineCommands):
         for cmd in _STICKY:
             if cmd in self._sticky:
                 self._request(cmd, self._sticky[cmd], child).result(15)
+        for grant in self.monitoring.to_replay():
+            self._request("grant_monitor", grant, child).result(15)
 
     # --- commands -------------------------------------------------------------------------
     def _request(

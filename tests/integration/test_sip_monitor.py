@@ -1,0 +1,180 @@
+"""Live monitoring mixed in the operator's own softphone, with real engines through Kamailio:
+the customer (bob) plays 600 Hz, the operator (alice) 1000 Hz, the supervisor (dave) 1400 Hz.
+What each one hears is read from recordings (the customer's, the supervisor's) and, for the
+operator, from her speaker on a real sound server."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from formats.clock import utc_us
+from tests.integration.sipkit import Agent, channel_window, connect, tone_share
+from tests.servers.pulse import PulseServer, pulse_available
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
+HEARD, NOT_HEARD = 0.05, 0.005  # a tone's share of the energy: clearly there / absent
+PHASE_S = 1.2
+
+
+@pytest.fixture
+def pulse() -> Iterator[PulseServer]:
+    if not pulse_available():
+        pytest.fail("PulseAudio is not installed: run scripts/setup")
+    server = PulseServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def session() -> str:
+    return uuid.uuid4().hex
+
+
+def expiry(seconds: float) -> int:
+    return utc_us() + int(seconds * 1e6)
+
+
+def leg_events(agent: Agent, call_id: str) -> list[str]:
+    """Types of the not yet consumed events that name ``call_id``."""
+    return [e["type"] for e in agent.engine.events if e.get("call_id") == call_id]
+
+
+def recording(agent: Agent, call_id: str) -> tuple[str, int]:
+    done = agent.wait("RecordingFinished", call_id=call_id, timeout=15)
+    return done["path"], int(done["first_sample_utc_us"])
+
+
+def test_one_call_through_listen_whisper_and_barge(agents, pulse, tmp_path: Path):
+    alice = agents(
+        "alice", audio="portaudio", env=pulse.child_env(), recording_dir=str(tmp_path / "a")
+    )
+    bob = agents("bob", recording_dir=str(tmp_path / "b"))
+    dave = agents("dave")
+    assert alice.engine.started["audio"] == "portaudio", alice.engine.started["audio_detail"]
+    b_call, a_call = connect(bob, alice)
+    bob.call("play_tone", call_id=b_call, freq1=600)
+    alice.call("play_tone", call_id=a_call, freq1=1000)
+
+    sid = session()
+    alice.call(
+        "grant_monitor", session_id=sid, supervisor="dave", mode="listen", expires_us=expiry(60)
+    )
+    d_leg = dave.call("call_monitor", target="alice", session_id=sid)
+    started = alice.wait("MonitorStarted", session_id=sid)
+    assert started["role"] == "agent" and started["customer_call_id"] == a_call
+    assert started["supervisor"] == "dave" and started["mode"] == "listen"
+    assert dave.wait("MonitorStarted", session_id=sid)["call_id"] == d_leg
+    dave.call("play_tone", call_id=d_leg, freq1=1400)
+    dave.call("start_recording", call_id=d_leg, folder=str(tmp_path / "d"))
+
+    windows, heard = {}, {}
+    for mode in ("listen", "whisper", "barge"):
+        if mode != "listen":
+            alice.call("set_monitor_mode", session_id=sid, mode=mode)
+            changed = alice.wait("MonitorModeChanged", session_id=sid, mode=mode)
+            assert changed["previous"] == ("listen" if mode == "whisper" else "whisper")
+        time.sleep(0.6)  # the bridge, the jitter buffers and the sound server settle
+        start = utc_us()
+        heard[mode] = pulse.record_sink(PHASE_S)  # the operator's speaker
+        windows[mode] = (start, utc_us())
+
+    bob.call("hangup", call_id=b_call)
+    ended = alice.wait("MonitorEnded", session_id=sid)
+    assert ended["reason"] == "call_ended" and ended["role"] == "agent" and ended["started"]
+    assert dave.wait("MonitorEnded", session_id=sid)["reason"] == "agent_ended"
+    alice.wait("CallEnded", call_id=a_call)
+
+    # The operator's ears: the customer always, the supervisor from whisper on.
+    for mode, samples in heard.items():
+        assert tone_share(samples, 16000, 600) > HEARD, mode
+        if mode == "listen":
+            assert tone_share(samples, 16000, 1400) < NOT_HEARD
+        else:
+            assert tone_share(samples, 16000, 1400) > HEARD, mode
+    # The supervisor hears the customer and the operator, never himself.
+    d_path, d_first = recording(dave, d_leg)
+    for mode, (start, end) in windows.items():
+        _sent, got = channel_window(d_path, d_first, start, end)
+        assert tone_share(got, 16000, 600) > HEARD and tone_share(got, 16000, 1000) > HEARD, mode
+        assert tone_share(got, 16000, 1400) < NOT_HEARD, mode
+    # The customer hears the supervisor only in barge; so does the recording of the call.
+    b_path, b_first = recording(bob, b_call)
+    a_path, a_first = recording(alice, a_call)
+    for mode, (start, end) in windows.items():
+        _sent, customer_heard = channel_window(b_path, b_first, start, end)
+        operator_side, customer_side = channel_window(a_path, a_first, start, end)
+        assert tone_share(customer_heard, 16000, 1000) > HEARD, mode
+        assert tone_share(operator_side, 16000, 1000) > HEARD, mode
+        assert tone_share(customer_side, 16000, 1400) < NOT_HEARD, mode
+        for samples in (customer_heard, operator_side):
+            share = tone_share(samples, 16000, 1400)
+            assert share > HEARD if mode == "barge" else share < NOT_HEARD, (mode, share)
+    # The monitoring leg was never a call of the operator's: no ringing, no call events, no
+    # recording of its own.
+    assert not any(e["type"] == "IncomingCall" for e in alice.engine.events)
+    assert leg_events(alice, started["call_id"]) == []
+    assert sorted(p.name for p in (tmp_path / "a").glob("*.wav")) == [f"{a_call}.wav"]
+
+
+def test_forged_expired_replayed_and_foreign_sessions_get_no_media(agents):
+    alice = agents("alice", max_calls=3)
+    bob, carol, dave = agents("bob"), agents("carol"), agents("dave")
+    connect(bob, alice)
+
+    def refused(sid: str, why: str) -> None:
+        leg = dave.call("call_monitor", target="alice", session_id=sid)
+        ended = dave.wait("MonitorEnded", call_id=leg)
+        assert not ended["started"] and ended["reason"].startswith("refused: "), ended
+        rejected = alice.wait("MonitorRejected", session_id=sid)
+        assert why in rejected["reason"] and rejected["supervisor"] == "dave", rejected
+        assert "MonitorStarted" not in leg_events(dave, leg)
+
+    refused(session(), "no such monitoring session")  # forged
+    soon = session()
+    alice.call(
+        "grant_monitor", session_id=soon, supervisor="dave", mode="listen", expires_us=expiry(0.3)
+    )
+    time.sleep(0.5)
+    refused(soon, "expired")
+    carols = session()
+    alice.call(
+        "grant_monitor", session_id=carols, supervisor="carol", mode="barge", expires_us=expiry(60)
+    )
+    refused(carols, "is for carol, not dave")
+
+    once = session()
+    alice.call(
+        "grant_monitor", session_id=once, supervisor="dave", mode="whisper", expires_us=expiry(60)
+    )
+    leg = dave.call("call_monitor", target="alice", session_id=once)
+    dave.wait("MonitorStarted", session_id=once)
+    alice.wait("MonitorStarted", session_id=once)
+    dave.call("hangup", call_id=leg)
+    assert alice.wait("MonitorEnded", session_id=once)["reason"] == "supervisor_hung_up"
+    assert dave.wait("MonitorEnded", session_id=once)["reason"] == "hung_up"
+    refused(once, "already used")  # replayed
+
+    # Customer + consultation + monitoring fit; one more call is refused by the limit.
+    consult = alice.dial("carol")
+    ring = carol.wait("IncomingCall")
+    carol.call("answer", call_id=ring["call_id"])
+    alice.wait("CallStateChanged", call_id=consult, state="confirmed")
+    third = session()
+    alice.call(
+        "grant_monitor", session_id=third, supervisor="dave", mode="listen", expires_us=expiry(60)
+    )
+    leg = dave.call("call_monitor", target="alice", session_id=third)
+    alice.wait("MonitorStarted", session_id=third)
+    fourth = session()
+    alice.call(
+        "grant_monitor", session_id=fourth, supervisor="dave", mode="listen", expires_us=expiry(60)
+    )
+    refused(fourth, "limit of 3 calls is reached")
+    assert not any(e["type"] == "IncomingCall" for e in alice.engine.events)
