@@ -5,15 +5,20 @@ operator, from her speaker on a real sound server."""
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from formats.clock import utc_us
+from sip import events as ev
 from tests.integration.sipkit import Agent, channel_window, connect, tone_share
+from tests.integration.test_engine_process import OPERATOR, Desk, desk  # noqa: F401
 from tests.servers.pulse import PulseServer, pulse_available
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
@@ -178,3 +183,62 @@ def test_forged_expired_replayed_and_foreign_sessions_get_no_media(agents):
     )
     refused(fourth, "limit of 3 calls is reached")
     assert not any(e["type"] == "IncomingCall" for e in alice.engine.events)
+
+
+def test_a_grant_survives_a_restart_follows_the_operator_and_is_never_given_twice(
+    qtbot: QtBot,
+    desk: Desk,  # noqa: F811
+    agents: Callable[..., Agent],
+    tmp_path: Path,
+) -> None:
+    # The desktop's own engine (a child process behind the bridge) is the operator's phone.
+    alice, carol = agents("alice"), agents("carol")  # the customer, the supervisor
+    sid = session()
+    desk.engine.grant_monitor(sid, "carol", "listen", expiry(60), follow=True).result(5)
+
+    def killed() -> ev.EngineLost:
+        pid = desk.engine.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        lost = desk.wait(qtbot, ev.EngineLost, 3000)
+        desk.wait(qtbot, ev.RegistrationChanged, 15000, state="registered")
+        qtbot.waitUntil(lambda: desk.engine.pid not in (None, pid), timeout=5000)
+        assert isinstance(lost, ev.EngineLost)
+        return lost
+
+    killed()  # the grant, not used yet, reaches the new process
+    leg = carol.call("call_monitor", target=OPERATOR, session_id=sid)
+    started = desk.wait(qtbot, ev.MonitorStarted, 5000, session_id=sid)
+    assert isinstance(started, ev.MonitorStarted) and started.follow
+    assert started.customer_call_id == ""  # the operator is between calls: it waits
+    carol.wait("MonitorStarted", session_id=sid)
+    carol.call("start_recording", call_id=leg, folder=str(tmp_path / "carol"))
+
+    a_out = alice.dial(OPERATOR)
+    ring = desk.wait(qtbot, ev.IncomingCall, 5000)
+    assert isinstance(ring, ev.IncomingCall)
+    desk.bridge.answer(ring.call_id)
+    followed = desk.wait(qtbot, ev.MonitorFollowed, 5000, session_id=sid)
+    assert isinstance(followed, ev.MonitorFollowed) and followed.customer_call_id == ring.call_id
+    alice.wait("CallStateChanged", call_id=a_out, state="confirmed")
+    alice.call("play_tone", call_id=a_out, freq1=600)
+    time.sleep(0.6)
+    start = utc_us()
+    time.sleep(1.0)
+    end = utc_us()
+
+    # A lost process ends its session; only the customer's call counts as a call.
+    assert killed().calls_ended == 1
+    ended = desk.wait(qtbot, ev.MonitorEnded, 2000, session_id=sid)
+    assert isinstance(ended, ev.MonitorEnded) and ended.reason == "engine_lost"
+    assert list(desk.book.calls) == [ring.call_id]  # the operator's list: the customer only
+    carol.call("hangup", call_id=leg)
+    path, first = recording(carol, leg)
+    _sent, heard = channel_window(path, first, start, end)
+    assert tone_share(heard, 16000, 600) > HEARD  # it followed the operator onto the call
+    # The used grant was not given to the new process: calling with it again is refused.
+    again = carol.call("call_monitor", target=OPERATOR, session_id=sid)
+    assert not carol.wait("MonitorEnded", call_id=again)["started"]
+    rejected = desk.wait(qtbot, ev.MonitorRejected, 5000, session_id=sid)
+    assert isinstance(rejected, ev.MonitorRejected) and rejected.code == 403
+    alice.call("hangup", call_id=a_out)
