@@ -14,6 +14,8 @@ from typing import Any
 from sip import errors
 from sip.monitor_grants import Grant, GrantReplay, check_mode, check_session_id
 
+__all__ = ["GrantReplay", "MonitorCommands"]
+
 
 class MonitorCommands:
     """grant_monitor / set_monitor_mode / revoke_monitor (the agent's phone) and call_monitor

@@ -136,6 +136,9 @@ class GrantReplay:
             del self.grants[sid]
         return [g.args() for g in self.grants.values()]
 
+    def commands(self) -> list[tuple[str, dict[str, Any]]]:
+        return [("grant_monitor", args) for args in self.to_replay()]
+
     def end_all(self, reason: str) -> list[ev.MonitorEnded]:
         """A ``MonitorEnded`` for every session the lost process had in progress."""
         live, self.live = self.live, {}

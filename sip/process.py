@@ -3,14 +3,14 @@
 pjsip aborts its whole process on conditions a remote party can trigger (an ioqueue assertion,
 a stray Call at destroy), so the desktop keeps pjsua2 out of its own process.
 :class:`EngineProcess` runs ``python -m sip.remote`` (one :class:`sip.engine.Engine` there) and
-offers the Engine's interface over its JSON lines: commands answered by futures, events rebuilt
-as :mod:`sip.events` dataclasses and handed to subscribers on a reader thread. When the child
-ends unasked (an abort, ``kill -9``; or killed when its SIP thread answered nothing for
-``hang_after_s``), every call in progress ends (``CallEnded`` by "system"),
-``EngineStopped(clean=False)`` and :class:`sip.events.EngineLost` are emitted, and a new child
-starts after a back-off; it gets the accounts again (passwords only over the pipe, never in
-argv, environment or logs) and the last DND, auto-answer and sound-device choices. Account ids
-stay those the first child gave. Only ``start`` and ``stop`` block their caller.
+offers its interface over JSON lines: commands answered by futures, events rebuilt as
+:mod:`sip.events` dataclasses for subscribers on a reader thread. When the child ends unasked
+(an abort, ``kill -9``; or killed when its SIP thread answered nothing for ``hang_after_s``),
+calls end (``CallEnded`` by "system"), so do monitoring sessions, ``EngineStopped(clean=False)``
+and :class:`sip.events.EngineLost` are emitted, and a new child starts after a back-off with the
+accounts (ids unchanged; passwords only over the pipe, never in argv, environment or logs), the
+last DND, auto-answer and sound-device choices and the unused monitoring grants again. Only
+``start`` and ``stop`` block their caller.
 """
 
 from __future__ import annotations
@@ -37,9 +37,7 @@ from sip.child import (
     then,
 )
 from sip.config import AccountSettings, EngineConfig
-from sip.devices import AudioDevice
-from sip.monitor_commands import MonitorCommands
-from sip.monitor_grants import GrantReplay
+from sip.monitor_commands import GrantReplay, MonitorCommands
 
 log = logging.getLogger(__name__)
 
@@ -318,18 +316,16 @@ class EngineProcess(EngineCommands, MonitorCommands):
             return
 
     def _replay(self, child: ChildProcess) -> None:
-        """The accounts (registration on or off) and the sticky choices, into a new child."""
+        """The accounts (registered or not), sticky choices and unused grants, into a child."""
         for stable, settings in list(self._accounts.items()):
             fields = dataclasses.asdict(settings)
             new_id = self._request("add_account", {"settings": fields}, child).result(15)
             self._child_ids[stable] = str(new_id)
             if not self._registered.get(stable, True):
                 self._request("register", {"account_id": new_id, "on": False}, child).result(15)
-        for cmd in _STICKY:
-            if cmd in self._sticky:
-                self._request(cmd, self._sticky[cmd], child).result(15)
-        for grant in self.monitoring.to_replay():
-            self._request("grant_monitor", grant, child).result(15)
+        sticky = [(cmd, self._sticky[cmd]) for cmd in _STICKY if cmd in self._sticky]
+        for cmd, args in [*sticky, *self.monitoring.commands()]:
+            self._request(cmd, args, child).result(15)
 
     # --- commands -------------------------------------------------------------------------
     def _request(
@@ -399,8 +395,3 @@ class EngineProcess(EngineCommands, MonitorCommands):
             mic, speaker = future.result()
             self._levels = (float(mic), float(speaker))
         self._levels_asked = False
-
-    def list_devices(self) -> Future[list[AudioDevice]]:
-        """The sound devices the child's PortAudio sees (the ones calls can use)."""
-        found = self._request("list_devices", {})
-        return then(found, lambda devices: [AudioDevice(**d) for d in devices])
