@@ -4,7 +4,9 @@ The store grants a session (``grant_monitor``: session id, the supervisor's SIP 
 expiry, ``follow``); the supervisor's softphone calls the operator's (``call_monitor``) with
 the session id in an ``X-AgentDesk-Monitor`` header, through the PBX or directly. This phone
 admits such an INVITE only for a session granted to that From user, unexpired and unused
-(:class:`sip.monitor_grants.GrantBook`); anything else is refused (403; 480 when the operator
+(:class:`sip.monitor_grants.GrantBook`) — the grant alone decides, so neither DND nor
+``trusted_sources`` apply and a supervisor may call straight from his computer; anything else
+is refused (403; 480 when the operator
 is on no call and the session does not follow; 486 at the call limit) without ringing or
 media, logged and emitted as ``MonitorRejected``. An admitted one is answered at once, never
 rings and is never a customer call: its leg emits ``MonitorStarted``/``MonitorModeChanged``/
@@ -21,11 +23,13 @@ The customer call's recording: in listen and whisper it never holds the supervis
 it does — in the operator (left) channel, beside the operator — because the customer heard
 the supervisor: the recording stays the record of what the customer heard from our side.
 
-A session ends when the supervisor hangs up, it is revoked (``revoke_monitor``), or the
-customer call ends — unless it follows the operator (``follow``): then it moves to the next
-call (``MonitorFollowed``) and waits silently between calls. A lost engine process ends its
-sessions (``engine_lost``); grants not used yet are given to the new process, used ones never.
-Only the SIP thread enters this module.
+A session stays with its customer call through holds and consultations. It ends when the
+supervisor hangs up, it is revoked (``revoke_monitor``), or that call ends — unless it follows
+the operator (``follow``): then it moves to another call in progress or the next one answered
+(``MonitorFollowed``), and waits silently between calls. The grant of an admitted session stays
+(used) in the engine, so a second INVITE with its id is refused as a replay. A lost engine
+process ends its sessions (``engine_lost``); grants not used yet are given to the new process,
+used ones never. Only the SIP thread enters this module.
 """
 
 from __future__ import annotations
@@ -227,3 +231,10 @@ class Monitoring:
             self.state.emit(
                 ev.MonitorFollowed(session_id=leg.session_id, customer_call_id=following)
             )
+
+    def close(self) -> None:
+        """Let go of every call (before libDestroy: no Call may outlive it)."""
+        for leg_call in self.legs.values():
+            if leg_call.monitor is not None:
+                leg_call.monitor.customer = None
+        self.legs.clear()

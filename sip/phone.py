@@ -375,4 +375,5 @@ class Phone:
 
     def close(self) -> None:
         """Drop every pjsua2 wrapper this phone holds (before libDestroy)."""
+        self.monitor.close()
         self.state.close()
