@@ -175,7 +175,7 @@ class Phone:
         if len(self.state.live_calls()) >= limit:
             if monitor is not None:
                 raise LimitError(
-                    f"{limit} calls are in progress, this softphone's limit: end one before "
+                    f"this softphone's limit of {limit} calls is reached: end a call before "
                     "monitoring"
                 )
             raise LimitError(f"{limit} calls are in progress; end one first")

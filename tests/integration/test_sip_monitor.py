@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from formats.clock import utc_us
 from sip import events as ev
+from sip.remote import RemoteError
 from tests.integration.sipkit import Agent, channel_window, connect, tone_share
 from tests.integration.test_engine_process import OPERATOR, Desk, desk  # noqa: F401
 from tests.servers.pulse import PulseServer, pulse_available
@@ -129,59 +130,65 @@ def test_one_call_through_listen_whisper_and_barge(agents, pulse, tmp_path: Path
 
 
 def test_forged_expired_replayed_and_foreign_sessions_get_no_media(agents):
-    alice = agents("alice", max_calls=3)
-    bob, carol, dave = agents("bob"), agents("carol"), agents("dave")
+    alice = agents("alice", max_calls=3)  # the operator
+    bob, carol, dave = agents("bob"), agents("carol"), agents("dave", max_calls=1)
     connect(bob, alice)
 
-    def refused(sid: str, why: str) -> None:
-        leg = dave.call("call_monitor", target="alice", session_id=sid)
-        ended = dave.wait("MonitorEnded", call_id=leg)
+    def grant(supervisor: str = "dave", seconds: float = 60, mode: str = "listen") -> str:
+        sid = session()
+        alice.call(
+            "grant_monitor", session_id=sid, supervisor=supervisor, mode=mode,
+            expires_us=expiry(seconds),
+        )  # fmt: skip
+        return sid
+
+    def refused(sid: str, why: str, by: Agent = dave) -> None:
+        leg = by.call("call_monitor", target="alice", session_id=sid)
+        ended = by.wait("MonitorEnded", call_id=leg)
         assert not ended["started"] and ended["reason"].startswith("refused: "), ended
         rejected = alice.wait("MonitorRejected", session_id=sid)
-        assert why in rejected["reason"] and rejected["supervisor"] == "dave", rejected
-        assert "MonitorStarted" not in leg_events(dave, leg)
+        assert why in rejected["reason"] and rejected["supervisor"] == by.user, rejected
+        assert "MonitorStarted" not in leg_events(by, leg)
+
+    def admitted(sid: str) -> str:
+        leg = str(dave.call("call_monitor", target="alice", session_id=sid))
+        dave.wait("MonitorStarted", session_id=sid)
+        alice.wait("MonitorStarted", session_id=sid)
+        return leg
 
     refused(session(), "no such monitoring session")  # forged
-    soon = session()
-    alice.call(
-        "grant_monitor", session_id=soon, supervisor="dave", mode="listen", expires_us=expiry(0.3)
-    )
+    soon = grant(seconds=0.3)
     time.sleep(0.5)
     refused(soon, "expired")
-    carols = session()
-    alice.call(
-        "grant_monitor", session_id=carols, supervisor="carol", mode="barge", expires_us=expiry(60)
-    )
-    refused(carols, "is for carol, not dave")
+    refused(grant("carol"), "is for carol, not dave")
+    with pytest.raises(RemoteError, match="mode 'spy' must be one of listen, whisper, barge"):
+        grant(mode="spy")
+    with pytest.raises(RemoteError, match="NotFoundError: no monitoring session"):
+        alice.call("set_monitor_mode", session_id=session(), mode="barge")
 
-    once = session()
-    alice.call(
-        "grant_monitor", session_id=once, supervisor="dave", mode="whisper", expires_us=expiry(60)
-    )
-    leg = dave.call("call_monitor", target="alice", session_id=once)
-    dave.wait("MonitorStarted", session_id=once)
-    alice.wait("MonitorStarted", session_id=once)
+    once = grant(mode="whisper")
+    leg = admitted(once)
     dave.call("hangup", call_id=leg)
     assert alice.wait("MonitorEnded", session_id=once)["reason"] == "supervisor_hung_up"
     assert dave.wait("MonitorEnded", session_id=once)["reason"] == "hung_up"
     refused(once, "already used")  # replayed
+    revoked = grant()
+    admitted(revoked)
+    alice.call("revoke_monitor", session_id=revoked)
+    assert alice.wait("MonitorEnded", session_id=revoked)["reason"] == "revoked"
+    assert dave.wait("MonitorEnded", session_id=revoked)["reason"] == "agent_ended"
+    refused(revoked, "no such monitoring session")
 
-    # Customer + consultation + monitoring fit; one more call is refused by the limit.
+    # Customer + consultation + monitoring fit; one call more is refused by the limit, in
+    # words, on either phone.
     consult = alice.dial("carol")
     ring = carol.wait("IncomingCall")
     carol.call("answer", call_id=ring["call_id"])
     alice.wait("CallStateChanged", call_id=consult, state="confirmed")
-    third = session()
-    alice.call(
-        "grant_monitor", session_id=third, supervisor="dave", mode="listen", expires_us=expiry(60)
-    )
-    leg = dave.call("call_monitor", target="alice", session_id=third)
-    alice.wait("MonitorStarted", session_id=third)
-    fourth = session()
-    alice.call(
-        "grant_monitor", session_id=fourth, supervisor="dave", mode="listen", expires_us=expiry(60)
-    )
-    refused(fourth, "limit of 3 calls is reached")
+    admitted(grant())
+    with pytest.raises(RemoteError, match="limit of 1 calls is reached: end a call before"):
+        dave.call("call_monitor", target="alice", session_id=grant())
+    refused(grant("carol"), "486 Busy Here: this softphone's limit of 3 calls is reached", carol)
     assert not any(e["type"] == "IncomingCall" for e in alice.engine.events)
 
 
