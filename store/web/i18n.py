@@ -151,6 +151,52 @@ _WORDS: dict[str, tuple[str, str]] = {
     "state_on_call": ("в разговоре", "on a call"),
     "state_offline": ("не в сети", "offline"),
     "updated": ("Обновлено", "Updated"),
+    "transcript": ("Расшифровка", "Transcript"),
+    "transcript_loading": ("Загрузка расшифровки…", "Loading the transcript…"),
+    "transcript_none": ("Расшифровки нет (нет звука)", "No transcript (no audio)"),
+    "transcript_queued": ("Расшифровка ещё не готова", "The transcript is not ready yet"),
+    "transcript_running": ("Идёт расшифровка…", "Transcribing…"),
+    "transcript_failed": ("Расшифровать не удалось", "Transcription failed"),
+    "masked_card": ("номер карты скрыт", "card number masked"),
+    "masked_digits": ("число скрыто", "number masked"),
+    "masked_paused": ("скрыто: пауза", "masked: paused"),
+    "phrase": ("Фраза", "Phrase"),
+    "said_by": ("Кто сказал", "Said by"),
+    "checks": ("Автопроверки", "Automatic checks"),
+    "agreement_title": (
+        "Согласие автопроверок с ответами QA",
+        "Agreement of automatic checks with QA",
+    ),
+    "agreement_note": (
+        "Ответ QA «да» — не меньше половины баллов вопроса; сравниваются звонки с "
+        "расшифровкой и оценкой по форме (последней на звонок).",
+        "QA's answer is yes at half the question's points or more; compared on calls with "
+        "both a transcript and an evaluation with the form (the latest per call).",
+    ),
+    "question": ("Вопрос", "Question"),
+    "rule": ("Проверка", "Check"),
+    "compared": ("Звонков", "Calls"),
+    "agreed": ("Совпало", "Agreed"),
+    "agreement_pct": ("Согласие, %", "Agreement, %"),
+    "both_yes": ("Оба «да»", "Both yes"),
+    "both_no": ("Оба «нет»", "Both no"),
+    "check_yes_qa_no": ("Проверка «да», QA «нет»", "Check yes, QA no"),
+    "check_no_qa_yes": ("Проверка «нет», QA «да»", "Check no, QA yes"),
+    "no_linked": (
+        "Ни один вопрос форм не связан с автопроверкой",
+        "No scorecard question is linked to an automatic check",
+    ),
+    "download_csv": ("Скачать CSV", "Download CSV"),
+    "queues": ("Очереди", "Queues"),
+    "queues_title": ("Очереди АТС", "The PBX's queues"),
+    "group_hour": ("по часам", "by hour"),
+    "hour": ("Час", "Hour"),
+    "all_queues": ("все", "all"),
+    "metric_abandoned": ("Брошено", "Abandoned"),
+    "metric_abandoned_pct": ("Брошено, %", "Abandoned, %"),
+    "metric_avg_wait_s": ("Ср. ожидание, с", "Avg wait, s"),
+    "calls_axis": ("Звонков", "Calls"),
+    "percent_axis": ("%", "%"),
 }
 
 JS_KEYS = (
@@ -182,6 +228,15 @@ JS_KEYS = (
     "export_running",
     "export_failed",
     "export_download",
+    "operator",
+    "customer",
+    "transcript_none",
+    "transcript_queued",
+    "transcript_running",
+    "transcript_failed",
+    "masked_card",
+    "masked_digits",
+    "masked_paused",
 )
 
 
