@@ -170,10 +170,15 @@ def search_transcripts(
     disposition: TextParam = None,
     karma: Annotated[Karma | None, Query()] = None,
     tag: TextParam = None,
+    min_duration_s: Annotated[float | None, Query(ge=0, le=1e7)] = None,
+    max_duration_s: Annotated[float | None, Query(ge=0, le=1e7)] = None,
+    has_screen: bool | None = None,
+    evaluated: bool | None = None,
+    text: TextParam = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
-    texts = (phrase, agent, number, queue, disposition, tag)
+    texts = (phrase, agent, number, queue, disposition, tag, text)
     if any("\x00" in t for t in texts if t):
         raise Invalid("the search must not contain NUL characters")
     f = CallFilter(
@@ -186,6 +191,11 @@ def search_transcripts(
         disposition=disposition,
         karma=karma,
         tag=tag,
+        min_duration_s=min_duration_s,
+        max_duration_s=max_duration_s,
+        has_screen=has_screen,
+        evaluated=evaluated,
+        text=text,
     )
     total, items = transcript_search.search(ctx.db, phrase, side, f, who, limit, offset)
     return {"total": total, "limit": limit, "offset": offset, "items": items}

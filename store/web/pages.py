@@ -19,10 +19,10 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from store import calls, exports, qa, search, sessions
-from store.transcripts import search as transcript_search
 from store.errors import Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from store.models import EvaluationIn
 from store.sessions import SESSION_COOKIE, Session
+from store.transcripts import search as transcript_search
 from store.web.i18n import JS_KEYS, LANG_COOKIE, LANGS, mark_label, words
 from store.web.render import (
     PAGE,

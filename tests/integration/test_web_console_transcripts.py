@@ -125,14 +125,20 @@ def test_a_phrase_hit_opens_the_call_at_the_hit_and_the_transcript_follows_playb
     # a click on a phrase seeks there
     rows[3].click()
     assert driver.execute_script("return agentdeskPlayer.position()") == segment_start(t0, 3)
-    wait_for(driver, f"return (agentdeskTranscript.current || {{}}).start_us === {segment_start(t0, 3)}")
+    wait_for(
+        driver, f"return (agentdeskTranscript.current || {{}}).start_us === {segment_start(t0, 3)}"
+    )
 
     # playing from just before the card phrase: the current phrase moves on to it, then off it
     before = segment_start(t0, 1) - 300_000
     driver.execute_script("agentdeskPlayer.seek(arguments[0])", before)
     wait_for(driver, "return agentdeskTranscript.current === null")
     driver.find_element("id", "play").click()
-    wait_for(driver, f"return (agentdeskTranscript.current || {{}}).start_us === {segment_start(t0, 1)}", 5)
+    wait_for(
+        driver,
+        f"return (agentdeskTranscript.current || {{}}).start_us === {segment_start(t0, 1)}",
+        5,
+    )
     assert "current" in rows[1].get_attribute("class")
     wait_for(driver, f"return (agentdeskTranscript.current || {{}}).start_us === {third}", 5)
     assert "current" not in rows[1].get_attribute("class")
