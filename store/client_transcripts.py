@@ -28,8 +28,18 @@ class TranscriptsClient(StoreSession):
         }
         return cast(TranscriptPage, self._json("GET", "/transcripts/search", params=params))
 
+    def add_transcript_rule(self, **rule: Any) -> dict[str, Any]:
+        """An automatic check (admin): name, kind (required|forbidden), phrase; side,
+        within_s, queue."""
+        return cast(dict[str, Any], self._json("POST", "/transcripts/rules", json=rule))
+
     def check_agreement(self, **options: Any) -> CheckAgreement:
         """Per scorecard question linked to an automatic check: how often the check agreed
         with QA's answer. Options: form_id, from_us, to_us (calls started in the range)."""
         params = {k: v for k, v in options.items() if v is not None}
         return cast(CheckAgreement, self._json("GET", "/reports/check-agreement", params=params))
+
+    def check_agreement_csv(self, **options: Any) -> bytes:
+        """The same as CSV bytes (UTF-8), to save as a file."""
+        params = {**{k: v for k, v in options.items() if v is not None}, "format": "csv"}
+        return self._request("GET", "/reports/check-agreement", params=params).content

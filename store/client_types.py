@@ -171,6 +171,7 @@ class Criterion(TypedDict):
     label: str
     max_score: int
     weight: NotRequired[float]
+    rule: NotRequired[str | None]  # an automatic check's name
 
 
 class Form(TypedDict):

@@ -1,18 +1,22 @@
-"""The transcript beside the console's player, in Debian's headless Chromium through Selenium
-against a real store: a phrase search finds the call and its hit opens the call at the hit,
-marked; a click on a phrase seeks there; the current phrase follows playback; a spoken card
-number shows masked. Screenshots in Russian and English go to tests/artifacts."""
+"""The transcript beside the console's player and the queue charts, in Debian's headless
+Chromium through Selenium against a real store: a phrase search finds the call and its hit
+opens the call at the hit, marked; a click on a phrase seeks there; the current phrase follows
+playback; a spoken card number shows masked; the queues' offered, answered and abandoned calls
+and service level per hour as worked out by hand from queue_log lines. Screenshots in Russian
+and English go to tests/artifacts."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import requests
 
 from store.users import set_password
 from tests.integration.playback_kit import upload_call_as_the_uploader_will
-from tests.integration.store_kit import new_id, now_us, store_with_clients
+from tests.integration.store_kit import Store, new_id, now_us, store_with_clients
 from tests.integration.test_web_console_browser import (
     LENGTH_S,
     PASSWORDS,
@@ -41,8 +45,8 @@ SCRIPT = [
 @pytest.fixture(scope="module")
 def site(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Any, str, str, int]]:
-    """(the browser, the store's URL, the transcribed call, its start)."""
+) -> Iterator[tuple[Any, Store, str, int]]:
+    """(the browser, the store, the transcribed call, its start)."""
     if not chromium_available():
         pytest.fail("Chromium and chromedriver are not installed: run scripts/setup")
     tmp = tmp_path_factory.mktemp("web-transcripts")
@@ -69,7 +73,7 @@ def site(
                 db, call_id, [segment(side, t0 + int(at * S), words) for side, at, words in SCRIPT]
             )
         with Chromium(tmp / "chromium-profile") as chromium:
-            yield chromium.driver, store.url, call_id, t0
+            yield chromium.driver, store, call_id, t0
 
 
 def segment_start(t0: int, index: int) -> int:
@@ -81,9 +85,10 @@ def current(driver: Any) -> Any:
 
 
 def test_a_phrase_hit_opens_the_call_at_the_hit_and_the_transcript_follows_playback(
-    site: tuple[Any, str, str, int],
+    site: tuple[Any, Store, str, int],
 ) -> None:
-    driver, url, call_id, t0 = site
+    driver, store, call_id, t0 = site
+    url = store.url
     sign_in(driver, url, "quinn")
     set_lang(driver, "en")
 
@@ -153,3 +158,50 @@ def test_a_phrase_hit_opens_the_call_at_the_hit_and_the_transcript_follows_playb
         call_id,
     )
     assert reads == 200
+
+
+def test_queue_charts_by_hour_as_worked_out_by_hand(site: tuple[Any, Store, str, int]) -> None:
+    driver, store, _, _ = site
+    day = datetime.now(UTC).date() - timedelta(days=1)  # the store's report days are UTC
+    ten = int(datetime(day.year, day.month, day.day, 10, tzinfo=UTC).timestamp())
+    lines = [  # epoch|uniqueid|queue|agent|EVENT|data…; SL: answered within 20 s
+        f"{ten + 60}|a|support|NONE|ENTERQUEUE||+79120000001|1",
+        f"{ten + 65}|a|support|PJSIP/201|CONNECT|5|a.1|2",  # answered in 5 s
+        f"{ten + 120}|b|support|NONE|ENTERQUEUE||+79120000002|1",
+        f"{ten + 150}|b|support|PJSIP/202|CONNECT|30|b.1|2",  # answered in 30 s
+        f"{ten + 300}|c|support|NONE|ENTERQUEUE||+79120000003|1",
+        f"{ten + 312}|c|support|NONE|ABANDON|1|1|12",  # hung up after 12 s
+        f"{ten + 7210}|d|sales|NONE|ENTERQUEUE||+79120000004|1",
+        f"{ten + 7213}|d|sales|PJSIP/203|CONNECT|3|d.1|2",  # noon: answered in 3 s
+    ]
+    sent = requests.post(
+        f"{store.url}/api/v1/pbx/queue-events",
+        data="\n".join(lines) + "\n",
+        headers={"Authorization": f"Bearer {store.server.tokens['ada']}",
+                 "Content-Type": "text/plain"},
+        timeout=10,
+    )  # fmt: skip
+    assert sent.status_code == 200 and sent.json()["stored"] == len(lines), sent.text
+    sign_in(driver, store.url, "sam")
+    set_lang(driver, "en")
+    driver.get(f"{store.url}/reports/queues?from={day}&to={day}&by=hour")
+    drawn = wait_for(driver, "return window.agentdeskQueues")
+    assert drawn["points"] == 24 and drawn["series"] == 4
+    assert drawn["counts"] == {"offered": 4, "answered": 3, "abandoned": 1}
+    assert drawn["sl"] == [33.333, 100]  # 10:00: 1 of 3 within 20 s; 12:00: 1 of 1
+    table = driver.find_element("id", "queues-table").text.splitlines()
+    assert table[1].startswith(f"{day} 10:00 3 2 1 66.667 33.333 33.333")
+    assert table[2].startswith(f"{day} 12:00 1 1 0 100")
+    shot(driver, "queues-en")
+    driver.find_element("id", "queues-queue").send_keys("sales")
+    driver.find_element("id", "queues-run").click()
+    wait_for(driver, "return location.search.includes('queue=sales')")
+    drawn = wait_for(driver, "return window.agentdeskQueues")
+    assert drawn["counts"] == {"offered": 1, "answered": 1, "abandoned": 0}
+    set_lang(driver, "ru")
+    wait_for(driver, "return window.agentdeskQueues")
+    shot(driver, "queues-ru")
+    driver.find_element("css selector", "#report-tabs a[href='/reports/checks']").click()
+    wait_for(driver, "return location.pathname === '/reports/checks'")
+    assert driver.find_element("id", "no-linked").text.startswith("Ни один вопрос")
+    shot(driver, "checks-ru")

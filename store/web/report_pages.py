@@ -1,0 +1,155 @@
+"""The console's other report pages: the PBX's queues by hour or day with charts (the queue
+report of store/pbx/report.py), and how often the automatic checks agree with QA's answers
+(store/transcripts/agreement.py) with its CSV."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from store import qa
+from store.errors import Invalid
+from store.pbx import report
+from store.transcripts import agreement
+from store.web.i18n import words
+from store.web.render import (
+    ctx_of,
+    day_us,
+    error_page,
+    lang_of,
+    render,
+    session_of,
+    to_login,
+    zone_of,
+)
+
+router = APIRouter(include_in_schema=False)
+
+QUEUE_COLUMNS = (
+    "offered",
+    "answered",
+    "abandoned",
+    "answered_pct",
+    "abandoned_pct",
+    "service_level_pct",
+    "avg_wait_s",
+)
+COUNTS = ("offered", "answered", "abandoned")
+MAX_POINTS = 2000
+
+
+def _dates(request: Request, zone: ZoneInfo, days_back: int) -> dict[str, str]:
+    today = datetime.now(zone).date()
+    return {
+        "from": request.query_params.get("from", "")[:10]
+        or (today - timedelta(days=days_back)).isoformat(),
+        "to": request.query_params.get("to", "")[:10] or today.isoformat(),
+    }
+
+
+def _buckets(from_us: int, to_us: int, zone: ZoneInfo, hours: bool) -> list[int]:
+    """Every bucket's start (Unix s) from the first day's midnight in `zone` to `to_us`,
+    stepped as the queue report buckets (the zone's offset at the start, fixed)."""
+    first = datetime.fromtimestamp(from_us / 1e6, zone)
+    start = int(datetime(first.year, first.month, first.day, tzinfo=zone).timestamp())
+    step = 3600 if hours else 86400
+    return list(range(start, (to_us + 999_999) // 1_000_000, step))[:MAX_POINTS]
+
+
+@router.get("/reports/queues")
+def queues_page(request: Request) -> Response:
+    """The queues' offered, answered and abandoned calls and service level, by hour or day."""
+    session = session_of(request)
+    if session is None:
+        return to_login(request)
+    if not session.who.sees_all:
+        return error_page(request, session, 403, "forbidden_text")
+    ctx = ctx_of(request)
+    w = words(lang_of(request))
+    zone = zone_of(ctx)
+    q = _dates(request, zone, 6)
+    q["by"] = request.query_params.get("by", "day")
+    q["queue"] = request.query_params.get("queue", "")[:256]
+    if q["by"] not in ("day", "hour"):
+        q["by"] = "day"
+    from_us, to_us = day_us(q["from"], zone, end=False), day_us(q["to"], zone, end=True)
+    rows: list[dict[str, Any]] = []
+    x: list[int] = []
+    error = ""
+    if from_us is None or to_us is None:
+        error = w["bad_dates"]
+    else:
+        offset = datetime.fromtimestamp(from_us / 1e6, zone).utcoffset()
+        query = report.QueueReportQuery(
+            from_us=from_us,
+            to_us=to_us + 1,
+            by=(q["by"],),
+            queue=q["queue"] or None,
+            sl_s=ctx.settings.report_sl_s,
+            tz_offset_min=int(offset.total_seconds() // 60) if offset else 0,
+        )
+        try:
+            rows = report.queue_report(ctx.db, query, session.who)["rows"]
+        except Invalid as exc:
+            error = exc.message
+        else:
+            x = _buckets(from_us, to_us + 1, zone, q["by"] == "hour")
+    by_bucket = {int(r["bucket_us"] // 1_000_000): r for r in rows}
+    chart = {
+        "x": x,
+        "counts": {k: [(by_bucket.get(t) or {}).get(k) or 0 for t in x] for k in COUNTS},
+        "sl": [(by_bucket.get(t) or {}).get("service_level_pct") for t in x],
+        "labels": {k: w[f"metric_{k}"] for k in (*COUNTS, "service_level_pct")},
+        "x_label": w[q["by"]],
+        "calls_axis": w["calls_axis"],
+        "zone": str(zone),
+        "hours": q["by"] == "hour",
+    }
+    return render(
+        request,
+        "queues.html",
+        session,
+        q=q,
+        rows=rows,
+        columns=QUEUE_COLUMNS,
+        error=error,
+        tab="queues",
+        sl_s=ctx.settings.report_sl_s,
+        chart_json=json.dumps(chart).replace("</", ""),
+    )
+
+
+@router.get("/reports/checks")
+def checks_page(request: Request) -> Response:
+    """Per scorecard question linked to an automatic check: its agreement with QA."""
+    session = session_of(request)
+    if session is None:
+        return to_login(request)
+    if not session.who.sees_all:
+        return error_page(request, session, 403, "forbidden_text")
+    ctx = ctx_of(request)
+    zone = zone_of(ctx)
+    q = {k: request.query_params.get(k, "")[:10] for k in ("from", "to", "form")}
+    from_us = day_us(q["from"], zone, end=False)
+    to_us = day_us(q["to"], zone, end=True)
+    form_id = int(q["form"]) if q["form"].isdigit() else None
+    upper = to_us + 1 if to_us is not None else None
+    rows = agreement.agreement(ctx.db, form_id, from_us, upper)
+    given = {"form_id": form_id, "from_us": from_us, "to_us": upper}
+    csv_query = urlencode({"format": "csv", **{k: v for k, v in given.items() if v is not None}})
+    return render(
+        request,
+        "checks.html",
+        session,
+        q=q,
+        rows=rows,
+        forms=qa.list_forms(ctx.db),
+        error="",
+        csv_link=f"/api/v1/reports/check-agreement?{csv_query}",
+    )
