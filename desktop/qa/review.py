@@ -111,6 +111,8 @@ class CallReview(QWidget):
             return
         self.transcript.show_transcript(transcript, session.timeline.start_us, self.focus)
         self.transcript.follow(session.position_ms())
+        if self.scorecard is not None and transcript["job"]["status"] == "done":
+            self.scorecard.suggest(transcript.get("checks") or [])
 
     def _seek_ms(self, ms: int) -> None:
         if self.player.session is not None:

@@ -6,6 +6,7 @@ phrase-search hit the call was opened at is marked."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -48,6 +49,11 @@ class TranscriptPanel(QWidget):
         self.list.setWordWrap(True)
         self.list.itemClicked.connect(self._chosen)
         self.list.itemActivated.connect(self._chosen)
+        self.checks = QListWidget()
+        self.checks.setMaximumHeight(110)
+        self.checks.itemClicked.connect(self._chosen)
+        self.checks.itemActivated.connect(self._chosen)
+        self.checks_title = QLabel(self.tr("Automatic checks"))
         self.segments: list[ShownSegment] = []
         self.current_row = -1
         self.hit_row = -1
@@ -56,6 +62,10 @@ class TranscriptPanel(QWidget):
         layout.addWidget(QLabel(self.tr("Transcript")))
         layout.addWidget(self.state)
         layout.addWidget(self.list, 1)
+        layout.addWidget(self.checks_title)
+        layout.addWidget(self.checks)
+        self.checks_title.hide()
+        self.checks.hide()
 
     def side_name(self, side: str) -> str:
         return self.tr("Operator") if side == "operator" else self.tr("Customer")
@@ -131,6 +141,28 @@ class TranscriptPanel(QWidget):
             self.show_problem(self.tr("Nothing was said"))
         if self.hit_row >= 0:
             self.list.scrollToItem(self.list.item(self.hit_row))
+        self.show_checks(transcript.get("checks") or [], origin_us)
+
+    def show_checks(self, results: list[dict[str, Any]], origin_us: int) -> None:
+        """Each automatic check, passed or failed, with where its phrase was said (a click
+        seeks to the first place)."""
+        self.checks.clear()
+        for check in results:
+            mark = "✓" if check["passed"] else "✗"
+            outcome = self.tr("passed") if check["passed"] else self.tr("failed")
+            text = f"{mark} {check['name']}: {outcome}"
+            evidence = check.get("evidence") or []
+            if evidence:
+                first = evidence[0]
+                at = clock_text(max(0, (first["start_us"] - origin_us) // 1000))
+                text += f"  {at} {self.side_name(first['side'])}"
+            item = QListWidgetItem(text)
+            if evidence:
+                item.setData(Qt.ItemDataRole.UserRole, evidence[0]["start_us"])
+                item.setToolTip(evidence[0]["text"])
+            self.checks.addItem(item)
+        self.checks_title.setVisible(bool(results))
+        self.checks.setVisible(bool(results))
 
     def follow(self, position_ms: int) -> None:
         """Makes the phrase at `position_ms` (the latest begun and not over) the current row."""
@@ -154,7 +186,9 @@ class TranscriptPanel(QWidget):
             self.list.blockSignals(False)
 
     def _chosen(self, item: QListWidgetItem) -> None:
-        self.seek_requested.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+        at = item.data(Qt.ItemDataRole.UserRole)
+        if at is not None:
+            self.seek_requested.emit(int(at))
 
 
 def _is_hit(seg: ShownSegment, focus: TranscriptFocus) -> bool:

@@ -1854,6 +1854,18 @@
         <translation>В хранилище пока нет форм оценки.</translation>
     </message>
     <message>
+        <source>yes</source>
+        <translation>да</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>нет</translation>
+    </message>
+    <message>
+        <source>automatic check: {0} — confirm or change</source>
+        <translation>автопроверка: {0} — подтвердите или измените</translation>
+    </message>
+    <message>
         <source>Saving…</source>
         <translation>Сохранение…</translation>
     </message>
@@ -2289,6 +2301,10 @@
         <translation>Загрузка расшифровки…</translation>
     </message>
     <message>
+        <source>Automatic checks</source>
+        <translation>Автопроверки</translation>
+    </message>
+    <message>
         <source>Transcript</source>
         <translation>Расшифровка</translation>
     </message>
@@ -2331,6 +2347,14 @@
     <message>
         <source>Nothing was said</source>
         <translation>Ничего не сказано</translation>
+    </message>
+    <message>
+        <source>passed</source>
+        <translation>выполнено</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>не выполнено</translation>
     </message>
 </context>
 <context>

@@ -196,6 +196,12 @@ _WORDS: dict[str, tuple[str, str]] = {
     "metric_abandoned_pct": ("Брошено, %", "Abandoned, %"),
     "metric_avg_wait_s": ("Ср. ожидание, с", "Avg wait, s"),
     "calls_axis": ("Звонков", "Calls"),
+    "check_passed": ("выполнено", "passed"),
+    "check_failed": ("не выполнено", "failed"),
+    "automatic_answer": (
+        "автопроверка: {a} — подтвердите или измените",
+        "automatic check: {a} — confirm or change",
+    ),
     "percent_axis": ("%", "%"),
 }
 
@@ -237,6 +243,12 @@ JS_KEYS = (
     "masked_card",
     "masked_digits",
     "masked_paused",
+    "checks",
+    "check_passed",
+    "check_failed",
+    "automatic_answer",
+    "yes",
+    "no",
 )
 
 

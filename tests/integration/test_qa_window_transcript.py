@@ -1,7 +1,8 @@
 """The transcript beside the QA window's player, on Qt's offscreen platform against a real
 store: a phrase search lists the call with what was said, opening it starts at the hit,
 marked; a click on a phrase seeks there; the current phrase follows playback; a spoken card
-number shows masked."""
+number shows masked; the automatic check shows with its evidence and answers the scorecard's
+question that names it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QLabel
 
 from desktop.qa.window import QaWindow
 from tests.integration.playback_kit import sqlite_store
@@ -46,6 +48,16 @@ def test_a_phrase_hit_opens_the_call_at_the_hit_beside_its_transcript(
     store.alice.link_media(
         call_id, store.alice.upload_file(wav, "audio/wav")["sha256"], "audio", t0
     )
+    store.ada.add_transcript_rule(
+        name="greeting", kind="required", phrase="Acme support", side="operator", within_s=10
+    )
+    form = store.ada.create_form(
+        "Basics",
+        [
+            {"key": "greet", "label": "Greeted", "max_score": 5, "rule": "greeting"},
+            {"key": "solved", "label": "Solved", "max_score": 10},
+        ],
+    )
     with store.db() as db:
         store_transcript(db, call_id, [segment(s, t0 + int(at * S), w) for s, at, w in SCRIPT])
 
@@ -79,6 +91,20 @@ def test_a_phrase_hit_opens_the_call_at_the_hit_beside_its_transcript(
     assert texts[0] == "00:00.2  Operator: Hello, this is Acme support."
     assert texts[1] == "00:01.8  Customer: My card is [card number masked]"
     assert panel.list.item(2).font().bold() and not panel.list.item(1).font().bold()
+
+    # the check with where its phrase was said (a click seeks there); the scorecard's question
+    # that names it answered by it, for QA to confirm or change
+    assert panel.checks.count() == 1
+    assert panel.checks.item(0).text() == "✓ greeting: passed  00:00.9 Operator"
+    panel.checks.itemClicked.emit(panel.checks.item(0))
+    assert review.player.session.position_us() == t0 + 950_000  # "Acme"
+    card = review.scorecard
+    assert card is not None
+    qtbot.waitUntil(lambda: card.save_button.isEnabled(), timeout=5000)
+    card.form_choice.setCurrentIndex(card.form_choice.findData(form["id"]))
+    assert card.scores["greet"].value() == 5 and card.scores["solved"].value() == 0
+    note = card.findChild(QLabel, "automatic-greet")
+    assert note is not None and note.text() == "automatic check: yes — confirm or change"
 
     # a click on a phrase seeks there
     panel.list.itemClicked.emit(panel.list.item(3))

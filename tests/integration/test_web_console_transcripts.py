@@ -68,6 +68,16 @@ def site(
         upload_call_as_the_uploader_will(
             store.alice, call_id, call, tmp / "media", ogg, "audio/ogg", t0
         )
+        store.ada.add_transcript_rule(
+            name="greeting", kind="required", phrase="Acme support", side="operator", within_s=10
+        )
+        store.ada.create_form(
+            "Basics",
+            [
+                {"key": "greet", "label": "Greeted", "max_score": 5, "rule": "greeting"},
+                {"key": "solved", "label": "Solved", "max_score": 10},
+            ],
+        )
         with store.db() as db:
             store_transcript(
                 db, call_id, [segment(side, t0 + int(at * S), words) for side, at, words in SCRIPT]
@@ -126,6 +136,21 @@ def test_a_phrase_hit_opens_the_call_at_the_hit_and_the_transcript_follows_playb
     assert box.get_attribute("data-reason") == "card" and box.text == "card number masked"
     assert "4111" not in driver.page_source
     shot(driver, "call-transcript-en")
+
+    # the automatic check with its evidence (a click seeks to it), and the scorecard's
+    # question that names it answered by it, for QA to confirm or change
+    check = driver.find_element("css selector", "#transcript-checks li[data-rule='greeting']")
+    assert "check-passed" in check.get_attribute("class")
+    said_at = segment_start(t0, 0) + 3 * 250_000  # "Acme", the phrase's first word
+    evidence = check.find_element("css selector", "button.evidence")
+    assert evidence.get_attribute("data-start-us") == str(said_at)
+    assert evidence.text == "0:00 Operator"
+    evidence.click()
+    assert driver.execute_script("return agentdeskPlayer.position()") == said_at
+    assert driver.find_element("name", "score.greet").get_attribute("value") == "5"
+    assert driver.find_element("name", "score.solved").get_attribute("value") == ""
+    note = driver.find_element("css selector", ".auto-answer[data-rule='greeting']").text
+    assert note == "automatic check: yes — confirm or change"
 
     # a click on a phrase seeks there
     rows[3].click()
@@ -203,5 +228,6 @@ def test_queue_charts_by_hour_as_worked_out_by_hand(site: tuple[Any, Store, str,
     shot(driver, "queues-ru")
     driver.find_element("css selector", "#report-tabs a[href='/reports/checks']").click()
     wait_for(driver, "return location.pathname === '/reports/checks'")
-    assert driver.find_element("id", "no-linked").text.startswith("Ни один вопрос")
+    row = driver.find_element("css selector", "#checks-table tr[data-question='greet']")
+    assert row.text == "Basics Greeted greeting 0 0 — 0 0 0 0"  # the call is not scored yet
     shot(driver, "checks-ru")

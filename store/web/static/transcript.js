@@ -125,6 +125,40 @@
     }
   }
 
+  // the automatic checks with their evidence (click to seek), and the scorecard's questions
+  // that name a check answered by it: QA confirms by saving, or changes the score
+  function showChecks(results) {
+    const box = document.getElementById("transcript-checks");
+    document.getElementById("checks-title").hidden = results.length === 0;
+    const byName = {};
+    for (const c of results) {
+      byName[c.name] = c.passed;
+      const li = document.createElement("li");
+      li.className = "check " + (c.passed ? "check-passed" : "check-failed");
+      li.dataset.rule = c.name;
+      li.append((c.passed ? "✓ " : "✗ ") + c.name + ": " + (c.passed ? W.check_passed : W.check_failed));
+      for (const e of c.evidence || []) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "evidence";
+        b.dataset.startUs = String(e.start_us);
+        b.textContent = clockText(e.start_us) + " " + (W[e.side] || e.side);
+        b.title = e.text;
+        b.addEventListener("click", () => player.seek(e.start_us));
+        li.append(" ", b);
+      }
+      box.appendChild(li);
+    }
+    for (const input of document.querySelectorAll("input[data-rule]")) {
+      if (!(input.dataset.rule in byName)) continue;
+      const passed = byName[input.dataset.rule];
+      if (input.value === "") input.value = passed ? input.max : "0";
+      const note = input.parentElement.querySelector(".auto-answer");
+      if (note) note.textContent = W.automatic_answer.replace("{a}", passed ? W.yes : W.no);
+    }
+    view.checks = results.length;
+  }
+
   async function load() {
     let answer = null;
     try {
@@ -139,6 +173,7 @@
     if (answer) view.status = answer.job.status;
     if (answer && answer.job.status === "done") {
       render(answer.segments || []);
+      showChecks(answer.checks || []);
       state.textContent = "";
       state.hidden = true;
       if (view.hit) {
