@@ -18,16 +18,7 @@ from store.errors import Invalid
 from store.pbx import report
 from store.transcripts import agreement
 from store.web.i18n import words
-from store.web.render import (
-    ctx_of,
-    day_us,
-    error_page,
-    lang_of,
-    render,
-    session_of,
-    to_login,
-    zone_of,
-)
+from store.web.render import ctx_of, day_us, lang_of, render, supervisor_of, zone_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,11 +56,9 @@ def _buckets(from_us: int, to_us: int, zone: ZoneInfo, hours: bool) -> list[int]
 @router.get("/reports/queues")
 def queues_page(request: Request) -> Response:
     """The queues' offered, answered and abandoned calls and service level, by hour or day."""
-    session = session_of(request)
-    if session is None:
-        return to_login(request)
-    if not session.who.sees_all:
-        return error_page(request, session, 403, "forbidden_text")
+    session = supervisor_of(request)
+    if isinstance(session, Response):
+        return session
     ctx = ctx_of(request)
     w = words(lang_of(request))
     zone = zone_of(ctx)
@@ -128,11 +117,9 @@ def queues_page(request: Request) -> Response:
 @router.get("/reports/checks")
 def checks_page(request: Request) -> Response:
     """Per scorecard question linked to an automatic check: its agreement with QA."""
-    session = session_of(request)
-    if session is None:
-        return to_login(request)
-    if not session.who.sees_all:
-        return error_page(request, session, 403, "forbidden_text")
+    session = supervisor_of(request)
+    if isinstance(session, Response):
+        return session
     ctx = ctx_of(request)
     zone = zone_of(ctx)
     q = {k: request.query_params.get(k, "")[:10] for k in ("from", "to", "form")}

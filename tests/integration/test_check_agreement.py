@@ -9,10 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-import wave
 from collections.abc import Iterator
-from pathlib import Path
 
+import numpy as np
 import pytest
 import requests
 
@@ -20,6 +19,7 @@ from store.client import InvalidRequest, PermissionDenied
 from store.users import set_password
 from tests.integration.store_kit import Store, new_id, now_us, store_with_clients
 from tests.integration.transcript_kit import segment, store_transcript
+from tests.servers.pulse import write_wav
 
 pytestmark = pytest.mark.integration
 S = 1_000_000
@@ -36,14 +36,6 @@ CALLS = {
     "c6": (2, False, [(1, 4, 10)], False),  # no transcript
 }
 WORDS = {"alice": "alice-secret-1", "quinn": "quinn-secret-3"}
-
-
-def write_wav(path: Path, seconds: float) -> None:
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(2)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(b"\x00\x00" * 2 * int(8000 * seconds))
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -71,7 +63,7 @@ def scored(
         )
         other = store.ada.create_form("Other", [{"key": "x", "label": "X", "max_score": 1}])
         wav = tmp / "call.wav"
-        write_wav(wav, 1.0)
+        write_wav(wav, np.zeros((8000, 2)), 8000)  # a second of the call's audio
         sound = store.alice.upload_file(wav, "audio/wav")["sha256"]
         t0 = now_us() - 7200 * S
         ids: dict[str, str] = {}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import time
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from tests.integration.playback_kit import (
     upload_call_as_the_uploader_will,
 )
 from tests.integration.store_kit import Store, new_id, now_us, store_with_clients
+from tests.servers.pulse import write_wav
 
 pytestmark = pytest.mark.integration
 FPS = 25
@@ -80,13 +80,8 @@ def record(folder: Path, call_id: str, t0: int) -> Path:
         tone = np.where(
             (t >= marker_s) & (t < marker_s + 0.3), 0.5 * np.sin(2000 * np.pi * t), tone
         )
-    pcm = (np.stack([tone, np.zeros_like(t)], axis=1) * 32767).astype("<i2")
     wav = folder / "call.wav"
-    with wave.open(str(wav), "wb") as out:
-        out.setnchannels(2)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        out.writeframes(pcm.tobytes())
+    write_wav(wav, np.stack([tone, np.zeros_like(t)], axis=1), RATE)
     return wav
 
 
