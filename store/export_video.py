@@ -57,8 +57,13 @@ def add_stream(dst: Any, screens: list[Screen]) -> tuple[Any, bool]:
     stream = dst.add_stream("libx264")
     stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
     stream.time_base = TIME_BASE
-    stream.codec_context.time_base = TIME_BASE
-    stream.codec_context.options = {"preset": "veryfast", "crf": "23"}
+    context = stream.codec_context
+    context.time_base = TIME_BASE
+    context.options = {"preset": "veryfast", "crf": "23"}
+    with av.open(str(screens[0][2])) as first:  # the recorder's colours (BT.709, limited)
+        source = first.streams.video[0].codec_context
+        for name in ("colorspace", "color_primaries", "color_trc", "color_range"):
+            setattr(context, name, getattr(source, name))
     return stream, True
 
 
@@ -98,20 +103,38 @@ def write_copied(dst: Any, stream: Any, screens: list[Screen], zero: int,
         step()
 
 
+def _planes(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The Y, U and V planes of a yuv420p frame."""
+    width, height = frame.width, frame.height
+    flat = frame.to_ndarray().ravel()
+    luma, chroma = width * height, (width // 2) * (height // 2)
+    return (
+        flat[:luma].reshape(height, width),
+        flat[luma : luma + chroma].reshape(height // 2, width // 2),
+        flat[luma + chroma : luma + 2 * chroma].reshape(height // 2, width // 2),
+    )
+
+
 def write_scaled(dst: Any, stream: Any, screens: list[Screen], zero: int,
                  step: Callable[[], None]) -> None:  # fmt: skip
-    """Every frame scaled and centred on the canvas, at its time; `step()` after each
-    segment."""
-    canvas = np.zeros((stream.height, stream.width, 3), np.uint8)
+    """Every frame scaled and centred on the canvas (black: Y 16, U and V 128), at its time;
+    `step()` after each segment. A segment of the canvas's size goes in as it is decoded."""
+    canvas_w, canvas_h = stream.width, stream.height
+    planes = (
+        np.full((canvas_h, canvas_w), 16, np.uint8),
+        np.full((canvas_h // 2, canvas_w // 2), 128, np.uint8),
+        np.full((canvas_h // 2, canvas_w // 2), 128, np.uint8),
+    )
     last = -1
     for start_s, cut_s, path in _cuts(screens, zero):
         with av.open(str(path)) as src:
             source = src.streams.video[0]
             width, height, left, top = fit(
-                (source.codec_context.width, source.codec_context.height),
-                (stream.width, stream.height),
+                (source.codec_context.width, source.codec_context.height), (canvas_w, canvas_h)
             )
-            canvas[:] = 0
+            whole = (width, height) == (canvas_w, canvas_h)
+            planes[0][:] = 16
+            planes[1][:] = planes[2][:] = 128
             for frame in src.decode(source):
                 if frame.time is None:
                     continue
@@ -122,9 +145,17 @@ def write_scaled(dst: Any, stream: Any, screens: list[Screen], zero: int,
                 if pts <= last:
                     continue
                 last = pts
-                rgb = frame.to_ndarray(format="rgb24", width=width, height=height)
-                canvas[top : top + height, left : left + width] = rgb
-                out = av.VideoFrame.from_ndarray(canvas, format="rgb24")
+                picture = frame.reformat(width=width, height=height, format="yuv420p")
+                if whole:
+                    out = picture
+                else:
+                    for plane, part, scale in zip(planes, _planes(picture), (1, 2, 2), strict=True):
+                        y, x = top // scale, left // scale
+                        plane[y : y + part.shape[0], x : x + part.shape[1]] = part
+                    stacked = np.concatenate([p.ravel() for p in planes])
+                    out = av.VideoFrame.from_ndarray(
+                        stacked.reshape(canvas_h * 3 // 2, canvas_w), format="yuv420p"
+                    )
                 out.pts, out.time_base = pts, TIME_BASE
                 dst.mux(stream.encode(out))
         step()

@@ -142,6 +142,9 @@ def test_segments_of_two_sizes_export_onto_the_larger_with_their_times(
         video = container.streams.video[0]
         assert video.duration is not None and video.time_base is not None
         length_s = float(video.duration * video.time_base)
+        colours = video.codec_context
+        # the recorder's colours kept: BT.709, limited range (1 and 1 in FFmpeg's numbering)
+        assert (colours.colorspace, colours.color_range) == (1, 1)
     print(f"exported video: {len(frames)} frames, {length_s:.3f} s")
     assert abs(length_s - 2 * SEGMENT_S) <= 2 / FPS, length_s  # the call's 6 s of screen
     assert abs(frames[-1][0] - 2 * SEGMENT_S) <= 2 / FPS, frames[-1][0]
