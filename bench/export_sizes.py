@@ -54,10 +54,11 @@ def main() -> int:
         segment(folder / "a.mp4", 1920, 1080, t0, seconds)
         segment(folder / "b.mp4", 1280, 1024, second, seconds)
         segment(folder / "c.mp4", 1920, 1080, second, seconds)
+        first = (t0, second, folder / "a.mp4")
         calls = {
-            "copied (1920×1080 twice)": [(t0, second, folder / "a.mp4"), (second, None, folder / "c.mp4")],
-            "scaled (1920×1080, 1280×1024)": [(t0, second, folder / "a.mp4"), (second, None, folder / "b.mp4")],
-        }  # fmt: skip
+            "copied (1920×1080 twice)": [first, (second, None, folder / "c.mp4")],
+            "scaled (1920×1080, 1280×1024)": [first, (second, None, folder / "b.mp4")],
+        }
         for name, screens in calls.items():
             out = folder / "out.mp4"
             started = time.perf_counter()
