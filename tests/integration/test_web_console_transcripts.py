@@ -231,3 +231,5 @@ def test_queue_charts_by_hour_as_worked_out_by_hand(site: tuple[Any, Store, str,
     row = driver.find_element("css selector", "#checks-table tr[data-question='greet']")
     assert row.text == "Basics Greeted greeting 0 0 — 0 0 0 0"  # the call is not scored yet
     shot(driver, "checks-ru")
+    set_lang(driver, "en")
+    shot(driver, "checks-en")
