@@ -218,6 +218,11 @@ def test_queue_charts_by_hour_as_worked_out_by_hand(site: tuple[Any, Store, str,
     assert table[1].startswith(f"{day} 10:00 3 2 1 66.667 33.333 33.333")
     assert table[2].startswith(f"{day} 12:00 1 1 0 100")
     shot(driver, "queues-en")
+    table = driver.execute_script(
+        "return fetch(document.getElementById('queues-csv').href).then(r => r.text())"
+    ).splitlines()
+    assert table[0].startswith("hour,offered,answered,abandoned,")
+    assert table[1].startswith(f"{day} 10:00,3,2,1,") and table[2].startswith(f"{day} 12:00,1,1,0,")
     driver.find_element("id", "queues-queue").send_keys("sales")
     driver.find_element("id", "queues-run").click()
     wait_for(driver, "return location.search.includes('queue=sales')")
@@ -226,6 +231,13 @@ def test_queue_charts_by_hour_as_worked_out_by_hand(site: tuple[Any, Store, str,
     set_lang(driver, "ru")
     wait_for(driver, "return window.agentdeskQueues")
     shot(driver, "queues-ru")
+    driver.find_element("css selector", "#report-tabs a[href='/reports']").click()
+    wait_for(driver, "return location.pathname === '/reports'")
+    calls = driver.execute_script(  # the calls report's CSV, from the API with the session
+        "return fetch(document.getElementById('report-csv').href).then(r => r.text())"
+    ).splitlines()
+    assert calls[0].startswith("bucket,offered,answered,"), calls[:2]
+    driver.back()
     driver.find_element("css selector", "#report-tabs a[href='/reports/checks']").click()
     wait_for(driver, "return location.pathname === '/reports/checks'")
     row = driver.find_element("css selector", "#checks-table tr[data-question='greet']")
