@@ -105,7 +105,7 @@ class CallReview(QWidget):
             transcript = future.result()
         except StoreError as exc:
             if exc.status == 404:
-                self.transcript.show_problem(self.tr("No transcript (no audio)"))
+                self.transcript.show_problem(self.tr("No transcript yet"))
             else:
                 self.transcript.show_problem(self.tr("Cannot read the transcript: {0}").format(exc))
             return

@@ -478,8 +478,8 @@
         <translation>Не удалось воспроизвести звонок: {0}</translation>
     </message>
     <message>
-        <source>No transcript (no audio)</source>
-        <translation>Расшифровки нет (нет звука)</translation>
+        <source>No transcript yet</source>
+        <translation>Расшифровки пока нет</translation>
     </message>
     <message>
         <source>Cannot read the transcript: {0}</source>

@@ -153,7 +153,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "updated": ("Обновлено", "Updated"),
     "transcript": ("Расшифровка", "Transcript"),
     "transcript_loading": ("Загрузка расшифровки…", "Loading the transcript…"),
-    "transcript_none": ("Расшифровки нет (нет звука)", "No transcript (no audio)"),
+    "transcript_none": ("Расшифровки пока нет", "No transcript yet"),
     "transcript_queued": ("Расшифровка ещё не готова", "The transcript is not ready yet"),
     "transcript_running": ("Идёт расшифровка…", "Transcribing…"),
     "transcript_failed": ("Расшифровать не удалось", "Transcription failed"),
