@@ -147,14 +147,14 @@ class LiveStream:
         self.connects = 0
 
     def run(self) -> None:
+        """Until :meth:`stop`, or until the store refuses the token (401/403)."""
         delay = BACKOFF_S[0]
         while not self._stop.is_set():
             try:
                 got = self._follow_once()
             except (AuthError, PermissionDenied) as exc:
                 self.on_status(str(exc))
-                self._stop.wait(60.0)  # a new token may come; no hammering meanwhile
-                continue
+                return  # the owner decides: another token, later
             except (StoreError, requests.RequestException, OSError, ValueError) as exc:
                 if self._stop.is_set():
                     break
@@ -206,7 +206,7 @@ class LiveStream:
             response = self._response
         if response is not None:
             with contextlib.suppress(Exception):
-                sock = response.raw.connection.sock  # type: ignore[union-attr]
+                sock = response.raw.connection.sock
                 sock.shutdown(socket.SHUT_RDWR)
             with contextlib.suppress(Exception):
                 response.close()

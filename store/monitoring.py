@@ -91,9 +91,7 @@ def _may_monitor(db: Database, who: Principal, agent: str) -> Row:
     in a team only the agents of that team."""
     if who.role not in SUPERVISING:
         raise Forbidden(f"role {who.role.value} may not monitor calls (supervisor or admin)")
-    row = db.one(
-        "SELECT name, role, extension, team, disabled FROM users WHERE name = ?", (agent,)
-    )
+    row = db.one("SELECT name, role, extension, team, disabled FROM users WHERE name = ?", (agent,))
     if row is None or row["role"] != Role.agent.value or row["disabled"]:
         raise NotFound(f"no agent {agent!r}")
     team = team_of(db, who.name) if who.role is Role.supervisor else None
@@ -127,8 +125,9 @@ def open_session(db: Database, body: MonitorIn, who: Principal) -> dict[str, Any
             "ended_us": None,
         }
         names = _COLUMNS.split(", ")
+        marks = ", ".join("?" for _ in names)
         db.execute(
-            f"INSERT INTO monitoring_sessions ({_COLUMNS}) VALUES ({', '.join('?' for _ in names)})",
+            f"INSERT INTO monitoring_sessions ({_COLUMNS}) VALUES ({marks})",
             [session[n] for n in names],
         )
         detail = f"{who.name} {body.mode.value}" + (" follow" if body.follow else "")
@@ -245,7 +244,9 @@ def get(db: Database, session_id: str, who: Principal) -> dict[str, Any]:
     return _out(row)
 
 
-def listing(db: Database, who: Principal, agent: str | None, live_only: bool) -> list[dict[str, Any]]:
+def listing(
+    db: Database, who: Principal, agent: str | None, live_only: bool
+) -> list[dict[str, Any]]:
     """Sessions newest first: supervisors and admins any agent's, an agent only their own."""
     if who.role not in SUPERVISING:
         if agent is not None and agent != who.name:

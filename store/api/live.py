@@ -42,7 +42,9 @@ def _last_id(value: str | None) -> int | None:
     try:
         number = int(value.strip())
     except ValueError:
-        raise Invalid(f"Last-Event-ID must be an event id (a whole number), not {value!r}") from None
+        raise Invalid(
+            f"Last-Event-ID must be an event id (a whole number), not {value!r}"
+        ) from None
     if number < 0:
         raise Invalid("Last-Event-ID must not be negative")
     return number

@@ -59,7 +59,7 @@ class Subscription:
         with contextlib.suppress(RuntimeError):  # the loop already closed
             self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
 
-    async def next(self, timeout_s: float) -> tuple[int, str] | None | bool:
+    async def next(self, timeout_s: float) -> tuple[int, str] | bool | None:
         """The next item; False when ``timeout_s`` passed without one."""
         try:
             return await asyncio.wait_for(self.queue.get(), max(0.0, timeout_s))
@@ -71,7 +71,7 @@ class Hub:
     def __init__(
         self,
         db: Database,
-        housekeeping: Callable[[], None] | None = None,
+        housekeeping: Callable[[], object] | None = None,
         snapshot: Callable[[str], list[dict[str, Any]]] | None = None,
     ) -> None:
         """``housekeeping`` runs on the hub's thread about once a second; ``snapshot(user)``

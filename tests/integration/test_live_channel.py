@@ -43,7 +43,9 @@ def test_monitoring_reaches_the_agent_and_survives_a_store_restart(tmp_path: Pat
     db_path = str(server.data_dir / "store.sqlite3")
     db = connect(db_path)
     set_extension(db, "alice", "201")
-    alice, sam, ada = (StoreClient(server.base_url, server.tokens[n]) for n in ("alice", "sam", "ada"))
+    alice, sam, ada = (
+        StoreClient(server.base_url, server.tokens[n]) for n in ("alice", "sam", "ada")
+    )
     call_id = new_id()
     try:
         alice.put_presence("alice", {"call_id": call_id, "call_started_us": now_us()})
