@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pytestqt.qtbot import QtBot
 from PySide6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
 
 from desktop import secret_store
 from desktop.app.live import add_monitoring, open_live_channel
@@ -96,9 +96,7 @@ def test_the_desktop_takes_a_new_policy_and_monitoring_sessions_live(
         assert engine.commands[-1] == ("set_monitor_mode", (session["id"], "whisper"))
 
         grants.engine_reported(session["id"], "active")
-        qtbot.waitUntil(
-            lambda: store.sam.monitoring_session(session["id"])["state"] == "active"
-        )
+        qtbot.waitUntil(lambda: store.sam.monitoring_session(session["id"])["state"] == "active")
         store.sam.revoke_monitoring(session["id"])
         qtbot.waitUntil(lambda: engine.commands[-1] == ("revoke_monitor", (session["id"],)))
         qtbot.waitUntil(label.isHidden)
