@@ -155,9 +155,11 @@ class LiveStream:
             except (AuthError, PermissionDenied) as exc:
                 self.on_status(str(exc))
                 return  # the owner decides: another token, later
-            except (StoreError, requests.RequestException, OSError, ValueError) as exc:
+            except Exception as exc:  # a drop, a refusal, or the read cut by stop()
                 if self._stop.is_set():
                     break
+                if not isinstance(exc, StoreError | requests.RequestException | OSError):
+                    log.warning("live channel: unexpected %r", exc, exc_info=exc)
                 self.on_status(f"{type(exc).__name__}: {exc}")
                 got = False
             if got:
@@ -189,7 +191,10 @@ class LiveStream:
                     log.warning("live channel: an event that is not JSON: %.200r", data)
                     continue
                 if isinstance(event, dict) and isinstance(event.get("type"), str):
-                    self.on_event(event)
+                    try:
+                        self.on_event(event)
+                    except Exception:  # the handler's fault: not a reason to replay forever
+                        log.exception("live channel: handling %s failed", event["type"])
                 if event_id is not None:  # after it was handled: a crash replays it
                     self.last_event_id = event_id
         finally:
