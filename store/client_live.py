@@ -36,6 +36,7 @@ BACKOFF_S = (0.5, 30.0)
 class MonitorSession(TypedDict):
     id: str
     supervisor: str
+    supervisor_sip: str
     agent: str
     agent_sip: str
     mode: MonitorMode

@@ -28,6 +28,7 @@ SCHEMA = """
 CREATE TABLE monitoring_sessions (
     id TEXT PRIMARY KEY,
     supervisor TEXT NOT NULL,
+    supervisor_sip TEXT NOT NULL,
     agent TEXT NOT NULL,
     agent_sip TEXT NOT NULL,
     mode TEXT NOT NULL,
@@ -58,7 +59,7 @@ SUPERVISING = (Role.supervisor, Role.admin)
 LIVE = ("open", "active")
 STORE = Principal("store", Role.admin)  # the actor of what the store does by itself
 _COLUMNS = (
-    "id, supervisor, agent, agent_sip, mode, follow, call_id, state, reason, "
+    "id, supervisor, supervisor_sip, agent, agent_sip, mode, follow, call_id, state, reason, "
     "created_us, expires_us, ended_us"
 )
 
@@ -105,6 +106,17 @@ def _may_monitor(db: Database, who: Principal, agent: str) -> Row:
     return row
 
 
+def _own_extension(db: Database, who: Principal) -> str:
+    """The supervisor's SIP user: the agent's softphone takes the session's call from it only."""
+    row = db.one("SELECT extension FROM users WHERE name = ?", (who.name,))
+    if row is None or not row["extension"]:
+        raise Conflict(
+            f"you ({who.name}) have no SIP extension in the store, so the agent's softphone "
+            f"could not tell your call (agentdesk-store user set {who.name} --extension E)"
+        )
+    return str(row["extension"])
+
+
 def open_session(db: Database, body: MonitorIn, who: Principal) -> dict[str, Any]:
     """A new session, audited, on the agent's call and on its way to the agent's desktop."""
     stamp = now_us()
@@ -113,6 +125,7 @@ def open_session(db: Database, body: MonitorIn, who: Principal) -> dict[str, Any
         session = {
             "id": secrets.token_urlsafe(24),
             "supervisor": who.name,
+            "supervisor_sip": _own_extension(db, who),
             "agent": body.agent,
             "agent_sip": agent["extension"],
             "mode": body.mode.value,

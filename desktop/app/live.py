@@ -44,6 +44,7 @@ def add_monitoring(
     shown = follower.policy.show_listening if follower is not None else True
     grants = MonitorGrants(MonitorEngine(window.bridge.engine), store, shown, parent=window)
     live.received.connect(grants.on_event)
+    window.bridge.sip_event.connect(grants.on_engine_event)
     if follower is not None:
 
         def policy(new: StorePolicy) -> None:

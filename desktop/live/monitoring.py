@@ -112,8 +112,9 @@ class MonitorGrants(QObject):
         if session["expires_us"] <= time.time_ns() // 1000:
             return  # expired on its way: the store ends it
         try:
-            granted = self.engine.grant(sid, session["supervisor"], session["mode"],
-                                        session["expires_us"], bool(session["follow"]))  # fmt: skip
+            caller = session.get("supervisor_sip") or session["supervisor"]  # the SIP user
+            granted = self.engine.grant(sid, caller, session["mode"], session["expires_us"],
+                                        bool(session["follow"]))  # fmt: skip
         except Exception as exc:
             self._refuse(sid, exc)
             return
@@ -162,6 +163,21 @@ class MonitorGrants(QObject):
         when_done(future, done)
 
     # --- from the engine --------------------------------------------------------------------
+
+    def on_engine_event(self, event: object) -> None:
+        """The engine's monitoring events of the agent's side (``sip.events.MonitorStarted``,
+        ``MonitorEnded``, ``MonitorRejected``), by name: other events pass by."""
+        name = type(event).__name__
+        sid = getattr(event, "session_id", None)
+        if sid is None or getattr(event, "role", "agent") != "agent":
+            return
+        if name == "MonitorStarted":
+            self.engine_reported(sid, "active")
+        elif name == "MonitorEnded":
+            self.engine_reported(sid, "ended", str(getattr(event, "reason", "")))
+        elif name == "MonitorRejected":
+            why = f"{getattr(event, 'code', '')} {getattr(event, 'reason', '')}".strip()
+            self.engine_reported(sid, "rejected", why)
 
     def engine_reported(self, sid: str, state: str, reason: str = "") -> None:
         """The engine's word on a session: ``active`` (the supervisor's call is mixed in),

@@ -52,6 +52,7 @@ class MonitorStateIn(Strict):
 class MonitorOut(BaseModel):
     id: str = Field(description="random, 192 bits, URL-safe; the SIP header carries it")
     supervisor: str
+    supervisor_sip: str = Field(description="the supervisor's extension: the only caller taken")
     agent: str
     agent_sip: str = Field(description="what the supervisor's softphone dials: the extension")
     mode: MonitorMode

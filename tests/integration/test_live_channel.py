@@ -43,6 +43,7 @@ def test_monitoring_reaches_the_agent_and_survives_a_store_restart(tmp_path: Pat
     db_path = str(server.data_dir / "store.sqlite3")
     db = connect(db_path)
     set_extension(db, "alice", "201")
+    set_extension(db, "sam", "900")
     alice, sam, ada = (
         StoreClient(server.base_url, server.tokens[n]) for n in ("alice", "sam", "ada")
     )
@@ -54,6 +55,9 @@ def test_monitoring_reaches_the_agent_and_survives_a_store_restart(tmp_path: Pat
                 alice.open_monitoring("alice", "listen")
             session = sam.open_monitoring("alice", "listen")
             assert session["agent_sip"] == "201" and session["state"] == "open"
+            assert session["supervisor_sip"] == "900"
+            with pytest.raises(ConflictError, match="no SIP extension"):
+                ada.open_monitoring("alice", "listen")  # the agent's phone would not know her
             assert len(session["id"]) >= 22 and session["expires_us"] > session["created_us"]
             opened = heard.next("monitor.open")
             assert opened["session"]["id"] == session["id"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,14 @@ from tests.unit.fake_engine import FakeEngine
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytestmark = pytest.mark.integration
+
+
+@dataclass(frozen=True)
+class MonitorStarted:
+    """The engine's event when the supervisor's call is mixed in (sip.events), by its name."""
+
+    session_id: str
+    role: str = "agent"
 
 
 class MonitorableEngine(FakeEngine):
@@ -54,6 +63,7 @@ def store(
     with store_with_clients(request, tmp_path_factory.mktemp("live-desk"), "sqlite") as made:
         with made.db() as db:
             set_extension(db, "alice", "201")
+            set_extension(db, "sam", "900")
         yield made
 
 
@@ -87,7 +97,7 @@ def test_the_desktop_takes_a_new_policy_and_monitoring_sessions_live(
 
         session = store.sam.open_monitoring("alice", "listen", follow=True)
         qtbot.waitUntil(lambda: any(c[0] == "grant_monitor" for c in engine.commands))
-        assert engine.commands[-1] == ("grant_monitor", (session["id"], "sam", "listen",
+        assert engine.commands[-1] == ("grant_monitor", (session["id"], "900", "listen",
                                                          session["expires_us"], True))  # fmt: skip
         qtbot.wait(200)
         assert label.isHidden()  # listening is not shown under this policy
@@ -95,7 +105,7 @@ def test_the_desktop_takes_a_new_policy_and_monitoring_sessions_live(
         qtbot.waitUntil(lambda: not label.isHidden() and "prompting" in label.text())
         assert engine.commands[-1] == ("set_monitor_mode", (session["id"], "whisper"))
 
-        grants.engine_reported(session["id"], "active")
+        engine.emit(MonitorStarted(session["id"]))  # type: ignore[arg-type]
         qtbot.waitUntil(lambda: store.sam.monitoring_session(session["id"])["state"] == "active")
         store.sam.revoke_monitoring(session["id"])
         qtbot.waitUntil(lambda: engine.commands[-1] == ("revoke_monitor", (session["id"],)))

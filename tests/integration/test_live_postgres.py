@@ -31,6 +31,7 @@ def test_an_event_published_through_one_process_reaches_a_stream_on_another(
     b.start()
     db = connect(db_url)
     set_extension(db, "alice", "201")
+    set_extension(db, "sam", "900")
     ada_a = StoreClient(a.base_url, a.tokens["ada"])
     sam_a = StoreClient(a.base_url, a.tokens["sam"])
     alice_b = StoreClient(b.base_url, b.tokens["alice"])

@@ -402,6 +402,7 @@ def test_qa_chooses_the_scorecard_form(
 def test_the_board_opens_a_monitoring_session_and_says_what_to_dial(web_store: Store) -> None:
     with web_store.db() as db:
         set_extension(db, "alice", "2001")
+        set_extension(db, "ada", "9001")
     url = web_store.url
     web = sign_in(web_store, "ada")
     csrf = csrf_of(web, f"{url}/board")

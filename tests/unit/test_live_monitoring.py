@@ -17,9 +17,10 @@ from desktop.supervisor.monitor_controls import MonitorControls
 
 def session(sid: str, agent: str = "anna", mode: str = "listen") -> dict[str, Any]:
     now = time.time_ns() // 1000
-    return {"id": sid, "supervisor": "sam", "agent": agent, "agent_sip": "201", "mode": mode,
-            "follow": False, "call_id": None, "created_us": now, "expires_us": now + 60_000_000,
-            "ended_us": None, "state": "open", "reason": None}  # fmt: skip
+    return {"id": sid, "supervisor": "sam", "supervisor_sip": "900", "agent": agent,
+            "agent_sip": "201", "mode": mode, "follow": False, "call_id": None,
+            "created_us": now, "expires_us": now + 60_000_000, "ended_us": None,
+            "state": "open", "reason": None}  # fmt: skip
 
 
 class Store:
@@ -106,7 +107,7 @@ def test_the_operator_sees_whisper_and_barge_always_and_listening_by_policy(
     shown: list[str] = []
     grants.presence_changed.connect(shown.append)
     grants.on_event({"type": "monitor.open", "session": session("s-2")})
-    assert engine.commands[0][:3] == ("grant_monitor", "s-2", "sam") and shown[-1] == ""
+    assert engine.commands[0][:3] == ("grant_monitor", "s-2", "900") and shown[-1] == ""
     grants.set_show_listening(True)
     assert "listening" in shown[-1]
     grants.on_event({"type": "monitor.mode", "id": "s-2", "mode": "whisper"})
