@@ -1,9 +1,11 @@
 """The live channel across API processes: two stores on one PostgreSQL database; what is
-published through one reaches a stream connected to the other (LISTEN/NOTIFY)."""
+published through one reaches a stream connected to the other (LISTEN/NOTIFY), and a session
+past its expiry is ended once though both sweep."""
 
 from __future__ import annotations
 
 import signal
+import time
 import uuid
 from pathlib import Path
 
@@ -43,6 +45,15 @@ def test_an_event_published_through_one_process_reaches_a_stream_on_another(
             }  # fmt: skip
             session = sam_a.open_monitoring("alice", "listen")
             assert heard.next("monitor.open")["session"]["id"] == session["id"]
+            # both processes sweep expired sessions: it ends once, and is said once
+            db.execute("UPDATE monitoring_sessions SET expires_us = 0 WHERE id = ?",
+                       (session["id"],))  # fmt: skip
+            ended = heard.next("monitor.end")
+            assert ended == {"type": "monitor.end", "id": session["id"], "reason": "expired"}
+            ends = ada_a.audit(target=f"monitoring/{session['id']}", action="monitor.end")
+            assert len(ends) == 1 and ends[0]["actor"] == "store"
+            time.sleep(1.5)  # another sweep by each process
+            assert not [e for e in heard.drain() if e["type"] == "monitor.end"]
     finally:
         for client in (ada_a, sam_a, alice_b):
             client.close()
