@@ -183,8 +183,10 @@ class Hub:
                 if len(missed) < 500:
                     break
             while not self._stop.is_set():
-                ids = [int(n.payload) for n in conn.notifies(timeout=0.5, stop_after=200)]
-                self._deliver(events.by_ids(self.db, ids))
+                for note in conn.notifies(timeout=0.5):  # each as it comes, for up to 0.5 s
+                    self._deliver(events.by_ids(self.db, [int(note.payload)]))
+                    if self._stop.is_set():
+                        break
                 self._housekeep()
 
     def _housekeep(self) -> None:
