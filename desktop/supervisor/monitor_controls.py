@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.threads import assert_gui_thread, run_in_thread, when_done
-from store.client import MonitorSession
+from store.client import ConflictError, MonitorSession
 
 log = logging.getLogger(__name__)
 MODES = ("listen", "whisper", "barge")
@@ -104,6 +104,8 @@ class MonitorControls(QWidget):
             try:
                 session = future.result()
             except Exception as exc:
+                if isinstance(exc, ConflictError) and self.session is not None:
+                    self._forget()  # it ended meanwhile (expired, hung up): the next click opens
                 self.status.setText(self.tr("The store refused: %1").replace("%1", str(exc)))
                 return
             then(session)
@@ -135,9 +137,12 @@ class MonitorControls(QWidget):
         self._describe(session)
 
     def _stopped(self, session: MonitorSession) -> None:
+        self._forget()
+        self.status.setText(self.tr("Stopped"))
+
+    def _forget(self) -> None:
         self.session = None
         self.stop_button.setEnabled(False)
-        self.status.setText(self.tr("Stopped"))
 
     def _describe(self, session: MonitorSession) -> None:
         words = {"listen": self.tr("Listening to %1"), "whisper": self.tr("Whispering to %1"),

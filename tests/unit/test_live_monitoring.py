@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.live.monitoring import MonitorEngine, MonitorGrants
 from desktop.supervisor.monitor_controls import MonitorControls
+from store.client import ConflictError
 
 
 def session(sid: str, agent: str = "anna", mode: str = "listen") -> dict[str, Any]:
@@ -28,6 +29,7 @@ class Store:
 
     def __init__(self) -> None:
         self.calls: list[tuple[Any, ...]] = []
+        self.ended = False  # the session ended meanwhile (expired, hung up)
 
     def open_monitoring(self, agent: str, mode: str, follow: bool = False) -> Any:
         self.calls.append(("open", agent, mode, follow))
@@ -35,6 +37,8 @@ class Store:
 
     def set_monitoring_mode(self, session_id: str, mode: str) -> Any:
         self.calls.append(("mode", session_id, mode))
+        if self.ended:
+            raise ConflictError(f"monitoring session {session_id!r} is ended already")
         return session(session_id, mode=mode)
 
     def revoke_monitoring(self, session_id: str) -> Any:
@@ -73,6 +77,12 @@ def test_the_supervisor_picks_an_agent_dials_changes_mode_and_stops(qtbot: QtBot
     controls.stop_button.click()
     qtbot.waitUntil(lambda: store.calls[-1] == ("revoke", "s-1"))
     qtbot.waitUntil(lambda: not controls.stop_button.isEnabled())
+    controls.buttons["whisper"].click()  # a new session
+    qtbot.waitUntil(lambda: len(dialled) == 2 and controls.stop_button.isEnabled())
+    store.ended = True
+    controls.buttons["listen"].click()  # it ended meanwhile: refused, forgotten
+    qtbot.waitUntil(lambda: not controls.stop_button.isEnabled())
+    assert "ended already" in controls.status.text() and controls.session is None
 
 
 class PlainEngine:
