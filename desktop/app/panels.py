@@ -137,8 +137,11 @@ def connect_store(
     session.identity_changed.connect(identity)
 
     def ready(client: StoreClient) -> None:
-        dial = MonitorEngine(window.bridge.engine).call if acc is not None else None
-        offer_supervisor_menu(window, client, dial)
+        if acc is not None:  # this desktop's softphone calls the agents it monitors
+            engine = MonitorEngine(window.bridge.engine)
+            offer_supervisor_menu(window, client, engine.call, window.bridge.sip_event)
+        else:
+            offer_supervisor_menu(window, client)
         if live is not None:
             if acc is not None:
                 add_monitoring(window, live, client, follower)

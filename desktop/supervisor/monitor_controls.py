@@ -140,6 +140,19 @@ class MonitorControls(QWidget):
         self._forget()
         self.status.setText(self.tr("Stopped"))
 
+    def on_engine_event(self, event: object) -> None:
+        """This softphone's monitoring call ended (``sip.events.MonitorEnded``, by name)."""
+        session = self.session
+        if (
+            type(event).__name__ == "MonitorEnded"
+            and getattr(event, "role", "") == "supervisor"
+            and session is not None
+            and getattr(event, "session_id", None) == session["id"]
+        ):
+            self._forget()
+            reason = str(getattr(event, "reason", ""))
+            self.status.setText(self.tr("The monitoring call ended: %1").replace("%1", reason))
+
     def _forget(self) -> None:
         self.session = None
         self.stop_button.setEnabled(False)

@@ -7,7 +7,7 @@ import logging
 from concurrent.futures import Future
 from typing import Any, Protocol
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, SignalInstance
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QMenu, QTabWidget, QVBoxLayout, QWidget
 
@@ -83,15 +83,21 @@ class SupervisorWindow(QWidget):
 
 
 def offer_supervisor_menu(
-    host: MenuHost, source: SupervisorSource, dial: Dial | None = None
+    host: MenuHost,
+    source: SupervisorSource,
+    dial: Dial | None = None,
+    engine_events: SignalInstance | None = None,
 ) -> None:
     """Ask the store who we are (off the UI thread); for supervisors and admins add
-    "Supervisor → Agents and reports…" to the main window's menu."""
+    "Supervisor → Agents and reports…" to the main window's menu. ``dial`` and
+    ``engine_events`` (the engine bridge's ``sip_event``): this desktop's softphone."""
     window: list[SupervisorWindow] = []
 
     def open_window() -> None:
         if not window:
             window.append(SupervisorWindow(source, dial=dial))
+            if engine_events is not None:
+                engine_events.connect(window[0].monitor.on_engine_event)
         window[0].show()
         window[0].raise_()
 

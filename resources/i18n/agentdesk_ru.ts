@@ -1222,6 +1222,10 @@
         <translation>Остановлено</translation>
     </message>
     <message>
+        <source>The monitoring call ended: %1</source>
+        <translation>Звонок наблюдения завершён: %1</translation>
+    </message>
+    <message>
         <source>Listening to %1</source>
         <translation>Слушаю: %1</translation>
     </message>

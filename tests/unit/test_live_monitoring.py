@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
 from pytestqt.qtbot import QtBot
@@ -83,6 +84,20 @@ def test_the_supervisor_picks_an_agent_dials_changes_mode_and_stops(qtbot: QtBot
     controls.buttons["listen"].click()  # it ended meanwhile: refused, forgotten
     qtbot.waitUntil(lambda: not controls.stop_button.isEnabled())
     assert "ended already" in controls.status.text() and controls.session is None
+    store.ended = False
+    controls.buttons["barge"].click()
+    qtbot.waitUntil(lambda: len(dialled) == 3 and controls.stop_button.isEnabled())
+    controls.on_engine_event(MonitorEnded("s-1", "supervisor", "call_ended"))
+    assert controls.session is None and "call_ended" in controls.status.text()
+
+
+@dataclass(frozen=True)
+class MonitorEnded:
+    """The engine's event when a monitoring call is over (sip.events), by its name."""
+
+    session_id: str
+    role: str
+    reason: str
 
 
 class PlainEngine:
