@@ -5,8 +5,9 @@ of a session is reported to the store; the window shows that a supervisor is the
 and barge always, listening only when the store's policy says so (``show_listening``).
 
 The engine's commands (``grant_monitor``, ``set_monitor_mode``, ``revoke_monitor``,
-``call_monitor`` of ``sip.process.EngineProcess``) are reached through :class:`MonitorEngine`,
-so an engine without them refuses a session with a clear reason instead of failing.
+``call_monitor`` of ``sip.process.EngineProcess``, :mod:`sip.monitor_commands`) are reached
+through :class:`MonitorEngine`, so an engine without them (an in-process test engine, an older
+child) refuses a session with a clear reason instead of failing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.threads import assert_gui_thread, run_in_thread, when_done
+from sip import events as ev
 
 log = logging.getLogger(__name__)
 KEEPALIVE_MS = 60_000  # an active session's lease in the store is 180 s
@@ -164,20 +166,14 @@ class MonitorGrants(QObject):
 
     # --- from the engine --------------------------------------------------------------------
 
-    def on_engine_event(self, event: object) -> None:
-        """The engine's monitoring events of the agent's side (``sip.events.MonitorStarted``,
-        ``MonitorEnded``, ``MonitorRejected``), by name: other events pass by."""
-        name = type(event).__name__
-        sid = getattr(event, "session_id", None)
-        if sid is None or getattr(event, "role", "agent") != "agent":
-            return
-        if name == "MonitorStarted":
-            self.engine_reported(sid, "active")
-        elif name == "MonitorEnded":
-            self.engine_reported(sid, "ended", str(getattr(event, "reason", "")))
-        elif name == "MonitorRejected":
-            why = f"{getattr(event, 'code', '')} {getattr(event, 'reason', '')}".strip()
-            self.engine_reported(sid, "rejected", why)
+    def on_engine_event(self, event: ev.Event) -> None:
+        """The engine's monitoring events of the agent's side; other events pass by."""
+        if isinstance(event, ev.MonitorStarted) and event.role == "agent":
+            self.engine_reported(event.session_id, "active")
+        elif isinstance(event, ev.MonitorEnded) and event.role == "agent":
+            self.engine_reported(event.session_id, "ended", event.reason)
+        elif isinstance(event, ev.MonitorRejected):
+            self.engine_reported(event.session_id, "rejected", f"{event.code} {event.reason}")
 
     def engine_reported(self, sid: str, state: str, reason: str = "") -> None:
         """The engine's word on a session: ``active`` (the supervisor's call is mixed in),

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.threads import assert_gui_thread, run_in_thread, when_done
+from sip import events as ev
 from store.client import ConflictError, MonitorSession
 
 log = logging.getLogger(__name__)
@@ -140,18 +141,18 @@ class MonitorControls(QWidget):
         self._forget()
         self.status.setText(self.tr("Stopped"))
 
-    def on_engine_event(self, event: object) -> None:
-        """This softphone's monitoring call ended (``sip.events.MonitorEnded``, by name)."""
+    def on_engine_event(self, event: ev.Event) -> None:
+        """This softphone's monitoring call ended: the session is over for this desktop."""
         session = self.session
         if (
-            type(event).__name__ == "MonitorEnded"
-            and getattr(event, "role", "") == "supervisor"
+            isinstance(event, ev.MonitorEnded)
+            and event.role == "supervisor"
             and session is not None
-            and getattr(event, "session_id", None) == session["id"]
+            and event.session_id == session["id"]
         ):
             self._forget()
-            reason = str(getattr(event, "reason", ""))
-            self.status.setText(self.tr("The monitoring call ended: %1").replace("%1", reason))
+            text = self.tr("The monitoring call ended: %1")
+            self.status.setText(text.replace("%1", event.reason))
 
     def _forget(self) -> None:
         self.session = None

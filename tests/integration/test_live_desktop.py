@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from concurrent.futures import Future
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QLabel
@@ -22,6 +19,7 @@ from desktop.calls.engine_bridge import EngineBridge
 from desktop.operator.window import MainWindow
 from desktop.recording.policy import PolicyFollower
 from desktop.settings import values as settings
+from sip import events as ev
 from store.client import StoreClient
 from store.users import set_extension
 from tests.integration.store_kit import Store, store_with_clients
@@ -29,31 +27,6 @@ from tests.unit.fake_engine import FakeEngine
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytestmark = pytest.mark.integration
-
-
-@dataclass(frozen=True)
-class MonitorStarted:
-    """The engine's event when the supervisor's call is mixed in (sip.events), by its name."""
-
-    session_id: str
-    role: str = "agent"
-
-
-class MonitorableEngine(FakeEngine):
-    """The engine's boundary with the monitoring commands (sip/process.py) recorded."""
-
-    def _record(self, name: str, *args: Any) -> Future[Any]:
-        self.commands.append((name, args))
-        return self._answer(name, None)
-
-    def grant_monitor(self, *args: Any) -> Future[Any]:
-        return self._record("grant_monitor", *args)
-
-    def set_monitor_mode(self, *args: Any) -> Future[Any]:
-        return self._record("set_monitor_mode", *args)
-
-    def revoke_monitor(self, *args: Any) -> Future[Any]:
-        return self._record("revoke_monitor", *args)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +45,7 @@ def test_the_desktop_takes_a_new_policy_and_monitoring_sessions_live(
 ) -> None:
     token = store.server.tokens["alice"]
     monkeypatch.setitem(secret_store._SESSION, secret_store.STORE_TOKEN_USER, token)
-    engine = MonitorableEngine()
+    engine = FakeEngine()  # the engine's boundary: its commands recorded
     window = MainWindow(EngineBridge(engine), account="alice@127.0.0.1")  # type: ignore[arg-type]
     qtbot.addWidget(window)
     follower = PolicyFollower(store.url, "", tmp_path, lambda _url: token, poll_s=600)
@@ -105,7 +78,7 @@ def test_the_desktop_takes_a_new_policy_and_monitoring_sessions_live(
         qtbot.waitUntil(lambda: not label.isHidden() and "prompting" in label.text())
         assert engine.commands[-1] == ("set_monitor_mode", (session["id"], "whisper"))
 
-        engine.emit(MonitorStarted(session["id"]))  # type: ignore[arg-type]
+        engine.emit(ev.MonitorStarted(session_id=session["id"], role="agent", call_id="m-1"))
         qtbot.waitUntil(lambda: store.sam.monitoring_session(session["id"])["state"] == "active")
         store.sam.revoke_monitoring(session["id"])
         qtbot.waitUntil(lambda: engine.commands[-1] == ("revoke_monitor", (session["id"],)))

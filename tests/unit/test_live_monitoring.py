@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import Any
 
 from pytestqt.qtbot import QtBot
 
 from desktop.live.monitoring import MonitorEngine, MonitorGrants
 from desktop.supervisor.monitor_controls import MonitorControls
+from sip import events as ev
 from store.client import ConflictError
 
 
@@ -87,17 +87,10 @@ def test_the_supervisor_picks_an_agent_dials_changes_mode_and_stops(qtbot: QtBot
     store.ended = False
     controls.buttons["barge"].click()
     qtbot.waitUntil(lambda: len(dialled) == 3 and controls.stop_button.isEnabled())
-    controls.on_engine_event(MonitorEnded("s-1", "supervisor", "call_ended"))
+    ended = ev.MonitorEnded(session_id="s-1", role="supervisor", call_id="c-7",
+                            reason="call_ended", started=True)  # fmt: skip
+    controls.on_engine_event(ended)
     assert controls.session is None and "call_ended" in controls.status.text()
-
-
-@dataclass(frozen=True)
-class MonitorEnded:
-    """The engine's event when a monitoring call is over (sip.events), by its name."""
-
-    session_id: str
-    role: str
-    reason: str
 
 
 class PlainEngine:
