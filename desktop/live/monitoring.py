@@ -72,9 +72,11 @@ class MonitorReports(Protocol):
 
 class MonitorGrants(QObject):
     """The sessions granted to this desktop's engine; every method on the UI thread.
-    ``presence_changed`` carries the words for the window ("" when nothing is to show)."""
+    ``presence_changed`` carries the words for the window ("" when nothing is to show);
+    ``granted`` a session's id once the engine took it."""
 
     presence_changed = Signal(str)
+    granted = Signal(str)
 
     def __init__(
         self,
@@ -128,7 +130,9 @@ class MonitorGrants(QObject):
 
     def _granted(self, sid: str, future: Future[Any]) -> None:
         exc = future.exception()
-        if exc is not None and self.sessions.pop(sid, None) is not None:
+        if exc is None:
+            self.granted.emit(sid)
+        elif self.sessions.pop(sid, None) is not None:
             self._refuse(sid, exc)
             self._show()
 
