@@ -6,8 +6,8 @@ and barge always, listening only when the store's policy says so (``show_listeni
 
 The engine's commands (``grant_monitor``, ``set_monitor_mode``, ``revoke_monitor``,
 ``call_monitor`` of ``sip.process.EngineProcess``, :mod:`sip.monitor_commands`) are reached
-through :class:`MonitorEngine`, so an engine without them (an in-process test engine, an older
-child) refuses a session with a clear reason instead of failing.
+through :class:`MonitorEngine`, so an engine without them refuses a session with a clear reason
+instead of failing.
 """
 
 from __future__ import annotations
