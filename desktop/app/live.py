@@ -14,6 +14,8 @@ from desktop.operator.window import MainWindow
 from desktop.recording.options import read_token
 from desktop.recording.policy import PolicyFollower, StorePolicy
 from desktop.settings import values as settings
+from desktop.store_session import StoreSession
+from store.client import StoreUnavailable
 
 
 def open_live_channel(
@@ -31,6 +33,20 @@ def open_live_channel(
 
         live.received.connect(policy_changed)
     return live
+
+
+class SessionReports:
+    """Reports through the store session's client of the moment (a renewed token or a new
+    address brings a new client)."""
+
+    def __init__(self, session: StoreSession) -> None:
+        self.session = session
+
+    def report_monitoring(self, session_id: str, state: Any, reason: str = "") -> Any:
+        client = self.session.client
+        if client is None:
+            raise StoreUnavailable("no session with the store")
+        return client.report_monitoring(session_id, state, reason)
 
 
 def add_monitoring(

@@ -13,7 +13,7 @@ from PySide6.QtCore import QCoreApplication, QTranslator
 from desktop.agent.identity import Identity
 from desktop.agent.presence import PresencePublisher
 from desktop.agent.state import AgentState
-from desktop.app.live import add_monitoring
+from desktop.app.live import SessionReports, add_monitoring
 from desktop.calls.history import CallHistory, CallLog, WrapUpTally, default_log_path, store_fetch
 from desktop.calls.model import Call, CallBook
 from desktop.calls.my_calls import MyCallsPanel, day_start, to_us
@@ -144,7 +144,7 @@ def connect_store(
             offer_supervisor_menu(window, client)
         if live is not None:
             if acc is not None:
-                add_monitoring(window, live, client, follower)
+                add_monitoring(window, live, SessionReports(session), follower)
             live.start()
         if acc is None:
             return
