@@ -187,6 +187,8 @@ def build(
     session = connect_store(window, book, conf, recorder, upload_queue, crm, live, follower)
     if session is not None:
         menu.saved.connect(lambda saved: session.follow(saved.store.url, saved.store.ca_file))
+    if live is not None:
+        menu.saved.connect(lambda saved: live.follow(saved.store.url, saved.store.ca_file))
     if services is not None and services.store is not None:
         offer_demo_qa(window, services.store.url, services.token("qa"))
     if not loaded.safe_mode:

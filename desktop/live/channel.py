@@ -38,6 +38,7 @@ class LiveChannel(QObject):
         self._stream: LiveStream | None = None
         self._thread: threading.Thread | None = None
         self._closed = threading.Event()
+        self._nudge = threading.Event()  # closed, or another address: stop waiting
         self._last_status = ""
         self._from_thread.connect(self._deliver)  # queued: the sender is another thread
         app = QCoreApplication.instance()
@@ -51,34 +52,51 @@ class LiveChannel(QObject):
 
     def close(self, timeout: float = 5.0) -> None:
         self._closed.set()
+        self._interrupt()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def follow(self, url: str, ca_file: str) -> None:
+        """The settings were saved: a new address or CA file takes a new connection now."""
+        if (url, ca_file) != (self.url, self.ca_file):
+            self.url, self.ca_file = url, ca_file
+            self._interrupt()
+
+    def _interrupt(self) -> None:
+        self._nudge.set()
         stream = self._stream
         if stream is not None:
             stream.stop()
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     def _run(self) -> None:
         """On the channel's thread: the token (the keyring may be slow), then the stream."""
         while not self._closed.is_set():
-            token = self._read_token(self.url)
+            self._nudge.clear()
+            url, ca_file = self.url, self.ca_file
+            token = self._read_token(url)
             if not token:
                 self._from_thread.emit("status", str(AuthError("no store token in the keyring")))
-                self._closed.wait(30.0)
+                self._nudge.wait(30.0)
                 continue
-            client = StoreClient(self.url, token, ca_bundle=self.ca_file or None)
+            client = StoreClient(url, token, ca_bundle=ca_file or None)
+            previous = self._stream
             stream = LiveStream(
                 client,
                 lambda event: self._from_thread.emit("event", event),
                 lambda status: self._from_thread.emit("status", status),
+                # the same store: resume where the last connection stopped
+                previous.last_event_id
+                if previous and previous.client.base_url == url.rstrip("/")
+                else None,
             )
             self._stream = stream
-            if self._closed.is_set():  # closed while the token was read
-                break
             try:
-                stream.run()  # returns when stopped or when the token is refused
+                if not self._nudge.is_set():  # not closed or moved while the token was read
+                    stream.run()  # returns when stopped or when the token is refused
             finally:
                 client.close()
-            self._closed.wait(30.0)  # a new token may come into the keyring meanwhile
+            if not self._nudge.is_set():  # refused: a new token may come into the keyring
+                self._nudge.wait(30.0)
 
     @Slot(str, object)
     def _deliver(self, kind: str, payload: Any) -> None:
