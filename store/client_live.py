@@ -202,8 +202,7 @@ class LiveStream:
             with self._lock:
                 self._response = None
             response.close()
-        self.on_status("the store ended the live connection")
-        return got
+        return got  # the store ended it (its hourly end, a restart): reconnect quietly
 
     def stop(self) -> None:
         """Ends :meth:`run` soon, from any thread (a blocked read is cut)."""

@@ -23,6 +23,7 @@ from sip import events as ev
 from store.client import StoreClient
 from store.users import set_extension
 from tests.integration.store_kit import Store, store_with_clients
+from tests.servers.ports import LOOPBACK, free_port
 from tests.unit.fake_engine import FakeEngine
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -83,6 +84,13 @@ def test_the_desktop_takes_a_new_policy_and_monitoring_sessions_live(
         store.sam.revoke_monitoring(session["id"])
         qtbot.waitUntil(lambda: engine.commands[-1] == ("revoke_monitor", (session["id"],)))
         qtbot.waitUntil(label.isHidden)
+
+        # another address from the settings: the channel moves there, and back
+        statuses.clear()
+        live.follow(f"http://{LOOPBACK}:{free_port()}", "")  # nothing listens there
+        qtbot.waitUntil(lambda: any("cannot reach" in s for s in statuses), timeout=5_000)
+        live.follow(store.url, "")
+        qtbot.waitUntil(lambda: statuses[-1] == "connected", timeout=5_000)
     finally:
         live.close()
         follower.close()
