@@ -28,6 +28,7 @@ from store.client_errors import (
     TooLargeError,
     UnsupportedMediaType,
 )
+from store.client_live import LiveClient, LiveStream, MonitorSession
 from store.client_media import MediaClient, sha256_file
 from store.client_policy import PolicyClient
 from store.client_reports import ReportsAdminClient
@@ -39,6 +40,8 @@ __all__ = [
     "GoneError",
     "HashMismatch",
     "InvalidRequest",
+    "LiveStream",
+    "MonitorSession",
     "NotFoundError",
     "PermissionDenied",
     "RangeNotSatisfiable",
@@ -53,12 +56,18 @@ __all__ = [
 
 
 class StoreClient(
-    AgentsClient, MediaClient, CallsClient, ReportsAdminClient, PolicyClient, TranscriptsClient
+    AgentsClient,
+    MediaClient,
+    CallsClient,
+    ReportsAdminClient,
+    PolicyClient,
+    TranscriptsClient,
+    LiveClient,
 ):
     """A session with the store for one user's token: every route of the API as a method.
 
     The parts, one module each: the transport (`client_session`), media (`client_media`),
     calls and callers (`client_calls`), agents and the live board (`client_agents`), reports
     and administration (`client_reports`), the recording policy (`client_policy`), transcripts
-    (`client_transcripts`).
+    (`client_transcripts`), monitoring sessions and the live channel (`client_live`).
     """

@@ -324,6 +324,7 @@ class RecordingPolicy(TypedDict, total=False):
     wrap_up_max_s: float
     mask_titles: list[str]
     pause_audio: bool
+    show_listening: bool
     headers: dict[str, str]  # queue, queue_wait, pbx_call_id: INVITE header names
 
 
@@ -340,6 +341,7 @@ class EffectivePolicy(TypedDict):
     wrap_up_max_s: float
     mask_titles: list[str]
     pause_audio: bool
+    show_listening: NotRequired[bool]
     headers: dict[str, str]
 
 

@@ -102,6 +102,7 @@ class AgentBoard(QWidget):
             self.tr("Upload backlog"), self.tr("Occupancy 10 min"),
         ])  # fmt: skip
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.status = QLabel(self)
@@ -115,6 +116,12 @@ class AgentBoard(QWidget):
     def start(self) -> None:
         self.refresh()
         self.timer.start()
+
+    def picked_agent(self) -> str | None:
+        """The agent of the selected row, if any."""
+        row = self.table.currentRow()
+        item = self.table.item(row, COL_AGENT) if row >= 0 else None
+        return item.text() if item is not None else None
 
     def stop(self) -> None:
         self.timer.stop()

@@ -7,13 +7,15 @@ import logging
 from concurrent.futures import Future
 from typing import Any, Protocol
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, SignalInstance
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QMenu, QTabWidget, QVBoxLayout, QWidget
 
 from desktop.supervisor.agent_board import AgentBoard, Norms
+from desktop.supervisor.monitor_controls import Dial, MonitorControls
 from desktop.supervisor.reports_view import ReportsView
 from desktop.threads import run_in_thread
+from store.client import MonitorSession
 from store.client_types import Board, Me, Report, ReportNorms
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,9 @@ class SupervisorSource(Protocol):
     def report(self, kind: Any, from_us: int, to_us: int, **options: Any) -> Report: ...
     def report_csv(self, kind: Any, from_us: int, to_us: int, **options: Any) -> bytes: ...
     def report_norms(self) -> ReportNorms: ...
+    def open_monitoring(self, agent: str, mode: Any, follow: bool = False) -> MonitorSession: ...
+    def set_monitoring_mode(self, session_id: str, mode: Any) -> MonitorSession: ...
+    def revoke_monitoring(self, session_id: str) -> MonitorSession: ...
 
 
 class MenuHost(Protocol):
@@ -42,14 +47,24 @@ class MenuHost(Protocol):
 
 
 class SupervisorWindow(QWidget):
-    """A top-level window; the board refreshes only while it is shown."""
+    """A top-level window; the board refreshes only while it is shown. Under the board:
+    listen, whisper, barge on the picked agent (``dial`` calls the agent from this desktop's
+    softphone; without one the controls say what to dial)."""
 
     def __init__(
-        self, source: SupervisorSource, norms: Norms | None = None, parent: QWidget | None = None
+        self,
+        source: SupervisorSource,
+        norms: Norms | None = None,
+        parent: QWidget | None = None,
+        dial: Dial | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("AgentDesk supervisor"))
         self.board = AgentBoard(source.live_board, norms, self)
+        self.monitor = MonitorControls(source, self.board.picked_agent, dial, self.board)
+        board_layout = self.board.layout()
+        assert board_layout is not None
+        board_layout.addWidget(self.monitor)
         self.reports = ReportsView(source, self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.board, self.tr("Live board"))
@@ -67,14 +82,22 @@ class SupervisorWindow(QWidget):
         super().closeEvent(event)
 
 
-def offer_supervisor_menu(host: MenuHost, source: SupervisorSource) -> None:
+def offer_supervisor_menu(
+    host: MenuHost,
+    source: SupervisorSource,
+    dial: Dial | None = None,
+    engine_events: SignalInstance | None = None,
+) -> None:
     """Ask the store who we are (off the UI thread); for supervisors and admins add
-    "Supervisor → Agents and reports…" to the main window's menu."""
+    "Supervisor → Agents and reports…" to the main window's menu. ``dial`` and
+    ``engine_events`` (the engine bridge's ``sip_event``): this desktop's softphone."""
     window: list[SupervisorWindow] = []
 
     def open_window() -> None:
         if not window:
-            window.append(SupervisorWindow(source))
+            window.append(SupervisorWindow(source, dial=dial))
+            if engine_events is not None:
+                engine_events.connect(window[0].monitor.on_engine_event)
         window[0].show()
         window[0].raise_()
 

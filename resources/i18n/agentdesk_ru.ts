@@ -372,6 +372,22 @@
         <translation>Тишина</translation>
     </message>
     <message>
+        <source>Supervisor monitoring</source>
+        <translation>Супервизор подключается</translation>
+    </message>
+    <message>
+        <source>Monitoring mode changed</source>
+        <translation>Супервизор сменил режим</translation>
+    </message>
+    <message>
+        <source>Monitoring ended</source>
+        <translation>Супервизор отключился</translation>
+    </message>
+    <message>
+        <source>Monitoring refused</source>
+        <translation>Подключение супервизора отклонено</translation>
+    </message>
+    <message>
         <source>by the operator</source>
         <translation>оператором</translation>
     </message>
@@ -386,6 +402,22 @@
     <message>
         <source>window titles unreadable</source>
         <translation>заголовки окон не читаются</translation>
+    </message>
+    <message>
+        <source>listening</source>
+        <translation>слушает</translation>
+    </message>
+    <message>
+        <source>whispering</source>
+        <translation>подсказывает</translation>
+    </message>
+    <message>
+        <source>barged in</source>
+        <translation>в разговоре</translation>
+    </message>
+    <message>
+        <source>following</source>
+        <translation>следует за оператором</translation>
     </message>
     <message>
         <source>by the caller</source>
@@ -1185,6 +1217,80 @@
     <message>
         <source>Demo mode: a simulated caller rings about every %1 s; answer to talk.</source>
         <translation>Демо-режим: имитатор абонента звонит примерно каждые %1 с; ответьте, чтобы поговорить.</translation>
+    </message>
+</context>
+<context>
+    <name>MonitorControls</name>
+    <message>
+        <source>Listen</source>
+        <translation>Слушать</translation>
+    </message>
+    <message>
+        <source>Whisper</source>
+        <translation>Суфлёр</translation>
+    </message>
+    <message>
+        <source>Barge in</source>
+        <translation>Вмешаться</translation>
+    </message>
+    <message>
+        <source>Follow to the next call</source>
+        <translation>Следовать за следующим звонком</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Остановить</translation>
+    </message>
+    <message>
+        <source>Pick an agent on the board first</source>
+        <translation>Сначала выберите оператора на табло</translation>
+    </message>
+    <message>
+        <source>The store refused: %1</source>
+        <translation>Хранилище отказало: %1</translation>
+    </message>
+    <message>
+        <source>Cannot call the agent: %1</source>
+        <translation>Не удаётся позвонить оператору: %1</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>Остановлено</translation>
+    </message>
+    <message>
+        <source>The monitoring call ended: %1</source>
+        <translation>Звонок наблюдения завершён: %1</translation>
+    </message>
+    <message>
+        <source>Listening to %1</source>
+        <translation>Слушаю: %1</translation>
+    </message>
+    <message>
+        <source>Whispering to %1</source>
+        <translation>Подсказываю: %1</translation>
+    </message>
+    <message>
+        <source>In the call of %1</source>
+        <translation>В разговоре: %1</translation>
+    </message>
+    <message>
+        <source>dial %1 with header X-AgentDesk-Monitor: %2</source>
+        <translation>наберите %1 с заголовком X-AgentDesk-Monitor: %2</translation>
+    </message>
+</context>
+<context>
+    <name>MonitorGrants</name>
+    <message>
+        <source>A supervisor joined the call</source>
+        <translation>Супервизор в разговоре</translation>
+    </message>
+    <message>
+        <source>A supervisor is prompting you</source>
+        <translation>Супервизор подсказывает вам</translation>
+    </message>
+    <message>
+        <source>A supervisor is listening</source>
+        <translation>Супервизор слушает</translation>
     </message>
 </context>
 <context>

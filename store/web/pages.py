@@ -33,6 +33,7 @@ from store.web.render import (
     first,
     lang_of,
     own_form,
+    posted_form,
     read_form,
     render,
     safe_next,
@@ -289,21 +290,9 @@ def call_page(request: Request, call_id: str) -> Response:
     return _call_page(request, session, call_id[:200])
 
 
-async def _posted(request: Request) -> tuple[Session, dict[str, list[str]]] | Response:
-    """A signed-in user's form that passed the same-site and CSRF checks, else the answer to
-    give instead (the sign-in page, or 403)."""
-    session = session_of(request)
-    if session is None:
-        return to_login(request)
-    form = await read_form(request)
-    if not own_form(request, session, form):
-        return error_page(request, session, 403, "csrf_failed")
-    return session, form
-
-
 @router.post("/calls/{call_id}/evaluations")
 async def evaluate(request: Request, call_id: str) -> Response:
-    posted = await _posted(request)
+    posted = await posted_form(request)
     if isinstance(posted, Response):
         return posted
     session, form = posted
@@ -343,7 +332,7 @@ async def evaluate(request: Request, call_id: str) -> Response:
 @router.post("/calls/{call_id}/exports")
 async def export_call(request: Request, call_id: str) -> Response:
     """Queue an MP4 export of the call (audited); the call page then shows its progress."""
-    posted = await _posted(request)
+    posted = await posted_form(request)
     if isinstance(posted, Response):
         return posted
     session, _form = posted  # only the CSRF check needs it

@@ -152,6 +152,18 @@ def own_form(request: Request, session: Session, form: dict[str, list[str]]) -> 
     return same_origin(request) and sessions.csrf_ok(session, first(form, "csrf"))
 
 
+async def posted_form(request: Request) -> tuple[Session, dict[str, list[str]]] | Response:
+    """A signed-in user's form that passed the same-site and CSRF checks, else the answer to
+    give instead (the sign-in page, or 403)."""
+    session = session_of(request)
+    if session is None:
+        return to_login(request)
+    form = await read_form(request)
+    if not own_form(request, session, form):
+        return error_page(request, session, 403, "csrf_failed")
+    return session, form
+
+
 def error_page(request: Request, session: Session | None, status: int, text: str) -> Response:
     """The error page of a 403 or 404, its text the words' entry ``text``."""
     w = words(lang_of(request))
