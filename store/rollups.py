@@ -2,11 +2,12 @@
 
 `report_day_calls` holds, per (local day, agent, queue), the call sums of
 store/report_sql.py (`CALL_SUMS`, at the store's service-level and long-call norms, with
-only the closed wrap-up); `report_day_states` the µs per (local day, agent, state, reason) of
+only the closed wrap-up), `report_day_evaluations` and `report_day_transcripts` the QA and
+talk sums of its calls; `report_day_states` the µs per (local day, agent, state, reason) of
 the state intervals as they stand (an agent's latest state counted to its cap, so only days
 that ended before now are read from it); `report_day_agents` one row per (local day, agent)
-with both: the call sums over its queues and the STATE_SUMS over its states, so a report by
-agent and day reads one row per row it answers. Writers recompute the groups their change
+with all: the call, QA and talk sums over its queues and the STATE_SUMS over its states, so
+a report by agent and day reads one row per row it answers. Writers recompute the groups their change
 touches from the raw rows, and the agent's days from those, in the same transaction
 (`refresh_call_group`, `refresh_agent_days`); the one-row table `report_rollups` names the
 zone and norms the rollups are built for (`Basis`), and `ensure` rebuilds them when the store
