@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import struct
 import uuid
 from collections.abc import Iterator, Mapping
@@ -36,6 +37,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import requests
 
 from store.client import StoreClient
 from store.client_types import CallInput
@@ -44,6 +46,7 @@ from store.migrations import MIGRATIONS, _statements
 from store.settings import Settings
 from store.transcripts.masking import Segment, Word
 from store.transcripts.worker import Worker, WorkerOptions
+from store.users import set_password
 from tests.integration.store_kit import assert_close, served
 
 pytestmark = pytest.mark.integration
@@ -52,6 +55,7 @@ S = 1_000_000
 D = 1_741_132_800 * S  # 2025-03-05 00:00 UTC
 DAY = 86_400 * S
 USERS = {"ann": "agent", "ben": "agent", "sue": "supervisor"}
+PASSWORD = "sue-secret-talk-1"
 
 
 def at(hh: int, mm: int, ss: int = 0) -> int:
@@ -107,8 +111,9 @@ class Recogniser:
 
 
 class Kit:
-    def __init__(self, sue: StoreClient, database_url: str, dialect: str) -> None:
+    def __init__(self, sue: StoreClient, database_url: str, dialect: str, url: str) -> None:
         self.sue = sue
+        self.url = url
         self.database_url = database_url
         self.dialect = dialect
 
@@ -143,13 +148,14 @@ def kit(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
                 worker = Worker(db, settings.open_blobs(), Recogniser, "test",  # type: ignore[arg-type]
                                 WorkerOptions(name="talk-test"))  # fmt: skip
                 worker.run(once=True)
+                set_password(db, "sue", PASSWORD)
                 done = db.query("SELECT call_id, status, last_error FROM transcript_jobs")
             finally:
                 db.close()
             assert sorted((r["call_id"], r["status"]) for r in done) == [
                 ("T1", "done"), ("T2", "done"), ("T3", "done")
             ], done  # fmt: skip
-            yield Kit(sue, settings.database_url, request.param)
+            yield Kit(sue, settings.database_url, request.param, server.base_url)
         finally:
             sue.close()
 
@@ -227,3 +233,34 @@ def test_migration_20_fills_the_talk_columns_from_the_metrics(kit: Kit) -> None:
         assert db.query(read) == kept
     finally:
         db.close()
+
+
+def test_the_consoles_talk_page_shows_them_in_both_languages(kit: Kit) -> None:
+    if kit.dialect != "sqlite":
+        pytest.skip("the page reads what the API reads; once is enough")
+    with requests.Session() as web:
+        signed = web.post(
+            f"{kit.url}/login",
+            data={"name": "sue", "password": PASSWORD, "next": "/reports/talk"},
+            headers={"Origin": kit.url},
+            timeout=10,
+        )
+        assert signed.status_code == 200 and signed.url.endswith("/reports/talk")
+        for lang, heading in (("ru", "Речь оператора, %"), ("en", "Operator talk, %")):
+            page = web.get(
+                f"{kit.url}/reports/talk?from=2025-03-05&to=2025-03-05&group=agent",
+                headers={"Accept-Language": lang},
+                timeout=10,
+            ).text
+            table = page[page.index('id="report-table"') :]
+            heads = re.findall(r"<th>(.*?)</th>", table)
+            assert heads[:3] == [heads[0], heads[1], heading], heads
+            rows = re.findall(r"<tr><td>(\w+)</td>(.*?)</tr>", table, re.S)
+            cells = {agent: re.findall(r"<td>(.*?)</td>", rest) for agent, rest in rows}
+            # transcribed, operator %, customer %, silence %, longest, overtalks, s, pace
+            assert cells["ann"] == ["2", "38.889", "18.889", "46.667", "9.5", "2", "4.0",
+                                    "188.571"]  # fmt: skip
+            assert cells["ben"][:2] == ["1", "12.5"]
+            assert 'href="/reports/talk" aria-current="page"' in page
+            link = re.search(r'id="report-csv" href="([^"]+)"', page)
+            assert link is not None and "group=agent" in link.group(1)
