@@ -54,6 +54,7 @@ METRICS: dict[str, str] = {
     "transcribed": "calls of the group with a transcript (the talk metrics below are over "
     "these calls' audio, each weighted by its length: sums divided by sums, never a mean of "
     "per-call percentages)",
+    "audio_s": "Σ audio time of the transcribed calls (what the talk shares are of)",
     "operator_talk_pct": "100 × Σ operator talk / Σ audio time of the transcribed calls (talk: "
     "the union of the side's word intervals, pauses under 0.5 s closed)",
     "customer_talk_pct": "100 × Σ customer talk / Σ audio time of the transcribed calls",
@@ -151,6 +152,7 @@ def metric_sql(at: Callable[[str], str]) -> list[str]:
         "busy_s": state(seconds(at("busy_us"))),
         "occupancy_pct": percent(at("busy_us"), logged),
         "transcribed": at("transcribed"),
+        "audio_s": seconds(audio),
         "operator_talk_pct": percent(at("operator_talk_us"), audio),
         "customer_talk_pct": percent(at("customer_talk_us"), audio),
         "silence_pct": percent(at("silence_us"), audio),

@@ -161,13 +161,13 @@ def kit(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 
 
 ANN = {
-    "handled": 3, "transcribed": 2,
+    "handled": 3, "transcribed": 2, "audio_s": 90.0,
     "operator_talk_pct": 100 * 35 / 90, "customer_talk_pct": 100 * 17 / 90,
     "silence_pct": 100 * 42 / 90, "avg_longest_silence_s": (15 + 4) / 2,
     "overtalks": 2, "overtalk_s": 4.0, "operator_wpm": 110 / (35 / 60),
 }  # fmt: skip
 BEN = {
-    "handled": 1, "transcribed": 1, "operator_talk_pct": 12.5, "customer_talk_pct": 37.5,
+    "handled": 1, "transcribed": 1, "audio_s": 40.0, "operator_talk_pct": 12.5, "customer_talk_pct": 37.5,
     "silence_pct": 50.0, "avg_longest_silence_s": 20.0, "overtalks": 0, "overtalk_s": 0.0,
     "operator_wpm": 120.0,
 }  # fmt: skip
