@@ -50,8 +50,8 @@ def sums_sources(
 ) -> list[tuple[str, list[Any]]]:
     """The sources of a report's sums (store/report_sql.sums_row) for [lo, hi): the rows of
     report_day_agents (call, state, evaluation and talk sums), or of report_day_calls,
-    report_day_evaluations and report_day_transcripts (no state time) when the report is by or for a queue. `keys`: of
-    agent, queue, bucket_us (the day)."""
+    report_day_evaluations and report_day_transcripts (no state time) when the report is by
+    or for a queue. `keys`: of agent, queue, bucket_us (the day)."""
     keys = list(keys)
     columns = {
         "agent": "r.agent AS agent",

@@ -7,8 +7,8 @@ talk sums of its calls; `report_day_states` the µs per (local day, agent, state
 the state intervals as they stand (an agent's latest state counted to its cap, so only days
 that ended before now are read from it); `report_day_agents` one row per (local day, agent)
 with all: the call, QA and talk sums over its queues and the STATE_SUMS over its states, so
-a report by agent and day reads one row per row it answers. Writers recompute the groups their change
-touches from the raw rows, and the agent's days from those, in the same transaction
+a report by agent and day reads one row per row it answers. Writers recompute the groups
+their change touches from the raw rows, and the agent's days from those, in the same transaction
 (`refresh_call_group`, `refresh_agent_days`); the one-row table `report_rollups` names the
 zone and norms the rollups are built for (`Basis`), and `ensure` rebuilds them when the store
 is started with others (`--report-tz`, `--report-sl-s`, `--report-long-call-s`). Reports

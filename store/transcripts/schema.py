@@ -97,9 +97,13 @@ TALK_FROM_METRICS = {
     "overtalk_us": "overtalk_s",
     "operator_words": "operator_words",
 }
-TALK_SCHEMA = ";\n".join(
-    f"ALTER TABLE transcripts ADD COLUMN {c} {{bigint}} NOT NULL DEFAULT 0" for c in TALK_COLUMNS
-) + ";\n{talk_backfill}"
+TALK_SCHEMA = (
+    ";\n".join(
+        f"ALTER TABLE transcripts ADD COLUMN {c} {{bigint}} NOT NULL DEFAULT 0"
+        for c in TALK_COLUMNS
+    )
+    + ";\n{talk_backfill}"
+)
 
 
 def _backfill(field: str) -> str:
@@ -110,8 +114,9 @@ def _backfill(field: str) -> str:
         return f"CAST(ROUND(COALESCE({field.format(key)}, 0) * 1000000) AS BIGINT)"
 
     values = {
-        column: us(key) if key.endswith("_s") else f"CAST(COALESCE({field.format(key)}, 0) "
-        "AS BIGINT)"
+        column: us(key)
+        if key.endswith("_s")
+        else f"CAST(COALESCE({field.format(key)}, 0) AS BIGINT)"
         for column, key in TALK_FROM_METRICS.items()
     }
     values["silence_us"] = (

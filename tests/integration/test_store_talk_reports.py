@@ -167,9 +167,9 @@ ANN = {
     "overtalks": 2, "overtalk_s": 4.0, "operator_wpm": 110 / (35 / 60),
 }  # fmt: skip
 BEN = {
-    "handled": 1, "transcribed": 1, "audio_s": 40.0, "operator_talk_pct": 12.5, "customer_talk_pct": 37.5,
-    "silence_pct": 50.0, "avg_longest_silence_s": 20.0, "overtalks": 0, "overtalk_s": 0.0,
-    "operator_wpm": 120.0,
+    "handled": 1, "transcribed": 1, "audio_s": 40.0, "operator_talk_pct": 12.5,
+    "customer_talk_pct": 37.5, "silence_pct": 50.0, "avg_longest_silence_s": 20.0,
+    "overtalks": 0, "overtalk_s": 0.0, "operator_wpm": 120.0,
 }  # fmt: skip
 
 
@@ -214,13 +214,15 @@ def test_talk_metrics_in_the_csv(kit: Kit) -> None:
 def test_migration_20_fills_the_talk_columns_from_the_metrics(kit: Kit) -> None:
     """Transcripts stored before migration 20 get the columns the worker now writes (the
     silence from its share: exact for these calls, whose shares have three digits)."""
-    columns = "call_id, operator_talk_us, customer_talk_us, silence_us, longest_silence_us, " \
+    columns = (
+        "call_id, operator_talk_us, customer_talk_us, silence_us, longest_silence_us, "
         "overtalks, overtalk_us, operator_words"
+    )
     db = connect(kit.database_url)
     try:
         read = f"SELECT {columns} FROM transcripts ORDER BY call_id"
         kept = db.query(read)
-        assert [tuple(r.values())[1:] for r in kept][0] == (
+        assert tuple(kept[0].values())[1:] == (
             15 * S, 13 * S, 33 * S, 15 * S, 1, 1 * S, 30
         )  # T1, by hand  # fmt: skip
         (sql,) = [sql for version, _, sql in MIGRATIONS if version == 20]
