@@ -22,6 +22,8 @@ _DIALECT = {
 }
 for _name, _index in transcripts_schema.SEARCH_INDEX.items():
     _DIALECT[_name]["transcript_search"] = _index
+for _name, _backfill in transcripts_schema.TALK_BACKFILL.items():
+    _DIALECT[_name]["talk_backfill"] = _backfill
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
@@ -316,6 +318,11 @@ CREATE INDEX export_jobs_status ON export_jobs (status, id)
         17,
         "live channel: event log; monitoring sessions and their call events",
         live_events.SCHEMA + ";\n" + monitoring.SCHEMA,
+    ),
+    (
+        20,
+        "talk metrics in reports: each transcript's figures as columns, rolled up per day",
+        transcripts_schema.TALK_SCHEMA + ";\n" + rollups.TALK_SCHEMA,
     ),
 ]
 

@@ -1,8 +1,9 @@
 """Every report metric, defined once: its formula in words (METRICS, which `GET /reports/metrics`
 serves and store/README.md "Metrics" writes out) and in SQL (`metric_sql`) over one group's
-sums — the call sums of store/report_sql.CALL_SUMS, the state time of STATE_SUMS, and the
+sums — the call sums of store/report_sql.CALL_SUMS, the state time of STATE_SUMS, the
 group's QA evaluations (`evaluations`, and `score_centi`: Σ score_pct in hundredths, which
-is how the store rounds a score, so the sum is exact).
+is how the store rounds a score, so the sum is exact) and the talk measured in its calls'
+transcripts (TRANSCRIPT_SUMS).
 
 The database computes every figure: durations are µs in BIGINTs rounded to the millisecond
 half up, ratios and averages are integer arithmetic rounded half up to three decimals, and
@@ -50,6 +51,19 @@ METRICS: dict[str, str] = {
     "break_s": "time in break",
     "busy_s": "time in on_call or wrap_up",
     "occupancy_pct": "100 × busy_s / logged_in_s",
+    "transcribed": "calls of the group with a transcript (the talk metrics below are over "
+    "these calls' audio, each weighted by its length: sums divided by sums, never a mean of "
+    "per-call percentages)",
+    "audio_s": "Σ audio time of the transcribed calls (what the talk shares are of)",
+    "operator_talk_pct": "100 × Σ operator talk / Σ audio time of the transcribed calls (talk: "
+    "the union of the side's word intervals, pauses under 0.5 s closed)",
+    "customer_talk_pct": "100 × Σ customer talk / Σ audio time of the transcribed calls",
+    "silence_pct": "100 × Σ time neither side speaks / Σ audio time of the transcribed calls",
+    "avg_longest_silence_s": "Σ each transcribed call's longest silence / transcribed",
+    "overtalks": "Σ times both sides spoke at once for at least 0.2 s",
+    "overtalk_s": "Σ time of those overtalks",
+    "operator_wpm": "Σ operator words / Σ operator talk in minutes (words per minute of the "
+    "operator's own talk time)",
 }
 
 
@@ -83,14 +97,24 @@ def mean_of_centi(total: str, n: str) -> str:
     )
 
 
+def per_minute(n: str, us: str) -> str:
+    """n per minute of `us` µs to three decimals, half up; NULL for no time."""
+    return (
+        f"(CASE WHEN {us} > 0 THEN "
+        f"CAST((120000000000 * {n} + {us}) / (2 * {us}) AS DOUBLE PRECISION) / 1000 END)"
+    )
+
+
 def metric_sql(at: Callable[[str], str]) -> list[str]:
     """`expr AS name` for each metric of METRICS, in order. `at(sum)` names a column holding
-    one group's sum: each of CALL_SUMS and STATE_SUMS, `evaluations` and `score_centi`. A
+    one group's sum: each of CALL_SUMS, STATE_SUMS and TRANSCRIPT_SUMS, `evaluations` and
+    `score_centi`. A
     group without state time (logged_in_us = 0) has no state metrics (NULL)."""
     talk, hold, wrap = at("talk_us"), at("hold_us"), at("wrap_us")
     handled, offered, logged = at("handled"), at("offered"), at("logged_in_us")
     handle = f"({talk} + {hold} + {wrap})"
     missed, presented = at("missed"), at("presented")
+    audio = at("audio_us")
 
     def state(expr: str) -> str:
         return f"(CASE WHEN {logged} > 0 THEN {expr} END)"
@@ -127,6 +151,15 @@ def metric_sql(at: Callable[[str], str]) -> list[str]:
         "break_s": state(seconds(at("break_us"))),
         "busy_s": state(seconds(at("busy_us"))),
         "occupancy_pct": percent(at("busy_us"), logged),
+        "transcribed": at("transcribed"),
+        "audio_s": seconds(audio),
+        "operator_talk_pct": percent(at("operator_talk_us"), audio),
+        "customer_talk_pct": percent(at("customer_talk_us"), audio),
+        "silence_pct": percent(at("silence_us"), audio),
+        "avg_longest_silence_s": average_s(at("longest_silence_us"), at("transcribed")),
+        "overtalks": at("overtalks"),
+        "overtalk_s": seconds(at("overtalk_us")),
+        "operator_wpm": per_minute(at("operator_words"), at("operator_talk_us")),
     }
     assert list(exprs) == list(METRICS)
     return [f"{expr} AS {name}" for name, expr in exprs.items()]

@@ -34,7 +34,14 @@ STATE_SUMS = ("logged_in_us", "ready_us", "not_ready_us", "break_us", "busy_us")
 # Every sum a calls report adds up per group: each source of them gives all, zeros for the
 # ones it has not (`sums_row`), and store/report_metrics.py derives the metrics from them.
 EVALUATION_SUMS = ("evaluations", "score_centi")
-REPORT_SUMS = (*CALL_SUMS, *STATE_SUMS, *EVALUATION_SUMS)
+# Per group, the talk measured in the transcripts of its calls (migration 20 keeps each
+# call's figures in columns of `transcripts`): calls transcribed, their audio time, each
+# side's talk, silence, the sum of each call's longest silence, overtalk, operator words.
+TRANSCRIPT_SUMS = (
+    *("transcribed", "audio_us", "operator_talk_us", "customer_talk_us", "silence_us"),
+    *("longest_silence_us", "overtalks", "overtalk_us", "operator_words"),
+)
+REPORT_SUMS = (*CALL_SUMS, *STATE_SUMS, *EVALUATION_SUMS, *TRANSCRIPT_SUMS)
 
 
 @dataclass(frozen=True)
@@ -219,6 +226,28 @@ def evaluation_source(q: ReportQuery) -> tuple[str, list[Any]]:
         f"FROM evaluations ev JOIN calls c ON c.id = ev.call_id WHERE {in_range}"
     )
     return _padded(grouped(select, keys), keys, EVALUATION_SUMS), params
+
+
+def transcript_sums() -> list[str]:
+    """`expr AS name` for each of TRANSCRIPT_SUMS over transcripts `t`."""
+    return ["COUNT(*) AS transcribed"] + [
+        f"CAST(SUM(t.{column}) AS BIGINT) AS {name}"
+        for column, name in zip(
+            ("duration_us", *TRANSCRIPT_SUMS[2:]), TRANSCRIPT_SUMS[1:], strict=True
+        )
+    ]
+
+
+def transcript_source(q: ReportQuery) -> tuple[str, list[Any]]:
+    """The talk measured in the transcripts of the calls in range, per group, as a source of
+    REPORT_SUMS."""
+    keys = _group_keys(q)
+    in_range, params = _in_range(q)
+    select = (
+        f"SELECT {', '.join([*keys, *transcript_sums()])} "
+        f"FROM transcripts t JOIN calls c ON c.id = t.call_id WHERE {in_range}"
+    )
+    return _padded(grouped(select, keys), keys, TRANSCRIPT_SUMS), params
 
 
 def _clipped(q: ReportQuery, now: int, agent_filter: str) -> str:

@@ -29,6 +29,7 @@ from store.report_sql import (
     reason_sql,
     state_source,
     state_sql,
+    transcript_source,
     with_clause,
 )
 from store.users import Principal, now_us
@@ -123,7 +124,7 @@ def calls_report(
         )
     if raw_from < q.to_us:
         raw = replace(q, from_us=raw_from)
-        sources += [call_source(raw, now), evaluation_source(raw)]
+        sources += [call_source(raw, now), evaluation_source(raw), transcript_source(raw)]
         if _states_apply(q):
             state_ctes, sql, params = state_source(raw, now)
             ctes += state_ctes

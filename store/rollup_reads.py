@@ -16,6 +16,7 @@ from store.report_sql import (
     EVALUATION_SUMS,
     REPORT_SUMS,
     STATE_CAP,
+    TRANSCRIPT_SUMS,
     least,
     sums_row,
 )
@@ -48,9 +49,9 @@ def sums_sources(
     keys: Iterable[str], lo: int, hi: int, filters: dict[str, str]
 ) -> list[tuple[str, list[Any]]]:
     """The sources of a report's sums (store/report_sql.sums_row) for [lo, hi): the rows of
-    report_day_agents (call, state and evaluation sums), or of report_day_calls and
-    report_day_evaluations (no state time) when the report is by or for a queue. `keys`: of
-    agent, queue, bucket_us (the day)."""
+    report_day_agents (call, state, evaluation and talk sums), or of report_day_calls,
+    report_day_evaluations and report_day_transcripts (no state time) when the report is by
+    or for a queue. `keys`: of agent, queue, bucket_us (the day)."""
     keys = list(keys)
     columns = {
         "agent": "r.agent AS agent",
@@ -59,7 +60,11 @@ def sums_sources(
     }
     by_queue = "queue" in keys or "queue" in filters
     tables = (
-        [("report_day_calls", CALL_SUMS), ("report_day_evaluations", EVALUATION_SUMS)]
+        [
+            ("report_day_calls", CALL_SUMS),
+            ("report_day_evaluations", EVALUATION_SUMS),
+            ("report_day_transcripts", TRANSCRIPT_SUMS),
+        ]
         if by_queue
         else [("report_day_agents", REPORT_SUMS)]
     )

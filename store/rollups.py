@@ -2,12 +2,13 @@
 
 `report_day_calls` holds, per (local day, agent, queue), the call sums of
 store/report_sql.py (`CALL_SUMS`, at the store's service-level and long-call norms, with
-only the closed wrap-up); `report_day_states` the µs per (local day, agent, state, reason) of
+only the closed wrap-up), `report_day_evaluations` and `report_day_transcripts` the QA and
+talk sums of its calls; `report_day_states` the µs per (local day, agent, state, reason) of
 the state intervals as they stand (an agent's latest state counted to its cap, so only days
 that ended before now are read from it); `report_day_agents` one row per (local day, agent)
-with both: the call sums over its queues and the STATE_SUMS over its states, so a report by
-agent and day reads one row per row it answers. Writers recompute the groups their change
-touches from the raw rows, and the agent's days from those, in the same transaction
+with all: the call, QA and talk sums over its queues and the STATE_SUMS over its states, so
+a report by agent and day reads one row per row it answers. Writers recompute the groups
+their change touches from the raw rows, and the agent's days from those, in the same transaction
 (`refresh_call_group`, `refresh_agent_days`); the one-row table `report_rollups` names the
 zone and norms the rollups are built for (`Basis`), and `ensure` rebuilds them when the store
 is started with others (`--report-tz`, `--report-sl-s`, `--report-long-call-s`). Reports
@@ -30,10 +31,12 @@ from store.report_sql import (
     REPORT_SUMS,
     STATE_CAP,
     STATE_SUMS,
+    TRANSCRIPT_SUMS,
     call_sums,
     evaluation_sums,
     state_time_in,
     sums_row,
+    transcript_sums,
 )
 
 DEFAULT_SL_S = 20
@@ -139,6 +142,28 @@ UPDATE report_rollups SET tz = '{UNBUILT}', built_us = 0
 )
 
 
+# Migration 20: the talk measured in transcripts per (local day, agent, queue), and the same
+# in report_day_agents; the rollups are left to be rebuilt.
+TALK_SCHEMA = (
+    """
+CREATE TABLE report_day_transcripts (
+    day_us {bigint} NOT NULL, agent TEXT NOT NULL, queue TEXT,
+    """
+    + ",\n    ".join(f"{name} {{bigint}} NOT NULL" for name in TRANSCRIPT_SUMS)
+    + """
+);
+CREATE INDEX report_day_transcripts_day ON report_day_transcripts (day_us, agent);
+"""
+    + ";\n".join(
+        f"ALTER TABLE report_day_agents ADD COLUMN {name} {{bigint}} NOT NULL DEFAULT 0"
+        for name in TRANSCRIPT_SUMS
+    )
+    + f""";
+UPDATE report_rollups SET tz = '{UNBUILT}', built_us = 0
+"""
+)
+
+
 def _calls_insert(day: str, where: str, basis: Basis) -> str:
     sums = call_sums(basis.sl_s, basis.long_call_s, None)
     return (
@@ -184,15 +209,33 @@ def _evaluations_insert(day: str, where: str) -> str:
     )
 
 
+def _transcripts_insert(day: str, where: str) -> str:
+    """The talk sums of the transcribed calls `c` matching `where`, per (day, agent, queue)."""
+    return (
+        f"INSERT INTO report_day_transcripts (day_us, agent, queue, {', '.join(TRANSCRIPT_SUMS)}) "
+        f"SELECT {day} AS day_us, c.agent, c.queue, {', '.join(transcript_sums())} "
+        f"FROM transcripts t JOIN calls c ON c.id = t.call_id WHERE {where} GROUP BY 1, 2, 3"
+    )
+
+
+# The rollups recomputed with each call's group besides its calls: (table, its insert).
+_CALL_GROUP_TABLES = (
+    ("report_day_evaluations", _evaluations_insert),
+    ("report_day_transcripts", _transcripts_insert),
+)
+
+
 def agent_days_insert(where: str = "1 = 1") -> str:
-    """Rows of report_day_agents from the calls, states and evaluations rollups `r` matching
-    `where` (the same condition is written three times: give its parameters thrice)."""
+    """Rows of report_day_agents from the calls, states, evaluations and transcripts rollups
+    `r` matching `where` (the same condition is written four times: give its parameters
+    four times)."""
     states = state_time_in("r.us", "r.state")
     branches = [
         sums_row(["r.day_us AS day_us", "r.agent AS agent"], {n: f"r.{n}" for n in names})
         + f" FROM {table} r WHERE {where}"
         for table, names in (("report_day_calls", CALL_SUMS),
-                             ("report_day_evaluations", EVALUATION_SUMS))
+                             ("report_day_evaluations", EVALUATION_SUMS),
+                             ("report_day_transcripts", TRANSCRIPT_SUMS))
     ]  # fmt: skip
     summed = {n: e.rsplit(" AS ", 1)[0] for n, e in zip(STATE_SUMS, states, strict=True)}
     branches.append(
@@ -247,6 +290,7 @@ def rebuild(db: Database, basis: Basis) -> float:
         db.execute("DELETE FROM report_day_calls")
         db.execute("DELETE FROM report_day_states")
         db.execute("DELETE FROM report_day_evaluations")
+        db.execute("DELETE FROM report_day_transcripts")
         db.execute("DELETE FROM report_day_agents")
         span = db.one(
             "SELECT MIN(lo) AS lo, MAX(hi) AS hi FROM (SELECT MIN(started_us) AS lo, "
@@ -257,7 +301,8 @@ def rebuild(db: Database, basis: Basis) -> float:
             lo, hi = int(span["lo"]), int(span["hi"])
             for statement in backfill_statements(basis, lo, hi):
                 db.execute(statement)
-            db.execute(_evaluations_insert(day_sql("c.started_us", zone, lo, hi), "1 = 1"))
+            for _, insert in _CALL_GROUP_TABLES:
+                db.execute(insert(day_sql("c.started_us", zone, lo, hi), "1 = 1"))
             db.execute(agent_days_insert())
     return time.perf_counter() - start
 
@@ -285,11 +330,9 @@ def refresh_call_group(db: Database, started_us: int, agent: str, queue: str | N
     where = f"c.agent = ? AND c.started_us >= ? AND c.started_us < ? AND c.{same_queue}"
     where_params = [agent, day, next_day(zone, day), *([] if queue is None else [queue])]
     db.execute(_calls_insert(str(day), where, basis), where_params)
-    db.execute(
-        f"DELETE FROM report_day_evaluations WHERE day_us = ? AND agent = ? AND {same_queue}",
-        params,
-    )
-    db.execute(_evaluations_insert(str(day), where), where_params)
+    for table, insert in _CALL_GROUP_TABLES:
+        db.execute(f"DELETE FROM {table} WHERE day_us = ? AND agent = ? AND {same_queue}", params)
+        db.execute(insert(str(day), where), where_params)
     _refresh_agent_rows(db, agent, [day])
 
 
@@ -339,4 +382,4 @@ def _refresh_agent_rows(db: Database, agent: str, touched: list[int]) -> None:
         f"DELETE FROM report_day_agents WHERE agent = ? AND day_us IN ({marks})", [agent, *touched]
     )
     where = f"r.agent = ? AND r.day_us IN ({marks})"
-    db.execute(agent_days_insert(where), [agent, *touched] * 3)
+    db.execute(agent_days_insert(where), [agent, *touched] * 4)

@@ -90,6 +90,15 @@ def metric_label(name: str) -> str:
         "break_s": QT_TRANSLATE_NOOP("ReportsView", "Break, s"),
         "busy_s": QT_TRANSLATE_NOOP("ReportsView", "On calls and wrap-up, s"),
         "occupancy_pct": QT_TRANSLATE_NOOP("ReportsView", "Occupancy, %"),
+        "transcribed": QT_TRANSLATE_NOOP("ReportsView", "Transcribed"),
+        "audio_s": QT_TRANSLATE_NOOP("ReportsView", "Transcribed audio, s"),
+        "operator_talk_pct": QT_TRANSLATE_NOOP("ReportsView", "Operator talk, %"),
+        "customer_talk_pct": QT_TRANSLATE_NOOP("ReportsView", "Customer talk, %"),
+        "silence_pct": QT_TRANSLATE_NOOP("ReportsView", "Silence, %"),
+        "avg_longest_silence_s": QT_TRANSLATE_NOOP("ReportsView", "Avg longest silence, s"),
+        "overtalks": QT_TRANSLATE_NOOP("ReportsView", "Overtalks"),
+        "overtalk_s": QT_TRANSLATE_NOOP("ReportsView", "Overtalk, s"),
+        "operator_wpm": QT_TRANSLATE_NOOP("ReportsView", "Operator pace, words/min"),
         "state": QT_TRANSLATE_NOOP("ReportsView", "State"),
         "reason": QT_TRANSLATE_NOOP("ReportsView", "Reason"),
         "seconds": QT_TRANSLATE_NOOP("ReportsView", "Seconds"),
@@ -103,9 +112,12 @@ CHARTS = {
     "states": ("seconds", QT_TRANSLATE_NOOP("ReportsView", "Time in state, s")),
 }
 TREND = ("avg_handle_s", QT_TRANSLATE_NOOP("ReportsView", "Average handle time, s"))
+TALK = ("operator_talk_pct", QT_TRANSLATE_NOOP("ReportsView", "Operator talk share, %"))
 # A chart over several agents or queues per day or hour adds them up per bucket; an average
-# is then the ratio of the sums it comes from.
+# is then the ratio of the sums it comes from, a share the mean of the rows' shares weighted
+# by what each is a share of (the store's talk metrics are weighted by time the same way).
 RATIOS = {"avg_handle_s": ("handle_s", "handled")}
+WEIGHTS = {"operator_talk_pct": "audio_s"}
 SL_S, LONG_CALL_S = 20, 600  # shown until the store tells its norms
 
 
@@ -131,6 +143,7 @@ class ReportsView(QWidget):
         self.chart_metric = QComboBox(self)
         self.chart_metric.addItem(self.tr("Chart: calls offered"), CHARTS["calls"])
         self.chart_metric.addItem(self.tr("Chart: average handle time"), TREND)
+        self.chart_metric.addItem(self.tr("Chart: operator talk share"), TALK)
         today = QDate.currentDate()
         self.date_from = QDateEdit(today.addDays(-6), self)
         self.date_to = QDateEdit(today, self)
@@ -282,15 +295,20 @@ class ReportsView(QWidget):
         keys = self._keys(report)
         if "bucket_us" in keys and len(keys) > 1:  # one bar per day or hour, over the others
             num, den = RATIOS.get(metric, (metric, ""))
+            weight = WEIGHTS.get(metric, "")
             sums: dict[int, list[float]] = {}
             for r in report["rows"]:
                 acc = sums.setdefault(int(r["bucket_us"]), [0.0, 0.0])
-                acc[0] += r.get(num) or 0.0
-                acc[1] += (r.get(den) or 0.0) if den else 1.0
+                if weight:  # Σ share × its whole / Σ whole
+                    acc[0] += (r.get(metric) or 0.0) * (r.get(weight) or 0.0)
+                    acc[1] += r.get(weight) or 0.0
+                else:
+                    acc[0] += r.get(num) or 0.0
+                    acc[1] += (r.get(den) or 0.0) if den else 1.0
             buckets = sorted(sums)
             labels = [self._key_label("bucket_us", {"bucket_us": b}, report) for b in buckets]
             values: list[float | None] = [
-                (sums[b][0] / sums[b][1] if sums[b][1] else None) if den else sums[b][0]
+                (sums[b][0] / sums[b][1] if sums[b][1] else None) if den or weight else sums[b][0]
                 for b in buckets
             ]
         else:

@@ -1781,6 +1781,42 @@
         <translation>Занятость, %</translation>
     </message>
     <message>
+        <source>Transcribed</source>
+        <translation>С расшифровкой</translation>
+    </message>
+    <message>
+        <source>Transcribed audio, s</source>
+        <translation>Расшифровано записи, с</translation>
+    </message>
+    <message>
+        <source>Operator talk, %</source>
+        <translation>Речь оператора, %</translation>
+    </message>
+    <message>
+        <source>Customer talk, %</source>
+        <translation>Речь клиента, %</translation>
+    </message>
+    <message>
+        <source>Silence, %</source>
+        <translation>Тишина, %</translation>
+    </message>
+    <message>
+        <source>Avg longest silence, s</source>
+        <translation>Ср. самая долгая пауза, с</translation>
+    </message>
+    <message>
+        <source>Overtalks</source>
+        <translation>Перебивания</translation>
+    </message>
+    <message>
+        <source>Overtalk, s</source>
+        <translation>Перебивания, с</translation>
+    </message>
+    <message>
+        <source>Operator pace, words/min</source>
+        <translation>Темп оператора, слов/мин</translation>
+    </message>
+    <message>
         <source>State</source>
         <translation>Состояние</translation>
     </message>
@@ -1803,6 +1839,10 @@
     <message>
         <source>Average handle time, s</source>
         <translation>Среднее время обслуживания, с</translation>
+    </message>
+    <message>
+        <source>Operator talk share, %</source>
+        <translation>Доля речи оператора, %</translation>
     </message>
     <message>
         <source>Calls and agents</source>
@@ -1847,6 +1887,10 @@
     <message>
         <source>Chart: average handle time</source>
         <translation>График: среднее время обслуживания</translation>
+    </message>
+    <message>
+        <source>Chart: operator talk share</source>
+        <translation>График: доля речи оператора</translation>
     </message>
     <message>
         <source> s</source>

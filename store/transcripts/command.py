@@ -12,11 +12,13 @@ from typing import Any
 from store.db import Database
 from store.settings import Settings
 from store.transcripts import jobs
+from store.transcripts.device import DEVICES, choose
 from store.transcripts.model import resolve
 from store.transcripts.worker import LANGUAGES, Transcriber, Worker, WorkerOptions, now_us
 
 
 def cmd_transcribe(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+    placement = choose(args.device)  # first: `--device cuda` without one stops here
     if args.retry_failed:
         print(f"queued again {jobs.retry_failed(db, now_us())} failed job(s)", file=sys.stderr)
     model_dir, model_name = resolve(
@@ -31,7 +33,9 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings, db: Database) -
     worker = Worker(
         db,
         settings.open_blobs(),
-        lambda: Transcriber(model_dir, threads=args.threads, beam_size=args.beam_size),
+        lambda: Transcriber(
+            model_dir, threads=args.threads, beam_size=args.beam_size, placement=placement
+        ),
         model_name,
         options,
     )
@@ -41,7 +45,8 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings, db: Database) -
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    print(f"transcribe: worker {worker.name}, model {model_name}", file=sys.stderr)
+    print(f"transcribe: worker {worker.name}, model {model_name} on {placement.device} "
+          f"({placement.compute_type}: {placement.reason})", file=sys.stderr)  # fmt: skip
     worker.run(once=args.once)
     db.close()
     return 0
@@ -76,6 +81,9 @@ def add_parsers(
     work.add_argument("--model-dir", help="a faster-whisper model folder (default: the "
                       "installed Whisper base)")  # fmt: skip
     work.add_argument("--threads", type=int, default=0, help="CPU threads (0: all)")
+    work.add_argument("--device", choices=DEVICES, default="auto",
+                      help="where the model runs: auto (a CUDA GPU when CTranslate2 sees one, "
+                      "else the CPU), cpu or cuda")  # fmt: skip
     work.add_argument("--beam-size", type=int, default=5)
     work.add_argument("--once", action="store_true", help="exit when no job is due")
     work.add_argument("--poll-s", type=float, default=2.0, help="how often to look (2 s)")

@@ -76,6 +76,7 @@ def talk_metrics(
         "customer_talk_s": round(total(cu) / 1e6, 3),
         "operator_talk_share": _ratio(op_talk, length),
         "customer_talk_share": _ratio(total(cu), length),
+        "silence_s": round(total(silences) / 1e6, 3),
         "silence_share": _ratio(total(silences), length),
         "longest_silence_s": round(max((b - a for a, b in silences), default=0) / 1e6, 3),
         "overtalk_count": len(overtalk),

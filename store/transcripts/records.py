@@ -7,9 +7,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from store import rollups
 from store.db import Database
 from store.transcripts.masking import Segment
-from store.transcripts.schema import PG_CONFIG
+from store.transcripts.schema import PG_CONFIG, TALK_COLUMNS, TALK_FROM_METRICS
 
 
 def save(
@@ -26,7 +27,9 @@ def save(
     now_us: int,
     checks: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Replaces the call's transcript (a retried job writes the same rows again)."""
+    """Replaces the call's transcript (a retried job writes the same rows again), its talk
+    figures also as columns (TALK_COLUMNS) and in the report rollups of the call's group."""
+    talk = [_talk_value(metrics, TALK_FROM_METRICS[c]) for c in TALK_COLUMNS]
     with db.transaction():
         if db.dialect == "sqlite":
             db.execute("DELETE FROM transcript_fts WHERE call_id = ?", (call_id,))
@@ -34,10 +37,11 @@ def save(
         db.execute("DELETE FROM transcripts WHERE call_id = ?", (call_id,))
         db.execute(
             "INSERT INTO transcripts (call_id, sha256, language, model, audio_start_us, "
-            "duration_us, metrics, masked, checks, created_us) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"duration_us, metrics, masked, checks, created_us, {', '.join(TALK_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in range(10 + len(TALK_COLUMNS)))})",
             (call_id, sha256, language, model, audio_start_us, duration_us,
-             json.dumps(metrics), masked, json.dumps(checks or [], ensure_ascii=False), now_us),
+             json.dumps(metrics), masked, json.dumps(checks or [], ensure_ascii=False), now_us,
+             *talk),
         )  # fmt: skip
         for seg in segments:
             words = json.dumps([w.to_json() for w in seg.words], ensure_ascii=False)
@@ -60,6 +64,13 @@ def save(
                     "VALUES (last_insert_rowid(), ?, ?, ?)",
                     (seg.text, call_id, seg.side),
                 )
+        rollups.refresh_call(db, call_id)
+
+
+def _talk_value(metrics: dict[str, Any], key: str) -> int:
+    """One talk column from the metrics: seconds (a key ending in _s) as µs, else a count."""
+    value = metrics.get(key) or 0
+    return round(value * 1_000_000) if key.endswith("_s") else int(value)
 
 
 def load(db: Database, call_id: str) -> dict[str, Any] | None:

@@ -73,3 +73,59 @@ SEARCH_INDEX = {
 
 # Each language's PostgreSQL text-search configuration.
 PG_CONFIG = {"ru": "russian", "en": "english"}
+
+# Migration 20: each transcript's talk figures as integer columns the reports add up
+# (store/report_sql.TRANSCRIPT_SUMS; records.save writes them from the metrics), filled for
+# the transcripts stored before from their metrics JSON, by `{talk_backfill}`. Those had no
+# silence time: it is taken as silence_share × duration (to 0.1 % of the audio).
+TALK_COLUMNS = (
+    "operator_talk_us",
+    "customer_talk_us",
+    "silence_us",
+    "longest_silence_us",
+    "overtalks",
+    "overtalk_us",
+    "operator_words",
+)
+# Each column from the metrics (a name ending in _s: seconds, stored as µs).
+TALK_FROM_METRICS = {
+    "operator_talk_us": "operator_talk_s",
+    "customer_talk_us": "customer_talk_s",
+    "silence_us": "silence_s",
+    "longest_silence_us": "longest_silence_s",
+    "overtalks": "overtalk_count",
+    "overtalk_us": "overtalk_s",
+    "operator_words": "operator_words",
+}
+TALK_SCHEMA = (
+    ";\n".join(
+        f"ALTER TABLE transcripts ADD COLUMN {c} {{bigint}} NOT NULL DEFAULT 0"
+        for c in TALK_COLUMNS
+    )
+    + ";\n{talk_backfill}"
+)
+
+
+def _backfill(field: str) -> str:
+    """An UPDATE of the talk columns from the metrics JSON; `field` gives the SQL of one
+    of its numbers by key."""
+
+    def us(key: str) -> str:
+        return f"CAST(ROUND(COALESCE({field.format(key)}, 0) * 1000000) AS BIGINT)"
+
+    values = {
+        column: us(key)
+        if key.endswith("_s")
+        else f"CAST(COALESCE({field.format(key)}, 0) AS BIGINT)"
+        for column, key in TALK_FROM_METRICS.items()
+    }
+    values["silence_us"] = (
+        f"CAST(ROUND(COALESCE({field.format('silence_share')}, 0) * duration_us) AS BIGINT)"
+    )
+    return "UPDATE transcripts SET " + ", ".join(f"{c} = {v}" for c, v in values.items())
+
+
+TALK_BACKFILL = {
+    "sqlite": _backfill("json_extract(metrics, '$.{}')"),
+    "postgresql": _backfill("CAST(CAST(metrics AS jsonb) ->> '{}' AS DOUBLE PRECISION)"),
+}

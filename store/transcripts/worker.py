@@ -1,7 +1,8 @@
 """The transcription worker (`agentdesk-store transcribe`): claims jobs, transcribes each
 call's operator and customer channels apart, masks, measures and stores the result.
 
-faster-whisper (CTranslate2, int8 on the CPU) with its VAD filter on, in the call's language:
+faster-whisper (CTranslate2: int8 on the CPU, int8_float16 on a CUDA GPU when there is one,
+store/transcripts/device.py) with its VAD filter on, in the call's language:
 the queue's setting (`transcribe-language QUEUE ru|en`) if there is one, else detected and
 kept to Russian or English (whichever both channels together find likelier). Beam 5, one
 temperature per window (TEMPERATURES), no conditioning on the previous window's text (one
@@ -29,6 +30,7 @@ from store.blobs import BlobStore
 from store.db import Database
 from store.transcripts import checks, jobs, records
 from store.transcripts.audio import RATE, CallAudio, decode
+from store.transcripts.device import Placement, choose
 from store.transcripts.masking import (
     Segment,
     Word,
@@ -61,11 +63,23 @@ TEMPERATURES = (0.0,)
 class Transcriber:
     """One faster-whisper model, loaded once per worker process."""
 
-    def __init__(self, model_dir: Path, threads: int = 0, beam_size: int = 5) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        threads: int = 0,
+        beam_size: int = 5,
+        placement: Placement | None = None,
+    ) -> None:
         from faster_whisper import WhisperModel  # the speech extra; only the worker needs it
 
+        self.placement = placement or choose("auto")
+        log.info("speech model on %s, %s: %s", self.placement.device,
+                 self.placement.compute_type, self.placement.reason)  # fmt: skip
         self.model = WhisperModel(
-            str(model_dir), device="cpu", compute_type="int8", cpu_threads=threads
+            str(model_dir),
+            device=self.placement.device,
+            compute_type=self.placement.compute_type,
+            cpu_threads=threads,
         )
         self.beam_size = beam_size
 

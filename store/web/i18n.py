@@ -159,6 +159,21 @@ _WORDS: dict[str, tuple[str, str]] = {
     "metric_evaluations": ("Оценок", "Evaluations"),
     "metric_qa_avg_pct": ("Ср. оценка, %", "QA average, %"),
     "metric_occupancy_pct": ("Занятость, %", "Occupancy, %"),
+    "talk": ("Разговор", "Talk"),
+    "talk_note": (
+        "По звонкам с расшифровкой. Доли — от суммарной длительности записей, темп — слов в "
+        "минуту собственной речи оператора: звонок весит по своей длине, а не поровну.",
+        "Over the transcribed calls. Shares are of their total audio time, the pace is words "
+        "per minute of the operator's own talk: each call weighs by its length, not equally.",
+    ),
+    "metric_transcribed": ("С расшифровкой", "Transcribed"),
+    "metric_operator_talk_pct": ("Речь оператора, %", "Operator talk, %"),
+    "metric_customer_talk_pct": ("Речь клиента, %", "Customer talk, %"),
+    "metric_silence_pct": ("Тишина, %", "Silence, %"),
+    "metric_avg_longest_silence_s": ("Ср. самая долгая пауза, с", "Avg longest silence, s"),
+    "metric_overtalks": ("Перебивания", "Overtalks"),
+    "metric_overtalk_s": ("Перебивания, с", "Overtalk, s"),
+    "metric_operator_wpm": ("Темп оператора, слов/мин", "Operator pace, words/min"),
     "export_mp4": ("Выгрузить MP4", "Export MP4"),
     "export_queued": ("в очереди", "queued"),
     "export_running": ("собирается…", "building…"),

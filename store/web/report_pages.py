@@ -1,6 +1,7 @@
-"""The console's other report pages: the PBX's queues by hour or day with charts and CSV (the
-queue report of store/pbx/report.py), and how often the automatic checks agree with QA's
-answers (store/transcripts/agreement.py) with its CSV."""
+"""The console's other report pages: talk in the calls (the calls report's talk metrics by day,
+agent or queue), the PBX's queues by hour or day with charts and CSV (the queue report of
+store/pbx/report.py), and how often the automatic checks agree with QA's answers
+(store/transcripts/agreement.py) with its CSV."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from store.sessions import Session
 from store.transcripts import agreement
 from store.web.i18n import words
 from store.web.render import ctx_of, day_us, lang_of, render, supervisor_of, zone_of
+from store.web.supervision import calls_report_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,6 +38,17 @@ QUEUE_COLUMNS = (
     "avg_wait_s",
 )
 COUNTS = ("offered", "answered", "abandoned")
+TALK_COLUMNS = (
+    "transcribed",
+    "operator_talk_pct",
+    "customer_talk_pct",
+    "silence_pct",
+    "avg_longest_silence_s",
+    "overtalks",
+    "overtalk_s",
+    "operator_wpm",
+)
+TALK_CHART = ("operator_talk_pct", "customer_talk_pct", "silence_pct")
 MAX_POINTS = 2000
 
 
@@ -96,6 +109,13 @@ def _queue_view(request: Request, session: Session) -> QueueView:
     else:
         view.x = _buckets(from_us, to_us + 1, zone, q["by"] == "hour")
     return view
+
+
+@router.get("/reports/talk")
+def talk_page(request: Request) -> Response:
+    """Talk in the transcribed calls by day, agent or queue: each side's share, silence,
+    overtalk, the operator's pace (the calls report's talk metrics)."""
+    return calls_report_page(request, "talk", TALK_COLUMNS, TALK_CHART)
 
 
 @router.get("/reports/queues")

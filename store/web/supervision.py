@@ -51,6 +51,14 @@ REPORT_COLUMNS = (
 @router.get("/reports")
 def reports_page(request: Request) -> Response:
     """The calls report (the API's, from the rollups) by day, agent or queue, with a chart."""
+    return calls_report_page(request, "calls", REPORT_COLUMNS, ("offered", "answered", "handled"))
+
+
+def calls_report_page(
+    request: Request, tab: str, columns: tuple[str, ...], shown: tuple[str, ...]
+) -> Response:
+    """A page of the calls report (`columns` of it, the `shown` ones charted by day) on the
+    report tab `tab` (its path /reports or /reports/TAB), with the API's CSV of it."""
     session = session_of(request)
     if session is None:
         return to_login(request)
@@ -94,7 +102,6 @@ def reports_page(request: Request) -> Response:
             error = exc.message
         else:
             rows = [dict(zip(report["fields"], r, strict=True)) for r in report["rows"]]
-    shown = ("offered", "answered", "handled")
     days: list[int] = []
     if q["group"] == "day" and from_us is not None and to_us is not None:
         day = datetime.fromtimestamp(from_us / 1e6, zone).date()
@@ -117,9 +124,11 @@ def reports_page(request: Request) -> Response:
         session,
         q=q,
         rows=rows,
-        columns=REPORT_COLUMNS,
+        columns=columns,
         error=error,
         csv_link=csv_link,
+        tab=tab,
+        action="/reports" if tab == "calls" else f"/reports/{tab}",
         chart_json=json.dumps(chart).replace("</", ""),
     )
 

@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu
 from pytestqt.qtbot import QtBot
 
+from desktop import i18n
 from desktop.supervisor.reports_view import ReportsView
 from desktop.supervisor.window import SupervisorWindow, offer_supervisor_menu
 from store.client_types import Board, Me, Report, ReportNorms
@@ -219,3 +220,47 @@ def test_supervisor_menu_only_for_supervisors(qtbot: QtBot) -> None:
         else:
             qtbot.wait(300)
             assert host.findChild(QAction, "openSupervisor") is None
+
+
+class TalkStore(FakeStore):
+    """Day × agent with talk metrics: ann talked 25 % of 60 s, ben 75 % of 20 s on day 1."""
+
+    def report(self, kind: Any, from_us: int, to_us: int, **options: Any) -> Report:
+        day = 24 * H
+        rows: list[Mapping[str, Any]] = [
+            {"agent": "ann", "bucket_us": DAY0, "transcribed": 1, "audio_s": 60.0,
+             "operator_talk_pct": 25.0, "operator_wpm": 120.0},
+            {"agent": "ben", "bucket_us": DAY0, "transcribed": 1, "audio_s": 20.0,
+             "operator_talk_pct": 75.0, "operator_wpm": 150.0},
+            {"agent": "ann", "bucket_us": DAY0 + day, "transcribed": 0, "audio_s": 0.0,
+             "operator_talk_pct": None, "operator_wpm": None},
+        ]  # fmt: skip
+        return {
+            "group": ["day", "agent"], "from_us": from_us, "to_us": to_us, "tz_offset_min": 0,
+            "columns": ["transcribed", "audio_s", "operator_talk_pct", "operator_wpm"],
+            "rows": rows,
+        }  # fmt: skip
+
+
+def test_talk_metrics_are_labelled_in_both_languages_and_charted_by_time(qtbot: QtBot) -> None:
+    app = QApplication.instance()
+    assert app is not None
+    view = ReportsView(TalkStore())
+    qtbot.addWidget(view)
+    view.load_button.click()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 3, timeout=3000)
+    header = [view.model.headerData(c, Qt.Orientation.Horizontal) for c in range(6)]
+    assert header[2:] == ["Transcribed", "Transcribed audio, s", "Operator talk, %",
+                          "Operator pace, words/min"]  # fmt: skip
+    view.chart_metric.setCurrentIndex(view.chart_metric.findText("Chart: operator talk share"))
+    assert view.chart.title == "Operator talk share, %"
+    # Day 1: (25 × 60 + 75 × 20) / 80 s = 37.5 %, not the mean 50 %; day 2: none measured.
+    assert view.chart.values == [37.5, 0.0]
+    translators = i18n.install(app, "ru")
+    try:
+        view.load_button.click()
+        qtbot.waitUntil(lambda: view.model.headerData(4, Qt.Orientation.Horizontal)
+                        == "Речь оператора, %", timeout=3000)  # fmt: skip
+        assert view.model.headerData(5, Qt.Orientation.Horizontal) == "Темп оператора, слов/мин"
+    finally:
+        i18n.uninstall(app, translators)

@@ -1,10 +1,14 @@
-// The report's chart: calls offered, answered and handled per day (uPlot, vendored).
+// The report's chart per day (uPlot, vendored): calls offered, answered and handled, or the
+// talk shares of the talk tab.
 (function () {
   "use strict";
   const data = JSON.parse(document.getElementById("report-data").textContent);
   const box = document.getElementById("report-chart");
   if (!box || !window.uPlot || data.x.length === 0) return;
-  const colours = { offered: "#475467", answered: "#1f6feb", handled: "#12b76a" };
+  const colours = {
+    offered: "#475467", answered: "#1f6feb", handled: "#12b76a",
+    operator_talk_pct: "#1f6feb", customer_talk_pct: "#f79009", silence_pct: "#98a2b3",
+  };
   const keys = Object.keys(data.series);
   const opts = {
     width: Math.max(320, box.clientWidth || 900),
