@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from store import policy, rollups
+from store import policy, rollups, screen_live
 from store.db import Database
 from store.pbx import ingest as pbx_ingest
 from store.transcripts import schema as transcripts_schema
@@ -311,6 +311,7 @@ CREATE INDEX export_jobs_status ON export_jobs (status, id)
         "transcripts: jobs, segments with word timings, talk metrics, full-text search",
         transcripts_schema.SCHEMA,
     ),
+    (21, "the operator's screen, live: watch sessions and relayed frames", screen_live.SCHEMA),
 ]
 
 LATEST = max(version for version, _, _ in MIGRATIONS)

@@ -19,6 +19,7 @@ from desktop.calls.my_calls import MyCallsPanel, day_start, to_us
 from desktop.calls.my_day import MyDayPanel
 from desktop.crm.config import parse_fields
 from desktop.crm.panel import CrmPanel, StoreCallers
+from desktop.operator.screen_watched import ScreenWatched
 from desktop.operator.presence_feed import CallSnapshot, backlog_of, recording_of
 from desktop.operator.window import MainWindow
 from desktop.qa.window import offer_qa_menu
@@ -133,8 +134,9 @@ def connect_store(
         offer_supervisor_menu(window, client)
         if acc is None:
             return
+        watched = ScreenWatched(window.watched_line, recorder, session.agent_name, window)
         presence = session.presence = PresencePublisher(
-            session, session.agent_name, on_error=session.refused.emit
+            session, session.agent_name, on_error=session.refused.emit, on_answer=watched.on_answer
         )
         session.calls = CallSnapshot(presence, book)
         if recorder is not None:

@@ -7,12 +7,13 @@ import logging
 from concurrent.futures import Future
 from typing import Any, Protocol
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QMenu, QTabWidget, QVBoxLayout, QWidget
 
 from desktop.supervisor.agent_board import AgentBoard, Norms
 from desktop.supervisor.reports_view import ReportsView
+from desktop.supervisor.screen_view import ScreenView
 from desktop.threads import run_in_thread
 from store.client_types import Board, Me, Report, ReportNorms
 
@@ -33,6 +34,9 @@ class SupervisorSource(Protocol):
     def report(self, kind: Any, from_us: int, to_us: int, **options: Any) -> Report: ...
     def report_csv(self, kind: Any, from_us: int, to_us: int, **options: Any) -> bytes: ...
     def report_norms(self) -> ReportNorms: ...
+    def start_watch(self, agent: str) -> dict[str, Any]: ...
+    def watch_frames(self, agent: str, watch_id: int, after: int = 0) -> dict[str, Any]: ...
+    def end_watch(self, agent: str, watch_id: int) -> dict[str, Any]: ...
 
 
 class MenuHost(Protocol):
@@ -49,7 +53,10 @@ class SupervisorWindow(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("AgentDesk supervisor"))
+        self.source = source
         self.board = AgentBoard(source.live_board, norms, self)
+        self.board.watch_requested.connect(self.watch_screen)
+        self.screens: dict[str, ScreenView] = {}
         self.reports = ReportsView(source, self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.board, self.tr("Live board"))
@@ -57,6 +64,17 @@ class SupervisorWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         self.resize(1000, 600)
+
+    def watch_screen(self, agent: str) -> ScreenView:
+        """Open (or raise) the live view of ``agent``'s screen."""
+        view = self.screens.get(agent)
+        if view is None or not view.isVisible():
+            view = self.screens[agent] = ScreenView(self.source, agent)
+            view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+            view.show()
+            view.start()
+        view.raise_()
+        return view
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -78,6 +78,10 @@ class PolicyDocument(Strict):
         default=True, description="a pause of the screen also silences both audio channels"
     )
     headers: PolicyHeaders = PolicyHeaders()
+    show_watched: Flag = Field(
+        default=True,
+        description="the operator's window shows \"screen watched\" while a supervisor watches",
+    )
 
 
 class EffectivePolicy(BaseModel):
