@@ -167,8 +167,9 @@ class UploadStatusRequest(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class Watch(Command):
-    """Whether a supervisor watches this screen (the store's answer to the desktop's presence):
-    while ``watched``, the worker sends its picture to the store as ``agent`` (the token's owner)."""
+    """Whether a supervisor watches this screen (the store's answer to the desktop's
+    presence): while ``watched``, the worker sends its picture to the store as ``agent``
+    (the token's owner)."""
 
     NAME: ClassVar[str] = "watch"
     watched: bool

@@ -98,9 +98,7 @@ def frames(db: Database, agent: str, watch_id: int, after: int, who: Principal) 
     if row["ended_us"] is not None or row["seen_us"] < stamp - WATCH_TIMEOUT_US:
         raise Gone(f"watch {watch_id} has ended: start a new one")
     db.execute("UPDATE screen_watches SET seen_us = ? WHERE id = ?", (stamp, watch_id))
-    key = db.one(
-        "SELECT MAX(id) AS id FROM screen_frames WHERE agent = ? AND is_key = 1", (agent,)
-    )
+    key = db.one("SELECT MAX(id) AS id FROM screen_frames WHERE agent = ? AND is_key = 1", (agent,))
     first = int(key["id"]) if key and key["id"] is not None else None
     if first is None:
         rows = []
@@ -125,7 +123,12 @@ def end(db: Database, agent: str, watch_id: int, who: Principal) -> dict[str, An
         _audit_end(db, row, stamp, "closed")
         row["ended_us"] = stamp
     watched(db, agent)
-    return {"id": watch_id, "agent": agent, "started_us": row["started_us"], "ended_us": row["ended_us"]}
+    return {
+        "id": watch_id,
+        "agent": agent,
+        "started_us": row["started_us"],
+        "ended_us": row["ended_us"],
+    }
 
 
 def watched(db: Database, agent: str) -> bool:

@@ -19,8 +19,8 @@ from desktop.calls.my_calls import MyCallsPanel, day_start, to_us
 from desktop.calls.my_day import MyDayPanel
 from desktop.crm.config import parse_fields
 from desktop.crm.panel import CrmPanel, StoreCallers
-from desktop.operator.screen_watched import ScreenWatched
 from desktop.operator.presence_feed import CallSnapshot, backlog_of, recording_of
+from desktop.operator.screen_watched import ScreenWatched
 from desktop.operator.window import MainWindow
 from desktop.qa.window import offer_qa_menu
 from desktop.recording.link import RecorderLink

@@ -34,7 +34,7 @@ def _decoded(answer: dict[str, Any]) -> dict[str, Any]:
     """The store's answer with each part's JPEG decoded (worker thread: QImage is no widget)."""
     for frame in answer["frames"]:
         for part in frame["parts"]:
-            part["image"] = QImage.fromData(base64.b64decode(part.pop("jpeg")), "JPEG")
+            part["image"] = QImage.fromData(base64.b64decode(part.pop("jpeg")))
     return answer
 
 
@@ -52,14 +52,14 @@ class ScreenView(QWidget):
         self.frames_painted = 0
         self.last_utc_us: int | None = None
         self._pending: Future[Any] | None = None
-        self.screen = QLabel(self)
-        self.screen.setObjectName("liveScreen")
-        self.screen.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.screen.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.screen.setMinimumSize(320, 180)
+        self.display = QLabel(self)
+        self.display.setObjectName("liveScreen")
+        self.display.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.display.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.display.setMinimumSize(320, 180)
         self.status = QLabel(self.tr("Waiting for the agent's screen…"), self)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.screen, 1)
+        layout.addWidget(self.display, 1)
         layout.addWidget(self.status)
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
@@ -129,9 +129,9 @@ class ScreenView(QWidget):
         if self.picture is None:
             return
         pixmap = QPixmap.fromImage(self.picture)
-        self.screen.setPixmap(
+        self.display.setPixmap(
             pixmap.scaled(
-                self.screen.size(),
+                self.display.size(),
                 Qt.AspectRatioMode.KeepAspectRatio,
                 Qt.TransformationMode.SmoothTransformation,
             )

@@ -80,7 +80,7 @@ class PolicyDocument(Strict):
     headers: PolicyHeaders = PolicyHeaders()
     show_watched: Flag = Field(
         default=True,
-        description="the operator's window shows \"screen watched\" while a supervisor watches",
+        description='the operator\'s window shows "screen watched" while a supervisor watches',
     )
 
 

@@ -81,7 +81,9 @@ class Viewer:
             if self.colour_at(*CENTRE) == colour:
                 return
             time.sleep(0.2)
-        raise AssertionError(f"the viewer never showed {colour} at {CENTRE}: {self.colour_at(*CENTRE)}")
+        raise AssertionError(
+            f"the viewer never showed {colour} at {CENTRE}: {self.colour_at(*CENTRE)}"
+        )
 
 
 def wait_for(check: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
@@ -140,7 +142,9 @@ def test_a_watched_screen_reaches_the_supervisor_across_api_processes(
             # Nobody watches: the presence answer says so and nothing is sent.
             assert agent.put_presence("alice", {"recording": False})["watched"] is False
             worker.send("watch", watched=False)
-            with tk_windows(xvfb, ("marker", "{}x{}+{}+{}".format(*MARKER[2:], *MARKER[:2]), "red")):
+            with tk_windows(
+                xvfb, ("marker", "{}x{}+{}+{}".format(*MARKER[2:], *MARKER[:2]), "red")
+            ):
                 time.sleep(1.5)
                 assert live(worker)["bytes"] == 0
                 # An agent's token cannot watch, its own screen or another's.
