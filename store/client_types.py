@@ -324,6 +324,7 @@ class RecordingPolicy(TypedDict, total=False):
     mask_titles: list[str]
     pause_audio: bool
     headers: dict[str, str]  # queue, queue_wait, pbx_call_id: INVITE header names
+    show_watched: bool  # the operator sees "screen watched" while a supervisor watches
 
 
 class EffectivePolicy(TypedDict):

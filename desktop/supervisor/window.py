@@ -1,4 +1,5 @@
-"""The supervisor's window: the live agent board and the reports in two tabs, and the menu
+"""The supervisor's window: the live queues over the live agent board (with "Watch screen",
+which opens desktop/supervisor/screen_view.py) and the reports in two tabs, and the menu
 action that opens it, offered only when the store says the user is a supervisor or admin."""
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
-from PySide6.QtWidgets import QMenu, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMenu, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from desktop.supervisor.agent_board import AgentBoard, Norms
+from desktop.supervisor.queue_panel import QueuePanel
 from desktop.supervisor.reports_view import ReportsView
 from desktop.supervisor.screen_view import ScreenView
 from desktop.threads import run_in_thread
@@ -31,6 +33,7 @@ class SupervisorSource(Protocol):
 
     def me(self) -> Me: ...
     def live_board(self) -> Board: ...
+    def queues_live(self) -> dict[str, Any]: ...
     def report(self, kind: Any, from_us: int, to_us: int, **options: Any) -> Report: ...
     def report_csv(self, kind: Any, from_us: int, to_us: int, **options: Any) -> bytes: ...
     def report_norms(self) -> ReportNorms: ...
@@ -57,9 +60,15 @@ class SupervisorWindow(QWidget):
         self.board = AgentBoard(source.live_board, norms, self)
         self.board.watch_requested.connect(self.watch_screen)
         self.screens: dict[str, ScreenView] = {}
+        self.queues = QueuePanel(source.queues_live, self)
         self.reports = ReportsView(source, self)
+        live = QSplitter(Qt.Orientation.Vertical, self)
+        live.addWidget(self.queues)
+        live.addWidget(self.board)
+        live.setStretchFactor(0, 1)
+        live.setStretchFactor(1, 2)
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self.board, self.tr("Live board"))
+        self.tabs.addTab(live, self.tr("Live board"))
         self.tabs.addTab(self.reports, self.tr("Reports"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
@@ -79,9 +88,11 @@ class SupervisorWindow(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.board.start()
+        self.queues.start()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.board.stop()
+        self.queues.stop()
         super().closeEvent(event)
 
 
