@@ -224,9 +224,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     idle_pct = 100 * idle["cpu_s"] / r["idle_s"]
     watched_pct = 100 * watched["cpu_s"] / r["watched_s"]
+    jpeg_pct = 100 * watched["encode_cpu_s"] / r["watched_s"]
     print(
         f"worker CPU: {idle_pct:.1f} % of a core unwatched, {watched_pct:.1f} % watched "
-        f"(+{watched_pct - idle_pct:.1f} %; JPEG {100 * watched['encode_cpu_s'] / r['watched_s']:.1f} %)"
+        f"(+{watched_pct - idle_pct:.1f} %; of which JPEG compression {jpeg_pct:.1f} %)"
     )
     return 0
 
