@@ -147,7 +147,8 @@ def watched(db: Database, agent: str) -> bool:
             _audit_end(db, dict(row), int(row["seen_us"]), "viewer gone")
     if db.one("SELECT 1 AS x FROM screen_watches WHERE agent = ? AND ended_us IS NULL", (agent,)):
         return True
-    db.execute("DELETE FROM screen_frames WHERE agent = ?", (agent,))
+    if db.one("SELECT 1 AS x FROM screen_frames WHERE agent = ? LIMIT 1", (agent,)):
+        db.execute("DELETE FROM screen_frames WHERE agent = ?", (agent,))  # reads only, mostly
     return False
 
 
