@@ -167,7 +167,7 @@ class SampleStore:
                     "service_level_pct": 82.5, "members": [],
                     "agents": {"ready": ready, "paused": 1, "on_call": 2}}  # fmt: skip
 
-        queues = [queue("sales", 2, 47.0, 1), queue("support", 0, None, 3)]
+        queues = [queue("продажи", 2, 47.0, 1), queue("поддержка", 0, None, 3)]
         return {"now_us": NOW_US, "since_us": NOW_US - 36_000 * S, "sl_s": 20, "queues": queues}
 
     def report_norms(self) -> dict[str, Any]:
@@ -296,7 +296,9 @@ def supervisor_window(qtbot: QtBot) -> SupervisorWindow:
     window = SupervisorWindow(SampleStore())  # type: ignore[arg-type]
     qtbot.addWidget(window)
     window.board.refresh()
+    window.queues.refresh()
     qtbot.waitUntil(lambda: window.board.table.rowCount() == 4, timeout=3000)
+    qtbot.waitUntil(lambda: window.queues.table.rowCount() == 2, timeout=3000)
     return window
 
 
