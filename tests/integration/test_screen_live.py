@@ -177,6 +177,7 @@ def test_a_watched_screen_reaches_the_supervisor_across_api_processes(
                 wait_for(
                     lambda: agent.put_presence("alice", {})["watched"] is False,
                     "the watches to end",
+                    timeout=30,  # the page's own end, or its watch expiring (10 s unasked)
                 )
                 worker.send("watch", watched=False)
                 wait_for(lambda: live(worker)["watched"] is False, "the worker to stop sending")
