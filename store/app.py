@@ -16,18 +16,10 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from store import web
-from store.api import (
-    admin,
-    calls,
-    media,
-    people,
-    policy,
-    queues,
-    reports,
-    screen,
-    transcripts,
-)
+from store import live, monitoring, web
+from store.api import admin, calls, media, people, policy, queues, reports, screen, transcripts
+from store.api import live as live_api
+from store.api import monitoring as monitoring_api
 from store.api.deps import Context
 from store.blobs import BlobError
 from store.db import DatabaseError, IntegrityError
@@ -137,13 +129,21 @@ def create_app(settings: Settings) -> FastAPI:
             "run `agentdesk-store migrate`"
         )
     blobs = settings.open_blobs()
+    hub = live.Hub(
+        db,
+        housekeeping=lambda: monitoring.expire_due(db),
+        snapshot=lambda user: monitoring.open_for(db, user),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweep_temp(settings.tmp_dir)
         exporter = ExportWorker(db, blobs, settings.tmp_dir)  # MP4 export jobs
         exporter.start()
+        hub.start()
+        live.end_streams_on_exit(hub)
         yield
+        hub.stop()
         exporter.stop()
         db.close()
 
@@ -158,9 +158,11 @@ def create_app(settings: Settings) -> FastAPI:
     )
     slots = UploadSlots(settings.uploads_per_token, settings.uploads_per_address)
     app.state.ctx = Context(db=db, blobs=blobs, settings=settings, uploads=slots)
+    app.state.live = hub
     app.add_middleware(BodyTimeoutMiddleware, timeout_s=settings.body_timeout_s)
     _install_handlers(app)
-    for module in (admin, calls, media, people, policy, queues, reports, screen, transcripts):
+    routers = (admin, calls, media, people, policy, queues, reports, screen, transcripts)
+    for module in (*routers, monitoring_api, live_api):
         app.include_router(module.router, prefix=API_PREFIX)
     web.mount(app)  # the web console on the same origin
     return app

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from store import legs
+from store import legs, monitoring
 from store.db import Database, Row
 from store.errors import Forbidden, Invalid, NotFound
 from store.media import linkable
@@ -195,6 +195,9 @@ def get(db: Database, call_id: str, who: Principal) -> dict[str, Any]:
         updated_us=row["updated_us"],
         media=[{**m, "deleted": m.pop("deleted_us") is not None} for m in media],
     )
+    noted = monitoring.call_events(db, call_id)  # supervisors who listened, whispered…
+    if noted:
+        out["events"] = sorted([*(out.get("events") or []), *noted], key=lambda e: e["at_us"])
     return out
 
 

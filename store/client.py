@@ -28,10 +28,12 @@ from store.client_errors import (
     TooLargeError,
     UnsupportedMediaType,
 )
+from store.client_live import LiveClient, LiveStream, MonitorSession
 from store.client_media import MediaClient, sha256_file
 from store.client_policy import PolicyClient
 from store.client_reports import ReportsAdminClient
 from store.client_screen import ScreenClient
+from store.client_transcripts import TranscriptsClient
 
 __all__ = [
     "AuthError",
@@ -39,6 +41,8 @@ __all__ = [
     "GoneError",
     "HashMismatch",
     "InvalidRequest",
+    "LiveStream",
+    "MonitorSession",
     "NotFoundError",
     "PermissionDenied",
     "RangeNotSatisfiable",
@@ -53,12 +57,20 @@ __all__ = [
 
 
 class StoreClient(
-    AgentsClient, MediaClient, CallsClient, ReportsAdminClient, PolicyClient, ScreenClient
+    AgentsClient,
+    MediaClient,
+    CallsClient,
+    ReportsAdminClient,
+    PolicyClient,
+    TranscriptsClient,
+    LiveClient,
+    ScreenClient,
 ):
     """A session with the store for one user's token: every route of the API as a method.
 
     The parts, one module each: the transport (`client_session`), media (`client_media`),
     calls and callers (`client_calls`), agents and the live board (`client_agents`), reports
-    and administration (`client_reports`), the recording policy (`client_policy`), the live
+    and administration (`client_reports`), the recording policy (`client_policy`), transcripts
+    (`client_transcripts`), monitoring sessions and the live channel (`client_live`), the live
     screen (`client_screen`).
     """

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import time
 
-from store import policy, rollups, screen_live
+from store import monitoring, policy, rollups, screen_live
 from store.db import Database
+from store.live import events as live_events
 from store.pbx import ingest as pbx_ingest
 from store.transcripts import schema as transcripts_schema
 
@@ -310,6 +311,11 @@ CREATE INDEX export_jobs_status ON export_jobs (status, id)
         15,
         "transcripts: jobs, segments with word timings, talk metrics, full-text search",
         transcripts_schema.SCHEMA,
+    ),
+    (
+        17,
+        "live channel: event log; monitoring sessions and their call events",
+        live_events.SCHEMA + ";\n" + monitoring.SCHEMA,
     ),
     (21, "the operator's screen, live: watch sessions and relayed frames", screen_live.SCHEMA),
 ]

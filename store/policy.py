@@ -1,5 +1,6 @@
 """The company's recording policy: one document, every change a new version (number, who,
-when, the document) and an audit entry; what applies to a user is resolved here, most specific
+when, the document), an audit entry and a ``policy.changed`` on the live channel of every
+user whose rules it changes; what applies to a user is resolved here, most specific
 first: the user's own rule, their team's, the call's queue's, the default."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import hashlib
 import json
 from typing import Any
 
-from store import audit
+from store import audit, live
 from store.db import Database
 from store.errors import Invalid, NotFound
 from store.models.policy import PolicyDocument
@@ -61,6 +62,7 @@ def put(db: Database, document: PolicyDocument, who: Principal) -> dict[str, Any
     gets a 409 from the primary key and sends again)."""
     text = document.model_dump_json()
     with db.transaction():
+        before = current(db)["policy"]
         row = db.one("SELECT MAX(version) AS v FROM recording_policy")
         version = (int(row["v"]) if row and row["v"] is not None else 0) + 1
         db.execute(
@@ -69,6 +71,14 @@ def put(db: Database, document: PolicyDocument, who: Principal) -> dict[str, Any
             (version, now_us(), who.name, text),
         )
         audit.record(db, who, "policy.set", f"recording-policy/{version}", text)
+        users = db.query("SELECT name, team FROM users WHERE disabled = 0 AND role <> 'pbx'")
+        affected = [
+            u["name"]
+            for u in users
+            if effective(before, u["name"], u["team"]) != effective(document, u["name"], u["team"])
+        ]
+        live.publish_many(db, affected, {"type": "policy.changed", "version": version})
+    live.wake_local()
     return current(db)
 
 
@@ -83,6 +93,7 @@ def set_team(db: Database, name: str, team: str | None) -> None:
         raise Invalid(f"bad team {team!r}: 1 to 100 printable characters")
     if not db.execute("UPDATE users SET team = ? WHERE name = ?", (team or None, name)):
         raise NotFound(f"no user {name!r}")
+    live.publish(db, name, {"type": "policy.changed", "version": current(db)["version"]})
 
 
 def effective(document: PolicyDocument, agent: str, team: str | None) -> dict[str, Any]:
@@ -103,6 +114,7 @@ def effective(document: PolicyDocument, agent: str, team: str | None) -> dict[st
         "wrap_up_max_s": document.wrap_up_max_s,
         "mask_titles": list(document.mask_titles),
         "pause_audio": document.pause_audio,
+        "show_listening": document.show_listening,
         "headers": document.headers.model_dump(mode="json"),
     }
 

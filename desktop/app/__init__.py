@@ -21,13 +21,14 @@ from PySide6.QtCore import QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from desktop import i18n, paths, secret_store
+from desktop.app.live import open_live_channel
 from desktop.app.panels import (
     add_crm_panel,
     add_history_panels,
     add_settings_menu,
     connect_store,
 )
-from desktop.app.recording import build_uploads, follow_policy, start_recorder
+from desktop.app.recording import build_uploads, follow_policy, policy_follower, start_recorder
 from desktop.calls import event_log
 from desktop.calls.call import PbxHeaders
 from desktop.calls.engine_bridge import EngineBridge, make_engine
@@ -35,6 +36,7 @@ from desktop.calls.model import CallBook
 from desktop.calls.records import CallRecords
 from desktop.demo import services as demo_services
 from desktop.demo.caller import SimulatedCaller
+from desktop.live.channel import LiveChannel
 from desktop.logs import setup_logging
 from desktop.operator.window import MainWindow
 from desktop.recording.link import RecorderLink
@@ -115,9 +117,12 @@ class Desktop:
     store: StoreSession | None = None
     callers: list[SimulatedCaller] = field(default_factory=list)
     services: demo_services.DemoServices | None = None
+    live: LiveChannel | None = None
 
     def close(self) -> bool:
         self.window.hide()  # its application-wide shortcuts go with it
+        if self.live is not None:
+            self.live.close()
         if self.store is not None:
             self.store.close()
         if self.recorder is not None:
@@ -170,22 +175,26 @@ def build(
     menu.saved.connect(lambda saved: history.follow_store(saved.store.url, saved.store.ca_file))
     callers = _wire_demo(bridge, window, conf) if conf.demo.enabled else []
     uploading = upload_options(conf.store, conf.upload)
-    recorder = start_recorder(window, book, conf, "", display, uploading)
+    follower = policy_follower(conf.store, window)
+    live = open_live_channel(window, conf.store, follower)
+    recorder = start_recorder(window, book, conf, "", display, uploading, follower)
     upload_queue = build_uploads(recorder, uploading, conf.recorder, window)
     upload_queue.recovered.connect(history.on_calls_recovered)
     upload_queue.recover(conf.call_audio_dir())
     CallRecords(upload_queue, upload_queue).follow(book)
     window.attach_uploads(upload_queue)
     crm = add_crm_panel(window, book, conf, recorder, upload_queue)
-    session = connect_store(window, book, conf, recorder, upload_queue, crm)
+    session = connect_store(window, book, conf, recorder, upload_queue, crm, live, follower)
     if session is not None:
         menu.saved.connect(lambda saved: session.follow(saved.store.url, saved.store.ca_file))
+    if live is not None:
+        menu.saved.connect(lambda saved: live.follow(saved.store.url, saved.store.ca_file))
     if services is not None and services.store is not None:
         offer_demo_qa(window, services.store.url, services.token("qa"))
     if not loaded.safe_mode:
         lookup = (lambda: _password_lookup(acc)) if acc is not None and acc.register else None
         bridge.start(conf.account_settings(), lookup)
-    return Desktop(window, bridge, recorder, upload_queue, session, callers, services)
+    return Desktop(window, bridge, recorder, upload_queue, session, callers, services, live)
 
 
 def _wire_demo(

@@ -13,17 +13,21 @@ from PySide6.QtCore import QCoreApplication, QTranslator
 from desktop.agent.identity import Identity
 from desktop.agent.presence import PresencePublisher
 from desktop.agent.state import AgentState
+from desktop.app.live import SessionReports, add_monitoring
 from desktop.calls.history import CallHistory, CallLog, WrapUpTally, default_log_path, store_fetch
 from desktop.calls.model import Call, CallBook
 from desktop.calls.my_calls import MyCallsPanel, day_start, to_us
 from desktop.calls.my_day import MyDayPanel
 from desktop.crm.config import parse_fields
 from desktop.crm.panel import CrmPanel, StoreCallers
+from desktop.live.channel import LiveChannel
+from desktop.live.monitoring import MonitorEngine
 from desktop.operator.presence_feed import CallSnapshot, backlog_of, recording_of
 from desktop.operator.screen_watched import ScreenWatched
 from desktop.operator.window import MainWindow
 from desktop.qa.window import offer_qa_menu
 from desktop.recording.link import RecorderLink
+from desktop.recording.policy import PolicyFollower
 from desktop.recording.uploads import UploadQueue
 from desktop.settings import values as settings
 from desktop.settings.dialog import SettingsMenu
@@ -104,10 +108,13 @@ def connect_store(
     recorder: RecorderLink | None,
     uploads: UploadQueue,
     crm: CrmPanel,
+    live: LiveChannel | None = None,
+    follower: PolicyFollower | None = None,
 ) -> StoreSession | None:
     """The session with the store of ``[store]`` (None when none is configured): who the
     operator is (the token's owner; what is wrong, in the window and the upload backlog), the
-    supervisor menu, this agent's live presence, and past calls opened for review."""
+    supervisor menu, this agent's live presence and monitoring sessions (over ``live``,
+    started once the store knows the operator), and past calls opened for review."""
     store, acc = conf.store, conf.account
     if acc is None:  # nothing to phone with (QA, supervisors): who they are, once /me says
         window.show_softphone(False)
@@ -131,7 +138,15 @@ def connect_store(
     session.identity_changed.connect(identity)
 
     def ready(client: StoreClient) -> None:
-        offer_supervisor_menu(window, client)
+        if acc is not None:  # this desktop's softphone calls the agents it monitors
+            engine = MonitorEngine(window.bridge.engine)
+            offer_supervisor_menu(window, client, engine.call, window.bridge.sip_event)
+        else:
+            offer_supervisor_menu(window, client)
+        if live is not None:
+            if acc is not None:
+                add_monitoring(window, live, SessionReports(session), follower)
+            live.start()
         if acc is None:
             return
         watched = ScreenWatched(window.watched_line, recorder, session.agent_name, window)

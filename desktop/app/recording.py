@@ -35,14 +35,13 @@ def start_recorder(
     agent: str,
     display: str | None,
     uploading: UploadOptions,
+    follower: PolicyFollower | None = None,
 ) -> RecorderLink | None:
     """The screen recorder's link when the settings or the store's policy ask for it (None
-    when off), following the calls of ``book`` and the store's policy; its status goes to the
-    window's status bar."""
-    store = conf.store
-    follower = None
-    if store.url:  # the store's policy (its cached copy until the store answers)
-        follower = PolicyFollower(store.url, store.ca_file, data_dir(), read_token, parent=window)
+    when off), following the calls of ``book`` and the store's policy (``follower``, else one
+    of its own); its status goes to the window's status bar."""
+    if follower is None:
+        follower = policy_follower(conf.store, window)
     options, note = options_from_settings(
         conf.recorder, demo=conf.demo.enabled, agent=agent, display=display, uploads=uploading,
         policy=follower.policy if follower is not None else None,
@@ -65,6 +64,14 @@ def start_recorder(
     link.start()
     window.attach_recorder(link)
     return link
+
+
+def policy_follower(store: settings.StoreSection, parent: QObject) -> PolicyFollower | None:
+    """The store's policy as this desktop follows it (its cached copy until the store
+    answers); None without a store."""
+    if not store.url:
+        return None
+    return PolicyFollower(store.url, store.ca_file, data_dir(), read_token, parent=parent)
 
 
 def build_uploads(

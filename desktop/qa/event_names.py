@@ -50,6 +50,10 @@ def kind_text(kind: str) -> str:
         "masked": QT_TRANSLATE_NOOP("CallEvents", "Screen hidden"),
         "paused": QT_TRANSLATE_NOOP("CallEvents", "Recording paused"),
         "silence": QT_TRANSLATE_NOOP("CallEvents", "Silence"),
+        "monitor_open": QT_TRANSLATE_NOOP("CallEvents", "Supervisor monitoring"),
+        "monitor_mode": QT_TRANSLATE_NOOP("CallEvents", "Monitoring mode changed"),
+        "monitor_end": QT_TRANSLATE_NOOP("CallEvents", "Monitoring ended"),
+        "monitor_reject": QT_TRANSLATE_NOOP("CallEvents", "Monitoring refused"),
     }
     return _tr(names[kind]) if kind in names else kind.replace("_", " ")
 
@@ -76,6 +80,14 @@ def label_text(kind: str, label: str) -> str:
     """A mark's detail: who hung up, or a card field's name, in words; the rest as it is."""
     if kind in ("pause", "resume"):
         return reasons_text(label)
+    if kind in ("monitor_open", "monitor_mode"):  # "sam listen": who, and how
+        modes = {
+            "listen": QT_TRANSLATE_NOOP("CallEvents", "listening"),
+            "whisper": QT_TRANSLATE_NOOP("CallEvents", "whispering"),
+            "barge": QT_TRANSLATE_NOOP("CallEvents", "barged in"),
+            "follow": QT_TRANSLATE_NOOP("CallEvents", "following"),
+        }
+        return " ".join(_tr(modes[w]) if w in modes else w for w in label.split(" "))
     if kind == "hangup":
         ended_by = {
             "agent": QT_TRANSLATE_NOOP("CallEvents", "by the operator"),

@@ -4,8 +4,9 @@ and kept on disk (``recording-policy.json`` in the app's data folder) so a start
 down still applies the last one. Without a cached copy, the store's built-in default applies
 (every call recorded): cutting the store off never switches recording off.
 
-A live push channel from the store may replace the polling later; :class:`PolicyFollower`'s
-``changed`` signal stays what the rest of the desktop listens to.
+The live channel (desktop/live/) asks again at once when the store says the policy changed
+(:meth:`PolicyFollower.refresh`); the polling stays as the fallback while it is down.
+:class:`PolicyFollower`'s ``changed`` signal is what the rest of the desktop listens to.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class StorePolicy:
     wrap_up_max_s: float = 600.0
     mask_titles: tuple[str, ...] = ()
     pause_audio: bool = True
+    show_listening: bool = True  # the operator sees that a supervisor listens
     queue_header: str = "x-queue"
     queue_wait_header: str = "x-queue-wait"
     pbx_call_id_header: str = "x-asterisk-uniqueid"
@@ -75,6 +77,7 @@ class StorePolicy:
                 wrap_up_max_s=float(e["wrap_up_max_s"]),
                 mask_titles=tuple(str(p) for p in e["mask_titles"]),
                 pause_audio=bool(e["pause_audio"]),
+                show_listening=bool(e.get("show_listening", True)),
                 queue_header=str(headers["queue"]).lower(),
                 queue_wait_header=str(headers["queue_wait"]).lower(),
                 pbx_call_id_header=str(headers["pbx_call_id"]).lower(),
@@ -156,6 +159,7 @@ class PolicyFollower(QObject):
         self._etag = ""
         self._client: StoreClient | None = None
         self._busy = False
+        self._again = False
         self._closed = False
         self._last_problem = ""
         self._timer = QTimer(self)
@@ -183,6 +187,13 @@ class PolicyFollower(QObject):
         self._busy = True
         etag = self._etag
         run_in_thread(lambda: self._fetch(etag), self._fetched)
+
+    def refresh(self) -> None:
+        """Ask now (the store said it changed); right after the question under way, if any."""
+        if self._busy:
+            self._again = True
+        else:
+            self.poll()
 
     def _fetch(self, etag: str) -> Fetched:
         """On a worker thread: the store's answer, kept on disk before it is used."""
@@ -212,6 +223,9 @@ class PolicyFollower(QObject):
         self._busy = False
         if self._closed:
             return
+        if self._again:
+            self._again = False
+            QTimer.singleShot(0, self.poll)
         exc = future.exception()
         if exc is not None:
             problem = f"{type(exc).__name__}: {exc}"

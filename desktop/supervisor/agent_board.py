@@ -106,6 +106,7 @@ class AgentBoard(QWidget):
             self.tr("Upload backlog"), self.tr("Occupancy 10 min"),
         ])  # fmt: skip
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.status = QLabel(self)
@@ -113,10 +114,9 @@ class AgentBoard(QWidget):
         self.watch_button.setObjectName("watchScreen")
         self.watch_button.setEnabled(False)
         self.watch_button.clicked.connect(self._watch)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.itemSelectionChanged.connect(
-            lambda: self.watch_button.setEnabled(self.selected_agent() is not None)
+            lambda: self.watch_button.setEnabled(self.picked_agent() is not None)
         )
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
@@ -128,22 +128,20 @@ class AgentBoard(QWidget):
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
 
-    def selected_agent(self) -> str | None:
-        rows = {i.row() for i in self.table.selectedItems()}
-        if len(rows) != 1 or self._board is None:
-            return None
-        row = rows.pop()
-        agents = self._board["agents"]
-        return agents[row]["agent"] if row < len(agents) else None
-
     def _watch(self) -> None:
-        agent = self.selected_agent()
+        agent = self.picked_agent()
         if agent is not None:
             self.watch_requested.emit(agent)
 
     def start(self) -> None:
         self.refresh()
         self.timer.start()
+
+    def picked_agent(self) -> str | None:
+        """The agent of the selected row, if any."""
+        row = self.table.currentRow()
+        item = self.table.item(row, COL_AGENT) if row >= 0 else None
+        return item.text() if item is not None else None
 
     def stop(self) -> None:
         self.timer.stop()

@@ -8,15 +8,17 @@ import logging
 from concurrent.futures import Future
 from typing import Any, Protocol
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, SignalInstance
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QMenu, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from desktop.supervisor.agent_board import AgentBoard, Norms
+from desktop.supervisor.monitor_controls import Dial, MonitorControls
 from desktop.supervisor.queue_panel import QueuePanel
 from desktop.supervisor.reports_view import ReportsView
 from desktop.supervisor.screen_view import ScreenView
 from desktop.threads import run_in_thread
+from store.client import MonitorSession
 from store.client_types import Board, Me, Report, ReportNorms
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,9 @@ class SupervisorSource(Protocol):
     def report(self, kind: Any, from_us: int, to_us: int, **options: Any) -> Report: ...
     def report_csv(self, kind: Any, from_us: int, to_us: int, **options: Any) -> bytes: ...
     def report_norms(self) -> ReportNorms: ...
+    def open_monitoring(self, agent: str, mode: Any, follow: bool = False) -> MonitorSession: ...
+    def set_monitoring_mode(self, session_id: str, mode: Any) -> MonitorSession: ...
+    def revoke_monitoring(self, session_id: str) -> MonitorSession: ...
     def start_watch(self, agent: str) -> dict[str, Any]: ...
     def watch_frames(self, agent: str, watch_id: int, after: int = 0) -> dict[str, Any]: ...
     def end_watch(self, agent: str, watch_id: int) -> dict[str, Any]: ...
@@ -49,15 +54,25 @@ class MenuHost(Protocol):
 
 
 class SupervisorWindow(QWidget):
-    """A top-level window; the board refreshes only while it is shown."""
+    """A top-level window; the board refreshes only while it is shown. Under the board:
+    listen, whisper, barge on the picked agent (``dial`` calls the agent from this desktop's
+    softphone; without one the controls say what to dial)."""
 
     def __init__(
-        self, source: SupervisorSource, norms: Norms | None = None, parent: QWidget | None = None
+        self,
+        source: SupervisorSource,
+        norms: Norms | None = None,
+        parent: QWidget | None = None,
+        dial: Dial | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("AgentDesk supervisor"))
         self.source = source
         self.board = AgentBoard(source.live_board, norms, self)
+        self.monitor = MonitorControls(source, self.board.picked_agent, dial, self.board)
+        board_layout = self.board.layout()
+        assert board_layout is not None
+        board_layout.addWidget(self.monitor)
         self.board.watch_requested.connect(self.watch_screen)
         self.screens: dict[str, ScreenView] = {}
         self.queues = QueuePanel(source.queues_live, self)
@@ -96,14 +111,22 @@ class SupervisorWindow(QWidget):
         super().closeEvent(event)
 
 
-def offer_supervisor_menu(host: MenuHost, source: SupervisorSource) -> None:
+def offer_supervisor_menu(
+    host: MenuHost,
+    source: SupervisorSource,
+    dial: Dial | None = None,
+    engine_events: SignalInstance | None = None,
+) -> None:
     """Ask the store who we are (off the UI thread); for supervisors and admins add
-    "Supervisor → Agents and reports…" to the main window's menu."""
+    "Supervisor → Agents and reports…" to the main window's menu. ``dial`` and
+    ``engine_events`` (the engine bridge's ``sip_event``): this desktop's softphone."""
     window: list[SupervisorWindow] = []
 
     def open_window() -> None:
         if not window:
-            window.append(SupervisorWindow(source))
+            window.append(SupervisorWindow(source, dial=dial))
+            if engine_events is not None:
+                engine_events.connect(window[0].monitor.on_engine_event)
         window[0].show()
         window[0].raise_()
 

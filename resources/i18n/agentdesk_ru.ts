@@ -376,6 +376,22 @@
         <translation>Тишина</translation>
     </message>
     <message>
+        <source>Supervisor monitoring</source>
+        <translation>Супервизор подключается</translation>
+    </message>
+    <message>
+        <source>Monitoring mode changed</source>
+        <translation>Супервизор сменил режим</translation>
+    </message>
+    <message>
+        <source>Monitoring ended</source>
+        <translation>Супервизор отключился</translation>
+    </message>
+    <message>
+        <source>Monitoring refused</source>
+        <translation>Подключение супервизора отклонено</translation>
+    </message>
+    <message>
         <source>by the operator</source>
         <translation>оператором</translation>
     </message>
@@ -390,6 +406,22 @@
     <message>
         <source>window titles unreadable</source>
         <translation>заголовки окон не читаются</translation>
+    </message>
+    <message>
+        <source>listening</source>
+        <translation>слушает</translation>
+    </message>
+    <message>
+        <source>whispering</source>
+        <translation>подсказывает</translation>
+    </message>
+    <message>
+        <source>barged in</source>
+        <translation>в разговоре</translation>
+    </message>
+    <message>
+        <source>following</source>
+        <translation>следует за оператором</translation>
     </message>
     <message>
         <source>by the caller</source>
@@ -482,6 +514,14 @@
         <translation>Не удалось воспроизвести звонок: {0}</translation>
     </message>
     <message>
+        <source>No transcript yet</source>
+        <translation>Расшифровки пока нет</translation>
+    </message>
+    <message>
+        <source>Cannot read the transcript: {0}</source>
+        <translation>Не удалось прочитать расшифровку: {0}</translation>
+    </message>
+    <message>
         <source>Export the call</source>
         <translation>Экспорт звонка</translation>
     </message>
@@ -565,6 +605,22 @@
         <translation>Оператор</translation>
     </message>
     <message>
+        <source>said in the call</source>
+        <translation>сказано в разговоре</translation>
+    </message>
+    <message>
+        <source>Anyone</source>
+        <translation>Кто угодно</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>Оператор</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>Клиент</translation>
+    </message>
+    <message>
         <source>Number</source>
         <translation>Номер</translation>
     </message>
@@ -601,12 +657,24 @@
         <translation>Оценка</translation>
     </message>
     <message>
+        <source>Phrase</source>
+        <translation>Фраза</translation>
+    </message>
+    <message>
+        <source>Said by</source>
+        <translation>Кто сказал</translation>
+    </message>
+    <message>
         <source>Duration</source>
         <translation>Длительность</translation>
     </message>
     <message>
         <source>Screen / evaluated</source>
         <translation>Экран / оценка</translation>
+    </message>
+    <message>
+        <source>Said</source>
+        <translation>Сказано</translation>
     </message>
     <message>
         <source>Cannot reach the store: {0}</source>
@@ -1157,6 +1225,80 @@
     <message>
         <source>Demo mode: a simulated caller rings about every %1 s; answer to talk.</source>
         <translation>Демо-режим: имитатор абонента звонит примерно каждые %1 с; ответьте, чтобы поговорить.</translation>
+    </message>
+</context>
+<context>
+    <name>MonitorControls</name>
+    <message>
+        <source>Listen</source>
+        <translation>Слушать</translation>
+    </message>
+    <message>
+        <source>Whisper</source>
+        <translation>Суфлёр</translation>
+    </message>
+    <message>
+        <source>Barge in</source>
+        <translation>Вмешаться</translation>
+    </message>
+    <message>
+        <source>Follow to the next call</source>
+        <translation>Следовать за следующим звонком</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Остановить</translation>
+    </message>
+    <message>
+        <source>Pick an agent on the board first</source>
+        <translation>Сначала выберите оператора на табло</translation>
+    </message>
+    <message>
+        <source>The store refused: %1</source>
+        <translation>Хранилище отказало: %1</translation>
+    </message>
+    <message>
+        <source>Cannot call the agent: %1</source>
+        <translation>Не удаётся позвонить оператору: %1</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>Остановлено</translation>
+    </message>
+    <message>
+        <source>The monitoring call ended: %1</source>
+        <translation>Звонок наблюдения завершён: %1</translation>
+    </message>
+    <message>
+        <source>Listening to %1</source>
+        <translation>Слушаю: %1</translation>
+    </message>
+    <message>
+        <source>Whispering to %1</source>
+        <translation>Подсказываю: %1</translation>
+    </message>
+    <message>
+        <source>In the call of %1</source>
+        <translation>В разговоре: %1</translation>
+    </message>
+    <message>
+        <source>dial %1 with header X-AgentDesk-Monitor: %2</source>
+        <translation>наберите %1 с заголовком X-AgentDesk-Monitor: %2</translation>
+    </message>
+</context>
+<context>
+    <name>MonitorGrants</name>
+    <message>
+        <source>A supervisor joined the call</source>
+        <translation>Супервизор в разговоре</translation>
+    </message>
+    <message>
+        <source>A supervisor is prompting you</source>
+        <translation>Супервизор подсказывает вам</translation>
+    </message>
+    <message>
+        <source>A supervisor is listening</source>
+        <translation>Супервизор слушает</translation>
     </message>
 </context>
 <context>
@@ -1865,6 +2007,18 @@
         <translation>В хранилище пока нет форм оценки.</translation>
     </message>
     <message>
+        <source>yes</source>
+        <translation>да</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>нет</translation>
+    </message>
+    <message>
+        <source>automatic check: {0} — confirm or change</source>
+        <translation>автопроверка: {0} — подтвердите или измените</translation>
+    </message>
+    <message>
         <source>Saving…</source>
         <translation>Сохранение…</translation>
     </message>
@@ -2314,6 +2468,69 @@
     <message>
         <source>&amp;Supervisor</source>
         <translation>&amp;Супервизор</translation>
+    </message>
+</context>
+<context>
+    <name>TranscriptPanel</name>
+    <message>
+        <source>Loading the transcript…</source>
+        <translation>Загрузка расшифровки…</translation>
+    </message>
+    <message>
+        <source>Automatic checks</source>
+        <translation>Автопроверки</translation>
+    </message>
+    <message>
+        <source>Transcript</source>
+        <translation>Расшифровка</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>Оператор</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>Клиент</translation>
+    </message>
+    <message>
+        <source>card number masked</source>
+        <translation>номер карты скрыт</translation>
+    </message>
+    <message>
+        <source>number masked</source>
+        <translation>число скрыто</translation>
+    </message>
+    <message>
+        <source>masked: paused</source>
+        <translation>скрыто: пауза</translation>
+    </message>
+    <message>
+        <source>The transcript is not ready yet</source>
+        <translation>Расшифровка ещё не готова</translation>
+    </message>
+    <message>
+        <source>Transcribing…</source>
+        <translation>Идёт расшифровка…</translation>
+    </message>
+    <message>
+        <source>Transcription failed</source>
+        <translation>Расшифровать не удалось</translation>
+    </message>
+    <message>
+        <source>Found: {0}</source>
+        <translation>Найдено: {0}</translation>
+    </message>
+    <message>
+        <source>Nothing was said</source>
+        <translation>Ничего не сказано</translation>
+    </message>
+    <message>
+        <source>passed</source>
+        <translation>выполнено</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>не выполнено</translation>
     </message>
 </context>
 <context>

@@ -77,6 +77,10 @@ class PolicyDocument(Strict):
     pause_audio: Flag = Field(
         default=True, description="a pause of the screen also silences both audio channels"
     )
+    show_listening: Flag = Field(
+        default=True,
+        description="the operator sees that a supervisor listens (whisper and barge always show)",
+    )
     headers: PolicyHeaders = PolicyHeaders()
     show_watched: Flag = Field(
         default=True,
@@ -97,6 +101,7 @@ class EffectivePolicy(BaseModel):
     wrap_up_max_s: float
     mask_titles: list[str]
     pause_audio: bool
+    show_listening: bool = True
     headers: PolicyHeaders
 
 

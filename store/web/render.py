@@ -102,6 +102,17 @@ def session_of(request: Request) -> Session | None:
     return sessions.session_of(ctx_of(request).db, request.cookies.get(SESSION_COOKIE))
 
 
+def supervisor_of(request: Request) -> Session | Response:
+    """The session of a user who sees all calls (qa, supervisors, admins), else the answer to
+    give instead (the sign-in page, or 403)."""
+    session = session_of(request)
+    if session is None:
+        return to_login(request)
+    if not session.who.sees_all:
+        return error_page(request, session, 403, "forbidden_text")
+    return session
+
+
 def to_login(request: Request) -> RedirectResponse:
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse("/login?" + urlencode({"next": here}), status_code=303)
@@ -139,6 +150,18 @@ def first(form: dict[str, list[str]], key: str) -> str:
 def own_form(request: Request, session: Session, form: dict[str, list[str]]) -> bool:
     """Whether the form was posted from this site with the session's CSRF token."""
     return same_origin(request) and sessions.csrf_ok(session, first(form, "csrf"))
+
+
+async def posted_form(request: Request) -> tuple[Session, dict[str, list[str]]] | Response:
+    """A signed-in user's form that passed the same-site and CSRF checks, else the answer to
+    give instead (the sign-in page, or 403)."""
+    session = session_of(request)
+    if session is None:
+        return to_login(request)
+    form = await read_form(request)
+    if not own_form(request, session, form):
+        return error_page(request, session, 403, "csrf_failed")
+    return session, form
 
 
 def error_page(request: Request, session: Session | None, status: int, text: str) -> Response:

@@ -1,23 +1,31 @@
 """The supervisors' and admins' pages: reports with a chart and CSV, the audit trail, the live
-board."""
+board with its monitoring sessions (open one on an agent, change its mode, stop it; the page
+says what the supervisor's softphone dials)."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
-from store import audit, presence, reports
-from store.errors import Forbidden, Invalid
+from store import audit, monitoring, presence, reports
+from store.errors import Forbidden, Invalid, StoreProblem
 from store.models import Role
+from store.models.monitoring import MonitorIn, MonitorMode
+from store.sessions import Session
 from store.web.i18n import words
 from store.web.render import (
     ctx_of,
     day_us,
     error_page,
+    first,
     lang_of,
+    posted_form,
     render,
     session_of,
     to_login,
@@ -62,16 +70,21 @@ def reports_page(request: Request) -> Response:
         q["group"] = "day"
     from_us = day_us(q["from"], zone, end=False)
     to_us = day_us(q["to"], zone, end=True)
-    error, rows = "", []
+    error, rows, csv_link = "", [], ""
     if from_us is None or to_us is None:
         error = w["bad_dates"]
     else:
         offset = datetime.fromtimestamp(from_us / 1e6, zone).utcoffset()
+        offset_min = int(offset.total_seconds() // 60) if offset else 0
+        csv_link = "/api/v1/reports/calls?" + urlencode(
+            {"from_us": from_us, "to_us": to_us + 1, "group": q["group"],
+             "tz_offset_min": offset_min, "format": "csv"}
+        )  # fmt: skip
         query = reports.ReportQuery(
             from_us=from_us,
             to_us=to_us + 1,
             group=(q["group"],),
-            tz_offset_min=int(offset.total_seconds() // 60) if offset else 0,
+            tz_offset_min=offset_min,
             sl_s=ctx.settings.report_sl_s,
             long_call_s=ctx.settings.report_long_call_s,
         )
@@ -106,6 +119,7 @@ def reports_page(request: Request) -> Response:
         rows=rows,
         columns=REPORT_COLUMNS,
         error=error,
+        csv_link=csv_link,
         chart_json=json.dumps(chart).replace("</", ""),
     )
 
@@ -133,19 +147,69 @@ def board_page(request: Request) -> Response:
     session = session_of(request)
     if session is None:
         return to_login(request)
+    return _board(request, session)
+
+
+def _board(request: Request, session: Session, status: int = 200, error: str = "") -> Response:
     w = words(lang_of(request))
+    db = ctx_of(request).db
     try:
-        board = presence.board(ctx_of(request).db, session.who)
+        board = presence.board(db, session.who)
     except Forbidden:
         return error_page(request, session, 403, "forbidden_text")
+    supervising = session.who.role in monitoring.SUPERVISING
+    sessions = monitoring.listing(db, session.who, None, live_only=True) if supervising else []
     states = {k[len("state_") :]: v for k, v in w.items() if k.startswith("state_")}
     watch = w["watch_screen"] if session.who.role in (Role.supervisor, Role.admin) else ""
     board_words = json.dumps(
         {"states": states, "zone": str(zone_of(ctx_of(request))), "watch": watch}
     )
     return render(
-        request, "board.html", session, board=board, board_words=board_words.replace("</", "")
-    )
+        request, "board.html", session, status, board=board,
+        board_words=board_words.replace("</", ""), supervising=supervising,
+        sessions=sessions, modes=[m.value for m in MonitorMode], monitor_error=error,
+    )  # fmt: skip
+
+
+@router.post("/board/monitor")
+async def open_monitoring(request: Request) -> Response:
+    """Open a monitoring session from the board (audited like the API's)."""
+    posted = await posted_form(request)
+    if isinstance(posted, Response):
+        return posted
+    session, form = posted
+    try:
+        body = MonitorIn(agent=first(form, "agent"), mode=MonitorMode(first(form, "mode")),
+                         follow=first(form, "follow") == "on")  # fmt: skip
+        db = ctx_of(request).db
+        await run_in_threadpool(monitoring.open_session, db, body, session.who)
+    except (ValueError, ValidationError) as exc:
+        return _board(request, session, 422, str(exc).splitlines()[0])
+    except StoreProblem as exc:
+        return _board(request, session, exc.status, exc.message)
+    return RedirectResponse("/board#monitoring", status_code=303)
+
+
+@router.post("/board/monitor/{session_id}")
+async def change_monitoring(request: Request, session_id: str) -> Response:
+    """``action=mode`` with ``mode``, or ``action=stop``."""
+    posted = await posted_form(request)
+    if isinstance(posted, Response):
+        return posted
+    session, form = posted
+    db = ctx_of(request).db
+    try:
+        if first(form, "action") == "stop":
+            await run_in_threadpool(monitoring.revoke, db, session_id[:100], session.who)
+        else:
+            mode = MonitorMode(first(form, "mode"))
+            await run_in_threadpool(monitoring.change_mode, db, session_id[:100], mode,
+                                    session.who)  # fmt: skip
+    except ValueError as exc:
+        return _board(request, session, 422, str(exc))
+    except StoreProblem as exc:
+        return _board(request, session, exc.status, exc.message)
+    return RedirectResponse("/board#monitoring", status_code=303)
 
 
 @router.get("/screen/{agent}")

@@ -20,7 +20,7 @@ from store.client_types import CallInput
 from store.db import connect
 from store.migrations import migrate
 from store.sessions import ADDRESS_LIMIT, USER_LIMIT
-from store.users import add_user, check_password, set_password
+from store.users import add_user, check_password, set_extension, set_password
 from tests.integration.store_kit import Store, new_id, now_us, store_with_clients
 
 pytestmark = pytest.mark.integration
@@ -397,3 +397,28 @@ def test_qa_chooses_the_scorecard_form(
     chosen = web.get(f"{url}?form={other['id']}", timeout=10).text
     assert 'name="score.empathy"' in chosen and 'name="score.greeting"' not in chosen
     assert f'name="form_id" value="{other["id"]}"' in chosen
+
+
+def test_the_board_opens_a_monitoring_session_and_says_what_to_dial(web_store: Store) -> None:
+    with web_store.db() as db:
+        set_extension(db, "alice", "2001")
+        set_extension(db, "ada", "9001")
+    url = web_store.url
+    web = sign_in(web_store, "ada")
+    csrf = csrf_of(web, f"{url}/board")
+    form = {"csrf": csrf, "agent": "alice", "mode": "whisper"}
+    opened = web.post(f"{url}/board/monitor", data=form, allow_redirects=False, timeout=10)
+    assert opened.status_code == 303, opened.text
+    (session,) = web_store.ada.monitoring_sessions(agent="alice", live=True)
+    assert session["mode"] == "whisper" and session["supervisor"] == "ada"
+    page = web.get(f"{url}/board", timeout=10).text
+    assert f"dials 2001 with header X-AgentDesk-Monitor: {session['id']}" in page
+    stop = {"csrf": csrf, "action": "stop"}
+    stopped = web.post(f"{url}/board/monitor/{session['id']}", data=stop, timeout=10)
+    assert stopped.status_code == 200 and "No open sessions" in stopped.text
+    assert web_store.ada.monitoring_session(session["id"])["state"] == "revoked"
+    refused = web.post(f"{url}/board/monitor/{session['id']}", data=stop, timeout=10)
+    assert refused.status_code == 409 and "revoked already" in refused.text
+    agent = sign_in(web_store, "alice")
+    mine = {"csrf": csrf_of(agent, f"{url}/calls"), "agent": "alice", "mode": "listen"}
+    assert agent.post(f"{url}/board/monitor", data=mine, timeout=10).status_code == 403
