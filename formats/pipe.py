@@ -166,6 +166,23 @@ class UploadStatusRequest(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Watch(Command):
+    """Whether a supervisor watches this screen (the store's answer to the desktop's
+    presence): while ``watched``, the worker sends its picture to the store as ``agent``
+    (the token's owner)."""
+
+    NAME: ClassVar[str] = "watch"
+    watched: bool
+    agent: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.watched, bool):
+            raise PipeError(f"{self.NAME}: watched must be true or false")
+        if self.watched and not (isinstance(self.agent, str) and self.agent):
+            raise PipeError(f"{self.NAME}: agent must be a non-empty string when watched")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Stop(Command):
     NAME: ClassVar[str] = "stop"
 
@@ -266,6 +283,19 @@ class UploadStatus(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class LiveState(Event):
+    """The live screen: whether it is sent, and what was sent since the worker started."""
+
+    NAME: ClassVar[str] = "live"
+    watched: bool
+    frames: int = 0
+    key_frames: int = 0
+    bytes: int = 0
+    failures: int = 0
+    encode_cpu_s: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
 class Stopped(Event):
     """The worker's last event: its exit status and the segments it kept."""
 
@@ -286,6 +316,7 @@ COMMANDS: dict[str, type[Command]] = {
         SetPolicy,
         Status,
         UploadStatusRequest,
+        Watch,
         Stop,
     )
 }
@@ -298,6 +329,7 @@ EVENTS: dict[str, type[Event]] = {
         SegmentDone,
         Marked,
         WorkerError,
+        LiveState,
         UploadStatus,
         Stopped,
     )

@@ -36,6 +36,7 @@ from typing import IO
 from formats import pipe, pipe_codec
 from formats.clock import utc_us
 from recorder.capture.grab import CaptureError
+from recorder.live.publisher import LivePublisher
 from recorder.outbox.silences import SILENCES_NAME, SilenceJournal
 from recorder.segments.encoder import EncodeError, StorageFull
 from recorder.segments.pipeline import RecorderConfig, ScreenRecorder
@@ -73,7 +74,12 @@ class Worker:
             fps=options.fps,
             scale_width=options.scale_width,
         )
-        self.recorder = ScreenRecorder(config, on_segment=lambda m: self.spool.add(m))
+        self.live = LivePublisher(self._send_live)
+        self._live_agent = ""
+        self._live_shown: pipe.LiveState | None = None
+        self.recorder = ScreenRecorder(
+            config, on_segment=lambda m: self.spool.add(m), on_picture=self.live.offer
+        )
         self.masks = ScreenMasks(list(options.mask_titles), options.display)
         self.silences = SilenceJournal(options.outbox_path / SILENCES_NAME)
         self.capturing = False
@@ -188,8 +194,34 @@ class Worker:
                 self.emit(self.status(pipe.RecorderStatus))
             case pipe.UploadStatusRequest():
                 self.emit(self.uploads.status())
+            case pipe.Watch():
+                self._live_agent = command.agent or self._live_agent
+                self.live.watch(command.watched and self.options.capture)
+                self._emit_live()
             case pipe.Stop():
                 self._done.set()
+
+    def _send_live(self, data: bytes) -> bool:
+        """One live frame to the store; whether the agent is still watched."""
+        client = self.uploads.live_client()
+        if client is None:
+            raise RuntimeError("no store to send the live screen to")
+        return bool(client.put_screen_live(self._live_agent, data).get("watched"))
+
+    def _emit_live(self) -> None:
+        """A ``live`` event when the live screen's state or figures changed."""
+        s = self.live.stats
+        state = pipe.LiveState(
+            watched=self.live.watching,
+            frames=s.frames,
+            key_frames=s.key_frames,
+            bytes=s.bytes,
+            failures=s.failures,
+            encode_cpu_s=round(s.encode_s, 4),
+        )
+        if state != self._live_shown:
+            self._live_shown = state
+            self.emit(state)
 
     @staticmethod
     def _at(at_us: int | None) -> int:
@@ -254,6 +286,7 @@ class Worker:
             with self._lock:
                 self.spool.settle()
             self._emit_state()
+            self._emit_live()
 
     def _read_commands(self, stdin: IO[str]) -> None:
         for line in stdin:
@@ -302,12 +335,15 @@ class Worker:
         ]
         if not capture:
             threads = []
+        else:
+            self.live.start()
         for thread in threads:
             thread.start()
         threading.Thread(target=self._read_commands, args=(stdin,), daemon=True).start()
         while not self._done.wait(0.5):
             pass
         self.recorder.stop()
+        self.live.stop()
         for thread in threads:
             thread.join(30)
         if capture:

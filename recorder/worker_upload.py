@@ -61,6 +61,8 @@ class UploadSide:
         self.uploader: Uploader | None = None
         self._quota_warned = False
         self.problem = ""
+        self._token: str | None = None
+        self._live_client: StoreClient | None = None
 
     def start(self) -> None:
         """Open the outbox, recover what a crash left, start uploading (if a store is set)."""
@@ -78,7 +80,7 @@ class UploadSide:
         if not opts.store_url:
             self.problem = "no store configured: recordings are kept in the outbox"
             return
-        token = store_token()
+        token = self._token = store_token()
         if not token:
             self.problem = (
                 f"no store token (set ${pipe.STORE_TOKEN_ENV} or the keyring); not uploading"
@@ -103,7 +105,21 @@ class UploadSide:
         )
         self.uploader.start()
 
+    def live_client(self) -> StoreClient | None:
+        """A client of its own for the live screen (short timeouts; None: no store or token)."""
+        if self._live_client is None and self.options.store_url and self._token:
+            self._live_client = StoreClient(
+                self.options.store_url,
+                self._token,
+                ca_bundle=self.options.store_ca or None,
+                timeout=(3.0, 5.0),
+                pool_size=1,
+            )
+        return self._live_client
+
     def stop(self) -> None:
+        if self._live_client is not None:
+            self._live_client.close()
         if self.uploader is not None:
             self.uploader.stop()
             self.uploader.client.close()

@@ -7,9 +7,14 @@ from store.users import Principal, now_us
 
 
 def record(db: Database, who: Principal, action: str, target: str, detail: str = "") -> None:
+    record_by(db, who.name, action, target, detail)
+
+
+def record_by(db: Database, actor: str, action: str, target: str, detail: str = "") -> None:
+    """An entry for ``actor`` when the store acts for them (a watch whose viewer went away)."""
     db.execute(
         "INSERT INTO audit (at_us, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
-        (now_us(), who.name, action, target, detail),
+        (now_us(), actor, action, target, detail),
     )
 
 

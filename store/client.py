@@ -32,6 +32,7 @@ from store.client_live import LiveClient, LiveStream, MonitorSession
 from store.client_media import MediaClient, sha256_file
 from store.client_policy import PolicyClient
 from store.client_reports import ReportsAdminClient
+from store.client_screen import ScreenClient
 from store.client_transcripts import TranscriptsClient
 
 __all__ = [
@@ -63,11 +64,13 @@ class StoreClient(
     PolicyClient,
     TranscriptsClient,
     LiveClient,
+    ScreenClient,
 ):
     """A session with the store for one user's token: every route of the API as a method.
 
     The parts, one module each: the transport (`client_session`), media (`client_media`),
     calls and callers (`client_calls`), agents and the live board (`client_agents`), reports
     and administration (`client_reports`), the recording policy (`client_policy`), transcripts
-    (`client_transcripts`), monitoring sessions and the live channel (`client_live`).
+    (`client_transcripts`), monitoring sessions and the live channel (`client_live`), the live
+    screen (`client_screen`).
     """

@@ -1,9 +1,9 @@
 """Who is doing what, through the store: the token's owner and the service's health, agent
-states, the desktops' presence snapshots and the live board."""
+states, the desktops' presence snapshots, the live board and the live queues."""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from store.client_session import StoreSession, seg
 from store.client_types import AgentState, Board, Health, Me, Presence, StateRow
@@ -50,3 +50,8 @@ class AgentsClient(StoreSession):
     def live_board(self) -> Board:
         """Every agent's state, current call, recording, backlog, 10-minute occupancy."""
         return cast(Board, self._json("GET", "/agents/board"))
+
+    def queues_live(self) -> dict[str, Any]:
+        """The PBX's queues now: callers waiting (with karma), today's figures, members by
+        state (``GET /queues/live``, store/pbx/live.py)."""
+        return dict(self._json("GET", "/queues/live"))

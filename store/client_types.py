@@ -326,6 +326,7 @@ class RecordingPolicy(TypedDict, total=False):
     pause_audio: bool
     show_listening: bool
     headers: dict[str, str]  # queue, queue_wait, pbx_call_id: INVITE header names
+    show_watched: bool  # the operator sees "screen watched" while a supervisor watches
 
 
 class EffectivePolicy(TypedDict):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from store import monitoring, policy, rollups
+from store import monitoring, policy, rollups, screen_live
 from store.db import Database
 from store.live import events as live_events
 from store.pbx import ingest as pbx_ingest
@@ -324,6 +324,7 @@ CREATE INDEX export_jobs_status ON export_jobs (status, id)
         "talk metrics in reports: each transcript's figures as columns, rolled up per day",
         transcripts_schema.TALK_SCHEMA + ";\n" + rollups.TALK_SCHEMA,
     ),
+    (21, "the operator's screen, live: watch sessions and relayed frames", screen_live.SCHEMA),
 ]
 
 LATEST = max(version for version, _, _ in MIGRATIONS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from store import reports
+from store import policy, reports, screen_live
 from store.db import Database
 from store.errors import Forbidden, NotFound
 from store.models import PresenceIn, Role
@@ -29,7 +29,8 @@ COLUMNS = (
 
 
 def put(db: Database, agent: str, snapshot: PresenceIn, who: Principal) -> dict[str, Any]:
-    """Replace the agent's snapshot (the desktop sends it on change and every few seconds)."""
+    """Replace the agent's snapshot (the desktop sends it on change and every few seconds);
+    the answer also says whether the agent's screen is watched (``watched``, ``show_watched``)."""
     if who.role is Role.qa or (who.role is Role.agent and agent != who.name):
         raise Forbidden("agents can only report their own presence; supervisors and admins any")
     if db.one("SELECT 1 AS x FROM users WHERE name = ?", (agent,)) is None:
@@ -44,7 +45,16 @@ def put(db: Database, agent: str, snapshot: PresenceIn, who: Principal) -> dict[
         f"ON CONFLICT (agent) DO UPDATE SET {sets}",
         [agent, stamp, *(values[c] for c in COLUMNS)],
     )
-    return {**values, "recording": bool(values["recording"]), "agent": agent, "updated_us": stamp}
+    return {
+        **values,
+        "recording": bool(values["recording"]),
+        "agent": agent,
+        "updated_us": stamp,
+        # A supervisor watches the screen: the desktop's recorder sends it while this holds;
+        # the policy says whether the operator is shown so.
+        "watched": screen_live.watched(db, agent),
+        "show_watched": policy.current(db)["policy"].show_watched,
+    }
 
 
 def board(db: Database, who: Principal) -> dict[str, Any]:

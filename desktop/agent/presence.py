@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from store.client_types import Presence
@@ -31,11 +31,15 @@ class PresencePublisher:
         agent: str | Callable[[], str],
         every_s: float = 2.0,
         on_error: Callable[[Exception], None] | None = None,
+        on_answer: Callable[[Mapping[str, Any]], None] | None = None,
     ) -> None:
+        """``on_answer`` gets each answer of the store, on this publisher's thread (it says
+        whether a supervisor watches the screen: ``watched``, ``show_watched``)."""
         self._client = client
         self._agent = agent if callable(agent) else (lambda: agent)  # the token's owner
         self._every_s = every_s
         self._on_error = on_error
+        self._on_answer = on_answer
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -82,7 +86,7 @@ class PresencePublisher:
 
     def _post(self, snapshot: Presence) -> None:
         try:
-            self._client.put_presence(self._agent(), snapshot)
+            answer = self._client.put_presence(self._agent(), snapshot)
         except Exception as exc:  # the store is down or refused: log once, retry next beat
             if not self.failing:
                 log.warning("presence: cannot post to the store: %s", exc)
@@ -94,3 +98,5 @@ class PresencePublisher:
             log.info("presence: posting again")
         self.failing = False
         self.posted += 1
+        if self._on_answer is not None:
+            self._on_answer(answer)

@@ -23,6 +23,7 @@ from desktop.crm.panel import CrmPanel, StoreCallers
 from desktop.live.channel import LiveChannel
 from desktop.live.monitoring import MonitorEngine
 from desktop.operator.presence_feed import CallSnapshot, backlog_of, recording_of
+from desktop.operator.screen_watched import ScreenWatched
 from desktop.operator.window import MainWindow
 from desktop.qa.window import offer_qa_menu
 from desktop.recording.link import RecorderLink
@@ -148,8 +149,9 @@ def connect_store(
             live.start()
         if acc is None:
             return
+        watched = ScreenWatched(window.watched_line, recorder, session.agent_name, window)
         presence = session.presence = PresencePublisher(
-            session, session.agent_name, on_error=session.refused.emit
+            session, session.agent_name, on_error=session.refused.emit, on_answer=watched.on_answer
         )
         session.calls = CallSnapshot(presence, book)
         if recorder is not None:

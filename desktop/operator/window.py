@@ -97,6 +97,10 @@ class MainWindow(QMainWindow):
         self.who_line.hide()
         self.demo_line = QLabel(self)
         self.demo_line.hide()
+        self.watched_line = QLabel(self.tr("Screen watched: a supervisor sees your screen"), self)
+        self.watched_line.setObjectName("screenWatched")
+        self.watched_line.setStyleSheet("color: #a05000; font-weight: bold;")
+        self.watched_line.hide()
         self.banner = IncomingBanner(self)
         self.registration = RegistrationLine(self)
         self.registration.set_account(account)
@@ -127,7 +131,7 @@ class MainWindow(QMainWindow):
         for widget in (self.problems, self.store_problem, self.who_line, self.demo_line,
                        self.state_bar, self.banner):  # fmt: skip
             body.addWidget(widget)
-        for line in (self.registration, self.recording, self.audio_line):
+        for line in (self.registration, self.recording, self.watched_line, self.audio_line):
             body.addWidget(line)
         body.addLayout(toggles)
         body.addWidget(self.calls, 1)

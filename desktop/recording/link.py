@@ -78,6 +78,7 @@ class RecorderLink(QObject):
         self._capturing_since: int | None = None
         self._fatal = ""
         self.gaps = GapJournal()
+        self._watch = pipe.Watch(watched=False)
         self._pauses: set[str] = set()  # manual, sensitive_field
         self._pending_marks: list[pipe.Mark] = []
         self._restart = QTimer(self)
@@ -307,6 +308,8 @@ class RecorderLink(QObject):
                     self._send(pipe.Consent(call_id=call.call_id, at_us=call.consent_us))
         for reason in sorted(self._pauses):
             self._send(pipe.Pause(reason=reason))
+        if self._watch.watched:
+            self._send(self._watch)
         marks, self._pending_marks = self._pending_marks, []
         for mark in marks:
             self._send(mark)
@@ -332,6 +335,14 @@ class RecorderLink(QObject):
         """The call's wrap-up is over: its recording window closes then."""
         at = call.wrap_up_end_us if call.wrap_up_end_us is not None else utc_us()
         self._send(pipe.CloseWindow(call_id=call.call_id, at_us=at))
+
+    def watch(self, watched: bool, agent: str) -> None:
+        """A supervisor watches this screen (the store's presence answer): while so, the worker
+        sends the recorded picture to the store as ``agent``."""
+        command = pipe.Watch(watched=watched, agent=agent if watched else "")
+        if command != self._watch:
+            self._watch = command
+            self._send(command)
 
     def consent(self, call_id: str) -> None:
         at = utc_us()

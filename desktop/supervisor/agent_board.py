@@ -9,12 +9,14 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -80,7 +82,9 @@ def size(n: int) -> str:
 
 class AgentBoard(QWidget):
     """A table of :class:`store.client_types.BoardRow`; ``fetch`` is e.g. ``client.live_board``
-    and runs on a worker thread."""
+    and runs on a worker thread. "Watch screen" asks to watch the selected agent's screen."""
+
+    watch_requested = Signal(str)  # an agent's name
 
     def __init__(
         self,
@@ -106,12 +110,28 @@ class AgentBoard(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.status = QLabel(self)
+        self.watch_button = QPushButton(self.tr("Watch screen"), self)
+        self.watch_button.setObjectName("watchScreen")
+        self.watch_button.setEnabled(False)
+        self.watch_button.clicked.connect(self._watch)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.itemSelectionChanged.connect(
+            lambda: self.watch_button.setEnabled(self.picked_agent() is not None)
+        )
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.watch_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.status)
+        layout.addLayout(bottom)
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
+
+    def _watch(self) -> None:
+        agent = self.picked_agent()
+        if agent is not None:
+            self.watch_requested.emit(agent)
 
     def start(self) -> None:
         self.refresh()

@@ -1,4 +1,5 @@
-"""The supervisor's window: the live agent board and the reports in two tabs, and the menu
+"""The supervisor's window: the live queues over the live agent board (with "Watch screen",
+which opens desktop/supervisor/screen_view.py) and the reports in two tabs, and the menu
 action that opens it, offered only when the store says the user is a supervisor or admin."""
 
 from __future__ import annotations
@@ -7,13 +8,15 @@ import logging
 from concurrent.futures import Future
 from typing import Any, Protocol
 
-from PySide6.QtCore import QCoreApplication, SignalInstance
+from PySide6.QtCore import QCoreApplication, Qt, SignalInstance
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
-from PySide6.QtWidgets import QMenu, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMenu, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from desktop.supervisor.agent_board import AgentBoard, Norms
 from desktop.supervisor.monitor_controls import Dial, MonitorControls
+from desktop.supervisor.queue_panel import QueuePanel
 from desktop.supervisor.reports_view import ReportsView
+from desktop.supervisor.screen_view import ScreenView
 from desktop.threads import run_in_thread
 from store.client import MonitorSession
 from store.client_types import Board, Me, Report, ReportNorms
@@ -32,12 +35,16 @@ class SupervisorSource(Protocol):
 
     def me(self) -> Me: ...
     def live_board(self) -> Board: ...
+    def queues_live(self) -> dict[str, Any]: ...
     def report(self, kind: Any, from_us: int, to_us: int, **options: Any) -> Report: ...
     def report_csv(self, kind: Any, from_us: int, to_us: int, **options: Any) -> bytes: ...
     def report_norms(self) -> ReportNorms: ...
     def open_monitoring(self, agent: str, mode: Any, follow: bool = False) -> MonitorSession: ...
     def set_monitoring_mode(self, session_id: str, mode: Any) -> MonitorSession: ...
     def revoke_monitoring(self, session_id: str) -> MonitorSession: ...
+    def start_watch(self, agent: str) -> dict[str, Any]: ...
+    def watch_frames(self, agent: str, watch_id: int, after: int = 0) -> dict[str, Any]: ...
+    def end_watch(self, agent: str, watch_id: int) -> dict[str, Any]: ...
 
 
 class MenuHost(Protocol):
@@ -60,25 +67,47 @@ class SupervisorWindow(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("AgentDesk supervisor"))
+        self.source = source
         self.board = AgentBoard(source.live_board, norms, self)
         self.monitor = MonitorControls(source, self.board.picked_agent, dial, self.board)
         board_layout = self.board.layout()
         assert board_layout is not None
         board_layout.addWidget(self.monitor)
+        self.board.watch_requested.connect(self.watch_screen)
+        self.screens: dict[str, ScreenView] = {}
+        self.queues = QueuePanel(source.queues_live, self)
         self.reports = ReportsView(source, self)
+        live = QSplitter(Qt.Orientation.Vertical, self)
+        live.addWidget(self.queues)
+        live.addWidget(self.board)
+        live.setStretchFactor(0, 1)
+        live.setStretchFactor(1, 2)
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self.board, self.tr("Live board"))
+        self.tabs.addTab(live, self.tr("Live board"))
         self.tabs.addTab(self.reports, self.tr("Reports"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         self.resize(1000, 600)
 
+    def watch_screen(self, agent: str) -> ScreenView:
+        """Open (or raise) the live view of ``agent``'s screen."""
+        view = self.screens.get(agent)
+        if view is None or not view.isVisible():
+            view = self.screens[agent] = ScreenView(self.source, agent)
+            view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+            view.show()
+            view.start()
+        view.raise_()
+        return view
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.board.start()
+        self.queues.start()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.board.stop()
+        self.queues.stop()
         super().closeEvent(event)
 
 

@@ -27,6 +27,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from formats.clock import utc_us
 from formats.manifest import PARTIAL, Manifest
 from recorder.capture.changes import ChangeDetector
@@ -39,6 +42,8 @@ from recorder.segments.stats import StageClock, StageStats
 from recorder.segments.writer import SegmentWriter, recover
 
 log = logging.getLogger(__name__)
+
+PictureHook = Callable[[npt.NDArray[np.uint8], list[Rect], int], None]
 
 # Whole grabs in a row that find changes damage did not report: damage is no longer trusted.
 DAMAGE_MISSES_TOLERATED = 3
@@ -76,14 +81,20 @@ class ScreenRecorder:
     """Records one display into segments in ``config.out_dir``; see the module docstring.
 
     ``on_segment`` is called (on the loop's thread) with each finished segment's manifest,
-    complete or partial: the hook for an outbox/uploader.
+    complete or partial: the hook for an outbox/uploader. ``on_picture(bgra, changed, utc_us)``
+    gets every tick's picture as recorded (masked, full size, to be read during the call) and
+    its changed rectangles: the hook for the live screen (recorder/live/publisher.py).
     """
 
     def __init__(
-        self, config: RecorderConfig, on_segment: Callable[[Manifest], None] | None = None
+        self,
+        config: RecorderConfig,
+        on_segment: Callable[[Manifest], None] | None = None,
+        on_picture: PictureHook | None = None,
     ) -> None:
         self.config = config
         self.on_segment = on_segment
+        self.on_picture = on_picture
         self.manifests: list[Manifest] = []
         self.stats = StageStats()
         self._stop = threading.Event()
@@ -208,6 +219,8 @@ class ScreenRecorder:
             reference = detector.reference
             assert reference is not None
             picture = reference
+        if self.on_picture is not None:
+            self.on_picture(picture, rects, shot.utc_us)
         clock.mark()
         large = sum(r.area for r in rects) > FULL_AREA_SHARE * shot.region.area
         segment = self._segment

@@ -66,6 +66,10 @@
         <translation>Занятость за 10 мин</translation>
     </message>
     <message>
+        <source>Watch screen</source>
+        <translation>Смотреть экран</translation>
+    </message>
+    <message>
         <source>Cannot load the board: %1</source>
         <translation>Не удалось загрузить панель: %1</translation>
     </message>
@@ -1163,6 +1167,10 @@
         <translation>софтфон остановлен</translation>
     </message>
     <message>
+        <source>Screen watched: a supervisor sees your screen</source>
+        <translation>Экран под наблюдением: супервизор видит ваш экран</translation>
+    </message>
+    <message>
         <source>Softphone error (%1): %2</source>
         <translation>Ошибка софтфона (%1): %2</translation>
     </message>
@@ -1479,6 +1487,45 @@
     <message>
         <source>&amp;Calls</source>
         <translation>&amp;Звонки</translation>
+    </message>
+</context>
+<context>
+    <name>QueuePanel</name>
+    <message>
+        <source>Queue</source>
+        <translation>Очередь</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>Ждут</translation>
+    </message>
+    <message>
+        <source>Longest wait</source>
+        <translation>Дольше всех ждёт</translation>
+    </message>
+    <message>
+        <source>Agents available</source>
+        <translation>Свободно операторов</translation>
+    </message>
+    <message>
+        <source>Answered today</source>
+        <translation>Отвечено сегодня</translation>
+    </message>
+    <message>
+        <source>Abandoned today</source>
+        <translation>Потеряно сегодня</translation>
+    </message>
+    <message>
+        <source>Service level today</source>
+        <translation>Уровень сервиса сегодня</translation>
+    </message>
+    <message>
+        <source>Cannot load the queues: %1</source>
+        <translation>Не удалось загрузить очереди: %1</translation>
+    </message>
+    <message>
+        <source>No queue events from the PBX yet</source>
+        <translation>От АТС ещё не было событий очередей</translation>
     </message>
 </context>
 <context>
@@ -2026,6 +2073,29 @@
     <message>
         <source>Saved: {0}%</source>
         <translation>Сохранено: {0}%</translation>
+    </message>
+</context>
+<context>
+    <name>ScreenView</name>
+    <message>
+        <source>Screen of %1 (live)</source>
+        <translation>Экран оператора %1 (в реальном времени)</translation>
+    </message>
+    <message>
+        <source>Waiting for the agent&apos;s screen…</source>
+        <translation>Ждём экран оператора…</translation>
+    </message>
+    <message>
+        <source>Cannot watch the screen: %1</source>
+        <translation>Нельзя смотреть экран: %1</translation>
+    </message>
+    <message>
+        <source>Cannot load the screen: %1</source>
+        <translation>Не удалось загрузить экран: %1</translation>
+    </message>
+    <message>
+        <source>Live</source>
+        <translation>В эфире</translation>
     </message>
 </context>
 <context>

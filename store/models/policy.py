@@ -82,6 +82,10 @@ class PolicyDocument(Strict):
         description="the operator sees that a supervisor listens (whisper and barge always show)",
     )
     headers: PolicyHeaders = PolicyHeaders()
+    show_watched: Flag = Field(
+        default=True,
+        description='the operator\'s window shows "screen watched" while a supervisor watches',
+    )
 
 
 class EffectivePolicy(BaseModel):

@@ -1,5 +1,6 @@
-"""The store's client for the PBX routes: `StoreClient` plus queue events, the queue report and
-the live queues (kept apart from store/client.py until it is split by resource)."""
+"""The store's client for the PBX routes: `StoreClient` plus queue events and the queue report
+(kept apart from store/client.py until it is split by resource; the live queues are
+`StoreClient.queues_live`, which the desktop's supervisor board reads too)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,3 @@ class QueueClient(StoreClient):
         params = {"from_us": from_us, "to_us": to_us}
         params.update({k: v for k, v in options.items() if v is not None})
         return list(self._json("GET", "/pbx/queue-calls", params=params))
-
-    def queues_live(self) -> dict[str, Any]:
-        return dict(self._json("GET", "/queues/live"))

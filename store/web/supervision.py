@@ -169,7 +169,10 @@ def _board(request: Request, session: Session, status: int = 200, error: str = "
     supervising = session.who.role in monitoring.SUPERVISING
     sessions = monitoring.listing(db, session.who, None, live_only=True) if supervising else []
     states = {k[len("state_") :]: v for k, v in w.items() if k.startswith("state_")}
-    board_words = json.dumps({"states": states, "zone": str(zone_of(ctx_of(request)))})
+    watch = w["watch_screen"] if session.who.role in (Role.supervisor, Role.admin) else ""
+    board_words = json.dumps(
+        {"states": states, "zone": str(zone_of(ctx_of(request))), "watch": watch}
+    )
     return render(
         request, "board.html", session, status, board=board,
         board_words=board_words.replace("</", ""), supervising=supervising,
@@ -216,3 +219,24 @@ async def change_monitoring(request: Request, session_id: str) -> Response:
     except StoreProblem as exc:
         return _board(request, session, exc.status, exc.message)
     return RedirectResponse("/board#monitoring", status_code=303)
+
+
+@router.get("/screen/{agent}")
+def screen_page(request: Request, agent: str) -> Response:
+    """An agent's screen, live (supervisors and admins): static/screen.js opens the watch,
+    paints the frames and ends the watch when the page goes."""
+    session = session_of(request)
+    if session is None:
+        return to_login(request)
+    if session.who.role not in (Role.supervisor, Role.admin):
+        return error_page(request, session, 403, "forbidden_text")
+    w = words(lang_of(request))
+    page_words = {k: w[k] for k in ("screen_waiting", "screen_live", "screen_failed")}
+    return render(
+        request,
+        "screen.html",
+        session,
+        agent=agent,
+        heading=w["screen_of"].replace("{agent}", agent),
+        screen_words=json.dumps({**page_words, "agent": agent}).replace("</", ""),
+    )

@@ -36,7 +36,10 @@ def _fuzz(server: StoreServer, tmp_path: Path, checks: str, examples: int, extra
         form = admin.create_form("fuzz form", [{"key": "a", "label": "A", "max_score": 5}])
     (tmp_path / "schemathesis.toml").write_text(
         f'[parameters]\ncall_id = "fuzz-call"\nsha256 = "{sha}"\nagent = "alice"\n'
-        f'form_id = {form["id"]}\nnumber = "+15550100"\n{extra}'
+        f'form_id = {form["id"]}\nnumber = "+15550100"\n'
+        # No such watch: the fixed agent above would otherwise turn a request made invalid
+        # through its agent back into a valid one for a watch the fuzzer opened.
+        f"watch_id = 999999999\n{extra}"
     )
     try:
         st = Path(sys.executable).with_name("st")

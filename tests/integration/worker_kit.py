@@ -23,7 +23,9 @@ Event = dict[str, Any]
 class WorkerProcess:
     """``python -m recorder.worker --display D --out OUT ARGS``; events collected by a thread."""
 
-    def __init__(self, xvfb: XvfbServer, out: Path, *args: str) -> None:
+    def __init__(
+        self, xvfb: XvfbServer, out: Path, *args: str, env: dict[str, str] | None = None
+    ) -> None:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -36,6 +38,7 @@ class WorkerProcess:
                 *args,
             ],
             cwd=ROOT,
+            env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -160,6 +160,16 @@ class SampleStore:
             ],
         }  # fmt: skip
 
+    def queues_live(self) -> dict[str, Any]:
+        def queue(name: str, waiting: int, longest: float | None, ready: int) -> dict[str, Any]:
+            return {"queue": name, "waiting": waiting, "longest_wait_s": longest,
+                    "callers": [], "offered": 40, "answered": 35, "abandoned": 5,
+                    "service_level_pct": 82.5, "members": [],
+                    "agents": {"ready": ready, "paused": 1, "on_call": 2}}  # fmt: skip
+
+        queues = [queue("продажи", 2, 47.0, 1), queue("поддержка", 0, None, 3)]
+        return {"now_us": NOW_US, "since_us": NOW_US - 36_000 * S, "sl_s": 20, "queues": queues}
+
     def report_norms(self) -> dict[str, Any]:
         return {"service_level_s": 20, "long_call_s": 600}
 
@@ -286,7 +296,9 @@ def supervisor_window(qtbot: QtBot) -> SupervisorWindow:
     window = SupervisorWindow(SampleStore())  # type: ignore[arg-type]
     qtbot.addWidget(window)
     window.board.refresh()
+    window.queues.refresh()
     qtbot.waitUntil(lambda: window.board.table.rowCount() == 4, timeout=3000)
+    qtbot.waitUntil(lambda: window.queues.table.rowCount() == 2, timeout=3000)
     return window
 
 

@@ -33,6 +33,14 @@
       cell(tr, a.recording ? "●" : "");
       cell(tr, String(a.upload_backlog || 0));
       cell(tr, a.occupancy_10min_pct == null ? "" : String(a.occupancy_10min_pct));
+      if (words.watch) {
+        const watch = document.createElement("a");
+        watch.className = "watch-screen";
+        watch.href = "/screen/" + encodeURIComponent(a.agent);
+        watch.target = "_blank";
+        watch.textContent = words.watch;
+        cell(tr, watch);
+      }
       rows.push(tr);
     }
     body.replaceChildren(...rows);
