@@ -17,7 +17,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from store import web
-from store.api import admin, calls, media, people, policy, queues, reports, transcripts
+from store.api import (
+    admin,
+    calls,
+    media,
+    outbound,
+    people,
+    policy,
+    queues,
+    reports,
+    transcripts,
+)
 from store.api.deps import Context
 from store.blobs import BlobError
 from store.db import DatabaseError, IntegrityError
@@ -150,7 +160,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.ctx = Context(db=db, blobs=blobs, settings=settings, uploads=slots)
     app.add_middleware(BodyTimeoutMiddleware, timeout_s=settings.body_timeout_s)
     _install_handlers(app)
-    for module in (admin, calls, media, people, policy, queues, reports, transcripts):
+    for module in (admin, calls, media, outbound, people, policy, queues, reports, transcripts):
         app.include_router(module.router, prefix=API_PREFIX)
     web.mount(app)  # the web console on the same origin
     return app

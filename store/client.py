@@ -29,6 +29,7 @@ from store.client_errors import (
     UnsupportedMediaType,
 )
 from store.client_media import MediaClient, sha256_file
+from store.client_outbound import OutboundClient
 from store.client_policy import PolicyClient
 from store.client_reports import ReportsAdminClient
 
@@ -51,10 +52,13 @@ __all__ = [
 ]
 
 
-class StoreClient(AgentsClient, MediaClient, CallsClient, ReportsAdminClient, PolicyClient):
+class StoreClient(
+    AgentsClient, MediaClient, CallsClient, ReportsAdminClient, PolicyClient, OutboundClient
+):
     """A session with the store for one user's token: every route of the API as a method.
 
     The parts, one module each: the transport (`client_session`), media (`client_media`),
     calls and callers (`client_calls`), agents and the live board (`client_agents`), reports
-    and administration (`client_reports`), the recording policy (`client_policy`).
+    and administration (`client_reports`), the recording policy (`client_policy`), outbound
+    campaigns and tasks (`client_outbound`).
     """

@@ -63,6 +63,7 @@ class CallInput(TypedDict):
     events: NotRequired[list[CallEvent] | None]
     queue_wait_s: NotRequired[float | None]
     refusal: NotRequired[Literal["break", "not_ready", "wrap_up", "dnd"] | None]
+    campaign: NotRequired[str | None]  # the outbound campaign's name
 
 
 class LinkedMedia(TypedDict):

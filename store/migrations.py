@@ -12,6 +12,7 @@ import time
 
 from store import policy, rollups
 from store.db import Database
+from store.outbound import schema as outbound_schema
 from store.pbx import ingest as pbx_ingest
 from store.transcripts import schema as transcripts_schema
 
@@ -310,6 +311,11 @@ CREATE INDEX export_jobs_status ON export_jobs (status, id)
         15,
         "transcripts: jobs, segments with word timings, talk metrics, full-text search",
         transcripts_schema.SCHEMA,
+    ),
+    (
+        18,
+        "outbound campaigns: contacts, claims and attempts, the do-not-call list",
+        outbound_schema.SCHEMA,
     ),
 ]
 
