@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from store.models.fields import KEY_PATTERN, Flag, Key, Long, Micros, Num, Number, Short, Strict
 
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_CLOCK = re.compile(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
 DAY_S = 86_400
 
 
@@ -26,7 +26,7 @@ def _zone(name: str) -> str:
 
 def _clock(value: str) -> str:
     if not _CLOCK.fullmatch(value):
-        raise ValueError(f"{value!r} is not a time of day HH:MM")
+        raise ValueError(f"{value!r} is not a time of day HH:MM (24:00: midnight at the end)")
     return value
 
 
@@ -90,9 +90,9 @@ class CampaignSettings(Strict):
     caller_id: Number | None = None
     card_form: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
     script: Annotated[str, Field(max_length=20_000)] = ""
-    lease_s: Annotated[int, Field(ge=10, le=3600), Num] = 120
+    lease_s: Annotated[int, Field(ge=2, le=3600), Num] = 120
     countdown_s: Annotated[int, Field(ge=0, le=60), Num] = 5
-    no_answer_s: Annotated[int, Field(ge=5, le=300), Num] = 30
+    no_answer_s: Annotated[int, Field(ge=2, le=300), Num] = 30
 
 
 class CampaignIn(CampaignSettings):

@@ -11,7 +11,7 @@ from store.models.outbound import CallingHours
 
 def _clock(text: str) -> time:
     hours, minutes = text.split(":")
-    return time(int(hours), int(minutes))
+    return time(int(hours) % 24, int(minutes))
 
 
 def opening(hours: CallingHours, zone: str, at_us: int) -> int:
@@ -24,7 +24,11 @@ def opening(hours: CallingHours, zone: str, at_us: int) -> int:
         if date.isoweekday() not in hours.days:
             continue
         opens = datetime.combine(date, start, tz)
-        closes = datetime.combine(date, end, tz)
+        closes = (
+            datetime.combine(date + timedelta(days=1), time(0), tz)
+            if hours.end == "24:00"
+            else datetime.combine(date, end, tz)
+        )
         if day == 0 and opens <= local < closes:
             return at_us
         if local < opens:
