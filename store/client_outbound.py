@@ -26,6 +26,7 @@ class CampaignSettings(TypedDict, total=False):
     max_attempts: int
     retry_s: dict[str, int]
     skip_retry_s: int
+    dispositions: list[str]
     caller_id: str | None
     card_form: list[dict[str, Any]]
     script: str

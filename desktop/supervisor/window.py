@@ -1,5 +1,6 @@
-"""The supervisor's window: the live agent board and the reports in two tabs, and the menu
-action that opens it, offered only when the store says the user is a supervisor or admin."""
+"""The supervisor's window: the live agent board, the reports and the outbound campaigns in
+tabs, and the menu action that opens it, offered only when the store says the user is a
+supervisor or admin."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QMenu, QTabWidget, QVBoxLayout, QWidget
 
+from desktop.outbound.supervision import CampaignSource, CampaignsView
 from desktop.supervisor.agent_board import AgentBoard, Norms
 from desktop.supervisor.reports_view import ReportsView
 from desktop.threads import run_in_thread
@@ -25,7 +27,7 @@ def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
     return text
 
 
-class SupervisorSource(Protocol):
+class SupervisorSource(CampaignSource, Protocol):
     """What the window needs of ``store.client.StoreClient``."""
 
     def me(self) -> Me: ...
@@ -54,6 +56,13 @@ class SupervisorWindow(QWidget):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.board, self.tr("Live board"))
         self.tabs.addTab(self.reports, self.tr("Reports"))
+        self.campaigns = CampaignsView(source, self)
+        self.tabs.addTab(self.campaigns, self.tr("Campaigns"))
+        self.tabs.currentChanged.connect(
+            lambda index: (
+                self.campaigns.refresh() if self.tabs.widget(index) is self.campaigns else None
+            )
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         self.resize(1000, 600)

@@ -87,6 +87,12 @@ class CampaignSettings(Strict):
         "per disposition; an answered call whose disposition is not here is done",
     )
     skip_retry_s: Delay = 3600
+    dispositions: list[Key] = Field(
+        default_factory=list,
+        max_length=50,
+        description="what the operator picks after an answered call (those in retry_s are "
+        "called again after their delay, the others are done)",
+    )
     caller_id: Number | None = None
     card_form: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
     script: Annotated[str, Field(max_length=20_000)] = ""

@@ -1,0 +1,22 @@
+"""The outbound card as the composition root adds it: a side panel fed by the store's tasks
+while the operator is in the Outbound state, dialling through the window's engine bridge."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+from desktop.calls.model import CallBook
+from desktop.operator.window import MainWindow
+from desktop.outbound.controller import OutboundDesk
+from desktop.outbound.panel import OutboundPanel
+from store.client import StoreClient
+
+
+def add_outbound_panel(window: MainWindow, book: CallBook, client: StoreClient) -> OutboundDesk:
+    panel = OutboundPanel()
+    window.add_side_panel(panel, QCoreApplication.translate("OutboundPanel", "Outbound"))
+    desk = OutboundDesk(client, window.bridge, book, window.agent, panel)
+    app = QCoreApplication.instance()
+    if app is not None:  # tasks not dialled yet go back to the pool when the app quits
+        app.aboutToQuit.connect(desk.close)
+    return desk
