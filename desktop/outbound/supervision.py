@@ -78,23 +78,51 @@ class CampaignsView(QWidget):
         self.setObjectName("campaignsView")
         self.source = source
         self.progress: dict[int, Progress] = {}
-        tr = self.tr
-        self.campaigns = _table(self, "campaignTable", [
-            tr("Campaign"), tr("Mode"), tr("State"), tr("Total"), tr("Done"), tr("Due now"),
-            tr("Scheduled"), tr("Exhausted"), tr("Being called"), tr("Do not call"),
-            tr("Outcomes"),
-        ])  # fmt: skip
-        self.contacts = _table(self, "campaignContacts", [
-            tr("Phone"), tr("Name"), tr("Status"), tr("Attempts"), tr("Next attempt"),
-            tr("Last outcome"),
-        ])  # fmt: skip
-        self.attempts = _table(self, "contactAttempts", [
-            tr("Agent"), tr("Claimed"), tr("Dialled"), tr("Outcome"), tr("Reason"), tr("Call"),
-        ])  # fmt: skip
-        self.refresh_button = QPushButton(tr("Refresh"), self)
-        self.pause_button = QPushButton(tr("Pause"), self)
+        self.campaigns = _table(
+            self,
+            "campaignTable",
+            [
+                self.tr("Campaign"),
+                self.tr("Mode"),
+                self.tr("State"),
+                self.tr("Total"),
+                self.tr("Done"),
+                self.tr("Due now"),
+                self.tr("Scheduled"),
+                self.tr("Exhausted"),
+                self.tr("Being called"),
+                self.tr("Do not call"),
+                self.tr("Outcomes"),
+            ],
+        )
+        self.contacts = _table(
+            self,
+            "campaignContacts",
+            [
+                self.tr("Phone"),
+                self.tr("Name"),
+                self.tr("Status"),
+                self.tr("Attempts"),
+                self.tr("Next attempt"),
+                self.tr("Last outcome"),
+            ],
+        )
+        self.attempts = _table(
+            self,
+            "contactAttempts",
+            [
+                self.tr("Agent"),
+                self.tr("Claimed"),
+                self.tr("Dialled"),
+                self.tr("Outcome"),
+                self.tr("Reason"),
+                self.tr("Call"),
+            ],
+        )
+        self.refresh_button = QPushButton(self.tr("Refresh"), self)
+        self.pause_button = QPushButton(self.tr("Pause"), self)
         self.pause_button.setObjectName("campaignPause")
-        self.export_button = QPushButton(tr("Export results…"), self)
+        self.export_button = QPushButton(self.tr("Export results…"), self)
         self.export_button.setObjectName("campaignExport")
         self.message = QLabel(self)
         self.message.setObjectName("campaignMessage")
