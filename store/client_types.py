@@ -11,9 +11,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 Direction = Literal["inbound", "outbound", "internal"]
 MediaKind = Literal["audio", "screen", "data"]
-AgentState = Literal[
-    "ready", "not_ready", "break", "wrap_up", "on_call", "offline", "outbound"
-]
+AgentState = Literal["ready", "not_ready", "break", "wrap_up", "on_call", "offline", "outbound"]
 
 
 class Hold(TypedDict):
