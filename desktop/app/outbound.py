@@ -6,16 +6,25 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 from desktop.calls.model import CallBook
+from desktop.crm.panel import CrmPanel
 from desktop.operator.window import MainWindow
 from desktop.outbound.controller import OutboundDesk
 from desktop.outbound.panel import OutboundPanel
 from store.client import StoreClient
 
 
-def add_outbound_panel(window: MainWindow, book: CallBook, client: StoreClient) -> OutboundDesk:
+def add_outbound_panel(
+    window: MainWindow, book: CallBook, client: StoreClient, crm: CrmPanel | None = None
+) -> OutboundDesk:
+    """The outbound card; a task's call whose dialog card is finished with one of the
+    campaign's dispositions takes it as the attempt's outcome."""
     panel = OutboundPanel()
     window.add_side_panel(panel, QCoreApplication.translate("OutboundPanel", "Outbound"))
     desk = OutboundDesk(client, window.bridge, book, window.agent, panel)
+    if crm is not None:  # read while the card still shows it (saved is emitted before reset)
+        crm.saved.connect(
+            lambda call_id: desk.card_finished(call_id, crm.dialog.chosen_disposition())
+        )
     app = QCoreApplication.instance()
     if app is not None:  # tasks not dialled yet go back to the pool when the app quits
         app.aboutToQuit.connect(desk.close)

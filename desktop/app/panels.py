@@ -134,7 +134,7 @@ def connect_store(
         offer_supervisor_menu(window, client)
         if acc is None:
             return
-        add_outbound_panel(window, book, client)
+        add_outbound_panel(window, book, client, crm)
         presence = session.presence = PresencePublisher(
             session, session.agent_name, on_error=session.refused.emit
         )

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from desktop.agent import state as st
 from desktop.calls.model import CallBook
 from desktop.outbound.dialler import OutboundDialler, Phase
-from desktop.outbound.panel import DONE, OutboundPanel
+from desktop.outbound.panel import DONE, OutboundPanel, dispositions_of
 from desktop.outbound.tasks import TaskSource
 from desktop.threads import run_in_thread
 from store.client import StoreClient
@@ -92,6 +92,15 @@ class OutboundDesk(QObject):
     def working(self) -> bool:
         """The operator chose Outbound (and may be on one of its calls right now)."""
         return self.agent.chosen[0] == st.OUTBOUND and self.agent.state != st.OFFLINE
+
+    def card_finished(self, call_id: str, disposition: str) -> None:
+        """The dialog card of the task's call was finished with this disposition: when it is
+        one of the campaign's, it is the attempt's too (no second choice on this card)."""
+        task, attempt = self.dialler.task, self.dialler.attempt
+        if task is None or attempt is None or attempt.call_id != call_id:
+            return
+        if disposition in dispositions_of(dict(task["campaign"])):
+            self._do(self.dialler.dispose, disposition)
 
     def close(self) -> None:
         self._poll.stop()
