@@ -112,13 +112,14 @@ def _take(db: Database, row: Row, campaign: Campaign, agent: str, now_us: int) -
     )
 
 
-def _held(db: Database, claim_id: str, agent: str, now_us: int) -> Row:
+def _held(db: Database, claim_id: str, agent: str) -> Row:
+    """The claimed contact while the claim is still this agent's: a lapsed lease nobody has
+    claimed again yet still counts (a desktop cut off for a while keeps its call's outcome)."""
     row = db.one(
         "SELECT o.id, o.campaign_id, o.phone_norm, o.tz, o.attempts, a.dialled_us "
         "FROM outbound_contacts o JOIN outbound_attempts a ON a.claim_id = o.claim_id "
-        "WHERE o.claim_id = ? AND o.claimed_by = ? AND o.status = 'claimed' "
-        "AND o.lease_until_us >= ?",
-        (claim_id, agent, now_us),
+        "WHERE o.claim_id = ? AND o.claimed_by = ? AND o.status = 'claimed'",
+        (claim_id, agent),
     )
     if row is None:
         raise Conflict("this task is no longer yours: its claim lapsed or was finished", "lapsed")
@@ -128,7 +129,7 @@ def _held(db: Database, claim_id: str, agent: str, now_us: int) -> Row:
 def heartbeat(db: Database, claim_id: str, agent: str, now_us: int) -> int:
     """Extends the lease; the new end. `Conflict` once the claim has lapsed."""
     with db.transaction():
-        row = _held(db, claim_id, agent, now_us)
+        row = _held(db, claim_id, agent)
         lease = now_us + campaigns.get(db, int(row["campaign_id"])).lease_s * 1_000_000
         db.execute(
             "UPDATE outbound_contacts SET lease_until_us = ? WHERE id = ?", (lease, row["id"])
@@ -140,7 +141,7 @@ def dial(db: Database, claim_id: str, agent: str, now_us: int) -> int:
     """Permission to dial, given once per claim: the attempt counted; refused (`Conflict`
     ``do_not_call``, the claim closed as ``blocked``) when the number is on the list."""
     with db.transaction():
-        row = _held(db, claim_id, agent, now_us)
+        row = _held(db, claim_id, agent)
         refused = blocked(db, row["phone_norm"])
         if refused:
             _close(db, row, claim_id, "waiting", None, now_us)
@@ -188,7 +189,7 @@ def report(db: Database, claim_id: str, agent: str, body: OutcomeIn, now_us: int
     if body.outcome in (Outcome.blocked,):
         raise Invalid("outcome blocked is the store's to give (at dial), not the desktop's")
     with db.transaction():
-        row = _held(db, claim_id, agent, now_us)
+        row = _held(db, claim_id, agent)
         dialled = row["dialled_us"] is not None
         if body.outcome in DIALLED and not dialled:
             raise Conflict(f"outcome {body.outcome.value} needs a dial first", "not_dialled")
@@ -210,7 +211,7 @@ def report(db: Database, claim_id: str, agent: str, body: OutcomeIn, now_us: int
 def release(db: Database, claim_id: str, agent: str, now_us: int) -> None:
     """The operator left Outbound before dialling: the contact is due again at once."""
     with db.transaction():
-        row = _held(db, claim_id, agent, now_us)
+        row = _held(db, claim_id, agent)
         if row["dialled_us"] is not None:
             raise Conflict("a dialled task needs its outcome, not a release", "dialled")
         _close(db, row, claim_id, "waiting", now_us, now_us)
