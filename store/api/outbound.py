@@ -34,6 +34,9 @@ Caller = Annotated[Principal, require(Role.agent, Role.supervisor)]
 CampaignId = Annotated[int, Path(ge=1, le=2**62)]
 ClaimId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 MAX_CSV_BYTES = 32 * 1024 * 1024
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "UTF-8 CSV"}
+}
 
 
 @router.post(
@@ -130,7 +133,8 @@ def campaign_contacts(
 
 @router.get(
     "/campaigns/{campaign_id}/results.csv",
-    responses={**COMMON, **problems(403, 404)},
+    response_class=Response,
+    responses={**COMMON, **problems(403, 404), **CSV},
     summary="Every contact's status and last outcome as CSV",
 )
 def campaign_results(campaign_id: CampaignId, ctx: Ctx, who: Boss) -> Response:

@@ -102,7 +102,11 @@ def test_the_operator_works_tasks_and_the_supervisor_watches(
     assert ("make_call", ("acc-1", "+74955550002")) in engine.commands
     call = book.get("out-1")
     assert call is not None and call.campaign == "winback"
-    assert store_record(call, "alice")["campaign"] == "winback"
+    record = store_record(call, "alice")
+    assert record.pop("id") == "out-1" and record["campaign"] == "winback"
+    body = {"agent": "alice", "direction": "outbound", "started_us": call.started_us,
+            "campaign": record["campaign"]}  # fmt: skip
+    assert store.alice.put_call("out-1", body)["campaign"] == "winback"  # type: ignore[arg-type]
     qtbot.waitUntil(lambda: desk.dialler.attempt is not None
                     and desk.dialler.attempt.call_id == "out-1", timeout=2000)  # fmt: skip
     engine.emit_from_thread(ev.CallStateChanged(call_id="out-1", state="confirmed", code=200,
