@@ -93,6 +93,11 @@ class OutboundDesk(QObject):
         """The operator chose Outbound (and may be on one of its calls right now)."""
         return self.agent.chosen[0] == st.OUTBOUND and self.agent.state != st.OFFLINE
 
+    def wake(self) -> None:
+        """A task may be waiting (the store's live channel said so): ask now, not at the next
+        poll. UI thread."""
+        self._claim()
+
     def card_finished(self, call_id: str, disposition: str) -> None:
         """The dialog card of the task's call was finished with this disposition: when it is
         one of the campaign's, it is the attempt's too (no second choice on this card)."""
