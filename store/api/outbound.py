@@ -170,7 +170,9 @@ def list_dnc(ctx: Ctx, who: Boss) -> list[dict[str, Any]]:
     responses={**COMMON, **problems(403, 404)},
     summary="A number off the do-not-call list",
 )
-def remove_dnc(number: Annotated[str, Path(max_length=64)], ctx: Ctx, who: Boss) -> Response:
+def remove_dnc(
+    number: Annotated[str, Path(pattern=r"^[^\x00-\x1f]{1,64}$")], ctx: Ctx, who: Boss
+) -> Response:
     if not dnc.remove(ctx.db, number, who):
         raise NotFound(f"{number} is not on the do-not-call list")
     return Response(status_code=204)

@@ -86,6 +86,9 @@ def _zone_ok(name: str) -> bool:
 def parse(data: bytes, default_tz: str, encoding: str | None, delimiter: str | None) -> ParsedFile:
     """Every row checked; `Invalid` naming each bad line when any is bad."""
     text, used = decode(data, encoding)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise Invalid(f"line {line}: a NUL character: this is not a CSV text file")
     sep = sniff_delimiter(text, delimiter)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
     try:
