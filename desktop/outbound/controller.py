@@ -45,7 +45,7 @@ class OutboundDesk(QObject):
 
     changed = Signal()  # the course changed (emitted on any thread, handled on the UI's)
     problem = Signal(str)
-    dial_requested = Signal(str)
+    dial_requested = Signal(str, dict)  # number, extra INVITE headers
     hang_up_requested = Signal(str)
 
     def __init__(

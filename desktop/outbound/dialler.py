@@ -34,19 +34,26 @@ class Phase(StrEnum):
     WRAP_UP = "wrap_up"  # answered and over: the disposition is awaited
 
 
+def caller_id_headers(task: Task) -> dict[str, str]:
+    """The campaign's caller id as P-Preferred-Identity (RFC 3325): the PBX presents it."""
+    caller_id = task["campaign"].get("caller_id")
+    return {"P-Preferred-Identity": f"<tel:{caller_id}>"} if caller_id else {}
+
+
 class OutboundDialler:
     """The course of the operator's current outbound task."""
 
     def __init__(
         self,
         source: TaskSource,
-        place_call: Callable[[str], None],
+        place_call: Callable[[str, dict[str, str]], None],
         hang_up: Callable[[str], None],
         *,
         clock: Callable[[], int] = utc_us,
     ) -> None:
-        """`place_call(number)` dials (the call id comes back through `on_dialled`, or
-        `on_dial_failed`); `hang_up(call_id)` ends a call ringing too long."""
+        """`place_call(number, headers)` dials with extra INVITE headers (the call id comes
+        back through `on_dialled`, or `on_dial_failed`); `hang_up(call_id)` ends a call ringing
+        too long."""
         self.source = source
         self._place_call = place_call
         self._hang_up = hang_up
@@ -109,7 +116,7 @@ class OutboundDialler:
             no_answer_s = task["campaign"].get("no_answer_s", 30)
             self.attempt = DialAttempt(started_us=self._clock(), no_answer_s=no_answer_s)
             self._set(Phase.DIALLING)
-            self._place_call(task["phone"])
+            self._place_call(task["phone"], caller_id_headers(task))
             return True
 
     def skip(self, reason: str) -> Scheduled | None:

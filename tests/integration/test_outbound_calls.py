@@ -46,10 +46,12 @@ class Desk:
         self.seen: list[ev.Event] = []
         self.dialler = OutboundDialler(TaskSource(store.alice), self._place, self._hang_up)
         self.dialled: list[str] = []
+        self.headers: list[dict[str, str]] = []
 
-    def _place(self, number: str) -> None:
+    def _place(self, number: str, headers: dict[str, str]) -> None:
         self.dialled.append(number)
-        future = self.engine.make_call(self.account, number)
+        self.headers.append(headers)
+        future = self.engine.make_call(self.account, number, headers)
         future.add_done_callback(self._placed)
 
     def _placed(self, future: Future[str]) -> None:
@@ -128,7 +130,7 @@ def test_each_sip_outcome_schedules_by_the_rules(
     busy_port = registered_busy(kamailio, "2002", tmp_path)
     campaign = store.sam.create_campaign("renewals", {
         "mode": "progressive", "countdown_s": 1, "no_answer_s": 3, "hours": ALL_DAY,
-        "max_attempts": 3, "retry_s": RULES, "lease_s": 30,
+        "max_attempts": 3, "retry_s": RULES, "lease_s": 30, "caller_id": "+74957770000",
     })  # fmt: skip
     store.sam.add_do_not_call(["2005"], "asked not to be called")
     store.sam.import_contacts(campaign["id"], b"phone,name\n2001,Ann\n2005,Eve\n2002,Bob\n"
@@ -160,6 +162,7 @@ def test_each_sip_outcome_schedules_by_the_rules(
         assert desk.dialler.next_task() is None
 
     assert desk.dialled == ["2001", "2002", "2003", "2009"]
+    assert desk.headers == [{"P-Preferred-Identity": "<tel:+74957770000>"}] * 4
     assert set(results.values()) == {"waiting"}
     contacts = {c["phone"]: c for c in store.sam.campaign_contacts(campaign["id"])}
     expected = {"2001": ("answered", "think_it_over"), "2002": ("busy", None),

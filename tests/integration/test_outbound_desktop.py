@@ -60,6 +60,7 @@ def test_the_operator_works_tasks_and_the_supervisor_watches(
                               .encode("cp1251"))  # fmt: skip
     progressive = store.sam.create_campaign("winback", {
         "hours": ALL_DAY, "mode": "progressive", "countdown_s": 3, "dispositions": ["sold"],
+        "caller_id": "+74957770000",
     })  # fmt: skip
     store.sam.import_contacts(progressive["id"], b"phone,name\n+74955550002,Boris\n")
 
@@ -99,7 +100,8 @@ def test_the_operator_works_tasks_and_the_supervisor_watches(
     assert not any(name == "make_call" for name, _ in engine.commands)
     panel.call_button.click()
     qtbot.waitUntil(lambda: book.get("out-1") is not None, timeout=3000)
-    assert ("make_call", ("acc-1", "+74955550002")) in engine.commands
+    caller_id = {"P-Preferred-Identity": "<tel:+74957770000>"}
+    assert ("make_call", ("acc-1", "+74955550002", caller_id)) in engine.commands
     call = book.get("out-1")
     assert call is not None and call.campaign == "winback"
     record = store_record(call, "alice")
