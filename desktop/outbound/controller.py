@@ -65,6 +65,8 @@ class OutboundDesk(QObject):
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbound")
         self._claiming = False
         self._note = ""
+        self._shown_phase = Phase.IDLE
+        self.claims_asked = 0  # how many times the store was asked for a task
         self.dialler.subscribe(lambda _d: self.changed.emit())
         self.changed.connect(self._refresh)
         self.problem.connect(self._show_problem)
@@ -145,6 +147,7 @@ class OutboundDesk(QObject):
         if self.agent.state != st.OUTBOUND:  # on a call or in its wrap-up: later
             return
         self._claiming = True
+        self.claims_asked += 1
         future = self._do(self.dialler.next_task)
         future.add_done_callback(lambda f: self.changed.emit())
 
@@ -211,6 +214,8 @@ class OutboundDesk(QObject):
         note = self.dialler.note or self._note
         if not self.working and self.dialler.phase is Phase.IDLE:
             note = self.tr("Choose the Outbound state to get calls to make.")
-        self.panel.show_phase(self.dialler.phase, self.dialler.countdown_left_s(), note)
-        if self.dialler.phase is Phase.IDLE and self.working:
+        phase, was = self.dialler.phase, self._shown_phase
+        self._shown_phase = phase
+        self.panel.show_phase(phase, self.dialler.countdown_left_s(), note)
+        if phase is Phase.IDLE and was is not Phase.IDLE and self.working:
             QTimer.singleShot(0, self._claim)  # the next task as soon as this one is done

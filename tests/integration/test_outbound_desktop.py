@@ -121,6 +121,13 @@ def test_the_operator_works_tasks_and_the_supervisor_watches(
     qtbot.waitUntil(lambda: desk.dialler.last is not None
                     and desk.dialler.last["status"] == "done", timeout=5000)  # fmt: skip
 
+    engine.emit_from_thread(ev.CallEnded(call_id="out-1", record={"ended_by": "local"}))
+    qtbot.waitUntil(lambda: agent.state == st.OUTBOUND, timeout=3000)  # no wrap-up time here
+    asked = desk.claims_asked  # nothing is due now: the store is asked once per poll, no more
+    qtbot.wait(1000)
+    assert desk.claims_asked - asked <= 1000 // 200 + 2, desk.claims_asked - asked
+    assert desk.dialler.phase is Phase.IDLE
+
     # The supervisor's tab: progress, a contact's attempts, pause, the export.
     view = CampaignsView(store.sam)
     qtbot.addWidget(view)
