@@ -6,7 +6,10 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 from desktop.calls.model import CallBook
+from desktop.crm.base import safe_lookup
+from desktop.crm.numbers import to_e164
 from desktop.crm.panel import CrmPanel
+from desktop.crm.types import LookupResult
 from desktop.operator.window import MainWindow
 from desktop.outbound.controller import OutboundDesk
 from desktop.outbound.panel import OutboundPanel
@@ -20,7 +23,14 @@ def add_outbound_panel(
     campaign's dispositions takes it as the attempt's outcome."""
     panel = OutboundPanel()
     window.add_side_panel(panel, QCoreApplication.translate("OutboundPanel", "Outbound"))
-    desk = OutboundDesk(client, window.bridge, book, window.agent, panel)
+
+    def crm_lookup(number: str) -> LookupResult | None:
+        adapter = crm.adapter if crm is not None else None
+        if adapter is None or crm is None:
+            return None
+        return safe_lookup(adapter, to_e164(number, crm.country_code) or number)
+
+    desk = OutboundDesk(client, window.bridge, book, window.agent, panel, crm_lookup=crm_lookup)
     if crm is not None:  # read while the card still shows it (saved is emitted before reset)
         crm.saved.connect(
             lambda call_id: desk.card_finished(call_id, crm.dialog.chosen_disposition())

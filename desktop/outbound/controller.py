@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.agent import state as st
 from desktop.calls.model import CallBook
+from desktop.crm.types import LookupResult
 from desktop.outbound.dialler import OutboundDialler, Phase
 from desktop.outbound.panel import DONE, OutboundPanel, dispositions_of
 from desktop.outbound.tasks import TaskSource
@@ -44,6 +45,7 @@ class OutboundDesk(QObject):
     """One operator's outbound work."""
 
     changed = Signal()  # the course changed (emitted on any thread, handled on the UI's)
+    claim_answered = Signal()  # the store answered a claim (any thread → the UI's)
     problem = Signal(str)
     dial_requested = Signal(str, dict)  # number, extra INVITE headers
     hang_up_requested = Signal(str)
@@ -56,8 +58,12 @@ class OutboundDesk(QObject):
         agent: st.AgentState,
         panel: OutboundPanel,
         poll_ms: int = POLL_MS,
+        crm_lookup: Callable[[str], LookupResult | None] | None = None,
     ) -> None:
+        """`crm_lookup(number)`: the CRM's contact for a task's number (a worker thread calls
+        it; None when no CRM is set up)."""
         super().__init__(panel)
+        self.crm_lookup = crm_lookup
         self.client, self.book, self.agent, self.panel = client, book, agent, panel
         self.dialler = OutboundDialler(
             TaskSource(client), self.dial_requested.emit, self.hang_up_requested.emit
@@ -69,6 +75,7 @@ class OutboundDesk(QObject):
         self.claims_asked = 0  # how many times the store was asked for a task
         self.dialler.subscribe(lambda _d: self.changed.emit())
         self.changed.connect(self._refresh)
+        self.claim_answered.connect(self._claimed)
         self.problem.connect(self._show_problem)
         self.dial_requested.connect(bridge.make_call)
         self.hang_up_requested.connect(bridge.hangup)
@@ -149,15 +156,26 @@ class OutboundDesk(QObject):
         self._claiming = True
         self.claims_asked += 1
         future = self._do(self.dialler.next_task)
-        future.add_done_callback(lambda f: self.changed.emit())
+        future.add_done_callback(lambda _f: self.claim_answered.emit())
 
     def _claimed(self) -> None:
         self._claiming = False
+        self._refresh()
         task = self.dialler.task
         if task is None:
             return
         number = task["phone"]
         run_in_thread(lambda: self.client.caller_summary(number), self._history)
+        lookup = self.crm_lookup
+        if lookup is not None:
+            claim = task["claim_id"]
+            run_in_thread(lambda: lookup(number), lambda f: self._crm_found(f, claim))
+
+    def _crm_found(self, future: Future[LookupResult | None], claim: str) -> None:
+        found = future.result()  # the lookup never raises (desktop.crm.base.safe_lookup)
+        task = self.dialler.task
+        if found is not None and task is not None and task["claim_id"] == claim:
+            self.panel.show_crm(found)
 
     def _history(self, future: Future[CallerSummary]) -> None:
         try:
@@ -202,10 +220,6 @@ class OutboundDesk(QObject):
         self._refresh()
 
     def _refresh(self) -> None:
-        if self._claiming and self.dialler.phase is not Phase.IDLE:
-            self._claimed()
-        elif self._claiming and self.dialler.phase is Phase.IDLE:
-            self._claiming = False
         shown = self.panel.property("taskShown")
         task = self.dialler.task
         if (task["claim_id"] if task else "") != (shown or ""):

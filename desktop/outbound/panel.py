@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.crm.types import LookupResult, Outcome
 from desktop.outbound.dialler import Phase
 from store.client_outbound import Task
 
@@ -54,6 +55,9 @@ class OutboundPanel(QWidget):
         self.status.setWordWrap(True)
         self.card = QGroupBox(self.tr("Contact"), self)
         self.form = QFormLayout(self.card)
+        self.crm = QLabel(self)
+        self.crm.setObjectName("outboundCrm")
+        self.crm.setWordWrap(True)
         self.history = QLabel(self)
         self.history.setObjectName("outboundHistory")
         self.history.setWordWrap(True)
@@ -90,6 +94,7 @@ class OutboundPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
         layout.addWidget(self.card)
+        layout.addWidget(self.crm)
         layout.addWidget(self.history)
         layout.addWidget(self.script, 1)
         layout.addLayout(actions)
@@ -120,6 +125,7 @@ class OutboundPanel(QWidget):
         while self.form.rowCount():
             self.form.removeRow(0)
         self.history.clear()
+        self.crm.clear()
         if task is None:
             self.script.clear()
             return
@@ -146,6 +152,21 @@ class OutboundPanel(QWidget):
         self.disposition.addItems(dispositions_of(dict(campaign)))
         soon = QDateTime.currentDateTime().addSecs(3600)
         self.callback_at.setDateTime(soon)
+
+    def show_crm(self, found: LookupResult) -> None:
+        """What the CRM knows of the contact's number."""
+        contact = found.contact
+        if found.outcome is Outcome.failed:
+            self.crm.setText(self.tr("CRM: %1").replace("%1", found.problem))
+        elif contact is None:
+            self.crm.setText(self.tr("Not in the CRM"))
+        else:
+            facts = [contact.name, contact.company, contact.status]
+            if contact.balance:
+                facts.append(self.tr("balance %1").replace("%1", contact.balance))
+            if contact.items:
+                facts.append(self.tr("%n open items", "", len(contact.items)))
+            self.crm.setText(self.tr("CRM: %1").replace("%1", " · ".join(f for f in facts if f)))
 
     def show_history(self, text: str) -> None:
         self.history.setText(text)

@@ -1521,6 +1521,26 @@
         <source>you promised to call back</source>
         <translation>вы обещали перезвонить</translation>
     </message>
+    <message>
+        <source>CRM: %1</source>
+        <translation>CRM: %1</translation>
+    </message>
+    <message>
+        <source>Not in the CRM</source>
+        <translation>Нет в CRM</translation>
+    </message>
+    <message>
+        <source>balance %1</source>
+        <translation>баланс %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open items</source>
+        <translation>
+            <numerusform>%n открытая задача</numerusform>
+            <numerusform>%n открытые задачи</numerusform>
+            <numerusform>%n открытых задач</numerusform>
+        </translation>
+    </message>
     <message numerus="yes">
         <source>Dialling in %n s</source>
         <translation>

@@ -20,6 +20,9 @@ from desktop.agent import state as st
 from desktop.calls.call import store_record
 from desktop.calls.engine_bridge import EngineBridge
 from desktop.calls.model import CallBook
+from desktop.crm.base import safe_lookup
+from desktop.crm.bitrix24 import Bitrix24Adapter
+from desktop.crm.numbers import to_e164
 from desktop.outbound.controller import OutboundDesk
 from desktop.outbound.dialler import Phase
 from desktop.outbound.panel import OutboundPanel
@@ -27,11 +30,21 @@ from desktop.outbound.supervision import CampaignsView
 from sip import events as ev
 from sip.config import AccountSettings
 from tests.integration.store_kit import Store, store_with_clients
+from tests.servers.crm import SECRET, CrmServer, Person
 from tests.unit.fake_engine import FakeEngine
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 ALL_DAY = {"start": "00:00", "end": "24:00", "days": [1, 2, 3, 4, 5, 6, 7]}
 S = 1_000_000
+
+
+@pytest.fixture
+def crm() -> Iterator[CrmServer]:
+    with CrmServer() as server:
+        server.companies[7] = "Acme Ltd"
+        server.add_person(Person(11, "Anna", "Petrova", phone="+74955550001", company_id=7,
+                                 type_id="VIP", balance=-150.5))  # fmt: skip
+        yield server
 
 
 @pytest.fixture
@@ -50,7 +63,7 @@ def fields(panel: OutboundPanel) -> dict[str, str]:
 
 
 def test_the_operator_works_tasks_and_the_supervisor_watches(
-    qtbot: QtBot, store: Store, tmp_path: Path
+    qtbot: QtBot, store: Store, crm: CrmServer, tmp_path: Path
 ) -> None:
     preview = store.sam.create_campaign("renewals", {
         "hours": ALL_DAY, "script": "Good morning, this is Anna from the bank.",
@@ -72,7 +85,9 @@ def test_the_operator_works_tasks_and_the_supervisor_watches(
     panel = OutboundPanel()
     qtbot.addWidget(panel)
     panel.show()
-    desk = OutboundDesk(store.alice, bridge, book, agent, panel, poll_ms=200)
+    adapter = Bitrix24Adapter(crm.webhook_url, SECRET, user_id=3, timeout_s=2)
+    desk = OutboundDesk(store.alice, bridge, book, agent, panel, poll_ms=200,
+                        crm_lookup=lambda n: safe_lookup(adapter, to_e164(n) or n))  # fmt: skip
     bridge.start(AccountSettings(user="1001", domain="127.0.0.1"), lambda: "pw")
     qtbot.waitUntil(lambda: bridge.account_id == "acc-1", timeout=3000)
     engine.emit_from_thread(ev.RegistrationChanged(account_id="acc-1", state="registered",
@@ -86,6 +101,9 @@ def test_the_operator_works_tasks_and_the_supervisor_watches(
     card = fields(panel)
     assert (card["Phone"], card["CRM id"], card["plan"]) == ("+7 495 555-00-01", "c-7", "gold")
     assert panel.script.toPlainText() == "Good morning, this is Anna from the bank."
+    qtbot.waitUntil(lambda: "Anna Petrova" in panel.crm.text(), timeout=3000)  # the CRM's
+    qtbot.waitUntil(lambda: panel.history.text() != "", timeout=3000)  # the store's history
+    assert panel.history.text() == "0 calls with this number; karma —"
     assert not any(name == "make_call" for name, _ in engine.commands)
     panel.skip_reason.setCurrentText("Wrong time for her")
     panel.skip_button.click()
