@@ -94,6 +94,10 @@
         <translation>Не в сети</translation>
     </message>
     <message>
+        <source>Outbound</source>
+        <translation>Исходящий обзвон</translation>
+    </message>
+    <message>
         <source>%1 (ringing)</source>
         <translation>%1 (звонит)</translation>
     </message>
