@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QDateTime, Signal
 from PySide6.QtWidgets import (
@@ -130,12 +130,15 @@ class OutboundPanel(QWidget):
             self.script.clear()
             return
         campaign = task["campaign"]
-        local = datetime.now(UTC).astimezone(ZoneInfo(task["tz"])).strftime("%H:%M")
+        try:
+            local = datetime.now(UTC).astimezone(ZoneInfo(task["tz"])).strftime("%H:%M ")
+        except (ZoneInfoNotFoundError, ValueError):  # no time zone database on this PC
+            local = ""
         rows = [
             (self.tr("Campaign"), campaign["name"]),
             (self.tr("Name"), task["name"] or "—"),
             (self.tr("Phone"), task["phone"]),
-            (self.tr("Their time"), f"{local} ({task['tz']})"),
+            (self.tr("Their time"), f"{local}({task['tz']})"),
             (self.tr("Attempts so far"), str(task["attempts"])),
         ]
         if task["crm_id"]:
