@@ -100,6 +100,7 @@ def test_the_operator_works_tasks_and_the_supervisor_watches(
     qtbot.waitUntil(lambda: "Анна" in fields(panel).values(), timeout=3000)
     card = fields(panel)
     assert (card["Phone"], card["CRM id"], card["plan"]) == ("+7 495 555-00-01", "c-7", "gold")
+    assert card["Their time"].endswith(" (UTC)") and card["Attempts so far"] == "0"
     assert panel.script.toPlainText() == "Good morning, this is Anna from the bank."
     qtbot.waitUntil(lambda: "Anna Petrova" in panel.crm.text(), timeout=3000)  # the CRM's
     qtbot.waitUntil(lambda: panel.history.text() != "", timeout=3000)  # the store's history
