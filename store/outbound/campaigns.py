@@ -94,13 +94,14 @@ def change(
 
 
 def workable_ids(db: Database, agent: str) -> list[int]:
-    """The running campaigns this agent works: bound to its team, to a queue it is a member
-    of, or to neither."""
+    """The running campaigns this agent works: bound to its team, to a PBX queue its SIP
+    extension is a member of (the PBX's queue events), or to neither."""
     rows = db.query(
         "SELECT c.id FROM outbound_campaigns c WHERE c.paused = 0 AND ("
         "(c.team IS NULL AND c.queue IS NULL) "
         "OR c.team = (SELECT team FROM users WHERE name = ?) "
-        "OR c.queue IN (SELECT queue FROM pbx_queue_members WHERE agent = ?)) ORDER BY c.id",
+        "OR c.queue IN (SELECT m.queue FROM pbx_queue_members m JOIN users u "
+        "ON u.extension = m.extension WHERE u.name = ?)) ORDER BY c.id",
         (agent, agent),
     )
     return [int(r["id"]) for r in rows]

@@ -227,3 +227,27 @@ def test_the_campaign_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str
     settings.write_text('{"mode": "robocall"}')
     assert main(["campaign", "create", "bad", "--settings", str(settings), *data]) == 1
     assert "mode: Input should be 'preview' or 'progressive'" in capsys.readouterr().err
+
+
+def test_a_campaign_goes_to_its_team_and_its_queue(db: Database) -> None:
+    from store.policy import set_team
+    from store.users import set_extension
+
+    now = at("2026-12-07T07:00:00")
+    set_team(db, "alice", "night")
+    set_extension(db, "bob", "1002")
+    db.execute(
+        "INSERT INTO pbx_queue_members (queue, agent, extension, state, reason, since_us) "
+        "VALUES ('sales', 'PJSIP/1002', '1002', 'ready', NULL, 0)"
+    )
+    night = campaign(db, name="night-shift", team="night")
+    sales = campaign(db, name="sales-calls", queue="sales")
+    load(db, night, "phone\n+74955550001\n", now)
+    load(db, sales, "phone\n+74955550002\n", now)
+    assert campaigns.workable_ids(db, "alice") == [night]
+    assert campaigns.workable_ids(db, "bob") == [sales]
+    bob = claims.claim(db, "bob", now)
+    assert bob is not None and bob.campaign.name == "sales-calls"
+    assert claims.claim(db, "bob", now) is None  # the night team's contact is not his
+    campaigns.change(db, night, BOSS, now, paused=True)
+    assert claims.claim(db, "alice", now) is None  # paused: nobody gets it
