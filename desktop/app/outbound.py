@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
+from desktop.agent.state import OUTBOUND, StateChange
 from desktop.calls.model import CallBook
 from desktop.crm.base import safe_lookup
 from desktop.crm.numbers import to_e164
@@ -22,7 +23,14 @@ def add_outbound_panel(
     """The outbound card; a task's call whose dialog card is finished with one of the
     campaign's dispositions takes it as the attempt's outcome."""
     panel = OutboundPanel()
-    window.add_side_panel(panel, QCoreApplication.translate("OutboundPanel", "Outbound"))
+    dock = window.add_side_panel(panel, QCoreApplication.translate("OutboundPanel", "Outbound"))
+
+    def shown(change: StateChange) -> None:  # choosing Outbound brings its card to the front
+        if change.state == OUTBOUND and change.previous != OUTBOUND:
+            dock.show()
+            dock.raise_()
+
+    window.agent.subscribe(shown)
 
     def crm_lookup(number: str) -> LookupResult | None:
         adapter = crm.adapter if crm is not None else None
