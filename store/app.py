@@ -17,7 +17,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from store import live, monitoring, web
-from store.api import admin, calls, media, people, policy, queues, reports, screen, transcripts
+from store.api import (
+    admin,
+    calls,
+    media,
+    outbound,
+    people,
+    policy,
+    queues,
+    reports,
+    screen,
+    transcripts,
+)
 from store.api import live as live_api
 from store.api import monitoring as monitoring_api
 from store.api.deps import Context
@@ -161,7 +172,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.live = hub
     app.add_middleware(BodyTimeoutMiddleware, timeout_s=settings.body_timeout_s)
     _install_handlers(app)
-    routers = (admin, calls, media, people, policy, queues, reports, screen, transcripts)
+    routers = (admin, calls, media, outbound, people, policy, queues, reports, screen, transcripts)
     for module in (*routers, monitoring_api, live_api):
         app.include_router(module.router, prefix=API_PREFIX)
     web.mount(app)  # the web console on the same origin

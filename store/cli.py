@@ -22,6 +22,7 @@ from store.db import DatabaseError, describe
 from store.errors import StoreProblem
 from store.migrations import LATEST, migrate
 from store.models import Role
+from store.outbound import command as outbound_command
 from store.settings import SettingsError
 from store.transcripts import command as transcribe_command
 
@@ -237,6 +238,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     pbx.set_defaults(func=cmd_pbx_feed)
     transcribe_command.add_parsers(sub, common, store_settings, open_db)
+    outbound_command.add_parsers(sub, common, open_db)
     return parser
 
 

@@ -30,6 +30,7 @@ from store.client_errors import (
 )
 from store.client_live import LiveClient, LiveStream, MonitorSession
 from store.client_media import MediaClient, sha256_file
+from store.client_outbound import OutboundClient
 from store.client_policy import PolicyClient
 from store.client_reports import ReportsAdminClient
 from store.client_screen import ScreenClient
@@ -65,6 +66,7 @@ class StoreClient(
     TranscriptsClient,
     LiveClient,
     ScreenClient,
+    OutboundClient,
 ):
     """A session with the store for one user's token: every route of the API as a method.
 
@@ -72,5 +74,5 @@ class StoreClient(
     calls and callers (`client_calls`), agents and the live board (`client_agents`), reports
     and administration (`client_reports`), the recording policy (`client_policy`), transcripts
     (`client_transcripts`), monitoring sessions and the live channel (`client_live`), the live
-    screen (`client_screen`).
+    screen (`client_screen`), outbound campaigns and tasks (`client_outbound`).
     """

@@ -11,7 +11,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 Direction = Literal["inbound", "outbound", "internal"]
 MediaKind = Literal["audio", "screen", "data"]
-AgentState = Literal["ready", "not_ready", "break", "wrap_up", "on_call", "offline"]
+AgentState = Literal["ready", "not_ready", "break", "wrap_up", "on_call", "offline", "outbound"]
 
 
 class Hold(TypedDict):
@@ -63,6 +63,7 @@ class CallInput(TypedDict):
     events: NotRequired[list[CallEvent] | None]
     queue_wait_s: NotRequired[float | None]
     refusal: NotRequired[Literal["break", "not_ready", "wrap_up", "dnd"] | None]
+    campaign: NotRequired[str | None]  # the outbound campaign's name
 
 
 class LinkedMedia(TypedDict):

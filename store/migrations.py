@@ -13,6 +13,7 @@ import time
 from store import monitoring, policy, rollups, screen_live
 from store.db import Database
 from store.live import events as live_events
+from store.outbound import schema as outbound_schema
 from store.pbx import ingest as pbx_ingest
 from store.transcripts import schema as transcripts_schema
 
@@ -318,6 +319,11 @@ CREATE INDEX export_jobs_status ON export_jobs (status, id)
         17,
         "live channel: event log; monitoring sessions and their call events",
         live_events.SCHEMA + ";\n" + monitoring.SCHEMA,
+    ),
+    (
+        18,
+        "outbound campaigns: contacts, claims and attempts, the do-not-call list",
+        outbound_schema.SCHEMA,
     ),
     (
         20,

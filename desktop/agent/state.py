@@ -1,4 +1,5 @@
-"""The operator's agent state (ready, not ready, break, on call, wrap-up, offline), without Qt.
+"""The operator's agent state (ready, not ready, break, on call, wrap-up, offline, outbound),
+without Qt.
 
 Call events drive it: an answered or dialled call puts the operator on a call; when the last
 call ends, wrap-up runs for ``wrap_up_s`` (no call is offered: DND) and then the operator goes
@@ -24,9 +25,10 @@ BREAK = "break"
 ON_CALL = "on_call"
 WRAP_UP = "wrap_up"
 OFFLINE = "offline"
-STATES = (READY, NOT_READY, BREAK, ON_CALL, WRAP_UP, OFFLINE)
-CHOSEN = (READY, NOT_READY, BREAK, OFFLINE)  # what the operator may pick
-NO_CALLS_OFFERED = frozenset({NOT_READY, BREAK, WRAP_UP, OFFLINE})
+OUTBOUND = "outbound"  # the store hands out whom to call (desktop.outbound); no calls offered
+STATES = (READY, NOT_READY, BREAK, ON_CALL, WRAP_UP, OFFLINE, OUTBOUND)
+CHOSEN = (READY, NOT_READY, BREAK, OFFLINE, OUTBOUND)  # what the operator may pick
+NO_CALLS_OFFERED = frozenset({NOT_READY, BREAK, WRAP_UP, OFFLINE, OUTBOUND})
 REASON_REQUIRED = frozenset({NOT_READY, BREAK})
 US = 1_000_000
 
@@ -94,7 +96,7 @@ class AgentState:
 
     # --- the operator ----------------------------------------------------------------------
     def choose(self, state: str, reason: str = "") -> None:
-        """The operator picks ready / not ready (reason) / break (reason) / offline.
+        """The operator picks ready / not ready (reason) / break (reason) / offline / outbound.
 
         During a call the choice waits for the call and its wrap-up to end; during wrap-up it
         ends the wrap-up now.

@@ -17,6 +17,7 @@ COLOURS = {
     st.NOT_READY: "#b23c17",
     st.BREAK: "#6a4c93",
     st.OFFLINE: "#616161",
+    st.OUTBOUND: "#00695c",
 }
 
 
@@ -29,6 +30,7 @@ def state_name(state: str) -> str:
         st.ON_CALL: QCoreApplication.translate("AgentState", "On call"),
         st.WRAP_UP: QCoreApplication.translate("AgentState", "Wrap-up"),
         st.OFFLINE: QCoreApplication.translate("AgentState", "Offline"),
+        st.OUTBOUND: QCoreApplication.translate("AgentState", "Outbound"),
     }
     return names.get(state, state)
 
@@ -86,6 +88,7 @@ class AgentStateBar(QWidget):
             sub = self.menu.addMenu(state_name(state))
             for reason in reasons:
                 self._add(state, reason, shown(reason), sub)
+        self._add(st.OUTBOUND, "", state_name(st.OUTBOUND), self.menu)
         self.menu.addSeparator()
         self._add(st.OFFLINE, "", state_name(st.OFFLINE), self.menu)
 

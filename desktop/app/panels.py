@@ -1,6 +1,6 @@
 """The window's panels as the composition root adds them: call history (My calls, My day),
 the settings menu, the CRM card tied to the wrap-up, and the session with the store (identity,
-presence, the QA and supervisor menus)."""
+presence, the QA and supervisor menus, the outbound card)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from desktop.agent.identity import Identity
 from desktop.agent.presence import PresencePublisher
 from desktop.agent.state import AgentState
 from desktop.app.live import SessionReports, add_monitoring
+from desktop.app.outbound import add_outbound_panel
 from desktop.calls.history import CallHistory, CallLog, WrapUpTally, default_log_path, store_fetch
 from desktop.calls.model import Call, CallBook
 from desktop.calls.my_calls import MyCallsPanel, day_start, to_us
@@ -150,6 +151,7 @@ def connect_store(
         if acc is None:
             return
         watched = ScreenWatched(window.watched_line, recorder, session.agent_name, window)
+        add_outbound_panel(window, book, client, crm)
         presence = session.presence = PresencePublisher(
             session, session.agent_name, on_error=session.refused.emit, on_answer=watched.on_answer
         )

@@ -35,6 +35,7 @@ REFUSALS = {
     "not_ready": "not_ready",
     "wrap_up": "wrap_up",
     "offline": "not_ready",
+    "outbound": "not_ready",  # working outbound tasks
 }
 
 
@@ -154,6 +155,7 @@ class Call:
     wrap_up_end_us: int | None = None  # set when the wrap-up finished
     refusal: str = ""  # refused without ringing: the agent's state then (REFUSALS) or "dnd"
     record: dict[str, Any] | None = None  # the store's call record, made when the call ends
+    campaign: str = ""  # the outbound campaign this call is an attempt of (desktop.outbound)
 
     @property
     def ringing(self) -> bool:
@@ -224,6 +226,7 @@ def store_record(
         "sip_call_id": call.sip_call_id or None,
         **(pbx or PbxHeaders()).read(call.headers if call.direction == "inbound" else {}),
         "refusal": call.refusal or None,
+        "campaign": call.campaign or None,
         "started_us": started,
         "answered_us": call.answered_us,
         "ended_us": call.ended_us,

@@ -198,7 +198,9 @@ class EngineBridge(QObject):
         log.warning("%s failed: %s", what, _text(exc))
         self.error.emit(self.tr("Could not %1: %2").replace("%1", what).replace("%2", _text(exc)))
 
-    def make_call(self, target: str) -> None:
+    def make_call(self, target: str, headers: dict[str, str] | None = None) -> None:
+        """Dials ``target``; ``headers``: extra INVITE headers (an outbound campaign's caller
+        id)."""
         if not self.account_id:
             self.error.emit(
                 self.tr("No SIP account is ready: cannot call %1").replace("%1", target)
@@ -209,6 +211,7 @@ class EngineBridge(QObject):
             "make_call",
             self.account_id,
             target,
+            *((headers,) if headers else ()),
             on_result=lambda call_id: self.dialled.emit(str(call_id), target),
         )
 

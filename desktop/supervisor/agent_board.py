@@ -178,6 +178,7 @@ class AgentBoard(QWidget):
             "wrap_up": self.tr("Wrap-up"),
             "on_call": self.tr("On a call"),
             "offline": self.tr("Offline"),
+            "outbound": self.tr("Outbound"),
         }
         text = names.get(row["state"], row["state"])
         reason = row.get("reason")

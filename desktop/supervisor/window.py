@@ -1,6 +1,7 @@
 """The supervisor's window: the live queues over the live agent board (with "Watch screen",
-which opens desktop/supervisor/screen_view.py) and the reports in two tabs, and the menu
-action that opens it, offered only when the store says the user is a supervisor or admin."""
+which opens desktop/supervisor/screen_view.py), the reports and the outbound campaigns in
+tabs, and the menu action that opens it, offered only when the store says the user is a
+supervisor or admin."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, Qt, SignalInstance
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QMenu, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from desktop.outbound.supervision import CampaignSource, CampaignsView
 from desktop.supervisor.agent_board import AgentBoard, Norms
 from desktop.supervisor.monitor_controls import Dial, MonitorControls
 from desktop.supervisor.queue_panel import QueuePanel
@@ -30,7 +32,7 @@ def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
     return text
 
 
-class SupervisorSource(Protocol):
+class SupervisorSource(CampaignSource, Protocol):
     """What the window needs of ``store.client.StoreClient``."""
 
     def me(self) -> Me: ...
@@ -85,6 +87,13 @@ class SupervisorWindow(QWidget):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(live, self.tr("Live board"))
         self.tabs.addTab(self.reports, self.tr("Reports"))
+        self.campaigns = CampaignsView(source, self)
+        self.tabs.addTab(self.campaigns, self.tr("Campaigns"))
+        self.tabs.currentChanged.connect(
+            lambda index: (
+                self.campaigns.refresh() if self.tabs.widget(index) is self.campaigns else None
+            )
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         self.resize(1000, 600)

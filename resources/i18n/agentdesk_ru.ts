@@ -98,6 +98,10 @@
         <translation>Не в сети</translation>
     </message>
     <message>
+        <source>Outbound</source>
+        <translation>Исходящий обзвон</translation>
+    </message>
+    <message>
         <source>%1 (ringing)</source>
         <translation>%1 (звонит)</translation>
     </message>
@@ -139,6 +143,10 @@
     <message>
         <source>Offline</source>
         <translation>Не в сети</translation>
+    </message>
+    <message>
+        <source>Outbound</source>
+        <translation>Исходящий обзвон</translation>
     </message>
 </context>
 <context>
@@ -737,6 +745,141 @@
     <message>
         <source>internal</source>
         <translation>внутренний</translation>
+    </message>
+</context>
+<context>
+    <name>CampaignsView</name>
+    <message>
+        <source>Campaign</source>
+        <translation>Кампания</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>Режим</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Состояние</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>Всего</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Завершено</translation>
+    </message>
+    <message>
+        <source>Due now</source>
+        <translation>К звонку сейчас</translation>
+    </message>
+    <message>
+        <source>Scheduled</source>
+        <translation>Запланировано</translation>
+    </message>
+    <message>
+        <source>Exhausted</source>
+        <translation>Попытки исчерпаны</translation>
+    </message>
+    <message>
+        <source>Being called</source>
+        <translation>В работе</translation>
+    </message>
+    <message>
+        <source>Do not call</source>
+        <translation>Не звонить</translation>
+    </message>
+    <message>
+        <source>Outcomes</source>
+        <translation>Итоги</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Телефон</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Статус</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Попытки</translation>
+    </message>
+    <message>
+        <source>Next attempt</source>
+        <translation>Следующая попытка</translation>
+    </message>
+    <message>
+        <source>Last outcome</source>
+        <translation>Последний итог</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>Оператор</translation>
+    </message>
+    <message>
+        <source>Claimed</source>
+        <translation>Взят в работу</translation>
+    </message>
+    <message>
+        <source>Dialled</source>
+        <translation>Набран</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Итог</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Причина</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Звонок</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Обновить</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Приостановить</translation>
+    </message>
+    <message>
+        <source>Export results…</source>
+        <translation>Выгрузить результаты…</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>приостановлена</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>идёт</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Возобновить</translation>
+    </message>
+    <message>
+        <source>in progress</source>
+        <translation>в работе</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>Сохранено: %1</translation>
+    </message>
+    <message>
+        <source>Export results</source>
+        <translation>Выгрузка результатов</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Файлы CSV (*.csv)</translation>
     </message>
 </context>
 <context>
@@ -1437,6 +1580,156 @@
     <message>
         <source>My day</source>
         <translation>Мой день</translation>
+    </message>
+</context>
+<context>
+    <name>OutboundDesk</name>
+    <message>
+        <source>%1 calls with this number; karma %2</source>
+        <translation>Звонков с этим номером: %1; карма %2</translation>
+    </message>
+    <message>
+        <source>Choose the Outbound state to get calls to make.</source>
+        <translation>Выберите состояние «Исходящий обзвон», чтобы получать звонки для набора.</translation>
+    </message>
+</context>
+<context>
+    <name>OutboundPanel</name>
+    <message>
+        <source>Outbound</source>
+        <translation>Исходящий обзвон</translation>
+    </message>
+    <message>
+        <source>Choose the Outbound state to get calls to make.</source>
+        <translation>Выберите состояние «Исходящий обзвон», чтобы получать звонки для набора.</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>Контакт</translation>
+    </message>
+    <message>
+        <source>The campaign&apos;s script</source>
+        <translation>Сценарий кампании</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Позвонить</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Остановить</translation>
+    </message>
+    <message>
+        <source>Wrong time</source>
+        <translation>Неудобное время</translation>
+    </message>
+    <message>
+        <source>Wrong number</source>
+        <translation>Неверный номер</translation>
+    </message>
+    <message>
+        <source>Not the person to speak to</source>
+        <translation>Не тот собеседник</translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation>Пропустить</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>Завершить</translation>
+    </message>
+    <message>
+        <source>Call back then</source>
+        <translation>Перезвонить в это время</translation>
+    </message>
+    <message>
+        <source>Campaign</source>
+        <translation>Кампания</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Телефон</translation>
+    </message>
+    <message>
+        <source>Their time</source>
+        <translation>Время у абонента</translation>
+    </message>
+    <message>
+        <source>Attempts so far</source>
+        <translation>Сделано попыток</translation>
+    </message>
+    <message>
+        <source>CRM id</source>
+        <translation>Код в CRM</translation>
+    </message>
+    <message>
+        <source>Callback</source>
+        <translation>Перезвон</translation>
+    </message>
+    <message>
+        <source>you promised to call back</source>
+        <translation>вы обещали перезвонить</translation>
+    </message>
+    <message>
+        <source>CRM: %1</source>
+        <translation>CRM: %1</translation>
+    </message>
+    <message>
+        <source>Not in the CRM</source>
+        <translation>Нет в CRM</translation>
+    </message>
+    <message>
+        <source>balance %1</source>
+        <translation>баланс %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open items</source>
+        <translation>
+            <numerusform>%n открытая задача</numerusform>
+            <numerusform>%n открытые задачи</numerusform>
+            <numerusform>%n открытых задач</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Dialling in %n s</source>
+        <translation>
+            <numerusform>Набор через %n с</numerusform>
+            <numerusform>Набор через %n с</numerusform>
+            <numerusform>Набор через %n с</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Read the card, then Call or Skip.</source>
+        <translation>Прочитайте карточку, затем «Позвонить» или «Пропустить».</translation>
+    </message>
+    <message>
+        <source>Calling…</source>
+        <translation>Вызов…</translation>
+    </message>
+    <message>
+        <source>On the call: choose the outcome when you are done.</source>
+        <translation>Идёт разговор: по окончании выберите итог.</translation>
+    </message>
+    <message>
+        <source>The call is over: choose its outcome.</source>
+        <translation>Звонок окончен: выберите его итог.</translation>
+    </message>
+    <message>
+        <source>That number is on the do-not-call list: not dialled.</source>
+        <translation>Номер в списке «Не звонить»: набор не выполнен.</translation>
+    </message>
+    <message>
+        <source>The task was given to somebody else (this desktop lost the store).</source>
+        <translation>Задание передано другому оператору (связь с хранилищем была потеряна).</translation>
+    </message>
+    <message>
+        <source>Waiting for the next task…</source>
+        <translation>Ожидание следующего задания…</translation>
     </message>
 </context>
 <context>
@@ -2504,6 +2797,10 @@
     <message>
         <source>Reports</source>
         <translation>Отчёты</translation>
+    </message>
+    <message>
+        <source>Campaigns</source>
+        <translation>Кампании</translation>
     </message>
     <message>
         <source>Agents and &amp;reports…</source>

@@ -94,6 +94,9 @@ class CallFields(Strict):
     refusal: Refusal | None = Field(
         None, description="the desktop refused the call without ringing the operator: why"
     )
+    campaign: Short | None = Field(
+        None, description="the outbound campaign this call was an attempt of (its name)"
+    )
 
 
 class CallIn(CallFields):

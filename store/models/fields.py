@@ -154,3 +154,4 @@ class AgentStateName(StrEnum):
     wrap_up = "wrap_up"
     on_call = "on_call"
     offline = "offline"
+    outbound = "outbound"  # working outbound tasks: no inbound calls offered

@@ -190,6 +190,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "state_wrap_up": ("постобработка", "wrap-up"),
     "state_on_call": ("в разговоре", "on a call"),
     "state_offline": ("не в сети", "offline"),
+    "state_outbound": ("исходящий обзвон", "outbound"),
     "updated": ("Обновлено", "Updated"),
     "transcript": ("Расшифровка", "Transcript"),
     "transcript_loading": ("Загрузка расшифровки…", "Loading the transcript…"),

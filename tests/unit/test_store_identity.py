@@ -102,6 +102,7 @@ class Crm(QObject):
     """What connect_store takes of the CRM panel."""
 
     play_requested = Signal(str)
+    saved = Signal(str)  # a dialog card finished (the outbound card listens)
 
 
 class Desk:

@@ -1,0 +1,7 @@
+"""Outbound campaigns: whom to call next, when, and what became of each attempt.
+
+`schema` (tables), `campaigns` (settings, pause), `hours` (calling hours in the contact's zone),
+`contacts_csv` (one-transaction CSV import), `dnc` (the do-not-call list), `claims` (an agent
+takes the next due contact atomically, leases, outcomes and the next attempt), `progress`
+(supervisors' counts, a contact's history, the results export).
+"""
