@@ -36,6 +36,9 @@ class FakeStore:
     def live_board(self) -> Board:
         return {"now_us": DAY0, "agents": []}
 
+    def queues_live(self) -> dict[str, Any]:
+        return {"now_us": DAY0, "queues": []}
+
     def report(self, kind: Any, from_us: int, to_us: int, **options: Any) -> Report:
         self.asked.append((kind, from_us, to_us, options))
         rows: list[Mapping[str, Any]] = [
