@@ -43,6 +43,7 @@ COMMANDS = frozenset(
         "play_file",
         "stop_playback",
         "start_recording",
+        "set_recording_paused",
         "stats",
         "set_audio_devices",
     }
@@ -310,6 +311,9 @@ class EngineCommands:
 
     def start_recording(self, call_id: str, folder: str = "") -> Future[str]:
         return self._request("start_recording", {"call_id": call_id, "folder": folder})
+
+    def set_recording_paused(self, call_id: str, paused: bool) -> Future[None]:
+        return self._request("set_recording_paused", {"call_id": call_id, "paused": paused})
 
     def stats(self) -> Future[dict[str, Any]]:
         return self._request("stats", {})

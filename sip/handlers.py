@@ -112,7 +112,7 @@ class CallbackHandlers:
             return
         if self.state.dnd:
             rec.ended_by = "rejected"
-            self._refuse(call, self.state.dnd_code, "do not disturb")
+            self._refuse(call, self.state.dnd_code, "do not disturb", dnd=True)
             return
         call.respond(180)
         if self.state.config.ring_timeout_s > 0:
@@ -137,7 +137,7 @@ class CallbackHandlers:
         if auto is not None:
             call.timers.append(self.state.loop.call_later(auto, lambda: self._auto_answer(call)))
 
-    def _refuse(self, call: SipCall, code: int, reason: str) -> None:
+    def _refuse(self, call: SipCall, code: int, reason: str, *, dnd: bool = False) -> None:
         rec = call.record
         call.hangup_requested = True
         call.respond(code)
@@ -149,6 +149,8 @@ class CallbackHandlers:
                 sip_call_id=rec.sip_call_id,
                 code=code,
                 reason=reason,
+                headers=dict(rec.headers),
+                dnd=dnd,
             )
         )
 
@@ -174,6 +176,7 @@ class CallbackHandlers:
                 sip_call_id=headers.get("call-id", ""),
                 code=code,
                 reason=reason,
+                headers=headers,
             )
         )
 

@@ -53,6 +53,7 @@ class CallMedia:
         self._links: list[tuple[Any, Any]] = []  # (source, sink) pairs this call connected
         self.muted = False
         self.held = False
+        self.recording_paused = False  # both recorders take silence (sip.recording_pause)
 
     # --- sources into the call ---------------------------------------------------------
     def _sources(self) -> list[Any]:
@@ -62,7 +63,8 @@ class CallMedia:
         return [src for src in (self._mic, self._player) if src is not None]
 
     def _targets(self) -> list[Any]:
-        return [t for t in (self._aud, self._op_rec) if t is not None]
+        op_rec = None if self.recording_paused else self._op_rec
+        return [t for t in (self._aud, op_rec) if t is not None]
 
     def _link(self, src: Any, dst: Any) -> None:
         src.startTransmit(dst)
@@ -95,7 +97,7 @@ class CallMedia:
         self._aud = aud
         self.held = False
         self._link(aud, self._speaker)
-        if self._cu_rec is not None:
+        if self._cu_rec is not None and not self.recording_paused:
             self._link(aud, self._cu_rec)
         self._connect_sources()
 
@@ -149,7 +151,7 @@ class CallMedia:
         self._op_rec, self._cu_rec = op_rec, cu_rec
         # Both recorders get their first frame on the same bridge tick from here.
         first = utc_us()
-        if self._aud is not None:
+        if self._aud is not None and not self.recording_paused:
             self._link(self._aud, cu_rec)
         if self._silence is not None:  # never unlinked: the recorders go with the call
             self._link(self._silence, op_rec)
@@ -165,6 +167,23 @@ class CallMedia:
         )
         _write_sidecar(self.recording, finished=False)
         return self.recording
+
+    def set_recording_paused(self, paused: bool) -> None:
+        """Pause (or resume) what the call recording takes, at the source: both recorders
+        then get only the silence port's frames, so both channels of the WAV are silent for
+        the span while the call itself goes on. Before the recording starts it is kept for it."""
+        if paused == self.recording_paused:
+            return
+        self._disconnect_sources()
+        if self._aud is not None and self._cu_rec is not None:
+            if paused:
+                self._links = [(s, d) for s, d in self._links if d is not self._cu_rec]
+                with contextlib.suppress(pj.Error):
+                    self._aud.stopTransmit(self._cu_rec)
+            else:
+                self._link(self._aud, self._cu_rec)
+        self.recording_paused = paused
+        self._connect_sources()
 
     def close(self) -> Recording | None:
         """Forget the call's links and close the recorders (flushes their WAV headers).

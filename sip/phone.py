@@ -317,6 +317,9 @@ class Phone:
         self.state.recording_started(call, rec)
         return str(rec.path)
 
+    def set_recording_paused(self, call_id: str, paused: bool) -> None:
+        self.state.call(call_id).media.set_recording_paused(paused)
+
     def stats(self) -> dict[str, Any]:
         return {
             "calls": len(self.calls),
