@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel
 from desktop.calls.call import PbxHeaders
 from desktop.calls.model import CallBook
 from desktop.operator.window import MainWindow
+from desktop.recording.audio_pause import AudioPause
 from desktop.recording.link import RecorderLink
 from desktop.recording.options import (
     UploadOptions,
@@ -56,8 +57,13 @@ def start_recorder(
         label.setText(text.replace("%1", note))
         window.attach_recorder(None, label.text())
     link = RecorderLink(options, book, window) if options is not None else None
+    audio = None
+    if link is not None:  # pauses silence the call audio at the softphone, by policy
+        pause_audio = follower.policy.pause_audio if follower is not None else True
+        audio = AudioPause(link, book, window.bridge.set_recording_paused,
+                           pause_audio=pause_audio, parent=link)  # fmt: skip
     if follower is not None:
-        follow_policy(follower, link, conf.recorder.mask_titles, book)
+        follow_policy(follower, link, conf.recorder.mask_titles, book, audio)
         follower.start()
     if link is None:
         return None
@@ -100,11 +106,15 @@ def follow_policy(
     link: RecorderLink | None,
     local_masks: tuple[str, ...],
     book: CallBook,
+    audio: AudioPause | None = None,
 ) -> None:
     """Apply the store's recording policy now and at every change: to the recorder ``link``,
-    and to ``book`` (the wrap-up maximum, the INVITE headers naming queue, wait and PBX call)."""
+    to ``book`` (the wrap-up maximum, the INVITE headers naming queue, wait and PBX call) and
+    to ``audio`` (whether audio pauses with the screen)."""
 
     def apply(policy: StorePolicy) -> None:
+        if audio is not None:
+            audio.set_pause_audio(policy.pause_audio)
         book.wrap_up_max_s = policy.wrap_up_max_s
         book.pbx = PbxHeaders(policy.queue_header, policy.queue_wait_header,
                               policy.pbx_call_id_header)  # fmt: skip

@@ -240,6 +240,24 @@ class EngineBridge(QObject):
         what = self.tr("transfer the call")
         self._command(what, "transfer_attended", call_id, consult_call_id)
 
+    def set_recording_paused(self, call_id: str, paused: bool) -> None:
+        """Both channels of the call's recording take silence while ``paused``. A failure is
+        logged, not shown: the call may have just ended (the worker silences the uploaded
+        audio as well)."""
+        assert_gui_thread()
+        try:
+            future = self.engine.set_recording_paused(call_id, paused)
+        except Exception as exc:  # EngineStateError when not running
+            log.warning("call audio pause for %s: %s", call_id, _text(exc))
+            return
+
+        def done(f: Future[Any]) -> None:
+            exc = f.exception()
+            if exc is not None:
+                log.warning("call audio pause for %s: %s", call_id, _text(exc))
+
+        when_done(future, done)
+
     def set_dnd(self, on: bool) -> None:
         self._command(self.tr("change Do not disturb"), "set_dnd", on)
 

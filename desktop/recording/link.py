@@ -61,6 +61,7 @@ class RecorderLink(QObject):
     status_changed = Signal(str)  # what the operator reads: is the screen being recorded?
     worker_event = Signal(object)  # every event of the worker (a dict)
     gap_recorded = Signal(object)  # the gap's JSON line (a dict)
+    pauses_changed = Signal()  # a pause reason began or ended (desktop.recording.audio_pause)
 
     def __init__(
         self, options: LinkOptions, book: CallBook | None = None, parent: QObject | None = None
@@ -365,13 +366,14 @@ class RecorderLink(QObject):
         return frozenset(self._pauses)
 
     def pause(self, reason: str = "manual") -> None:
-        """Black out the screen (and silence the uploaded call audio) for ``reason``."""
+        """Black out the screen (and silence the call audio, by policy) for ``reason``."""
         if reason in self._pauses:
             return
         self._pauses.add(reason)
         at = utc_us()
         self._note_calls("pause", reason, at)
         self._send(pipe.Pause(reason=reason, at_us=at))
+        self.pauses_changed.emit()
 
     def resume(self, reason: str = "manual") -> None:
         """``reason`` no longer holds; the recording resumes when no other reason does."""
@@ -381,6 +383,7 @@ class RecorderLink(QObject):
         at = utc_us()
         self._note_calls("resume", reason, at)
         self._send(pipe.Resume(reason=reason, at_us=at))
+        self.pauses_changed.emit()
 
     def _note_calls(self, kind: str, reason: str, at_us: int) -> None:
         book = self.book

@@ -494,17 +494,21 @@ def test_queue_calls_join_by_the_pbx_call_id_first(
     PJSIP/201 connected 09:05:25, caller …0104) was taken by cal, whose desktop sent no PBX
     call id and no local number: the store's extension of cal (201) finds it."""
     for name, ext in (("bob", "202"), ("cal", "201")):
-        done = subprocess.run([*store_command(), "user", "set", name, "--extension", ext,
-                               *server.db_args()], capture_output=True, text=True, timeout=60)  # fmt: skip
+        args = [*store_command(), "user", "set", name, "--extension", ext, *server.db_args()]
+        done = subprocess.run(args, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
     refused, took, cals = (f"desk-{uuid.uuid4().hex[:8]}" for _ in range(3))
-    leg = {"direction": "inbound", "remote_number": "+79125550108", "pbx_call_id": H}
-    sue.put_call(refused, {**leg, "agent": "bob", "refusal": "break", "ended_by": "agent",  # type: ignore[typeddict-item]
-                           "started_us": t(10, 20, 8) * S, "ended_us": t(10, 20, 8) * S})  # fmt: skip
-    sue.put_call(took, {**leg, "agent": "ann", "queue": "support", "started_us": t(10, 20, 1) * S,  # type: ignore[typeddict-item]
-                        "answered_us": t(10, 20, 8) * S, "ended_us": t(10, 22, 8) * S})  # fmt: skip
-    sue.put_call(cals, {"agent": "cal", "direction": "inbound", "remote_number": "+79125550104",  # type: ignore[typeddict-item]
-                        "started_us": t(9, 5, 24) * S, "answered_us": t(9, 5, 25) * S})  # fmt: skip
+    h_leg = {"direction": "inbound", "remote_number": "+79125550108", "pbx_call_id": H}
+    legs: dict[str, dict[str, Any]] = {
+        refused: {**h_leg, "agent": "bob", "refusal": "break", "ended_by": "agent",
+                  "started_us": t(10, 20, 8) * S, "ended_us": t(10, 20, 8) * S},
+        took: {**h_leg, "agent": "ann", "queue": "support", "started_us": t(10, 20, 1) * S,
+               "answered_us": t(10, 20, 8) * S, "ended_us": t(10, 22, 8) * S},
+        cals: {"agent": "cal", "direction": "inbound", "remote_number": "+79125550104",
+               "started_us": t(9, 5, 24) * S, "answered_us": t(9, 5, 25) * S},
+    }  # fmt: skip
+    for call_id, body in legs.items():
+        sue.put_call(call_id, body)  # type: ignore[arg-type]
     rows = {r["uniqueid"]: r for r in sue.queue_calls(t(9, 0) * S, t(11, 0) * S)}
     assert (rows[H]["desktop_call_id"], rows[H]["user"]) == (took, "ann")
     assert (rows[DD]["desktop_call_id"], rows[DD]["user"]) == (cals, "cal")

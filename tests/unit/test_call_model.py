@@ -3,6 +3,7 @@ record worked out once; a call leaves the book when its wrap-up and its record a
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import weakref
 
@@ -103,10 +104,12 @@ def test_calls_refused_in_a_break_go_to_the_store_with_that_state(qtbot: QtBot) 
     ready: list[Call] = []
     book.record_ready.connect(ready.append)
     headers = {"x-queue": "support", "x-queue-wait": "7", "x-pbx-call-id": "pbx-9"}
-    refused = dict(account_id="a", remote_uri="sip:+7912@pbx", number="+7912",
-                   sip_call_id="r@pbx", code=486, reason="do not disturb", headers=headers)  # fmt: skip
-    book.apply(ev.IncomingCallRejected(**refused, dnd=True, at_us=3 * S))  # type: ignore[arg-type]
-    book.apply(ev.IncomingCallRejected(**{**refused, "code": 403}, at_us=4 * S))  # type: ignore[arg-type]
+    refused = ev.IncomingCallRejected(
+        account_id="a", remote_uri="sip:+7912@pbx", number="+7912", sip_call_id="r@pbx",
+        code=486, reason="do not disturb", headers=headers, dnd=True, at_us=3 * S,
+    )  # fmt: skip
+    book.apply(refused)
+    book.apply(dataclasses.replace(refused, code=403, reason="untrusted", dnd=False))
     book.apply(incoming("h", 5 * S))
     book.apply(ended("h", 6 * S, answer_at_us=None, ended_by="rejected"))
     records = [c.record or {} for c in ready]
