@@ -44,6 +44,7 @@ COMMANDS = frozenset(
         "stop_playback",
         "start_recording",
         "set_recording_paused",
+        "set_kept_headers",
         "stats",
         "set_audio_devices",
     }
@@ -264,6 +265,9 @@ class EngineCommands:
 
     def set_auto_answer(self, delay_s: float | None) -> Future[None]:
         return self._sticky_request("set_auto_answer", {"delay_s": delay_s})
+
+    def set_kept_headers(self, names: list[str]) -> Future[None]:
+        return self._sticky_request("set_kept_headers", {"names": list(names)})
 
     def set_audio_devices(self, mic: str, speaker: str, ring: str = "") -> Future[None]:
         return self._sticky_request(

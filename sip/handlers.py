@@ -99,7 +99,7 @@ class CallbackHandlers:
         others = [c for c in self.state.live_calls() if c.state != "disconnected"]
         call = self.state.new_call(self, acc, "inbound", pj_call_id)
         rec = call.record
-        rec.headers = parse_headers(message)
+        rec.headers = parse_headers(message, self.state.kept_headers)
         rec.remote_uri, rec.sip_call_id = call.identity()
         rec.number, rec.display_name = caller_identity(rec.headers, rec.remote_uri)
         # The call limit itself is pjsua's: it refuses a fifth INVITE before we see it and
@@ -165,7 +165,7 @@ class CallbackHandlers:
     def on_rejected_incoming(self, code: int, reason: str, remote: str, message: str) -> None:
         """pjsua refused a call before any account saw it (its call limit, 488 for an offer
         without a common codec): say which account it was for and its Call-ID."""
-        headers = parse_headers(message)
+        headers = parse_headers(message, self.state.kept_headers)
         acc = self.state.account_for(headers.get("to", ""))
         number, _ = caller_identity(headers, remote)
         self.state.emit(

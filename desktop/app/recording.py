@@ -10,6 +10,7 @@ from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtWidgets import QLabel
 
 from desktop.calls.call import PbxHeaders
+from desktop.calls.engine_bridge import EngineBridge
 from desktop.calls.model import CallBook
 from desktop.operator.window import MainWindow
 from desktop.recording.audio_pause import AudioPause
@@ -63,7 +64,7 @@ def start_recorder(
         audio = AudioPause(link, book, window.bridge.set_recording_paused,
                            pause_audio=pause_audio, parent=link)  # fmt: skip
     if follower is not None:
-        follow_policy(follower, link, conf.recorder.mask_titles, book, audio)
+        follow_policy(follower, link, conf.recorder.mask_titles, book, audio, window.bridge)
         follower.start()
     if link is None:
         return None
@@ -107,12 +108,20 @@ def follow_policy(
     local_masks: tuple[str, ...],
     book: CallBook,
     audio: AudioPause | None = None,
+    engine: EngineBridge | None = None,
 ) -> None:
     """Apply the store's recording policy now and at every change: to the recorder ``link``,
-    to ``book`` (the wrap-up maximum, the INVITE headers naming queue, wait and PBX call) and
-    to ``audio`` (whether audio pauses with the screen)."""
+    to ``book`` (the wrap-up maximum, the INVITE headers naming queue, wait and PBX call),
+    to ``audio`` (whether audio pauses with the screen) and to the softphone ``engine`` (it
+    hands those headers on, whatever their names)."""
+
+    def headers(policy: StorePolicy) -> None:
+        names = (policy.queue_header, policy.queue_wait_header, policy.pbx_call_id_header)
+        if engine is not None:
+            engine.set_kept_headers(names)
 
     def apply(policy: StorePolicy) -> None:
+        headers(policy)
         if audio is not None:
             audio.set_pause_audio(policy.pause_audio)
         book.wrap_up_max_s = policy.wrap_up_max_s
@@ -124,4 +133,5 @@ def follow_policy(
     book.wrap_up_max_s = follower.policy.wrap_up_max_s
     book.pbx = PbxHeaders(follower.policy.queue_header, follower.policy.queue_wait_header,
                           follower.policy.pbx_call_id_header)  # fmt: skip
+    headers(follower.policy)
     follower.changed.connect(apply)

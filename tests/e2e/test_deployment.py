@@ -244,9 +244,14 @@ def test_a_call_refused_in_a_break_counts_where_it_belongs(
     level 100.0."""
     if not sipp_available():
         pytest.fail("sipp (sip-tester) is not installed: run scripts/setup --tests")
+    db = connect(str(store.data_dir / "store.sqlite3"))
+    try:
+        token = issue_token(db, "anna", days=1)[0]  # her first one may have been revoked
+    finally:
+        db.close()
     conf = anna_settings(kamailio, store, crm, tmp_path)
     since = utc_us()
-    desk = start_desk(conf, tmp_path, store.tokens["anna"])
+    desk = start_desk(conf, tmp_path, token)
     uniqueid = f"{since // 1_000_000}.{uuid.uuid4().int % 10_000}"
     headers = {"X-Queue": "support", "X-Queue-Wait": "12", "X-Asterisk-Uniqueid": uniqueid}
     qa = StoreClient(store.base_url, store.tokens["quinn"])
