@@ -1,6 +1,7 @@
 """The whole flow, as the desktop app composes it (``desktop.app.build``), with every part real:
-Kamailio, the store on loopback, a CRM test server, the recorder worker on an Xvfb screen, and
-a customer softphone in a child process.
+Kamailio, the store on loopback, a CRM test server, the recorder worker on an Xvfb screen, a
+private PulseAudio server for the operator's sound (her microphone carries her tone), and a
+customer softphone in a child process.
 
 A call arrives, the card pops with the CRM's data, the operator answers, both sides speak
 (tones), the screen changes, the operator pauses the recording, marks a moment and resumes,
@@ -53,6 +54,7 @@ from tests.integration.store_kit import running_store
 from tests.servers.baresip import dominant_frequency
 from tests.servers.crm import CrmServer, Person
 from tests.servers.kamailio import Kamailio
+from tests.servers.pulse import SERVER_RATE, PulseServer, pulse_available
 from tests.servers.store import StoreServer
 from tests.servers.xvfb import XvfbServer
 
@@ -83,6 +85,18 @@ def crm() -> Iterator[CrmServer]:
 
 
 @pytest.fixture
+def pulse() -> Iterator[PulseServer]:
+    if not pulse_available():
+        pytest.fail("PulseAudio is not installed: run scripts/setup --tests")
+    server = PulseServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def desk(
     qtbot: QtBot,
     qapp: QApplication,
@@ -90,8 +104,12 @@ def desk(
     xvfb: XvfbServer,  # noqa: F811
     store: StoreServer,
     crm: CrmServer,
+    pulse: PulseServer,
+    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> Iterator[Desktop]:
+    for name, value in pulse.env.items():  # the softphone's process finds this sound server
+        monkeypatch.setenv(name, value)
     # The operator's secrets as the keyring would give them, for this process only.
     secret_store.hold_for_session(secret_store.keyring_user(OPERATOR, kamailio.domain),
                                   PASSWORDS[OPERATOR])  # fmt: skip
@@ -99,6 +117,7 @@ def desk(
     conf = desktop_settings(kamailio, store.base_url, crm, tmp_path, operator=OPERATOR, preroll_s=2)
     conf = dataclasses.replace(
         conf,
+        audio=dataclasses.replace(conf.audio, mode="portaudio"),
         crm=dataclasses.replace(conf.crm, post_url=crm.url + "/api/calls", post_back=True),
         dialog_card=dataclasses.replace(
             conf.dialog_card, fields=("topic: text, label=Topic", "card_no: text, sensitive")
@@ -108,6 +127,10 @@ def desk(
     made = build(loaded, [], display=xvfb.display)
     made.window.show()
     try:
+        # Only the softphone's process is to use the sound server: this one (the QA
+        # player) plays silently, as on a PC without sound.
+        qtbot.waitUntil(lambda: made.bridge.started, timeout=20000)
+        monkeypatch.undo()
         yield made
     finally:
         assert made.close(), "the engine did not stop in time"
@@ -148,6 +171,7 @@ def test_a_call_from_ring_to_qa_export(
     xvfb: XvfbServer,  # noqa: F811
     store: StoreServer,
     crm: CrmServer,
+    pulse: PulseServer,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
@@ -185,7 +209,8 @@ def test_a_call_from_ring_to_qa_export(
         customer.wait("CallStateChanged", state="confirmed", call_id=out_id)
         qtbot.waitUntil(lambda: window.agent.state == "on_call", timeout=5000)
         customer.call("play_tone", call_id=out_id, freq1=CUSTOMER_HZ)
-        desk.bridge.engine.play_tone(call_id, OPERATOR_HZ).result(5)
+        seconds = np.arange(30 * SERVER_RATE) / SERVER_RATE  # the operator speaks: her mic
+        mic = pulse.play_into_source(0.4 * np.sin(2 * np.pi * OPERATOR_HZ * seconds))
         qtbot.wait(1000)
         painted_us = utc_us()
         xvfb.set_root_colour("red")  # the operator's screen changes during the call
@@ -201,6 +226,7 @@ def test_a_call_from_ring_to_qa_export(
         type_card_number(qtbot, panel, xvfb)
         qtbot.wait(1500)
         customer.call("hangup", call_id=out_id)
+        mic.stop()
         qtbot.waitUntil(lambda: window.agent.state == "wrap_up", timeout=10000)
 
         # The wrap-up lasts until the dialog card is finished, whatever its timer says.
