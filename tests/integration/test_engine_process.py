@@ -203,14 +203,23 @@ def loud_windows(channel: np.ndarray, rate: int, window_s: float = 0.01) -> np.n
 def test_a_pause_silences_both_channels_of_the_recording_at_the_source(
     qtbot: QtBot, desk: Desk, agents: Callable[..., Agent], tmp_path: Path
 ) -> None:
-    """Both sides play a tone all through the call (operator 1000 Hz, customer 600 Hz); the
+    """The INVITE's Queue-Name header (named by the policy) reaches the desktop. Both sides
+    play a tone all through the call (operator 1000 Hz, customer 600 Hz); the
     operator pauses (manual) 1.5 s in, resumes 1.5 s later, hangs up 1.5 s after. The call's
     WAV: each channel its tone before and after, and nothing at all (zeros) in between; the
     silence starts and ends within 100 ms of the pause and resume noted for the call."""
-    alice = agents("alice")  # the customer
+    alice = agents("alice")  # the customer, through a PBX that names its queue its own way
     link = RecorderLink(LinkOptions(WorkerOptions(out_dir=tmp_path / "screen")), desk.book)
     AudioPause(link, desk.book, desk.bridge.set_recording_paused, parent=link)  # no worker
-    out_id, call_id = answered_call(qtbot, desk, alice)
+    desk.bridge.set_kept_headers(("queue-name",))  # as the recording policy names it
+    desk.engine.stats().result(5)  # answered after the headers were taken (one pipe, in order)
+    out_id = str(alice.call("make_call", account_id=alice.account, target=OPERATOR,
+                            headers={"Queue-Name": "vip"}))  # fmt: skip
+    ring = desk.wait(qtbot, ev.IncomingCall)
+    assert isinstance(ring, ev.IncomingCall) and ring.headers.get("queue-name") == "vip"
+    call_id = ring.call_id
+    desk.bridge.answer(call_id)
+    desk.wait(qtbot, ev.CallStateChanged, call_id=call_id, state="confirmed")
     started = desk.wait(qtbot, ev.RecordingStarted, call_id=call_id)
     assert isinstance(started, ev.RecordingStarted)
     desk.engine.play_tone(call_id, 1000).result(5)
