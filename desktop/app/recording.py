@@ -60,9 +60,7 @@ def start_recorder(
     link = RecorderLink(options, book, window) if options is not None else None
     audio = None
     if link is not None:  # pauses silence the call audio at the softphone, by policy
-        pause_audio = follower.policy.pause_audio if follower is not None else True
-        audio = AudioPause(link, book, window.bridge.set_recording_paused,
-                           pause_audio=pause_audio, parent=link)  # fmt: skip
+        audio = AudioPause(link, book, window.bridge.set_recording_paused, link)
     if follower is not None:
         follow_policy(follower, link, conf.recorder.mask_titles, book, audio, window.bridge)
         follower.start()
@@ -122,13 +120,13 @@ def follow_policy(
 
     def apply(policy: StorePolicy) -> None:
         headers(policy)
-        if audio is not None:
-            audio.set_pause_audio(policy.pause_audio)
         book.wrap_up_max_s = policy.wrap_up_max_s
         book.pbx = PbxHeaders(policy.queue_header, policy.queue_wait_header,
                               policy.pbx_call_id_header)  # fmt: skip
         if link is not None:
             link.set_policy(with_policy(link.options, policy, local_masks))
+        if audio is not None:
+            audio.update()
 
     book.wrap_up_max_s = follower.policy.wrap_up_max_s
     book.pbx = PbxHeaders(follower.policy.queue_header, follower.policy.queue_wait_header,

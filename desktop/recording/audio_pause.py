@@ -1,12 +1,13 @@
 """The call audio silenced at its source while the screen is paused: a manual pause, a
 sensitive dialog-card field with focus, a window whose title is masked (or titles that cannot
-be read), when the recording policy says audio pauses with the screen (``pause_audio``).
+be read), when the recording policy says audio pauses with the screen (the link's
+``LinkOptions.pause_audio``).
 
 :class:`AudioPause` follows the recorder link's pause reasons and the worker's masks, and tells
 the softphone engine for every call in progress (and each new one) that both channels of its
 recording take silence (``set_recording_paused``) until no reason holds. The call itself goes
-on. The worker still notes the silences (``silences.jsonl``): they are the QA timeline's bands,
-and the uploaded audio is silenced there too, should the engine have missed a command.
+on. The worker still notes the silences (``silences.jsonl``): they are the QA timeline's
+bands, and the uploaded audio is silenced there too, should the engine have missed a command.
 """
 
 from __future__ import annotations
@@ -32,13 +33,10 @@ class AudioPause(QObject):
         link: RecorderLink,
         book: CallBook,
         command: Callable[[str, bool], None],
-        *,
-        pause_audio: bool = True,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.link, self.book, self._command = link, book, command
-        self._pause_audio = pause_audio
         self._told: dict[str, bool] = {}  # call id → what the engine was told last
         link.pauses_changed.connect(self.update)
         link.worker_event.connect(self._worker_event)
@@ -47,20 +45,16 @@ class AudioPause(QObject):
 
     @property
     def silenced(self) -> bool:
-        """Whether call audio is to be silent now."""
-        if not self._pause_audio:
+        """Whether call audio is to be silent now (the link's options carry the policy)."""
+        if not self.link.options.pause_audio:
             return False
         state = self.link.state
         return bool(self.link.pause_reasons or state.get("masked") or state.get("mask_failed"))
 
-    def set_pause_audio(self, on: bool) -> None:
-        """The recording policy's "audio pauses with the screen" changed."""
-        self._pause_audio = on
-        self.update()
-
     @Slot()
     def update(self) -> None:
-        """Tell the engine about every call in progress whose recording should change."""
+        """Tell the engine about every call in progress whose recording should change (also
+        after a new recording policy)."""
         for call in self.book.live():
             self._tell(call.call_id)
 

@@ -281,7 +281,7 @@ class RecorderLink(QObject):
             self._ready = True
             self._ready_since = utc_us()
             if self.options.capture:
-                self._send(policy_message(self.options.worker))  # changed while it started
+                self._send(policy_message(self.options.worker, self.options.pause_audio))
                 self._replay()
         elif isinstance(event, pipe.RecorderState):  # ``state`` and ``status``
             self.state = pipe_codec.to_json(event)
@@ -359,7 +359,7 @@ class RecorderLink(QObject):
         if needs_new_worker(old.worker, options.worker) and self._send(pipe.Stop()):
             self._fatal, self._attempt = "restarting for the recording policy", 0
         else:
-            self._send(policy_message(options.worker))
+            self._send(policy_message(options.worker, options.pause_audio))
 
     @property
     def pause_reasons(self) -> frozenset[str]:
