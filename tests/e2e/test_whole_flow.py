@@ -105,11 +105,8 @@ def desk(
     store: StoreServer,
     crm: CrmServer,
     pulse: PulseServer,
-    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> Iterator[Desktop]:
-    for name, value in pulse.env.items():  # the softphone's process finds this sound server
-        monkeypatch.setenv(name, value)
     # The operator's secrets as the keyring would give them, for this process only.
     secret_store.hold_for_session(secret_store.keyring_user(OPERATOR, kamailio.domain),
                                   PASSWORDS[OPERATOR])  # fmt: skip
@@ -124,13 +121,19 @@ def desk(
         ),
     )
     loaded = LoadedSettings(conf, tmp_path / "agentdesk.toml", "file")
-    made = build(loaded, [], display=xvfb.display)
-    made.window.show()
+    # Only the softphone's process is to use the sound server: this one (the QA player)
+    # plays silently, as on a PC without sound.
+    with pytest.MonkeyPatch.context() as sound:
+        for name, value in pulse.env.items():
+            sound.setenv(name, value)
+        made = build(loaded, [], display=xvfb.display)
+        made.window.show()
+        try:
+            qtbot.waitUntil(lambda: made.bridge.started, timeout=20000)
+        except BaseException:
+            made.close()
+            raise
     try:
-        # Only the softphone's process is to use the sound server: this one (the QA
-        # player) plays silently, as on a PC without sound.
-        qtbot.waitUntil(lambda: made.bridge.started, timeout=20000)
-        monkeypatch.undo()
         yield made
     finally:
         assert made.close(), "the engine did not stop in time"
