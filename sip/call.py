@@ -108,6 +108,21 @@ class PendingTransfer:
         self.timers.clear()
 
 
+@dataclass
+class MonitorLeg:
+    """What makes a call a monitoring leg rather than a customer call (:mod:`sip.monitor`)."""
+
+    session_id: str
+    role: str  # agent: a supervisor's call into this phone; supervisor: ours into an agent's
+    mode: str = ""
+    supervisor: str = ""
+    follow: bool = False
+    customer: SipCall | None = None  # agent side: the call it is mixed into
+    port: Any = None  # agent side: the leg's AudioMedia while its media is active
+    started: bool = False
+    end_reason: str = ""
+
+
 class CallListener(Protocol):
     """What a call's pjsua2 callbacks are handed to (on the SIP thread)."""
 
@@ -142,6 +157,7 @@ class SipCall(pj.Call):
         self.far_end_holds = False  # the far end's latest SDP offer holds the audio
         self.gone = False
         self.quiet = False  # refused before it rang: it emits no events
+        self.monitor: MonitorLeg | None = None  # a monitoring leg: only Monitor* events
         self.codecs: tuple[str, ...] = ()  # our codec preference for SDP answers
         self.inactive_seen = False  # pjsua reported it inactive at the last audit
         self.last_dtmf_timestamp: int | None = None
@@ -275,6 +291,9 @@ class SipCall(pj.Call):
 
     @guarded("onCallTransferRequest")
     def onCallTransferRequest(self, prm: Any) -> None:
+        if self.monitor is not None:  # nobody transfers a monitoring leg anywhere
+            prm.statusCode = 603
+            return
         prm.newCall = self.listener.on_transfer_request(self, pj_text(prm.dstUri))
 
     @guarded("onCallTransferStatus")

@@ -20,6 +20,7 @@ from typing import IO, Any, TypeVar
 from formats.clock import utc_us
 from sip import errors
 from sip import events as ev
+from sip.devices import AudioDevice
 
 # The engine's commands the child serves (the names of sip.engine.Engine's methods).
 COMMANDS = frozenset(
@@ -47,6 +48,10 @@ COMMANDS = frozenset(
         "set_kept_headers",
         "stats",
         "set_audio_devices",
+        "grant_monitor",
+        "set_monitor_mode",
+        "revoke_monitor",
+        "call_monitor",
     }
 )
 # Answered by the child's process rather than its SIP thread.
@@ -321,3 +326,8 @@ class EngineCommands:
 
     def stats(self) -> Future[dict[str, Any]]:
         return self._request("stats", {})
+
+    def list_devices(self) -> Future[list[AudioDevice]]:
+        """The sound devices the child's PortAudio sees (the ones calls can use)."""
+        found = self._request("list_devices", {})
+        return then(found, lambda devices: [AudioDevice(**d) for d in devices])

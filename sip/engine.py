@@ -117,6 +117,20 @@ class Engine:
     def answer(self, call_id: str, code: int = 200, hold_others: bool = True) -> Future[None]:
         return self._phone_call("answer", call_id, code, hold_others)
 
+    def grant_monitor(
+        self, session_id: str, supervisor: str, mode: str, expires_us: int, follow: bool = False
+    ) -> Future[None]:
+        return self._phone_call("grant_monitor", session_id, supervisor, mode, expires_us, follow)
+
+    def set_monitor_mode(self, session_id: str, mode: str) -> Future[None]:
+        return self._phone_call("set_monitor_mode", session_id, mode)
+
+    def revoke_monitor(self, session_id: str) -> Future[None]:
+        return self._phone_call("revoke_monitor", session_id)
+
+    def call_monitor(self, target: str, session_id: str, account_id: str = "") -> Future[str]:
+        return self._phone_call("call_monitor", target, session_id, account_id)
+
     def reject(self, call_id: str, code: int = 486) -> Future[None]:
         return self._phone_call("reject", call_id, code)
 

@@ -222,6 +222,66 @@ class CallEnded(Event):
     record: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class MonitorStarted(Event):
+    """A monitoring session's call is up (:mod:`sip.monitor`). ``role`` "agent": a supervisor
+    listens in on this phone; "supervisor": this phone listens in on an agent. ``call_id`` is
+    the monitoring leg, never a customer call: no Call* event is emitted for it. Emitted on the
+    SIP thread."""
+
+    session_id: str
+    role: str  # agent | supervisor
+    call_id: str
+    mode: str = ""  # listen | whisper | barge (agent side; the supervisor's phone is not told)
+    supervisor: str = ""  # agent side: the supervisor's SIP user
+    customer_call_id: str = ""  # agent side: the call mixed in ("" while following, between calls)
+    follow: bool = False
+
+
+@dataclass(frozen=True)
+class MonitorModeChanged(Event):
+    """The agent's phone now mixes the session in ``mode``. Emitted on the SIP thread."""
+
+    session_id: str
+    mode: str
+    previous: str
+
+
+@dataclass(frozen=True)
+class MonitorFollowed(Event):
+    """A following session moved to the operator's next call ("" = none yet). Emitted on
+    the SIP thread."""
+
+    session_id: str
+    customer_call_id: str
+
+
+@dataclass(frozen=True)
+class MonitorEnded(Event):
+    """A monitoring session's call is over, or never came up (``started`` False). Reasons:
+    supervisor_hung_up, revoked, call_ended, ended (this phone hung up), agent_ended,
+    hung_up (the supervisor's own phone), engine_lost, or "refused: <code> <reason>". Emitted
+    on the SIP thread."""
+
+    session_id: str
+    role: str  # agent | supervisor
+    call_id: str
+    reason: str
+    started: bool
+
+
+@dataclass(frozen=True)
+class MonitorRejected(Event):
+    """A monitoring INVITE this phone refused (no ringing, no media); ``reason`` says why
+    (forged, expired, replayed, another supervisor, no call to monitor, the call limit).
+    Emitted on the SIP thread."""
+
+    session_id: str
+    supervisor: str  # the From user of the INVITE
+    code: int
+    reason: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -242,6 +302,11 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RecordingFinished,
         AudioDevicesChanged,
         CallEnded,
+        MonitorStarted,
+        MonitorModeChanged,
+        MonitorFollowed,
+        MonitorEnded,
+        MonitorRejected,
     )
 }
 

@@ -16,6 +16,8 @@ from sip import events as ev
 from sip.account import SipAccount
 from sip.call import SipCall
 from sip.headers import caller_identity, parse_headers
+from sip.monitor import Monitoring
+from sip.monitor_grants import MONITOR_HEADER
 from sip.network import source_ip
 from sip.state import PhoneState, transfer_failure
 from sip.text import pj_text
@@ -31,6 +33,7 @@ class CallbackHandlers:
 
     def __init__(self, state: PhoneState) -> None:
         self.state = state
+        self.monitor = Monitoring(state)
 
     def report_error(self, where: str, exc: BaseException) -> None:
         self.state.report_error(where, exc)
@@ -96,12 +99,16 @@ class CallbackHandlers:
 
     # --- incoming calls ---------------------------------------------------------------------
     def on_incoming_call(self, acc: SipAccount, pj_call_id: int, message: str, source: str) -> None:
-        others = [c for c in self.state.live_calls() if c.state != "disconnected"]
+        others = [c for c in self.state.customer_calls() if c.state != "disconnected"]
         call = self.state.new_call(self, acc, "inbound", pj_call_id)
         rec = call.record
         rec.headers = parse_headers(message, self.state.kept_headers)
         rec.remote_uri, rec.sip_call_id = call.identity()
         rec.number, rec.display_name = caller_identity(rec.headers, rec.remote_uri)
+        session = rec.headers.get(MONITOR_HEADER.lower())
+        if session is not None:  # a supervisor's monitoring call: its grant decides, not DND
+            self.monitor.incoming(call, session.strip())
+            return
         # The call limit itself is pjsua's: it refuses a fifth INVITE before we see it and
         # reports it through Endpoint.onRejectedIncomingCall.
         if not self.state.trusted.allows(source_ip(source)):
@@ -168,6 +175,12 @@ class CallbackHandlers:
         headers = parse_headers(message, self.state.kept_headers)
         acc = self.state.account_for(headers.get("to", ""))
         number, _ = caller_identity(headers, remote)
+        session = headers.get(MONITOR_HEADER.lower())
+        if session is not None:
+            limit = self.state.config.max_calls
+            why = f"{code} {reason}: this softphone's limit of {limit} calls is reached"
+            self.monitor.rejected(session.strip(), number, code, why if code == 486 else reason)
+            return
         self.state.emit(
             ev.IncomingCallRejected(
                 account_id=acc.account_id if acc is not None else "",
@@ -186,6 +199,9 @@ class CallbackHandlers:
 
     # --- call state and media ---------------------------------------------------------------
     def on_call_state(self, call: SipCall, state: str, code: int, reason: str) -> None:
+        if call.monitor is not None:
+            self.monitor.leg_state(call, state, code, reason)
+            return
         if call.quiet:  # refused before ringing: only let the wrapper go once it ended
             if state == "disconnected" and not call.gone:
                 call.gone = True
@@ -234,17 +250,22 @@ class CallbackHandlers:
             self.state.finish_recording(recording)
         self.state.calls.pop(call.call_id, None)
         self.state.bury(call)
+        self.monitor.customer_ended(call)
         self.state.emit(ev.CallEnded(call_id=call.call_id, record=rec.to_dict(), at_us=now))
 
     def on_call_media(self, call: SipCall, status: str, aud: Any, codec: str = "") -> None:
         rec, media = call.record, call.media
         if call.gone:
             return
+        if call.monitor is not None:
+            self.monitor.leg_media(call, status, aud)
+            return
         if status in ("active", "remote_hold") and aud is not None:
             rec.hold_ended(utc_us())
             media.attach(aud)
             if self.state.recording_dir and media.recording is None:
                 self.state.recording_started(call, media.start_recording(self.state.recording_dir))
+            self.monitor.customer_media(call)
         elif status == "local_hold":
             rec.hold_started(utc_us())
             media.set_held(True)
@@ -260,6 +281,8 @@ class CallbackHandlers:
                 self.state.conclude_transfer(call, False, transfer.last_code, reason, "taken_back")
 
     def on_dtmf(self, call: SipCall, digit: str, method: str) -> None:
+        if call.monitor is not None:
+            return
         call.record.dtmf_received += digit
         self.state.emit(ev.DtmfReceived(call_id=call.call_id, digit=digit, method=method))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,9 +52,11 @@ class CallMedia:
         self._cu_rec: Any = None
         self.recording: Recording | None = None
         self._links: list[tuple[Any, Any]] = []  # (source, sink) pairs this call connected
+        self._guest: Any = None  # a monitoring supervisor's leg mixed into this call
+        self._guest_mode = ""
         self.muted = False
         self.held = False
-        self.recording_paused = False  # both recorders take silence (sip.recording_pause)
+        self.recording_paused = False  # both recorders take silence (set_recording_paused)
 
     # --- sources into the call ---------------------------------------------------------
     def _sources(self) -> list[Any]:
@@ -64,7 +67,7 @@ class CallMedia:
 
     def _targets(self) -> list[Any]:
         op_rec = None if self.recording_paused else self._op_rec
-        return [t for t in (self._aud, op_rec) if t is not None]
+        return [t for t in (self._aud, op_rec, self._guest) if t is not None]
 
     def _link(self, src: Any, dst: Any) -> None:
         src.startTransmit(dst)
@@ -72,13 +75,16 @@ class CallMedia:
 
     def _unlink(self, *sources: Any) -> None:
         """Undo only links this call made, so pjsua2 never logs a disconnect of nothing."""
+        self._unlink_where(lambda src, dst: any(src is s for s in sources))
+
+    def _unlink_where(self, match: Callable[[Any, Any], bool], stop: bool = True) -> None:
         keep = []
         for src, dst in self._links:
-            if any(src is s for s in sources):
+            if not match(src, dst):
+                keep.append((src, dst))
+            elif stop:
                 with contextlib.suppress(pj.Error):
                     src.stopTransmit(dst)
-            else:
-                keep.append((src, dst))
         self._links = keep
 
     def _disconnect_sources(self) -> None:
@@ -100,11 +106,13 @@ class CallMedia:
         if self._cu_rec is not None and not self.recording_paused:
             self._link(aud, self._cu_rec)
         self._connect_sources()
+        self._wire_guest()
 
     def set_held(self, held: bool) -> None:
         self._disconnect_sources()
         self.held = held
         self._connect_sources()
+        self._wire_guest()
 
     def set_muted(self, muted: bool) -> None:
         self._disconnect_sources()
@@ -165,6 +173,7 @@ class CallMedia:
             first_sample_utc_us=first,
             sample_rate=self._clock_rate,
         )
+        self._wire_guest()
         _write_sidecar(self.recording, finished=False)
         return self.recording
 
@@ -175,22 +184,65 @@ class CallMedia:
         if paused == self.recording_paused:
             return
         self._disconnect_sources()
-        if self._aud is not None and self._cu_rec is not None:
+        aud, cu_rec = self._aud, self._cu_rec
+        if aud is not None and cu_rec is not None:
             if paused:
-                self._links = [(s, d) for s, d in self._links if d is not self._cu_rec]
-                with contextlib.suppress(pj.Error):
-                    self._aud.stopTransmit(self._cu_rec)
+                self._unlink_where(lambda src, dst: src is aud and dst is cu_rec)
             else:
-                self._link(self._aud, self._cu_rec)
+                self._link(aud, cu_rec)
         self.recording_paused = paused
         self._connect_sources()
+        self._wire_guest()  # a barging supervisor is not recorded meanwhile either
+
+    # --- a monitoring supervisor (sip.monitor) ------------------------------------------
+    def set_guest(self, port: Any, mode: str) -> None:
+        """Mix a supervisor's monitoring leg into this call. listen: it hears the customer and
+        what the operator sends the customer; whisper: the operator hears it too; barge: the
+        customer and the recording's operator side as well (not while the call is held)."""
+        if self._guest is not None and self._guest is not port:
+            self.clear_guest()
+        self._disconnect_sources()
+        self._guest, self._guest_mode = port, mode
+        self._connect_sources()  # what the operator sends reaches the guest like the customer
+        self._wire_guest()
+
+    def _wire_guest(self) -> None:
+        """The guest's links besides the operator's sources, made again from the mode."""
+        guest = self._guest
+        if guest is None:
+            return
+        self._unlink_where(lambda src, dst: src is guest or (dst is guest and src is self._aud))
+        if self._aud is not None:
+            self._link(self._aud, guest)
+        if self._guest_mode in ("whisper", "barge"):
+            self._link(guest, self._speaker)
+        if self._guest_mode == "barge" and not self.held:
+            for dst in (self._aud, None if self.recording_paused else self._op_rec):
+                if dst is not None:
+                    self._link(guest, dst)
+
+    def clear_guest(self, gone: bool = False) -> None:
+        """Take the guest out of this call (``gone``: its port no longer exists)."""
+        guest, self._guest, self._guest_mode = self._guest, None, ""
+        if guest is not None:
+            self._unlink_where(lambda src, dst: guest is src or guest is dst, stop=not gone)
 
     def close(self) -> Recording | None:
         """Forget the call's links and close the recorders (flushes their WAV headers).
 
-        Nothing is disconnected by hand: the call's port is already gone when its media ends,
-        and destroying a player or recorder removes its links with it.
+        Nothing is disconnected by hand but a guest's links to ports that stay (the speaker,
+        the microphone): the call's port is already gone when its media ends, and destroying
+        a player or recorder removes its links with it.
         """
+        guest, self._guest = self._guest, None
+        if guest is not None:
+            stays = (self._speaker, self._mic)
+            self._unlink_where(
+                lambda src, dst: (
+                    (src is guest and any(dst is p for p in stays))
+                    or (dst is guest and any(src is p for p in stays))
+                )
+            )
         self._links.clear()
         self._aud = None
         self._player = None

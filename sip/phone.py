@@ -19,13 +19,14 @@ import pjsua2 as pj
 from formats.clock import utc_us
 from sip import events as ev
 from sip.account import SipAccount, build_account_config
-from sip.call import SipCall
+from sip.call import MonitorLeg, SipCall
 from sip.config import MAX_ACCOUNTS, AccountSettings, EngineConfig
 from sip.endpoint import open_transport
 from sip.errors import ConfigError, LimitError, from_pj
 from sip.handlers import CallbackHandlers
 from sip.headers import caller_identity
 from sip.loop import CommandLoop
+from sip.monitor_grants import MONITOR_HEADER, check_session_id
 from sip.network import resolve, route_address, uri_host
 from sip.state import TRANSFER_TIMEOUT_S, PhoneState
 
@@ -63,6 +64,7 @@ class Phone:
         self.handlers = CallbackHandlers(self.state)
         self.accounts = self.state.accounts
         self.calls = self.state.calls
+        self.monitor = self.handlers.monitor
         self._last_audit = 0.0
 
     def report_error(self, where: str, exc: BaseException) -> None:
@@ -161,12 +163,25 @@ class Phone:
             raise from_pj("registration", exc) from None
 
     # --- commands: calls -------------------------------------------------------------------
-    def make_call(self, account_id: str, target: str, headers: dict[str, str] | None) -> str:
+    def make_call(
+        self,
+        account_id: str,
+        target: str,
+        headers: dict[str, str] | None,
+        monitor: MonitorLeg | None = None,
+    ) -> str:
         acc = self.state.account(account_id)
-        if len(self.state.live_calls()) >= self.config.max_calls:
-            raise LimitError(f"{self.config.max_calls} calls are in progress; end one first")
+        limit = self.config.max_calls
+        if len(self.state.live_calls()) >= limit:
+            if monitor is not None:
+                raise LimitError(
+                    f"this softphone's limit of {limit} calls is reached: end a call before "
+                    "monitoring"
+                )
+            raise LimitError(f"{limit} calls are in progress; end one first")
         uri = self.target_uri(acc, target)
         call = self.state.new_call(self.handlers, acc, "outbound")
+        call.monitor = monitor  # before dialling: its first state arrives on this thread
         call.record.remote_uri = uri
         call.record.number = caller_identity({}, uri)[0]
         prm = pj.CallOpParam(True)
@@ -185,6 +200,29 @@ class Phone:
 
     def answer(self, call_id: str, code: int = 200, hold_others: bool = True) -> None:
         self.state.answer(self.state.call(call_id), code, hold_others)
+
+    # --- commands: monitoring (sip.monitor) ------------------------------------------------
+    def grant_monitor(
+        self, session_id: str, supervisor: str, mode: str, expires_us: int, follow: bool = False
+    ) -> None:
+        self.monitor.grant(session_id, supervisor, mode, expires_us, follow)
+
+    def set_monitor_mode(self, session_id: str, mode: str) -> None:
+        self.monitor.set_mode(session_id, mode)
+
+    def revoke_monitor(self, session_id: str) -> None:
+        self.monitor.revoke(session_id)
+
+    def call_monitor(self, target: str, session_id: str, account_id: str = "") -> str:
+        """The supervisor's side: call the agent's phone into ``session_id`` (its first
+        account unless told); the leg emits Monitor* events, never Call* ones."""
+        check_session_id(session_id)
+        if not account_id:
+            if not self.accounts:
+                raise ConfigError("no SIP account to call the agent's phone from")
+            account_id = next(iter(self.accounts))
+        leg = MonitorLeg(session_id, "supervisor")
+        return self.make_call(account_id, target, {MONITOR_HEADER: session_id}, leg)
 
     def reject(self, call_id: str, code: int = 486) -> None:
         if code not in (480, 486, 603):
@@ -346,4 +384,5 @@ class Phone:
 
     def close(self) -> None:
         """Drop every pjsua2 wrapper this phone holds (before libDestroy)."""
+        self.monitor.close()
         self.state.close()

@@ -3,14 +3,14 @@
 pjsip aborts its whole process on conditions a remote party can trigger (an ioqueue assertion,
 a stray Call at destroy), so the desktop keeps pjsua2 out of its own process.
 :class:`EngineProcess` runs ``python -m sip.remote`` (one :class:`sip.engine.Engine` there) and
-offers the Engine's interface over its JSON lines: commands answered by futures, events rebuilt
-as :mod:`sip.events` dataclasses and handed to subscribers on a reader thread. When the child
-ends unasked (an abort, ``kill -9``; or killed when its SIP thread answered nothing for
-``hang_after_s``), every call in progress ends (``CallEnded`` by "system"),
-``EngineStopped(clean=False)`` and :class:`sip.events.EngineLost` are emitted, and a new child
-starts after a back-off; it gets the accounts again (passwords only over the pipe, never in
-argv, environment or logs) and the last DND, auto-answer and sound-device choices. Account ids
-stay those the first child gave. Only ``start`` and ``stop`` block their caller.
+offers its interface over JSON lines: commands answered by futures, events rebuilt as
+:mod:`sip.events` dataclasses for subscribers on a reader thread. When the child ends unasked
+(an abort, ``kill -9``; or killed when its SIP thread answered nothing for ``hang_after_s``),
+calls end (``CallEnded`` by "system"), so do monitoring sessions, ``EngineStopped(clean=False)``
+and :class:`sip.events.EngineLost` are emitted, and a new child starts after a back-off with the
+accounts (ids unchanged; passwords only over the pipe, never in argv, environment or logs), the
+last DND, auto-answer and sound-device choices and the unused monitoring grants again. Only
+``start`` and ``stop`` block their caller.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from sip.child import (
     then,
 )
 from sip.config import AccountSettings, EngineConfig
-from sip.devices import AudioDevice
+from sip.monitor_commands import GrantReplay, MonitorCommands
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ HANG_AFTER_S = 30.0  # a child whose SIP thread answers nothing for this long is
 _STICKY = ("set_dnd", "set_auto_answer", "set_audio_devices", "set_kept_headers")
 
 
-class EngineProcess(EngineCommands):
+class EngineProcess(EngineCommands, MonitorCommands):
     """The :class:`sip.engine.Engine` interface, served by a child process. Thread-safe."""
 
     def __init__(
@@ -77,6 +77,7 @@ class EngineProcess(EngineCommands):
         self._registered: dict[str, bool] = {}
         self._sticky: dict[str, dict[str, Any]] = {}
         self._calls = CallsInProgress()  # for a "system" end if the child is lost
+        self.monitoring = GrantReplay()  # monitoring grants for a new child (sip.monitor)
         self._stopping = threading.Event()
         self._restarter: threading.Thread | None = None
         self._failures = 0  # restarts in a row without a stable child
@@ -221,6 +222,7 @@ class EngineProcess(EngineCommands):
             if stable is not None and stable != account:
                 event = dataclasses.replace(event, account_id=stable)  # type: ignore[call-arg]
         self._calls.follow(event)
+        self.monitoring.follow(event)
         self.emit(event)
 
     def _ended(self, child: ChildProcess) -> None:
@@ -266,7 +268,7 @@ class EngineProcess(EngineCommands):
 
     def _end_calls(self) -> int:
         ended = self._calls.end_all(LOST)
-        for event in ended:
+        for event in [*ended, *self.monitoring.end_all("engine_lost")]:
             self.emit(event)
         return len(ended)
 
@@ -315,16 +317,16 @@ class EngineProcess(EngineCommands):
             return
 
     def _replay(self, child: ChildProcess) -> None:
-        """The accounts (registration on or off) and the sticky choices, into a new child."""
+        """The accounts (registered or not), sticky choices and unused grants, into a child."""
         for stable, settings in list(self._accounts.items()):
             fields = dataclasses.asdict(settings)
             new_id = self._request("add_account", {"settings": fields}, child).result(15)
             self._child_ids[stable] = str(new_id)
             if not self._registered.get(stable, True):
                 self._request("register", {"account_id": new_id, "on": False}, child).result(15)
-        for cmd in _STICKY:
-            if cmd in self._sticky:
-                self._request(cmd, self._sticky[cmd], child).result(15)
+        sticky = [(cmd, self._sticky[cmd]) for cmd in _STICKY if cmd in self._sticky]
+        for cmd, args in [*sticky, *self.monitoring.commands()]:
+            self._request(cmd, args, child).result(15)
 
     # --- commands -------------------------------------------------------------------------
     def _request(
@@ -394,8 +396,3 @@ class EngineProcess(EngineCommands):
             mic, speaker = future.result()
             self._levels = (float(mic), float(speaker))
         self._levels_asked = False
-
-    def list_devices(self) -> Future[list[AudioDevice]]:
-        """The sound devices the child's PortAudio sees (the ones calls can use)."""
-        found = self._request("list_devices", {})
-        return then(found, lambda devices: [AudioDevice(**d) for d in devices])

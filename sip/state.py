@@ -185,9 +185,13 @@ class PhoneState:
     def live_calls(self) -> list[SipCall]:
         return [c for c in self.calls.values() if not c.gone]
 
+    def customer_calls(self) -> list[SipCall]:
+        """Live calls but monitoring legs (sip.monitor): what rings, holds and waits."""
+        return [c for c in self.calls.values() if not c.gone and c.monitor is None]
+
     def update_ringing(self) -> None:
         """Ring while an inbound call waits for the operator; a soft beep if already talking."""
-        live = self.live_calls()
+        live = self.customer_calls()
         ringing = [
             c
             for c in live
@@ -223,7 +227,7 @@ class PhoneState:
     # --- steps shared by commands and callbacks -------------------------------------------
     def answer(self, call: SipCall, code: int = 200, hold_others: bool = True) -> None:
         if code == 200 and hold_others:
-            for other in self.live_calls():
+            for other in self.customer_calls():
                 if other is not call and other.state == "confirmed" and not other.media.held:
                     other.put_on_hold()
         if code >= 200:
@@ -297,7 +301,7 @@ class PhoneState:
         if call.gone or not call.media.held:
             return
         try:
-            for other in self.live_calls():
+            for other in self.customer_calls():
                 if other is not call and other.state == "confirmed" and not other.media.held:
                     other.put_on_hold()
             call.take_off_hold()

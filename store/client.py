@@ -31,6 +31,7 @@ from store.client_errors import (
 from store.client_media import MediaClient, sha256_file
 from store.client_policy import PolicyClient
 from store.client_reports import ReportsAdminClient
+from store.client_transcripts import TranscriptsClient
 
 __all__ = [
     "AuthError",
@@ -51,10 +52,13 @@ __all__ = [
 ]
 
 
-class StoreClient(AgentsClient, MediaClient, CallsClient, ReportsAdminClient, PolicyClient):
+class StoreClient(
+    AgentsClient, MediaClient, CallsClient, ReportsAdminClient, PolicyClient, TranscriptsClient
+):
     """A session with the store for one user's token: every route of the API as a method.
 
     The parts, one module each: the transport (`client_session`), media (`client_media`),
     calls and callers (`client_calls`), agents and the live board (`client_agents`), reports
-    and administration (`client_reports`), the recording policy (`client_policy`).
+    and administration (`client_reports`), the recording policy (`client_policy`), transcripts
+    (`client_transcripts`).
     """

@@ -3,10 +3,11 @@ as `call.export`), a worker in any API process claims it from the database (`FOR
 LOCKED` on PostgreSQL; one writer at a time on SQLite), builds the file and stores it as media
 held by the requester, who then downloads it through the audited media route.
 
-The file: the call's screen segments' H.264 packets copied as they are (no re-encoding, no
-quality lost), each moved to its place on the call's timeline by its UTC start, a segment cut
-where the next begins; the call's stereo audio (operator left, customer right) as AAC, placed
-by the UTC of its first sample. Time zero is the earliest of the call's media.
+The file: the call's screen segments, each in its place on the call's timeline by its UTC
+start, a segment cut where the next begins (store/export_video.py: copied as they are, or
+scaled onto one size when their sizes differ); the call's stereo audio (operator left,
+customer right) as AAC, placed by the UTC of its first sample. Time zero is the earliest of
+the call's media.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 import av
 
-from store import audit
+from store import audit, export_video
 from store.blobs import BlobStore
 from store.calls import visible_call
 from store.db import Database, Row
@@ -132,47 +133,22 @@ def build_mp4(
     steps = len(screens) + (1 if audio else 0)
     done = 0
     with av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"}) as dst:
-        vstream: Any = None
+        vstream, scaled = export_video.add_stream(dst, screens) if screens else (None, False)
         astream: Any = None
-        size: tuple[int, int] | None = None
-        if screens:
-            with av.open(str(screens[0][2])) as first:
-                template = first.streams.video[0]
-                vstream = dst.add_stream_from_template(template)
-                size = (template.codec_context.width, template.codec_context.height)
         if audio:
             astream = dst.add_stream("aac", rate=48000, layout="stereo")
             astream.bit_rate = 64_000
             astream.codec_context.options = {"aac_coder": "fast"}
-        last_s = -1.0  # the last copied packet's decoding time on the output timeline
-        for index, (start, _end, path) in enumerate(screens):
-            cut = screens[index + 1][0] if index + 1 < len(screens) else None
-            with av.open(str(path)) as src:
-                stream = src.streams.video[0]
-                here = (stream.codec_context.width, stream.codec_context.height)
-                if here != size:
-                    raise Invalid(
-                        f"screen segments differ in size ({size} and {here}): "
-                        "export this call from the desktop"
-                    )
-                base = stream.time_base
-                assert base is not None
-                offset = round((start - zero) / 1e6 / base)
-                limit = None if cut is None else round((cut - zero) / 1e6 / base)
-                for packet in src.demux(stream):
-                    if packet.dts is None or packet.pts is None:
-                        continue
-                    packet.pts += offset
-                    packet.dts += offset
-                    if limit is not None and packet.pts >= limit:
-                        break  # the next segment shows the screen from here
-                    if float(packet.dts * base) <= last_s:
-                        continue
-                    last_s = float(packet.dts * base)
-                    packet.stream = vstream
-                    dst.mux(packet)
+
+        def step() -> None:
+            nonlocal done
             done += 1
             progress(done / steps)
+
+        if vstream is not None and scaled:
+            export_video.write_scaled(dst, vstream, screens, zero, step)
+        elif vstream is not None:
+            export_video.write_copied(dst, vstream, screens, zero, step)
         if audio and astream is not None:
             resampler = av.AudioResampler(format="fltp", layout="stereo", rate=48000)
             first_sample = round((audio[0] - zero) * 48000 / 1e6)

@@ -23,6 +23,14 @@ def _form(row: Row) -> dict[str, Any]:
 def create_form(db: Database, form: FormIn, who: Principal) -> dict[str, Any]:
     if who.role is not Role.admin:
         raise Forbidden("only admins define scorecard forms")
+    named = sorted({c.rule for c in form.criteria if c.rule})
+    if named:
+        marks = ", ".join("?" for _ in named)
+        known = {r["name"] for r in db.query(
+            f"SELECT name FROM transcript_rules WHERE name IN ({marks})", named)}  # fmt: skip
+        unknown = [n for n in named if n not in known]
+        if unknown:
+            raise Invalid(f"no automatic check named {', '.join(map(repr, unknown))}")
     criteria = json.dumps([c.model_dump() for c in form.criteria])
     try:
         row = db.one(

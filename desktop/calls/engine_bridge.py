@@ -6,7 +6,9 @@ link. The engine hands events to subscribers on one of its threads; the bridge r
 one as a queued Qt signal (``sip_event``), so slots run on the UI thread. Commands return
 futures that the UI never waits on: a failure comes back through ``error(str)``. When the
 child dies, its calls arrive ended by "system", the operator reads why in ``error`` and the
-engine is started again with its account.
+engine is started again with its account. A monitoring leg (:mod:`sip.monitor`) is not a
+call: the engine tells of it only by Monitor* events, and anything else naming its call id is
+not passed on, so the call list, the records and the recordings never see it.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class EngineBridge(QObject):
         self.lost = 0  # times the engine's process died under us
         self.kept_headers: tuple[str, ...] = ()  # INVITE headers the policy names
         self._lost_us = 0
+        self._monitor_legs: set[str] = set()  # call ids of monitoring legs in progress
         self._from_sip.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         engine.subscribe(self._sink)
 
@@ -83,6 +86,12 @@ class EngineBridge(QObject):
     @Slot(object)
     def _deliver(self, event: ev.Event) -> None:
         assert_gui_thread()
+        if isinstance(event, ev.MonitorStarted):
+            self._monitor_legs.add(event.call_id)
+        elif isinstance(event, ev.MonitorEnded):
+            self._monitor_legs.discard(event.call_id)
+        elif getattr(event, "call_id", None) in self._monitor_legs:
+            return  # a monitoring leg is nobody's customer call
         if isinstance(event, ev.EngineStarted):
             if not self.started and self.lost:  # the crash's line would be gone by now
                 text = self.tr("The softphone runs again after it stopped unexpectedly (%1 s ago)")

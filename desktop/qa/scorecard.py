@@ -1,6 +1,7 @@
 """The scorecard: a form from the store (criteria with maximum scores), scores, comments
 anchored at the playback position, a summary; saved to the store with ``client.evaluate``
-on a worker thread."""
+on a worker thread. A question that names an automatic check is answered by the call's
+check (full marks if it passed, else 0) for QA to confirm or change."""
 
 from __future__ import annotations
 
@@ -50,6 +51,8 @@ class ScorecardWidget(QWidget):
         self._position_ms = position_ms
         self.forms: list[Form] = []
         self.scores: dict[str, QSpinBox] = {}
+        self.automatic: dict[str, bool] = {}  # check name → passed, from the transcript
+        self._edited = False
         self.comments: list[Comment] = []
         self.form_choice = QComboBox()
         self.form_choice.currentIndexChanged.connect(self._show_form)
@@ -108,12 +111,32 @@ class ScorecardWidget(QWidget):
         form = self.current_form()
         if form is None:
             return
+        self._edited = False
         for criterion in form["criteria"]:
             box = QSpinBox()
             box.setRange(0, criterion["max_score"])
             box.setSuffix(f" / {criterion['max_score']}")
             self.scores[criterion["key"]] = box
             self.criteria.addRow(criterion["label"], box)
+            rule = criterion.get("rule")
+            if rule and rule in self.automatic:
+                passed = self.automatic[rule]
+                box.setValue(criterion["max_score"] if passed else 0)
+                answer = self.tr("yes") if passed else self.tr("no")
+                note = QLabel(self.tr("automatic check: {0} — confirm or change").format(answer))
+                note.setObjectName(f"automatic-{criterion['key']}")
+                self.criteria.addRow("", note)
+            box.valueChanged.connect(self._mark_edited)
+
+    def _mark_edited(self) -> None:
+        self._edited = True
+
+    def suggest(self, checks: list[dict[str, Any]]) -> None:
+        """The call's automatic checks: questions naming one are answered by it (unless QA
+        changed a score already)."""
+        self.automatic = {str(c["name"]): bool(c["passed"]) for c in checks}
+        if not self._edited:
+            self._show_form()
 
     def add_comment(self) -> None:
         text = self.comment_text.text().strip()

@@ -1,27 +1,24 @@
 """The QA window: find calls (date range, agent, number, queue, direction, duration,
-disposition, karma, screen, evaluated) in a sortable table; open one to replay its screen and
-audio, score it, or export it as an MP4. Agents see only their own calls ("My calls")."""
+disposition, karma, screen, evaluated, a phrase said by either side) in a sortable table;
+open one to replay its screen and audio beside its transcript (at the phrase's first hit),
+score it, or export it as an MP4. Agents see only their own calls ("My calls")."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
+from PySide6.QtCore import QDateTime, Qt, QTimeZone
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QDoubleSpinBox,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTableView,
@@ -30,16 +27,22 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import i18n
-from desktop.qa.playback.export import ExportCancelled, ExportResult, export_mp4
-from desktop.qa.playback.session import PlaybackSession
-from desktop.qa.player import PlayerWidget
-from desktop.qa.scorecard import ScorecardWidget
+from desktop.qa.review import CallReview
+from desktop.qa.transcript_panel import TranscriptFocus
 from desktop.threads import run_in_thread
 from store.client import StoreClient, StoreError
-from store.client_types import CallPage, CallSummary, Me
+from store.client_types import (
+    CallPage,
+    CallSummary,
+    Me,
+    TranscriptCall,
+    TranscriptHit,
+    TranscriptPage,
+)
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
+HIT_ROLE = Qt.ItemDataRole.UserRole + 3
 PAGE = 500
 
 
@@ -68,6 +71,7 @@ class CallSearch(QWidget):
         self.client = client
         self.role: str | None = None
         self.me = ""
+        self.searched_phrase = ""
         self.date_from = _local_edit(7)
         self.date_to = _local_edit(-1)
         self.agent = QLineEdit()
@@ -93,6 +97,15 @@ class CallSearch(QWidget):
             self.karma.addItem(f"{karma:+d}" if karma else "0", karma)
         self.has_screen = _tri_state(self.tr("Any"), self.tr("With screen"), self.tr("No screen"))
         self.evaluated = _tri_state(self.tr("Any"), self.tr("Evaluated"), self.tr("Not evaluated"))
+        self.phrase = QLineEdit()
+        self.phrase.setPlaceholderText(self.tr("said in the call"))
+        self.side = QComboBox()
+        for text, value in (
+            (self.tr("Anyone"), None),
+            (self.tr("Operator"), "operator"),
+            (self.tr("Customer"), "customer"),
+        ):
+            self.side.addItem(text, value)
         self.search_button = QPushButton(self.tr("Search"))
         self.search_button.clicked.connect(self.search)
         self.status = QLabel("")
@@ -110,11 +123,13 @@ class CallSearch(QWidget):
             (self.tr("Karma"), self.karma),
             (self.tr("Screen"), self.has_screen),
             (self.tr("Evaluation"), self.evaluated),
+            (self.tr("Phrase"), self.phrase),
+            (self.tr("Said by"), self.side),
         ]
         for i, (label, widget) in enumerate(fields):
             form.addWidget(QLabel(label), i // 4, (i % 4) * 2)
             form.addWidget(widget, i // 4, (i % 4) * 2 + 1)
-        self.model = QStandardItemModel(0, 9, self)
+        self.model = QStandardItemModel(0, 10, self)
         self.model.setSortRole(SORT_ROLE)
         self.model.setHorizontalHeaderLabels(
             [
@@ -127,6 +142,7 @@ class CallSearch(QWidget):
                 self.tr("Disposition"),
                 self.tr("Karma"),
                 self.tr("Screen / evaluated"),
+                self.tr("Said"),
             ]
         )
         self.table = QTableView()
@@ -180,11 +196,19 @@ class CallSearch(QWidget):
 
     def search(self) -> None:
         filters = self.filters()
+        phrase, side = self.phrase.text().strip(), self.side.currentData()
         self.search_button.setEnabled(False)
         self.status.setText(self.tr("Searching…"))
-        run_in_thread(lambda: self.client.search_calls(**filters, limit=PAGE), self._found)
+        self.searched_phrase = phrase
 
-    def _found(self, future: Future[CallPage]) -> None:
+        def find() -> CallPage | TranscriptPage:
+            if phrase:  # the calls in which it was said, each with where
+                return self.client.search_transcripts(phrase, side, **filters, limit=PAGE)
+            return self.client.search_calls(**filters, limit=PAGE)
+
+        run_in_thread(find, self._found)
+
+    def _found(self, future: Future[CallPage | TranscriptPage]) -> None:
         self.search_button.setEnabled(True)
         try:
             page = future.result()
@@ -198,8 +222,14 @@ class CallSearch(QWidget):
         shown, total = len(page["items"]), page["total"]
         self.status.setText(self.tr("{0} of {1} calls").format(shown, total))
 
-    def _row(self, call: CallSummary) -> list[QStandardItem]:
+    def _row(self, call: CallSummary | TranscriptCall) -> list[QStandardItem]:
         yes, no = self.tr("yes"), self.tr("no")
+        hits = cast(list[TranscriptHit], call.get("hits", []))  # a phrase search's
+        hit = hits[0] if hits else None
+        said = ""
+        if hit is not None:
+            who = self.tr("Operator") if hit["side"] == "operator" else self.tr("Customer")
+            said = f"{i18n.local_time(hit['start_us'], seconds=True)[-8:]} {who}: {hit['text']}"
         cells: list[tuple[str, Any]] = [
             (i18n.local_time(call["started_us"], seconds=True), call["started_us"]),
             (call["agent"], call["agent"]),
@@ -213,131 +243,29 @@ class CallSearch(QWidget):
                 f"{yes if call['has_screen'] else no} / {yes if call['evaluated'] else no}",
                 int(call["has_screen"]) * 2 + int(call["evaluated"]),
             ),
+            (said, said),
         ]
         items = []
         for text, key in cells:
             item = QStandardItem(text)
             item.setData(key, SORT_ROLE)
             item.setData(call["id"], ID_ROLE)
+            if hit is not None:
+                item.setData((hit["start_us"], hit["side"], self.searched_phrase), HIT_ROLE)
             items.append(item)
         return items
 
     def call_id_at(self, row: int) -> str:
         return str(self.model.item(row, 0).data(ID_ROLE))
 
+    def focus_at(self, row: int) -> TranscriptFocus | None:
+        """Where the row's call opens: its first phrase hit, if it came from a phrase search."""
+        hit = self.model.item(row, 0).data(HIT_ROLE)
+        return TranscriptFocus(int(hit[0]), str(hit[1]), str(hit[2])) if hit else None
+
     def _open_row(self, row: int) -> None:
         if self.on_open is not None:
-            self.on_open(self.call_id_at(row))
-
-
-class CallReview(QWidget):
-    """One call: the player, the scorecard (QA roles) and the export (with its progress and
-    a Cancel that leaves no file behind)."""
-
-    export_progress = Signal(float)  # from the export's thread
-
-    def __init__(self, client: StoreClient, call_id: str, user: str, role: str | None) -> None:
-        super().__init__()
-        self.client = client
-        self.call_id = call_id
-        self.user = user
-        self.player = PlayerWidget()
-        self.export_button = QPushButton(self.tr("Export MP4…"))
-        self.export_button.clicked.connect(self.ask_export)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.hide()
-        self.cancel_button = QPushButton(self.tr("Cancel the export"))
-        self.cancel_button.hide()
-        self._cancel = threading.Event()
-        self.cancel_button.clicked.connect(lambda: self._cancel.set())
-        self.export_progress.connect(self._show_progress)
-        self.status = QLabel(self.tr("Loading the call…"))
-        side = QVBoxLayout()
-        self.scorecard: ScorecardWidget | None = None
-        if role != "agent":
-            self.scorecard = ScorecardWidget(client, call_id, self.player.position_ms)
-            self.scorecard.seek_requested.connect(self._seek_ms)
-            side.addWidget(self.scorecard, 1)
-        side.addWidget(self.export_button)
-        side.addWidget(self.progress)
-        side.addWidget(self.cancel_button)
-        side.addWidget(self.status)
-        panel = QWidget()
-        panel.setLayout(side)
-        split = QSplitter()
-        split.addWidget(self.player)
-        split.addWidget(panel)
-        split.setStretchFactor(0, 3)
-        layout = QVBoxLayout(self)
-        layout.addWidget(split)
-        run_in_thread(lambda: PlaybackSession.open(client, call_id), self._opened)
-
-    def _opened(self, future: Future[PlaybackSession]) -> None:
-        try:
-            session = future.result()
-        except (StoreError, ValueError, OSError) as exc:
-            self.status.setText(self.tr("Cannot play this call: {0}").format(exc))
-            return
-        self.status.setText("")
-        self.player.set_session(session)
-
-    def _seek_ms(self, ms: int) -> None:
-        if self.player.session is not None:
-            self.player.seek(self.player.session.timeline.utc_at(ms))
-
-    def ask_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export the call"), f"call-{self.call_id}.mp4", "MP4 (*.mp4)"
-        )
-        if path:
-            self.export_to(Path(path))
-
-    def export_to(self, path: Path) -> None:
-        self.export_button.setEnabled(False)
-        self.status.setText(self.tr("Exporting…"))
-        self.progress.setValue(0)
-        self.progress.show()
-        self.cancel_button.show()
-        cancel = self._cancel = threading.Event()
-        told = [-1]
-
-        def progress(share: float) -> None:  # on the export's thread
-            if cancel.is_set():
-                raise ExportCancelled()
-            permille = int(share * 1000)
-            if permille != told[0]:
-                told[0] = permille
-                self.export_progress.emit(share)
-
-        def job() -> ExportResult:
-            return export_mp4(
-                self.client, self.call_id, path, exported_by=self.user, progress=progress
-            )
-
-        run_in_thread(job, self._exported)
-
-    def _show_progress(self, share: float) -> None:
-        self.progress.setValue(max(self.progress.value(), int(share * 1000)))
-
-    def _exported(self, future: Future[ExportResult]) -> None:
-        self.export_button.setEnabled(True)
-        self.progress.hide()
-        self.cancel_button.hide()
-        try:
-            result = future.result()
-        except ExportCancelled:
-            self.status.setText(self.tr("Export cancelled: no file was written"))
-            return
-        except Exception as exc:  # shown to the user; nothing half-written is kept
-            self.status.setText(self.tr("Export failed: {0}").format(exc))
-            return
-        self.status.setText(self.tr("Exported to {0}").format(str(result.path)))
-
-    def closeEvent(self, event: Any) -> None:
-        self._cancel.set()  # an export running for a closed review stops
-        self.player.close_session()
-        super().closeEvent(event)
+            self.on_open(self.call_id_at(row), self.focus_at(row))
 
 
 class QaWindow(QWidget):
@@ -356,11 +284,11 @@ class QaWindow(QWidget):
         layout.addWidget(self._split)
         self.resize(1200, 800)
 
-    def open_call(self, call_id: str) -> CallReview:
+    def open_call(self, call_id: str, focus: TranscriptFocus | None = None) -> CallReview:
         if self.review is not None:
             self.review.player.close_session()
             self.review.deleteLater()
-        self.review = CallReview(self.client, call_id, self.search.me, self.search.role)
+        self.review = CallReview(self.client, call_id, self.search.me, self.search.role, focus)
         self._split.addWidget(self.review)
         return self.review
 

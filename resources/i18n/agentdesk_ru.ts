@@ -478,6 +478,14 @@
         <translation>Не удалось воспроизвести звонок: {0}</translation>
     </message>
     <message>
+        <source>No transcript yet</source>
+        <translation>Расшифровки пока нет</translation>
+    </message>
+    <message>
+        <source>Cannot read the transcript: {0}</source>
+        <translation>Не удалось прочитать расшифровку: {0}</translation>
+    </message>
+    <message>
         <source>Export the call</source>
         <translation>Экспорт звонка</translation>
     </message>
@@ -561,6 +569,22 @@
         <translation>Оператор</translation>
     </message>
     <message>
+        <source>said in the call</source>
+        <translation>сказано в разговоре</translation>
+    </message>
+    <message>
+        <source>Anyone</source>
+        <translation>Кто угодно</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>Оператор</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>Клиент</translation>
+    </message>
+    <message>
         <source>Number</source>
         <translation>Номер</translation>
     </message>
@@ -597,12 +621,24 @@
         <translation>Оценка</translation>
     </message>
     <message>
+        <source>Phrase</source>
+        <translation>Фраза</translation>
+    </message>
+    <message>
+        <source>Said by</source>
+        <translation>Кто сказал</translation>
+    </message>
+    <message>
         <source>Duration</source>
         <translation>Длительность</translation>
     </message>
     <message>
         <source>Screen / evaluated</source>
         <translation>Экран / оценка</translation>
+    </message>
+    <message>
+        <source>Said</source>
+        <translation>Сказано</translation>
     </message>
     <message>
         <source>Cannot reach the store: {0}</source>
@@ -1818,6 +1854,18 @@
         <translation>В хранилище пока нет форм оценки.</translation>
     </message>
     <message>
+        <source>yes</source>
+        <translation>да</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>нет</translation>
+    </message>
+    <message>
+        <source>automatic check: {0} — confirm or change</source>
+        <translation>автопроверка: {0} — подтвердите или измените</translation>
+    </message>
+    <message>
         <source>Saving…</source>
         <translation>Сохранение…</translation>
     </message>
@@ -2244,6 +2292,69 @@
     <message>
         <source>&amp;Supervisor</source>
         <translation>&amp;Супервизор</translation>
+    </message>
+</context>
+<context>
+    <name>TranscriptPanel</name>
+    <message>
+        <source>Loading the transcript…</source>
+        <translation>Загрузка расшифровки…</translation>
+    </message>
+    <message>
+        <source>Automatic checks</source>
+        <translation>Автопроверки</translation>
+    </message>
+    <message>
+        <source>Transcript</source>
+        <translation>Расшифровка</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>Оператор</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>Клиент</translation>
+    </message>
+    <message>
+        <source>card number masked</source>
+        <translation>номер карты скрыт</translation>
+    </message>
+    <message>
+        <source>number masked</source>
+        <translation>число скрыто</translation>
+    </message>
+    <message>
+        <source>masked: paused</source>
+        <translation>скрыто: пауза</translation>
+    </message>
+    <message>
+        <source>The transcript is not ready yet</source>
+        <translation>Расшифровка ещё не готова</translation>
+    </message>
+    <message>
+        <source>Transcribing…</source>
+        <translation>Идёт расшифровка…</translation>
+    </message>
+    <message>
+        <source>Transcription failed</source>
+        <translation>Расшифровать не удалось</translation>
+    </message>
+    <message>
+        <source>Found: {0}</source>
+        <translation>Найдено: {0}</translation>
+    </message>
+    <message>
+        <source>Nothing was said</source>
+        <translation>Ничего не сказано</translation>
+    </message>
+    <message>
+        <source>passed</source>
+        <translation>выполнено</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>не выполнено</translation>
     </message>
 </context>
 <context>

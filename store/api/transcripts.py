@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from store import audit, calls
@@ -16,7 +16,7 @@ from store.errors import Conflict, Invalid, NotFound
 from store.models import MAX_US, CallSummary, Direction, Karma, Role
 from store.models.fields import clean_text
 from store.search import CallFilter
-from store.transcripts import checks, jobs, records
+from store.transcripts import agreement, checks, jobs, records
 from store.transcripts import search as transcript_search
 from store.users import Principal, now_us
 
@@ -170,10 +170,15 @@ def search_transcripts(
     disposition: TextParam = None,
     karma: Annotated[Karma | None, Query()] = None,
     tag: TextParam = None,
+    min_duration_s: Annotated[float | None, Query(ge=0, le=1e7)] = None,
+    max_duration_s: Annotated[float | None, Query(ge=0, le=1e7)] = None,
+    has_screen: bool | None = None,
+    evaluated: bool | None = None,
+    text: TextParam = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
-    texts = (phrase, agent, number, queue, disposition, tag)
+    texts = (phrase, agent, number, queue, disposition, tag, text)
     if any("\x00" in t for t in texts if t):
         raise Invalid("the search must not contain NUL characters")
     f = CallFilter(
@@ -186,6 +191,11 @@ def search_transcripts(
         disposition=disposition,
         karma=karma,
         tag=tag,
+        min_duration_s=min_duration_s,
+        max_duration_s=max_duration_s,
+        has_screen=has_screen,
+        evaluated=evaluated,
+        text=text,
     )
     total, items = transcript_search.search(ctx.db, phrase, side, f, who, limit, offset)
     return {"total": total, "limit": limit, "offset": offset, "items": items}
@@ -230,3 +240,49 @@ def add_rule(
 )
 def list_rules(ctx: Ctx, who: Who) -> list[dict[str, Any]]:
     return checks.list_rules(ctx.db)
+
+
+class QuestionAgreement(BaseModel):
+    form_id: int
+    form: str
+    question: str
+    label: str
+    rule: str
+    calls: int
+    agreed: int
+    agreement_pct: float | None
+    both_yes: int
+    both_no: int
+    check_yes_qa_no: int
+    check_no_qa_yes: int
+
+
+class CheckAgreement(BaseModel):
+    from_us: int | None
+    to_us: int | None
+    questions: list[QuestionAgreement]
+
+
+@router.get(
+    "/reports/check-agreement",
+    response_model=CheckAgreement,
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "csv"},
+        **problems(403),
+    },
+    summary="Per scorecard question linked to an automatic check: how often the check agreed "
+    "with QA's answer on the same calls, with the counts (qa, supervisor, admin)",
+)
+def check_agreement(
+    ctx: Ctx,
+    who: Annotated[Principal, require(Role.qa, Role.supervisor, Role.admin)],
+    form_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
+    from_us: TimeParam = None,
+    to_us: TimeParam = None,
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    """QA said yes at half the question's points or more; calls started in [from_us, to_us)."""
+    rows = agreement.agreement(ctx.db, form_id, from_us, to_us)
+    if format == "csv":
+        return Response(agreement.to_csv(rows), media_type="text/csv; charset=utf-8")
+    return {"from_us": from_us, "to_us": to_us, "questions": rows}

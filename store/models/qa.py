@@ -14,6 +14,11 @@ class Criterion(Strict):
     label: Short
     max_score: Annotated[int, Num] = Field(ge=1, le=100)
     weight: Annotated[float, Num] = Field(1.0, ge=0, le=100)
+    rule: Short | None = Field(
+        None,
+        description="the automatic check (a transcript rule's name) that answers this "
+        "question too: its agreement with QA's answers is reported (/reports/check-agreement)",
+    )
 
 
 class FormIn(Strict):

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from store.web import pages, supervision
+from store.web import pages, report_pages, supervision
 
 STATIC = Path(__file__).with_name("static")
 
@@ -19,4 +19,5 @@ def mount(app: FastAPI) -> None:
     """The console's pages at `/` and its script and style at `/static`."""
     app.include_router(pages.router)
     app.include_router(supervision.router)
+    app.include_router(report_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -22,6 +22,7 @@ from store import calls, exports, qa, search, sessions
 from store.errors import Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from store.models import EvaluationIn
 from store.sessions import SESSION_COOKIE, Session
+from store.transcripts import search as transcript_search
 from store.web.i18n import JS_KEYS, LANG_COOKIE, LANGS, mark_label, words
 from store.web.render import (
     PAGE,
@@ -127,6 +128,8 @@ _FILTERS = (
     "evaluated",
     "text",
     "tag",
+    "phrase",
+    "side",
     "sort",
     "order",
 )
@@ -176,7 +179,12 @@ def calls_page(request: Request) -> Response:
     sort = q["sort"] if q["sort"] in search.SORTS else "started"
     order = "asc" if q["order"] == "asc" else "desc"
     offset = max(0, _number(request.query_params.get("offset", ""), int) or 0)
-    total, items = search.search(ctx.db, f, session.who, PAGE, offset, sort, order)  # type: ignore[arg-type]
+    if q["phrase"].strip():  # calls in which it was said, newest first, with where
+        side = q["side"] if q["side"] in ("operator", "customer") else None
+        found = transcript_search.search(ctx.db, q["phrase"], side, f, session.who, PAGE, offset)
+        total, items = found
+    else:
+        total, items = search.search(ctx.db, f, session.who, PAGE, offset, sort, order)  # type: ignore[arg-type]
     base = {k: v for k, v in q.items() if v}
 
     def page_link(at: int) -> str:
@@ -211,6 +219,7 @@ def _call_page(
         "call": call,
         "media_base": "/api/v1/media/",
         "words": {k: w[k] for k in JS_KEYS},
+        "focus": _focus(request),
     }
     marks = []
     for kind, at, label in _marks(call):
@@ -237,6 +246,19 @@ def _call_page(
         export_job=_number(request.query_params.get("export", ""), int),
         **extra,
     )
+
+
+def _focus(request: Request) -> dict[str, Any] | None:
+    """Where a phrase-search hit opens the call (`?at=UTC µs&side=…&phrase=…`), or None."""
+    at = _number(request.query_params.get("at", ""), int)
+    if at is None or at < 0:
+        return None
+    side = request.query_params.get("side", "")
+    return {
+        "at_us": at,
+        "side": side if side in ("operator", "customer") else None,
+        "phrase": request.query_params.get("phrase", "")[:200],
+    }
 
 
 def _marks(call: dict[str, Any]) -> list[tuple[str, int, str]]:

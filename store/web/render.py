@@ -102,6 +102,17 @@ def session_of(request: Request) -> Session | None:
     return sessions.session_of(ctx_of(request).db, request.cookies.get(SESSION_COOKIE))
 
 
+def supervisor_of(request: Request) -> Session | Response:
+    """The session of a user who sees all calls (qa, supervisors, admins), else the answer to
+    give instead (the sign-in page, or 403)."""
+    session = session_of(request)
+    if session is None:
+        return to_login(request)
+    if not session.who.sees_all:
+        return error_page(request, session, 403, "forbidden_text")
+    return session
+
+
 def to_login(request: Request) -> RedirectResponse:
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse("/login?" + urlencode({"next": here}), status_code=303)

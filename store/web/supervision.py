@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -62,16 +63,21 @@ def reports_page(request: Request) -> Response:
         q["group"] = "day"
     from_us = day_us(q["from"], zone, end=False)
     to_us = day_us(q["to"], zone, end=True)
-    error, rows = "", []
+    error, rows, csv_link = "", [], ""
     if from_us is None or to_us is None:
         error = w["bad_dates"]
     else:
         offset = datetime.fromtimestamp(from_us / 1e6, zone).utcoffset()
+        offset_min = int(offset.total_seconds() // 60) if offset else 0
+        csv_link = "/api/v1/reports/calls?" + urlencode(
+            {"from_us": from_us, "to_us": to_us + 1, "group": q["group"],
+             "tz_offset_min": offset_min, "format": "csv"}
+        )  # fmt: skip
         query = reports.ReportQuery(
             from_us=from_us,
             to_us=to_us + 1,
             group=(q["group"],),
-            tz_offset_min=int(offset.total_seconds() // 60) if offset else 0,
+            tz_offset_min=offset_min,
             sl_s=ctx.settings.report_sl_s,
             long_call_s=ctx.settings.report_long_call_s,
         )
@@ -106,6 +112,7 @@ def reports_page(request: Request) -> Response:
         rows=rows,
         columns=REPORT_COLUMNS,
         error=error,
+        csv_link=csv_link,
         chart_json=json.dumps(chart).replace("</", ""),
     )
 

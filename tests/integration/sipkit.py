@@ -26,10 +26,17 @@ BASE_CONFIG: dict[str, Any] = {
 class Agent:
     """One softphone process with one account."""
 
-    def __init__(self, kam: Kamailio, user: str, transport: str = "udp", **config: Any) -> None:
+    def __init__(
+        self,
+        kam: Kamailio,
+        user: str,
+        transport: str = "udp",
+        env: dict[str, str] | None = None,
+        **config: Any,
+    ) -> None:
         self.user = user
         self.kam = kam
-        self.engine = RemoteEngine({**BASE_CONFIG, **config})
+        self.engine = RemoteEngine({**BASE_CONFIG, **config}, env=env)
         self.account = self.engine.call(
             "add_account",
             settings={
@@ -96,3 +103,24 @@ def channel_tones(
         float(np.sqrt(np.mean(left**2))),
         float(np.sqrt(np.mean(right**2))),
     )
+
+
+def tone_share(samples: np.ndarray, rate: int, freq: float, band_hz: float = 20.0) -> float:
+    """The share (0..1) of a mono signal's energy within ``band_hz`` of ``freq``."""
+    body = samples.astype(np.float64)
+    spectrum = np.abs(np.fft.rfft((body - body.mean()) * np.hanning(body.size))) ** 2
+    freqs = np.fft.rfftfreq(body.size, 1.0 / rate)
+    total = float(spectrum[freqs > 50].sum())
+    if total <= 0:
+        return 0.0
+    return float(spectrum[np.abs(freqs - freq) <= band_hz].sum()) / total
+
+
+def channel_window(path: str | Path, first_us: int, from_us: int, to_us: int) -> list[np.ndarray]:
+    """Each channel of a recording between two UTC µs readings (the file's first sample is
+    at ``first_us``)."""
+    pcm, rate, _ = read_pcm16(path)
+    start, end = (int((t - first_us) / 1e6 * rate) for t in (from_us, to_us))
+    body = pcm.reshape(len(pcm), -1)[max(0, start) : end].astype(np.float64) / 32768.0
+    assert len(body) > rate // 2, f"{path}: only {len(body) / rate:.2f} s between the readings"
+    return [body[:, c] for c in range(body.shape[1])]

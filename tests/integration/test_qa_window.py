@@ -136,6 +136,8 @@ def test_review_plays_the_call_and_saves_a_scorecard(
     assert sorted(card.scores) == ["greeting", "solution"]
 
     player = review.player
+    # no worker has transcribed it: the transcript beside the player says so
+    qtbot.waitUntil(lambda: review.transcript.state.text() == "No transcript yet", timeout=5000)
     events = [player.events.item(i).text() for i in range(player.events.count())]
     assert any("Answered" in e for e in events) and any("Hung up" in e for e in events)
     answer = next(i for i, e in enumerate(events) if "Answered" in e)

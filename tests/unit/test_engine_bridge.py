@@ -146,3 +146,26 @@ def test_a_lost_engine_is_said_in_words_and_its_calls_end_by_system(qtbot: QtBot
     expected = "The softphone runs again after it stopped unexpectedly (2 s ago)"
     qtbot.waitUntil(lambda: errors[-1] == expected, timeout=2000)
     assert len(calls) == 0 and bridge.started
+
+
+def test_a_monitoring_leg_never_reaches_the_call_list(qtbot: QtBot) -> None:
+    engine = FakeEngine()
+    bridge = EngineBridge(engine)
+    book = CallBook.following(bridge, bridge, extension="1001")
+    passed: list[ev.Event] = []
+    bridge.sip_event.connect(passed.append)
+    leg = "leg-1"
+    started = ev.MonitorStarted(session_id="s-0123456789", role="supervisor", call_id=leg)
+    strays = [  # were an engine to name the leg in call events, none would pass
+        ev.CallStateChanged(call_id=leg, state="confirmed", code=200, reason="OK"),
+        ev.RecordingStarted(call_id=leg, path="/x.wav", first_sample_utc_us=1, sample_rate=16000),
+        ev.CallEnded(call_id=leg, record={"direction": "outbound"}),
+    ]
+    ended = ev.MonitorEnded(
+        session_id="s-0123456789", role="supervisor", call_id=leg, reason="hung_up", started=True
+    )
+    for event in (started, *strays, ended):
+        engine.emit_from_thread(event)
+    qtbot.waitUntil(lambda: ended in passed, timeout=2000)  # delivered in order
+    assert passed == [started, ended]
+    assert book.calls == {}

@@ -99,6 +99,30 @@ SAMPLES: dict[str, dict[str, Any]] = {
             "duration_s": 12.5,
         },
     },
+    "MonitorStarted": {
+        "session_id": "s-0123456789",
+        "role": "agent",
+        "call_id": "leg-1",
+        "mode": "whisper",
+        "supervisor": "dave",
+        "customer_call_id": "c1",
+        "follow": True,
+    },
+    "MonitorModeChanged": {"session_id": "s-0123456789", "mode": "barge", "previous": "listen"},
+    "MonitorFollowed": {"session_id": "s-0123456789", "customer_call_id": "c2"},
+    "MonitorEnded": {
+        "session_id": "s-0123456789",
+        "role": "supervisor",
+        "call_id": "leg-2",
+        "reason": "refused: 403 Forbidden",
+        "started": False,
+    },
+    "MonitorRejected": {
+        "session_id": "s-0123456789",
+        "supervisor": "mallory",
+        "code": 403,
+        "reason": "the monitoring session has expired",
+    },
 }
 
 

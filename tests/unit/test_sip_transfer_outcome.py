@@ -47,6 +47,7 @@ class FakeCall:
         self.gone = False
         self.hangup_requested = False
         self.quiet = False
+        self.monitor = None  # a customer call, not a monitoring leg
         self.far_end_holds = False
         self.transfer: Any = None
         self.media = SimpleNamespace(held=held)
