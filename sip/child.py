@@ -44,6 +44,8 @@ COMMANDS = frozenset(
         "play_file",
         "stop_playback",
         "start_recording",
+        "set_recording_paused",
+        "set_kept_headers",
         "stats",
         "set_audio_devices",
         "grant_monitor",
@@ -269,6 +271,9 @@ class EngineCommands:
     def set_auto_answer(self, delay_s: float | None) -> Future[None]:
         return self._sticky_request("set_auto_answer", {"delay_s": delay_s})
 
+    def set_kept_headers(self, names: list[str]) -> Future[None]:
+        return self._sticky_request("set_kept_headers", {"names": list(names)})
+
     def set_audio_devices(self, mic: str, speaker: str, ring: str = "") -> Future[None]:
         return self._sticky_request(
             "set_audio_devices", {"mic": mic, "speaker": speaker, "ring": ring}
@@ -315,6 +320,9 @@ class EngineCommands:
 
     def start_recording(self, call_id: str, folder: str = "") -> Future[str]:
         return self._request("start_recording", {"call_id": call_id, "folder": folder})
+
+    def set_recording_paused(self, call_id: str, paused: bool) -> Future[None]:
+        return self._request("set_recording_paused", {"call_id": call_id, "paused": paused})
 
     def stats(self) -> Future[dict[str, Any]]:
         return self._request("stats", {})

@@ -177,6 +177,15 @@ class Engine:
     def start_recording(self, call_id: str, folder: str = "") -> Future[str]:
         return self._phone_call("start_recording", call_id, folder)
 
+    def set_kept_headers(self, names: list[str]) -> Future[None]:
+        """INVITE headers the events carry besides the usual ones and X- headers."""
+        return self._phone_call("set_kept_headers", list(names))
+
+    def set_recording_paused(self, call_id: str, paused: bool) -> Future[None]:
+        """Both channels of the call's recording take silence while ``paused`` (a sensitive
+        moment); the call itself goes on."""
+        return self._phone_call("set_recording_paused", call_id, paused)
+
     def stats(self) -> Future[dict[str, Any]]:
         return self._phone_call("stats")
 

@@ -100,7 +100,9 @@ class IncomingCall(Event):
 @dataclass(frozen=True)
 class IncomingCallRejected(Event):
     """A call refused without ringing the operator (DND, limits, an untrusted source, no
-    common codec). Emitted on the SIP thread."""
+    common codec). ``headers`` are the INVITE's as :class:`IncomingCall` has them (the PBX's
+    queue, wait and call id ride there); ``dnd``: refused by do-not-disturb, the agent's own
+    refusal (the other refusals are the softphone's). Emitted on the SIP thread."""
 
     account_id: str
     remote_uri: str
@@ -108,6 +110,8 @@ class IncomingCallRejected(Event):
     sip_call_id: str
     code: int
     reason: str
+    headers: dict[str, str] = field(default_factory=dict)
+    dnd: bool = False
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ class CallbackHandlers:
         others = [c for c in self.state.customer_calls() if c.state != "disconnected"]
         call = self.state.new_call(self, acc, "inbound", pj_call_id)
         rec = call.record
-        rec.headers = parse_headers(message)
+        rec.headers = parse_headers(message, self.state.kept_headers)
         rec.remote_uri, rec.sip_call_id = call.identity()
         rec.number, rec.display_name = caller_identity(rec.headers, rec.remote_uri)
         session = rec.headers.get(MONITOR_HEADER.lower())
@@ -119,7 +119,7 @@ class CallbackHandlers:
             return
         if self.state.dnd:
             rec.ended_by = "rejected"
-            self._refuse(call, self.state.dnd_code, "do not disturb")
+            self._refuse(call, self.state.dnd_code, "do not disturb", dnd=True)
             return
         call.respond(180)
         if self.state.config.ring_timeout_s > 0:
@@ -144,7 +144,7 @@ class CallbackHandlers:
         if auto is not None:
             call.timers.append(self.state.loop.call_later(auto, lambda: self._auto_answer(call)))
 
-    def _refuse(self, call: SipCall, code: int, reason: str) -> None:
+    def _refuse(self, call: SipCall, code: int, reason: str, *, dnd: bool = False) -> None:
         rec = call.record
         call.hangup_requested = True
         call.respond(code)
@@ -156,6 +156,8 @@ class CallbackHandlers:
                 sip_call_id=rec.sip_call_id,
                 code=code,
                 reason=reason,
+                headers=dict(rec.headers),
+                dnd=dnd,
             )
         )
 
@@ -170,7 +172,7 @@ class CallbackHandlers:
     def on_rejected_incoming(self, code: int, reason: str, remote: str, message: str) -> None:
         """pjsua refused a call before any account saw it (its call limit, 488 for an offer
         without a common codec): say which account it was for and its Call-ID."""
-        headers = parse_headers(message)
+        headers = parse_headers(message, self.state.kept_headers)
         acc = self.state.account_for(headers.get("to", ""))
         number, _ = caller_identity(headers, remote)
         session = headers.get(MONITOR_HEADER.lower())
@@ -187,6 +189,7 @@ class CallbackHandlers:
                 sip_call_id=headers.get("call-id", ""),
                 code=code,
                 reason=reason,
+                headers=headers,
             )
         )
 

@@ -28,11 +28,12 @@ _NAME = re.compile(r'^\s*(?:"((?:[^"\\]|\\.)*)"|([^<"]*?))\s*<')
 _QUOTED_NAME = re.compile(r'^\s*"(?:[^"\\]|\\.)*"')
 
 
-def parse_headers(message: str) -> dict[str, str]:
+def parse_headers(message: str, keep: frozenset[str] = frozenset()) -> dict[str, str]:
     """Headers of a SIP message as ``{lower-case name: value}`` (first occurrence wins).
 
-    Only the interesting ones and X- headers are kept, each value cut at 1 KiB, so a hostile
-    INVITE cannot make the event large.
+    Only the interesting ones, X- headers and those named in ``keep`` (lower case: where the
+    recording policy says the PBX puts its queue, wait and call id) are kept, each value cut
+    at 1 KiB, so a hostile INVITE cannot make the event large.
     """
     head = message.split("\r\n\r\n", 1)[0].split("\n\n", 1)[0]
     out: dict[str, str] = {}
@@ -41,7 +42,7 @@ def parse_headers(message: str) -> dict[str, str]:
             continue
         name, _, value = raw.partition(":")
         key = _COMPACT.get(name.strip().lower(), name.strip().lower())
-        if key in INTERESTING or key.startswith("x-"):
+        if key in INTERESTING or key.startswith("x-") or key in keep:
             out.setdefault(key, value.strip()[:_MAX_VALUE])
     return out
 

@@ -56,6 +56,7 @@ class CallMedia:
         self._guest_mode = ""
         self.muted = False
         self.held = False
+        self.recording_paused = False  # both recorders take silence (set_recording_paused)
 
     # --- sources into the call ---------------------------------------------------------
     def _sources(self) -> list[Any]:
@@ -65,7 +66,8 @@ class CallMedia:
         return [src for src in (self._mic, self._player) if src is not None]
 
     def _targets(self) -> list[Any]:
-        return [t for t in (self._aud, self._op_rec, self._guest) if t is not None]
+        op_rec = None if self.recording_paused else self._op_rec
+        return [t for t in (self._aud, op_rec, self._guest) if t is not None]
 
     def _link(self, src: Any, dst: Any) -> None:
         src.startTransmit(dst)
@@ -101,7 +103,7 @@ class CallMedia:
         self._aud = aud
         self.held = False
         self._link(aud, self._speaker)
-        if self._cu_rec is not None:
+        if self._cu_rec is not None and not self.recording_paused:
             self._link(aud, self._cu_rec)
         self._connect_sources()
         self._wire_guest()
@@ -157,7 +159,7 @@ class CallMedia:
         self._op_rec, self._cu_rec = op_rec, cu_rec
         # Both recorders get their first frame on the same bridge tick from here.
         first = utc_us()
-        if self._aud is not None:
+        if self._aud is not None and not self.recording_paused:
             self._link(self._aud, cu_rec)
         if self._silence is not None:  # never unlinked: the recorders go with the call
             self._link(self._silence, op_rec)
@@ -174,6 +176,23 @@ class CallMedia:
         self._wire_guest()
         _write_sidecar(self.recording, finished=False)
         return self.recording
+
+    def set_recording_paused(self, paused: bool) -> None:
+        """Pause (or resume) what the call recording takes, at the source: both recorders
+        then get only the silence port's frames, so both channels of the WAV are silent for
+        the span while the call itself goes on. Before the recording starts it is kept for it."""
+        if paused == self.recording_paused:
+            return
+        self._disconnect_sources()
+        aud, cu_rec = self._aud, self._cu_rec
+        if aud is not None and cu_rec is not None:
+            if paused:
+                self._unlink_where(lambda src, dst: src is aud and dst is cu_rec)
+            else:
+                self._link(aud, cu_rec)
+        self.recording_paused = paused
+        self._connect_sources()
+        self._wire_guest()  # a barging supervisor is not recorded meanwhile either
 
     # --- a monitoring supervisor (sip.monitor) ------------------------------------------
     def set_guest(self, port: Any, mode: str) -> None:
@@ -198,7 +217,7 @@ class CallMedia:
         if self._guest_mode in ("whisper", "barge"):
             self._link(guest, self._speaker)
         if self._guest_mode == "barge" and not self.held:
-            for dst in (self._aud, self._op_rec):
+            for dst in (self._aud, None if self.recording_paused else self._op_rec):
                 if dst is not None:
                     self._link(guest, dst)
 

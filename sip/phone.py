@@ -355,6 +355,15 @@ class Phone:
         self.state.recording_started(call, rec)
         return str(rec.path)
 
+    def set_kept_headers(self, names: list[str]) -> None:
+        """INVITE headers to hand on besides the usual ones and X- headers (any case)."""
+        if len(names) > 16 or not all(isinstance(n, str) and 0 < len(n) <= 64 for n in names):
+            raise ConfigError("kept headers: at most 16 names of 1 to 64 characters")
+        self.state.kept_headers = frozenset(n.strip().lower() for n in names)
+
+    def set_recording_paused(self, call_id: str, paused: bool) -> None:
+        self.state.call(call_id).media.set_recording_paused(paused)
+
     def stats(self) -> dict[str, Any]:
         return {
             "calls": len(self.calls),

@@ -45,7 +45,8 @@ RESTART_DELAYS_S = (1.0, 2.0, 5.0, 10.0, 30.0)  # the last one repeats
 STABLE_S = 60.0  # a child that ran this long starts the back-off from the first delay again
 LOST = "the softphone stopped unexpectedly"
 HANG_AFTER_S = 30.0  # a child whose SIP thread answers nothing for this long is killed
-_STICKY = ("set_dnd", "set_auto_answer", "set_audio_devices")  # replayed into a new child
+# The choices replayed into a new child.
+_STICKY = ("set_dnd", "set_auto_answer", "set_audio_devices", "set_kept_headers")
 
 
 class EngineProcess(EngineCommands, MonitorCommands):

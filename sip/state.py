@@ -127,6 +127,7 @@ class PhoneState:
         self.dnd = config.dnd
         self.dnd_code = config.dnd_code
         self.auto_answer_s = config.auto_answer_s
+        self.kept_headers: frozenset[str] = frozenset()  # INVITE headers kept besides X-
         self.recording_dir = config.recording_dir
         self.trusted = TrustedSources(config.trusted_sources)
         self.connections = ConnectionGuard(

@@ -10,8 +10,10 @@ from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtWidgets import QLabel
 
 from desktop.calls.call import PbxHeaders
+from desktop.calls.engine_bridge import EngineBridge
 from desktop.calls.model import CallBook
 from desktop.operator.window import MainWindow
+from desktop.recording.audio_pause import AudioPause
 from desktop.recording.link import RecorderLink
 from desktop.recording.options import (
     UploadOptions,
@@ -55,8 +57,11 @@ def start_recorder(
         label.setText(text.replace("%1", note))
         window.attach_recorder(None, label.text())
     link = RecorderLink(options, book, window) if options is not None else None
+    audio = None
+    if link is not None:  # pauses silence the call audio at the softphone, by policy
+        audio = AudioPause(link, book, window.bridge.set_recording_paused, link)
     if follower is not None:
-        follow_policy(follower, link, conf.recorder.mask_titles, book)
+        follow_policy(follower, link, conf.recorder.mask_titles, book, audio, window.bridge)
         follower.start()
     if link is None:
         return None
@@ -107,18 +112,31 @@ def follow_policy(
     link: RecorderLink | None,
     local_masks: tuple[str, ...],
     book: CallBook,
+    audio: AudioPause | None = None,
+    engine: EngineBridge | None = None,
 ) -> None:
     """Apply the store's recording policy now and at every change: to the recorder ``link``,
-    and to ``book`` (the wrap-up maximum, the INVITE headers naming queue, wait and PBX call)."""
+    to ``book`` (the wrap-up maximum, the INVITE headers naming queue, wait and PBX call),
+    to ``audio`` (whether audio pauses with the screen) and to the softphone ``engine`` (it
+    hands those headers on, whatever their names)."""
+
+    def headers(policy: StorePolicy) -> None:
+        names = (policy.queue_header, policy.queue_wait_header, policy.pbx_call_id_header)
+        if engine is not None:
+            engine.set_kept_headers(names)
 
     def apply(policy: StorePolicy) -> None:
+        headers(policy)
         book.wrap_up_max_s = policy.wrap_up_max_s
         book.pbx = PbxHeaders(policy.queue_header, policy.queue_wait_header,
                               policy.pbx_call_id_header)  # fmt: skip
         if link is not None:
             link.set_policy(with_policy(link.options, policy, local_masks))
+        if audio is not None:
+            audio.update()
 
     book.wrap_up_max_s = follower.policy.wrap_up_max_s
     book.pbx = PbxHeaders(follower.policy.queue_header, follower.policy.queue_wait_header,
                           follower.policy.pbx_call_id_header)  # fmt: skip
+    headers(follower.policy)
     follower.changed.connect(apply)

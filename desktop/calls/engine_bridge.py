@@ -70,6 +70,7 @@ class EngineBridge(QObject):
         self.account_id = ""
         self.started = False
         self.lost = 0  # times the engine's process died under us
+        self.kept_headers: tuple[str, ...] = ()  # INVITE headers the policy names
         self._lost_us = 0
         self._monitor_legs: set[str] = set()  # call ids of monitoring legs in progress
         self._from_sip.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
@@ -121,6 +122,8 @@ class EngineBridge(QObject):
 
         def boot() -> str:
             self.engine.start()
+            if self.kept_headers:  # before the account: its first INVITE carries them
+                self.engine.set_kept_headers(list(self.kept_headers)).result(15)
             if account is None:
                 return ""
             settings = account
@@ -251,6 +254,37 @@ class EngineBridge(QObject):
     def transfer_attended(self, call_id: str, consult_call_id: str) -> None:
         what = self.tr("transfer the call")
         self._command(what, "transfer_attended", call_id, consult_call_id)
+
+    def set_kept_headers(self, names: tuple[str, ...]) -> None:
+        """The INVITE headers where the PBX names queue, wait and call id (the recording
+        policy's): the engine hands them on with the call, whatever their names (not running
+        yet: its start sends them)."""
+        assert_gui_thread()
+        if names != self.kept_headers:
+            self.kept_headers = names
+            self._quietly("set_kept_headers", list(names))
+
+    def set_recording_paused(self, call_id: str, paused: bool) -> None:
+        """Both channels of the call's recording take silence while ``paused``. A failure is
+        logged, not shown: the call may have just ended (the worker silences the uploaded
+        audio as well)."""
+        assert_gui_thread()
+        self._quietly("set_recording_paused", call_id, paused)
+
+    def _quietly(self, name: str, *args: Any) -> None:
+        """A command whose failure is only logged."""
+        try:
+            future = getattr(self.engine, name)(*args)
+        except Exception as exc:  # EngineStateError when not running
+            log.info("%s %s: %s", name, args, _text(exc))
+            return
+
+        def done(f: Future[Any]) -> None:
+            exc = f.exception()
+            if exc is not None:
+                log.warning("%s %s: %s", name, args, _text(exc))
+
+        when_done(future, done)
 
     def set_dnd(self, on: bool) -> None:
         self._command(self.tr("change Do not disturb"), "set_dnd", on)

@@ -13,12 +13,22 @@ end; the recorder link closes the call's recording window then. A call the opera
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from desktop.calls.call import Call, Ending, Hold, PbxHeaders, event_note, store_record
+from desktop.calls.call import (
+    REFUSALS,
+    Call,
+    Ending,
+    Hold,
+    PbxHeaders,
+    event_note,
+    refused_call,
+    store_record,
+)
 from desktop.calls.engine_bridge import EngineBridge
 from formats.clock import utc_us
 from sip import events as ev
@@ -53,9 +63,13 @@ class CallBook(QObject):
         pbx: PbxHeaders | None = None,
         wrap_up_max_s: float = WRAP_UP_MAX_S,
         audio_wait_ms: int = AUDIO_WAIT_MS,
+        agent_state: Callable[[], str] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        # The operator's agent state now (desktop.agent.state): a call refused in it is
+        # counted by the store where it belongs (not the agent's missed call unless ready).
+        self.agent_state: Callable[[], str] = agent_state or (lambda: "ready")
         self.agent = agent  # the token's owner once the store said (GET /me)
         self.extension = extension  # this PC's SIP user, on every call record
         self.pbx = pbx or PbxHeaders()  # the INVITE headers naming queue, wait, PBX call id
@@ -145,6 +159,8 @@ class CallBook(QObject):
                 self._hand_on(call)
         elif isinstance(event, ev.CallEnded) and call is not None and not call.ended:
             self._end(call, event)
+        elif isinstance(event, ev.IncomingCallRejected) and event.dnd:
+            self._refused(event)
         elif isinstance(event, ev.TransferRequested):
             number, name = caller_identity({}, event.target_uri)
             new = self.calls.get(event.new_call_id) or Call(event.new_call_id, "outbound")
@@ -182,6 +198,15 @@ class CallBook(QObject):
             call.waiting = False
         self.changed.emit(call)
 
+    def _refused(self, event: ev.IncomingCallRejected) -> None:
+        """An INVITE the softphone refused by do-not-disturb: a leg of its own for the store,
+        with the agent's state then and the INVITE's queue, wait and PBX call id."""
+        call = refused_call(event, self.agent_state(), event.headers)
+        call.record = store_record(call, self.agent, self.extension, self.pbx)
+        self._sent.add(call.call_id)
+        self.record_ready.emit(call)
+        self._sent.discard(call.call_id)
+
     def _end(self, call: Call, event: ev.CallEnded) -> None:
         end = call.ending = Ending.read(event.record)
         call.ended_us = end.end_at_us or event.at_us
@@ -192,6 +217,9 @@ class CallBook(QObject):
         call.started_us = end.ring_at_us or call.started_us
         if end.answer_at_us is not None or "answer_at_us" in event.record:
             call.answered_us = end.answer_at_us
+        if end.ended_by == "rejected" and call.direction == "inbound" and not call.answered:
+            # refused by hand while it rang: counted as the agent's state then says
+            call.refusal = REFUSALS.get(self.agent_state(), "dnd")
         if end.holds:  # the engine's own account of the holds is the one kept
             call.holds = list(end.holds)
         elif call.hold_since_us is not None:

@@ -7,7 +7,7 @@ Dialog-card fields are one line each, ``key: type, flags``::
               "callback: checkbox", "callback_on: date", "card_no: text, sensitive"]
 
 Types: ``text``, ``choice(a|b|…)``, ``checkbox``, ``date``. Flags: ``required``,
-``sensitive`` (pauses screen recording and silences the uploaded audio while focused; the
+``sensitive`` (pauses screen recording and silences the call audio while focused; the
 value is shown masked once the field loses focus and leaves the PC only as
 ``sensitive=mask`` (the default: the last 4 characters), ``sensitive=hash`` (HMAC-SHA256,
 key in the keyring) or not at all, ``sensitive=drop``; see desktop/crm/sensitive.py),

@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self.book = book if book is not None else CallBook.following(bridge, self)
         opts = agent_options or AgentSection()
         self.agent = st.AgentState(opts.wrap_up_s)
+        self.book.agent_state = lambda: self.agent.state  # a refused call's state then
         self.agent_name = account.split("@")[0]
         self.state_bar = AgentStateBar(self.agent, opts.not_ready_reasons, opts.break_reasons, self)
         self.recording = RecordingIndicator(self)

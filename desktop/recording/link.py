@@ -61,6 +61,7 @@ class RecorderLink(QObject):
     status_changed = Signal(str)  # what the operator reads: is the screen being recorded?
     worker_event = Signal(object)  # every event of the worker (a dict)
     gap_recorded = Signal(object)  # the gap's JSON line (a dict)
+    pauses_changed = Signal()  # a pause reason began or ended (desktop.recording.audio_pause)
 
     def __init__(
         self, options: LinkOptions, book: CallBook | None = None, parent: QObject | None = None
@@ -281,7 +282,7 @@ class RecorderLink(QObject):
             self._ready = True
             self._ready_since = utc_us()
             if self.options.capture:
-                self._send(policy_message(self.options.worker))  # changed while it started
+                self._send(policy_message(self.options.worker, self.options.pause_audio))
                 self._replay()
         elif isinstance(event, pipe.RecorderState):  # ``state`` and ``status``
             self.state = pipe_codec.to_json(event)
@@ -369,20 +370,21 @@ class RecorderLink(QObject):
         if needs_new_worker(old.worker, options.worker) and self._send(pipe.Stop()):
             self._fatal, self._attempt = "restarting for the recording policy", 0
         else:
-            self._send(policy_message(options.worker))
+            self._send(policy_message(options.worker, options.pause_audio))
 
     @property
     def pause_reasons(self) -> frozenset[str]:
         return frozenset(self._pauses)
 
     def pause(self, reason: str = "manual") -> None:
-        """Black out the screen (and silence the uploaded call audio) for ``reason``."""
+        """Black out the screen (and silence the call audio, by policy) for ``reason``."""
         if reason in self._pauses:
             return
         self._pauses.add(reason)
         at = utc_us()
         self._note_calls("pause", reason, at)
         self._send(pipe.Pause(reason=reason, at_us=at))
+        self.pauses_changed.emit()
 
     def resume(self, reason: str = "manual") -> None:
         """``reason`` no longer holds; the recording resumes when no other reason does."""
@@ -392,6 +394,7 @@ class RecorderLink(QObject):
         at = utc_us()
         self._note_calls("resume", reason, at)
         self._send(pipe.Resume(reason=reason, at_us=at))
+        self.pauses_changed.emit()
 
     def _note_calls(self, kind: str, reason: str, at_us: int) -> None:
         book = self.book

@@ -87,6 +87,7 @@ class LinkOptions:
     backoff_s: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
     stable_s: float = 60.0  # a worker that captured this long resets the back-off
     extra_args: tuple[str, ...] = ()
+    pause_audio: bool = True  # the policy's "audio pauses with the screen"
 
     @property
     def out_dir(self) -> Path:
@@ -191,4 +192,4 @@ def with_policy(
         mask_titles=masks,
         policy=policy.recording_policy(),
     )
-    return dataclasses.replace(options, worker=worker)
+    return dataclasses.replace(options, worker=worker, pause_audio=policy.pause_audio)

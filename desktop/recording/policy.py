@@ -254,10 +254,12 @@ class PolicyFollower(QObject):
             self.policy = policy  # the same rules, now confirmed by the store
 
 
-def policy_message(worker: WorkerOptions) -> pipe.SetPolicy:
-    """The worker's rules and title masks as the pipe's ``set_policy``."""
+def policy_message(worker: WorkerOptions, pause_audio: bool = True) -> pipe.SetPolicy:
+    """The worker's rules and title masks as the pipe's ``set_policy``; ``pause_audio``: the
+    policy's "audio pauses with the screen" (the uploaded audio is silenced then)."""
     rules = worker.policy.to_json()
     return pipe.SetPolicy(
+        pause_audio=pause_audio,
         mode=rules["mode"],
         sample_percent=rules["sample_percent"],
         off_agents=tuple(rules["off_agents"]),

@@ -146,8 +146,11 @@ def queue_calls(
     limit: int = 1000,
 ) -> list[dict[str, Any]]:
     """Queue calls that entered in [from_us, to_us), oldest first, each with the desktop call
-    that took it (`desktop_call_id`, its `user`): the call at the agent's extension from the
-    same caller that started nearest the CONNECT, within a minute."""
+    that took it (`desktop_call_id`, its `user`): the leg that answered for the customer call
+    whose PBX call id (from the INVITE's headers) is the queue call's uniqueid, in that queue
+    or none named; else (a desktop that got no such header) the call at the agent's extension
+    (the call's local number, or its agent's extension in the store) from the same caller that
+    started nearest the CONNECT, within a minute."""
     if not who.sees_all:
         raise Forbidden("queue calls are for qa, supervisors and admins")
     where = "q.entered_us >= ? AND q.entered_us < ?"
@@ -158,22 +161,28 @@ def queue_calls(
     if uniqueid is not None:
         where += " AND q.uniqueid = ?"
         args.append(uniqueid)
+    exact = (
+        "SELECT MIN(c.id) FROM calls c WHERE c.pbx_call_id = x.uniqueid AND c.offer_answered = 1 "
+        "AND x.connected_us IS NOT NULL AND (c.queue IS NULL OR c.queue = x.queue)"
+    )
     # The nearest start first, then the call with it (SQLite takes no outer column in a
     # subquery's ORDER BY).
     same = (
-        "FROM calls c WHERE c.local_norm = {q}.extension AND c.remote_norm = {q}.caller_norm "
+        "FROM calls c WHERE (c.local_norm = {q}.extension OR c.agent IN "
+        "(SELECT u.name FROM users u WHERE u.extension = {q}.extension)) "
+        "AND c.remote_norm = {q}.caller_norm "
         "AND c.started_us >= {q}.connected_us - ? AND c.started_us <= {q}.connected_us + ?"
     )
     gap = f"(SELECT MIN(ABS(c.started_us - q.connected_us)) {same.format(q='q')})"
     pick = f"{same.format(q='x')} AND ABS(c.started_us - x.connected_us) = x.gap_"
     rows = db.query(
-        f"SELECT x.*, (SELECT MIN(c.id) {pick}) AS desktop_call_id, "
-        f"(SELECT d.agent FROM calls d WHERE d.id = (SELECT MIN(c.id) {pick})) AS user_name "
+        "SELECT y.*, (SELECT d.agent FROM calls d WHERE d.id = y.desktop_call_id) AS user_name "
+        f"FROM (SELECT x.*, COALESCE(({exact}), (SELECT MIN(c.id) {pick})) AS desktop_call_id "
         "FROM ("
         f"SELECT {QUEUE_CALL_COLUMNS}, q.caller_norm, {gap} AS gap_ FROM pbx_queue_calls q "
-        f"WHERE {where} ORDER BY q.entered_us, q.uniqueid, q.queue LIMIT ?) x "
-        "ORDER BY x.entered_us, x.uniqueid, x.queue",
-        [*[JOIN_WINDOW] * 6, *args, limit],
+        f"WHERE {where} ORDER BY q.entered_us, q.uniqueid, q.queue LIMIT ?) x) y "
+        "ORDER BY y.entered_us, y.uniqueid, y.queue",
+        [*[JOIN_WINDOW] * 4, *args, limit],
     )
     for row in rows:
         row["user"] = row.pop("user_name")

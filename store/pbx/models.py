@@ -71,8 +71,9 @@ class QueueCall(BaseModel):
     ended_by: str | None
     transfer_to: str | None
     desktop_call_id: str | None = Field(
-        description="the desktop call at the agent's extension from this caller that started "
-        "nearest the CONNECT (within a minute)"
+        description="the desktop leg that answered the customer call whose PBX call id is "
+        "this uniqueid; else the desktop call at the agent's extension from this caller that "
+        "started nearest the CONNECT (within a minute)"
     )
     user: str | None = Field(description="that desktop call's agent")
 

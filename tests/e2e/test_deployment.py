@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from tests.integration.desktop_kit import desktop_settings
 from tests.servers.baresip import Baresip, baresip_available
 from tests.servers.crm import CrmServer
 from tests.servers.kamailio import Kamailio
+from tests.servers.sipp import headers_call_scenario, run_uac_load, sipp_available
 from tests.servers.store import StoreServer
 
 pytestmark = [
@@ -48,7 +50,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreServer]:
-    users = {"anna": "agent", "quinn": "qa"}
+    users = {"anna": "agent", "quinn": "qa", "ben": "agent"}
     with StoreServer(tmp_path_factory.mktemp("deploy-store"), users=users) as server:
         yield server
 
@@ -221,4 +223,76 @@ def test_a_revoked_token_waits_and_a_new_one_drains_without_a_restart(
         assert ("ready", since) in states
         screenshot(desk, "new-token-drained")
     finally:
+        assert desk.close(), "the engine did not stop in time"
+
+
+def test_a_call_refused_in_a_break_counts_where_it_belongs(
+    qtbot: QtBot,
+    qapp: QApplication,
+    kamailio: Kamailio,  # noqa: F811
+    store: StoreServer,
+    crm: CrmServer,
+    tmp_path: Path,
+) -> None:
+    """Anna is on her lunch break. The PBX (sipp through Kamailio) rings 1001 with its queue
+    headers (support, waited 12 s, its call id); her softphone refuses it (486) and her desktop
+    sends the leg as refused in a break. The PBX rolls the call over to ben, whose desktop
+    answers it 3 s after anna's leg began (posted as his desktop would). By hand, for queue
+    support: the customer call is offered once, at ben, answered; anna: refused 1, presented 0,
+    missed 0, offered 0; ben: offered 1, answered 1, presented 1, missed 0; the customer's
+    wait = 12 (the first leg's queue wait) + 3 (first ring → answer) = 15 s ≤ 20: service
+    level 100.0."""
+    if not sipp_available():
+        pytest.fail("sipp (sip-tester) is not installed: run scripts/setup --tests")
+    db = connect(str(store.data_dir / "store.sqlite3"))
+    try:
+        token = issue_token(db, "anna", days=1)[0]  # her first one may have been revoked
+    finally:
+        db.close()
+    conf = anna_settings(kamailio, store, crm, tmp_path)
+    since = utc_us()
+    desk = start_desk(conf, tmp_path, token)
+    uniqueid = f"{since // 1_000_000}.{uuid.uuid4().int % 10_000}"
+    headers = {"X-Queue": "support", "X-Queue-Wait": "12", "X-Asterisk-Uniqueid": uniqueid}
+    qa = StoreClient(store.base_url, store.tokens["quinn"])
+    try:
+        window = desk.window
+        qtbot.waitUntil(lambda: window.agent.state == "ready", timeout=20000)
+        window.agent.choose("break", "Lunch")
+        engine = window.bridge.engine
+        wait_for("do-not-disturb in the softphone", lambda: engine.stats().result(5)["dnd"],
+                 10, qtbot)  # fmt: skip
+        pbx = run_uac_load("127.0.0.1", kamailio.port("udp"), calls=1, rate=1, limit=1,
+                           user=EXTENSION, timeout_s=30,
+                           scenario=headers_call_scenario(tmp_path, headers))  # fmt: skip
+        assert pbx.ok and pbx.successful == 1, pbx.stdout_tail  # refused, and the 486 ACKed
+
+        def refused() -> Any:
+            found = qa.search_calls(agent="anna", queue="support", from_us=since)["items"]
+            return found[0] if found else None
+
+        leg = qa.get_call(wait_for("anna's refused leg in the store", refused, 60, qtbot)["id"])
+        assert (leg["refusal"], leg["leg"], leg["pbx_call_id"], leg["queue_wait_s"]) == (
+            "break", "refused", uniqueid, 12.0
+        )  # fmt: skip
+        assert leg["agent"] == "anna" and leg.get("answered_us") is None
+        first_ring = leg["started_us"]
+        with StoreClient(store.base_url, store.tokens["ben"]) as ben:
+            ben.put_call(f"ben-{uniqueid}", {  # type: ignore[typeddict-item]
+                "agent": "ben", "direction": "inbound", "remote_number": "sipp",
+                "queue": "support", "queue_wait_s": 13.0, "pbx_call_id": uniqueid,
+                "started_us": first_ring + 1_000_000, "answered_us": first_ring + 3_000_000,
+                "ended_us": first_ring + 63_000_000, "ended_by": "remote",
+            })  # fmt: skip
+        report = qa.report("calls", since, utc_us() + 3_600_000_000, group="agent",
+                           queue="support", sl_s=20, rollups=False)  # fmt: skip
+        rows = {r["agent"]: r for r in report["rows"]}
+        keys = ("offered", "answered", "presented", "missed", "refused", "service_level_pct")
+        assert {a: tuple(rows[a][k] for k in keys) for a in rows} == {
+            "anna": (0, 0, 0, 0, 1, None),
+            "ben": (1, 1, 1, 0, 0, 100.0),
+        }
+        screenshot(desk, "refused-in-a-break")
+    finally:
+        qa.close()
         assert desk.close(), "the engine did not stop in time"

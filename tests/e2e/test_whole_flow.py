@@ -1,6 +1,7 @@
 """The whole flow, as the desktop app composes it (``desktop.app.build``), with every part real:
-Kamailio, the store on loopback, a CRM test server, the recorder worker on an Xvfb screen, and
-a customer softphone in a child process.
+Kamailio, the store on loopback, a CRM test server, the recorder worker on an Xvfb screen, a
+private PulseAudio server for the operator's sound (her microphone carries her tone), and a
+customer softphone in a child process.
 
 A call arrives, the card pops with the CRM's data, the operator answers, both sides speak
 (tones), the screen changes, the operator pauses the recording, marks a moment and resumes,
@@ -8,10 +9,19 @@ the customer hangs up, the wrap-up ends when the dialog card is finished, the up
 the store, and a QA controller finds the call, plays it and exports it: the MP4 holds both
 channels and the screen, both black and silent while paused, and the timeline shows the
 pause with its reason and the operator's mark.
+
+During the call the operator also types a card number into the dialog card's sensitive field:
+while it has focus the recorded screen is black (a known colour painted on it meanwhile shows
+nowhere, and shows once the field is left) and both channels of the call's recording are
+silent at the source (the softphone's WAV, not only the upload); the number is nowhere in
+the store's JSON, its files, the CRM's received bodies, the outbox or the logs.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +30,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from desktop import secret_store
@@ -31,7 +41,9 @@ from desktop.qa.window import QaWindow
 from desktop.settings.values import (
     LoadedSettings,
 )
+from formats.call_audio import read_pcm16
 from formats.clock import utc_us
+from sip import events as ev
 from store.client import StoreClient
 from tests.integration.conftest import kamailio  # noqa: F401 - fixture
 from tests.integration.desktop_kit import desktop_settings
@@ -42,6 +54,7 @@ from tests.integration.store_kit import running_store
 from tests.servers.baresip import dominant_frequency
 from tests.servers.crm import CrmServer, Person
 from tests.servers.kamailio import Kamailio
+from tests.servers.pulse import SERVER_RATE, PulseServer, pulse_available
 from tests.servers.store import StoreServer
 from tests.servers.xvfb import XvfbServer
 
@@ -49,6 +62,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.on_x11]
 CUSTOMER = "79161234567"  # a SIP user that is a phone number, as a PBX trunk would present it
 OPERATOR = "alice"
 CUSTOMER_HZ, OPERATOR_HZ = 600, 1000
+CARD = "4111111111111111"  # typed as "4111 1111 1111 1111"
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +85,18 @@ def crm() -> Iterator[CrmServer]:
 
 
 @pytest.fixture
+def pulse() -> Iterator[PulseServer]:
+    if not pulse_available():
+        pytest.fail("PulseAudio is not installed: run scripts/setup --tests")
+    server = PulseServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def desk(
     qtbot: QtBot,
     qapp: QApplication,
@@ -78,6 +104,7 @@ def desk(
     xvfb: XvfbServer,  # noqa: F811
     store: StoreServer,
     crm: CrmServer,
+    pulse: PulseServer,
     tmp_path: Path,
 ) -> Iterator[Desktop]:
     # The operator's secrets as the keyring would give them, for this process only.
@@ -85,9 +112,27 @@ def desk(
                                   PASSWORDS[OPERATOR])  # fmt: skip
     secret_store.hold_for_session(secret_store.STORE_TOKEN_USER, store.tokens[OPERATOR])
     conf = desktop_settings(kamailio, store.base_url, crm, tmp_path, operator=OPERATOR, preroll_s=2)
+    conf = dataclasses.replace(
+        conf,
+        audio=dataclasses.replace(conf.audio, mode="portaudio"),
+        crm=dataclasses.replace(conf.crm, post_url=crm.url + "/api/calls", post_back=True),
+        dialog_card=dataclasses.replace(
+            conf.dialog_card, fields=("topic: text, label=Topic", "card_no: text, sensitive")
+        ),
+    )
     loaded = LoadedSettings(conf, tmp_path / "agentdesk.toml", "file")
-    made = build(loaded, [], display=xvfb.display)
-    made.window.show()
+    # Only the softphone's process is to use the sound server: this one (the QA player)
+    # plays silently, as on a PC without sound.
+    with pytest.MonkeyPatch.context() as sound:
+        for name, value in pulse.env.items():
+            sound.setenv(name, value)
+        made = build(loaded, [], display=xvfb.display)
+        made.window.show()
+        try:
+            qtbot.waitUntil(lambda: made.bridge.started, timeout=20000)
+        except BaseException:
+            made.close()
+            raise
     try:
         yield made
     finally:
@@ -105,15 +150,44 @@ def wait_for(what: str, check: Any, timeout_s: float, qtbot: QtBot) -> Any:
     raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
 
 
+def type_card_number(qtbot: QtBot, panel: CrmPanel, screen: XvfbServer) -> None:
+    """Focus the sensitive field, paint the recorded screen green, type the card number,
+    leave for the topic field."""
+    field, topic = panel.dialog.editors["card_no"], panel.dialog.editors["topic"]
+    assert isinstance(field, QLineEdit) and isinstance(topic, QLineEdit)
+    panel.window().activateWindow()
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus, timeout=5000)
+    qtbot.wait(400)  # the recorder masks from its next frame on
+    screen.set_root_colour("green")
+    qtbot.keyClicks(field, "4111 1111 1111 1111")
+    qtbot.wait(1500)
+    topic.setFocus()
+    qtbot.waitUntil(topic.hasFocus, timeout=5000)
+    assert CARD[-4:] in field.text() and "4111 1111" not in field.text()  # masked
+
+
 def test_a_call_from_ring_to_qa_export(
     qtbot: QtBot,
     desk: Desktop,
     kamailio: Kamailio,  # noqa: F811
     xvfb: XvfbServer,  # noqa: F811
     store: StoreServer,
+    crm: CrmServer,
+    pulse: PulseServer,
     tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     window = desk.window
+    wavs: list[tuple[ev.RecordingFinished, Any]] = []  # the softphone's WAV, read at once
+
+    def finished(event: ev.Event) -> None:
+        if isinstance(event, ev.RecordingFinished):
+            wavs.append((event, read_pcm16(event.path)[0]))
+
+    desk.bridge.sip_event.connect(finished)
     qtbot.waitUntil(lambda: window.agent.state == "ready", timeout=20000)
     # The screen recorder is capturing (its pre-roll spool running) before the call rings.
     link = window.recorder
@@ -138,7 +212,8 @@ def test_a_call_from_ring_to_qa_export(
         customer.wait("CallStateChanged", state="confirmed", call_id=out_id)
         qtbot.waitUntil(lambda: window.agent.state == "on_call", timeout=5000)
         customer.call("play_tone", call_id=out_id, freq1=CUSTOMER_HZ)
-        desk.bridge.engine.play_tone(call_id, OPERATOR_HZ).result(5)
+        seconds = np.arange(30 * SERVER_RATE) / SERVER_RATE  # the operator speaks: her mic
+        mic = pulse.play_into_source(0.4 * np.sin(2 * np.pi * OPERATOR_HZ * seconds))
         qtbot.wait(1000)
         painted_us = utc_us()
         xvfb.set_root_colour("red")  # the operator's screen changes during the call
@@ -151,7 +226,10 @@ def test_a_call_from_ring_to_qa_export(
         qtbot.mouseClick(pause, Qt.MouseButton.LeftButton)  # and resumes
         resumed_us = utc_us()
         qtbot.wait(1500)
+        type_card_number(qtbot, panel, xvfb)
+        qtbot.wait(1500)
         customer.call("hangup", call_id=out_id)
+        mic.stop()
         qtbot.waitUntil(lambda: window.agent.state == "wrap_up", timeout=10000)
 
         # The wrap-up lasts until the dialog card is finished, whatever its timer says.
@@ -188,9 +266,10 @@ def test_a_call_from_ring_to_qa_export(
     timeline = review.player.session.timeline
     assert timeline.marks, "the timeline shows no events"
     assert {"operator_mark", "pause", "resume"} <= {m.kind for m in timeline.marks}
-    assert [(m.kind, m.label) for m in timeline.marks if m.kind == "pause"] == [("pause", "manual")]
-    (band,) = [b for b in timeline.bands if b.kind == "masked"]
-    assert band.reason == "manual"
+    pauses = [(m.kind, m.label) for m in timeline.marks if m.kind == "pause"]
+    assert pauses == [("pause", "manual"), ("pause", "sensitive_field")]
+    band, card_band = [b for b in timeline.bands if b.kind == "masked"]
+    assert (band.reason, card_band.reason) == ("manual", "sensitive_field")
     assert paused_us <= band.start_us < paused_us + 1_000_000
     assert resumed_us <= band.end_us < resumed_us + 1_000_000
     review_window.close()
@@ -222,3 +301,52 @@ def test_a_call_from_ring_to_qa_export(
     assert before[2] > 200 and before[0] < 60, f"expected the blue screen, got {before}"
     assert after[0] > 200 and after[2] < 60, f"expected the red screen, got {after}"
     qa.close()
+
+    # The card number typed during the call: paused for its field (a band of its own), the
+    # screen black there, both channels of the softphone's recording silent at the source.
+    spans = {}
+    for kind in ("pause", "resume"):
+        card = [e for e in call["events"] if e.get("detail") == "sensitive_field"]
+        (spans[kind],) = [e["at_us"] for e in card if e["kind"] == kind]
+    f_a, f_b = ((spans[k] - result.origin_us) / 1e6 for k in ("pause", "resume"))
+    assert f_b - f_a > 1.5, (f_a, f_b)
+    shown = [rgb for t, rgb in frames if f_a + 0.3 < t < f_b - 0.3]
+    assert shown, "no frame while the sensitive field had focus"
+    for rgb in shown:  # the green painted while the field had focus shows nowhere
+        r, g, b = (rgb[:, :, k].astype(int) for k in range(3))
+        assert not np.any((g > 100) & (r < 80) & (b < 80)), "the green pattern shows"
+        assert float(rgb.mean()) < 4, f"not black: mean {float(rgb.mean()):.1f}"  # (the caption)
+    green = colour_at(f_b + 1.0)  # the pattern shows once the field is left
+    assert green[1] > 200 and green[0] < 60 and green[2] < 60, green
+    (done, wav) = next((e, pcm) for e, pcm in wavs if e.call_id == call_id)
+    rate_wav = done.sample_rate
+    for (a_us, b_us), why in (
+        ((paused_us, resumed_us), "manual"),
+        ((spans["pause"], spans["resume"]), "card"),
+    ):
+        a_s, b_s = ((t - done.first_sample_utc_us) / 1e6 for t in (a_us, b_us))
+        inside = wav[int((a_s + 0.15) * rate_wav) : int((b_s - 0.15) * rate_wav)]
+        assert len(inside) and int(np.abs(inside).max()) == 0, f"{why}: sound at the source"
+        for part in (wav[int((a_s - 0.9) * rate_wav) : int((a_s - 0.1) * rate_wav)],
+                     wav[int((b_s + 0.2) * rate_wav) : int((b_s + 1.0) * rate_wav)]):  # fmt: skip
+            assert abs(dominant_frequency(part[:, 0].astype(float), rate_wav) - OPERATOR_HZ) < 30
+            assert abs(dominant_frequency(part[:, 1].astype(float), rate_wav) - CUSTOMER_HZ) < 30
+
+    # The number itself: only its last four digits leave the PC, and nowhere in clear.
+    assert call["card"]["card_no"]["value"].endswith(CARD[-4:])
+    texts = {
+        "the store's call": json.dumps(call),
+        "the CRM's received bodies": json.dumps(crm.requests),
+        "the store's log": store.log(),
+        "the desktop's log": "\n".join(r.getMessage() for r in caplog.records),
+        "the processes' output": "".join(capfd.readouterr()),
+    }
+    for where, text in texts.items():
+        assert CARD not in text.replace(" ", ""), f"the card number is in {where}"
+    posted = [b for m, path, b in crm.requests if m == "POST" and path.startswith("/api/calls")]
+    assert [b["card"]["card_no"][-4:] for b in posted] == [CARD[-4:]], crm.requests
+    for folder in (store.data_dir, tmp_path):
+        for path in folder.rglob("*"):
+            if path.is_file() and path.suffix not in (".mp4", ".ogg", ".wav", ".png"):
+                data = path.read_bytes()
+                assert CARD.encode() not in data and b"4111 1111" not in data, path

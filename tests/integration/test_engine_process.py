@@ -1,7 +1,8 @@
 """The desktop's engine in its own process (sip.process.EngineProcess behind the EngineBridge),
 registered at a real Kamailio and called by a real second engine: a ``kill -9`` of the child
 mid-call ends the call by "system" within 2 s, this process (the UI's) lives on, and the child
-is started again, re-registers and rings for the next call."""
+is started again, re-registers and rings for the next call. A pause of the screen silences both
+channels of the call's recording in the child, for the paused span only."""
 
 from __future__ import annotations
 
@@ -11,15 +12,22 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.calls.engine_bridge import EngineBridge, make_engine
 from desktop.calls.model import Call, CallBook
+from desktop.recording.audio_pause import AudioPause
+from desktop.recording.link import RecorderLink
+from desktop.recording.options import LinkOptions
+from formats.call_audio import read_pcm16
+from recorder.worker_options import WorkerOptions
 from sip import events as ev
 from sip.config import AccountSettings, EngineConfig
 from sip.process import LOST, EngineProcess
 from tests.integration.sipkit import PASSWORDS, Agent
+from tests.servers.baresip import dominant_frequency
 from tests.servers.kamailio import Kamailio
 
 pytestmark = pytest.mark.integration
@@ -182,3 +190,69 @@ def test_an_engine_that_answers_nothing_is_killed_and_started_again(
     desk.engine.watchdog.hang_after_s = 30.0
     desk.wait(qtbot, ev.RegistrationChanged, 15000, state="registered")
     assert desk.engine.pid not in (None, pid)
+
+
+def loud_windows(channel: np.ndarray, rate: int, window_s: float = 0.01) -> np.ndarray:
+    """Whether each ``window_s`` of ``channel`` holds sound (RMS above -50 dBFS)."""
+    n = int(rate * window_s)
+    frames = channel[: len(channel) // n * n].astype(np.float64).reshape(-1, n) / 32768.0
+    loud: np.ndarray = np.sqrt(np.mean(frames**2, axis=1)) > 10 ** (-50 / 20)
+    return loud
+
+
+def test_a_pause_silences_both_channels_of_the_recording_at_the_source(
+    qtbot: QtBot, desk: Desk, agents: Callable[..., Agent], tmp_path: Path
+) -> None:
+    """The INVITE's Queue-Name header (named by the policy) reaches the desktop. Both sides
+    play a tone all through the call (operator 1000 Hz, customer 600 Hz); the
+    operator pauses (manual) 1.5 s in, resumes 1.5 s later, hangs up 1.5 s after. The call's
+    WAV: each channel its tone before and after, and nothing at all (zeros) in between; the
+    silence starts and ends within 100 ms of the pause and resume noted for the call."""
+    alice = agents("alice")  # the customer, through a PBX that names its queue its own way
+    link = RecorderLink(LinkOptions(WorkerOptions(out_dir=tmp_path / "screen")), desk.book)
+    AudioPause(link, desk.book, desk.bridge.set_recording_paused, parent=link)  # no worker
+    desk.bridge.set_kept_headers(("queue-name",))  # as the recording policy names it
+    desk.engine.stats().result(5)  # answered after the headers were taken (one pipe, in order)
+    out_id = str(alice.call("make_call", account_id=alice.account, target=OPERATOR,
+                            headers={"Queue-Name": "vip"}))  # fmt: skip
+    ring = desk.wait(qtbot, ev.IncomingCall)
+    assert isinstance(ring, ev.IncomingCall) and ring.headers.get("queue-name") == "vip"
+    call_id = ring.call_id
+    desk.bridge.answer(call_id)
+    desk.wait(qtbot, ev.CallStateChanged, call_id=call_id, state="confirmed")
+    started = desk.wait(qtbot, ev.RecordingStarted, call_id=call_id)
+    assert isinstance(started, ev.RecordingStarted)
+    desk.engine.play_tone(call_id, 1000).result(5)
+    alice.call("play_tone", call_id=out_id, freq1=600)
+    qtbot.wait(1500)
+    link.pause("manual")
+    qtbot.wait(1500)
+    link.resume("manual")
+    qtbot.wait(1500)
+    desk.bridge.hangup(call_id)
+    done = desk.wait(qtbot, ev.RecordingFinished, 15000, call_id=call_id)
+    assert isinstance(done, ev.RecordingFinished)
+    alice.wait("CallEnded", call_id=out_id)
+    call = desk.book.get(call_id) or next(c for c in desk.ended if c.call_id == call_id)
+    marks = {n["kind"]: n["at_us"] for n in call.notes if n["kind"] in ("pause", "resume")}
+    pcm, rate, _ = read_pcm16(done.path)
+    pause_s = (marks["pause"] - done.first_sample_utc_us) / 1e6
+    resume_s = (marks["resume"] - done.first_sample_utc_us) / 1e6
+    figures = []
+    for channel, freq in ((0, 1000.0), (1, 600.0)):
+        loud = loud_windows(pcm[:, channel], rate)
+        quiet = np.nonzero(~loud[int((pause_s - 0.5) / 0.01) :])[0]
+        assert len(quiet), f"channel {channel}: never silent"
+        silent_from = (int((pause_s - 0.5) / 0.01) + int(quiet[0])) * 0.01
+        back = np.nonzero(loud[int(silent_from / 0.01) :])[0]
+        assert len(back), f"channel {channel}: silent to the end"
+        silent_to = (int(silent_from / 0.01) + int(back[0])) * 0.01
+        figures.append((channel, silent_from - pause_s, silent_to - resume_s))
+        assert abs(silent_from - pause_s) <= 0.1 and abs(silent_to - resume_s) <= 0.1, figures
+        inside = pcm[int((pause_s + 0.1) * rate) : int((resume_s - 0.1) * rate), channel]
+        assert int(np.abs(inside).max()) == 0, f"channel {channel}: sound while paused"
+        before = pcm[int((pause_s - 1.0) * rate) : int((pause_s - 0.1) * rate), channel]
+        after = pcm[int((resume_s + 0.2) * rate) : int((resume_s + 1.1) * rate), channel]
+        for part in (before, after):
+            assert dominant_frequency(part.astype(np.float64), rate) == pytest.approx(freq, abs=5)
+    print("silence edges − pause/resume marks (s):", figures)

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -90,6 +91,13 @@ def test_one_call_through_listen_whisper_and_barge(agents, pulse, tmp_path: Path
         start = utc_us()
         heard[mode] = pulse.record_sink(PHASE_S)  # the operator's speaker
         windows[mode] = (start, utc_us())
+    # A sensitive moment while the supervisor barges: the call goes on, its recording takes
+    # nothing of anyone.
+    alice.call("set_recording_paused", call_id=a_call, paused=True)
+    time.sleep(0.2)
+    paused = (utc_us(), utc_us() + 800_000)
+    time.sleep(1.0)
+    alice.call("set_recording_paused", call_id=a_call, paused=False)
 
     bob.call("hangup", call_id=b_call)
     ended = alice.wait("MonitorEnded", session_id=sid)
@@ -122,6 +130,10 @@ def test_one_call_through_listen_whisper_and_barge(agents, pulse, tmp_path: Path
         for samples in (customer_heard, operator_side):
             share = tone_share(samples, 16000, 1400)
             assert share > HEARD if mode == "barge" else share < NOT_HEARD, (mode, share)
+    operator_side, customer_side = channel_window(a_path, a_first, *paused)
+    assert float(np.max(np.abs(operator_side))) == float(np.max(np.abs(customer_side))) == 0
+    _sent, customer_heard = channel_window(b_path, b_first, *paused)
+    assert tone_share(customer_heard, 16000, 1400) > HEARD  # the supervisor still barges in
     # The monitoring leg was never a call of the operator's: no ringing, no call events, no
     # recording of its own.
     assert not any(e["type"] == "IncomingCall" for e in alice.engine.events)

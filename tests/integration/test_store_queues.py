@@ -71,7 +71,8 @@ pytestmark = pytest.mark.integration
 
 S = 1_000_000
 D = 1_741_132_800  # 2025-03-05 00:00 UTC, in seconds (queue_log's epoch)
-USERS = {"sue": "supervisor", "ada": "admin", "feed": "pbx", "ann": "agent"}
+USERS = {"sue": "supervisor", "ada": "admin", "feed": "pbx", "ann": "agent", "bob": "agent",
+         "cal": "agent"}  # fmt: skip
 
 
 def t(hh: int, mm: int, ss: int = 0) -> int:
@@ -481,3 +482,34 @@ def test_queue_calls_join_the_desktop_call_that_took_them(
     assert [(r["queue"], r["agent"], r["desktop_call_id"]) for r in only] == [
         ("sales", "PJSIP/202", None)
     ]
+
+
+def test_queue_calls_join_by_the_pbx_call_id_first(
+    server: StoreServer, sue: QueueClient, fed: dict[str, Any]
+) -> None:
+    """H (support, PJSIP/202 connected 10:20:08, caller …0108) rang bob (extension 202) in
+    his break, refused at 10:20:08, and ann took it: her leg carries H's uniqueid as the PBX
+    call id, started 10:20:01. By extension, caller and time bob's refused leg is nearest the
+    CONNECT (0 s against 7 s); by the PBX call id ann's leg is the one. DD (support,
+    PJSIP/201 connected 09:05:25, caller …0104) was taken by cal, whose desktop sent no PBX
+    call id and no local number: the store's extension of cal (201) finds it."""
+    for name, ext in (("bob", "202"), ("cal", "201")):
+        args = [*store_command(), "user", "set", name, "--extension", ext, *server.db_args()]
+        done = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+    refused, took, cals = (f"desk-{uuid.uuid4().hex[:8]}" for _ in range(3))
+    h_leg = {"direction": "inbound", "remote_number": "+79125550108", "pbx_call_id": H}
+    legs: dict[str, dict[str, Any]] = {
+        refused: {**h_leg, "agent": "bob", "refusal": "break", "ended_by": "agent",
+                  "started_us": t(10, 20, 8) * S, "ended_us": t(10, 20, 8) * S},
+        took: {**h_leg, "agent": "ann", "queue": "support", "started_us": t(10, 20, 1) * S,
+               "answered_us": t(10, 20, 8) * S, "ended_us": t(10, 22, 8) * S},
+        cals: {"agent": "cal", "direction": "inbound", "remote_number": "+79125550104",
+               "started_us": t(9, 5, 24) * S, "answered_us": t(9, 5, 25) * S},
+    }  # fmt: skip
+    for call_id, body in legs.items():
+        sue.put_call(call_id, body)  # type: ignore[arg-type]
+    rows = {r["uniqueid"]: r for r in sue.queue_calls(t(9, 0) * S, t(11, 0) * S)}
+    assert (rows[H]["desktop_call_id"], rows[H]["user"]) == (took, "ann")
+    assert (rows[DD]["desktop_call_id"], rows[DD]["user"]) == (cals, "cal")
+    assert sue.get_call(refused)["leg"] == "refused"  # type: ignore[typeddict-item]

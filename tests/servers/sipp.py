@@ -10,6 +10,7 @@ Public API:
 - ``options_message(host, port)``: a well-formed OPTIONS (a liveness probe).
 - ``BROKEN_SDP_SCENARIO`` / ``broken_sdp_scenario(dir, sdp)``: sipp XML for INVITEs with a broken
   offer that ACK every final response.
+- ``headers_call_scenario(dir, headers)``: a good call whose INVITE carries extra headers.
 - ``bad_utf8_scenario(dir)`` + ``BAD_UTF8_CALL_ID_ARGS``: the same call with a good offer, but
   bytes that are not UTF-8 in its Call-ID, P-Asserted-Identity and Remote-Party-ID.
 """
@@ -334,6 +335,18 @@ def bad_utf8_scenario(dest_dir: Path | str) -> Path:
     path = good_call_scenario(dest_dir)
     extra = b"".join(b"      " + h + b"\n" for h in BAD_UTF8_HEADERS)
     path.write_bytes(path.read_bytes().replace(b"      Subject: Broken SDP\n", extra, 1))
+    return path
+
+
+def headers_call_scenario(dest_dir: Path | str, headers: dict[str, str]) -> Path:
+    """``good_call_scenario`` whose INVITE also carries ``headers`` (a PBX's X-Queue, its
+    call id…)."""
+    path = good_call_scenario(dest_dir)
+    lines = "".join(f"      {name}: {value}\n" for name, value in headers.items())
+    if "]]>" in lines or "\r" in lines:
+        raise ValueError("header values must not contain ']]>' or line breaks")
+    text = path.read_text("iso-8859-1").replace("      Subject: Broken SDP\n", lines, 1)
+    path.write_text(text, "iso-8859-1")
     return path
 
 

@@ -3,6 +3,7 @@ record worked out once; a call leaves the book when its wrap-up and its record a
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import weakref
 
@@ -92,6 +93,32 @@ def test_a_missed_call_has_no_wrap_up(qtbot: QtBot) -> None:
     assert seen.names == [("added", "m"), ("ended", "m"), ("wrap_up_finished", "m"),
                           ("record_ready", "m")]  # fmt: skip
     assert book.get("m") is None
+
+
+def test_calls_refused_in_a_break_go_to_the_store_with_that_state(qtbot: QtBot) -> None:
+    """A call the softphone refused by do-not-disturb, and one rejected by hand while it rang,
+    are legs for the store with the agent's state then and the INVITE's PBX headers; a call
+    refused for another reason (an untrusted source) is none."""
+    states = iter(["break", "wrap_up"])
+    book = CallBook("ann", extension="1001", agent_state=lambda: next(states))
+    ready: list[Call] = []
+    book.record_ready.connect(ready.append)
+    headers = {"x-queue": "support", "x-queue-wait": "7", "x-pbx-call-id": "pbx-9"}
+    refused = ev.IncomingCallRejected(
+        account_id="a", remote_uri="sip:+7912@pbx", number="+7912", sip_call_id="r@pbx",
+        code=486, reason="do not disturb", headers=headers, dnd=True, at_us=3 * S,
+    )  # fmt: skip
+    book.apply(refused)
+    book.apply(dataclasses.replace(refused, code=403, reason="untrusted", dnd=False))
+    book.apply(incoming("h", 5 * S))
+    book.apply(ended("h", 6 * S, answer_at_us=None, ended_by="rejected"))
+    records = [c.record or {} for c in ready]
+    assert [(r["refusal"], r["started_us"], r.get("queue"), r.get("pbx_call_id"),
+             r.get("queue_wait_s")) for r in records] == [
+        ("break", 3 * S, "support", "pbx-9", 7.0), ("wrap_up", 5 * S, "sales", None, None),
+    ]  # fmt: skip
+    assert records[0]["agent"] == "ann" and records[0]["extension"] == "1001"
+    assert book.calls == {}
 
 
 def test_the_wrap_up_ends_at_its_maximum_and_the_record_waits_for_the_audio(

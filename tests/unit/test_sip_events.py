@@ -49,6 +49,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "sip_call_id": "def@host",
         "code": 486,
         "reason": "do not disturb",
+        "headers": {"x-queue": "support", "x-asterisk-uniqueid": "1700000000.42"},
+        "dnd": True,
     },
     "CallStateChanged": {
         "call_id": "c1",

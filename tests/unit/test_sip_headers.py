@@ -48,6 +48,13 @@ def test_keeps_interesting_and_x_headers_with_lower_case_names() -> None:
     }
 
 
+def test_headers_the_policy_names_are_kept_whatever_their_names() -> None:
+    msg = invite("Queue-Name: support", "Linkedid: 1741.9", "Contact: <sip:a@10.0.0.1>")
+    assert parse_headers(msg) == {}
+    kept = parse_headers(msg, frozenset({"queue-name", "linkedid"}))
+    assert kept == {"queue-name": "support", "linkedid": "1741.9"}
+
+
 def test_header_names_are_case_insensitive() -> None:
     headers = parse_headers(invite("P-ASSERTED-IDENTITY: <tel:+1555>", "x-Agent-Skill: de"))
     assert headers == {"p-asserted-identity": "<tel:+1555>", "x-agent-skill": "de"}
