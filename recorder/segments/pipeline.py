@@ -33,8 +33,9 @@ from recorder.capture.changes import ChangeDetector
 from recorder.capture.damage import DamageTracker, damaged_tiles
 from recorder.capture.geometry import Rect, clip_all
 from recorder.capture.grab import CaptureError, Frame, Pacer, Patches, ScreenGrabber
-from recorder.segments.canvas import FULL_AREA_SHARE, I420Canvas
+from recorder.segments.canvas import FULL_AREA_SHARE, BgraImage, I420Canvas
 from recorder.segments.encoder import EncodeError, EncoderSettings
+from recorder.segments.pacing import HeldChanges
 from recorder.segments.stats import StageClock, StageStats
 from recorder.segments.writer import SegmentWriter, recover
 
@@ -68,6 +69,8 @@ class RecorderConfig:
     # screen is still grabbed and compared every ``full_grab_s``.
     damage: bool = True
     full_grab_s: float = 5.0
+    # Small changes within this long of the last frame wait for the next one (pacing.py).
+    hold_small_s: float = 0.4
     call_ids: list[str] = field(default_factory=list)
     encoder: EncoderSettings = field(default_factory=EncoderSettings)
 
@@ -106,6 +109,7 @@ class ScreenRecorder:
         self._grabbed_mask: tuple[Rect, ...] = ()
         self._next_full_grab = 0.0
         self._misses_in_a_row = 0
+        self._held = HeldChanges(config.hold_small_s)
 
     # ----- controls (any thread) -------------------------------------------------------
 
@@ -193,18 +197,19 @@ class ScreenRecorder:
         if isinstance(shot, Frame):
             for x, y, w, h in mask:
                 shot.bgra[y : y + h, x : x + w] = 0
+            clock.mark()
             rects = detector.changed(shot.bgra)
             picture = shot.bgra
             if self._verify is not None and rects:
                 self._check_damage(rects, self._verify, shot.region)
         else:
-            rects = []
             for rect, pixels in shot.parts:
                 for hidden in mask:
                     x, y, w, h = hidden.intersect(rect).translate(-rect.x, -rect.y)
                     if w > 0 and h > 0:
                         pixels[y : y + h, x : x + w] = 0
-                rects += detector.absorb(pixels, rect)
+            clock.mark()
+            rects = [r for rect, pixels in shot.parts for r in detector.absorb(pixels, rect)]
             reference = detector.reference
             assert reference is not None
             picture = reference
@@ -224,25 +229,58 @@ class ScreenRecorder:
         segment.set_mask(self._to_video(mask), shot.utc_us, mask_reasons)
         if call_ids:
             segment.add_call_ids(call_ids)
-        first = segment.encoder.frames == 0
-        if not rects and not first:
+        held, at_us = self._held, shot.utc_us
+        if segment.encoder.frames and rects:
+            if held.hold(rects, at_us, partial=not isinstance(shot, Frame), large=large):
+                self.stats.add("held", clock)
+                return
+            rects += held.take()[0]
+        elif not rects and (held.due(at_us) or segment.encoder.flush_due(at_us)):
+            rects, newest_us = held.take()
+            at_us = newest_us or at_us  # the held picture is what the screen showed then
+        if not rects and segment.encoder.frames:
             if segment.encoder.flush_due(shot.utc_us):
                 segment.write(canvas.buffer, shot.utc_us, filler=True)
                 self.stats.fillers += 1
             self.stats.add("unchanged", clock)
             return
         clock.restart()
+        self._convert(picture, rects)
+        clock.mark()
+        self._write(segment, at_us, clock)
+        if isinstance(shot, Frame):
+            detector.accept(shot.bgra)
+        self.stats.add("large change" if large else "small change", clock)
+
+    def _convert(self, picture: BgraImage, rects: list[Rect]) -> None:
+        canvas, region = self._canvas, self._region
+        assert canvas is not None and region is not None
         if rects:
-            if canvas.size == (shot.region.w, shot.region.h):
+            if canvas.size == (region.w, region.h):
                 canvas.update(picture, rects)
             else:
                 canvas.fill(picture)
-        clock.mark()
-        segment.write(canvas.buffer, shot.utc_us)
-        if isinstance(shot, Frame):
-            detector.accept(shot.bgra)
-        clock.mark()
-        self.stats.add("large change" if large else "small change", clock)
+
+    def _write(self, segment: SegmentWriter, utc_us: int, clock: StageClock | None = None) -> None:
+        """Encode the canvas as the picture at ``utc_us`` (stages ``encode`` and ``mux``)."""
+        assert self._canvas is not None
+        encoder = segment.encoder
+        cpu, wall = encoder.mux_cpu_ns, encoder.mux_wall_ns
+        segment.write(self._canvas.buffer, utc_us)
+        self._held.encoded(utc_us)
+        if clock is not None:
+            clock.mark()
+            clock.carve(encoder.mux_cpu_ns - cpu, encoder.mux_wall_ns - wall)
+
+    def _flush_held(self) -> None:
+        """Encode held changes into the segment before it ends."""
+        rects, newest_us = self._held.take()
+        segment, detector = self._segment, self._detector
+        if rects and newest_us is not None and segment is not None and detector is not None:
+            picture = detector.reference
+            if picture is not None and segment.encoder.frames:
+                self._convert(picture, rects)
+                self._write(segment, newest_us)
 
     def _capture(self, mask_root: tuple[Rect, ...]) -> Frame | Patches | None:
         """Grab what may have changed: the damaged tiles when damage is tracked and the
@@ -366,6 +404,9 @@ class ScreenRecorder:
         return segment
 
     def _finish_segment(self, utc_end_us: int) -> None:
+        if self._segment is not None:
+            self._flush_held()
+        self._held.reset()
         segment, self._segment = self._segment, None
         if segment is None:
             return
