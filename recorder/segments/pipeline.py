@@ -31,7 +31,7 @@ from formats.clock import utc_us
 from formats.manifest import PARTIAL, Manifest
 from recorder.capture.changes import ChangeDetector
 from recorder.capture.damage import DamageTracker, damaged_tiles
-from recorder.capture.geometry import Rect, clip_all
+from recorder.capture.geometry import Rect, clip_all, rescale_all, scaled_size
 from recorder.capture.grab import CaptureError, Frame, Pacer, Patches, ScreenGrabber
 from recorder.segments.canvas import FULL_AREA_SHARE, BgraImage, I420Canvas
 from recorder.segments.encoder import EncodeError, EncoderSettings
@@ -361,28 +361,16 @@ class ScreenRecorder:
         self._last_grab_us = frame.utc_us
         return frame
 
-    def _output_size(self, region: Rect) -> tuple[int, int]:
-        width = self.config.scale_width
-        if not width or width >= region.w:
-            return region.w, region.h
-        # Heights are multiples of 4: PyAV lays yuv420p out in buffers of height × 3/2 rows.
-        height = max(4, round(region.h * width / region.w)) & ~3
-        return max(2, width & ~1), height
-
     def _to_video(self, rects: list[Rect]) -> list[Rect]:
         if self._canvas is None or self._region is None or not rects:
             return []
-        sx = self._canvas.width / self._region.w
-        sy = self._canvas.height / self._region.h
-        if sx == 1 and sy == 1:
-            return rects
-        return [r.scale(sx, sy) for r in rects]
+        return rescale_all(rects, (self._region.w, self._region.h), self._canvas.size)
 
     def _start_segment(
         self, frame: Frame | Patches, layout_json: dict[str, object]
     ) -> SegmentWriter:
         if frame.region != self._region or self._canvas is None:
-            width, height = self._output_size(frame.region)
+            width, height = scaled_size(frame.region, self.config.scale_width)
             self._canvas = I420Canvas(width, height)
             self._detector = ChangeDetector(frame.region.w, frame.region.h, self.config.tile)
             self._region = frame.region
