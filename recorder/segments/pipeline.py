@@ -30,19 +30,17 @@ from pathlib import Path
 from formats.clock import utc_us
 from formats.manifest import PARTIAL, Manifest
 from recorder.capture.changes import ChangeDetector
-from recorder.capture.damage import DamageTracker, damaged_tiles
+from recorder.capture.damage import DamageTracker
 from recorder.capture.geometry import Rect, clip_all, rescale_all, scaled_size
 from recorder.capture.grab import CaptureError, Frame, Pacer, Patches, ScreenGrabber
 from recorder.segments.canvas import FULL_AREA_SHARE, BgraImage, I420Canvas
+from recorder.segments.capture_step import CaptureStep
 from recorder.segments.encoder import EncodeError, EncoderSettings
 from recorder.segments.pacing import HeldChanges
 from recorder.segments.stats import StageClock, StageStats
 from recorder.segments.writer import SegmentWriter, recover
 
 log = logging.getLogger(__name__)
-
-# Whole grabs in a row that find changes damage did not report: damage is no longer trusted.
-DAMAGE_MISSES_TOLERATED = 3
 
 
 @dataclass
@@ -101,14 +99,9 @@ class ScreenRecorder:
         self._canvas: I420Canvas | None = None
         self._region: Rect | None = None
         self._layout_json: dict[str, object] = {}
-        self._failing_since: float | None = None
-        self._last_grab_us: int | None = None
-        self._damage: DamageTracker | None = None
-        self._pending_damage: list[Rect] = []
-        self._verify: list[Rect] | None = None  # damage of a whole grab's tick, to check
-        self._grabbed_mask: tuple[Rect, ...] = ()
-        self._next_full_grab = 0.0
-        self._misses_in_a_row = 0
+        self._step = CaptureStep(
+            self._grabber, None, self.stats, tile=config.tile, full_grab_s=0, failure_limit_s=0
+        )  # replaced by run()
         self._held = HeldChanges(config.hold_small_s)
 
     # ----- controls (any thread) -------------------------------------------------------
@@ -145,9 +138,15 @@ class ScreenRecorder:
         for manifest in recover(out_dir):
             log.warning("recovered segment %s from an earlier run", manifest.file)
         self._grabber.open()
-        if self.config.damage:
-            tracker = DamageTracker(self.config.display)
-            self._damage = tracker if tracker.open() else None
+        tracker = DamageTracker(self.config.display) if self.config.damage else None
+        self._step = CaptureStep(
+            self._grabber,
+            tracker if tracker is not None and tracker.open() else None,
+            self.stats,
+            tile=self.config.tile,
+            full_grab_s=self.config.full_grab_s,
+            failure_limit_s=self.config.capture_failure_limit_s,
+        )
         pacer = Pacer(self.config.fps)
         started = time.monotonic()
         cpu_started = time.process_time()
@@ -158,7 +157,7 @@ class ScreenRecorder:
                 self._tick()
         except CaptureError:
             # The screen is gone, the segment is fine: finish it where the last grab saw it.
-            self._finish_segment(self._last_grab_us or utc_us())
+            self._finish_segment(self._step.last_grab_us or utc_us())
             raise
         except BaseException:
             self._abandon_segment()
@@ -167,9 +166,7 @@ class ScreenRecorder:
             self._finish_segment(utc_us())
         finally:
             self._grabber.close()
-            if self._damage is not None:
-                self.stats.damage_events = self._damage.events
-                self._damage.close()
+            self._step.close()
             self.stats.dropped_ticks = pacer.dropped
             self.stats.cpu_s = time.process_time() - cpu_started
             self.stats.wall_s = time.monotonic() - started
@@ -180,7 +177,7 @@ class ScreenRecorder:
         with self._lock:
             mask_root, call_ids = self._mask_root, self._call_ids
             mask_reasons = self._mask_reasons
-        shot = self._capture(mask_root)
+        shot = self._step.capture(mask_root, self._detector, self._region)
         if shot is None:
             return
         clock.mark()
@@ -200,8 +197,7 @@ class ScreenRecorder:
             clock.mark()
             rects = detector.changed(shot.bgra)
             picture = shot.bgra
-            if self._verify is not None and rects:
-                self._check_damage(rects, self._verify, shot.region)
+            self._step.check_damage(rects, shot.region)
         else:
             for rect, pixels in shot.parts:
                 for hidden in mask:
@@ -281,85 +277,6 @@ class ScreenRecorder:
             if picture is not None and segment.encoder.frames:
                 self._convert(picture, rects)
                 self._write(segment, newest_us)
-
-    def _capture(self, mask_root: tuple[Rect, ...]) -> Frame | Patches | None:
-        """Grab what may have changed: the damaged tiles when damage is tracked and the
-        picture is known, else (and every ``full_grab_s``) the whole region."""
-        self._verify = None
-        damaged = self._damage.collect() if self._damage is not None else None
-        if damaged is not None:
-            damaged, self._pending_damage = damaged + self._pending_damage, []
-        detector, region = self._detector, self._region
-        now = time.monotonic()
-        known = (
-            damaged is not None
-            and detector is not None
-            and detector.reference is not None
-            and mask_root == self._grabbed_mask
-            and region == self._grabber.layout.region
-        )
-        if known and damaged is not None and region is not None:
-            if now < self._next_full_grab:
-                tiles = damaged_tiles(damaged, region, self.config.tile)
-                if sum(r.area for r in tiles) <= FULL_AREA_SHARE * region.area:
-                    try:
-                        patches = self._grabber.grab_parts(tiles)
-                    except CaptureError:
-                        patches = None  # the whole grab below reports it (and retries)
-                    if patches is not None:
-                        self.stats.partial_grabs += 1
-                        self.stats.grabs += 1
-                        self._last_grab_us = patches.utc_us
-                        return patches
-            else:
-                self._verify = damaged
-        frame = self._grab()
-        if frame is not None:
-            self._grabbed_mask = mask_root
-            self._next_full_grab = now + self.config.full_grab_s
-        return frame
-
-    def _check_damage(self, changed: list[Rect], damaged: list[Rect], region: Rect) -> None:
-        """After a whole grab: did damage report every change? Damage drawn since the
-        collection counts too (and stays pending for the next tick)."""
-        assert self._damage is not None
-        later = self._damage.collect(round_trip=True) or []
-        self._pending_damage = later
-        covered = damaged_tiles(damaged + later, region, self.config.tile)
-        missed = [r for r in changed if all(r.intersect(c).empty for c in covered)]
-        if not missed:
-            self._misses_in_a_row = 0
-            return
-        self.stats.damage_misses += 1
-        self._misses_in_a_row += 1
-        log.info("damage did not report a change at %s", missed[0])
-        if self._misses_in_a_row >= DAMAGE_MISSES_TOLERATED:
-            log.warning(
-                "the X server's damage reports miss changes; grabbing the whole screen every tick"
-            )
-            self._damage.close()
-            self._damage = None
-
-    def _grab(self) -> Frame | None:
-        try:
-            frame = self._grabber.grab()
-        except CaptureError as exc:
-            now = time.monotonic()
-            if self._failing_since is None:
-                self._failing_since = now
-                log.warning("screen grab failed: %s", exc)
-            if now - self._failing_since >= self.config.capture_failure_limit_s:
-                raise CaptureError(
-                    f"screen grabs failed for {now - self._failing_since:.0f} s: {exc}"
-                ) from exc
-            self.stats.capture_errors += 1
-            return None
-        if self._failing_since is not None:
-            log.info("screen grabs work again")
-            self._failing_since = None
-        self.stats.grabs += 1
-        self._last_grab_us = frame.utc_us
-        return frame
 
     def _to_video(self, rects: list[Rect]) -> list[Rect]:
         if self._canvas is None or self._region is None or not rects:

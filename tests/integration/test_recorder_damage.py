@@ -13,7 +13,8 @@ from formats.clock import utc_us
 from recorder.capture.damage import DamageTracker
 from recorder.capture.geometry import Rect
 from recorder.segments import pipeline
-from recorder.segments.pipeline import DAMAGE_MISSES_TOLERATED, RecorderConfig
+from recorder.segments.capture_step import DAMAGE_MISSES_TOLERATED
+from recorder.segments.pipeline import RecorderConfig
 from tests.integration.recorder_kit import (
     RecordingThread,
     check_manifest_files,
