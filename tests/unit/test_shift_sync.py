@@ -134,9 +134,7 @@ def test_screen_and_audio_stay_in_sync_over_a_shift_with_an_ntp_step_and_a_suspe
     restarted = start_process("worker after the NTP step")  # and one more worker starts
     pc.run(5 * 60 * SECOND_NS)
     offsets["middle"] = record_call(pc, engine, worker, tmp_path)
-    offsets["middle, worker started after the step"] = record_call(
-        pc, engine, restarted, tmp_path
-    )
+    offsets["middle, worker started after the step"] = record_call(pc, engine, restarted, tmp_path)
     pc.run(6 * HOUR_NS - pc.real_ns)
     pc.suspend(40 * 60 * SECOND_NS)  # the lid closed for 40 minutes
     pc.run(20 * SECOND_NS)
