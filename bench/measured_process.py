@@ -150,3 +150,57 @@ def cpu_s(pid: int) -> float:
         raw = stat.read().decode(errors="replace")
     fields = raw[raw.rfind(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as file:
+            return file.read()
+    except OSError:
+        return ""
+
+
+def _wakeups(status: str) -> int:
+    """Voluntary context switches in a /proc status text: how often the thread slept and woke."""
+    for line in status.splitlines():
+        if line.startswith("voluntary_ctxt_switches:"):
+            return int(line.split()[1])
+    return 0
+
+
+@dataclass
+class ThreadUsage:
+    name: str
+    cpu_s: float
+    wakeups: int
+
+
+def tree_usage(root: int) -> dict[int, tuple[str, list[ThreadUsage]]]:
+    """``root`` and its live descendants: pid -> (command line, its threads' CPU and wake-ups)."""
+    table = _proc_table()
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for child, (ppid, _, _) in table.items():
+            if ppid == parent and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    out = {}
+    for pid in sorted(tree):
+        command = _read(f"/proc/{pid}/cmdline").replace("\0", " ").strip()
+        threads = []
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            raw = _read(f"/proc/{pid}/task/{tid}/stat")
+            if not raw:
+                continue
+            fields = raw[raw.rfind(")") + 2 :].split()
+            name = raw[raw.find("(") + 1 : raw.rfind(")")]
+            cpu = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+            status = _read(f"/proc/{pid}/task/{tid}/status")
+            threads.append(ThreadUsage(f"{name}#{tid}", cpu, _wakeups(status)))
+        out[pid] = (command, threads)
+    return out

@@ -30,6 +30,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -49,7 +50,7 @@ from bench.operator_script import (  # noqa: E402  (read_timeline, build_script:
     read_timeline,
 )
 
-__all__ = ["Action", "build_script", "main", "read_timeline"]
+__all__ = ["Action", "build_script", "drive", "main", "read_timeline"]
 
 
 @dataclass
@@ -60,22 +61,30 @@ class _Progress:
     start_wall: float = 0.0
 
 
-def _run_window(args: argparse.Namespace, timeline: IO[str]) -> int:
+def qt_app() -> Any:
+    """The QApplication of a scripted screen: xcb, 96 dpi, Fusion, DejaVu Sans 10 pt."""
     # Thousands of void Qt calls: PySide6 6.12 on CPython 3.11 would abort (none_dealloc).
     from desktop.pyguard import check_runtime
 
     check_runtime()
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
     os.environ.setdefault("QT_FONT_DPI", "96")  # the same layout whatever the X server claims
-    from PySide6 import QtCore, QtGui, QtWidgets
+    from PySide6 import QtGui, QtWidgets
 
-    from bench.operator_window import CaretText, build_window
-
-    data = demo_data(args.seed)
     app = QtWidgets.QApplication([sys.argv[0]])
     app.setStyle("Fusion")
     app.setFont(QtGui.QFont("DejaVu Sans", 10))
     app.setCursorFlashTime(0)
+    return app
+
+
+def _run_window(args: argparse.Namespace, timeline: IO[str]) -> int:
+    app = qt_app()
+    from PySide6 import QtCore, QtWidgets
+
+    from bench.operator_window import CaretText, build_window
+
+    data = demo_data(args.seed)
     screen = build_window(data)
     window, clock, call, queue, tabs = (
         screen.window,
@@ -89,13 +98,6 @@ def _run_window(args: argparse.Namespace, timeline: IO[str]) -> int:
 
     script = build_script(args.seed, args.duration)
     state = _Progress()
-    timer = QtCore.QTimer()
-    timer.setSingleShot(True)
-    timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
-
-    def log(kind: str, t: float, **data: Any) -> None:
-        line = {"utc_us": time.time_ns() // 1000, "t": t, "kind": kind, **data}
-        timeline.write(json.dumps(line, ensure_ascii=False) + "\n")
 
     def set_caret(field: str, on: bool) -> QtWidgets.QWidget:
         widget = editors[field]
@@ -163,24 +165,6 @@ def _run_window(args: argparse.Namespace, timeline: IO[str]) -> int:
             return [queue]
         raise ValueError(f"unknown action {action.kind}")
 
-    def step() -> None:
-        now = time.monotonic() - state.start_mono
-        while state.index < len(script) and script[state.index].t <= now + 0.002:
-            action = script[state.index]
-            state.index += 1
-            for widget in apply(action):
-                widget.repaint()  # synchronous: the X server has it when we stamp the time
-            extra = {"regions": regions()} if action.kind == "page" else {}
-            log(action.kind, action.t, **action.fields(), **extra)
-        if state.index < len(script):
-            due = state.start_mono + script[state.index].t
-            timer.start(max(0, round((due - time.monotonic()) * 1000)))
-        else:
-            due = state.start_mono + args.duration
-            QtCore.QTimer.singleShot(max(0, round((due - time.monotonic()) * 1000)), app.quit)
-
-    timer.timeout.connect(step)
-
     def regions() -> dict[str, list[int]]:
         """Screen rectangles [x, y, w, h] of the named widgets now visible (the window is at
         0,0): lets a test look at the right pixels, e.g. the clock for timing checks."""
@@ -199,15 +183,63 @@ def _run_window(args: argparse.Namespace, timeline: IO[str]) -> int:
                 out[name] = [top_left.x(), top_left.y(), widget.width(), widget.height()]
         return out
 
-    def begin() -> None:
+    def begin(start_wall: float) -> None:
+        state.start_wall = start_wall
+        clock.setText(time.strftime("%H:%M:%S UTC", time.gmtime(start_wall)))
+
+    return drive(app, window, script, apply, regions, args, timeline, begin)
+
+
+def drive(
+    app: Any,
+    window: Any,
+    script: list[Action],
+    apply: Callable[[Action], list[Any]],
+    regions: Callable[[], dict[str, list[int]]],
+    args: argparse.Namespace,
+    timeline: IO[str],
+    begin: Callable[[float], None],
+) -> int:
+    """Shows ``window`` and plays ``script`` on it: each action applied, the widgets it
+    changed repainted at once, then logged to ``timeline``; ``begin(wall_time)`` runs just
+    before the first paint. Returns when the script's duration is over (or on SIGTERM)."""
+    from PySide6 import QtCore
+
+    progress = _Progress()
+    timer = QtCore.QTimer()
+    timer.setSingleShot(True)
+    timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+
+    def log(kind: str, t: float, **data: Any) -> None:
+        line = {"utc_us": time.time_ns() // 1000, "t": t, "kind": kind, **data}
+        timeline.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+    def step() -> None:
+        now = time.monotonic() - progress.start_mono
+        while progress.index < len(script) and script[progress.index].t <= now + 0.002:
+            action = script[progress.index]
+            progress.index += 1
+            for widget in apply(action):
+                widget.repaint()  # synchronous: the X server has it when we stamp the time
+            extra = {"regions": regions()} if action.kind == "page" else {}
+            log(action.kind, action.t, **action.fields(), **extra)
+        if progress.index < len(script):
+            due = progress.start_mono + script[progress.index].t
+            timer.start(max(0, round((due - time.monotonic()) * 1000)))
+        else:
+            due = progress.start_mono + args.duration
+            QtCore.QTimer.singleShot(max(0, round((due - time.monotonic()) * 1000)), app.quit)
+
+    timer.timeout.connect(step)
+
+    def start() -> None:
         handle = window.windowHandle()
         if handle is None or not handle.isExposed():
-            QtCore.QTimer.singleShot(20, begin)
+            QtCore.QTimer.singleShot(20, start)
             return
-        state.start_wall = time.time()
-        clock.setText(time.strftime("%H:%M:%S UTC", time.gmtime(state.start_wall)))
+        begin(time.time())
         window.repaint()
-        state.start_mono = time.monotonic()
+        progress.start_mono = time.monotonic()
         log(
             "start",
             0.0,
@@ -229,14 +261,20 @@ def _run_window(args: argparse.Namespace, timeline: IO[str]) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     window.show()
-    QtCore.QTimer.singleShot(0, begin)
+    QtCore.QTimer.singleShot(0, start)
     app.exec()
-    log("end", round(time.monotonic() - state.start_mono, 4), applied=state.index)
+    log("end", round(time.monotonic() - progress.start_mono, 4), applied=progress.index)
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def screen_main(
+    argv: list[str] | None,
+    description: str,
+    script: Callable[[int, float], list[Action]],
+    run_window: Callable[[argparse.Namespace, IO[str]], int],
+) -> int:
+    """The command line of a scripted screen (this one and ``bench.browser_screen``)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--duration", type=float, default=120.0, help="seconds (default 120)")
     parser.add_argument("--seed", type=int, default=7, help="script seed (default 7)")
     parser.add_argument(
@@ -249,13 +287,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.duration <= 0:
         parser.error("--duration must be positive")
     if args.print_script:
-        for action in build_script(args.seed, args.duration):
+        for action in script(args.seed, args.duration):
             print(json.dumps({"t": action.t, "kind": action.kind, **action.fields()}))
         return 0
     if args.timeline == "-":
-        return _run_window(args, sys.stderr)
+        return run_window(args, sys.stderr)
     with open(args.timeline, "w", encoding="utf-8", buffering=1) as timeline:
-        return _run_window(args, timeline)
+        return run_window(args, timeline)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return screen_main(argv, __doc__.split("\n\n")[0], build_script, _run_window)
 
 
 if __name__ == "__main__":

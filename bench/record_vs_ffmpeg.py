@@ -50,7 +50,7 @@ if str(ROOT) not in sys.path:  # also runnable as ``python bench/record_vs_ffmpe
 
 from bench.measured_process import Xvfb, cpu_s, stop_process, wait_measured  # noqa: E402
 from bench.operator_script import read_timeline  # noqa: E402
-from bench.record_report import Run, fmt, report  # noqa: E402
+from bench.record_report import Run, fmt, report, stage_table  # noqa: E402
 from bench.recording_quality import (  # noqa: E402
     MEDIA_SUFFIXES,
     compare,
@@ -64,12 +64,23 @@ OUR_CLI = ROOT / "recorder" / "cli.py"
 PACKAGES = ("recorder", "sip", "store", "desktop")  # first-party, as in pyproject.toml
 
 
-class OperatorScreen:
-    """``bench.operator_screen`` on the display; returns once it is on screen."""
+SCREENS = {"operator": "bench.operator_screen", "browser": "bench.browser_screen"}
 
-    def __init__(self, display: str, seed: int, duration_s: float, timeline: Path) -> None:
+
+class OperatorScreen:
+    """A scripted screen (``bench.operator_screen`` or another module of :data:`SCREENS`) on
+    the display; returns once it is on screen."""
+
+    def __init__(
+        self,
+        display: str,
+        seed: int,
+        duration_s: float,
+        timeline: Path,
+        module: str = SCREENS["operator"],
+    ) -> None:
         env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
-        cmd = [sys.executable, "-m", "bench.operator_screen", "--seed", str(seed)]
+        cmd = [sys.executable, "-m", module, "--seed", str(seed)]
         cmd += ["--duration", str(duration_s), "--timeline", str(timeline)]
         self.proc = subprocess.Popen(
             cmd,
@@ -177,13 +188,18 @@ def record(run: Run, xvfb: Xvfb, fps: int, work: Path, args: argparse.Namespace)
     out_dir = run_dir / "out"
     out_dir.mkdir(parents=True)
     screen = OperatorScreen(
-        display, args.seed, run.seconds + args.screen_margin, run_dir / "timeline.jsonl"
+        display,
+        args.seed,
+        run.seconds + args.screen_margin,
+        run_dir / "timeline.jsonl",
+        SCREENS[args.screen],
     )
     try:
         if run.side == "ffmpeg":
             cmd = ffmpeg_command(display, fps, run.seconds, out_dir / "ffmpeg.mp4")
         else:
             cmd = our_command(display, fps, run.seconds, out_dir, args.ours_module)
+            cmd += [*args.ours_args.split(), "--stats-json", str(run_dir / "stats.json")]
             if args.ours_module == "recorder.cli":
                 run.source_digest = recorder_digest(args.ours_cwd)
         (run_dir / "command.txt").write_text(" ".join(cmd) + "\n", encoding="utf-8")
@@ -223,6 +239,9 @@ def record(run: Run, xvfb: Xvfb, fps: int, work: Path, args: argparse.Namespace)
     if run.side == "ffmpeg":
         clips = [ffmpeg_clip(out_dir / "ffmpeg.mp4", stderr_text, run.seconds)]
     else:
+        stats_path = run_dir / "stats.json"
+        if stats_path.exists():
+            run.stats = json.loads(stats_path.read_text(encoding="utf-8"))
         clips, manifests = our_clips(out_dir)
         manifest_bytes = sum(int(m.get("bytes", 0)) for m in manifests)
         if manifest_bytes and manifest_bytes != run.bytes:
@@ -267,6 +286,15 @@ def main(argv: list[str] | None = None) -> int:
         "--sample-every", type=float, default=2.0, help="reference screenshot interval, s"
     )
     parser.add_argument("--sides", default="ours,ffmpeg", help="which recorders, in A B order")
+    parser.add_argument(
+        "--screen", choices=sorted(SCREENS), default="operator", help="the scripted screen"
+    )
+    parser.add_argument(
+        "--stages", action="store_true", help="also print where our recorder's CPU goes"
+    )
+    parser.add_argument(
+        "--ours-args", default="", help="extra arguments for our recorder, e.g. '--hold-small 0'"
+    )
     parser.add_argument("--keep", help="keep the work folder here (timelines, logs, results)")
     parser.add_argument(
         "--keep-recordings", action="store_true", help="with --keep: keep the videos too"
@@ -307,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     xvfb = Xvfb()
     try:
         print(f"Xvfb {xvfb.display} {WIDTH}x{HEIGHT}x24; work folder {work}")
+        print(f"screen: {SCREENS[args.screen]}; ours: recorder.cli {args.ours_args}".rstrip())
         print(f"load average before: {_load()} ({os.cpu_count()} CPUs)")
         number = 0
         for _ in range(args.pairs):
@@ -324,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
         print(f"load average after: {_load()}")
         met = report(runs, args.seconds)
+        if args.stages:
+            stage_table(runs)
         results = [{**asdict(r), "mb_per_hour": r.mb_per_hour} for r in runs]
         (work / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
         return 0 if met else 1

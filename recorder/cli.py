@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import logging
 import os
 import signal
@@ -91,6 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="grab and compare the whole screen every tick instead of what X DAMAGE reports",
     )
+    parser.add_argument(
+        "--hold-small",
+        type=float,
+        default=RecorderConfig.hold_small_s,
+        help="seconds a small change may wait for the next frame; 0: encode every change "
+        f"at once (default {RecorderConfig.hold_small_s:g}; recorder/segments/pacing.py)",
+    )
+    parser.add_argument(
+        "--stats-json", type=Path, help="also write the totals and stage costs here (JSON)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every segment")
     return parser
 
@@ -142,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         scale_width=args.scale,
         segment_s=args.segment_seconds,
         damage=args.damage,
+        hold_small_s=max(args.hold_small, 0.0),
         call_ids=list(args.call_ids),
         encoder=settings,
     )
@@ -183,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     if recorder.stats.grabs:
         for line in recorder.stats.lines():
             print(f"{PROG}: {line}", file=sys.stderr)
+    if args.stats_json:
+        args.stats_json.write_text(json.dumps(recorder.stats.to_json()), encoding="utf-8")
     return status
 
 

@@ -86,6 +86,14 @@ class CommandLoop:
             except BaseException as exc:
                 fut.set_exception(exc)
 
+    def ms_to_next_timer(self) -> int:
+        """Milliseconds until the next timer is due (0: due now; a large number: none)."""
+        while self._timers and self._timers[0][2].cancelled:
+            heapq.heappop(self._timers)
+        if not self._timers:
+            return 1 << 30
+        return max(0, round((self._timers[0][0] - time.monotonic()) * 1000))
+
     def fail_pending(self, exc: BaseException) -> None:
         """Answer every queued command with ``exc`` (the loop is gone)."""
         self._timers.clear()

@@ -69,3 +69,21 @@ def clip_all(rects: Iterable[Rect], bounds: Rect) -> list[Rect]:
         if not part.empty:
             out.append(part.translate(-bounds.x, -bounds.y))
     return out
+
+
+def scaled_size(region: Rect, width: int | None) -> tuple[int, int]:
+    """The video size for ``region`` scaled down to ``width`` (keeping its aspect; None or
+    wider: unscaled). Heights are multiples of 4: PyAV lays yuv420p out in buffers of
+    height × 3/2 rows."""
+    if not width or width >= region.w:
+        return region.w, region.h
+    height = max(4, round(region.h * width / region.w)) & ~3
+    return max(2, width & ~1), height
+
+
+def rescale_all(rects: list[Rect], source: tuple[int, int], target: tuple[int, int]) -> list[Rect]:
+    """``rects`` in a ``source``-sized picture, in the ``target``-sized picture."""
+    sx, sy = target[0] / source[0], target[1] / source[1]
+    if sx == 1 and sy == 1:
+        return rects
+    return [r.scale(sx, sy) for r in rects]

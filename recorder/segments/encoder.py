@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import time
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -145,6 +146,8 @@ class SegmentEncoder:
         self._fragment_start_us: int | None = None
         self._unflushed_since_us: int | None = None  # first real frame not yet on disk
         self._closed = False
+        self.mux_cpu_ns = 0  # of the calling thread, spent writing packets (for the stats)
+        self.mux_wall_ns = 0
         movflags = "empty_moov+default_base_moof"
         options = {"flush_packets": "1"}
         if self.settings.fragment_s > 0:
@@ -203,7 +206,10 @@ class SegmentEncoder:
             self._unflushed_since_us = None
         try:
             packets = self._stream.encode(frame)
+            cpu, wall = time.thread_time_ns(), time.perf_counter_ns()
             self._container.mux(packets)
+            self.mux_cpu_ns += time.thread_time_ns() - cpu
+            self.mux_wall_ns += time.perf_counter_ns() - wall
         except (av.error.FFmpegError, OSError) as exc:
             _raise_write_error(exc, self.path, "writing")
         self._last_pts = frame.pts

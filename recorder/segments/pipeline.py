@@ -33,20 +33,19 @@ import numpy.typing as npt
 from formats.clock import utc_us
 from formats.manifest import PARTIAL, Manifest
 from recorder.capture.changes import ChangeDetector
-from recorder.capture.damage import DamageTracker, damaged_tiles
-from recorder.capture.geometry import Rect, clip_all
+from recorder.capture.damage import DamageTracker
+from recorder.capture.geometry import Rect, clip_all, rescale_all, scaled_size
 from recorder.capture.grab import CaptureError, Frame, Pacer, Patches, ScreenGrabber
-from recorder.segments.canvas import FULL_AREA_SHARE, I420Canvas
+from recorder.segments.canvas import FULL_AREA_SHARE, BgraImage, I420Canvas
+from recorder.segments.capture_step import CaptureStep
 from recorder.segments.encoder import EncodeError, EncoderSettings
+from recorder.segments.pacing import HeldChanges
 from recorder.segments.stats import StageClock, StageStats
 from recorder.segments.writer import SegmentWriter, recover
 
 log = logging.getLogger(__name__)
 
 PictureHook = Callable[[npt.NDArray[np.uint8], list[Rect], int], None]
-
-# Whole grabs in a row that find changes damage did not report: damage is no longer trusted.
-DAMAGE_MISSES_TOLERATED = 3
 
 
 @dataclass
@@ -73,6 +72,8 @@ class RecorderConfig:
     # screen is still grabbed and compared every ``full_grab_s``.
     damage: bool = True
     full_grab_s: float = 5.0
+    # Small changes within this long of the last frame wait for the next one (pacing.py).
+    hold_small_s: float = 0.4
     call_ids: list[str] = field(default_factory=list)
     encoder: EncoderSettings = field(default_factory=EncoderSettings)
 
@@ -109,14 +110,10 @@ class ScreenRecorder:
         self._canvas: I420Canvas | None = None
         self._region: Rect | None = None
         self._layout_json: dict[str, object] = {}
-        self._failing_since: float | None = None
-        self._last_grab_us: int | None = None
-        self._damage: DamageTracker | None = None
-        self._pending_damage: list[Rect] = []
-        self._verify: list[Rect] | None = None  # damage of a whole grab's tick, to check
-        self._grabbed_mask: tuple[Rect, ...] = ()
-        self._next_full_grab = 0.0
-        self._misses_in_a_row = 0
+        self._step = CaptureStep(
+            self._grabber, None, self.stats, tile=config.tile, full_grab_s=0, failure_limit_s=0
+        )  # replaced by run()
+        self._held = HeldChanges(config.hold_small_s)
 
     # ----- controls (any thread) -------------------------------------------------------
 
@@ -152,9 +149,15 @@ class ScreenRecorder:
         for manifest in recover(out_dir):
             log.warning("recovered segment %s from an earlier run", manifest.file)
         self._grabber.open()
-        if self.config.damage:
-            tracker = DamageTracker(self.config.display)
-            self._damage = tracker if tracker.open() else None
+        tracker = DamageTracker(self.config.display) if self.config.damage else None
+        self._step = CaptureStep(
+            self._grabber,
+            tracker if tracker is not None and tracker.open() else None,
+            self.stats,
+            tile=self.config.tile,
+            full_grab_s=self.config.full_grab_s,
+            failure_limit_s=self.config.capture_failure_limit_s,
+        )
         pacer = Pacer(self.config.fps)
         started = time.monotonic()
         cpu_started = time.process_time()
@@ -165,7 +168,7 @@ class ScreenRecorder:
                 self._tick()
         except CaptureError:
             # The screen is gone, the segment is fine: finish it where the last grab saw it.
-            self._finish_segment(self._last_grab_us or utc_us())
+            self._finish_segment(self._step.last_grab_us or utc_us())
             raise
         except BaseException:
             self._abandon_segment()
@@ -174,9 +177,7 @@ class ScreenRecorder:
             self._finish_segment(utc_us())
         finally:
             self._grabber.close()
-            if self._damage is not None:
-                self.stats.damage_events = self._damage.events
-                self._damage.close()
+            self._step.close()
             self.stats.dropped_ticks = pacer.dropped
             self.stats.cpu_s = time.process_time() - cpu_started
             self.stats.wall_s = time.monotonic() - started
@@ -187,7 +188,7 @@ class ScreenRecorder:
         with self._lock:
             mask_root, call_ids = self._mask_root, self._call_ids
             mask_reasons = self._mask_reasons
-        shot = self._capture(mask_root)
+        shot = self._step.capture(mask_root, self._detector, self._region)
         if shot is None:
             return
         clock.mark()
@@ -204,18 +205,18 @@ class ScreenRecorder:
         if isinstance(shot, Frame):
             for x, y, w, h in mask:
                 shot.bgra[y : y + h, x : x + w] = 0
+            clock.mark()
             rects = detector.changed(shot.bgra)
             picture = shot.bgra
-            if self._verify is not None and rects:
-                self._check_damage(rects, self._verify, shot.region)
+            self._step.check_damage(rects, shot.region)
         else:
-            rects = []
             for rect, pixels in shot.parts:
                 for hidden in mask:
                     x, y, w, h = hidden.intersect(rect).translate(-rect.x, -rect.y)
                     if w > 0 and h > 0:
                         pixels[y : y + h, x : x + w] = 0
-                rects += detector.absorb(pixels, rect)
+            clock.mark()
+            rects = [r for rect, pixels in shot.parts for r in detector.absorb(pixels, rect)]
             reference = detector.reference
             assert reference is not None
             picture = reference
@@ -237,127 +238,69 @@ class ScreenRecorder:
         segment.set_mask(self._to_video(mask), shot.utc_us, mask_reasons)
         if call_ids:
             segment.add_call_ids(call_ids)
-        first = segment.encoder.frames == 0
-        if not rects and not first:
+        held, at_us = self._held, shot.utc_us
+        if segment.encoder.frames and rects:
+            if held.hold(rects, at_us, partial=not isinstance(shot, Frame), large=large):
+                self.stats.add("held", clock)
+                return
+            rects += held.take()[0]
+        elif not rects and (held.due(at_us) or segment.encoder.flush_due(at_us)):
+            rects, newest_us = held.take()
+            at_us = newest_us or at_us  # the held picture is what the screen showed then
+        if not rects and segment.encoder.frames:
             if segment.encoder.flush_due(shot.utc_us):
                 segment.write(canvas.buffer, shot.utc_us, filler=True)
                 self.stats.fillers += 1
             self.stats.add("unchanged", clock)
             return
         clock.restart()
+        self._convert(picture, rects)
+        clock.mark()
+        self._write(segment, at_us, clock)
+        if isinstance(shot, Frame):
+            detector.accept(shot.bgra)
+        self.stats.add("large change" if large else "small change", clock)
+
+    def _convert(self, picture: BgraImage, rects: list[Rect]) -> None:
+        canvas, region = self._canvas, self._region
+        assert canvas is not None and region is not None
         if rects:
-            if canvas.size == (shot.region.w, shot.region.h):
+            if canvas.size == (region.w, region.h):
                 canvas.update(picture, rects)
             else:
                 canvas.fill(picture)
-        clock.mark()
-        segment.write(canvas.buffer, shot.utc_us)
-        if isinstance(shot, Frame):
-            detector.accept(shot.bgra)
-        clock.mark()
-        self.stats.add("large change" if large else "small change", clock)
 
-    def _capture(self, mask_root: tuple[Rect, ...]) -> Frame | Patches | None:
-        """Grab what may have changed: the damaged tiles when damage is tracked and the
-        picture is known, else (and every ``full_grab_s``) the whole region."""
-        self._verify = None
-        damaged = self._damage.collect() if self._damage is not None else None
-        if damaged is not None:
-            damaged, self._pending_damage = damaged + self._pending_damage, []
-        detector, region = self._detector, self._region
-        now = time.monotonic()
-        known = (
-            damaged is not None
-            and detector is not None
-            and detector.reference is not None
-            and mask_root == self._grabbed_mask
-            and region == self._grabber.layout.region
-        )
-        if known and damaged is not None and region is not None:
-            if now < self._next_full_grab:
-                tiles = damaged_tiles(damaged, region, self.config.tile)
-                if sum(r.area for r in tiles) <= FULL_AREA_SHARE * region.area:
-                    try:
-                        patches = self._grabber.grab_parts(tiles)
-                    except CaptureError:
-                        patches = None  # the whole grab below reports it (and retries)
-                    if patches is not None:
-                        self.stats.partial_grabs += 1
-                        self.stats.grabs += 1
-                        self._last_grab_us = patches.utc_us
-                        return patches
-            else:
-                self._verify = damaged
-        frame = self._grab()
-        if frame is not None:
-            self._grabbed_mask = mask_root
-            self._next_full_grab = now + self.config.full_grab_s
-        return frame
+    def _write(self, segment: SegmentWriter, utc_us: int, clock: StageClock | None = None) -> None:
+        """Encode the canvas as the picture at ``utc_us`` (stages ``encode`` and ``mux``)."""
+        assert self._canvas is not None
+        encoder = segment.encoder
+        cpu, wall = encoder.mux_cpu_ns, encoder.mux_wall_ns
+        segment.write(self._canvas.buffer, utc_us)
+        self._held.encoded(utc_us)
+        if clock is not None:
+            clock.mark()
+            clock.carve(encoder.mux_cpu_ns - cpu, encoder.mux_wall_ns - wall)
 
-    def _check_damage(self, changed: list[Rect], damaged: list[Rect], region: Rect) -> None:
-        """After a whole grab: did damage report every change? Damage drawn since the
-        collection counts too (and stays pending for the next tick)."""
-        assert self._damage is not None
-        later = self._damage.collect(round_trip=True) or []
-        self._pending_damage = later
-        covered = damaged_tiles(damaged + later, region, self.config.tile)
-        missed = [r for r in changed if all(r.intersect(c).empty for c in covered)]
-        if not missed:
-            self._misses_in_a_row = 0
-            return
-        self.stats.damage_misses += 1
-        self._misses_in_a_row += 1
-        log.info("damage did not report a change at %s", missed[0])
-        if self._misses_in_a_row >= DAMAGE_MISSES_TOLERATED:
-            log.warning(
-                "the X server's damage reports miss changes; grabbing the whole screen every tick"
-            )
-            self._damage.close()
-            self._damage = None
-
-    def _grab(self) -> Frame | None:
-        try:
-            frame = self._grabber.grab()
-        except CaptureError as exc:
-            now = time.monotonic()
-            if self._failing_since is None:
-                self._failing_since = now
-                log.warning("screen grab failed: %s", exc)
-            if now - self._failing_since >= self.config.capture_failure_limit_s:
-                raise CaptureError(
-                    f"screen grabs failed for {now - self._failing_since:.0f} s: {exc}"
-                ) from exc
-            self.stats.capture_errors += 1
-            return None
-        if self._failing_since is not None:
-            log.info("screen grabs work again")
-            self._failing_since = None
-        self.stats.grabs += 1
-        self._last_grab_us = frame.utc_us
-        return frame
-
-    def _output_size(self, region: Rect) -> tuple[int, int]:
-        width = self.config.scale_width
-        if not width or width >= region.w:
-            return region.w, region.h
-        # Heights are multiples of 4: PyAV lays yuv420p out in buffers of height × 3/2 rows.
-        height = max(4, round(region.h * width / region.w)) & ~3
-        return max(2, width & ~1), height
+    def _flush_held(self) -> None:
+        """Encode held changes into the segment before it ends."""
+        rects, newest_us = self._held.take()
+        segment, detector = self._segment, self._detector
+        if rects and newest_us is not None and segment is not None and detector is not None:
+            picture = detector.reference
+            if picture is not None and segment.encoder.frames:
+                self._convert(picture, rects)
+                self._write(segment, newest_us)
 
     def _to_video(self, rects: list[Rect]) -> list[Rect]:
         if self._canvas is None or self._region is None or not rects:
             return []
-        sx = self._canvas.width / self._region.w
-        sy = self._canvas.height / self._region.h
-        if sx == 1 and sy == 1:
-            return rects
-        return [r.scale(sx, sy) for r in rects]
+        return rescale_all(rects, (self._region.w, self._region.h), self._canvas.size)
 
     def _start_segment(
         self, frame: Frame | Patches, layout_json: dict[str, object]
     ) -> SegmentWriter:
         if frame.region != self._region or self._canvas is None:
-            width, height = self._output_size(frame.region)
+            width, height = scaled_size(frame.region, self.config.scale_width)
             self._canvas = I420Canvas(width, height)
             self._detector = ChangeDetector(frame.region.w, frame.region.h, self.config.tile)
             self._region = frame.region
@@ -379,6 +322,9 @@ class ScreenRecorder:
         return segment
 
     def _finish_segment(self, utc_end_us: int) -> None:
+        if self._segment is not None:
+            self._flush_held()
+        self._held.reset()
         segment, self._segment = self._segment, None
         if segment is None:
             return

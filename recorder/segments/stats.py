@@ -2,7 +2,11 @@
 
 Each stage is timed twice: CPU time of the recording thread (``time.thread_time_ns``: what
 the recorder costs the PC; libx264 and swscale run on this thread) and wall time (what it
-adds to the frame's latency; for a grab it includes the X server's copy).
+adds to the frame's latency; for a grab it includes the X server's copy). Stages: ``grab``
+(the damage query, the layout check and mss), ``mask`` (blacking out masked pixels),
+``change`` (comparison with the reference), ``convert`` (BGRA to I420), ``encode`` (libx264)
+and ``mux`` (fragmented MP4 written to the file). Kinds of tick: ``held`` is a small change
+kept for the next frame (recorder/segments/pacing.py).
 """
 
 from __future__ import annotations
@@ -10,8 +14,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-STAGES = ("grab", "change", "convert", "encode")
-KINDS = ("unchanged", "small change", "large change")
+STAGES = ("grab", "mask", "change", "convert", "encode", "mux")
+KINDS = ("unchanged", "held", "small change", "large change")
 
 
 @dataclass
@@ -40,6 +44,15 @@ class StageClock:
         """A stage that did not run (zero cost)."""
         self.cpu.append(0)
         self.wall.append(0)
+
+    def carve(self, cpu_ns: int, wall_ns: int) -> None:
+        """Split the last stage: its final ``cpu_ns``/``wall_ns`` become a stage of their own
+        (timed inside a call, e.g. muxing inside the encoder's write)."""
+        cpu_ns, wall_ns = min(cpu_ns, self.cpu[-1]), min(wall_ns, self.wall[-1])
+        self.cpu[-1] -= cpu_ns
+        self.wall[-1] -= wall_ns
+        self.cpu.append(cpu_ns)
+        self.wall.append(wall_ns)
 
     def restart(self) -> None:
         """Do not count the time since the last mark (work that is no stage of a frame)."""
@@ -72,7 +85,27 @@ class StageStats:
 
     @property
     def encoded(self) -> int:
-        return sum(k.count for name, k in self.kinds.items() if name != "unchanged")
+        return sum(k.count for name, k in self.kinds.items() if name not in ("unchanged", "held"))
+
+    def to_json(self) -> dict[str, object]:
+        """Totals and, per kind of tick, its count and each stage's CPU and wall seconds."""
+        out: dict[str, object] = {
+            name: getattr(self, name)
+            for name in (
+                "grabs", "partial_grabs", "damage_events", "damage_misses", "fillers",
+                "segments", "bytes", "capture_errors", "dropped_ticks", "cpu_s", "wall_s",
+            )
+        }  # fmt: skip
+        out["stages"] = list(STAGES)
+        out["kinds"] = {
+            name: {
+                "count": kind.count,
+                "cpu_s": [ns / 1e9 for ns in kind.cpu_ns],
+                "wall_s": [ns / 1e9 for ns in kind.wall_ns],
+            }
+            for name, kind in self.kinds.items()
+        }
+        return out
 
     def lines(self) -> list[str]:
         """A short report: totals, then per stage the mean CPU ms (wall ms) for each kind."""

@@ -13,7 +13,8 @@ from formats.clock import utc_us
 from recorder.capture.damage import DamageTracker
 from recorder.capture.geometry import Rect
 from recorder.segments import pipeline
-from recorder.segments.pipeline import DAMAGE_MISSES_TOLERATED, RecorderConfig
+from recorder.segments.capture_step import DAMAGE_MISSES_TOLERATED
+from recorder.segments.pipeline import RecorderConfig
 from tests.integration.recorder_kit import (
     RecordingThread,
     check_manifest_files,
@@ -121,6 +122,37 @@ def test_small_changes_are_recorded_from_partial_grabs(
     stats = recorder.stats
     assert stats.partial_grabs > stats.grabs * 0.7, (stats.partial_grabs, stats.grabs)
     assert stats.damage_misses == 0
+
+
+def test_small_changes_close_together_share_frames_and_are_never_shown_early(
+    xvfb: XvfbServer, painter: Painter, tmp_path: Path
+) -> None:
+    time.sleep(0.3)
+    config = RecorderConfig(out_dir=tmp_path, display=xvfb.display, hold_small_s=0.4)
+    start = time.monotonic()
+    recording = RecordingThread(config, seconds=4.5)
+    typed = []  # a word typed at 10 characters a second, then nothing
+    for n in range(12):
+        wait_until(start + 1.0 + n * 0.1)
+        rect = Rect(40 + 12 * n, 36, 8, 12)
+        before = utc_us()
+        typed.append((before, painter.fill(rect, "blue"), rect))
+    recorder = recording.join()
+
+    check_manifest_files(tmp_path)
+    frames = decode_all(tmp_path)
+    end = frames[-1].utc_us
+    for before, done, rect in typed:
+        x, y = rect.x + rect.w // 2, rect.y + rect.h // 2
+        for frame in frames:  # a frame's time is when what it shows was on screen
+            if colour_of(frame.rgb[y, x]) == "blue":
+                assert frame.utc_us >= before, ("shown before it was drawn", rect)
+                break
+        later = shown_at(frames, min(done + 900_000, end)).rgb  # hold + a tick + slack
+        assert colour_of(later[y, x]) == "blue", rect
+    # 1.2 s of typing: 6-7 ticks see a change; held 0.4 s, they make 3 or 4 frames
+    assert recorder.stats.kinds["held"].count >= 2
+    assert recorder.stats.kinds["small change"].count <= 4, recorder.stats.lines()
 
 
 class _BlindTracker(DamageTracker):

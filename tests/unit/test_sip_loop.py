@@ -244,3 +244,15 @@ def test_assert_owner_passes_on_the_owner_and_raises_elsewhere() -> None:
 def test_assert_owner_raises_before_an_owner_is_set() -> None:
     with pytest.raises(RuntimeError):
         CommandLoop().assert_owner()
+
+
+def test_the_wait_until_the_next_timer_skips_cancelled_ones_and_is_large_without_any() -> None:
+    loop = owned_loop()
+    assert loop.ms_to_next_timer() > 3_600_000, "no timer: an idle loop may wait long"
+    soon = loop.call_later(0.02, lambda: None)
+    loop.call_later(30.0, lambda: None)
+    assert 0 < loop.ms_to_next_timer() <= 20
+    soon.cancel()
+    assert 29_000 < loop.ms_to_next_timer() <= 30_000
+    loop.call_later(-1, lambda: None)
+    assert loop.ms_to_next_timer() == 0
