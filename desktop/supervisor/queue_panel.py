@@ -172,7 +172,7 @@ class QueuePanel(QWidget):
             return ""
         hints = {"difficult": self.tr("difficult"), "normal": self.tr("normal"),
                  "pleasant": self.tr("pleasant")}  # fmt: skip
-        ratings = self.tr("%n rating(s)", "", int(caller["ratings"]))
+        ratings = self.tr("ratings: %1").replace("%1", str(caller["ratings"]))
         hint = hints.get(caller["hint"], caller["hint"])
         return f"{caller['karma_avg']:+.1f} {hint} ({ratings})"
 
