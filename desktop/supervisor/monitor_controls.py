@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -167,7 +167,7 @@ class MonitorControls(QWidget):
             return
         state, reason = session.get("state"), session.get("reason") or ""
         if state in ("open", "active"):
-            self.session = session  # type: ignore[assignment]
+            self.session = cast(MonitorSession, session)
             self._describe(self.session)
             if state == "active":
                 self.status.setText(self.tr("Connected: %1").replace("%1", self.status.text()))

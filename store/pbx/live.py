@@ -146,7 +146,7 @@ def live(db: Database, who: Principal, zone_name: str, sl_s: int) -> dict[str, A
         since, reason = row["since_us"], row["reason"]
         if call is not None:
             since = call["connected_us"]
-        elif desk is not None and state == _DESK_LED.get(desk_state, ""):
+        elif desk is not None and state == _DESK_LED.get(desk["state"], ""):
             since, reason = max(desk["since_us"], since), desk["reason"] or reason
         q["members"].append(
             {

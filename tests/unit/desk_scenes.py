@@ -162,11 +162,20 @@ class SampleStore:
 
     def queues_live(self) -> dict[str, Any]:
         def queue(name: str, waiting: int, longest: float | None, free: int) -> dict[str, Any]:
-            callers = [{"uniqueid": f"{name}.{i}", "number": f"+7912555010{i}", "position": i,
-                        "entered_us": NOW_US - int(47 - 20 * i) * S, "wait_s": 47.0 - 20 * i,
-                        "karma_avg": -2.0 if i == 0 else None, "ratings": 3 if i == 0 else 0,
-                        "hint": "difficult" if i == 0 else "unknown", "route": "default"}
-                       for i in range(waiting)]
+            callers = [
+                {
+                    "uniqueid": f"{name}.{i}",
+                    "number": f"+7912555010{i}",
+                    "position": i,
+                    "entered_us": NOW_US - int(47 - 20 * i) * S,
+                    "wait_s": 47.0 - 20 * i,
+                    "karma_avg": -2.0 if i == 0 else None,
+                    "ratings": 3 if i == 0 else 0,
+                    "hint": "difficult" if i == 0 else "unknown",
+                    "route": "default",
+                }
+                for i in range(waiting)
+            ]
             return {"queue": name, "waiting": waiting, "longest_wait_s": longest,
                     "callers": callers, "offered": 40, "answered": 35, "abandoned": 5,
                     "service_level_pct": 82.5, "members": [],
