@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from store import live
 from store.db import Database
@@ -34,36 +35,25 @@ def _send(db: Database) -> None:
 
 
 class Announcer:
-    """One per database (the API process's)."""
+    """One per database (the API process's), with a thread of its own that sends: the first
+    change at once, then waits WINDOW_S, and sends once more if anything changed meanwhile."""
 
     def __init__(self, db: Database, window_s: float = WINDOW_S) -> None:
         self.db, self.window_s = db, window_s
-        self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
-        self._pending = False
+        self._changed = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="queues-changed", daemon=True)
+        self._thread.start()
 
     def changed(self) -> None:
         """Something the queue panels show changed (call after the change committed)."""
-        with self._lock:
-            if self._timer is not None:
-                self._pending = True
-                return
-            self._arm()
-        _send(self.db)
+        self._changed.set()
 
-    def _arm(self) -> None:
-        self._timer = threading.Timer(self.window_s, self._window_ended)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _window_ended(self) -> None:
-        with self._lock:
-            self._timer = None
-            if not self._pending:
-                return
-            self._pending = False
-            self._arm()
-        _send(self.db)
+    def _run(self) -> None:
+        while True:
+            self._changed.wait()
+            self._changed.clear()
+            _send(self.db)
+            time.sleep(self.window_s)  # what changes meanwhile goes in one more event
 
 
 _announcers: dict[int, Announcer] = {}

@@ -387,7 +387,7 @@ def test_live_queues_through_another_api_process(server: StoreServer, sue: Queue
     finally:
         other.stop()
     assert live["waiting"] == 2
-    assert 29 <= live["longest_wait_s"] <= 40
+    assert 29 <= live["longest_wait_s"] <= time.time() - now + 31  # entered at now - 30
     first, second = live["callers"]
     assert (first["number"], first["karma_avg"], first["hint"], first["route"]) == (
         "+79990000001", -2.0, "difficult", "senior",
