@@ -85,6 +85,9 @@ class QueuePanel(QWidget):
             self.tr("Not ready"), self.tr("Answered today"),
             self.tr("Abandoned today"), self.tr("Service level today"),
         ])  # fmt: skip
+        header = self.table.horizontalHeader()  # eleven columns: each as wide as its header
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.callers = _table(self, "queueCallers", [
             self.tr("Queue"), self.tr("Caller"), self.tr("Waiting for"), self.tr("Karma"),
         ])  # fmt: skip
