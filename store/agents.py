@@ -8,6 +8,7 @@ from typing import Any
 from store.db import Database, Row
 from store.errors import Forbidden, NotFound
 from store.models import Role, StateIn
+from store.pbx.announce import queues_changed
 from store.report_columns import link_state
 from store.users import Principal, now_us
 
@@ -49,6 +50,7 @@ def set_state(db: Database, agent: str, change: StateIn, who: Principal) -> Row:
             "SELECT agent, state, reason, since_us FROM agent_current WHERE agent = ?", (agent,)
         )
     assert row is not None
+    queues_changed(db)  # the queue panels count members by state
     return row
 
 

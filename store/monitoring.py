@@ -7,7 +7,9 @@ while the store says the session is open.
 A session is ``open`` for CONNECT_S after it is made; the agent's desktop reports it
 ``active`` (each report extends it by ACTIVE_LEASE_S), ``ended`` or ``rejected``; the
 supervisor changes its mode or revokes it; an unreported session expires and is ended. Every
-end reaches the desktop as ``monitor.end``.
+end reaches the desktop as ``monitor.end``. The supervisor who opened the session learns of
+each change of it (opened, active, mode, ended or rejected with the reason) as
+``monitor.session`` {session}, on the desktop and in the web console alike.
 """
 
 from __future__ import annotations
@@ -87,6 +89,13 @@ def _note(db: Database, session: Row, kind: str, detail: str, at_us: int) -> Non
     )
 
 
+def _tell_supervisor(db: Database, session_id: str) -> None:
+    """The session as it is now, to the supervisor who opened it (in the caller's transaction)."""
+    row = _row(db, session_id)
+    if row is not None:
+        live.publish(db, row["supervisor"], {"type": "monitor.session", "session": _out(row)})
+
+
 def _may_monitor(db: Database, who: Principal, agent: str) -> Row:
     """The agent's row if ``who`` may monitor them: supervisors and admins, and a supervisor
     in a team only the agents of that team."""
@@ -150,6 +159,7 @@ def open_session(db: Database, body: MonitorIn, who: Principal) -> dict[str, Any
         _note(db, session, "monitor_open", detail, stamp)
         out = _out(session)
         live.publish(db, body.agent, {"type": "monitor.open", "session": out})
+        _tell_supervisor(db, session["id"])
     wake_local()
     return out
 
@@ -188,6 +198,7 @@ def change_mode(db: Database, session_id: str, mode: MonitorMode, who: Principal
             _note(db, row, "monitor_mode", f"{row['supervisor']} {mode.value}", stamp)
             live.publish(db, row["agent"], {"type": "monitor.mode", "id": session_id,
                                             "mode": mode.value})  # fmt: skip
+            _tell_supervisor(db, session_id)
         out = _row(db, session_id)
     wake_local()
     assert out is not None
@@ -208,6 +219,7 @@ def _end(db: Database, row: Row, state: str, reason: str, who: Principal, action
     kind = "monitor_reject" if state == "rejected" else "monitor_end"
     _note(db, row, kind, f"{row['supervisor']}: {reason}", stamp)
     live.publish(db, row["agent"], {"type": "monitor.end", "id": row["id"], "reason": reason})
+    _tell_supervisor(db, row["id"])
     return True
 
 
@@ -239,6 +251,7 @@ def report(db: Database, session_id: str, body: MonitorStateIn, who: Principal) 
             if row["state"] == "open":
                 audit.record(db, who, "monitor.active", f"monitoring/{session_id}",
                              f"agent={row['agent']} mode={row['mode']}")  # fmt: skip
+                _tell_supervisor(db, session_id)
         else:
             reason = body.reason or body.state.value
             action = "monitor.reject" if body.state is ReportedState.rejected else "monitor.end"

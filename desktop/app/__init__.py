@@ -21,8 +21,8 @@ from PySide6.QtCore import QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from desktop import i18n, paths, secret_store
-from desktop.app.live import open_live_channel
 from desktop.app.panels import (
+    StoreLink,
     add_crm_panel,
     add_history_panels,
     add_settings_menu,
@@ -49,6 +49,7 @@ from sip import events as ev
 
 __all__ = [
     "Desktop",
+    "StoreLink",
     "add_crm_panel",
     "add_history_panels",
     "add_settings_menu",
@@ -114,17 +115,23 @@ class Desktop:
     bridge: EngineBridge
     recorder: RecorderLink | None
     uploads: UploadQueue
-    store: StoreSession | None = None
+    link: StoreLink | None = None
     callers: list[SimulatedCaller] = field(default_factory=list)
     services: demo_services.DemoServices | None = None
-    live: LiveChannel | None = None
+
+    @property
+    def store(self) -> StoreSession | None:
+        """The session with the store (None while no store is set)."""
+        return self.link.session if self.link is not None else None
+
+    @property
+    def live(self) -> LiveChannel | None:
+        return self.link.live if self.link is not None else None
 
     def close(self) -> bool:
         self.window.hide()  # its application-wide shortcuts go with it
-        if self.live is not None:
-            self.live.close()
-        if self.store is not None:
-            self.store.close()
+        if self.link is not None:
+            self.link.close()
         if self.recorder is not None:
             self.recorder.stop()
         self.uploads.close()
@@ -176,7 +183,6 @@ def build(
     callers = _wire_demo(bridge, window, conf) if conf.demo.enabled else []
     uploading = upload_options(conf.store, conf.upload)
     follower = policy_follower(conf.store, window)
-    live = open_live_channel(window, conf.store, follower)
     recorder = start_recorder(window, book, conf, "", display, uploading, follower)
     upload_queue = build_uploads(recorder, uploading, conf.recorder, window)
     upload_queue.recovered.connect(history.on_calls_recovered)
@@ -184,17 +190,14 @@ def build(
     CallRecords(upload_queue, upload_queue).follow(book)
     window.attach_uploads(upload_queue)
     crm = add_crm_panel(window, book, conf, recorder, upload_queue)
-    session = connect_store(window, book, conf, recorder, upload_queue, crm, live, follower)
-    if session is not None:
-        menu.saved.connect(lambda saved: session.follow(saved.store.url, saved.store.ca_file))
-    if live is not None:
-        menu.saved.connect(lambda saved: live.follow(saved.store.url, saved.store.ca_file))
+    link = StoreLink(window, book, conf, recorder, upload_queue, crm, follower)
+    menu.saved.connect(link.follow)
     if services is not None and services.store is not None:
         offer_demo_qa(window, services.store.url, services.token("qa"))
     if not loaded.safe_mode:
         lookup = (lambda: _password_lookup(acc)) if acc is not None and acc.register else None
         bridge.start(conf.account_settings(), lookup)
-    return Desktop(window, bridge, recorder, upload_queue, session, callers, services, live)
+    return Desktop(window, bridge, recorder, upload_queue, link, callers, services)
 
 
 def _wire_demo(

@@ -5,6 +5,7 @@ presence, the QA and supervisor menus, the outbound card)."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from PySide6.QtCore import QCoreApplication, QTranslator
 from desktop.agent.identity import Identity
 from desktop.agent.presence import PresencePublisher
 from desktop.agent.state import AgentState
-from desktop.app.live import SessionReports, add_monitoring
+from desktop.app.live import SessionReports, add_monitoring, open_live_channel
 from desktop.app.outbound import add_outbound_panel
 from desktop.calls.history import CallHistory, CallLog, WrapUpTally, default_log_path, store_fetch
 from desktop.calls.model import Call, CallBook
@@ -139,11 +140,12 @@ def connect_store(
     session.identity_changed.connect(identity)
 
     def ready(client: StoreClient) -> None:
+        events = live.received if live is not None else None
         if acc is not None:  # this desktop's softphone calls the agents it monitors
             engine = MonitorEngine(window.bridge.engine)
-            offer_supervisor_menu(window, client, engine.call, window.bridge.sip_event)
+            offer_supervisor_menu(window, client, engine.call, window.bridge.sip_event, events)
         else:
-            offer_supervisor_menu(window, client)
+            offer_supervisor_menu(window, client, live_events=events)
         if live is not None:
             if acc is not None:
                 add_monitoring(window, live, SessionReports(session), follower)
@@ -172,3 +174,47 @@ def connect_store(
     offer_qa_menu(window, session.show_review)
     crm.play_requested.connect(session.play)
     return session
+
+
+class StoreLink:
+    """The desktop's session and live channel with the store of ``[store]``: they follow the
+    settings when saved, and are made then if the desktop started with no store set."""
+
+    def __init__(
+        self,
+        window: MainWindow,
+        book: CallBook,
+        conf: settings.Settings,
+        recorder: RecorderLink | None,
+        uploads: UploadQueue,
+        crm: CrmPanel,
+        follower: PolicyFollower | None = None,
+    ) -> None:
+        self.window, self.book, self.conf = window, book, conf
+        self.recorder, self.uploads, self.crm, self.follower = recorder, uploads, crm, follower
+        self.live: LiveChannel | None = None
+        self.session: StoreSession | None = None
+        self._connect(conf)
+
+    def _connect(self, conf: settings.Settings) -> None:
+        self.live = open_live_channel(self.window, conf.store, self.follower)
+        self.session = connect_store(self.window, self.book, conf, self.recorder, self.uploads,
+                                     self.crm, self.live, self.follower)  # fmt: skip
+
+    def follow(self, saved: settings.Settings) -> None:
+        """The settings were saved: a new address or CA file for the session and the channel,
+        or, the first store set, both made now (the SIP account stays the running one's)."""
+        store = saved.store
+        if self.session is None:
+            if store.url:
+                self._connect(replace(self.conf, store=store))
+            return
+        self.session.follow(store.url, store.ca_file)
+        if self.live is not None:
+            self.live.follow(store.url, store.ca_file)
+
+    def close(self) -> None:
+        if self.live is not None:
+            self.live.close()
+        if self.session is not None:
+            self.session.close()

@@ -1,14 +1,16 @@
 """Listen, whisper, barge: the supervisor picks an agent on the board and a mode; the store
 opens a monitoring session (audited, delivered to the agent's desktop) and this desktop's
 softphone calls the agent's with the session's id. The mode can change during the session;
-Stop revokes it. Store calls run off the UI thread."""
+Stop revokes it. Store calls run off the UI thread. The store's ``monitor.session`` events
+(the live channel) keep the controls in step with the session: mixed in, its mode changed
+elsewhere, ended or refused with the reason."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -153,6 +155,30 @@ class MonitorControls(QWidget):
             self._forget()
             text = self.tr("The monitoring call ended: %1")
             self.status.setText(text.replace("%1", event.reason))
+
+    def on_live_event(self, event: dict[str, Any]) -> None:
+        """The live channel's event: the state of this desktop's session as the store has it."""
+        assert_gui_thread()
+        mine = self.session
+        if event.get("type") != "monitor.session" or mine is None:
+            return
+        session = event.get("session")
+        if not isinstance(session, dict) or session.get("id") != mine["id"]:
+            return
+        state, reason = session.get("state"), session.get("reason") or ""
+        if state in ("open", "active"):
+            self.session = cast(MonitorSession, session)
+            self._describe(self.session)
+            if state == "active":
+                self.status.setText(self.tr("Connected: %1").replace("%1", self.status.text()))
+            return
+        self._forget()
+        text = (
+            self.tr("The agent's desktop refused the session: %1")
+            if state == "rejected"
+            else self.tr("The session ended: %1")
+        )
+        self.status.setText(text.replace("%1", reason or str(state)))
 
     def _forget(self) -> None:
         self.session = None

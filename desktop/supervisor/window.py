@@ -66,7 +66,10 @@ class SupervisorWindow(QWidget):
         norms: Norms | None = None,
         parent: QWidget | None = None,
         dial: Dial | None = None,
+        live_events: SignalInstance | None = None,
     ) -> None:
+        """``live_events``: the live channel's ``received`` signal (queue changes, this
+        supervisor's monitoring sessions)."""
         super().__init__(parent)
         self.setWindowTitle(self.tr("AgentDesk supervisor"))
         self.source = source
@@ -77,7 +80,9 @@ class SupervisorWindow(QWidget):
         board_layout.addWidget(self.monitor)
         self.board.watch_requested.connect(self.watch_screen)
         self.screens: dict[str, ScreenView] = {}
-        self.queues = QueuePanel(source.queues_live, self)
+        self.queues = QueuePanel(source.queues_live, self, live_events)
+        if live_events is not None:
+            live_events.connect(self.monitor.on_live_event)
         self.reports = ReportsView(source, self)
         live = QSplitter(Qt.Orientation.Vertical, self)
         live.addWidget(self.queues)
@@ -125,15 +130,17 @@ def offer_supervisor_menu(
     source: SupervisorSource,
     dial: Dial | None = None,
     engine_events: SignalInstance | None = None,
+    live_events: SignalInstance | None = None,
 ) -> None:
     """Ask the store who we are (off the UI thread); for supervisors and admins add
     "Supervisor → Agents and reports…" to the main window's menu. ``dial`` and
-    ``engine_events`` (the engine bridge's ``sip_event``): this desktop's softphone."""
+    ``engine_events`` (the engine bridge's ``sip_event``): this desktop's softphone;
+    ``live_events``: the live channel's ``received``."""
     window: list[SupervisorWindow] = []
 
     def open_window() -> None:
         if not window:
-            window.append(SupervisorWindow(source, dial=dial))
+            window.append(SupervisorWindow(source, dial=dial, live_events=live_events))
             if engine_events is not None:
                 engine_events.connect(window[0].monitor.on_engine_event)
         window[0].show()

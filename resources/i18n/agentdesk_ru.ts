@@ -1413,6 +1413,18 @@
         <translation>Звонок наблюдения завершён: %1</translation>
     </message>
     <message>
+        <source>Connected: %1</source>
+        <translation>Подключено: %1</translation>
+    </message>
+    <message>
+        <source>The agent&apos;s desktop refused the session: %1</source>
+        <translation>Рабочее место оператора отклонило сеанс: %1</translation>
+    </message>
+    <message>
+        <source>The session ended: %1</source>
+        <translation>Сеанс завершён: %1</translation>
+    </message>
+    <message>
         <source>Listening to %1</source>
         <translation>Слушаю: %1</translation>
     </message>
@@ -1797,12 +1809,28 @@
         <translation>Дольше всех ждёт</translation>
     </message>
     <message>
-        <source>Agents available</source>
-        <translation>Свободно операторов</translation>
+        <source>Free</source>
+        <translation>Свободны</translation>
+    </message>
+    <message>
+        <source>On a call</source>
+        <translation>На звонке</translation>
+    </message>
+    <message>
+        <source>Wrap-up</source>
+        <translation>Обработка</translation>
+    </message>
+    <message>
+        <source>Break</source>
+        <translation>Перерыв</translation>
     </message>
     <message>
         <source>Answered today</source>
         <translation>Отвечено сегодня</translation>
+    </message>
+    <message>
+        <source>Not ready</source>
+        <translation>Не готовы</translation>
     </message>
     <message>
         <source>Abandoned today</source>
@@ -1813,12 +1841,44 @@
         <translation>Уровень сервиса сегодня</translation>
     </message>
     <message>
+        <source>Caller</source>
+        <translation>Абонент</translation>
+    </message>
+    <message>
+        <source>Waiting for</source>
+        <translation>Ждёт</translation>
+    </message>
+    <message>
+        <source>Karma</source>
+        <translation>Карма</translation>
+    </message>
+    <message>
         <source>Cannot load the queues: %1</source>
         <translation>Не удалось загрузить очереди: %1</translation>
     </message>
     <message>
         <source>No queue events from the PBX yet</source>
         <translation>От АТС ещё не было событий очередей</translation>
+    </message>
+    <message>
+        <source>difficult</source>
+        <translation>трудный</translation>
+    </message>
+    <message>
+        <source>normal</source>
+        <translation>обычный</translation>
+    </message>
+    <message>
+        <source>pleasant</source>
+        <translation>приятный</translation>
+    </message>
+    <message>
+        <source>ratings: %1</source>
+        <translation>оценок: %1</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>номер скрыт</translation>
     </message>
 </context>
 <context>

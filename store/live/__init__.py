@@ -5,8 +5,10 @@ and a reconnect with ``Last-Event-ID`` receives what was missed.
     from store import live
     live.publish(db, "anna", {"type": "policy.changed", "version": 7})
 
-Event types: ``monitor.open`` {session}, ``monitor.mode`` {id, mode}, ``monitor.end``
-{id, reason}, ``policy.changed`` {version}.
+Event types: to the agent ``monitor.open`` {session}, ``monitor.mode`` {id, mode},
+``monitor.end`` {id, reason}; to the supervisor who opened a session ``monitor.session``
+{session} on each change of it; to supervisors and admins ``queues.changed`` (ask
+``/queues/live`` again); to everyone ``policy.changed`` {version}.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from typing import Any
 
 from store.db import Database, Row
 from store.numbers import normalise
+from store.pbx.announce import queues_changed
 from store.pbx.queue_log import SECOND, QueueEvent, extension
 
 SCHEMA = """
@@ -164,6 +165,8 @@ def ingest(db: Database, events: Iterable[QueueEvent], sender: str) -> Ingested:
             refresh_call(db, uniqueid, queue)
         for queue, agent in sorted(members):
             refresh_member(db, queue, agent)
+    if result.stored:
+        queues_changed(db)
     return result
 
 

@@ -3,6 +3,11 @@ callers waiting (with the caller's karma when operators rated them), today's ans
 abandoned and service level since local midnight of the store's report zone, and the members
 by state.
 
+A member's state joins what the PBX says (paused, talking to a queue call) with what the
+agent's desktop says (its state in ``agent_current``, the call in its fresh presence), the
+member found by extension: on_call, else wrap_up, else break (a PBX pause counts as one),
+else not_ready (the desktop says not ready or offline), else free.
+
 A call counts as waiting from its ENTERQUEUE until any line ends the wait; calls that entered
 before the PBX's last QUEUESTART (a restart drops every call), or more than WAIT_CAP ago (a
 lost line), are not waiting any more.
@@ -20,7 +25,21 @@ from store.users import Principal
 
 SECOND = 1_000_000
 WAIT_CAP = 12 * 3600 * SECOND
-STATES = ("ready", "paused", "on_call")
+STATES = ("free", "on_call", "wrap_up", "break", "not_ready")
+PRESENCE_FRESH = 30 * SECOND  # a desktop reports its presence every few seconds
+
+
+def member_state(pbx_state: str, talking: bool, desk_state: str | None, on_desk_call: bool) -> str:
+    """One member's state from the PBX's and the desktop's views (see above)."""
+    if talking or on_desk_call or desk_state == "on_call":
+        return "on_call"
+    if desk_state == "wrap_up":
+        return "wrap_up"
+    if pbx_state == "paused" or desk_state == "break":
+        return "break"
+    if desk_state in ("not_ready", "offline"):
+        return "not_ready"
+    return "free"
 
 
 def _since_restart(db: Database, now: int) -> int:
@@ -30,6 +49,10 @@ def _since_restart(db: Database, now: int) -> int:
     )
     start = row["at"] if row and row["at"] is not None else 0
     return max(int(start), now - WAIT_CAP)
+
+
+_DESK_LED = {"on_call": "on_call", "wrap_up": "wrap_up", "break": "break",
+             "not_ready": "not_ready", "offline": "not_ready"}  # fmt: skip
 
 
 def live(db: Database, who: Principal, zone_name: str, sl_s: int) -> dict[str, Any]:
@@ -95,29 +118,46 @@ def live(db: Database, who: Principal, zone_name: str, sl_s: int) -> dict[str, A
             (CONNECTED, alive),
         )
     }
+    desks = {r["agent"]: r for r in db.query(
+        "SELECT agent, state, reason, since_us FROM agent_current"
+    )}  # fmt: skip
+    presence = {r["agent"]: r for r in db.query(
+        "SELECT agent, call_id FROM agent_presence WHERE updated_us >= ?", (now - PRESENCE_FRESH,)
+    )}  # fmt: skip
     members = db.query(
-        "SELECT m.queue, m.agent, m.extension, m.state, m.reason, m.since_us, "
+        "SELECT m.queue, m.agent, m.extension, m.state, m.reason, m.since_us, COALESCE("
+        "(SELECT MIN(u.name) FROM users u WHERE u.extension = m.extension AND u.disabled = 0), "
         "(SELECT c.agent FROM calls c WHERE c.local_norm = m.extension "
-        "ORDER BY c.started_us DESC LIMIT 1) AS user_name "
+        "ORDER BY c.started_us DESC LIMIT 1)) AS user_name "
         "FROM pbx_queue_members m WHERE m.state <> 'out' AND m.queue <> ? "
         "ORDER BY m.queue, m.agent",
         (NONE,),
     )
     for row in members:
         q = queue(row["queue"])
-        state = row["state"]
         call = talking.get(row["agent"])
-        if call is not None:
-            state = "on_call"
+        desk = desks.get(row["user_name"])
+        seen = presence.get(row["user_name"])
+        desk_state = desk["state"] if desk is not None else None
+        state = member_state(
+            row["state"], call is not None, desk_state, bool(seen and seen["call_id"])
+        )
         q["agents"][state] += 1
+        since, reason = row["since_us"], row["reason"]
+        if call is not None:
+            since = call["connected_us"]
+        elif desk is not None and state == _DESK_LED.get(desk["state"], ""):
+            since, reason = max(desk["since_us"], since), desk["reason"] or reason
         q["members"].append(
             {
                 "agent": row["agent"],
                 "extension": row["extension"],
                 "user": row["user_name"],
                 "state": state,
-                "reason": row["reason"],
-                "since_us": call["connected_us"] if call is not None else row["since_us"],
+                "pbx_state": row["state"],
+                "desk_state": desk_state,
+                "reason": reason,
+                "since_us": since,
                 "uniqueid": call["uniqueid"] if call is not None else None,
             }
         )

@@ -93,8 +93,15 @@ class WaitingCaller(BaseModel):
 class QueueMember(BaseModel):
     agent: str
     extension: str | None
-    user: str | None = Field(description="the store user whose desktop last used the extension")
-    state: str = Field(description="ready, paused or on_call")
+    user: str | None = Field(
+        description="the store user of the extension (else whose desktop last used it)"
+    )
+    state: str = Field(
+        description="free, on_call, wrap_up, break or not_ready: the PBX's and the desktop's "
+        "views joined (a PBX pause is a break)"
+    )
+    pbx_state: str = Field(description="what the PBX says: ready or paused")
+    desk_state: str | None = Field(description="the agent's state on the desktop, if known")
     reason: str | None
     since_us: int
     uniqueid: str | None = Field(description="the queue call of an agent on a call")
@@ -109,7 +116,9 @@ class LiveQueue(BaseModel):
     answered: int
     abandoned: int
     service_level_pct: float | None
-    agents: dict[str, int]
+    agents: dict[str, int] = Field(
+        description="members by state: free, on_call, wrap_up, break, not_ready"
+    )
     members: list[QueueMember]
 
 

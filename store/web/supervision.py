@@ -170,9 +170,13 @@ def _board(request: Request, session: Session, status: int = 200, error: str = "
     sessions = monitoring.listing(db, session.who, None, live_only=True) if supervising else []
     states = {k[len("state_") :]: v for k, v in w.items() if k.startswith("state_")}
     watch = w["watch_screen"] if session.who.role in (Role.supervisor, Role.admin) else ""
+    modes = {m.value: w[f"monitor_mode_{m.value}"] for m in MonitorMode}
+    session_states = {k[len("monitor_state_") :]: v for k, v in w.items()
+                      if k.startswith("monitor_state_")}  # fmt: skip
     board_words = json.dumps(
-        {"states": states, "zone": str(zone_of(ctx_of(request))), "watch": watch}
-    )
+        {"states": states, "zone": str(zone_of(ctx_of(request))), "watch": watch,
+         "modes": modes, "sessions": session_states if supervising else {}}
+    )  # fmt: skip
     return render(
         request, "board.html", session, status, board=board,
         board_words=board_words.replace("</", ""), supervising=supervising,

@@ -6,7 +6,7 @@ policy says.
 Queue fixture (``now`` = the time of the test, seconds; sales):
   PJSIP/201 and PJSIP/202 added; caller A enters at now-100, PJSIP/201 takes it after 5 s;
   B enters at now-80 and hangs up after 10 s; C enters at now-30 and still waits.
-  → waiting 1, longest wait ≥ 0:30, available (ready) 1 (PJSIP/202; PJSIP/201 is on A),
+  → waiting 1, longest wait ≥ 0:30, free 1 (PJSIP/202; PJSIP/201 is on A),
     answered 1, abandoned 1, offered 3, service level (within 20 s) 100 × 1 / 3 = 33.3 %.
 """
 
@@ -26,7 +26,7 @@ from desktop.operator.screen_watched import ScreenWatched
 from desktop.supervisor.queue_panel import (
     COL_ABANDONED,
     COL_ANSWERED,
-    COL_AVAILABLE,
+    COL_FREE,
     COL_LONGEST,
     COL_QUEUE,
     COL_SL,
@@ -76,7 +76,7 @@ def test_the_queue_panel_shows_the_pbx_queues(qtbot: QtBot, server: StoreServer)
         qtbot.addWidget(panel)
         panel.start()
         qtbot.waitUntil(lambda: cell(panel, 0, COL_QUEUE) == "sales", timeout=10_000)
-        assert [cell(panel, 0, c) for c in (COL_WAITING, COL_AVAILABLE)] == ["1", "1"]
+        assert [cell(panel, 0, c) for c in (COL_WAITING, COL_FREE)] == ["1", "1"]
         assert [cell(panel, 0, c) for c in (COL_ANSWERED, COL_ABANDONED)] == ["1", "1"]
         assert cell(panel, 0, COL_SL) == "33.3 %"
         minutes, seconds = cell(panel, 0, COL_LONGEST).split(":")
@@ -89,7 +89,7 @@ def test_the_queue_panel_shows_the_pbx_queues(qtbot: QtBot, server: StoreServer)
             pbx.send_queue_log(f"{now}|{now - 30}.1|sales|PJSIP/202|CONNECT|30|{now}.3|2\n")
         qtbot.waitUntil(lambda: cell(panel, 0, COL_WAITING) == "0", timeout=10_000)
         assert (cell(panel, 0, COL_LONGEST), cell(panel, 0, COL_ANSWERED)) == ("", "2")
-        assert cell(panel, 0, COL_AVAILABLE) == "0"
+        assert cell(panel, 0, COL_FREE) == "0"
         panel.stop()
 
 

@@ -161,11 +161,26 @@ class SampleStore:
         }  # fmt: skip
 
     def queues_live(self) -> dict[str, Any]:
-        def queue(name: str, waiting: int, longest: float | None, ready: int) -> dict[str, Any]:
+        def queue(name: str, waiting: int, longest: float | None, free: int) -> dict[str, Any]:
+            callers = [
+                {
+                    "uniqueid": f"{name}.{i}",
+                    "number": f"+7912555010{i}",
+                    "position": i,
+                    "entered_us": NOW_US - int(47 - 20 * i) * S,
+                    "wait_s": 47.0 - 20 * i,
+                    "karma_avg": -2.0 if i == 0 else None,
+                    "ratings": 3 if i == 0 else 0,
+                    "hint": "difficult" if i == 0 else "unknown",
+                    "route": "default",
+                }
+                for i in range(waiting)
+            ]
             return {"queue": name, "waiting": waiting, "longest_wait_s": longest,
-                    "callers": [], "offered": 40, "answered": 35, "abandoned": 5,
+                    "callers": callers, "offered": 40, "answered": 35, "abandoned": 5,
                     "service_level_pct": 82.5, "members": [],
-                    "agents": {"ready": ready, "paused": 1, "on_call": 2}}  # fmt: skip
+                    "agents": {"free": free, "on_call": 2, "wrap_up": 1, "break": 1,
+                               "not_ready": 0}}  # fmt: skip
 
         queues = [queue("продажи", 2, 47.0, 1), queue("поддержка", 0, None, 3)]
         return {"now_us": NOW_US, "since_us": NOW_US - 36_000 * S, "sl_s": 20, "queues": queues}

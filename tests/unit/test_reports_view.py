@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu
 from pytestqt.qtbot import QtBot
@@ -223,6 +223,41 @@ def test_supervisor_menu_only_for_supervisors(qtbot: QtBot) -> None:
         else:
             qtbot.wait(300)
             assert host.findChild(QAction, "openSupervisor") is None
+
+
+class Channel(QObject):
+    """The live channel's side the window uses: its ``received`` signal."""
+
+    received = Signal(object)
+
+
+class CountingStore(FakeStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.queue_asks = 0
+
+    def queues_live(self) -> dict[str, Any]:
+        self.queue_asks += 1
+        return super().queues_live()
+
+
+def test_the_supervisor_window_asks_for_the_queues_when_the_channel_says_so(
+    qtbot: QtBot,
+) -> None:
+    store, channel = CountingStore(), Channel()
+    window = SupervisorWindow(store, live_events=channel.received)
+    qtbot.addWidget(window)
+    channel.received.emit({"type": "queues.changed"})  # not shown yet: nothing asked
+    assert store.queue_asks == 0
+    window.show()
+    qtbot.waitUntil(lambda: window.queues._live is not None, timeout=3000)
+    asked = store.queue_asks
+    assert window.queues.refresh_timer.interval() >= 10_000  # the channel leads, the poll follows
+    channel.received.emit({"type": "policy.changed", "version": 2})
+    channel.received.emit({"type": "queues.changed"})
+    qtbot.waitUntil(lambda: store.queue_asks == asked + 1, timeout=3000)
+    assert window.queues.event_refreshes == 1
+    window.close()
 
 
 class TalkStore(FakeStore):

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from pytestqt.qtbot import QtBot
 
 from desktop import secret_store, store_session
-from desktop.app import connect_store
+from desktop.app import StoreLink, connect_store
 from desktop.calls.engine_bridge import EngineBridge
 from desktop.calls.model import CallBook
 from desktop.operator.window import MainWindow
@@ -345,3 +345,34 @@ def test_a_store_that_goes_away_is_said_and_its_return_clears_the_line(
             again.stop()
     finally:
         server.stop()
+
+
+def test_a_store_set_after_start_brings_the_session_and_the_live_channel(
+    qtbot: QtBot, tmp_path: Path, store: StoreServer, keyring_: MemoryKeyring
+) -> None:
+    """The desktop started with no store; the operator sets one in the settings: the session
+    and the live channel start then, no restart."""
+    keyring_.set_password("agentdesk", "store-token", store.tokens["anna"])
+    bridge, book = EngineBridge(FakeEngine()), CallBook(extension="1001")
+    window = MainWindow(bridge, book=book, account="1001@pbx.example.com")
+    qtbot.addWidget(window)
+    uploads = UploadQueue(tmp_path / "outbox", window)
+    link = StoreLink(window, book, Settings(account=ANNA), None, uploads, Crm())  # type: ignore[arg-type]
+    try:
+        assert link.session is None and link.live is None
+        link.follow(Settings(account=ANNA))  # saved again without a store: still nothing
+        assert link.session is None and link.live is None
+        link.follow(Settings(account=ANNA, store=StoreSection(url=store.base_url)))
+        live = link.live
+        assert live is not None and link.session is not None
+        heard: list[dict[str, object]] = []
+        live.received.connect(heard.append)
+        qtbot.waitUntil(lambda: any(e["type"] == "hello" for e in heard), timeout=10000)
+        assert heard[-1]["user"] == "anna"
+        assert link.session.identity is not None and link.session.identity.name == "anna"
+        session = link.session
+        link.follow(Settings(account=ANNA, store=StoreSection(url=store.base_url)))
+        assert link.session is session and link.live is live  # followed, not made twice
+    finally:
+        link.close()
+        uploads.close()

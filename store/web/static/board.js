@@ -1,4 +1,6 @@
-// The live board refreshes itself every 5 s from the API (the session's cookie).
+// The live board refreshes itself every 5 s from the API (the session's cookie); the
+// monitoring sessions follow the store's live channel (/api/v1/live, the same cookie): each
+// change of a session the supervisor opened arrives as "monitor.session".
 (function () {
   "use strict";
   const words = JSON.parse(document.getElementById("board-words").textContent);
@@ -60,6 +62,34 @@
       return String(e); // the next round tries again
     }
   }
+  const sessions = document.querySelector("#monitor-sessions tbody");
+  function follow(session) {
+    const row = Array.from(sessions.rows).find((tr) => tr.dataset.session === session.id);
+    const live = session.state === "open" || session.state === "active";
+    if (!row) {
+      if (live) location.reload(); // opened elsewhere: the page draws it with its forms
+      return;
+    }
+    row.querySelector(".mode").textContent = words.modes[session.mode] || session.mode;
+    let state = words.sessions[session.state] || session.state;
+    if (!live && session.reason) state += ": " + session.reason;
+    row.querySelector(".state").textContent = state;
+    row.dataset.state = session.state;
+    if (!live) row.querySelectorAll("button, select").forEach((b) => (b.disabled = true));
+  }
+  let channel = null;
+  if (sessions && window.EventSource) {
+    channel = new EventSource("/api/v1/live");
+    channel.onmessage = (message) => {
+      let event;
+      try {
+        event = JSON.parse(message.data);
+      } catch (e) {
+        return;
+      }
+      if (event.type === "monitor.session" && event.session) follow(event.session);
+    };
+  }
   setInterval(refresh, 5000);
-  window.agentdeskBoard = { refresh };
+  window.agentdeskBoard = { refresh, channel };
 })();
