@@ -6,7 +6,7 @@ and a reconnect with ``Last-Event-ID`` receives what was missed.
     live.publish(db, "anna", {"type": "policy.changed", "version": 7})
 
 Event types: ``monitor.open`` {session}, ``monitor.mode`` {id, mode}, ``monitor.end``
-{id, reason}, ``policy.changed`` {version}.
+{id, reason}, ``policy.changed`` {version}, ``outbound.task`` {campaign} (store/outbound/push.py).
 """
 
 from __future__ import annotations

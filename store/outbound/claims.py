@@ -19,7 +19,7 @@ import secrets
 from store.db import Database, Row
 from store.errors import Conflict, Invalid
 from store.models.outbound import Campaign, Outcome, OutcomeIn, OutcomeOut, Task
-from store.outbound import campaigns, due, hours
+from store.outbound import campaigns, due, hours, push
 from store.outbound.dnc import blocked
 
 MAX_POSTPONED = 250  # contacts moved to their calling hours' opening within one claim
@@ -197,6 +197,8 @@ def release(db: Database, claim_id: str, agent: str, now_us: int) -> None:
             raise Conflict("a dialled task needs its outcome, not a release", "dialled")
         _close(db, row, claim_id, "waiting", now_us, now_us)
         db.execute("DELETE FROM outbound_attempts WHERE claim_id = ?", (claim_id,))
+        campaign = campaigns.get(db, int(row["campaign_id"]))
+        push.tasks_due(db, campaign, [a for a in push.agents_of(db, campaign) if a != agent])
 
 
 def _close(
@@ -218,3 +220,30 @@ def _close(
          body.outcome.value if body else None, body.disposition if body else None, now_us,
          row["id"], claim_id),
     )  # fmt: skip
+
+
+class CallbackWatch:
+    """Callbacks whose time came since the last look: their operator is told over the live
+    channel, or the campaign's agents when that operator is offline. The live channel's
+    housekeeping calls `look` about once a second; each API process keeps its own cursor
+    (two processes may both tell: a push is only a prompt to claim)."""
+
+    def __init__(self, db: Database, now_us: int) -> None:
+        self.db = db
+        self.last_us = now_us
+
+    def look(self, now_us: int) -> int:
+        """How many callbacks came due in (last look, now_us]."""
+        rows = self.db.query(
+            "SELECT o.campaign_id, o.callback_agent, a.state FROM outbound_contacts o "
+            "LEFT JOIN agent_current a ON a.agent = o.callback_agent "
+            "WHERE o.status = 'waiting' AND o.callback_agent IS NOT NULL "
+            "AND o.next_due_us > ? AND o.next_due_us <= ?",
+            (self.last_us, now_us),
+        )
+        self.last_us = now_us
+        for row in rows:
+            campaign = campaigns.get(self.db, int(row["campaign_id"]))
+            online = row["state"] is not None and row["state"] != "offline"
+            push.tasks_due(self.db, campaign, [row["callback_agent"]] if online else None)
+        return len(rows)
