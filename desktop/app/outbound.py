@@ -11,6 +11,7 @@ from desktop.crm.base import safe_lookup
 from desktop.crm.numbers import to_e164
 from desktop.crm.panel import CrmPanel
 from desktop.crm.types import LookupResult
+from desktop.live.channel import LiveChannel
 from desktop.operator.window import MainWindow
 from desktop.outbound.controller import OutboundDesk
 from desktop.outbound.panel import OutboundPanel
@@ -18,10 +19,15 @@ from store.client import StoreClient
 
 
 def add_outbound_panel(
-    window: MainWindow, book: CallBook, client: StoreClient, crm: CrmPanel | None = None
+    window: MainWindow,
+    book: CallBook,
+    client: StoreClient,
+    crm: CrmPanel | None = None,
+    live: LiveChannel | None = None,
 ) -> OutboundDesk:
-    """The outbound card; a task's call whose dialog card is finished with one of the
-    campaign's dispositions takes it as the attempt's outcome."""
+    """The outbound card. A task's call gets the campaign's dialog-card form (fields,
+    dispositions, script) on the CRM panel, and the disposition it is finished with is the
+    attempt's outcome; tasks pushed over ``live`` are asked for at once."""
     panel = OutboundPanel()
     dock = window.add_side_panel(panel, QCoreApplication.translate("OutboundPanel", "Outbound"))
 
@@ -39,7 +45,11 @@ def add_outbound_panel(
         return safe_lookup(adapter, to_e164(number, crm.country_code) or number)
 
     desk = OutboundDesk(client, window.bridge, book, window.agent, panel, crm_lookup=crm_lookup)
+    if live is not None:
+        live.received.connect(desk.on_live_event)
     if crm is not None:  # read while the card still shows it (saved is emitted before reset)
+        crm.form_of = desk.card_form
+        panel.dispose_on_card()
         crm.saved.connect(
             lambda call_id: desk.card_finished(call_id, crm.dialog.chosen_disposition())
         )

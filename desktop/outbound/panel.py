@@ -112,6 +112,12 @@ class OutboundPanel(QWidget):
         )
         self.show_phase(Phase.IDLE, 0, "")
 
+    def dispose_on_card(self) -> None:
+        """The dialog card gives the disposition (in the campaign's form): this card keeps
+        only the callback, so that the operator picks a disposition once."""
+        self.disposition.hide()
+        self.finish_button.hide()
+
     def _after_call(self) -> tuple[QWidget, ...]:
         return (self.disposition, self.finish_button, self.callback_at, self.callback_button)
 

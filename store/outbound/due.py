@@ -44,7 +44,9 @@ def _lock(db: Database) -> str:
     return " FOR UPDATE SKIP LOCKED" if db.dialect == "postgresql" else ""
 
 
-def due_in(db: Database, campaign_id: int, agent: str, now_us: int, lock: bool = True) -> Row | None:
+def due_in(
+    db: Database, campaign_id: int, agent: str, now_us: int, lock: bool = True
+) -> Row | None:
     """The campaign's longest-waiting due contact this agent may take (locked if `lock`)."""
     sql = DUE_IN + (_lock(db) if lock else "")
     return db.one(sql, (campaign_id, now_us, agent))
