@@ -7,7 +7,7 @@ from PySide6.QtCore import QCoreApplication
 
 from desktop.agent.state import OUTBOUND, StateChange
 from desktop.calls.model import CallBook
-from desktop.crm.base import safe_lookup
+from desktop.crm.base import full_lookup
 from desktop.crm.numbers import to_e164
 from desktop.crm.panel import CrmPanel
 from desktop.crm.types import LookupResult
@@ -42,17 +42,13 @@ def add_outbound_panel(
         adapter = crm.adapter if crm is not None else None
         if adapter is None or crm is None:
             return None
-        return safe_lookup(adapter, to_e164(number, crm.country_code) or number)
+        return full_lookup(adapter, to_e164(number, crm.country_code) or number)
 
     desk = OutboundDesk(client, window.bridge, book, window.agent, panel, crm_lookup=crm_lookup)
     if live is not None:
         live.received.connect(desk.on_live_event)
-    if crm is not None:  # read while the card still shows it (saved is emitted before reset)
-        crm.form_of = desk.card_form
-        panel.dispose_on_card()
-        crm.saved.connect(
-            lambda call_id: desk.card_finished(call_id, crm.dialog.chosen_disposition())
-        )
+    if crm is not None:
+        desk.follow_card(crm)
     app = QCoreApplication.instance()
     if app is not None:  # tasks not dialled yet go back to the pool when the app quits
         app.aboutToQuit.connect(desk.close)

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from desktop.agent import state as st
 from desktop.calls.model import Call, CallBook
 from desktop.crm.forms import CardForm, form_of
+from desktop.crm.panel import CrmPanel
 from desktop.crm.types import LookupResult
 from desktop.outbound.dialler import OutboundDialler, Phase
 from desktop.outbound.panel import DONE, OutboundPanel, dispositions_of
@@ -120,6 +121,16 @@ class OutboundDesk(QObject):
         """The live channel's ``received``: a pushed task wakes the desk."""
         if event.get("type") == TASK_EVENT:
             self.wake()
+
+    def follow_card(self, crm: CrmPanel) -> None:
+        """The CRM panel's dialog card takes the task's call in the campaign's form, and the
+        disposition it is finished with is the attempt's (this card keeps the callback)."""
+        crm.form_of = self.card_form
+        self.panel.dispose_on_card()
+        # read while the card still shows it (saved is emitted before the card is reset)
+        crm.saved.connect(
+            lambda call_id: self.card_finished(call_id, crm.dialog.chosen_disposition())
+        )
 
     def card_form(self, call: Call) -> CardForm | None:
         """The dialog-card form for `call`: the task's campaign's for the task's call (its

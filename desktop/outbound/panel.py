@@ -45,7 +45,7 @@ class OutboundPanel(QWidget):
     skip_clicked = Signal(str)  # the reason
     stop_clicked = Signal()
     disposition_chosen = Signal(str)
-    callback_chosen = Signal(int)  # when, UTC µs
+    callback_chosen = Signal(object)  # when, UTC µs (an int past 32 bits)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
