@@ -113,6 +113,10 @@ def explain(contacts: int, claims: int = 200) -> int:
                 ("claim lookup (due.DUE_IN)", due.DUE_IN + " FOR UPDATE SKIP LOCKED",
                  (made["id"], now, "agent1")),
                 ("claim query before", BEFORE, (made["id"], now, "agent1", now, "agent1")),
+                ("own callbacks (due.OWN_CALLBACK)", due.OWN_CALLBACK.format(marks="?")
+                 + " FOR UPDATE SKIP LOCKED", ("agent1", now, made["id"])),
+                ("lapsed leases (due.LAPSED)", due.LAPSED.format(marks="?")
+                 + " FOR UPDATE SKIP LOCKED", (now, made["id"])),
             ):  # fmt: skip
                 print(f"--- {name}")
                 for row in db.query("EXPLAIN (ANALYZE, BUFFERS) " + sql, params):

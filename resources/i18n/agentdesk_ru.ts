@@ -1585,6 +1585,10 @@
 <context>
     <name>OutboundDesk</name>
     <message>
+        <source>The campaign&apos;s card form: %1</source>
+        <translation>Форма карточки кампании: %1</translation>
+    </message>
+    <message>
         <source>%1 calls with this number; karma %2</source>
         <translation>Звонков с этим номером: %1; карма %2</translation>
     </message>
@@ -2115,6 +2119,10 @@
     <message>
         <source>On calls and wrap-up, s</source>
         <translation>На звонках и обработке, с</translation>
+    </message>
+    <message>
+        <source>Outbound tasks, s</source>
+        <translation>Исходящий обзвон, с</translation>
     </message>
     <message>
         <source>Occupancy, %</source>
