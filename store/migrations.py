@@ -333,7 +333,7 @@ CREATE INDEX export_jobs_status ON export_jobs (status, id)
     (21, "the operator's screen, live: watch sessions and relayed frames", screen_live.SCHEMA),
     (
         22,
-        "outbound claims by index (due, callback, lease); time in Outbound in the reports",
+        "outbound claims by index (due contacts, callbacks); time in Outbound in the reports",
         outbound_schema.CLAIM_INDEXES + ";\n" + rollups.OUTBOUND_SCHEMA,
     ),
 ]

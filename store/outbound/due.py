@@ -32,7 +32,7 @@ OWN_CALLBACK = (
     "AND o.status = 'waiting' AND o.next_due_us <= ? AND o.campaign_id IN ({marks}) "
     f"AND {NOT_BLOCKED} ORDER BY o.next_due_us, o.id LIMIT 1"
 )
-# on outbound_contacts_leases
+# on outbound_contacts_due (a campaign's claimed contacts are few)
 LAPSED = (
     f"SELECT {COLUMNS} FROM outbound_contacts o WHERE o.status = 'claimed' "
     "AND o.lease_until_us < ? AND o.campaign_id IN ({marks}) "

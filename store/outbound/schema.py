@@ -76,7 +76,7 @@ CLAIM_INDEXES = """
 CREATE INDEX outbound_contacts_waiting ON outbound_contacts (campaign_id, next_due_us, id)
     WHERE status = 'waiting';
 CREATE INDEX outbound_contacts_callbacks ON outbound_contacts (callback_agent, next_due_us)
-    WHERE status = 'waiting' AND callback_agent IS NOT NULL;
-CREATE INDEX outbound_contacts_leases ON outbound_contacts (lease_until_us)
-    WHERE status = 'claimed'
+    WHERE status = 'waiting' AND callback_agent IS NOT NULL
 """
+# Lapsed leases need none of their own: outbound_contacts_due (campaign, status) reaches the
+# few claimed contacts of a campaign.
