@@ -289,7 +289,8 @@ def test_a_pushed_task_on_the_campaigns_own_card_then_a_callback(
             == [("answered", "agreed", "out-1")]  # fmt: skip
 
         # A callback: the operator picks a time; the contact is promised back to her.
-        asked, woken = desk.claims_asked, desk.woken
+        qtbot.waitUntil(lambda: desk.claims_asked == 3 and not desk._claiming, timeout=3000)
+        asked, woken = desk.claims_asked, desk.woken  # the task done, the desk asked once more
         store.sam.import_contacts(made["id"], b"phone,name\n+74955550002,Boris\n")
         qtbot.waitUntil(lambda: desk.dialler.phase is Phase.PREVIEW, timeout=5000)
         assert desk.woken > woken and desk.claims_asked == asked + 1
