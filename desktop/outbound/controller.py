@@ -109,6 +109,11 @@ class OutboundDesk(QObject):
         """The operator chose Outbound (and may be on one of its calls right now)."""
         return self.agent.chosen[0] == st.OUTBOUND and self.agent.state != st.OFFLINE
 
+    @property
+    def asking(self) -> bool:
+        """A claim is under way (the store has not answered yet)."""
+        return self._claiming
+
     def wake(self) -> None:
         """A task may be waiting (the store's live channel said so): ask now, not at the next
         poll. UI thread."""

@@ -248,7 +248,7 @@ def test_a_pushed_task_on_the_campaigns_own_card_then_a_callback(
     qtbot.waitUntil(lambda: agent.reachable and "connected" in statuses, timeout=5000)
     try:
         agent.choose(st.OUTBOUND)  # nothing to call yet: one claim, then the desk waits
-        qtbot.waitUntil(lambda: desk.claims_asked == 1 and not desk._claiming, timeout=3000)
+        qtbot.waitUntil(lambda: desk.claims_asked == 1 and not desk.asking, timeout=3000)
         assert desk.dialler.phase is Phase.IDLE and desk.woken == 0
 
         store.sam.import_contacts(made["id"], b"phone,name\n+74955550001,Anna\n")
@@ -289,7 +289,7 @@ def test_a_pushed_task_on_the_campaigns_own_card_then_a_callback(
             == [("answered", "agreed", "out-1")]  # fmt: skip
 
         # A callback: the operator picks a time; the contact is promised back to her.
-        qtbot.waitUntil(lambda: desk.claims_asked == 3 and not desk._claiming, timeout=3000)
+        qtbot.waitUntil(lambda: desk.claims_asked == 3 and not desk.asking, timeout=3000)
         asked, woken = desk.claims_asked, desk.woken  # the task done, the desk asked once more
         store.sam.import_contacts(made["id"], b"phone,name\n+74955550002,Boris\n")
         qtbot.waitUntil(lambda: desk.dialler.phase is Phase.PREVIEW, timeout=5000)
