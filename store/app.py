@@ -39,7 +39,9 @@ from store.exports import ExportWorker
 from store.limits import BodyTimeoutMiddleware, UploadSlots
 from store.media import sweep_temp
 from store.migrations import LATEST, current_version
+from store.outbound.claims import CallbackWatch
 from store.settings import Settings
+from store.users import now_us
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger("store")
@@ -140,9 +142,15 @@ def create_app(settings: Settings) -> FastAPI:
             "run `agentdesk-store migrate`"
         )
     blobs = settings.open_blobs()
+    callbacks = CallbackWatch(db, now_us())
+
+    def housekeeping() -> None:
+        monitoring.expire_due(db)
+        callbacks.look(now_us())  # callbacks whose time came go to their operator
+
     hub = live.Hub(
         db,
-        housekeeping=lambda: monitoring.expire_due(db),
+        housekeeping=housekeeping,
         snapshot=lambda user: monitoring.open_for(db, user),
     )
 

@@ -331,6 +331,11 @@ CREATE INDEX export_jobs_status ON export_jobs (status, id)
         transcripts_schema.TALK_SCHEMA + ";\n" + rollups.TALK_SCHEMA,
     ),
     (21, "the operator's screen, live: watch sessions and relayed frames", screen_live.SCHEMA),
+    (
+        22,
+        "outbound claims by index (due contacts, callbacks); time in Outbound in the reports",
+        outbound_schema.CLAIM_INDEXES + ";\n" + rollups.OUTBOUND_SCHEMA,
+    ),
 ]
 
 LATEST = max(version for version, _, _ in MIGRATIONS)

@@ -50,6 +50,8 @@ METRICS: dict[str, str] = {
     "not_ready_s": "time in not_ready (every reason; the states report splits them)",
     "break_s": "time in break",
     "busy_s": "time in on_call or wrap_up",
+    "outbound_s": "time in outbound: waiting for or working outbound tasks between calls (its "
+    "calls count as on_call)",
     "occupancy_pct": "100 × busy_s / logged_in_s",
     "transcribed": "calls of the group with a transcript (the talk metrics below are over "
     "these calls' audio, each weighted by its length: sums divided by sums, never a mean of "
@@ -150,6 +152,7 @@ def metric_sql(at: Callable[[str], str]) -> list[str]:
         "not_ready_s": state(seconds(at("not_ready_us"))),
         "break_s": state(seconds(at("break_us"))),
         "busy_s": state(seconds(at("busy_us"))),
+        "outbound_s": state(seconds(at("outbound_us"))),
         "occupancy_pct": percent(at("busy_us"), logged),
         "transcribed": at("transcribed"),
         "audio_s": seconds(audio),

@@ -30,7 +30,7 @@ CALL_SUMS = (
     *("wrap_us", "wait_us", "waited", "in_sl", "long_calls", "screened"),
     *("missed", "presented", "refused", "elsewhere"),  # per leg (migration 12)
 )
-STATE_SUMS = ("logged_in_us", "ready_us", "not_ready_us", "break_us", "busy_us")
+STATE_SUMS = ("logged_in_us", "ready_us", "not_ready_us", "break_us", "busy_us", "outbound_us")
 # Every sum a calls report adds up per group: each source of them gives all, zeros for the
 # ones it has not (`sums_row`), and store/report_metrics.py derives the metrics from them.
 EVALUATION_SUMS = ("evaluations", "score_centi")
@@ -318,6 +318,7 @@ def state_time_in(column: str, state: str) -> list[str]:
         time_in("'not_ready'") + " AS not_ready_us",
         time_in("'break'") + " AS break_us",
         time_in("'on_call', 'wrap_up'") + " AS busy_us",
+        time_in("'outbound'") + " AS outbound_us",
     ]
 
 

@@ -60,7 +60,7 @@ class Basis:
 # The sums the rollup tables had when migrations 6 and 7 created them; later sums are
 # columns that a later migration adds (12: the per-leg counts).
 _V6_CALL_SUMS = CALL_SUMS[:14]
-_V7_REPORT_SUMS = (*_V6_CALL_SUMS, *STATE_SUMS, *EVALUATION_SUMS)
+_V7_REPORT_SUMS = (*_V6_CALL_SUMS, *STATE_SUMS[:5], *EVALUATION_SUMS)
 LEG_SUMS = CALL_SUMS[14:]
 
 SCHEMA = (
@@ -140,6 +140,13 @@ UPDATE calls SET customer = 'c:' || id, offer = 1,
 UPDATE report_rollups SET tz = '{UNBUILT}', built_us = 0
 """
 )
+
+
+# Migration 22: time in the Outbound state per (local day, agent); rebuilt like 20.
+OUTBOUND_SCHEMA = f"""
+ALTER TABLE report_day_agents ADD COLUMN outbound_us {{bigint}} NOT NULL DEFAULT 0;
+UPDATE report_rollups SET tz = '{UNBUILT}', built_us = 0
+"""
 
 
 # Migration 20: the talk measured in transcripts per (local day, agent, queue), and the same

@@ -21,7 +21,8 @@ from desktop.calls.model import Call, CallBook
 from desktop.calls.my_calls import MyCallsPanel, day_start, to_us
 from desktop.calls.my_day import MyDayPanel
 from desktop.crm.config import parse_fields
-from desktop.crm.panel import CrmPanel, StoreCallers
+from desktop.crm.panel import CrmPanel
+from desktop.crm.store_callers import StoreCallers
 from desktop.live.channel import LiveChannel
 from desktop.live.monitoring import MonitorEngine
 from desktop.operator.presence_feed import CallSnapshot, backlog_of, recording_of
@@ -153,7 +154,7 @@ def connect_store(
         if acc is None:
             return
         watched = ScreenWatched(window.watched_line, recorder, session.agent_name, window)
-        add_outbound_panel(window, book, client, crm)
+        add_outbound_panel(window, book, client, crm, live)
         presence = session.presence = PresencePublisher(
             session, session.agent_name, on_error=session.refused.emit, on_answer=watched.on_answer
         )

@@ -7,6 +7,7 @@ Adapters are plain blocking code: the desktop calls them off the UI thread. They
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -42,3 +43,16 @@ def safe_lookup(adapter: CrmAdapter, number: str) -> LookupResult:
         return LookupResult.failed(number, str(exc))
     except Exception as exc:  # a bug or a shape nobody foresaw: the call goes on regardless
         return LookupResult.failed(number, f"{adapter.name} answered in an unexpected way ({exc})")
+
+
+def full_lookup(adapter: CrmAdapter, number: str) -> LookupResult:
+    """:func:`safe_lookup` and, for a contact found, its details (open items) too, in one go
+    (an outbound task's card, shown before the call: no hurry to show the first answer).
+    Details that fail leave the first answer as it was."""
+    found = safe_lookup(adapter, number)
+    if found.contact is None:
+        return found
+    try:
+        return replace(found, contact=adapter.details(found.contact))
+    except Exception:  # the card stands on the first answer
+        return found

@@ -41,14 +41,22 @@ class DialogCard(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("dialogCard")
+        self.hash_key: bytes | None = None  # for sensitive=hash fields (from the keyring)
+        self._filling = False
+        self._form = QFormLayout(self)
+        self.set_form(specs, dispositions)
+
+    def set_form(self, specs: list[FieldSpec], dispositions: tuple[str, ...]) -> None:
+        """Another form (an outbound campaign's, or the settings' again): its fields and
+        dispositions replace the card's, empty."""
+        while self._form.rowCount():
+            self._form.removeRow(0)
         self.specs = {s.key: s for s in specs}
+        self.dispositions = tuple(dispositions)
         self.editors: dict[str, Editor] = {}
         self.changes: dict[str, tuple[str, int]] = {}
-        self.hash_key: bytes | None = None  # for sensitive=hash fields (from the keyring)
         self._secrets: dict[str, Secret] = {}  # sensitive values in clear
         self._sensitive: dict[QObject, str] = {}  # editor → key
-        self._filling = False
-        form = QFormLayout(self)
         for spec in specs:
             editor = self._editor(spec)
             editor.setObjectName(f"card_{spec.key}")
@@ -57,7 +65,7 @@ class DialogCard(QWidget):
                 self._sensitive[editor] = spec.key
             self.editors[spec.key] = editor
             label = shown(spec.label) + (" *" if spec.required else "")
-            form.addRow(label, editor)
+            self._form.addRow(label, editor)
         self.disposition = QComboBox(self)
         self.disposition.setObjectName("card_disposition")
         self.disposition.addItem("", "")
@@ -66,7 +74,7 @@ class DialogCard(QWidget):
         self.disposition.currentIndexChanged.connect(
             lambda _i: self._changed("disposition", self.chosen_disposition())
         )
-        form.addRow(self.tr("Disposition *"), self.disposition)
+        self._form.addRow(self.tr("Disposition *"), self.disposition)
 
     def _editor(self, spec: FieldSpec) -> Editor:
         key = spec.key

@@ -15,13 +15,14 @@ wrap-up) follow as a patch of its ``events``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from desktop import secret_store
 from desktop.calls.model import Call, CallBook
@@ -30,12 +31,12 @@ from desktop.crm.caller_rating import CallerRating
 from desktop.crm.card import CrmCard
 from desktop.crm.config import CrmSection, FieldSpec, build_adapter, keyring_user
 from desktop.crm.dialog_card import DialogCard
+from desktop.crm.forms import CardForm
 from desktop.crm.numbers import to_e164
 from desktop.crm.sensitive import read_hash_key
 from desktop.crm.types import CallReport, CrmContact, LookupResult, Outcome
 from desktop.threads import assert_gui_thread, run_in_thread
 from formats.clock import utc_us
-from store.client import StoreClient
 
 log = logging.getLogger(__name__)
 DRAFT_DELAY_MS = 1000
@@ -96,6 +97,13 @@ class CrmPanel(QWidget):
         self.call: Call | None = None  # the call the dialog card belongs to
         self.card = CrmCard(self)
         self.dialog = DialogCard(specs, dispositions, self)
+        self.default_form = CardForm(tuple(specs), tuple(dispositions))
+        # a call's own form (an outbound task's campaign), else the settings'
+        self.form_of: Callable[[Call], CardForm | None] = lambda _call: None
+        self.script = QPlainTextEdit(self)
+        self.script.setObjectName("crmScript")
+        self.script.setReadOnly(True)
+        self.script.hide()
         self.rating = CallerRating(self)
         self.rating.setEnabled(False)
         self.finish = QPushButton(self.tr("Finish wrap-up"), self)
@@ -106,6 +114,7 @@ class CrmPanel(QWidget):
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.card, 3)
+        layout.addWidget(self.script, 1)
         layout.addWidget(self.dialog)
         layout.addWidget(self.rating)
         layout.addWidget(self.finish)
@@ -201,11 +210,24 @@ class CrmPanel(QWidget):
             self._draft_timer.stop()
             self._draft()
         self.call = call
-        self.dialog.reset()
+        self._use_form((self.form_of(call) if call is not None else None) or self.default_form)
         self.rating.reset()
         self.rating.setEnabled(False)
         self.finish.setEnabled(False)
         self.message.clear()
+
+    def _use_form(self, form: CardForm) -> None:
+        """The card empty, in this form (its fields, dispositions and script)."""
+        if (form.specs, form.dispositions) == (tuple(self.dialog.specs.values()),
+                                               self.dialog.dispositions):  # fmt: skip
+            self.dialog.reset()
+        else:
+            self.dialog.set_form(list(form.specs), form.dispositions)
+            hashed = any(s.sensitive and s.protect == "hash" for s in form.specs)
+            if hashed and self.dialog.hash_key is None:
+                run_in_thread(read_hash_key, self._hash_key_read)
+        self.script.setPlainText(form.script)
+        self.script.setVisible(bool(form.script))
 
     # --- answers --------------------------------------------------------------------------
     def _current(self, call: Call, number: str) -> bool:
@@ -392,19 +414,3 @@ class CrmPanel(QWidget):
                 self.message.setText(text.replace("%1", self.crm_name).replace("%2", str(exc)))
 
         run_in_thread(lambda: adapter.post_call(report, recording), posted)
-
-
-class StoreCallers:
-    """Caller summaries from the store at ``url``, with the token from the keyring (worker
-    thread only: the keyring and the network may block)."""
-
-    def __init__(self, url: str, ca_file: str = "") -> None:
-        self.url = url
-        self.ca_file = ca_file
-
-    def caller_summary(self, number: str) -> Any:
-        token = secret_store.read_store_token(self.url)
-        if not token:
-            raise RuntimeError(f"no store token in the keyring for {self.url}")
-        with StoreClient(self.url, token, ca_bundle=self.ca_file or None, timeout=(2.0, 5.0)) as c:
-            return c.caller_summary(number)

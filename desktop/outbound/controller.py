@@ -16,7 +16,9 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.agent import state as st
-from desktop.calls.model import CallBook
+from desktop.calls.model import Call, CallBook
+from desktop.crm.forms import CardForm, form_of
+from desktop.crm.panel import CrmPanel
 from desktop.crm.types import LookupResult
 from desktop.outbound.dialler import OutboundDialler, Phase
 from desktop.outbound.panel import DONE, OutboundPanel, dispositions_of
@@ -24,10 +26,12 @@ from desktop.outbound.tasks import TaskSource
 from desktop.threads import run_in_thread
 from store.client import StoreClient
 from store.client_errors import StoreError
+from store.client_outbound import Task
 from store.client_types import CallerSummary
 
 log = logging.getLogger(__name__)
-POLL_MS = 5000
+POLL_MS = 5000  # the fallback when no task is pushed (desktop/live: outbound.task)
+TASK_EVENT = "outbound.task"
 
 
 class Bridge(Protocol):
@@ -70,9 +74,12 @@ class OutboundDesk(QObject):
         )
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbound")
         self._claiming = False
+        self._again = False  # woken while a claim was under way: ask once more after it
+        self._form: CardForm | None = None  # the task's campaign's dialog-card form
         self._note = ""
         self._shown_phase = Phase.IDLE
         self.claims_asked = 0  # how many times the store was asked for a task
+        self.woken = 0  # how many pushed tasks woke the desk
         self.dialler.subscribe(lambda _d: self.changed.emit())
         self.changed.connect(self._refresh)
         self.claim_answered.connect(self._claimed)
@@ -102,10 +109,44 @@ class OutboundDesk(QObject):
         """The operator chose Outbound (and may be on one of its calls right now)."""
         return self.agent.chosen[0] == st.OUTBOUND and self.agent.state != st.OFFLINE
 
+    @property
+    def asking(self) -> bool:
+        """A claim is under way (the store has not answered yet)."""
+        return self._claiming
+
     def wake(self) -> None:
         """A task may be waiting (the store's live channel said so): ask now, not at the next
         poll. UI thread."""
+        self.woken += 1
+        if self._claiming:
+            self._again = True
         self._claim()
+
+    def on_live_event(self, event: dict[str, Any]) -> None:
+        """The live channel's ``received``: a pushed task wakes the desk."""
+        if event.get("type") == TASK_EVENT:
+            self.wake()
+
+    def follow_card(self, crm: CrmPanel) -> None:
+        """The CRM panel's dialog card takes the task's call in the campaign's form, and the
+        disposition it is finished with is the attempt's (this card keeps the callback)."""
+        crm.form_of = self.card_form
+        self.panel.dispose_on_card()
+        # read while the card still shows it (saved is emitted before the card is reset)
+        crm.saved.connect(
+            lambda call_id: self.card_finished(call_id, crm.dialog.chosen_disposition())
+        )
+
+    def card_form(self, call: Call) -> CardForm | None:
+        """The dialog-card form for `call`: the task's campaign's for the task's call (its
+        fields, dispositions and script), None for any other call."""
+        task, attempt, form = self.dialler.task, self.dialler.attempt, self._form
+        if task is None or form is None or call.direction != "outbound":
+            return None
+        if call.campaign == task["campaign"]["name"]:
+            return form
+        dialling = attempt is not None and attempt.call_id in ("", call.call_id)
+        return form if dialling and call.number == task["phone"] else None
 
     def card_finished(self, call_id: str, disposition: str) -> None:
         """The dialog card of the task's call was finished with this disposition: when it is
@@ -163,13 +204,29 @@ class OutboundDesk(QObject):
         self._refresh()
         task = self.dialler.task
         if task is None:
+            self._form = None
+            if self._again:
+                self._again = False
+                self._claim()
             return
+        self._again = False
+        self._form = self._form_of(task)
         number = task["phone"]
         run_in_thread(lambda: self.client.caller_summary(number), self._history)
         lookup = self.crm_lookup
         if lookup is not None:
             claim = task["claim_id"]
             run_in_thread(lambda: lookup(number), lambda f: self._crm_found(f, claim))
+
+    def _form_of(self, task: Task) -> CardForm:
+        campaign = task["campaign"]
+        dispositions = dispositions_of(dict(campaign))
+        script = campaign.get("script", "")
+        try:
+            return form_of(campaign.get("card_form") or [], dispositions, script)
+        except ValueError as exc:  # the card keeps the dispositions and the script
+            self._show_problem(self.tr("The campaign's card form: %1").replace("%1", str(exc)))
+            return CardForm((), tuple(dispositions), script)
 
     def _crm_found(self, future: Future[LookupResult | None], claim: str) -> None:
         found = future.result()  # the lookup never raises (desktop.crm.base.safe_lookup)

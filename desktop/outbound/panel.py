@@ -45,7 +45,7 @@ class OutboundPanel(QWidget):
     skip_clicked = Signal(str)  # the reason
     stop_clicked = Signal()
     disposition_chosen = Signal(str)
-    callback_chosen = Signal(int)  # when, UTC µs
+    callback_chosen = Signal(object)  # when, UTC µs (an int past 32 bits)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -111,6 +111,12 @@ class OutboundPanel(QWidget):
             )
         )
         self.show_phase(Phase.IDLE, 0, "")
+
+    def dispose_on_card(self) -> None:
+        """The dialog card gives the disposition (in the campaign's form): this card keeps
+        only the callback, so that the operator picks a disposition once."""
+        self.disposition.hide()
+        self.finish_button.hide()
 
     def _after_call(self) -> tuple[QWidget, ...]:
         return (self.disposition, self.finish_button, self.callback_at, self.callback_button)

@@ -89,6 +89,7 @@ def metric_label(name: str) -> str:
         "not_ready_s": QT_TRANSLATE_NOOP("ReportsView", "Not ready, s"),
         "break_s": QT_TRANSLATE_NOOP("ReportsView", "Break, s"),
         "busy_s": QT_TRANSLATE_NOOP("ReportsView", "On calls and wrap-up, s"),
+        "outbound_s": QT_TRANSLATE_NOOP("ReportsView", "Outbound tasks, s"),
         "occupancy_pct": QT_TRANSLATE_NOOP("ReportsView", "Occupancy, %"),
         "transcribed": QT_TRANSLATE_NOOP("ReportsView", "Transcribed"),
         "audio_s": QT_TRANSLATE_NOOP("ReportsView", "Transcribed audio, s"),

@@ -1597,6 +1597,10 @@
 <context>
     <name>OutboundDesk</name>
     <message>
+        <source>The campaign&apos;s card form: %1</source>
+        <translation>Форма карточки кампании: %1</translation>
+    </message>
+    <message>
         <source>%1 calls with this number; karma %2</source>
         <translation>Звонков с этим номером: %1; карма %2</translation>
     </message>
@@ -2175,6 +2179,10 @@
     <message>
         <source>On calls and wrap-up, s</source>
         <translation>На звонках и обработке, с</translation>
+    </message>
+    <message>
+        <source>Outbound tasks, s</source>
+        <translation>Исходящий обзвон, с</translation>
     </message>
     <message>
         <source>Occupancy, %</source>

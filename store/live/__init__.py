@@ -8,7 +8,8 @@ and a reconnect with ``Last-Event-ID`` receives what was missed.
 Event types: to the agent ``monitor.open`` {session}, ``monitor.mode`` {id, mode},
 ``monitor.end`` {id, reason}; to the supervisor who opened a session ``monitor.session``
 {session} on each change of it; to supervisors and admins ``queues.changed`` (ask
-``/queues/live`` again); to everyone ``policy.changed`` {version}.
+``/queues/live`` again); to everyone ``policy.changed`` {version}; to the agents who may take a
+campaign's due contacts ``outbound.task`` {campaign} (store/outbound/push.py).
 """
 
 from __future__ import annotations

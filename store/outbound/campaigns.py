@@ -10,6 +10,7 @@ from store import audit
 from store.db import Database, IntegrityError, Row
 from store.errors import Conflict, NotFound
 from store.models.outbound import Campaign, CampaignIn, CampaignSettings
+from store.outbound import push
 from store.users import Principal
 
 _COLUMNS = "id, name, queue, team, mode, settings, paused, created_by, created_us, updated_us"
@@ -90,7 +91,10 @@ def change(
                    [*params, campaign_id])  # fmt: skip
         action = {None: "campaign.change", True: "campaign.pause", False: "campaign.resume"}
         audit.record(db, who, action[paused], current.name)
-    return get(db, campaign_id)
+        changed = get(db, campaign_id)
+        if current.paused and not changed.paused:  # resumed: its due contacts are offered
+            push.tasks_due(db, changed)
+    return changed
 
 
 def workable_ids(db: Database, agent: str) -> list[int]:

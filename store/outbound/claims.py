@@ -19,25 +19,12 @@ import secrets
 from store.db import Database, Row
 from store.errors import Conflict, Invalid
 from store.models.outbound import Campaign, Outcome, OutcomeIn, OutcomeOut, Task
-from store.outbound import campaigns, hours
+from store.outbound import campaigns, due, hours, push
 from store.outbound.dnc import blocked
 
-BATCH = 50
-ROUNDS = 5
+MAX_POSTPONED = 250  # contacts moved to their calling hours' opening within one claim
 DEFAULT_RETRY_S = {"busy": 600, "no_answer": 1800, "failed": 3600}
 DIALLED = {Outcome.answered, Outcome.busy, Outcome.no_answer, Outcome.failed, Outcome.callback}
-
-_CANDIDATES = (
-    "SELECT id, campaign_id, phone, phone_norm, name, tz, crm_id, extra, attempts, status, "
-    "claim_id, callback_agent FROM outbound_contacts o "
-    "WHERE campaign_id IN ({marks}) AND ("
-    "(status = 'waiting' AND next_due_us <= ? AND (callback_agent IS NULL OR callback_agent = ? "
-    "OR NOT EXISTS (SELECT 1 FROM agent_current a WHERE a.agent = o.callback_agent "
-    "AND a.state <> 'offline'))) "
-    "OR (status = 'claimed' AND lease_until_us < ?)) "
-    "AND NOT EXISTS (SELECT 1 FROM outbound_dnc d WHERE d.number_norm = o.phone_norm) "
-    "ORDER BY CASE WHEN callback_agent = ? THEN 0 ELSE 1 END, next_due_us, id LIMIT {batch}{lock}"
-)
 
 
 def claim(db: Database, agent: str, now_us: int) -> Task | None:
@@ -45,22 +32,16 @@ def claim(db: Database, agent: str, now_us: int) -> Task | None:
     running = {i: campaigns.get(db, i) for i in campaigns.workable_ids(db, agent)}
     if not running:
         return None
-    lock = " FOR UPDATE SKIP LOCKED" if db.dialect == "postgresql" else ""
-    sql = _CANDIDATES.format(marks=", ".join("?" for _ in running), batch=BATCH, lock=lock)
-    for _ in range(ROUNDS):
-        moved = 0
-        with db.transaction():
-            rows = db.query(sql, [*running, now_us, agent, now_us, agent])
-            for row in rows:
-                campaign = running[int(row["campaign_id"])]
-                opens = hours.opening(campaign.hours, row["tz"], now_us)
-                if opens != now_us:
-                    _postpone(db, row, opens, now_us)
-                    moved += 1
-                    continue
+    with db.transaction():
+        for _ in range(MAX_POSTPONED + 1):
+            row = due.next_row(db, list(running), agent, now_us)
+            if row is None:
+                return None
+            campaign = running[int(row["campaign_id"])]
+            opens = hours.opening(campaign.hours, row["tz"], now_us)
+            if opens == now_us:
                 return _take(db, row, campaign, agent, now_us)
-        if not rows or moved < len(rows) or len(rows) < BATCH:
-            return None
+            _postpone(db, row, opens, now_us)
     return None
 
 
@@ -216,6 +197,8 @@ def release(db: Database, claim_id: str, agent: str, now_us: int) -> None:
             raise Conflict("a dialled task needs its outcome, not a release", "dialled")
         _close(db, row, claim_id, "waiting", now_us, now_us)
         db.execute("DELETE FROM outbound_attempts WHERE claim_id = ?", (claim_id,))
+        campaign = campaigns.get(db, int(row["campaign_id"]))
+        push.tasks_due(db, campaign, [a for a in push.agents_of(db, campaign) if a != agent])
 
 
 def _close(
@@ -237,3 +220,30 @@ def _close(
          body.outcome.value if body else None, body.disposition if body else None, now_us,
          row["id"], claim_id),
     )  # fmt: skip
+
+
+class CallbackWatch:
+    """Callbacks whose time came since the last look: their operator is told over the live
+    channel, or the campaign's agents when that operator is offline. The live channel's
+    housekeeping calls `look` about once a second; each API process keeps its own cursor
+    (two processes may both tell: a push is only a prompt to claim)."""
+
+    def __init__(self, db: Database, now_us: int) -> None:
+        self.db = db
+        self.last_us = now_us
+
+    def look(self, now_us: int) -> int:
+        """How many callbacks came due in (last look, now_us]."""
+        rows = self.db.query(
+            "SELECT o.campaign_id, o.callback_agent, a.state FROM outbound_contacts o "
+            "LEFT JOIN agent_current a ON a.agent = o.callback_agent "
+            "WHERE o.status = 'waiting' AND o.callback_agent IS NOT NULL "
+            "AND o.next_due_us > ? AND o.next_due_us <= ?",
+            (self.last_us, now_us),
+        )
+        self.last_us = now_us
+        for row in rows:
+            campaign = campaigns.get(self.db, int(row["campaign_id"]))
+            online = row["state"] is not None and row["state"] != "offline"
+            push.tasks_due(self.db, campaign, [row["callback_agent"]] if online else None)
+        return len(rows)

@@ -15,6 +15,7 @@ from store.db import Database
 from store.errors import Invalid
 from store.models.outbound import Campaign
 from store.numbers import normalise
+from store.outbound import push
 
 MAX_ERRORS_SHOWN = 20
 DELIMITERS = ",;\t|"
@@ -164,4 +165,5 @@ def import_contacts(
                 for line, phone, key, name, tz, crm, extra in parsed.rows
             ],
         )  # fmt: skip
+        push.tasks_due(db, campaign)
     return parsed

@@ -69,3 +69,14 @@ CREATE TABLE outbound_dnc (
     added_us {bigint} NOT NULL
 )
 """
+
+# Migration 22: what a claim looks up, each by an index probe (store/outbound/due.py) instead
+# of sorting every due contact of the campaign on each claim.
+CLAIM_INDEXES = """
+CREATE INDEX outbound_contacts_waiting ON outbound_contacts (campaign_id, next_due_us, id)
+    WHERE status = 'waiting';
+CREATE INDEX outbound_contacts_callbacks ON outbound_contacts (callback_agent, next_due_us)
+    WHERE status = 'waiting' AND callback_agent IS NOT NULL
+"""
+# Lapsed leases need none of their own: outbound_contacts_due (campaign, status) reaches the
+# few claimed contacts of a campaign.

@@ -14,19 +14,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QDateTime
 from pytestqt.qtbot import QtBot
 
 from desktop.agent import state as st
 from desktop.calls.call import store_record
 from desktop.calls.engine_bridge import EngineBridge
 from desktop.calls.model import CallBook
-from desktop.crm.base import safe_lookup
+from desktop.crm.base import full_lookup, safe_lookup
 from desktop.crm.bitrix24 import Bitrix24Adapter
+from desktop.crm.config import parse_fields
 from desktop.crm.numbers import to_e164
+from desktop.crm.panel import CrmPanel
+from desktop.crm.rest import RestAdapter, RestConfig
+from desktop.live.channel import LiveChannel
 from desktop.outbound.controller import OutboundDesk
 from desktop.outbound.dialler import Phase
 from desktop.outbound.panel import OutboundPanel
 from desktop.outbound.supervision import CampaignsView
+from formats.clock import utc_us
 from sip import events as ev
 from sip.config import AccountSettings
 from tests.integration.store_kit import Store, store_with_clients
@@ -182,3 +188,141 @@ def test_the_operator_works_tasks_and_the_supervisor_watches(
     assert result["last_call_id"] == "out-1" and result["last_agent"] == "alice"
     agent.choose(st.READY)
     desk.close()
+
+
+def rest_crm(crm: CrmServer) -> RestAdapter:
+    config = RestConfig(
+        lookup_url=crm.url + "/api/contacts?phone={number}",
+        contact_path="data",
+        fields={"id": "uid", "name": "full_name", "company": "org.title", "status": "segment",
+                "balance": "account.balance", "items": "tickets", "item.title": "subject"},
+    )  # fmt: skip
+    return RestAdapter(config)
+
+
+def test_a_pushed_task_on_the_campaigns_own_card_then_a_callback(
+    qtbot: QtBot, store: Store, crm: CrmServer
+) -> None:
+    """An idle desk is handed a task the moment contacts are imported (the live channel, not
+    the poll); the task's call has the campaign's dialog card (fields, sensitive masking,
+    dispositions, script) and finishing it reports the disposition once; the callback button
+    brings the contact back to the same operator while logged in, not to another."""
+    crm.people[11].deals = [{"TITLE": "Router"}, {"TITLE": "TV box"}]
+    made = store.sam.create_campaign("upsell", {
+        "hours": ALL_DAY, "script": "Offer the annual plan.", "dispositions": ["agreed", "refused"],
+        "card_form": [
+            {"key": "plan_ok", "type": "choice", "choices": ["yes", "no"], "label": "Plan",
+             "required": True},
+            {"key": "card_no", "label": "Card", "sensitive": "mask"},
+        ],
+    })  # fmt: skip
+    store.alice.set_state("alice", "ready")  # logged in, as far as the store knows
+
+    engine = FakeEngine()
+    bridge = EngineBridge(engine)
+    book = CallBook.following(bridge, bridge, extension="1001")
+    agent = st.AgentState(wrap_up_s=0)
+    bridge.sip_event.connect(agent.on_event)
+    panel = OutboundPanel()
+    qtbot.addWidget(panel)
+    adapter = rest_crm(crm)
+    card = CrmPanel(parse_fields(("topic: text", "notes: text")), ("resolved",), book=book,
+                    adapter=adapter)  # fmt: skip
+    qtbot.addWidget(card)
+    desk = OutboundDesk(store.alice, bridge, book, agent, panel, poll_ms=60_000,
+                        crm_lookup=lambda n: full_lookup(adapter, to_e164(n) or n))  # fmt: skip
+    card.form_of = desk.card_form
+    panel.dispose_on_card()
+    card.saved.connect(
+        lambda call_id: desk.card_finished(call_id, card.dialog.chosen_disposition())
+    )
+    live = LiveChannel(store.url, "", lambda _url: store.server.tokens["alice"])
+    statuses: list[str] = []
+    live.status.connect(statuses.append)
+    live.received.connect(desk.on_live_event)
+    live.start()
+    bridge.start(AccountSettings(user="1001", domain="127.0.0.1"), lambda: "pw")
+    qtbot.waitUntil(lambda: bridge.account_id == "acc-1", timeout=3000)
+    engine.emit_from_thread(ev.RegistrationChanged(account_id="acc-1", state="registered",
+                                                   code=200, reason="OK"))  # fmt: skip
+    qtbot.waitUntil(lambda: agent.reachable and "connected" in statuses, timeout=5000)
+    try:
+        agent.choose(st.OUTBOUND)  # nothing to call yet: one claim, then the desk waits
+        qtbot.waitUntil(lambda: desk.claims_asked == 1 and not desk.asking, timeout=3000)
+        assert desk.dialler.phase is Phase.IDLE and desk.woken == 0
+
+        store.sam.import_contacts(made["id"], b"phone,name\n+74955550001,Anna\n")
+        qtbot.waitUntil(lambda: desk.dialler.phase is Phase.PREVIEW, timeout=5000)
+        assert desk.woken >= 1 and desk.claims_asked == 2  # pushed: asked once, on the event
+        qtbot.waitUntil(lambda: "open items" in panel.crm.text(), timeout=3000)
+        assert (
+            panel.crm.text() == "CRM: Anna Petrova · Acme Ltd · VIP · balance -150.5 · 2 open items"
+        )
+        assert panel.disposition.isHidden() and panel.finish_button.isHidden()
+
+        panel.call_button.click()
+        qtbot.waitUntil(lambda: card.card_call == "out-1", timeout=3000)
+        assert list(card.dialog.editors) == ["plan_ok", "card_no"]
+        box = card.dialog.disposition
+        assert [box.itemData(i) for i in range(box.count())] == ["", "agreed", "refused"]
+        assert not card.script.isHidden() and card.script.toPlainText() == "Offer the annual plan."
+        qtbot.waitUntil(lambda: desk.dialler.attempt is not None
+                        and desk.dialler.attempt.call_id == "out-1", timeout=2000)  # fmt: skip
+        engine.emit_from_thread(ev.CallStateChanged(call_id="out-1", state="confirmed", code=200,
+                                                    reason="OK"))  # fmt: skip
+        card.dialog.set_value("plan_ok", "yes")
+        card.dialog.set_value("card_no", "4111 1111 1111 1234")
+        assert card.dialog.card()["card_no"]["value"] == "************1234"
+        engine.emit_from_thread(ev.CallStateChanged(call_id="out-1", state="disconnected",
+                                                    code=200, reason="Normal"))  # fmt: skip
+        engine.emit_from_thread(ev.CallEnded(call_id="out-1", record={"ended_by": "remote"}))
+        qtbot.waitUntil(lambda: desk.dialler.phase is Phase.WRAP_UP, timeout=3000)
+        qtbot.waitUntil(lambda: card.finish.isEnabled(), timeout=3000)
+        box.setCurrentIndex(box.findData("agreed"))
+        assert card.finish_wrap_up()
+        qtbot.waitUntil(lambda: desk.dialler.last is not None, timeout=5000)
+        assert desk.dialler.last is not None and desk.dialler.last["status"] == "done"
+        assert list(card.dialog.editors) == ["topic", "notes"]  # the settings' card again
+        contacts = store.sam.campaign_contacts(made["id"])
+        history = store.sam.contact_history(contacts[0]["id"])
+        assert [(a["outcome"], a["disposition"], a["call_id"]) for a in history["attempts_made"]] \
+            == [("answered", "agreed", "out-1")]  # fmt: skip
+
+        # A callback: the operator picks a time; the contact is promised back to her.
+        qtbot.waitUntil(lambda: desk.claims_asked == 3 and not desk.asking, timeout=3000)
+        asked, woken = desk.claims_asked, desk.woken  # the task done, the desk asked once more
+        store.sam.import_contacts(made["id"], b"phone,name\n+74955550002,Boris\n")
+        qtbot.waitUntil(lambda: desk.dialler.phase is Phase.PREVIEW, timeout=5000)
+        assert desk.woken > woken and desk.claims_asked == asked + 1
+        engine.results["make_call"] = "out-2"
+        panel.call_button.click()
+        qtbot.waitUntil(lambda: desk.dialler.attempt is not None
+                        and desk.dialler.attempt.call_id == "out-2", timeout=3000)  # fmt: skip
+        engine.emit_from_thread(ev.CallStateChanged(call_id="out-2", state="confirmed", code=200,
+                                                    reason="OK"))  # fmt: skip
+        qtbot.waitUntil(lambda: panel.callback_button.isEnabled(), timeout=3000)
+        panel.callback_at.setDateTime(QDateTime.currentDateTime().addSecs(2))
+        promised_us = panel.callback_at.dateTime().toMSecsSinceEpoch() * 1000
+        panel.callback_button.click()
+        agent.choose(st.READY)  # not taking tasks for now (still logged in)
+        engine.emit_from_thread(ev.CallStateChanged(call_id="out-2", state="disconnected",
+                                                    code=200, reason="Normal"))  # fmt: skip
+        engine.emit_from_thread(ev.CallEnded(call_id="out-2", record={"ended_by": "remote"}))
+        qtbot.waitUntil(lambda: desk.dialler.last is not None
+                        and desk.dialler.last["status"] == "waiting", timeout=5000)  # fmt: skip
+        boris = store.sam.campaign_contacts(made["id"])[1]
+        assert boris["next_due_us"] == max(promised_us, boris["next_due_us"])
+        woken = desk.woken
+        qtbot.waitUntil(
+            lambda: utc_us() > boris["next_due_us"] and desk.woken > woken, timeout=8000
+        )  # the store told its operator when the time came
+        assert store.bob.claim_task() is None  # promised to alice, who is logged in
+        agent.choose(st.OUTBOUND)
+        qtbot.waitUntil(lambda: desk.dialler.phase is Phase.PREVIEW, timeout=5000)
+        task = desk.dialler.task
+        assert task is not None and task["phone"] == "+74955550002" and task["callback"]
+        assert fields(panel)["Callback"] == "you promised to call back"
+    finally:
+        agent.choose(st.READY)
+        desk.close()
+        live.close()

@@ -19,7 +19,8 @@ ben  C6 inbound support started 09:20:00, queue wait 40 s, answered 09:20:02, en
      C0 the day before and C7 the day after: outside the range.
 States, ann: 08:00 ready, 09:00:05 on_call C1, 09:05:05 wrap_up C1, 09:05:35 ready,
      09:10:25 on_call C2, 09:30:25 wrap_up C2, 09:31:25 not_ready (coaching), 09:45 break
-     (lunch), 10:00 ready, 10:20:10 on_call C5, 10:22:10 ready, 11:00 offline.
+     (lunch), 10:00 ready, 10:20:10 on_call C5, 10:22:10 ready, 10:30 outbound, 10:40 ready,
+     11:00 offline.
 States, ben: D−1 23:00 ready (straddles the day start), 09:20:02 on_call C6, 09:24:02 wrap_up
      C6, 09:24:22 break (lunch), 09:54:22 ready, 10:30 offline.
 """
@@ -127,6 +128,7 @@ def _load(kit: Kit) -> None:
                 (at(9, 31, 25), "not_ready", "coaching", None),
                 (at(9, 45), "break", "lunch", None), (at(10, 0), "ready", None, None),
                 (at(10, 20, 10), "on_call", None, "C5"), (at(10, 22, 10), "ready", None, None),
+                (at(10, 30), "outbound", None, None), (at(10, 40), "ready", None, None),
                 (at(11, 0), "offline", None, None)],
         "ben": [(at(23, 0, day=-1), "ready", None, None), (at(9, 20, 2), "on_call", None, "C6"),
                 (at(9, 24, 2), "wrap_up", None, "C6"), (at(9, 24, 22), "break", "lunch", None),
@@ -179,22 +181,24 @@ def test_call_metrics_by_agent_match_the_hand_computation(kit: Kit, path: str) -
 
 def test_time_in_state_and_occupancy_by_agent(kit: Kit, path: str) -> None:
     rows = kit.report(path)
-    # ann 08:00–11:00 logged in = 10 800 s; ready 3605 + 290 + 1210 + 2270; busy = on_call
+    # ann 08:00–11:00 logged in = 10 800 s; ready 3605 + 290 + 1210 + 470 + 1200; outbound
+    # 10:30–10:40; busy = on_call
     # 300 + 1200 + 120 plus wrap_up 30 + 60.
     assert_close(rows["ann", None, None], {
-        "logged_in_s": 10_800.0, "ready_s": 7375.0, "not_ready_s": 815.0, "break_s": 900.0,
-        "busy_s": 1710.0, "occupancy_pct": 100 * 1710 / 10_800,
+        "logged_in_s": 10_800.0, "ready_s": 6775.0, "not_ready_s": 815.0, "break_s": 900.0,
+        "busy_s": 1710.0, "outbound_s": 600.0, "occupancy_pct": 100 * 1710 / 10_800,
     })  # fmt: skip
     # ben: ready since the day before, counted from 00:00 (33 602 s) to 10:30 = 37 800 s.
     assert_close(rows["ben", None, None], {
         "logged_in_s": 37_800.0, "ready_s": 33_602.0 + 2138, "not_ready_s": 0.0,
-        "break_s": 1800.0, "busy_s": 260.0, "occupancy_pct": 100 * 260 / 37_800,
+        "break_s": 1800.0, "busy_s": 260.0, "outbound_s": 0.0, "occupancy_pct": 100 * 260 / 37_800,
     })  # fmt: skip
     states = kit.c["sue"].report("states", D, D + DAY, group="agent", rollups=path == "rollups")
     assert states["source"] == path
     got = {(r["agent"], r["state"], r["reason"]): r["seconds"] for r in states["rows"]}
     assert got == {
-        ("ann", "ready", None): 7375.0, ("ann", "on_call", None): 1620.0,
+        ("ann", "ready", None): 6775.0, ("ann", "outbound", None): 600.0,
+        ("ann", "on_call", None): 1620.0,
         ("ann", "wrap_up", None): 90.0, ("ann", "not_ready", "coaching"): 815.0,
         ("ann", "break", "lunch"): 900.0,
         ("ben", "ready", None): 35_740.0, ("ben", "on_call", None): 240.0,
@@ -222,7 +226,10 @@ def test_by_queue_by_hour_and_local_days(kit: Kit, path: str) -> None:
         "offered": 3, "answered": 2, "logged_in_s": 3600.0, "break_s": 900.0,
         "busy_s": 300 + 30 + 1200 + 60,
     })  # fmt: skip
-    assert_close(hours["ann", None, at(10, 0)], {"offered": 1, "outbound": 1, "busy_s": 120.0})
+    assert_close(
+        hours["ann", None, at(10, 0)],
+        {"offered": 1, "outbound": 1, "busy_s": 120.0, "outbound_s": 600.0},
+    )
 
     # Moscow days (UTC+3): everything up to 21:00 UTC is local D; C8 at 22:00 is local D+1.
     local = kit.report(path, "raw", group="day", tz_offset_min=180)  # not the store's days

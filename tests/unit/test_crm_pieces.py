@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.crm import config, paths
+from desktop.crm import config, forms, paths
 from desktop.crm.numbers import display, to_e164
 from desktop.crm.rest import RestAdapter, RestConfig
 
@@ -142,3 +142,28 @@ def test_crm_settings_problems_name_their_keys() -> None:
     bitrix = config.CrmSection(adapter="bitrix24", webhook_url="https://b.example/rest/1/abc/")
     assert any("secret part in the keyring" in p for p in config.problems(bitrix, card))
     assert config.problems(config.CrmSection(), config.DialogCardSection()) == []
+
+
+def test_a_campaigns_card_form_reads_as_the_settings_fields_do() -> None:
+    form = forms.form_of(
+        [{"key": "plan", "type": "choice", "choices": ["gold", "basic"], "required": True},
+         {"key": "card_no", "label": "Card", "sensitive": "hash"}, {"key": "note"}],
+        ["sold", "later"], "Hello",
+    )  # fmt: skip
+    assert form.specs == (
+        config.FieldSpec("plan", "choice", "plan", ("gold", "basic"), required=True),
+        config.FieldSpec("card_no", "text", "Card", sensitive=True, protect="hash"),
+        config.FieldSpec("note", "text", "note"),
+    )
+    assert (form.dispositions, form.script) == (("sold", "later"), "Hello")
+    for fields, message in (
+        ([{"label": "No key"}], "a field without a 'key'"),
+        ([{"key": "x", "type": "radio"}], "x: type 'radio' is not one of"),
+        ([{"key": "x", "type": "choice"}], "x: choice needs its options"),
+        ([{"key": "x", "sensitive": "blur"}], "x: sensitive must be true, false or one of"),
+        ([{"key": "x", "colour": "red"}], "x: unknown colour"),
+        ([{"key": "x"}, {"key": "x"}], "keys used twice: x"),
+        ([{"key": "disposition"}], "'disposition' is built in"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            forms.form_of(fields, ["sold"], "")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -251,3 +252,48 @@ def test_a_campaign_goes_to_its_team_and_its_queue(db: Database) -> None:
     assert claims.claim(db, "bob", now) is None  # the night team's contact is not his
     campaigns.change(db, night, BOSS, now, paused=True)
     assert claims.claim(db, "alice", now) is None  # paused: nobody gets it
+
+
+def test_due_contacts_are_pushed_to_the_agents_who_may_take_them(db: Database) -> None:
+    from store.policy import set_team
+
+    def pushed() -> list[tuple[str, int]]:
+        rows = db.query("SELECT recipient, body FROM live_events WHERE type = 'outbound.task' "
+                        "ORDER BY id")  # fmt: skip
+        out = [(r["recipient"], json.loads(r["body"])["campaign"]) for r in rows]
+        db.execute("DELETE FROM live_events")
+        return out
+
+    now = at("2026-12-07T07:00:00")
+    set_team(db, "alice", "night")
+    night = campaign(db, name="night-shift", team="night")
+    every = campaign(db, name="everyone", max_attempts=5)
+    load(db, night, "phone\n+74955550001\n", now)
+    assert pushed() == [("alice", night)]  # bob is not of the night team
+    load(db, every, "phone\n+74955550002\n+74955550003\n", now - 60 * S)
+    assert pushed() == [("alice", every), ("bob", every)]
+    campaigns.change(db, every, BOSS, now, paused=True)
+    assert pushed() == []
+    campaigns.change(db, every, BOSS, now, paused=False)
+    assert pushed() == [("alice", every), ("bob", every)]
+
+    task = claims.claim(db, "alice", now)  # the longest waiting of her two campaigns' heads
+    assert task is not None and task.campaign.id == every and task.phone == "+74955550002"
+    claims.release(db, task.claim_id, "alice", now)
+    assert pushed() == [("bob", every)]  # given back: to the others
+
+    agents.set_state(db, "alice", StateIn(state="ready", at_us=now), Principal("alice", Role.agent))
+    watch = claims.CallbackWatch(db, now)
+    finish(db, "alice", now, outcome="callback", callback_us=now + 60 * S)
+    assert watch.look(now + 30 * S) == 0 and pushed() == []
+    assert watch.look(now + 61 * S) == 1 and pushed() == [("alice", every)]  # her promise
+    assert watch.look(now + 62 * S) == 0  # told once
+    agents.set_state(
+        db, "alice", StateIn(state="offline", at_us=now + 70 * S), Principal("alice", Role.agent)
+    )
+    finish(db, "bob", now + 70 * S, outcome="callback", callback_us=now + 120 * S)
+    agents.set_state(
+        db, "bob", StateIn(state="offline", at_us=now + 80 * S), Principal("bob", Role.agent)
+    )
+    assert watch.look(now + 121 * S) == 1
+    assert pushed() == [("alice", every), ("bob", every)]  # bob went home: the campaign's
