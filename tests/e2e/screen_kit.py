@@ -32,11 +32,7 @@ def app_screen(width: int = 1920, height: int = 1080) -> Iterator[XScreen]:
     try:
         if platform != "xcb" or not os.environ.get("DISPLAY"):
             pytest.fail(f"the windows must be on an X11 screen (QT_QPA_PLATFORM=xcb): {platform!r}")
-        screen = XScreen(os.environ["DISPLAY"])
-        try:
-            yield screen
-        finally:
-            screen.set_root_colour("black")
+        yield XScreen(os.environ["DISPLAY"])
     finally:
         chosen.close()
 

@@ -160,6 +160,7 @@ def desk(
     try:
         yield made
     finally:
+        screen.set_root_colour("black")  # as the screen's next tests expect it
         assert made.close(), "the engine did not stop in time"
 
 
