@@ -93,6 +93,7 @@ class Typed:
     after: Rgb
     window_before: Rgb
     window_after: Rgb
+    keys_us: int  # UTC just before the first key
 
 
 def type_card_number(qtbot: QtBot, panel: CrmPanel, screen: XScreen, digits: str) -> Typed:
@@ -108,6 +109,7 @@ def type_card_number(qtbot: QtBot, panel: CrmPanel, screen: XScreen, digits: str
     qtbot.waitUntil(field.hasFocus, timeout=5000)
     qtbot.wait(400)  # the recorder masks from its next frame on
     screen.set_root_colour("green")
+    keys_us = utc_us()
     qtbot.keyClicks(field, digits)
     qtbot.wait(300)  # painted
     typed = grab_live(screen, where)
@@ -119,7 +121,7 @@ def type_card_number(qtbot: QtBot, panel: CrmPanel, screen: XScreen, digits: str
     qtbot.waitUntil(topic.hasFocus, timeout=5000)
     qtbot.wait(300)
     after, window_after = grab_live(screen, where), grab_live(screen, around)
-    return Typed(where, around, before, typed, after, window_before, window_after)
+    return Typed(where, around, before, typed, after, window_before, window_after, keys_us)
 
 
 def titled_window(title: str, place: Place, colour: str) -> QWidget:

@@ -338,7 +338,9 @@ def test_a_call_from_ring_to_qa_export(
         (spans[kind],) = [e["at_us"] for e in card if e["kind"] == kind]
     f_a, f_b = ((spans[k] - result.origin_us) / 1e6 for k in ("pause", "resume"))
     assert f_b - f_a > 1.5, (f_a, f_b)
-    shown = [rgb for t, rgb in frames if f_a + 0.3 < t < f_b - 0.3]
+    assert card_band.start_us < typed.keys_us, "the screen was masked after the first key"
+    m_a, m_b = ((t - result.origin_us) / 1e6 for t in (card_band.start_us, card_band.end_us))
+    shown = [rgb for t, rgb in frames if m_a - 0.05 < t < m_b - 0.05]
     assert shown, "no frame while the sensitive field had focus"
     for rgb in shown:  # the digits, and the green painted meanwhile, show nowhere
         assert int(typed.field.cut(rgb).max()) < 24, "the sensitive field shows"
@@ -347,6 +349,8 @@ def test_a_call_from_ring_to_qa_export(
         assert float(rgb.mean()) < 4, f"not black: mean {float(rgb.mean()):.1f}"  # (the caption)
     green = colour_at(f_b + 1.0)  # the pattern shows once the field is left
     assert green[1] > 200 and green[0] < 60 and green[2] < 60, green
+    for rgb in [rgb for t, rgb in frames if m_b - 0.05 < t < f_b + 1.2]:  # no digit, ever
+        assert difference(typed.field.cut(rgb), typed.after) < 12, "the field is not masked"
     # Before and after, the window and the field show as they were on the live screen.
     for seconds, field_live, window_live in (
         (f_a - 0.4, typed.before, typed.window_before),
@@ -356,10 +360,11 @@ def test_a_call_from_ring_to_qa_export(
         field_diff = difference(typed.field.cut(rgb), field_live)
         window_diff = difference(typed.window.cut(rgb), window_live)
         assert field_diff < 12 and window_diff < 12, (seconds, field_diff, window_diff)
-    # The masked window: black while in front, the rest of the screen shown; silent audio.
+    # The masked window: black in every frame of its band, the rest of the screen shown;
+    # silent audio. (The band starts with the first title poll after the window shows.)
     t_a, t_b = ((t - result.origin_us) / 1e6 for t in (title_band.start_us, title_band.end_us))
     assert t_b - t_a > 1.5, (t_a, t_b)
-    shown = [rgb for t, rgb in frames if t_a + 0.3 < t < t_b - 0.3]
+    shown = [rgb for t, rgb in frames if t_a - 0.05 < t < t_b - 0.05]
     assert shown, "no frame while the masked window was in front"
     for rgb in shown:
         assert int(secret_place.inset(8).cut(rgb).max()) < 24, "the masked window shows"
