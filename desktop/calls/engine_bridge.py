@@ -99,6 +99,10 @@ class EngineBridge(QObject):
             self.started = True
         elif isinstance(event, ev.EngineStopped):
             self.started = False
+        elif isinstance(event, ev.RegistrationChanged):
+            # The account's first events may cross to this thread before add_account's answer
+            # does: whoever sees "registered" can dial at once.
+            self._account_known(event.account_id)
         self.sip_event.emit(event)
         if isinstance(event, ev.EngineLost):
             self.lost += 1
@@ -146,11 +150,16 @@ class EngineBridge(QObject):
                     self.tr("The softphone could not start: %1").replace("%1", _text(exc))
                 )
                 return
-            self.account_id = future.result()
-            if self.account_id:
-                self.account_ready.emit(self.account_id)
+            self._account_known(future.result())
 
         run_in_thread(boot, booted)
+
+    def _account_known(self, account_id: str) -> None:
+        """The account's id, from add_account's answer or its first event, whichever comes
+        first; ``account_ready`` once."""
+        if account_id and not self.account_id:
+            self.account_id = account_id
+            self.account_ready.emit(account_id)
 
     def stop(self, timeout: float = 20.0) -> bool:
         """Stop the engine (blocks for seconds: call it once the window is gone)."""

@@ -1,7 +1,7 @@
 """The whole flow, as the desktop app composes it (``desktop.app.build``), with every part real:
-Kamailio, the store on loopback, a CRM test server, the recorder worker on an Xvfb screen, a
-private PulseAudio server for the operator's sound (her microphone carries her tone), and a
-customer softphone in a child process.
+Kamailio, the store on loopback, a CRM test server, the app's windows on an X screen (Xvfb)
+which its recorder worker records, a private PulseAudio server for the operator's sound (her
+microphone carries her tone), and a customer softphone in a child process.
 
 A call arrives, the card pops with the CRM's data, the operator answers, both sides speak
 (tones), the screen changes, the operator pauses the recording, marks a moment and resumes,
@@ -11,10 +11,14 @@ channels and the screen, both black and silent while paused, and the timeline sh
 pause with its reason and the operator's mark.
 
 During the call the operator also types a card number into the dialog card's sensitive field:
-while it has focus the recorded screen is black (a known colour painted on it meanwhile shows
-nowhere, and shows once the field is left) and both channels of the call's recording are
-silent at the source (the softphone's WAV, not only the upload); the number is nowhere in
-the store's JSON, its files, the CRM's received bodies, the outbox or the logs.
+the digits show on the live screen while typed, but while the field has focus every recorded
+frame is black (at the field's place and overall: a known colour painted meanwhile shows
+nowhere), frames before and after show the window and the field, and both channels of the
+call's recording are silent at the source (the softphone's WAV, not only the upload); the
+number is nowhere in the store's JSON, its files, the CRM's received bodies, the outbox or the
+logs. Then a window whose title the store's policy masks comes in front for a while: it is
+black in the recording, both channels are silent for that span, and the QA timeline's band
+says why.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
+from PySide6.QtWidgets import QApplication, QComboBox
 from pytestqt.qtbot import QtBot
 
 from desktop import secret_store
@@ -43,12 +47,21 @@ from desktop.settings.values import (
 )
 from formats.call_audio import read_pcm16
 from formats.clock import utc_us
+from recorder.outbox.silences import SILENCES_NAME, SilenceJournal
 from sip import events as ev
 from store.client import StoreClient
+from tests.e2e.screen_kit import (
+    Place,
+    app_screen,
+    difference,
+    level_dbfs,
+    show_for,
+    titled_window,
+    type_card_number,
+)
 from tests.integration.conftest import kamailio  # noqa: F401 - fixture
 from tests.integration.desktop_kit import desktop_settings
 from tests.integration.playback_kit import decode_mp4
-from tests.integration.recorder_kit import xvfb  # noqa: F401 - fixture
 from tests.integration.sipkit import PASSWORDS, Agent
 from tests.integration.store_kit import running_store
 from tests.servers.baresip import dominant_frequency
@@ -56,13 +69,21 @@ from tests.servers.crm import CrmServer, Person
 from tests.servers.kamailio import Kamailio
 from tests.servers.pulse import SERVER_RATE, PulseServer, pulse_available
 from tests.servers.store import StoreServer
-from tests.servers.xvfb import XvfbServer
+from tests.servers.xvfb import XScreen
 
 pytestmark = [pytest.mark.integration, pytest.mark.on_x11]
 CUSTOMER = "79161234567"  # a SIP user that is a phone number, as a PBX trunk would present it
 OPERATOR = "alice"
 CUSTOMER_HZ, OPERATOR_HZ = 600, 1000
 CARD = "4111111111111111"  # typed as "4111 1111 1111 1111"
+SECRET_TITLE = "Card payment – Acme Bank"  # a window the store's policy masks
+SECRET_MASK = "(?i)card payment"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def screen() -> Iterator[XScreen]:
+    """The X screen the app's windows are on; the desktop's recorder records it."""
+    yield from app_screen()
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +91,9 @@ def store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[StoreServer]:
     with running_store(request, tmp_path_factory.mktemp("e2e-store")) as server:
+        admin = StoreClient(server.base_url, server.tokens["ada"])
+        admin.set_recording_policy({"default": {"mode": "all"}, "mask_titles": [SECRET_MASK]})
+        admin.close()
         yield server
 
 
@@ -101,7 +125,7 @@ def desk(
     qtbot: QtBot,
     qapp: QApplication,
     kamailio: Kamailio,  # noqa: F811
-    xvfb: XvfbServer,  # noqa: F811
+    screen: XScreen,
     store: StoreServer,
     crm: CrmServer,
     pulse: PulseServer,
@@ -126,7 +150,7 @@ def desk(
     with pytest.MonkeyPatch.context() as sound:
         for name, value in pulse.env.items():
             sound.setenv(name, value)
-        made = build(loaded, [], display=xvfb.display)
+        made = build(loaded, [], display=screen.display)  # where its windows are
         made.window.show()
         try:
             qtbot.waitUntil(lambda: made.bridge.started, timeout=20000)
@@ -136,6 +160,7 @@ def desk(
     try:
         yield made
     finally:
+        screen.set_root_colour("black")  # as the screen's next tests expect it
         assert made.close(), "the engine did not stop in time"
 
 
@@ -150,28 +175,11 @@ def wait_for(what: str, check: Any, timeout_s: float, qtbot: QtBot) -> Any:
     raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
 
 
-def type_card_number(qtbot: QtBot, panel: CrmPanel, screen: XvfbServer) -> None:
-    """Focus the sensitive field, paint the recorded screen green, type the card number,
-    leave for the topic field."""
-    field, topic = panel.dialog.editors["card_no"], panel.dialog.editors["topic"]
-    assert isinstance(field, QLineEdit) and isinstance(topic, QLineEdit)
-    panel.window().activateWindow()
-    field.setFocus()
-    qtbot.waitUntil(field.hasFocus, timeout=5000)
-    qtbot.wait(400)  # the recorder masks from its next frame on
-    screen.set_root_colour("green")
-    qtbot.keyClicks(field, "4111 1111 1111 1111")
-    qtbot.wait(1500)
-    topic.setFocus()
-    qtbot.waitUntil(topic.hasFocus, timeout=5000)
-    assert CARD[-4:] in field.text() and "4111 1111" not in field.text()  # masked
-
-
 def test_a_call_from_ring_to_qa_export(
     qtbot: QtBot,
     desk: Desktop,
     kamailio: Kamailio,  # noqa: F811
-    xvfb: XvfbServer,  # noqa: F811
+    screen: XScreen,
     store: StoreServer,
     crm: CrmServer,
     pulse: PulseServer,
@@ -189,6 +197,9 @@ def test_a_call_from_ring_to_qa_export(
 
     desk.bridge.sip_event.connect(finished)
     qtbot.waitUntil(lambda: window.agent.state == "ready", timeout=20000)
+    size = QApplication.primaryScreen().geometry().size()
+    probe = (size.height() - 20, size.width() - 20)  # the root window's colour: no window there
+    assert not Place.of(window).overlaps(Place(probe[1], probe[0], 1, 1))
     # The screen recorder is capturing (its pre-roll spool running) before the call rings.
     link = window.recorder
     assert link is not None, "the screen is not recorded"
@@ -197,7 +208,7 @@ def test_a_call_from_ring_to_qa_export(
     customer = Agent(kamailio, CUSTOMER)
     try:
         customer.wait_registered()
-        xvfb.set_root_colour("blue")
+        screen.set_root_colour("blue")
         out_id = customer.dial(OPERATOR)
 
         # The card pops while it rings, with the CRM's answer.
@@ -216,7 +227,7 @@ def test_a_call_from_ring_to_qa_export(
         mic = pulse.play_into_source(0.4 * np.sin(2 * np.pi * OPERATOR_HZ * seconds))
         qtbot.wait(1000)
         painted_us = utc_us()
-        xvfb.set_root_colour("red")  # the operator's screen changes during the call
+        screen.set_root_colour("red")  # the operator's screen changes during the call
         qtbot.wait(2500)
         pause = window.recording.pause_button
         qtbot.mouseClick(pause, Qt.MouseButton.LeftButton)  # the operator pauses
@@ -226,7 +237,16 @@ def test_a_call_from_ring_to_qa_export(
         qtbot.mouseClick(pause, Qt.MouseButton.LeftButton)  # and resumes
         resumed_us = utc_us()
         qtbot.wait(1500)
-        type_card_number(qtbot, panel, xvfb)
+        typed = type_card_number(qtbot, panel, screen, "4111 1111 1111 1111")
+        field = panel.dialog.editors["card_no"]
+        assert CARD[-4:] in field.text() and "4111 1111" not in field.text()  # masked
+        qtbot.wait(1500)
+        # A window whose title the policy masks comes in front of the app's for a while.
+        secret_place = Place(40, 600, 400, 300)
+        assert not secret_place.overlaps(typed.field), (secret_place, typed.field)
+        secret = titled_window(SECRET_TITLE, secret_place, "yellow")
+        qtbot.addWidget(secret)
+        shown_us, hidden_us = show_for(qtbot, screen, secret, 2.0)
         qtbot.wait(1500)
         customer.call("hangup", call_id=out_id)
         mic.stop()
@@ -268,10 +288,14 @@ def test_a_call_from_ring_to_qa_export(
     assert {"operator_mark", "pause", "resume"} <= {m.kind for m in timeline.marks}
     pauses = [(m.kind, m.label) for m in timeline.marks if m.kind == "pause"]
     assert pauses == [("pause", "manual"), ("pause", "sensitive_field")]
-    band, card_band = [b for b in timeline.bands if b.kind == "masked"]
-    assert (band.reason, card_band.reason) == ("manual", "sensitive_field")
+    band, card_band, title_band = [b for b in timeline.bands if b.kind == "masked"]
+    assert (band.reason, card_band.reason, title_band.reason) == (
+        "manual", "sensitive_field", "masked_title"
+    )  # fmt: skip
     assert paused_us <= band.start_us < paused_us + 1_000_000
     assert resumed_us <= band.end_us < resumed_us + 1_000_000
+    assert shown_us <= title_band.start_us < shown_us + 1_500_000, (shown_us, title_band)
+    assert hidden_us - 300_000 <= title_band.end_us < hidden_us + 1_000_000, (hidden_us, title_band)
     review_window.close()
 
     out = tmp_path / "dispute.mp4"
@@ -282,16 +306,20 @@ def test_a_call_from_ring_to_qa_export(
     assert abs(dominant_frequency(talk[:, 0], rate) - OPERATOR_HZ) < 30  # operator: left
     assert abs(dominant_frequency(talk[:, 1], rate) - CUSTOMER_HZ) < 30  # customer: right
 
-    def colour_at(seconds: float) -> np.ndarray:
+    assert frames[0][1].shape == (size.height(), size.width(), 3)  # the app's whole screen
+
+    def frame_at(seconds: float) -> np.ndarray:
         shown = [rgb for t, rgb in frames if t <= seconds] or [frames[0][1]]
-        return shown[-1][100, 100]
+        return shown[-1]
+
+    def colour_at(seconds: float) -> np.ndarray:
+        return frame_at(seconds)[probe]
 
     # Paused: the screen black and both channels silent; the tones before and after it.
     a, b = ((t - result.origin_us) / 1e6 for t in (paused_us, resumed_us))
-    assert int(colour_at((a + b) / 2).max()) < 24, "the paused screen is black"
+    assert float(frame_at((a + b) / 2).mean()) < 4, "the paused screen is black"
     quiet = pcm[int((a + 0.3) * rate) : int((b - 0.3) * rate)]
-    level = 20 * np.log10(max(float(np.sqrt(np.mean(np.square(quiet, dtype=np.float64)))), 1e-9))
-    assert level < -50, f"paused audio at {level:.1f} dBFS"
+    assert (level := level_dbfs(quiet)) < -50, f"paused audio at {level:.1f} dBFS"
     after_pause = pcm[int((b + 0.3) * rate) : int((b + 1.2) * rate)]
     assert abs(dominant_frequency(after_pause[:, 0], rate) - OPERATOR_HZ) < 30
     assert float(np.abs(after_pause[:, 1]).max()) > 100 * float(np.abs(quiet[:, 1]).max() + 1e-6)
@@ -310,19 +338,50 @@ def test_a_call_from_ring_to_qa_export(
         (spans[kind],) = [e["at_us"] for e in card if e["kind"] == kind]
     f_a, f_b = ((spans[k] - result.origin_us) / 1e6 for k in ("pause", "resume"))
     assert f_b - f_a > 1.5, (f_a, f_b)
-    shown = [rgb for t, rgb in frames if f_a + 0.3 < t < f_b - 0.3]
+    assert card_band.start_us < typed.keys_us, "the screen was masked after the first key"
+    m_a, m_b = ((t - result.origin_us) / 1e6 for t in (card_band.start_us, card_band.end_us))
+    shown = [rgb for t, rgb in frames if m_a - 0.05 < t < m_b - 0.05]
     assert shown, "no frame while the sensitive field had focus"
-    for rgb in shown:  # the green painted while the field had focus shows nowhere
+    for rgb in shown:  # the digits, and the green painted meanwhile, show nowhere
+        assert int(typed.field.cut(rgb).max()) < 24, "the sensitive field shows"
         r, g, b = (rgb[:, :, k].astype(int) for k in range(3))
         assert not np.any((g > 100) & (r < 80) & (b < 80)), "the green pattern shows"
         assert float(rgb.mean()) < 4, f"not black: mean {float(rgb.mean()):.1f}"  # (the caption)
     green = colour_at(f_b + 1.0)  # the pattern shows once the field is left
     assert green[1] > 200 and green[0] < 60 and green[2] < 60, green
+    for rgb in [rgb for t, rgb in frames if m_b - 0.05 < t < f_b + 1.2]:  # no digit, ever
+        assert difference(typed.field.cut(rgb), typed.after) < 12, "the field is not masked"
+    # Before and after, the window and the field show as they were on the live screen.
+    for seconds, field_live, window_live in (
+        (f_a - 0.4, typed.before, typed.window_before),
+        (f_b + 1.0, typed.after, typed.window_after),
+    ):
+        rgb = frame_at(seconds)
+        field_diff = difference(typed.field.cut(rgb), field_live)
+        window_diff = difference(typed.window.cut(rgb), window_live)
+        assert field_diff < 12 and window_diff < 12, (seconds, field_diff, window_diff)
+    # The masked window: black in every frame of its band, the rest of the screen shown;
+    # silent audio. (The band starts with the first title poll after the window shows.)
+    t_a, t_b = ((t - result.origin_us) / 1e6 for t in (title_band.start_us, title_band.end_us))
+    assert t_b - t_a > 1.5, (t_a, t_b)
+    shown = [rgb for t, rgb in frames if t_a - 0.05 < t < t_b - 0.05]
+    assert shown, "no frame while the masked window was in front"
+    for rgb in shown:
+        assert int(secret_place.inset(8).cut(rgb).max()) < 24, "the masked window shows"
+        assert difference(typed.field.cut(rgb), typed.after) < 12, "the rest is not shown"
+    quiet = pcm[int((t_a + 0.3) * rate) : int((t_b - 0.3) * rate)]
+    assert (level := level_dbfs(quiet)) < -50, f"audio at {level:.1f} dBFS behind a masked title"
+    # At the source, the masked title's silence follows the worker's note of it (its frames'
+    # masked period starts and ends with the next frame).
+    (journal,) = tmp_path.rglob(SILENCES_NAME)
+    (title,) = SilenceJournal(journal).spans(title_band.start_us, title_band.end_us)
+    assert title.reasons == ("masked_title",) and title.end_us is not None, title
     (done, wav) = next((e, pcm) for e, pcm in wavs if e.call_id == call_id)
     rate_wav = done.sample_rate
     for (a_us, b_us), why in (
         ((paused_us, resumed_us), "manual"),
         ((spans["pause"], spans["resume"]), "card"),
+        ((title.start_us, title.end_us), "masked title"),
     ):
         a_s, b_s = ((t - done.first_sample_utc_us) / 1e6 for t in (a_us, b_us))
         inside = wav[int((a_s + 0.15) * rate_wav) : int((b_s - 0.15) * rate_wav)]

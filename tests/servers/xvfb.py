@@ -33,7 +33,34 @@ class XvfbError(RuntimeError):
     """Xvfb failed to start or an X tool failed."""
 
 
-class XvfbServer(Service):
+class XScreen:
+    """An X display some X server serves (``DISPLAY``), and the X tools run against it."""
+
+    def __init__(self, display: str) -> None:
+        self._display = display
+
+    @property
+    def display(self) -> str:
+        """The ``DISPLAY`` string, e.g. ``:7``."""
+        return self._display
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """``os.environ`` with ``DISPLAY`` pointing at this server, plus ``extra``."""
+        return {**os.environ, "DISPLAY": self.display, **extra}
+
+    def run_tool(self, *command: str, timeout: float = 10.0) -> str:
+        """Run an X client (e.g. ``xsetroot``) against this server; return stdout."""
+        code, out, err = run_client(list(command), self.env(), timeout)
+        if code != 0:
+            raise XvfbError(f"{command[0]} failed ({code}): {err}")
+        return out
+
+    def set_root_colour(self, colour: str) -> None:
+        """Paint the whole root window one colour (``#rrggbb`` or an X colour name)."""
+        self.run_tool("xsetroot", "-solid", colour)
+
+
+class XvfbServer(Service, XScreen):
     """``Xvfb -screen 0 WxHxD``; a context manager, or start()/stop()."""
 
     def __init__(self, width: int = 1280, height: int = 720, depth: int = 24) -> None:
@@ -46,7 +73,6 @@ class XvfbServer(Service):
 
     @property
     def display(self) -> str:
-        """The ``DISPLAY`` string, e.g. ``:7``."""
         if self.number is None:
             raise XvfbError("not started")
         return f":{self.number}"
@@ -55,10 +81,6 @@ class XvfbServer(Service):
     def running(self) -> bool:
         """Whether the server process is alive."""
         return self._proc is not None and self._proc.poll() is None
-
-    def env(self, **extra: str) -> dict[str, str]:
-        """``os.environ`` with ``DISPLAY`` pointing at this server, plus ``extra``."""
-        return {**os.environ, "DISPLAY": self.display, **extra}
 
     def start(self, timeout: float = 10.0) -> None:
         """Launch Xvfb and wait (bounded) until it reports its display number."""
@@ -122,14 +144,3 @@ class XvfbServer(Service):
             log.close()
         if proc is not None:
             terminate(proc, timeout)
-
-    def run_tool(self, *command: str, timeout: float = 10.0) -> str:
-        """Run an X client (e.g. ``xsetroot``) against this server; return stdout."""
-        code, out, err = run_client(list(command), self.env(), timeout)
-        if code != 0:
-            raise XvfbError(f"{command[0]} failed ({code}): {err}")
-        return out
-
-    def set_root_colour(self, colour: str) -> None:
-        """Paint the whole root window one colour (``#rrggbb`` or an X colour name)."""
-        self.run_tool("xsetroot", "-solid", colour)

@@ -84,6 +84,45 @@ def test_start_adds_the_account_with_the_keyring_password(
     qtbot.waitUntil(lambda: ("make_call", ("acc-1", "1002")) in engine.commands, timeout=2000)
 
 
+class SlowAnswer(FakeEngine):
+    """The account registers (its event sent) before add_account's answer comes back, as
+    when the machine is busy: the answer waits until ``answer`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answer = threading.Event()
+
+    def add_account(self, settings: AccountSettings) -> Future[str]:
+        self.accounts.append(settings)
+        self.emit(ev.RegistrationChanged(account_id="acc-1", state="registered", code=200,
+                                         reason="OK"))  # fmt: skip
+        future: Future[str] = Future()
+        threading.Thread(
+            target=lambda: self.answer.wait(5) and future.set_result("acc-1"), name="fake-pipe"
+        ).start()
+        return future
+
+
+def test_a_registration_seen_before_the_answer_to_add_account_can_dial(qtbot: QtBot) -> None:
+    engine = SlowAnswer()
+    bridge = EngineBridge(engine)
+    ready: list[str] = []
+    bridge.account_ready.connect(ready.append)
+    registered: list[str] = []
+    bridge.sip_event.connect(
+        lambda e: registered.append(bridge.account_id)
+        if isinstance(e, ev.RegistrationChanged) else None
+    )  # fmt: skip
+    bridge.start(ACCOUNT, lambda: "hunter2")
+    qtbot.waitUntil(lambda: bool(registered), timeout=3000)
+    assert registered == ["acc-1"] and ready == ["acc-1"]  # known when "registered" shows
+    bridge.make_call("1002")
+    qtbot.waitUntil(lambda: ("make_call", ("acc-1", "1002")) in engine.commands, timeout=2000)
+    engine.answer.set()
+    qtbot.wait(300)  # the answer crosses to this thread: the same account, told once
+    assert bridge.account_id == "acc-1" and ready == ["acc-1"]
+
+
 def test_a_keyring_problem_is_reported_and_the_account_still_added(qtbot: QtBot) -> None:
     engine = FakeEngine()
     bridge = EngineBridge(engine)
