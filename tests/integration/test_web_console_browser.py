@@ -35,6 +35,7 @@ from tests.integration.playback_kit import (
 )
 from tests.integration.store_kit import Store, new_id, now_us, store_with_clients
 from tests.servers.chromium import Chromium, chromium_available
+from tests.servers.chromium import sign_in as sign_in_form
 
 pytestmark = pytest.mark.integration
 
@@ -247,10 +248,7 @@ def set_lang(driver: Any, lang: str) -> None:
 
 def sign_in(driver: Any, url: str, name: str) -> None:
     driver.delete_all_cookies()
-    driver.get(f"{url}/login")
-    driver.find_element("id", "name").send_keys(name)
-    driver.find_element("id", "password").send_keys(PASSWORDS[name])
-    driver.find_element("id", "sign-in").click()
+    sign_in_form(driver, url, name, PASSWORDS[name])
     wait_for(driver, "return location.pathname === '/calls'")
 
 
