@@ -53,6 +53,6 @@ class Listener:
 
 
 def set_phones(db: Database) -> None:
-    """alice's phone is extension 201 and sam's 900: a monitoring session between them needs both."""
+    """alice's phone is extension 201 and sam's 900 (a monitoring session needs both)."""
     set_extension(db, "alice", "201")
     set_extension(db, "sam", "900")
