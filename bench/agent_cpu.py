@@ -24,26 +24,31 @@ idle and call phases alternately (A B A B) in one desktop. Run::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # also runnable as ``python bench/agent_cpu.py``
     sys.path.insert(0, str(ROOT))
 
-from bench.desktop_ui import CUSTOMER, OPERATOR, StoreWatch, settings_for, spin, wait  # noqa: E402
+from bench.desktop_ui import (  # noqa: E402
+    CUSTOMER,
+    OPERATOR,
+    StoreWatch,
+    answer,
+    desk_servers,
+    hang_up_and_finish,
+    on_xvfb,
+    spin,
+    talk,
+    wait,
+)
 from bench.measured_process import ThreadUsage, tree_usage  # noqa: E402
-from tests.integration.sipkit import PASSWORDS, Agent  # noqa: E402
-from tests.integration.store_kit import running_store  # noqa: E402
-from tests.servers.crm import CrmServer, Person  # noqa: E402
-from tests.servers.kamailio import Kamailio  # noqa: E402
-from tests.servers.xvfb import XvfbServer  # noqa: E402
+from tests.integration.sipkit import Agent  # noqa: E402
 
 GOALS = {"idle": 1.0, "call": 6.0, "call+upload": 6.0}
 Snapshot = dict[int, tuple[str, list[ThreadUsage]]]
@@ -103,29 +108,15 @@ class Measured:
 
 
 def run(args: argparse.Namespace, display: str, tmp: Path) -> int:
-    from PySide6.QtWidgets import QApplication, QComboBox
+    from PySide6.QtWidgets import QApplication
 
-    from desktop import secret_store
     from desktop.app import build
     from desktop.crm.panel import CrmPanel
-    from desktop.settings.values import LoadedSettings
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert app is not None
     measured = Measured(os.getpid())
-    with (
-        Kamailio(dict(PASSWORDS)) as kam,
-        running_store(cast(Any, None), tmp / "store") as store,
-        CrmServer() as crm,
-    ):
-        kam.add_user(CUSTOMER, "nobody")
-        crm.companies[7] = "Northwind"
-        crm.add_person(Person(31, "Irina", "Volkova", phone=f"+{CUSTOMER}", company_id=7))
-        secret_store.hold_for_session(
-            secret_store.keyring_user(OPERATOR, kam.domain), PASSWORDS[OPERATOR]
-        )
-        secret_store.hold_for_session(secret_store.STORE_TOKEN_USER, store.tokens[OPERATOR])
-        loaded = LoadedSettings(settings_for(kam, store.base_url, crm, tmp), tmp / "a.toml", "file")
+    with desk_servers(tmp) as (kam, store, loaded):
         status: dict[str, Any] = {}
         customer: Agent | None = None
         desk = build(loaded, [], display=display)
@@ -153,24 +144,9 @@ def run(args: argparse.Namespace, display: str, tmp: Path) -> int:
                 measured.end("idle")
                 measured.begin()
                 customer.dial(OPERATOR)
-                wait(lambda: bool(window.book.ringing()), 10, "the ringing call")
-                wait(lambda: panel.card.rows["name"].text() == "Irina Volkova", 5, "the card")
-                call_id = panel.card_call
-                window.banner.answer_button.click()
-                wait(lambda: window.agent.state == "on_call", 10, "the answered call")
-                end, step = time.monotonic() + args.call_s, 0
-                while time.monotonic() < end:
-                    step += 1
-                    window.controls.trigger(("hold", "hold", "mute", "mute")[step % 4])
-                    window.call_actions.on_key("5")
-                    spin(min(2.0, max(0.0, end - time.monotonic())))
-                window.controls.trigger("hangup")
-                wait(lambda: window.agent.state == "wrap_up", 10, "wrap-up")
-                combo = panel.dialog.findChild(QComboBox, "card_disposition")
-                assert combo is not None
-                combo.setCurrentText("resolved")
-                panel.finish.click()
-                wait(lambda: window.agent.state == "ready", 15, "ready again")
+                call_id = answer(window, panel)
+                talk(window, args.call_s)
+                hang_up_and_finish(window, panel)
                 call = measured.end("call")
                 sent_before = int(status.get("sent") or 0)
                 measured.begin()
@@ -235,20 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--call-s", type=float, default=60.0)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv)
-    with (
-        tempfile.TemporaryDirectory(prefix="agentdesk-bench-") as tmp,
-        XvfbServer(1280, 800) as xvfb,
-    ):
-        os.environ["DISPLAY"] = xvfb.display
-        os.environ["QT_QPA_PLATFORM"] = "xcb"
-        code = run(args, xvfb.display, Path(tmp))
-        with contextlib.suppress(Exception):
-            from PySide6.QtWidgets import QApplication
-
-            instance = QApplication.instance()
-            if instance is not None:
-                instance.shutdown()
-        return code
+    return on_xvfb(lambda display, tmp: run(args, display, tmp))
 
 
 if __name__ == "__main__":

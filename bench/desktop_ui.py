@@ -33,7 +33,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -180,6 +180,87 @@ def settings_for(kam: Kamailio, store_url: str, crm: CrmServer, tmp: Path) -> An
     )
 
 
+@contextlib.contextmanager
+def desk_servers(tmp: Path) -> Iterator[tuple[Kamailio, Any, Any]]:
+    """Kamailio with the customer's SIP user, the store on SQLite and the CRM test server that
+    knows the customer, the operator's SIP password and store token held for the session:
+    ``(kamailio, store, the desktop's loaded settings)``."""
+    from desktop import secret_store
+    from desktop.settings.values import LoadedSettings
+
+    # running_store needs the pytest request only for PostgreSQL.
+    with (
+        Kamailio(dict(PASSWORDS)) as kam,
+        running_store(cast(Any, None), tmp / "store") as store,
+        CrmServer() as crm,
+    ):
+        kam.add_user(CUSTOMER, "nobody")
+        crm.companies[7] = "Northwind"
+        crm.add_person(Person(31, "Irina", "Volkova", phone=f"+{CUSTOMER}", company_id=7))
+        secret_store.hold_for_session(
+            secret_store.keyring_user(OPERATOR, kam.domain), PASSWORDS[OPERATOR]
+        )
+        secret_store.hold_for_session(secret_store.STORE_TOKEN_USER, store.tokens[OPERATOR])
+        yield (
+            kam,
+            store,
+            LoadedSettings(settings_for(kam, store.base_url, crm, tmp), tmp / "a.toml", "file"),
+        )
+
+
+def answer(window: Any, panel: Any) -> str:
+    """The dialled call rings, its CRM card shows the customer, the operator answers: its id."""
+    wait(lambda: bool(window.book.ringing()), 10, "the ringing call")
+    wait(lambda: panel.card.rows["name"].text() == "Irina Volkova", 5, "the CRM card")
+    call_id = str(panel.card_call)
+    window.banner.answer_button.click()
+    wait(lambda: window.agent.state == "on_call", 10, "the answered call")
+    return call_id
+
+
+def talk(window: Any, call_s: float) -> None:
+    """``call_s`` of the call: hold and resume, mute and unmute, a DTMF digit every 2 s."""
+    end = time.monotonic() + call_s
+    step = 0
+    while time.monotonic() < end:
+        step += 1
+        window.controls.trigger(("hold", "hold", "mute", "mute")[step % 4])
+        window.call_actions.on_key("5")  # DTMF
+        spin(min(2.0, max(0.0, end - time.monotonic())))
+
+
+def hang_up_and_finish(window: Any, panel: Any) -> None:
+    """Hang up, finish the dialog card as resolved, and wait until the operator is Ready."""
+    from PySide6.QtWidgets import QComboBox
+
+    window.controls.trigger("hangup")
+    wait(lambda: window.agent.state == "wrap_up", 10, "wrap-up")
+    combo = panel.dialog.findChild(QComboBox, "card_disposition")
+    assert combo is not None
+    combo.setCurrentText("resolved")
+    panel.finish.click()
+    wait(lambda: window.agent.state == "ready", 15, "ready again")
+
+
+def on_xvfb(run: Callable[[str, Path], int]) -> int:
+    """``run(display, tmp)`` with Xvfb 1280×800 as the Qt display and a temporary folder; the
+    QApplication shut down after."""
+    with (
+        tempfile.TemporaryDirectory(prefix="agentdesk-bench-") as tmp,
+        XvfbServer(1280, 800) as xvfb,
+    ):
+        os.environ["DISPLAY"] = xvfb.display
+        os.environ["QT_QPA_PLATFORM"] = "xcb"
+        code = run(xvfb.display, Path(tmp))
+        with contextlib.suppress(Exception):
+            from PySide6.QtWidgets import QApplication
+
+            instance = QApplication.instance()
+            if instance is not None:
+                instance.shutdown()
+        return code
+
+
 def summary(late: list[float]) -> str:
     late = sorted(late)
     if not late:
@@ -194,30 +275,15 @@ def summary(late: list[float]) -> str:
 
 
 def run(call_s: float, tick_ms: int, display: str, tmp: Path, stall_stacks: bool) -> int:
-    from PySide6.QtWidgets import QApplication, QComboBox
+    from PySide6.QtWidgets import QApplication
 
-    from desktop import secret_store
     from desktop.app import build
     from desktop.crm.panel import CrmPanel
-    from desktop.settings.values import LoadedSettings
     from store import client as _client  # noqa: F401 - imported here, not in StoreWatch (GIL)
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert app is not None
-    # running_store needs the pytest request only for PostgreSQL.
-    with (
-        Kamailio(dict(PASSWORDS)) as kam,
-        running_store(cast(Any, None), tmp / "store") as store,
-        CrmServer() as crm,
-    ):
-        kam.add_user(CUSTOMER, "nobody")
-        crm.companies[7] = "Northwind"
-        crm.add_person(Person(31, "Irina", "Volkova", phone=f"+{CUSTOMER}", company_id=7))
-        secret_store.hold_for_session(
-            secret_store.keyring_user(OPERATOR, kam.domain), PASSWORDS[OPERATOR]
-        )
-        secret_store.hold_for_session(secret_store.STORE_TOKEN_USER, store.tokens[OPERATOR])
-        loaded = LoadedSettings(settings_for(kam, store.base_url, crm, tmp), tmp / "a.toml", "file")
+    with desk_servers(tmp) as (kam, store, loaded):
         sent: list[int] = [0]
         customer: Agent | None = None
         t0 = time.perf_counter()
@@ -251,26 +317,10 @@ def run(call_s: float, tick_ms: int, display: str, tmp: Path, stall_stacks: bool
                 probe.dump_to = stall_file
             customer.dial(OPERATOR)  # a blocking RPC to the child: before the probe
             probe.start("call")
-            wait(lambda: bool(window.book.ringing()), 10, "the ringing call")
-            wait(lambda: panel.card.rows["name"].text() == "Irina Volkova", 5, "the CRM card")
-            call_id = panel.card_call
-            window.banner.answer_button.click()
-            wait(lambda: window.agent.state == "on_call", 10, "the answered call")
+            call_id = answer(window, panel)
             wait(lambda: link.state.get("recording") is True, 15, "REC")
-            end = time.monotonic() + call_s
-            step = 0
-            while time.monotonic() < end:
-                step += 1
-                window.controls.trigger(("hold", "hold", "mute", "mute")[step % 4])
-                window.call_actions.on_key("5")  # DTMF
-                spin(min(2.0, max(0.0, end - time.monotonic())))
-            window.controls.trigger("hangup")
-            wait(lambda: window.agent.state == "wrap_up", 10, "wrap-up")
-            combo = panel.dialog.findChild(QComboBox, "card_disposition")
-            assert combo is not None
-            combo.setCurrentText("resolved")
-            panel.finish.click()
-            wait(lambda: window.agent.state == "ready", 15, "ready again")
+            talk(window, call_s)
+            hang_up_and_finish(window, panel)
             ended = time.perf_counter()
             probe.phase = "upload"
             watch = StoreWatch(store.base_url, store.tokens["quinn"], call_id, 120)
@@ -315,20 +365,9 @@ def main(argv: list[str] | None = None) -> int:
         "every tick starts a thread, so the figures are then a little worse)",
     )
     args = parser.parse_args(argv)
-    with (
-        tempfile.TemporaryDirectory(prefix="agentdesk-bench-") as tmp,
-        XvfbServer(1280, 800) as xvfb,
-    ):
-        os.environ["DISPLAY"] = xvfb.display
-        os.environ["QT_QPA_PLATFORM"] = "xcb"
-        code = run(args.call_s, args.tick_ms, xvfb.display, Path(tmp), args.stall_stacks)
-        with contextlib.suppress(Exception):
-            from PySide6.QtWidgets import QApplication
-
-            instance = QApplication.instance()
-            if instance is not None:
-                instance.shutdown()
-        return code
+    return on_xvfb(
+        lambda display, tmp: run(args.call_s, args.tick_ms, display, tmp, args.stall_stacks)
+    )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from typing import Any
 from store import live
 from store.client import LiveStream, StoreClient
 from store.db import connect
-from store.users import set_extension
+from tests.integration.live_kit import set_phones
 from tests.servers.postgres import Postgres
 from tests.servers.store import StoreServer
 
@@ -79,8 +79,7 @@ def main() -> None:
     server.start()
     db_path = str(server.data_dir / "store.sqlite3")
     db = connect(db_path)
-    set_extension(db, "alice", "201")
-    set_extension(db, "sam", "900")
+    set_phones(db)
     db.close()
     try:
         opened, outside = _measure(server.base_url, server.base_url, server.tokens, db_path,
@@ -97,8 +96,7 @@ def main() -> None:
         b.tokens = a.tokens
         b.start()
         db = connect(url)
-        set_extension(db, "alice", "201")
-        set_extension(db, "sam", "900")
+        set_phones(db)
         db.close()
         try:
             opened, outside = _measure(a.base_url, b.base_url, a.tokens, url, args.sessions)

@@ -91,6 +91,18 @@ def _proc_table() -> dict[int, tuple[int, int, int]]:
     return table
 
 
+def _descendants(table: dict[int, tuple[int, int, int]], root: int) -> set[int]:
+    """``root`` and every process below it in ``table`` (from :func:`_proc_table`)."""
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for child, (ppid, _, _) in table.items():
+            if ppid == parent and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return tree
+
+
 def _peak_rss_mb(pid: int) -> float:
     """VmHWM of a live process. Not ru_maxrss: a child forked from this (big) harness inherits
     the harness's high-water mark at exec, so ru_maxrss would report ours, not its own."""
@@ -119,13 +131,7 @@ def wait_measured(proc: subprocess.Popen[Any], timeout_s: float, poll_s: float =
         if pid == proc.pid:
             break
         table = _proc_table()
-        tree, frontier = {proc.pid}, [proc.pid]
-        while frontier:
-            parent = frontier.pop()
-            for child, (ppid, _, _) in table.items():
-                if ppid == parent and child not in tree:
-                    tree.add(child)
-                    frontier.append(child)
+        tree = _descendants(table, proc.pid)
         rss = sum(table[p][2] for p in tree if p in table) * PAGE_SIZE / 1e6
         usage.tree_rss_peak_mb = max(usage.tree_rss_peak_mb, rss)
         for p in tree:
@@ -178,13 +184,7 @@ class ThreadUsage:
 def tree_usage(root: int) -> dict[int, tuple[str, list[ThreadUsage]]]:
     """``root`` and its live descendants: pid -> (command line, its threads' CPU and wake-ups)."""
     table = _proc_table()
-    tree, frontier = {root}, [root]
-    while frontier:
-        parent = frontier.pop()
-        for child, (ppid, _, _) in table.items():
-            if ppid == parent and child not in tree:
-                tree.add(child)
-                frontier.append(child)
+    tree = _descendants(table, root)
     out = {}
     for pid in sorted(tree):
         command = _read(f"/proc/{pid}/cmdline").replace("\0", " ").strip()

@@ -33,7 +33,7 @@ from store.client import StoreClient  # noqa: E402
 from store.db import connect  # noqa: E402
 from store.users import set_password  # noqa: E402
 from tests.integration.playback_kit import upload_call_as_the_uploader_will  # noqa: E402
-from tests.servers.chromium import Chromium  # noqa: E402
+from tests.servers.chromium import Chromium, sign_in  # noqa: E402
 from tests.servers.store import StoreServer  # noqa: E402
 
 USERS = {"alice": "agent", "quinn": "qa"}
@@ -130,10 +130,7 @@ def main() -> int:
             )
             with Chromium(tmp / "profile") as chromium:
                 driver = chromium.driver
-                driver.get(f"{server.base_url}/login")
-                driver.find_element("id", "name").send_keys("quinn")
-                driver.find_element("id", "password").send_keys(PASSWORD)
-                driver.find_element("id", "sign-in").click()
+                sign_in(driver, server.base_url, "quinn", PASSWORD)
                 wait_for(driver, "return location.pathname === '/calls'")
                 rows: list[dict[str, float]] = []
                 for _ in range(args.runs):

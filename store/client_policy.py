@@ -7,8 +7,8 @@ from typing import cast
 
 import orjson
 
+from store.client_policy_types import PolicyAnswer, PolicyVersion, RecordingPolicy
 from store.client_session import StoreSession
-from store.client_types import PolicyAnswer, PolicyVersion, RecordingPolicy
 
 
 class PolicyClient(StoreSession):

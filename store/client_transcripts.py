@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from store.client_session import StoreSession, seg
-from store.client_types import CheckAgreement, Transcript, TranscriptPage
+from store.client_transcript_types import CheckAgreement, Transcript, TranscriptPage
 
 
 class TranscriptsClient(StoreSession):

@@ -26,7 +26,7 @@ from desktop.qa.scorecard import ScorecardWidget
 from desktop.qa.transcript_panel import TranscriptFocus, TranscriptPanel
 from desktop.threads import run_in_thread
 from store.client import StoreClient, StoreError
-from store.client_types import Transcript
+from store.client_transcript_types import Transcript
 
 
 class CallReview(QWidget):

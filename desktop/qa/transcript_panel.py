@@ -13,7 +13,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from desktop.qa.player import clock_text
-from store.client_types import Transcript, TranscriptSegment
+from store.client_transcript_types import Transcript, TranscriptSegment
 
 HIT_COLOUR = QColor("#fde68a")
 

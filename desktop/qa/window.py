@@ -31,14 +31,8 @@ from desktop.qa.review import CallReview
 from desktop.qa.transcript_panel import TranscriptFocus
 from desktop.threads import run_in_thread
 from store.client import StoreClient, StoreError
-from store.client_types import (
-    CallPage,
-    CallSummary,
-    Me,
-    TranscriptCall,
-    TranscriptHit,
-    TranscriptPage,
-)
+from store.client_transcript_types import TranscriptCall, TranscriptHit, TranscriptPage
+from store.client_types import CallPage, CallSummary, Me
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2

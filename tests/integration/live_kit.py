@@ -1,5 +1,5 @@
 """A live-channel listener for tests: a real :class:`store.client.LiveStream` on a thread,
-its events collected in a queue."""
+its events collected in a queue; the SIP extensions the monitoring tests give their users."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import time
 from typing import Any
 
 from store.client import LiveStream, StoreClient
+from store.db import Database
+from store.users import set_extension
 
 
 class Listener:
@@ -48,3 +50,9 @@ class Listener:
                 out.append(self.events.get_nowait())
             except queue.Empty:
                 return out
+
+
+def set_phones(db: Database) -> None:
+    """alice's phone is extension 201 and sam's 900 (a monitoring session needs both)."""
+    set_extension(db, "alice", "201")
+    set_extension(db, "sam", "900")

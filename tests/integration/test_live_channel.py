@@ -14,8 +14,7 @@ import pytest
 from store import live
 from store.client import ConflictError, PermissionDenied, StoreClient
 from store.db import connect
-from store.users import set_extension
-from tests.integration.live_kit import Listener
+from tests.integration.live_kit import Listener, set_phones
 from tests.integration.store_kit import USERS, new_id, now_us
 from tests.servers.store import StoreServer
 
@@ -42,8 +41,7 @@ def test_monitoring_reaches_the_agent_and_survives_a_store_restart(tmp_path: Pat
     server.start()
     db_path = str(server.data_dir / "store.sqlite3")
     db = connect(db_path)
-    set_extension(db, "alice", "201")
-    set_extension(db, "sam", "900")
+    set_phones(db)
     alice, sam, ada = (
         StoreClient(server.base_url, server.tokens[n]) for n in ("alice", "sam", "ada")
     )

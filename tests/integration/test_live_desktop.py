@@ -21,7 +21,7 @@ from desktop.recording.policy import PolicyFollower
 from desktop.settings import values as settings
 from sip import events as ev
 from store.client import StoreClient
-from store.users import set_extension
+from tests.integration.live_kit import set_phones
 from tests.integration.store_kit import Store, store_with_clients
 from tests.servers.ports import LOOPBACK, free_port
 from tests.unit.fake_engine import FakeEngine
@@ -36,8 +36,7 @@ def store(
 ) -> Iterator[Store]:
     with store_with_clients(request, tmp_path_factory.mktemp("live-desk"), "sqlite") as made:
         with made.db() as db:
-            set_extension(db, "alice", "201")
-            set_extension(db, "sam", "900")
+            set_phones(db)
         yield made
 
 

@@ -13,8 +13,7 @@ import pytest
 
 from store.client import StoreClient
 from store.db import connect
-from store.users import set_extension
-from tests.integration.live_kit import Listener
+from tests.integration.live_kit import Listener, set_phones
 from tests.integration.store_kit import USERS
 from tests.servers.postgres import Postgres
 from tests.servers.store import StoreServer
@@ -32,8 +31,7 @@ def test_an_event_published_through_one_process_reaches_a_stream_on_another(
     b.tokens = a.tokens
     b.start()
     db = connect(db_url)
-    set_extension(db, "alice", "201")
-    set_extension(db, "sam", "900")
+    set_phones(db)
     ada_a = StoreClient(a.base_url, a.tokens["ada"])
     sam_a = StoreClient(a.base_url, a.tokens["sam"])
     alice_b = StoreClient(b.base_url, b.tokens["alice"])

@@ -21,7 +21,7 @@ from sip import events as ev
 from sip.remote import RemoteError
 from tests.integration.sipkit import Agent, channel_window, connect, tone_share
 from tests.integration.test_engine_process import OPERATOR, Desk, desk  # noqa: F401
-from tests.servers.pulse import PulseServer, pulse_available
+from tests.servers.pulse import PulseServer, pulse_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 HEARD, NOT_HEARD = 0.05, 0.005  # a tone's share of the energy: clearly there / absent
@@ -30,14 +30,7 @@ PHASE_S = 1.2
 
 @pytest.fixture
 def pulse() -> Iterator[PulseServer]:
-    if not pulse_available():
-        pytest.fail("PulseAudio is not installed: run scripts/setup")
-    server = PulseServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from pulse_server()
 
 
 def session() -> str:

@@ -13,7 +13,7 @@ import pytest
 from sip.remote import RemoteEngine
 from tests.integration.sipkit import channel_tones
 from tests.servers.baresip import dominant_frequency
-from tests.servers.pulse import SERVER_RATE, PulseServer, pulse_available
+from tests.servers.pulse import SERVER_RATE, PulseServer, pulse_server
 
 pytestmark = pytest.mark.integration
 LOCAL = {"bind_address": "127.0.0.1", "transports": ["udp"]}
@@ -21,14 +21,7 @@ LOCAL = {"bind_address": "127.0.0.1", "transports": ["udp"]}
 
 @pytest.fixture
 def pulse() -> Iterator[PulseServer]:
-    if not pulse_available():
-        pytest.fail("PulseAudio is not installed: run scripts/setup")
-    server = PulseServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from pulse_server()
 
 
 def _agent(config: dict, user: str, env: dict[str, str] | None = None) -> tuple[RemoteEngine, str]:

@@ -9,6 +9,7 @@ tests/artifacts (or $AGENTDESK_ARTIFACTS)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
@@ -35,6 +36,7 @@ from tests.integration.playback_kit import (
 )
 from tests.integration.store_kit import Store, new_id, now_us, store_with_clients
 from tests.servers.chromium import Chromium, chromium_available
+from tests.servers.chromium import sign_in as sign_in_form
 
 pytestmark = pytest.mark.integration
 
@@ -147,6 +149,16 @@ class Console:
     form_id: int
 
 
+@contextlib.contextmanager
+def console_store(request: pytest.FixtureRequest, folder: Path) -> Iterator[Store]:
+    """A store on SQLite whose users of :data:`PASSWORDS` can sign in to the web console."""
+    with store_with_clients(request, folder, "sqlite") as store:
+        with store.db() as db:
+            for name, password in PASSWORDS.items():
+                set_password(db, name, password)
+        yield store
+
+
 @pytest.fixture(scope="module")
 def console(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -154,10 +166,7 @@ def console(
     if not chromium_available():
         pytest.fail("Chromium and chromedriver are not installed: run scripts/setup")
     tmp = tmp_path_factory.mktemp("web-browser")
-    with store_with_clients(request, tmp / "store", "sqlite") as store:
-        with store.db() as db:
-            for name, password in PASSWORDS.items():
-                set_password(db, name, password)
+    with console_store(request, tmp / "store") as store:
         t0 = now_us() - 3_600_000_000
         recorded = new_id()
         ogg = make_recording(tmp / "media", recorded, t0)
@@ -247,10 +256,7 @@ def set_lang(driver: Any, lang: str) -> None:
 
 def sign_in(driver: Any, url: str, name: str) -> None:
     driver.delete_all_cookies()
-    driver.get(f"{url}/login")
-    driver.find_element("id", "name").send_keys(name)
-    driver.find_element("id", "password").send_keys(PASSWORDS[name])
-    driver.find_element("id", "sign-in").click()
+    sign_in_form(driver, url, name, PASSWORDS[name])
     wait_for(driver, "return location.pathname === '/calls'")
 
 

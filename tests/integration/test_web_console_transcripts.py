@@ -14,12 +14,11 @@ from typing import Any
 import pytest
 import requests
 
-from store.users import set_password
 from tests.integration.playback_kit import upload_call_as_the_uploader_will
-from tests.integration.store_kit import Store, new_id, now_us, store_with_clients
+from tests.integration.store_kit import Store, new_id, now_us
 from tests.integration.test_web_console_browser import (
     LENGTH_S,
-    PASSWORDS,
+    console_store,
     make_recording,
     player_ready,
     set_lang,
@@ -50,10 +49,7 @@ def site(
     if not chromium_available():
         pytest.fail("Chromium and chromedriver are not installed: run scripts/setup")
     tmp = tmp_path_factory.mktemp("web-transcripts")
-    with store_with_clients(request, tmp / "store", "sqlite") as store:
-        with store.db() as db:
-            for name, password in PASSWORDS.items():
-                set_password(db, name, password)
+    with console_store(request, tmp / "store") as store:
         t0 = now_us() - 3_600_000_000
         call_id = new_id()
         ogg = make_recording(tmp / "media", call_id, t0)

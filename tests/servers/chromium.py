@@ -72,3 +72,12 @@ class Chromium:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def sign_in(driver: Any, base_url: str, name: str, password: str) -> None:
+    """Fill in and send the web console's sign-in form (where it leads is the caller's to
+    wait for)."""
+    driver.get(f"{base_url}/login")
+    driver.find_element("id", "name").send_keys(name)
+    driver.find_element("id", "password").send_keys(password)
+    driver.find_element("id", "sign-in").click()

@@ -38,6 +38,7 @@ from typing import Self
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 
 from tests.servers.process import Service, run_client, terminate
 
@@ -427,6 +428,8 @@ class PulseServer(Service):
 
 def pulse_server() -> Iterator[PulseServer]:
     """Generator for a pytest fixture: ``yield from pulse_server()``."""
+    if not pulse_available():
+        pytest.fail("PulseAudio is not installed: run scripts/setup")
     server = PulseServer()
     server.start()
     try:

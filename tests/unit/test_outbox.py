@@ -18,9 +18,9 @@ import numpy as np
 
 from formats.manifest import COMPLETE, Manifest, read_manifest, write_manifest
 from recorder.outbox.audio_pack import pack_opus
+from recorder.outbox.bandwidth import RateLimit
 from recorder.outbox.journal import Outbox
 from recorder.outbox.recovery import recover_call_audio, recover_outbox, repair_wav
-from recorder.outbox.uploader import RateLimit
 
 ROOT = Path(__file__).resolve().parents[2]
 
