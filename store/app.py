@@ -40,6 +40,7 @@ from store.limits import BodyTimeoutMiddleware, UploadSlots
 from store.media import sweep_temp
 from store.migrations import LATEST, current_version
 from store.outbound.claims import CallbackWatch
+from store.pbx import announce
 from store.settings import Settings
 from store.users import now_us
 
@@ -147,6 +148,7 @@ def create_app(settings: Settings) -> FastAPI:
     def housekeeping() -> None:
         monitoring.expire_due(db)
         callbacks.look(now_us())  # callbacks whose time came go to their operator
+        announce.flush_pending(db)  # queue changes coalesced within the last moment
 
     hub = live.Hub(
         db,

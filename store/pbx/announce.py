@@ -1,10 +1,12 @@
 """``queues.changed`` on the live channel: the supervisors' and admins' queue panels ask
 ``GET /queues/live`` again when queue events are stored or an agent's state changes.
 
-Bursts are coalesced per API process: the first change is announced at once, the changes
-within the next WINDOW_S make one more announcement at its end, so a PBX pushing line by line
-costs each supervisor a few events a second at most, and the last change is never left
-unannounced.
+Bursts are coalesced per database (one per API process): the first change is announced at
+once, in the thread that made it; changes within the next WINDOW_S are only noted, and the
+API process's live-channel housekeeping (about once a second, store/live/hub.py) announces
+them once, so a PBX pushing line by line costs each supervisor about one event a second and
+the last change is never left unannounced. No thread of its own: nothing outlives its
+database.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 
 from store import live
 from store.db import Database
@@ -35,35 +38,59 @@ def _send(db: Database) -> None:
 
 
 class Announcer:
-    """One per database (the API process's), with a thread of its own that sends: the first
-    change at once, then waits WINDOW_S, and sends once more if anything changed meanwhile."""
+    """The coalescing state of one database: when it last announced, and whether a change
+    since then is still unannounced."""
 
     def __init__(self, db: Database, window_s: float = WINDOW_S) -> None:
-        self.db, self.window_s = db, window_s
-        self._changed = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="queues-changed", daemon=True)
-        self._thread.start()
+        self._db = weakref.ref(db)
+        self.window_s = window_s
+        self._lock = threading.Lock()
+        self._last = -window_s
+        self._pending = False
 
     def changed(self) -> None:
         """Something the queue panels show changed (call after the change committed)."""
-        self._changed.set()
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last < self.window_s:
+                self._pending = True
+                return
+            self._last, self._pending = now, False
+        self._send()
 
-    def _run(self) -> None:
-        while True:
-            self._changed.wait()
-            self._changed.clear()
-            _send(self.db)
-            time.sleep(self.window_s)  # what changes meanwhile goes in one more event
+    def flush(self) -> None:
+        """Announce a change noted within the window, if any (the housekeeping's call)."""
+        with self._lock:
+            if not self._pending:
+                return
+            self._last, self._pending = time.monotonic(), False
+        self._send()
+
+    def _send(self) -> None:
+        db = self._db()
+        if db is not None:
+            _send(db)
 
 
-_announcers: dict[int, Announcer] = {}
+_announcers: weakref.WeakKeyDictionary[Database, Announcer] = weakref.WeakKeyDictionary()
 _made = threading.Lock()
+
+
+def _announcer(db: Database) -> Announcer:
+    with _made:
+        announcer = _announcers.get(db)
+        if announcer is None:
+            announcer = _announcers[db] = Announcer(db)
+        return announcer
 
 
 def queues_changed(db: Database) -> None:
     """Announce ``queues.changed`` to every supervisor and admin, coalesced (see above)."""
-    with _made:
-        announcer = _announcers.get(id(db))
-        if announcer is None or announcer.db is not db:
-            announcer = _announcers[id(db)] = Announcer(db)
-    announcer.changed()
+    _announcer(db).changed()
+
+
+def flush_pending(db: Database) -> None:
+    """Announce what was coalesced on ``db`` (run about once a second by the API process)."""
+    announcer = _announcers.get(db)
+    if announcer is not None:
+        announcer.flush()
