@@ -110,6 +110,9 @@ def tag_calls(db: PostgresDatabase) -> None:
     db.execute(
         "UPDATE calls SET tags = ',vip,' WHERE right(id, 2) IN ('00', '20', '40', '60', '80')"
     )
+    # A store writes calls as they happen, so its table lies in time order; the generator's
+    # does not, which would make every date range read pages all over the table.
+    db.execute("CLUSTER calls USING calls_started")
     db.execute("VACUUM ANALYZE calls")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from store import policy, rollups
+from store import indexes, policy, rollups
 from store.db import Database
 from store.pbx import ingest as pbx_ingest
 from store.transcripts import schema as transcripts_schema
@@ -310,6 +310,11 @@ CREATE INDEX export_jobs_status ON export_jobs (status, id)
         15,
         "transcripts: jobs, segments with word timings, talk metrics, full-text search",
         transcripts_schema.SCHEMA,
+    ),
+    (
+        19,
+        "indexes for searches over a centre's calls: karma, evaluated, longest first",
+        indexes.SCHEMA,
     ),
 ]
 

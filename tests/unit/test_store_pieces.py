@@ -13,7 +13,7 @@ from store.blobs import BlobStore, LocalBlobStore, check_sha256
 from store.db import connect
 from store.errors import BadRange
 from store.media import parse_range
-from store.migrations import LATEST, current_version, migrate
+from store.migrations import LATEST, MIGRATIONS, current_version, migrate
 from store.numbers import normalise
 
 
@@ -97,7 +97,7 @@ def test_blob_keys_must_be_sha256(tmp_path: Path, bad: str) -> None:
 def test_migrations_apply_once(tmp_path: Path) -> None:
     db = connect(str(tmp_path / "s.sqlite3"))
     assert current_version(db) == 0
-    assert migrate(db) == list(range(1, LATEST + 1))
+    assert migrate(db) == [version for version, _, _ in MIGRATIONS]  # gaps allowed
     assert migrate(db) == []
     assert current_version(db) == LATEST
     journal = db.one("PRAGMA journal_mode")

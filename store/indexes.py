@@ -1,0 +1,19 @@
+"""Indexes for searches over a centre's calls (migration 19), found with bench/search_filters.py
+and EXPLAIN ANALYZE over 1,000,000 calls on PostgreSQL.
+
+A search answers a page and the total; the total of a filter that no index serves scans
+every call (PostgreSQL: ~300 ms for a million). These give the common all-time filters of
+the console's search page an index for both the total and the newest-first page:
+
+- `calls (karma, started_us)`: "karma -2, all time";
+- `calls (evaluated, started_us)`: evaluated (or not) calls, all time;
+- `calls (duration_us)`: "longest first" over every call (a top-N sort of all of them without).
+"""
+
+from __future__ import annotations
+
+SCHEMA = """
+CREATE INDEX calls_karma_started ON calls (karma, started_us);
+CREATE INDEX calls_evaluated_started ON calls (evaluated, started_us);
+CREATE INDEX calls_duration ON calls (duration_us)
+"""
