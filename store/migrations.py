@@ -21,6 +21,8 @@ _DIALECT = {
 }
 for _name, _index in transcripts_schema.SEARCH_INDEX.items():
     _DIALECT[_name]["transcript_search"] = _index
+for _name, _index in indexes.TEXT_INDEX.items():
+    _DIALECT[_name]["calls_text_index"] = _index
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
@@ -313,7 +315,7 @@ CREATE INDEX export_jobs_status ON export_jobs (status, id)
     ),
     (
         19,
-        "indexes for searches over a centre's calls: karma, evaluated, longest first",
+        "indexes for searches over a centre's calls: karma, evaluated, longest first, card text, tags",
         indexes.SCHEMA,
     ),
 ]
