@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.centre import pct  # noqa: E402
 from bench.store_search import load, number_of  # noqa: E402
 from store import search  # noqa: E402
 from store.client import StoreClient  # noqa: E402
@@ -57,13 +58,6 @@ def rate(db: PostgresDatabase, rated: int) -> float:
     )
     db.execute("VACUUM ANALYZE calls")
     return time.perf_counter() - t
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def timed(name: str, numbers: list[str], ask: Callable[[str], dict], threads: int = 1) -> float:

@@ -3,7 +3,8 @@
 
 Starts a throw-away PostgreSQL 15, loads `--calls` calls with COPY (bench/store_search.py's
 generator: 300 agents over a year, 200,000 caller numbers, 10 queues, dialog-card text; one
-call in 20 tagged `vip`), ANALYZEs, starts the store and, for each filter set below, times
+call in 20 tagged `vip`), puts the table in time order as a store writes it (CLUSTER),
+ANALYZEs, starts the store and, for each filter set below, times
 `StoreClient.search_calls` as a supervisor (page of 50 and the total) and the console's
 `/calls` page signed in as the same supervisor (HTML rendered). Prints p50/p95/max per filter
 set, and with `--explain` the plan of each filter set's two statements. Goal: the search page
@@ -31,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.centre import pct  # noqa: E402
 from bench.store_search import AGENTS, DAY, QUEUES, WORDS, YEAR_START, load, number_of  # noqa: E402
 from store import search  # noqa: E402
 from store.client import StoreClient  # noqa: E402
@@ -97,13 +99,6 @@ def page_params(filters: Filters) -> dict[str, str]:
         else:
             out[key] = str(value)
     return out
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def tag_calls(db: PostgresDatabase) -> None:

@@ -315,7 +315,7 @@ CREATE INDEX export_jobs_status ON export_jobs (status, id)
     ),
     (
         19,
-        "indexes for searches over a centre's calls: karma, evaluated, longest first, card text, tags",
+        "indexes for searching a centre's calls: karma, evaluated, longest first, card text, tags",
         indexes.SCHEMA,
     ),
 ]
