@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from store import monitoring, policy, rollups, screen_live
+from store import indexes, monitoring, policy, rollups, screen_live
 from store.db import Database
 from store.live import events as live_events
 from store.outbound import schema as outbound_schema
@@ -25,6 +25,8 @@ for _name, _index in transcripts_schema.SEARCH_INDEX.items():
     _DIALECT[_name]["transcript_search"] = _index
 for _name, _backfill in transcripts_schema.TALK_BACKFILL.items():
     _DIALECT[_name]["talk_backfill"] = _backfill
+for _name, _index in indexes.TEXT_INDEX.items():
+    _DIALECT[_name]["calls_text_index"] = _index
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
@@ -324,6 +326,11 @@ CREATE INDEX export_jobs_status ON export_jobs (status, id)
         18,
         "outbound campaigns: contacts, claims and attempts, the do-not-call list",
         outbound_schema.SCHEMA,
+    ),
+    (
+        19,
+        "indexes for searching a centre's calls: karma, evaluated, longest first, card text, tags",
+        indexes.SCHEMA,
     ),
     (
         20,

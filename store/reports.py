@@ -254,7 +254,7 @@ def states_report(
 def occupancy_last(db: Database, window_us: int = 600 * SECOND) -> dict[str, float | None]:
     """Each agent's occupancy over the last `window_us` (the live board's figure)."""
     now = now_us()
-    q = ReportQuery(from_us=now - window_us, to_us=now, group=("agent",))
+    q = ReportQuery(from_us=now - window_us, to_us=now, group=("agent",), live=True)
     ctes, sql, params = state_sql(q, now)
     occupancy = percent("t.busy_us", "t.logged_in_us")
     rows = _values(
