@@ -137,7 +137,9 @@ def create(config: EngineConfig) -> tuple[AgentEndpoint, Any, dict[str, int], di
         if config.bind_address and "udp" in config.transports:
             tid, ports["udp"] = open_transport(ep, config, "udp", config.bind_address)
             transport_ids["udp"] = tid
-        ep.audDevManager().setNullDev()  # the wheel has no sound devices; see sip.audio
+        # The wheel has no sound devices (see sip.audio): the null device clocks the bridge
+        # during calls, none between them (sip.bridge_clock).
+        ep.audDevManager().setNoDev()
         ep.libStart()
     except (pj.Error, ConfigError) as exc:
         ep.libDestroy()
