@@ -1,8 +1,9 @@
 """What title masks cost the recorder worker: its CPU (whole process, /proc) with a
 ``--mask-title`` on a private Xvfb (1920×1080) showing ``--windows`` titled Tk windows, in two
 phases: ``idle`` (nothing maps or moves) and ``churn`` (a window with a masked title is mapped
-and withdrawn every 0.5 s). Runs the worker of this checkout, and with ``--baseline DIR`` also
-the worker of another checkout of the project for comparison, alternating ``--rounds`` times.
+and withdrawn every 0.5 s); first, what the check after each grab costs when nothing changed.
+Runs the worker of this checkout, and with ``--baseline DIR`` also the worker of another
+checkout of the project for comparison, alternating ``--rounds`` times.
 
     .venv/bin/python -m bench.title_masks [--seconds 20] [--windows 12] [--rounds 2]
                                           [--baseline DIR]
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measured_process import Xvfb, cpu_s, stop_process
+from recorder.capture.titles import TitleMasks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,6 +92,21 @@ def worker_cpu(source: Path, display: str, seconds: float, out: Path) -> float:
         stop_process(proc)
 
 
+def check_cost(display: str, rounds: int = 2000) -> tuple[float, float]:
+    """µs wall and CPU of the check the capture thread makes after each grab when nothing
+    changed (``TitleMasks.changed()``: one X round trip)."""
+    masks = TitleMasks(["(?i)card pay"], display)
+    try:
+        masks.poll()
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(rounds):
+            masks.changed()
+        wall_us = (time.perf_counter() - wall) * 1e6 / rounds
+        return wall_us, (time.process_time() - cpu) * 1e6 / rounds
+    finally:
+        masks.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -106,6 +123,8 @@ def main() -> None:
     results: dict[tuple[str, str], list[float]] = {}
     try:
         time.sleep(2)
+        wall_us, cpu_us = check_cost(xvfb.display)
+        print(f"check after a grab, nothing changed: {wall_us:.0f} µs wall, {cpu_us:.0f} µs CPU")
         with tempfile.TemporaryDirectory() as tmp:
             for phase in ("idle", "churn"):
                 churn = (
