@@ -78,7 +78,10 @@ class Worker:
         self._live_agent = ""
         self._live_shown: pipe.LiveState | None = None
         self.recorder = ScreenRecorder(
-            config, on_segment=lambda m: self.spool.add(m), on_picture=self.live.offer
+            config,
+            on_segment=lambda m: self.spool.add(m),
+            on_picture=self.live.offer,
+            mask_check=lambda: self.recording.poll_titles(if_changed=True),
         )
         self.masks = ScreenMasks(list(options.mask_titles), options.display)
         self.silences = SilenceJournal(options.outbox_path / SILENCES_NAME)

@@ -7,6 +7,8 @@ masked; the manifest's masked periods and the audio silences carry it."""
 
 from __future__ import annotations
 
+import threading
+
 from formats.manifest import MASKED_TITLE, TITLES_UNREADABLE
 from recorder.capture.geometry import Rect
 from recorder.capture.titles import TitleError, TitleMasks, TopLevel
@@ -16,10 +18,14 @@ EVERYTHING = Rect(0, 0, 1 << 15, 1 << 15)  # X coordinates are 16-bit: the whole
 
 class ScreenMasks:
     """The pause switch and the title masks; :meth:`rects` is what to black out now.
-    Not thread-safe: the worker calls it under its lock (titles are read outside it)."""
+    Not thread-safe: the worker calls it under its lock, except that titles are read (and
+    their answer taken) under :attr:`reading`, by one thread at a time, before that lock."""
 
     def __init__(self, patterns: list[str], display: str | None) -> None:
         self.titles = TitleMasks(patterns, display)
+        # The X connection that reads titles; held from a read until its answer is taken, so
+        # an older answer never replaces a newer one.
+        self.reading = threading.Lock()
         self.pauses: set[str] = set()  # why the screen is paused (manual, sensitive_field)
         self.masked: list[TopLevel] = []
         self.failed = False  # the titles could not be read: everything is masked
@@ -66,9 +72,14 @@ class ScreenMasks:
             return [EVERYTHING]
         return [t.rect for t in self.masked if t.rect is not None]
 
-    def read_titles(self) -> tuple[list[TopLevel], str]:
-        """The shown windows whose titles match, or [] and why they cannot be read."""
+    def read_titles(self, *, if_changed: bool = False) -> tuple[list[TopLevel], str] | None:
+        """The shown windows whose titles match, or [] and why they cannot be read (call it
+        holding :attr:`reading`). ``if_changed``: None unless, after a round trip to the X
+        server, a window came, went, moved or was renamed since the last read: the check
+        between a grab and its masking, so a window shown in the grab is masked in it."""
         try:
+            if if_changed and not self.titles.changed():
+                return None
             return self.titles.poll(), ""
         except TitleError as exc:
             return [], str(exc)

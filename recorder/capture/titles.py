@@ -1,11 +1,12 @@
 """Top-level windows of an X display, their titles and where they are: for title masks.
 
-python-xlib, one connection used from one thread (the worker's housekeeping thread; the capture
-thread never waits on it). With a window manager, EWMH's ``_NET_CLIENT_LIST`` on the root
-window lists the application windows; without one (a bare Xvfb) the root's children are the
-windows. A title is ``_NET_WM_NAME`` (UTF-8), else ``WM_NAME``. Whether a window is shown and
-where is asked only of the windows whose title matches (three more round trips each), so a poll
-costs about one round trip per window (see :func:`measure`).
+python-xlib, one connection used by one thread at a time (the worker's housekeeping thread
+polls; its capture thread asks :meth:`TitleMasks.changed` between each grab and its masking).
+With a window manager, EWMH's ``_NET_CLIENT_LIST`` on the root window lists the application
+windows; without one (a bare Xvfb) the root's children are the windows. A title is
+``_NET_WM_NAME`` (UTF-8), else ``WM_NAME``. Whether a window is shown and where is asked only
+of the windows whose title matches (three more round trips each), so a poll costs about one
+round trip per window (see :func:`measure`).
 """
 
 from __future__ import annotations
@@ -80,9 +81,12 @@ class WindowList:
         mask = X.SubstructureNotifyMask | X.PropertyChangeMask
         self._root.change_attributes(event_mask=mask)
 
-    def changed(self) -> bool:
+    def changed(self, *, sync: bool = False) -> bool:
         """Whether an event since the last call may have changed a title or the window set
-        (``_NET_WM_USER_TIME`` and other property churn is ignored)."""
+        (``_NET_WM_USER_TIME`` and other property churn is ignored); ``sync``: after a round
+        trip, so every event of a change the server made before this call is counted."""
+        if sync:
+            self._display.sync()
         relevant = False
         titles = (Xatom.WM_NAME, self._net_wm_name, self._client_list)
         for _ in range(self._display.pending_events()):
@@ -159,6 +163,7 @@ class TitleMasks:
         self._list: WindowList | None = None
         self._matched: list[TopLevel] = []
         self._scanned_at = -1e9
+        self._dirty = False  # :meth:`changed` saw events: the next poll re-reads every title
 
     def close(self) -> None:
         if self._list is not None:
@@ -169,6 +174,19 @@ class TitleMasks:
         """Match these from now on; the next :meth:`poll` re-reads every title."""
         self.patterns = [re.compile(p) for p in patterns]
         self._scanned_at = -1e9
+
+    def changed(self) -> bool:
+        """After one round trip to the X server: whether a window came, went, moved or was
+        renamed since the last :meth:`poll` (whose answer may then be out of date). False
+        before the first poll and after a failed one (poll again to reconnect)."""
+        if not self.patterns or self._list is None:
+            return False
+        try:
+            self._dirty = self._list.changed(sync=True) or self._dirty
+        except XLIB_ERRORS as exc:
+            self.close()
+            raise TitleError(f"cannot read the windows of the X display: {exc}") from exc
+        return self._dirty
 
     def poll(self) -> list[TopLevel]:
         """The matching windows that are shown. Raises :class:`TitleError` when the display
@@ -182,7 +200,8 @@ class TitleMasks:
                 self._scanned_at = -1e9
             windows = self._list
             stale = time.monotonic() - self._scanned_at >= self.rescan_s
-            if windows.changed() or stale:
+            if self._dirty or windows.changed() or stale:
+                self._dirty = False
                 self._scanned_at = time.monotonic()
                 self.scans += 1
                 tops = windows.list(geometry=False, watch=True)

@@ -85,6 +85,8 @@ class ScreenRecorder:
     complete or partial: the hook for an outbox/uploader. ``on_picture(bgra, changed, utc_us)``
     gets every tick's picture as recorded (masked, full size, to be read during the call) and
     its changed rectangles: the hook for the live screen (recorder/live/publisher.py).
+    ``mask_check()`` is called after each grab, before its masking: it may :meth:`set_mask`
+    what the grabbed picture needs hidden (a window that was just shown).
     """
 
     def __init__(
@@ -92,10 +94,12 @@ class ScreenRecorder:
         config: RecorderConfig,
         on_segment: Callable[[Manifest], None] | None = None,
         on_picture: PictureHook | None = None,
+        mask_check: Callable[[], None] | None = None,
     ) -> None:
         self.config = config
         self.on_segment = on_segment
         self.on_picture = on_picture
+        self.mask_check = mask_check
         self.manifests: list[Manifest] = []
         self.stats = StageStats()
         self._stop = threading.Event()
@@ -191,6 +195,10 @@ class ScreenRecorder:
         shot = self._step.capture(mask_root, self._detector, self._region)
         if shot is None:
             return
+        if self.mask_check is not None:
+            self.mask_check()  # what the grab shows that must be hidden is masked in it
+            with self._lock:
+                mask_root, mask_reasons = self._mask_root, self._mask_reasons
         clock.mark()
         layout_json = shot.layout.to_json()
         if self._segment is None or layout_json != self._layout_json:
