@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,19 @@ def to_objects(report: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in report.items() if k != "fields"}
     out["rows"] = [dict(zip(fields, row, strict=True)) for row in report["rows"]]
     return out
+
+
+def rows_csv(
+    columns: Sequence[str], rows: Iterable[Mapping[str, Any]], line_end: str = "\r\n"
+) -> str:
+    """Rows as CSV under a header of ``columns``, each row's values in that order (None as an
+    empty cell)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator=line_end)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row[c] is None else row[c] for c in columns])
+    return buf.getvalue()
 
 
 def to_csv(report: dict[str, Any]) -> str:

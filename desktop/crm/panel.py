@@ -24,17 +24,17 @@ from PySide6.QtCore import QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
-from desktop import secret_store
 from desktop.calls.model import Call, CallBook
 from desktop.crm.base import CrmAdapter, safe_lookup
 from desktop.crm.caller_rating import CallerRating
 from desktop.crm.card import CrmCard
-from desktop.crm.config import CrmSection, FieldSpec, build_adapter, keyring_user
+from desktop.crm.config import CrmSection, FieldSpec
 from desktop.crm.dialog_card import DialogCard
 from desktop.crm.forms import CardForm
 from desktop.crm.numbers import to_e164
+from desktop.crm.post_back import adapter_with_secret, call_report
 from desktop.crm.sensitive import read_hash_key
-from desktop.crm.types import CallReport, CrmContact, LookupResult, Outcome
+from desktop.crm.types import CrmContact, LookupResult, Outcome
 from desktop.threads import assert_gui_thread, run_in_thread
 from formats.clock import utc_us
 
@@ -325,15 +325,6 @@ class CrmPanel(QWidget):
         if crm.adapter == "none":
             return
 
-        def build() -> CrmAdapter | None:
-            try:
-                secret = secret_store.read_named_secret(keyring_user(crm), "CRM secret") or ""
-            except secret_store.SecretStoreError:
-                if crm.adapter == "bitrix24":  # its webhook does not work without the secret
-                    raise
-                secret = ""  # a REST CRM may need no token (the demo CRM does not)
-            return build_adapter(crm, secret)
-
         def built(future: Future[CrmAdapter | None]) -> None:
             exc = future.exception()
             if exc is not None:
@@ -342,7 +333,7 @@ class CrmPanel(QWidget):
             else:
                 self.adapter = future.result()
 
-        run_in_thread(build, built)
+        run_in_thread(lambda: adapter_with_secret(crm), built)
 
     # --- wrap-up --------------------------------------------------------------------------
     def _wrap_up(self) -> None:
@@ -392,18 +383,7 @@ class CrmPanel(QWidget):
     def _post(self, call: Call, fields: dict[str, Any]) -> None:
         adapter = self.adapter
         assert adapter is not None
-        ended = utc_us()
-        report = CallReport(
-            call_id=call.call_id,
-            number=to_e164(call.number, self.country_code) or call.number,
-            direction=call.direction,
-            started_us=call.started_us,
-            duration_s=round((ended - (call.answered_us or ended)) / 1e6),
-            answered=call.answered,
-            disposition=fields["disposition"],
-            card={k: str(v["value"]) for k, v in fields["card"].items()},
-            contact=call.contact,
-        )
+        report = call_report(call, fields, self.country_code, utc_us())
         recording: Path | None = call.audio
 
         def posted(future: Future[str]) -> None:

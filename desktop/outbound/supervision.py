@@ -13,7 +13,6 @@ from typing import Any, Protocol, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.threads import run_in_thread
+from desktop.widgets.tables import read_only_table
 from store.client_outbound import Campaign, ContactHistory, Progress
 
 log = logging.getLogger(__name__)
@@ -49,16 +49,6 @@ def when(us: int | None) -> str:
     return datetime.fromtimestamp(us / 1e6, UTC).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def _table(parent: QWidget, name: str, headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers), parent)
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    return table
-
-
 def _fill(table: QTableWidget, rows: list[list[str]], keys: list[int] | None = None) -> None:
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
@@ -78,7 +68,7 @@ class CampaignsView(QWidget):
         self.setObjectName("campaignsView")
         self.source = source
         self.progress: dict[int, Progress] = {}
-        self.campaigns = _table(
+        self.campaigns = read_only_table(
             self,
             "campaignTable",
             [
@@ -94,8 +84,9 @@ class CampaignsView(QWidget):
                 self.tr("Do not call"),
                 self.tr("Outcomes"),
             ],
+            pick_row=True,
         )
-        self.contacts = _table(
+        self.contacts = read_only_table(
             self,
             "campaignContacts",
             [
@@ -106,8 +97,9 @@ class CampaignsView(QWidget):
                 self.tr("Next attempt"),
                 self.tr("Last outcome"),
             ],
+            pick_row=True,
         )
-        self.attempts = _table(
+        self.attempts = read_only_table(
             self,
             "contactAttempts",
             [
@@ -118,6 +110,7 @@ class CampaignsView(QWidget):
                 self.tr("Reason"),
                 self.tr("Call"),
             ],
+            pick_row=True,
         )
         self.refresh_button = QPushButton(self.tr("Refresh"), self)
         self.pause_button = QPushButton(self.tr("Pause"), self)

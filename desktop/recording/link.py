@@ -18,8 +18,9 @@ model (``CallBook.note``) for each call in progress: they reach the store in the
 
 The worker also uploads the outbox. Before each start the store's token is read from the
 keyring (or the session's, for the demo) on a worker thread and handed over in the worker's
-environment (``$AGENTDESK_STORE_TOKEN``), never on its command line or in a log. Without a
-display to record, the same worker runs with ``--no-capture`` (and without calls).
+environment (``$AGENTDESK_STORE_TOKEN``), never on its command line or in a log
+(desktop/recording/worker_process.py). Without a display to record, the same worker runs
+with ``--no-capture`` (and without calls).
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from PySide6.QtCore import (
     QEvent,
     QObject,
     QProcess,
-    QProcessEnvironment,
     QTimer,
     Signal,
     Slot,
@@ -45,10 +45,10 @@ from desktop.recording.gaps import GapJournal
 from desktop.recording.options import LinkOptions, read_token
 from desktop.recording.policy import needs_new_worker, policy_message
 from desktop.recording.status_line import describe
+from desktop.recording.worker_process import log_stderr, new_worker_process, read_events
 from desktop.threads import run_in_thread
 from formats import pipe, pipe_codec
 from formats.clock import utc_us
-from formats.pipe import STORE_TOKEN_ENV as TOKEN_ENV
 
 log = logging.getLogger(__name__)
 
@@ -174,15 +174,9 @@ class RecorderLink(QObject):
     def _spawn(self, token: str | None) -> None:
         if self._stopping:
             return
-        proc = QProcess(self)
-        env = QProcessEnvironment.systemEnvironment()
-        env.insert("PYTHONUNBUFFERED", "1")
-        env.remove(TOKEN_ENV)
-        if token:
-            env.insert(TOKEN_ENV, token)
-        proc.setProcessEnvironment(env)
+        proc = new_worker_process(self, token)
         proc.readyReadStandardOutput.connect(lambda: self._read_stdout(proc))
-        proc.readyReadStandardError.connect(lambda: self._read_stderr(proc))
+        proc.readyReadStandardError.connect(lambda: log_stderr(proc))
         proc.finished.connect(lambda code, status: self._finished(proc, code, status))
         proc.errorOccurred.connect(lambda error: self._failed_to_start(proc, error))
         self._proc, self._ready, self._fatal = proc, False, ""
@@ -209,7 +203,7 @@ class RecorderLink(QObject):
         if proc is not self._proc:
             return
         self._read_stdout(proc)
-        self._read_stderr(proc)
+        log_stderr(proc)
         if status == QProcess.ExitStatus.CrashExit:
             why = f"the worker was killed by signal {code}"
         else:
@@ -258,24 +252,9 @@ class RecorderLink(QObject):
         return True
 
     def _read_stdout(self, proc: QProcess) -> None:
-        while proc.canReadLine():
-            raw = bytes(proc.readLine().data()).decode(errors="replace").strip()
-            if not raw:
-                continue
-            try:
-                event = pipe_codec.decode(raw, pipe.Event)
-            except pipe.PipeError as exc:
-                log.warning("recorder: not an event (%s): %s", exc, raw[:200])
-                continue
+        for event in read_events(proc):
             if proc is self._proc:
                 self._on_event(event)
-
-    def _read_stderr(self, proc: QProcess) -> None:
-        text = bytes(proc.readAllStandardError().data()).decode(errors="replace")
-        for line in text.splitlines():
-            if line.strip():
-                bad = " WARNING " in line or " ERROR " in line or "Traceback" in line
-                log.log(logging.WARNING if bad else logging.INFO, "%s", line)
 
     def _on_event(self, event: pipe.Event) -> None:
         if isinstance(event, pipe.Ready):

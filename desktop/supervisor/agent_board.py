@@ -14,10 +14,8 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -25,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import shown
 from desktop.threads import assert_gui_thread, run_in_thread
+from desktop.widgets.tables import read_only_table
 from store.client_types import Board, BoardRow
 
 log = logging.getLogger(__name__)
@@ -98,17 +97,11 @@ class AgentBoard(QWidget):
         self._board: Board | None = None
         self._fetched_ns = 0
         self._pending: Future[Board] | None = None
-        self.table = QTableWidget(0, 9, self)
-        self.table.setObjectName("agentBoard")
-        self.table.setHorizontalHeaderLabels([
+        self.table = read_only_table(self, "agentBoard", [
             self.tr("Agent"), self.tr("State"), self.tr("In state"), self.tr("Call"),
             self.tr("Call time"), self.tr("On hold"), self.tr("Recording"),
             self.tr("Upload backlog"), self.tr("Occupancy 10 min"),
-        ])  # fmt: skip
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        ], pick_row=True, fill_width=True)  # fmt: skip
         self.status = QLabel(self)
         self.watch_button = QPushButton(self.tr("Watch screen"), self)
         self.watch_button.setObjectName("watchScreen")

@@ -16,7 +16,6 @@ from typing import Any
 
 from PySide6.QtCore import QTimer, SignalInstance
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHeaderView,
     QLabel,
     QTableWidget,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop.supervisor.agent_board import clock
 from desktop.threads import assert_gui_thread, run_in_thread
+from desktop.widgets.tables import read_only_table
 
 REFRESH_MS = 15_000
 POLL_MS = 3000
@@ -51,16 +51,6 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
                 item.setText(text)
 
 
-def _table(parent: QWidget, name: str, headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers), parent)
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-    return table
-
-
 class QueuePanel(QWidget):
     """A table of the live queues; ``fetch`` is e.g. ``client.queues_live`` and runs on a
     worker thread."""
@@ -79,18 +69,18 @@ class QueuePanel(QWidget):
         self._pending: Future[dict[str, Any]] | None = None
         self._again = False
         self.event_refreshes = 0  # refreshes asked by the live channel
-        self.table = _table(self, "queuePanel", [
+        self.table = read_only_table(self, "queuePanel", [
             self.tr("Queue"), self.tr("Waiting"), self.tr("Longest wait"),
             self.tr("Free"), self.tr("On a call"), self.tr("Wrap-up"), self.tr("Break"),
             self.tr("Not ready"), self.tr("Answered today"),
             self.tr("Abandoned today"), self.tr("Service level today"),
-        ])  # fmt: skip
+        ], fill_width=True)  # fmt: skip
         header = self.table.horizontalHeader()  # eleven columns: each as wide as its header
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.callers = _table(self, "queueCallers", [
+        self.callers = read_only_table(self, "queueCallers", [
             self.tr("Queue"), self.tr("Caller"), self.tr("Waiting for"), self.tr("Karma"),
-        ])  # fmt: skip
+        ], fill_width=True)  # fmt: skip
         self.status = QLabel(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from store.api.deps import Ctx, require
+from store.api.payloads import body_up_to, csv_answer
 from store.api.problems import BODY, COMMON, problems
-from store.errors import NotFound, TooLarge
+from store.errors import NotFound
 from store.models import Role
 from store.models.outbound import (
     Campaign,
@@ -34,9 +35,7 @@ Caller = Annotated[Principal, require(Role.agent, Role.supervisor)]
 CampaignId = Annotated[int, Path(ge=1, le=2**62)]
 ClaimId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 MAX_CSV_BYTES = 32 * 1024 * 1024
-CSV: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "UTF-8 CSV"}
-}
+CSV = csv_answer("UTF-8 CSV")
 
 
 @router.post(
@@ -84,17 +83,13 @@ async def import_contacts(
     encoding: Annotated[str | None, Query(max_length=40)] = None,
     delimiter: Annotated[str | None, Query(max_length=4)] = None,
 ) -> ImportReport:
-    data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > MAX_CSV_BYTES:
-            raise TooLarge(f"a contact file is at most {MAX_CSV_BYTES // 2**20} MB")
+    data = await body_up_to(
+        request, MAX_CSV_BYTES, f"a contact file is at most {MAX_CSV_BYTES // 2**20} MB"
+    )
 
     def work() -> ImportReport:
         campaign = campaigns.get(ctx.db, campaign_id)
-        done = contacts_csv.import_contacts(
-            ctx.db, campaign, bytes(data), now_us(), encoding, delimiter
-        )
+        done = contacts_csv.import_contacts(ctx.db, campaign, data, now_us(), encoding, delimiter)
         return ImportReport(
             imported=len(done.rows),
             encoding=done.encoding,

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from store.api.deps import Ctx, Who, require
+from store.api.payloads import body_up_to
 from store.api.problems import BODY, COMMON, problems
 from store.errors import Invalid, TooLarge, UnsupportedMedia
 from store.models import MAX_US, Role
@@ -84,12 +85,7 @@ async def queue_events(request: Request, ctx: Ctx, who: Sender) -> dict[str, Any
     size = request.headers.get("content-length", "")
     if size.isdigit() and int(size) > MAX_BODY:
         raise TooLarge(f"at most {MAX_BODY} bytes per request")
-    received = bytearray()
-    async for chunk in request.stream():
-        received += chunk
-        if len(received) > MAX_BODY:
-            raise TooLarge(f"at most {MAX_BODY} bytes per request")
-    body = bytes(received)
+    body = await body_up_to(request, MAX_BODY, f"at most {MAX_BODY} bytes per request")
     result = ingest.Ingested()
     events = (_text_events if kind == "text/plain" else _json_events)(body, result)
     done = await run_in_threadpool(ingest.ingest, ctx.db, events, who.name)

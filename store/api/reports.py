@@ -11,6 +11,7 @@ from pydantic import AfterValidator
 
 from store import presence, report_formats, reports
 from store.api.deps import Ctx, Who
+from store.api.payloads import csv_answer
 from store.api.problems import BODY, COMMON, problems
 from store.models import MAX_US, NAME_PATTERN, Board, PresenceIn, Report
 
@@ -52,9 +53,7 @@ UseRollups = Annotated[
 ]
 
 
-CSV: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "format=csv"}
-}
+CSV = csv_answer("format=csv")
 
 
 def _answer(report: dict[str, Any], format: str) -> Response:

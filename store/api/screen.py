@@ -11,8 +11,9 @@ from starlette.concurrency import run_in_threadpool
 from formats.screen_live import CONTENT_TYPE
 from store import screen_live
 from store.api.deps import Ctx, Who
+from store.api.payloads import body_up_to
 from store.api.problems import BODY, COMMON, problems
-from store.errors import TooLarge, UnsupportedMedia
+from store.errors import UnsupportedMedia
 from store.models import NAME_PATTERN
 
 router = APIRouter(tags=["screen"], responses=COMMON)
@@ -72,9 +73,5 @@ async def put_live(agent: AgentPath, request: Request, ctx: Ctx, who: Who) -> di
     if kind != CONTENT_TYPE:
         raise UnsupportedMedia(f"send the live frame as {CONTENT_TYPE}")
     limit = screen_live.MAX_FRAME_BYTES
-    received = bytearray()
-    async for chunk in request.stream():
-        received += chunk
-        if len(received) > limit:
-            raise TooLarge(f"a live frame has at most {limit} bytes")
-    return await run_in_threadpool(screen_live.publish, ctx.db, agent, bytes(received), who)
+    received = await body_up_to(request, limit, f"a live frame has at most {limit} bytes")
+    return await run_in_threadpool(screen_live.publish, ctx.db, agent, received, who)

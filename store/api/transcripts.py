@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from store import audit, calls
 from store.api.deps import CallId, Ctx, Who, require
+from store.api.payloads import csv_answer
 from store.api.problems import BODY, COMMON, problems
 from store.db import IntegrityError
 from store.errors import Conflict, Invalid, NotFound
@@ -266,10 +267,7 @@ class CheckAgreement(BaseModel):
 @router.get(
     "/reports/check-agreement",
     response_model=CheckAgreement,
-    responses={
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "csv"},
-        **problems(403),
-    },
+    responses={**csv_answer("csv"), **problems(403)},
     summary="Per scorecard question linked to an automatic check: how often the check agreed "
     "with QA's answer on the same calls, with the counts (qa, supervisor, admin)",
 )

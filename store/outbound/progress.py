@@ -4,8 +4,6 @@ results as CSV (one row per contact with its last outcome)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
@@ -13,6 +11,7 @@ from store.db import Database
 from store.errors import NotFound
 from store.models.outbound import Attempt, ContactHistory, Progress
 from store.outbound import campaigns
+from store.report_formats import rows_csv
 
 _BLOCKED = "EXISTS (SELECT 1 FROM outbound_dnc d WHERE d.number_norm = o.phone_norm)"
 
@@ -108,9 +107,4 @@ def results_csv(db: Database, campaign_id: int) -> str:
         "WHERE o.campaign_id = ? ORDER BY o.id",
         (campaign_id,),
     )
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(RESULT_COLUMNS)
-    for r in rows:
-        writer.writerow(["" if r[c] is None else r[c] for c in RESULT_COLUMNS])
-    return out.getvalue()
+    return rows_csv(RESULT_COLUMNS, rows, line_end="\n")

@@ -11,12 +11,11 @@ QA yes). Calls may be limited to those started in [from_us, to_us).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
 from store.db import Database
+from store.report_formats import rows_csv
 
 CELLS = ("both_yes", "both_no", "check_yes_qa_no", "check_no_qa_yes")
 COLUMNS = ("form_id", "form", "question", "label", "rule", "calls", "agreed", "agreement_pct",
@@ -92,9 +91,4 @@ def agreement(
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow(["" if row[c] is None else row[c] for c in COLUMNS])
-    return buf.getvalue()
+    return rows_csv(COLUMNS, rows)

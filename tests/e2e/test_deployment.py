@@ -12,7 +12,6 @@ without a restart.
 from __future__ import annotations
 
 import dataclasses
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +31,7 @@ from recorder.outbox.journal import Outbox
 from store.client import StoreClient
 from store.db import connect
 from store.users import issue_token, revoke_tokens
+from tests.e2e.desk_kit import wait_for
 from tests.integration.conftest import kamailio  # noqa: F401 - fixture
 from tests.integration.desktop_kit import desktop_settings
 from tests.servers.baresip import Baresip, baresip_available
@@ -76,20 +76,6 @@ def start_desk(conf: Settings, tmp: Path, token: str) -> Desktop:
     made = build(LoadedSettings(conf, tmp / "agentdesk.toml", "file"), [])
     made.window.show()
     return made
-
-
-def wait_for(what: str, check: Any, timeout_s: float, qtbot: QtBot) -> Any:
-    """Poll ``check()`` (bounded) while Qt runs; its first truthy answer."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            found = check()
-        except Exception:
-            found = None
-        if found:
-            return found
-        qtbot.wait(200)
-    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
 
 
 def screenshot(desk: Desktop, name: str) -> None:

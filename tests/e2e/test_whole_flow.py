@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,6 +49,7 @@ from formats.clock import utc_us
 from recorder.outbox.silences import SILENCES_NAME, SilenceJournal
 from sip import events as ev
 from store.client import StoreClient
+from tests.e2e.desk_kit import wait_for
 from tests.e2e.screen_kit import (
     Place,
     app_screen,
@@ -67,7 +67,7 @@ from tests.integration.store_kit import running_store
 from tests.servers.baresip import dominant_frequency
 from tests.servers.crm import CrmServer, Person
 from tests.servers.kamailio import Kamailio
-from tests.servers.pulse import SERVER_RATE, PulseServer, pulse_available
+from tests.servers.pulse import SERVER_RATE, PulseServer, pulse_server
 from tests.servers.store import StoreServer
 from tests.servers.xvfb import XScreen
 
@@ -110,14 +110,7 @@ def crm() -> Iterator[CrmServer]:
 
 @pytest.fixture
 def pulse() -> Iterator[PulseServer]:
-    if not pulse_available():
-        pytest.fail("PulseAudio is not installed: run scripts/setup --tests")
-    server = PulseServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from pulse_server()
 
 
 @pytest.fixture
@@ -162,17 +155,6 @@ def desk(
     finally:
         screen.set_root_colour("black")  # as the screen's next tests expect it
         assert made.close(), "the engine did not stop in time"
-
-
-def wait_for(what: str, check: Any, timeout_s: float, qtbot: QtBot) -> Any:
-    """Poll ``check()`` (bounded) while Qt runs; its first truthy answer."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        qtbot.wait(200)
-    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
 
 
 def test_a_call_from_ring_to_qa_export(

@@ -68,6 +68,29 @@ def fields(panel: OutboundPanel) -> dict[str, str]:
     }
 
 
+def operator_desk(
+    qtbot: QtBot,
+) -> tuple[FakeEngine, EngineBridge, CallBook, st.AgentState, OutboundPanel]:
+    """Extension 1001's softphone (a fake engine behind the real bridge), call book, agent
+    state and outbound panel, wired as the app wires them."""
+    engine = FakeEngine()
+    bridge = EngineBridge(engine)
+    book = CallBook.following(bridge, bridge, extension="1001")
+    agent = st.AgentState(wrap_up_s=0)
+    bridge.sip_event.connect(agent.on_event)
+    panel = OutboundPanel()
+    qtbot.addWidget(panel)
+    return engine, bridge, book, agent, panel
+
+
+def register(qtbot: QtBot, engine: FakeEngine, bridge: EngineBridge) -> None:
+    """The softphone starts and its account registers."""
+    bridge.start(AccountSettings(user="1001", domain="127.0.0.1"), lambda: "pw")
+    qtbot.waitUntil(lambda: bridge.account_id == "acc-1", timeout=3000)
+    engine.emit_from_thread(ev.RegistrationChanged(account_id="acc-1", state="registered",
+                                                   code=200, reason="OK"))  # fmt: skip
+
+
 def test_the_operator_works_tasks_and_the_supervisor_watches(
     qtbot: QtBot, store: Store, crm: CrmServer, tmp_path: Path
 ) -> None:
@@ -83,21 +106,12 @@ def test_the_operator_works_tasks_and_the_supervisor_watches(
     })  # fmt: skip
     store.sam.import_contacts(progressive["id"], b"phone,name\n+74955550002,Boris\n")
 
-    engine = FakeEngine()
-    bridge = EngineBridge(engine)
-    book = CallBook.following(bridge, bridge, extension="1001")
-    agent = st.AgentState(wrap_up_s=0)
-    bridge.sip_event.connect(agent.on_event)
-    panel = OutboundPanel()
-    qtbot.addWidget(panel)
+    engine, bridge, book, agent, panel = operator_desk(qtbot)
     panel.show()
     adapter = Bitrix24Adapter(crm.webhook_url, SECRET, user_id=3, timeout_s=2)
     desk = OutboundDesk(store.alice, bridge, book, agent, panel, poll_ms=200,
                         crm_lookup=lambda n: safe_lookup(adapter, to_e164(n) or n))  # fmt: skip
-    bridge.start(AccountSettings(user="1001", domain="127.0.0.1"), lambda: "pw")
-    qtbot.waitUntil(lambda: bridge.account_id == "acc-1", timeout=3000)
-    engine.emit_from_thread(ev.RegistrationChanged(account_id="acc-1", state="registered",
-                                                   code=200, reason="OK"))  # fmt: skip
+    register(qtbot, engine, bridge)
     qtbot.waitUntil(lambda: agent.reachable, timeout=3000)
     assert "Outbound state" in panel.status.text()
 
@@ -218,13 +232,7 @@ def test_a_pushed_task_on_the_campaigns_own_card_then_a_callback(
     })  # fmt: skip
     store.alice.set_state("alice", "ready")  # logged in, as far as the store knows
 
-    engine = FakeEngine()
-    bridge = EngineBridge(engine)
-    book = CallBook.following(bridge, bridge, extension="1001")
-    agent = st.AgentState(wrap_up_s=0)
-    bridge.sip_event.connect(agent.on_event)
-    panel = OutboundPanel()
-    qtbot.addWidget(panel)
+    engine, bridge, book, agent, panel = operator_desk(qtbot)
     adapter = rest_crm(crm)
     card = CrmPanel(parse_fields(("topic: text", "notes: text")), ("resolved",), book=book,
                     adapter=adapter)  # fmt: skip
@@ -241,10 +249,7 @@ def test_a_pushed_task_on_the_campaigns_own_card_then_a_callback(
     live.status.connect(statuses.append)
     live.received.connect(desk.on_live_event)
     live.start()
-    bridge.start(AccountSettings(user="1001", domain="127.0.0.1"), lambda: "pw")
-    qtbot.waitUntil(lambda: bridge.account_id == "acc-1", timeout=3000)
-    engine.emit_from_thread(ev.RegistrationChanged(account_id="acc-1", state="registered",
-                                                   code=200, reason="OK"))  # fmt: skip
+    register(qtbot, engine, bridge)
     qtbot.waitUntil(lambda: agent.reachable and "connected" in statuses, timeout=5000)
     try:
         agent.choose(st.OUTBOUND)  # nothing to call yet: one claim, then the desk waits

@@ -429,7 +429,7 @@ class PulseServer(Service):
 def pulse_server() -> Iterator[PulseServer]:
     """Generator for a pytest fixture: ``yield from pulse_server()``."""
     if not pulse_available():
-        pytest.fail("PulseAudio is not installed: run scripts/setup")
+        pytest.fail("PulseAudio is not installed: run scripts/setup --tests")
     server = PulseServer()
     server.start()
     try:
