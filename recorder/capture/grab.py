@@ -2,7 +2,9 @@
 
 Every frame is stamped with the single clock (``formats.clock``) at the moment the grab was asked
 for. The captured region is cropped to even width and height (4:2:0 video needs both). The
-monitor layout is re-read about once a second; when it changed, the mss connection is reopened
+monitor layout is re-read when the X server reports a screen change (``screen_changes``; every
+few seconds anyway, about once a second without those events); when it changed, the mss
+connection is reopened
 (its shared-memory buffer is sized for the old screen) and the frames carry the new
 :class:`Layout`, so the pipeline starts a new segment. A monitor that disappears falls back to
 the whole desktop until it comes back.
@@ -23,10 +25,15 @@ import numpy.typing as npt
 
 from formats.clock import utc_us_at_monotonic
 from recorder.capture.geometry import Rect
+from recorder.capture.screen_changes import ScreenChanges
 
 log = logging.getLogger(__name__)
 
 BgraImage = npt.NDArray[np.uint8]
+
+# With screen-change events, the layout is still re-read this often: a safety net for a change
+# no event reported.
+EVENTS_RECHECK_S = 15.0
 
 
 class CaptureError(RuntimeError):
@@ -117,6 +124,7 @@ class ScreenGrabber:
         self._sct: Any = None
         self._layout: Layout | None = None
         self._next_check_ns = 0
+        self._changes = ScreenChanges(display)
 
     def __enter__(self) -> ScreenGrabber:
         self.open()
@@ -142,9 +150,20 @@ class ScreenGrabber:
                 f"monitor {self.monitor} does not exist; display {self.display or '$DISPLAY'}"
                 f" has {count} monitor(s) (use 0 for all)"
             )
-        self._next_check_ns = time.monotonic_ns() + int(self.layout_check_s * 1e9)
+        self._changes.open()
+        self._next_check_ns = time.monotonic_ns() + self._check_interval_ns()
 
     def close(self) -> None:
+        self._close_mss()
+        self._changes.close()
+
+    def _check_interval_ns(self) -> int:
+        seconds = self.layout_check_s
+        if self._changes.active:
+            seconds = max(seconds, EVENTS_RECHECK_S)
+        return int(seconds * 1e9)
+
+    def _close_mss(self) -> None:
         sct, self._sct = self._sct, None
         if sct is not None:
             try:
@@ -161,12 +180,15 @@ class ScreenGrabber:
                 raise CaptureError(f"cannot read the monitor layout: {exc!r}") from exc
 
     def check_layout(self, force: bool = False) -> bool:
-        """Re-read the layout (at most every ``layout_check_s`` unless forced); True if changed."""
+        """Re-read the layout when the X server reported a screen change, when forced, and
+        otherwise at most every ``layout_check_s`` (every :data:`EVENTS_RECHECK_S` with
+        screen-change events); True if it changed."""
         now = time.monotonic_ns()
-        if not force and now < self._next_check_ns:
+        reported = self._changes.active and self._changes.pending()
+        if not force and not reported and now < self._next_check_ns:
             return False
-        self._next_check_ns = now + int(self.layout_check_s * 1e9)
         current = self._probe()
+        self._next_check_ns = now + self._check_interval_ns()
         if current == self._layout:
             return False
         log.info("monitor layout changed: %s -> %s", self._layout, current)
@@ -174,7 +196,7 @@ class ScreenGrabber:
             log.warning(
                 "monitor %d is gone; recording the whole desktop until it returns", self.monitor
             )
-        self.close()
+        self._close_mss()
         self._sct = _open_mss(self.display)
         self._layout = current
         return True
