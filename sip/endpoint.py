@@ -137,9 +137,7 @@ def create(config: EngineConfig) -> tuple[AgentEndpoint, Any, dict[str, int], di
         if config.bind_address and "udp" in config.transports:
             tid, ports["udp"] = open_transport(ep, config, "udp", config.bind_address)
             transport_ids["udp"] = tid
-        # The wheel has no sound devices (see sip.audio): the null device clocks the bridge
-        # during calls, none between them (sip.bridge_clock).
-        ep.audDevManager().setNoDev()
+        ep.audDevManager().setNullDev()  # the wheel has no sound devices; see sip.audio
         ep.libStart()
     except (pj.Error, ConfigError) as exc:
         ep.libDestroy()

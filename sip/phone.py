@@ -370,8 +370,6 @@ class Phone:
             "sip_ports": dict(self.sip_ports),
             "accounts": len(self.accounts),
             "conference_ports": int(self.ep.mediaActivePorts()),
-            "audio_clock": self.state.clock.running,
-            "audio_clock_starts": self.state.clock.switches,
             "dnd": self.state.dnd,
             "auto_answer_s": self.state.auto_answer_s,
             "rtp": {c.call_id: c.rtp_packets() for c in self.state.live_calls()},

@@ -20,7 +20,6 @@ import pjsua2 as pj
 from formats.clock import utc_us
 from sip import events as ev
 from sip.account import SipAccount
-from sip.bridge_clock import BridgeClock
 from sip.call import CallListener, CallRecord, PendingTransfer, SipCall
 from sip.config import EngineConfig
 from sip.errors import NotFoundError
@@ -125,7 +124,6 @@ class PhoneState:
         self.accounts: dict[str, SipAccount] = {}
         self.calls: dict[str, SipCall] = {}
         self.graveyard: list[Any] = []  # wrappers dropped on the next loop turn
-        self.clock = BridgeClock(endpoint, loop, lambda: bool(self.calls))
         self.dnd = config.dnd
         self.dnd_code = config.dnd_code
         self.auto_answer_s = config.auto_answer_s
@@ -178,7 +176,6 @@ class PhoneState:
             direction=direction,
             ring_at_us=utc_us(),
         )
-        self.clock.start()  # before the call's media: pjsua needs a sound device then
         media = CallMedia(call_id, self.mic, self.speaker, self.config.clock_rate, self.silence)
         call = SipCall(listener, account, record, media, pj_call_id)
         call.codecs = self.config.codecs
@@ -338,8 +335,6 @@ class PhoneState:
     def bury(self, wrapper: Any) -> None:
         """Keep a finished pjsua2 wrapper until the callback that finished it has returned."""
         self.graveyard.append(wrapper)
-        if not self.calls:
-            self.clock.stop_soon()
 
     def collect(self) -> None:
         """Drop buried wrappers (outside their callbacks); emit finished merges; let the
