@@ -18,9 +18,8 @@ from store.db import Database
 TTL_S = 1.0
 _lock = threading.Lock()
 _generation = 0
-_boards: weakref.WeakKeyDictionary[Database, tuple[float, int, dict[str, Any]]] = (
-    weakref.WeakKeyDictionary()
-)
+# Per store: (built at, generation, the board, its JSON once somebody asked for it).
+_boards: weakref.WeakKeyDictionary[Database, list[Any]] = weakref.WeakKeyDictionary()
 _snapshots: weakref.WeakKeyDictionary[Database, dict[str, tuple[Any, ...]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -42,13 +41,27 @@ def changed(db: Database, agent: str | None = None, snapshot: tuple[Any, ...] = 
 def board(db: Database, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """The board built by ``build`` less than a second ago with nothing changed since in this
     process, or a new one (the same object to every caller: they must not change it)."""
+    return _entry(db, build)[2]
+
+
+def encoded(
+    db: Database, build: Callable[[], dict[str, Any]], encode: Callable[[dict[str, Any]], bytes]
+) -> bytes:
+    """The same board as ``encode`` writes it, encoded once per board built."""
+    entry = _entry(db, build)
+    if entry[3] is None:
+        entry[3] = encode(entry[2])
+    return entry[3]
+
+
+def _entry(db: Database, build: Callable[[], dict[str, Any]]) -> list[Any]:
     now = time.monotonic()
     with _lock:
         generation = _generation
         hit = _boards.get(db)
     if hit is not None and hit[1] == generation and now - hit[0] < TTL_S:
-        return hit[2]
-    built = build()
+        return hit
+    entry = [now, generation, build(), None]
     with _lock:
-        _boards[db] = (now, generation, built)
-    return built
+        _boards[db] = entry
+    return entry

@@ -12,7 +12,7 @@ from typing import Any
 from store import board_cache, policy, reports, screen_live
 from store.db import Database
 from store.errors import Forbidden, NotFound
-from store.models import PresenceIn, Role
+from store.models import Board, PresenceIn, Role
 from store.users import Principal, now_us
 
 COLUMNS = (
@@ -70,6 +70,15 @@ def board(db: Database, who: Principal) -> dict[str, Any]:
     if not who.sees_all:
         raise Forbidden("the live board is for qa, supervisors and admins")
     return board_cache.board(db, lambda: _build(db))
+
+
+def board_json(db: Database, who: Principal) -> bytes:
+    """The board as the API sends it (JSON of ``Board``), encoded once per board built."""
+    if not who.sees_all:
+        raise Forbidden("the live board is for qa, supervisors and admins")
+    return board_cache.encoded(
+        db, lambda: _build(db), lambda b: Board.model_validate(b).model_dump_json().encode()
+    )
 
 
 def _build(db: Database) -> dict[str, Any]:
