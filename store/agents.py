@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from store import board_cache
 from store.db import Database, Row
 from store.errors import Forbidden, NotFound
 from store.models import Role, StateIn
@@ -50,6 +51,7 @@ def set_state(db: Database, agent: str, change: StateIn, who: Principal) -> Row:
             "SELECT agent, state, reason, since_us FROM agent_current WHERE agent = ?", (agent,)
         )
     assert row is not None
+    board_cache.changed(db)
     queues_changed(db)  # the queue panels count members by state
     return row
 

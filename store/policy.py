@@ -25,6 +25,18 @@ CREATE TABLE recording_policy (
 )
 """
 HISTORY_LIMIT = 1000
+# What a user's poll needs to know whether its answer changed: the newest version (with its
+# time, so two stores' versions of one number differ) and the user's team; index reads only.
+_HEAD = (
+    "SELECT (SELECT MAX(version) FROM recording_policy) AS version, "
+    "(SELECT changed_us FROM recording_policy ORDER BY version DESC LIMIT 1) AS changed_us, "
+    "(SELECT team FROM users WHERE name = ?) AS team"
+)
+# Answers (and their ETags) by (version, changed_us, user, team), per process: a new version or
+# team changes the key, so an answer is never served after the version it was built from.
+_ANSWERS: dict[tuple[Any, ...], tuple[dict[str, Any], str]] = {}
+_DOCUMENTS: dict[tuple[Any, Any], PolicyDocument] = {}
+_CACHE_LIMIT = 20_000
 
 
 def _version(row: Any) -> dict[str, Any]:
@@ -119,11 +131,39 @@ def effective(document: PolicyDocument, agent: str, team: str | None) -> dict[st
     }
 
 
-def for_user(db: Database, who: Principal) -> dict[str, Any]:
-    """The current version with what applies to ``who``."""
-    answer = current(db)
-    answer["effective"] = effective(answer["policy"], who.name, team_of(db, who.name))
-    return answer
+def for_user(db: Database, who: Principal) -> tuple[dict[str, Any], str]:
+    """The current version with what applies to ``who``, and its ETag. A desktop polls this
+    every few seconds: one statement of index reads decides whether the answer built for the
+    same version and team can be given again (the same object: callers must not change it)."""
+    head = db.one(_HEAD, (who.name,))
+    assert head is not None
+    key = (head["version"] or 0, head["changed_us"], who.name, head["team"])
+    hit = _ANSWERS.get(key)
+    if hit is None:
+        answer = current(db)
+        answer["effective"] = effective(answer["policy"], who.name, head["team"])
+        hit = (answer, etag(answer))
+        if answer["version"] == key[0] and answer["changed_us"] == key[1]:
+            if len(_ANSWERS) >= _CACHE_LIMIT:
+                _ANSWERS.clear()
+            _ANSWERS[key] = hit
+    return hit
+
+
+def current_document(db: Database) -> PolicyDocument:
+    """The newest version's document (the built-in default if none), parsed once per version
+    and process: one index read per call."""
+    head = db.one("SELECT version, changed_us FROM recording_policy ORDER BY version DESC LIMIT 1")
+    key = (head["version"], head["changed_us"]) if head else (0, None)
+    document = _DOCUMENTS.get(key)
+    if document is None:
+        answer = current(db)
+        document = answer["policy"]
+        if (answer["version"], answer["changed_us"]) == key:
+            if len(_DOCUMENTS) >= _CACHE_LIMIT:
+                _DOCUMENTS.clear()
+            _DOCUMENTS[key] = document
+    return document
 
 
 def etag(answer: dict[str, Any]) -> str:

@@ -135,17 +135,20 @@ def watched(db: Database, agent: str) -> bool:
     """Whether anybody watches ``agent`` now; ends (and audits) the watches whose viewer went
     away, and deletes the agent's frames once nobody watches."""
     stale = now_us() - WATCH_TIMEOUT_US
+    live = False
     for row in db.query(
         "SELECT id, agent, watcher, started_us, seen_us FROM screen_watches "
-        "WHERE agent = ? AND ended_us IS NULL AND seen_us < ?",
-        (agent, stale),
+        "WHERE agent = ? AND ended_us IS NULL",
+        (agent,),
     ):
-        if db.execute(
+        if row["seen_us"] >= stale:
+            live = True
+        elif db.execute(
             "UPDATE screen_watches SET ended_us = ? WHERE id = ? AND ended_us IS NULL",
             (row["seen_us"], row["id"]),
         ):
             _audit_end(db, dict(row), int(row["seen_us"]), "viewer gone")
-    if db.one("SELECT 1 AS x FROM screen_watches WHERE agent = ? AND ended_us IS NULL", (agent,)):
+    if live:
         return True
     if db.one("SELECT 1 AS x FROM screen_frames WHERE agent = ? LIMIT 1", (agent,)):
         db.execute("DELETE FROM screen_frames WHERE agent = ?", (agent,))  # reads only, mostly

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from store import board_cache
 from store.db import Database, IntegrityError
 from store.errors import Conflict, Invalid, NotFound, Unauthorized
 from store.models import EXTENSION_PATTERN, NAME_PATTERN, Role
@@ -61,11 +62,13 @@ def add_user(db: Database, name: str, role: str, extension: str | None = None) -
         )
     except IntegrityError:
         raise Conflict(f"user {name!r} already exists") from None
+    board_cache.changed(db)
 
 
 def set_disabled(db: Database, name: str, disabled: bool) -> None:
     if not db.execute("UPDATE users SET disabled = ? WHERE name = ?", (int(disabled), name)):
         raise NotFound(f"no user {name!r}")
+    board_cache.changed(db)
 
 
 def set_extension(db: Database, name: str, extension: str | None) -> None:
@@ -73,6 +76,7 @@ def set_extension(db: Database, name: str, extension: str | None) -> None:
     value = _extension(extension)
     if not db.execute("UPDATE users SET extension = ? WHERE name = ?", (value, name)):
         raise NotFound(f"no user {name!r}")
+    board_cache.changed(db)
 
 
 def profile(db: Database, who: Principal) -> dict[str, object]:

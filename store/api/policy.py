@@ -21,8 +21,9 @@ _NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _answer(response: Response, answer: dict[str, Any]) -> dict[str, Any]:
-    response.headers["ETag"] = policy.etag(answer)
+def _answer(response: Response, tagged: tuple[dict[str, Any], str]) -> dict[str, Any]:
+    answer, tag = tagged
+    response.headers["ETag"] = tag
     response.headers["Cache-Control"] = "no-cache"
     return answer
 
@@ -40,11 +41,11 @@ def get_policy(
     response: Response,
     if_none_match: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Any:
-    answer = policy.for_user(ctx.db, who)
-    tag = policy.etag(answer)
+    tagged = policy.for_user(ctx.db, who)
+    tag = tagged[1]
     if if_none_match is not None and tag in (t.strip() for t in if_none_match.split(",")):
         return Response(status_code=304, headers={"ETag": tag, "Cache-Control": "no-cache"})
-    return _answer(response, answer)
+    return _answer(response, tagged)
 
 
 @router.put(

@@ -81,8 +81,8 @@ def put_presence(agent: AgentPath, body: PresenceIn, ctx: Ctx, who: Who) -> dict
     responses={**COMMON, **problems(403)},
     summary="Live board: every agent's state, call, recording, backlog (qa, supervisor, admin)",
 )
-def board(ctx: Ctx, who: Who) -> dict[str, Any]:
-    return presence.board(ctx.db, who)
+def board(ctx: Ctx, who: Who) -> Response:
+    return Response(presence.board_json(ctx.db, who), media_type="application/json")
 
 
 class ReportParams:

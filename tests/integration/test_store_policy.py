@@ -137,6 +137,14 @@ def test_polling_with_the_etag_answers_304_until_it_changes(store: Store) -> Non
     changed = store.alice.recording_policy(etag)
     assert changed is not None and changed[1] != etag
     assert changed[0]["effective"]["fps"] == 2 and changed[0]["version"] == answer["version"] + 1
+    # Written by another process (the CLI, the database): the next poll sees it at once.
+    with store.db() as db:
+        db.execute("UPDATE users SET team = 'night' WHERE name = 'alice'")
+    night = store.alice.recording_policy(changed[1])
+    assert night is not None and night[0]["effective"]["scope"] == "team night"
+    with store.db() as db:
+        db.execute("UPDATE users SET team = NULL WHERE name = 'alice'")
+    assert store.alice.recording_policy(night[1]) == changed
 
 
 def test_the_cli_shows_sets_and_lists_versions(tmp_path: Path) -> None:
