@@ -227,7 +227,13 @@ class CallbackHandlers:
             return
         transfer = call.transfer
         if transfer is not None:
-            if transfer.accepted and not call.hangup_requested:
+            if transfer.accepted and not call.hangup_requested and transfer.last_code >= 300:
+                why = (
+                    f"failed: the target answered {transfer.last_code}, then the customer's "
+                    "phone hung up"
+                )
+                self.state.conclude_transfer(call, False, transfer.last_code, why, "notify")
+            elif transfer.accepted and not call.hangup_requested:
                 done = "done (the customer's phone hung up after taking the transfer on)"
                 self.state.conclude_transfer(call, True, transfer.last_code, done, "hangup")
             else:

@@ -65,13 +65,14 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def complete_prefix(path: Path) -> int:
-    """Bytes of ``path`` that end after its last complete fragment (0: none is complete).
+def fragment_ends(path: Path) -> list[int]:
+    """Byte offsets of ``path`` that end a complete fragment, in order.
 
     Walks the top-level MP4 boxes: ``ftyp``, ``moov``, then ``moof``+``mdat`` pairs.
     """
     size = path.stat().st_size
-    end = offset = 0
+    ends: list[int] = []
+    offset = 0
     seen_moof = False
     with open(path, "rb") as media:
         while offset + 8 <= size:
@@ -87,20 +88,29 @@ def complete_prefix(path: Path) -> int:
             if box_type == b"moof":
                 seen_moof = True
             elif box_type == b"mdat" and seen_moof:
-                end, seen_moof = offset, False
+                ends.append(offset)
+                seen_moof = False
             elif box_type == b"mfra":
-                end = offset
-    return end
+                ends.append(offset)
+    return ends
 
 
-def _demux_summary(path: Path) -> tuple[int, int, int]:
-    """(frames, key frames, last pts) of the video stream."""
+def complete_prefix(path: Path) -> int:
+    """Bytes of ``path`` that end after its last complete fragment (0: none is complete)."""
+    ends = fragment_ends(path)
+    return ends[-1] if ends else 0
+
+
+def _decoded_summary(path: Path) -> tuple[int, int, int]:
+    """(frames, key frames, last pts) of the video stream, every packet decoded: a fragment
+    whose boxes are whole but whose data is not (a write that failed half-way) raises."""
     frames = keys = 0
     last_pts = -1
     with av.open(str(path)) as container:
         for packet in container.demux(video=0):
             if packet.pts is None:
                 continue
+            packet.decode()
             frames += 1
             keys += int(packet.is_keyframe)
             last_pts = max(last_pts, packet.pts)
@@ -108,21 +118,26 @@ def _demux_summary(path: Path) -> tuple[int, int, int]:
 
 
 def salvage(media: Path, manifest: Manifest, manifest_path: Path) -> Manifest | None:
-    """Cut ``media`` after its last complete fragment and mark the manifest ``partial``.
+    """Cut ``media`` after its last complete fragment that decodes; mark the manifest ``partial``.
 
     Returns the new manifest, or None when nothing playable was left (both files removed).
     """
+    frames = keys = 0
+    last_pts = -1
     try:
-        end = complete_prefix(media) if media.exists() else 0
-        frames = keys = 0
-        last_pts = -1
-        if end:
+        ends = fragment_ends(media) if media.exists() else []
+    except OSError as exc:
+        log.warning("segment %s cannot be read back (%s); discarding it", media.name, exc)
+        ends = []
+    for end in reversed(ends):  # the longest prefix whose every frame decodes
+        try:
             with open(media, "r+b") as cut:
                 cut.truncate(end)
-            frames, keys, last_pts = _demux_summary(media)
-    except (OSError, av.error.FFmpegError) as exc:
-        log.warning("segment %s cannot be read back (%s); discarding it", media.name, exc)
-        frames = 0
+            frames, keys, last_pts = _decoded_summary(media)
+            break
+        except (OSError, av.error.FFmpegError) as exc:
+            log.warning("segment %s does not decode up to byte %d (%s)", media.name, end, exc)
+            frames = 0
     if frames == 0:
         media.unlink(missing_ok=True)
         manifest_path.unlink(missing_ok=True)

@@ -27,7 +27,7 @@ from store.users import set_password
 from tests.integration.recorder_kit import colour_of, xvfb
 from tests.integration.store_kit import pg
 from tests.integration.worker_kit import WorkerProcess, tk_windows
-from tests.servers.chromium import Chromium, chromium_available, sign_in
+from tests.servers.chromium import Chromium, chromium_available, signed_in
 from tests.servers.postgres import Postgres
 from tests.servers.store import StoreServer
 from tests.servers.xvfb import XvfbServer
@@ -161,7 +161,7 @@ def test_a_watched_screen_reaches_the_supervisor_across_api_processes(
                     set_password(db, "sam", SAM_PASSWORD)
                 with Chromium(tmp_path / "profile") as browser:
                     driver = browser.driver
-                    sign_in(driver, second.base_url, "sam", SAM_PASSWORD)
+                    signed_in(driver, second.base_url, "sam", SAM_PASSWORD)
                     driver.get(f"{second.base_url}/screen/alice")
                     wait_for(lambda: browser_shows_red(driver), "the marker in the browser")
                     # A pause blacks the screen out in the live view as in the recording.

@@ -44,7 +44,7 @@ from store.db import connect
 from store.pbx.client import QueueClient
 from store.users import set_extension, set_password
 from tests.integration.store_kit import USERS, new_id
-from tests.servers.chromium import Chromium, chromium_available, sign_in
+from tests.servers.chromium import Chromium, chromium_available, signed_in
 from tests.servers.store import StoreServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -174,7 +174,7 @@ def test_the_web_board_follows_the_session(server: StoreServer, tmp_path: Path) 
         sid = session["id"]
         with Chromium(tmp_path / "profile") as browser:
             driver = browser.driver
-            sign_in(driver, server.base_url, "sam", SAM_PASSWORD)
+            signed_in(driver, server.base_url, "sam", SAM_PASSWORD)
             driver.get(f"{server.base_url}/board")
             row = f'#monitor-sessions tr[data-session="{sid}"]'
 

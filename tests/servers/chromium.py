@@ -5,6 +5,7 @@ and the sound goes to a fake output that still runs at real time."""
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -81,3 +82,15 @@ def sign_in(driver: Any, base_url: str, name: str, password: str) -> None:
     driver.find_element("id", "name").send_keys(name)
     driver.find_element("id", "password").send_keys(password)
     driver.find_element("id", "sign-in").click()
+
+
+def signed_in(driver: Any, base_url: str, name: str, password: str, timeout_s: float = 15) -> None:
+    """Sign in and wait until the console has left the sign-in page (the session cookie is set
+    then): the next ``driver.get`` is a signed-in request."""
+    sign_in(driver, base_url, name, password)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if driver.execute_script("return location.pathname") != "/login":
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{name} was not signed in: the console stayed on its sign-in page")
