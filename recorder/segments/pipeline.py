@@ -41,6 +41,7 @@ from recorder.segments.capture_step import CaptureStep
 from recorder.segments.encoder import EncodeError, EncoderSettings
 from recorder.segments.pacing import HeldChanges
 from recorder.segments.stats import StageClock, StageStats
+from recorder.segments.still import WakePipe, wait_readable
 from recorder.segments.writer import SegmentWriter, recover
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ class ScreenRecorder:
             self._grabber, None, self.stats, tile=config.tile, full_grab_s=0, failure_limit_s=0
         )  # replaced by run()
         self._held = HeldChanges(config.hold_small_s)
+        self._wake = WakePipe()  # ends a wait on a still screen (recorder/segments/still.py)
 
     # ----- controls (any thread) -------------------------------------------------------
 
@@ -127,18 +129,27 @@ class ScreenRecorder:
         with self._lock:
             self._mask_root = tuple(Rect(*r) for r in rects)
             self._mask_reasons = tuple(reasons)
+        self._wake.set()
 
     def set_call_ids(self, call_ids: Iterable[str]) -> None:
         """The calls the recording belongs to from now on (added to the current segment)."""
         with self._lock:
             self._call_ids = list(call_ids)
+        self._wake.set()
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
 
     def cut(self) -> None:
         """End the segment in progress at the next grab and start a new one (a window closed)."""
         self._cut.set()
+        self._wake.set()
+
+    def wake(self) -> None:
+        """Tick now even if the screen is still (the caller changed :attr:`config`, or wants
+        a picture: a live watch begins)."""
+        self._wake.set()
 
     # ----- the loop ------------------------------------------------------------------
 
@@ -164,12 +175,16 @@ class ScreenRecorder:
         )
         pacer = Pacer(self.config.fps)
         started = time.monotonic()
+        end = None if seconds is None else started + seconds
         cpu_started = time.process_time()
         try:
             while pacer.wait(self._stop):
-                if seconds is not None and time.monotonic() - started >= seconds:
+                if end is not None and time.monotonic() >= end:
                     break
+                self._wake.clear()  # before the tick reads what it was woken for
                 self._tick()
+                if self._wait_while_still(pacer.period_ns / 1e9, end):
+                    pacer.restart()
         except CaptureError:
             # The screen is gone, the segment is fine: finish it where the last grab saw it.
             self._finish_segment(self._step.last_grab_us or utc_us())
@@ -182,6 +197,7 @@ class ScreenRecorder:
         finally:
             self._grabber.close()
             self._step.close()
+            self._wake.clear()
             self.stats.dropped_ticks = pacer.dropped
             self.stats.cpu_s = time.process_time() - cpu_started
             self.stats.wall_s = time.monotonic() - started
@@ -235,10 +251,7 @@ class ScreenRecorder:
         segment = self._segment
         assert segment is not None
         age_s = (shot.utc_us - segment.utc_start_us) / 1e6
-        limit_s = self.config.segment_s * self.config.segment_stretch
-        if segment.encoder.real_frames <= 1:
-            limit_s = max(limit_s, self.config.segment_idle_s)
-        due = age_s >= self.config.segment_s and (large or age_s >= limit_s)
+        due = age_s >= self.config.segment_s and (large or age_s >= self._limit_s(segment))
         if due or (self._cut.is_set() and segment.encoder.frames > 0):
             self._cut.clear()
             self._finish_segment(shot.utc_us)
@@ -268,6 +281,42 @@ class ScreenRecorder:
         if isinstance(shot, Frame):
             detector.accept(shot.bgra)
         self.stats.add("large change" if large else "small change", clock)
+
+    def _limit_s(self, segment: SegmentWriter) -> float:
+        """How long ``segment`` may last without a large change."""
+        limit_s = self.config.segment_s * self.config.segment_stretch
+        if segment.encoder.real_frames <= 1:
+            limit_s = max(limit_s, self.config.segment_idle_s)
+        return limit_s
+
+    def _wait_while_still(self, period_s: float, end: float | None) -> bool:
+        """After a tick that left nothing to do, sleep until X reports drawing or a layout
+        change, another thread wakes the loop, or the next deadline (see
+        recorder/segments/still.py); whether it slept (the next tick is then at once)."""
+        segment = self._segment
+        fds = self._step.event_fds()
+        if segment is None or fds is None or self._cut.is_set() or self._stop.is_set():
+            return False
+        with self._lock:
+            if self._mask_root != self._step.grabbed_mask:
+                return False
+        now, now_us = time.monotonic(), utc_us()
+        due_us = [
+            segment.utc_start_us + round(max(self._limit_s(segment), self.config.segment_s) * 1e6),
+            segment.encoder.flush_at_us,
+            self._held.due_at_us(),
+        ]
+        deadline = min(
+            self._step.next_full_grab,
+            *(now + (t - now_us) / 1e6 for t in due_us if t is not None),
+            *([end] if end is not None else []),
+        )
+        if deadline - now <= period_s:
+            return False  # the next tick comes first anyway
+        self.stats.still_waits += 1
+        wait_readable([*fds, self._wake.fileno()], deadline - now)
+        self.stats.still_wait_s += time.monotonic() - now
+        return True
 
     def _convert(self, picture: BgraImage, rects: list[Rect]) -> None:
         canvas, region = self._canvas, self._region
