@@ -299,12 +299,12 @@ class Worker:
             self._emit_live()
 
     def _housekeeping_wait(self, next_titles: float) -> float:
-        """Seconds until the next pass: :data:`HOUSEKEEPING_S` or, with no window open and
-        nobody watching, :data:`HOUSEKEEPING_QUIET_S`; less when a window's scheduled close or
+        """Seconds until the next pass: :data:`HOUSEKEEPING_S` or, once capturing, with no
+        window open and nobody watching, :data:`HOUSEKEEPING_QUIET_S`; less when a window's scheduled close or
         the next title poll comes sooner."""
         with self._lock:
             close_us = self.windows.next_close_us()
-            busy = self.live.watching or bool(self.windows.open_windows())
+            busy = not self.capturing or self.live.watching or bool(self.windows.open_windows())
         wait = HOUSEKEEPING_S if busy else HOUSEKEEPING_QUIET_S
         if close_us is not None:
             wait = min(wait, (close_us - utc_us()) / 1e6)
