@@ -1,12 +1,14 @@
 """The recorder worker's CPU on a still screen: per thread, with its wake-ups (issue 23).
 
 The worker (``python -m recorder.worker``) records a private Xvfb (1280×800, as
-``bench.agent_cpu``'s) into its spool, journalling only (no store), nothing drawn on the screen.
+``bench.agent_cpu``'s) into its spool, journalling only (no store), nothing drawn on the screen,
+or with ``--caret`` a Qt window with a focused text field whose caret blinks (Qt's default:
+twice a second), as on the desktop's window when the operator does nothing.
 After ``--warmup-s`` its threads' user + system CPU (/proc) and voluntary context switches are
 counted for ``--seconds``. With several ``--code`` trees (the worker's code, e.g. a checkout of
 an older commit), the rounds alternate between them (A B A B), each round in a new worker::
 
-    .venv/bin/python -m bench.recorder_idle [--seconds 30] [--rounds 2] [--code DIR ...]
+    .venv/bin/python -m bench.recorder_idle [--seconds 30] [--rounds 2] [--caret] [--code DIR ...]
 """
 
 from __future__ import annotations
@@ -26,6 +28,31 @@ if str(ROOT) not in sys.path:  # also runnable as ``python bench/recorder_idle.p
     sys.path.insert(0, str(ROOT))
 
 from bench.measured_process import Xvfb, stop_process, tree_usage  # noqa: E402
+
+
+CARET_WINDOW = """
+from PySide6.QtWidgets import QApplication, QLineEdit
+app = QApplication([])
+field = QLineEdit("+7 495 000 00 00")
+field.resize(400, 40)
+field.move(100, 100)
+field.show()
+field.activateWindow()
+field.setFocus()
+app.exec()
+"""
+
+
+def caret_window(display: str) -> subprocess.Popen[bytes]:
+    """A Qt window with a focused text field on ``display``: its caret blinks."""
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
+    return subprocess.Popen(
+        [sys.executable, "-c", CARET_WINDOW],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def _drain(stream: object) -> None:
@@ -77,9 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup-s", type=float, default=8.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--code", type=Path, action="append", help="default: this checkout")
+    parser.add_argument("--caret", action="store_true", help="a blinking caret on the screen")
     args = parser.parse_args(argv)
     codes = [c.resolve() for c in args.code or [ROOT]]
     xvfb = Xvfb("1280x800x24")
+    window = caret_window(xvfb.display) if args.caret else None
     totals: dict[Path, list[float]] = {c: [] for c in codes}
     try:
         for number in range(args.rounds):
@@ -103,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
                         flush=True,
                     )
     finally:
+        if window is not None:
+            stop_process(window)
         xvfb.stop()
     print()
     for code, values in totals.items():

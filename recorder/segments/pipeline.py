@@ -301,9 +301,12 @@ class ScreenRecorder:
             if self._mask_root != self._step.grabbed_mask:
                 return False
         now, now_us = time.monotonic(), utc_us()
+        flush_us = segment.encoder.flush_at_us
         due_us = [
             segment.utc_start_us + round(max(self._limit_s(segment), self.config.segment_s) * 1e6),
-            segment.encoder.flush_at_us,
+            # A fragment is flushed within a tick of being due, as when ticking: a change that
+            # comes meanwhile (a caret's next blink) flushes it instead of a repeat frame.
+            None if flush_us is None else flush_us + round(period_s * 1e6),
             self._held.due_at_us(),
         ]
         deadline = min(
