@@ -1,14 +1,16 @@
 """The recorder worker's CPU on a still screen: per thread, with its wake-ups (issue 23).
 
 The worker (``python -m recorder.worker``) records a private Xvfb (1280×800, as
-``bench.agent_cpu``'s) into its spool, journalling only (no store), nothing drawn on the screen,
-or with ``--caret`` a Qt window with a focused text field whose caret blinks (Qt's default:
-twice a second), as on the desktop's window when the operator does nothing.
+``bench.agent_cpu``'s) into its spool, journalling only (no store), nothing drawn on the screen
+(``--screen still``), or a Qt window that changes a little while the operator does nothing:
+``timer``, a label counting the seconds as the desktop's "Ready 0:33" does (a change a second),
+or ``caret``, a focused text field whose caret blinks (Qt's default: twice a second).
 After ``--warmup-s`` its threads' user + system CPU (/proc) and voluntary context switches are
 counted for ``--seconds``. With several ``--code`` trees (the worker's code, e.g. a checkout of
 an older commit), the rounds alternate between them (A B A B), each round in a new worker::
 
-    .venv/bin/python -m bench.recorder_idle [--seconds 30] [--rounds 2] [--caret] [--code DIR ...]
+    .venv/bin/python -m bench.recorder_idle [--seconds 30] [--rounds 2] [--screen still|timer|caret]
+                                            [--code DIR ...]
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ if str(ROOT) not in sys.path:  # also runnable as ``python bench/recorder_idle.p
 
 from bench.measured_process import Xvfb, stop_process, tree_usage  # noqa: E402
 
-
-CARET_WINDOW = """
+WINDOWS = {
+    "caret": """
 from PySide6.QtWidgets import QApplication, QLineEdit
 app = QApplication([])
 field = QLineEdit("+7 495 000 00 00")
@@ -40,14 +42,35 @@ field.show()
 field.activateWindow()
 field.setFocus()
 app.exec()
-"""
+""",
+    "timer": """
+import time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel
+app = QApplication([])
+label = QLabel("Ready 0:00")
+label.resize(400, 40)
+label.move(100, 100)
+label.show()
+start = time.monotonic()
+def tick():
+    seconds = int(time.monotonic() - start)
+    label.setText(f"Ready {seconds // 60}:{seconds % 60:02d}")
+timer = QTimer()
+timer.timeout.connect(tick)
+timer.start(1000)
+app.exec()
+""",
+}
 
 
-def caret_window(display: str) -> subprocess.Popen[bytes]:
-    """A Qt window with a focused text field on ``display``: its caret blinks."""
+def screen_window(display: str, screen: str) -> subprocess.Popen[bytes] | None:
+    """The window of ``screen`` (see the module docstring) on ``display``; None: still."""
+    if screen not in WINDOWS:
+        return None
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
     return subprocess.Popen(
-        [sys.executable, "-c", CARET_WINDOW],
+        [sys.executable, "-c", WINDOWS[screen]],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -104,11 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup-s", type=float, default=8.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--code", type=Path, action="append", help="default: this checkout")
-    parser.add_argument("--caret", action="store_true", help="a blinking caret on the screen")
+    parser.add_argument("--screen", choices=("still", *WINDOWS), default="still")
     args = parser.parse_args(argv)
     codes = [c.resolve() for c in args.code or [ROOT]]
     xvfb = Xvfb("1280x800x24")
-    window = caret_window(xvfb.display) if args.caret else None
+    window = screen_window(xvfb.display, args.screen)
     totals: dict[Path, list[float]] = {c: [] for c in codes}
     try:
         for number in range(args.rounds):

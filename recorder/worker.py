@@ -300,8 +300,8 @@ class Worker:
 
     def _housekeeping_wait(self, next_titles: float) -> float:
         """Seconds until the next pass: :data:`HOUSEKEEPING_S` or, once capturing, with no
-        window open and nobody watching, :data:`HOUSEKEEPING_QUIET_S`; less when a window's scheduled close or
-        the next title poll comes sooner."""
+        window open and nobody watching, :data:`HOUSEKEEPING_QUIET_S`; less when a window's
+        scheduled close or the next title poll comes sooner."""
         with self._lock:
             close_us = self.windows.next_close_us()
             busy = not self.capturing or self.live.watching or bool(self.windows.open_windows())
