@@ -1,9 +1,10 @@
 """The recording loop: grab, mask, detect changes, convert, encode, cut segments.
 
-Each tick (``fps`` per second, monotonic deadline) grabs what may have changed: the tiles X
-DAMAGE reported drawn on (recorder/capture/damage.py), or the whole
-screen (at the start, after a mask
-or layout change, without damage, and every ``full_grab_s`` to check damage). It blacks out the
+Each tick (``fps`` per second, monotonic deadline; while the screen is still the loop sleeps
+until X reports drawing or its next deadline instead, recorder/segments/still.py) grabs what
+may have changed: the tiles X DAMAGE reported drawn on (recorder/capture/damage.py), or the
+whole screen (at the start, after a mask or layout change, without damage, and every
+``full_grab_s`` to check damage). It blacks out the
 masked rectangles in the grabbed pixels (so a masked area is black in the video and changes
 under it cost nothing), compares with the last encoded frame, converts only the changed
 rectangles into the persistent I420 picture and encodes it. Unchanged ticks write nothing,
@@ -41,7 +42,7 @@ from recorder.segments.capture_step import CaptureStep
 from recorder.segments.encoder import EncodeError, EncoderSettings
 from recorder.segments.pacing import HeldChanges
 from recorder.segments.stats import StageClock, StageStats
-from recorder.segments.still import WakePipe, wait_readable
+from recorder.segments.still import WakePipe, sleep_until
 from recorder.segments.writer import SegmentWriter, recover
 
 log = logging.getLogger(__name__)
@@ -291,35 +292,24 @@ class ScreenRecorder:
 
     def _wait_while_still(self, period_s: float, end: float | None) -> bool:
         """After a tick that left nothing to do, sleep until X reports drawing or a layout
-        change, another thread wakes the loop, or the next deadline (see
-        recorder/segments/still.py); whether it slept (the next tick is then at once)."""
-        segment = self._segment
-        fds = self._step.event_fds()
-        if segment is None or fds is None or self._cut.is_set() or self._stop.is_set():
-            return False
+        change, another thread wakes the loop, or the next deadline (segments/still.py)."""
+        segment, fds = self._segment, self._step.event_fds()
         with self._lock:
-            if self._mask_root != self._step.grabbed_mask:
-                return False
-        now, now_us = time.monotonic(), utc_us()
-        flush_us = segment.encoder.flush_at_us
-        due_us = [
-            segment.utc_start_us + round(max(self._limit_s(segment), self.config.segment_s) * 1e6),
-            # A fragment is flushed within a tick of being due, as when ticking: a change that
-            # comes meanwhile (a caret's next blink) flushes it instead of a repeat frame.
-            None if flush_us is None else flush_us + round(period_s * 1e6),
-            self._held.due_at_us(),
-        ]
-        deadline = min(
-            self._step.next_full_grab,
-            *(now + (t - now_us) / 1e6 for t in due_us if t is not None),
-            *([end] if end is not None else []),
+            masked = self._mask_root != self._step.grabbed_mask  # the next grab is whole
+        if segment is None or fds is None or masked or self._cut.is_set() or self._stop.is_set():
+            return False
+        end_us = segment.utc_start_us + round(
+            max(self._limit_s(segment), self.config.segment_s) * 1e6
         )
-        if deadline - now <= period_s:
-            return False  # the next tick comes first anyway
-        self.stats.still_waits += 1
-        wait_readable([*fds, self._wake.fileno()], deadline - now)
-        self.stats.still_wait_s += time.monotonic() - now
-        return True
+        # A fragment is flushed within a tick of being due, as with ticks: a change that comes
+        # meanwhile (a caret's next blink) flushes it instead of a repeat frame.
+        flush_us = segment.encoder.flush_at_us
+        flush_us = None if flush_us is None else flush_us + round(period_s * 1e6)
+        deadlines_us = [end_us, flush_us, self._held.due_at_us()]
+        fds.append(self._wake.fileno())
+        return sleep_until(
+            fds, [self._step.next_full_grab, end], deadlines_us, period_s, self.stats
+        )
 
     def _convert(self, picture: BgraImage, rects: list[Rect]) -> None:
         canvas, region = self._canvas, self._region

@@ -17,7 +17,11 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import time
 import weakref
+
+from formats.clock import utc_us
+from recorder.segments.stats import StageStats
 
 # An early wake-up would only cost an extra tick; a deadline is kept, not anticipated.
 SLACK_S = 0.002
@@ -55,6 +59,29 @@ def _close(*fds: int) -> None:
     for fd in fds:
         with contextlib.suppress(OSError):
             os.close(fd)
+
+
+def sleep_until(
+    fds: list[int],
+    monotonic: list[float | None],
+    utc: list[int | None],
+    period_s: float,
+    stats: StageStats,
+) -> bool:
+    """Sleep until one of ``fds`` can be read or the earliest deadline (``monotonic``
+    seconds, ``utc`` µs; None: none) comes, unless it comes within ``period_s`` (the next tick
+    is then as early); whether it slept. Counted in ``stats.still_waits`` and ``still_wait_s``."""
+    now, now_us = time.monotonic(), utc_us()
+    deadline = min(
+        [t for t in monotonic if t is not None]
+        + [now + (t - now_us) / 1e6 for t in utc if t is not None]
+    )
+    if deadline - now <= period_s:
+        return False
+    stats.still_waits += 1
+    wait_readable(fds, deadline - now)
+    stats.still_wait_s += time.monotonic() - now
+    return True
 
 
 def wait_readable(fds: list[int], timeout_s: float) -> bool:
