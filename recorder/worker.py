@@ -53,6 +53,12 @@ log = logging.getLogger("recorder.worker")
 EXIT_OK, EXIT_ERROR, EXIT_DISPLAY, EXIT_STORAGE = 0, 1, 3, 4  # 2: bad arguments (argparse)
 MARKS_NAME = "marks.jsonl"
 STALL_S = 20.0  # no grab for this long while running: the capture loop is stuck
+# The housekeeping thread's pace (settling the spool, state and live events) while a window is
+# open or a supervisor watches, and while no window is (nothing the desktop shows changes
+# then but by a command, answered at once); scheduled closes and title polls are kept on
+# time between passes.
+HOUSEKEEPING_S = 0.25
+HOUSEKEEPING_QUIET_S = 1.0
 
 
 class Worker:
@@ -200,6 +206,7 @@ class Worker:
             case pipe.Watch():
                 self._live_agent = command.agent or self._live_agent
                 self.live.watch(command.watched and self.options.capture)
+                self.recorder.wake()  # a watch begins with the picture of a tick
                 self._emit_live()
             case pipe.Stop():
                 self._done.set()
@@ -272,7 +279,7 @@ class Worker:
     def _housekeeping(self) -> None:
         next_titles = 0.0
         last_grabs, last_progress = 0, time.monotonic()
-        while not self._done.wait(0.1):
+        while not self._done.wait(self._housekeeping_wait(next_titles)):
             now = time.monotonic()
             with self._lock:
                 self.recording.close_due()
@@ -290,6 +297,20 @@ class Worker:
                 self.spool.settle()
             self._emit_state()
             self._emit_live()
+
+    def _housekeeping_wait(self, next_titles: float) -> float:
+        """Seconds until the next pass: :data:`HOUSEKEEPING_S` or, once capturing, with no
+        window open and nobody watching, :data:`HOUSEKEEPING_QUIET_S`; less when a window's
+        scheduled close or the next title poll comes sooner."""
+        with self._lock:
+            close_us = self.windows.next_close_us()
+            busy = not self.capturing or self.live.watching or bool(self.windows.open_windows())
+        wait = HOUSEKEEPING_S if busy else HOUSEKEEPING_QUIET_S
+        if close_us is not None:
+            wait = min(wait, (close_us - utc_us()) / 1e6)
+        if self.masks.polling:
+            wait = min(wait, next_titles - time.monotonic())
+        return max(wait, 0.0)
 
     def _read_commands(self, stdin: IO[str]) -> None:
         for line in stdin:
@@ -343,8 +364,8 @@ class Worker:
         for thread in threads:
             thread.start()
         threading.Thread(target=self._read_commands, args=(stdin,), daemon=True).start()
-        while not self._done.wait(0.5):
-            pass
+        # No timeout: a signal handler (SIGTERM, SIGINT) still runs while it waits.
+        self._done.wait()
         self.recorder.stop()
         self.live.stop()
         for thread in threads:

@@ -20,6 +20,12 @@ from recorder.worker_spool import Report, Spool
 log = logging.getLogger("recorder.worker")
 
 
+# A standby segment in which nothing changed after its key frame lasts this many times the
+# standby length: each new one costs a key frame and a file, and a kept pre-roll that reaches
+# further back shows only the picture its start already showed (recorder/README.md).
+STILL_STANDBY_FACTOR = 6
+
+
 class UnknownCall(LookupError):
     """A command named a call that has no open window (e.g. closed twice)."""
 
@@ -173,7 +179,8 @@ class Recording:
         # Read by the capture loop at every tick; each assignment is atomic.
         if standby:
             config.segment_s = opts.standby_segment_s
-            config.segment_idle_s = 2 * opts.standby_segment_s
+            config.segment_idle_s = STILL_STANDBY_FACTOR * opts.standby_segment_s
         else:
             config.segment_s = opts.segment_s
             config.segment_idle_s = RecorderConfig.segment_idle_s
+        self.recorder.wake()  # a loop waiting on a still screen counts with the new lengths

@@ -107,6 +107,20 @@ class DamageTracker:
         self.events += len(rects)
         return rects
 
+    def quiet_fileno(self) -> int | None:
+        """The connection's socket when nothing was drawn since the last :meth:`collect` (so
+        the next drawing makes it readable), else None: collect first."""
+        conn = self._display
+        if conn is None or self._dirty:
+            return None
+        try:
+            if conn.pending_events():
+                return None
+            return int(conn.fileno())
+        except Exception as exc:  # the connection died: the next collect() says so
+            log.debug("damage connection: %s", exc)
+            return None
+
     def _read(self, conn: Any, rects: list[Rect]) -> None:
         while conn.pending_events():
             event: Any = conn.next_event()

@@ -157,6 +157,11 @@ class ScreenGrabber:
         self._close_mss()
         self._changes.close()
 
+    def changes_fileno(self) -> int | None:
+        """The socket on which layout changes are told, to wait on (see
+        :meth:`ScreenChanges.fileno`); None without those events."""
+        return self._changes.fileno()
+
     def _check_interval_ns(self) -> int:
         seconds = self.layout_check_s
         if self._changes.active:
@@ -289,3 +294,8 @@ class Pacer:
             return False
         self._next_ns += self.period_ns
         return not stop.is_set()
+
+    def restart(self) -> None:
+        """The next :meth:`wait` ticks at once, and the ones after it a period apart (after
+        the caller slept on its own: those ticks were not missed)."""
+        self._next_ns = None

@@ -71,6 +71,19 @@ class ScreenChanges:
             return True
         return came
 
+    def fileno(self) -> int | None:
+        """The connection's socket, readable when an event comes; None when events are not
+        had or some are already queued (call :meth:`pending` first)."""
+        conn = self._display
+        try:
+            if conn is None or conn.pending_events():
+                return None
+            return int(conn.fileno())
+        except Exception as exc:
+            log.warning("screen-change events stopped: %s", exc)
+            self.close()
+            return None
+
     def close(self) -> None:
         conn, self._display = self._display, None
         if conn is None:

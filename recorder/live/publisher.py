@@ -128,7 +128,8 @@ class LivePublisher:
 
     def _run(self) -> None:
         while not self._stopping.is_set():
-            self._wake.wait(self._interval_s)
+            # Unwatched, it sleeps until :meth:`watch` or :meth:`stop` wakes it: no wake-ups.
+            self._wake.wait(self._interval_s if self.watching else None)
             self._wake.clear()
             frame = self._take()
             if frame is None:

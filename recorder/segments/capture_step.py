@@ -50,6 +50,28 @@ class CaptureStep:
             self.stats.damage_events = self.damage.events
             self.damage.close()
 
+    @property
+    def next_full_grab(self) -> float:
+        """When (monotonic seconds) a tick grabs the whole screen to check damage."""
+        return self._next_full_grab
+
+    @property
+    def grabbed_mask(self) -> tuple[Rect, ...]:
+        """The mask of the last whole grab: another one makes the next tick grab it all."""
+        return self._grabbed_mask
+
+    def event_fds(self) -> list[int] | None:
+        """The sockets that tell of drawing and of layout changes, when the loop may sleep on
+        them (recorder/segments/still.py): None without damage or layout events, while grabs
+        fail, or when damage was reported that no tick collected yet."""
+        if self.damage is None or self._pending or self._failing_since is not None:
+            return None
+        damage = self.damage.quiet_fileno()
+        layout = self.grabber.changes_fileno()
+        if damage is None or layout is None:
+            return None
+        return [damage, layout]
+
     def capture(
         self, mask_root: tuple[Rect, ...], detector: ChangeDetector | None, region: Rect | None
     ) -> Frame | Patches | None:

@@ -180,6 +180,14 @@ class SegmentEncoder:
         """Capture time of the oldest frame that a crash now would lose, if any."""
         return self._unflushed_since_us
 
+    @property
+    def flush_at_us(self) -> int | None:
+        """When :meth:`flush_due` becomes true (None: nothing waits to be flushed)."""
+        since = self._fragment_start_us
+        if self._unflushed_since_us is None or since is None:
+            return None
+        return since + round(self.settings.fragment_s * 1e6)
+
     def _pts(self, utc_us: int) -> int:
         pts = (utc_us - self.utc_start_us) * 9 // 100
         return max(pts, self._last_pts + 1)

@@ -47,6 +47,12 @@ class HeldChanges:
         last = self.last_encoded_us
         return bool(self.rects) and (last is None or utc_us - last >= self.interval_us)
 
+    def due_at_us(self) -> int | None:
+        """When held changes are due (see :meth:`due`); None when nothing is held."""
+        if not self.rects:
+            return None
+        return (self.last_encoded_us or 0) + self.interval_us
+
     def take(self) -> tuple[list[Rect], int | None]:
         """The held rectangles and the capture time of their picture; forgets them."""
         rects, newest = self.rects, self.newest_us

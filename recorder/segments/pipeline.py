@@ -1,9 +1,10 @@
 """The recording loop: grab, mask, detect changes, convert, encode, cut segments.
 
-Each tick (``fps`` per second, monotonic deadline) grabs what may have changed: the tiles X
-DAMAGE reported drawn on (recorder/capture/damage.py), or the whole
-screen (at the start, after a mask
-or layout change, without damage, and every ``full_grab_s`` to check damage). It blacks out the
+Each tick (``fps`` per second, monotonic deadline; while the screen is still the loop sleeps
+until X reports drawing or its next deadline instead, recorder/segments/still.py) grabs what
+may have changed: the tiles X DAMAGE reported drawn on (recorder/capture/damage.py), or the
+whole screen (at the start, after a mask or layout change, without damage, and every
+``full_grab_s`` to check damage). It blacks out the
 masked rectangles in the grabbed pixels (so a masked area is black in the video and changes
 under it cost nothing), compares with the last encoded frame, converts only the changed
 rectangles into the persistent I420 picture and encodes it. Unchanged ticks write nothing,
@@ -41,6 +42,7 @@ from recorder.segments.capture_step import CaptureStep
 from recorder.segments.encoder import EncodeError, EncoderSettings
 from recorder.segments.pacing import HeldChanges
 from recorder.segments.stats import StageClock, StageStats
+from recorder.segments.still import WakePipe, sleep_until
 from recorder.segments.writer import SegmentWriter, recover
 
 log = logging.getLogger(__name__)
@@ -118,6 +120,7 @@ class ScreenRecorder:
             self._grabber, None, self.stats, tile=config.tile, full_grab_s=0, failure_limit_s=0
         )  # replaced by run()
         self._held = HeldChanges(config.hold_small_s)
+        self._wake = WakePipe()  # ends a wait on a still screen (recorder/segments/still.py)
 
     # ----- controls (any thread) -------------------------------------------------------
 
@@ -127,18 +130,27 @@ class ScreenRecorder:
         with self._lock:
             self._mask_root = tuple(Rect(*r) for r in rects)
             self._mask_reasons = tuple(reasons)
+        self._wake.set()
 
     def set_call_ids(self, call_ids: Iterable[str]) -> None:
         """The calls the recording belongs to from now on (added to the current segment)."""
         with self._lock:
             self._call_ids = list(call_ids)
+        self._wake.set()
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
 
     def cut(self) -> None:
         """End the segment in progress at the next grab and start a new one (a window closed)."""
         self._cut.set()
+        self._wake.set()
+
+    def wake(self) -> None:
+        """Tick now even if the screen is still (the caller changed :attr:`config`, or wants
+        a picture: a live watch begins)."""
+        self._wake.set()
 
     # ----- the loop ------------------------------------------------------------------
 
@@ -164,12 +176,16 @@ class ScreenRecorder:
         )
         pacer = Pacer(self.config.fps)
         started = time.monotonic()
+        end = None if seconds is None else started + seconds
         cpu_started = time.process_time()
         try:
             while pacer.wait(self._stop):
-                if seconds is not None and time.monotonic() - started >= seconds:
+                if end is not None and time.monotonic() >= end:
                     break
+                self._wake.clear()  # before the tick reads what it was woken for
                 self._tick()
+                if self._wait_while_still(pacer.period_ns / 1e9, end):
+                    pacer.restart()
         except CaptureError:
             # The screen is gone, the segment is fine: finish it where the last grab saw it.
             self._finish_segment(self._step.last_grab_us or utc_us())
@@ -182,6 +198,7 @@ class ScreenRecorder:
         finally:
             self._grabber.close()
             self._step.close()
+            self._wake.clear()
             self.stats.dropped_ticks = pacer.dropped
             self.stats.cpu_s = time.process_time() - cpu_started
             self.stats.wall_s = time.monotonic() - started
@@ -235,10 +252,7 @@ class ScreenRecorder:
         segment = self._segment
         assert segment is not None
         age_s = (shot.utc_us - segment.utc_start_us) / 1e6
-        limit_s = self.config.segment_s * self.config.segment_stretch
-        if segment.encoder.real_frames <= 1:
-            limit_s = max(limit_s, self.config.segment_idle_s)
-        due = age_s >= self.config.segment_s and (large or age_s >= limit_s)
+        due = age_s >= self.config.segment_s and (large or age_s >= self._limit_s(segment))
         if due or (self._cut.is_set() and segment.encoder.frames > 0):
             self._cut.clear()
             self._finish_segment(shot.utc_us)
@@ -268,6 +282,34 @@ class ScreenRecorder:
         if isinstance(shot, Frame):
             detector.accept(shot.bgra)
         self.stats.add("large change" if large else "small change", clock)
+
+    def _limit_s(self, segment: SegmentWriter) -> float:
+        """How long ``segment`` may last without a large change."""
+        limit_s = self.config.segment_s * self.config.segment_stretch
+        if segment.encoder.real_frames <= 1:
+            limit_s = max(limit_s, self.config.segment_idle_s)
+        return limit_s
+
+    def _wait_while_still(self, period_s: float, end: float | None) -> bool:
+        """After a tick that left nothing to do, sleep until X reports drawing or a layout
+        change, another thread wakes the loop, or the next deadline (segments/still.py)."""
+        segment, fds = self._segment, self._step.event_fds()
+        with self._lock:
+            masked = self._mask_root != self._step.grabbed_mask  # the next grab is whole
+        if segment is None or fds is None or masked or self._cut.is_set() or self._stop.is_set():
+            return False
+        end_us = segment.utc_start_us + round(
+            max(self._limit_s(segment), self.config.segment_s) * 1e6
+        )
+        # A fragment is flushed within a tick of being due, as with ticks: a change that comes
+        # meanwhile (a caret's next blink) flushes it instead of a repeat frame.
+        flush_us = segment.encoder.flush_at_us
+        flush_us = None if flush_us is None else flush_us + round(period_s * 1e6)
+        deadlines_us = [end_us, flush_us, self._held.due_at_us()]
+        fds.append(self._wake.fileno())
+        return sleep_until(
+            fds, [self._step.next_full_grab, end], deadlines_us, period_s, self.stats
+        )
 
     def _convert(self, picture: BgraImage, rects: list[Rect]) -> None:
         canvas, region = self._canvas, self._region

@@ -72,6 +72,8 @@ class StageStats:
     bytes: int = 0
     capture_errors: int = 0
     dropped_ticks: int = 0
+    still_waits: int = 0  # sleeps on a still screen (recorder/segments/still.py)
+    still_wait_s: float = 0.0
     cpu_s: float = 0.0
     wall_s: float = 0.0
     kinds: dict[str, _Kind] = field(default_factory=dict)
@@ -93,7 +95,8 @@ class StageStats:
             name: getattr(self, name)
             for name in (
                 "grabs", "partial_grabs", "damage_events", "damage_misses", "fillers",
-                "segments", "bytes", "capture_errors", "dropped_ticks", "cpu_s", "wall_s",
+                "segments", "bytes", "capture_errors", "dropped_ticks", "still_waits",
+                "still_wait_s", "cpu_s", "wall_s",
             )
         }  # fmt: skip
         out["stages"] = list(STAGES)
@@ -113,6 +116,8 @@ class StageStats:
         per_minute = f", {self.bytes / minutes / 1e6:.2f} MB/min" if minutes else ""
         cpu = f", CPU {self.cpu_s:.2f} s in {self.wall_s:.1f} s" if self.wall_s else ""
         dropped = f", {self.dropped_ticks} late ticks dropped" if self.dropped_ticks else ""
+        if self.still_waits:
+            dropped += f", still screen waited out {self.still_waits}x ({self.still_wait_s:.1f} s)"
         damage = ""
         if self.partial_grabs or self.damage_events:
             damage = (

@@ -192,3 +192,41 @@ def test_changes_damage_misses_are_recorded_and_then_damage_is_not_trusted(
     # Trusted all along, damage would leave a whole grab every 0.8 s (~9); after the third
     # miss (at ~4-5 s) every tick grabs the whole screen (5 per second).
     assert stats.grabs - stats.partial_grabs > 13, (stats.grabs, stats.partial_grabs)
+
+
+def test_a_still_screen_is_slept_through_yet_changes_and_cuts_are_on_time(
+    xvfb: XvfbServer, painter: Painter, tmp_path: Path
+) -> None:
+    """Between changes the loop sleeps on the damage connection instead of ticking 5 times a
+    second; a change after a still stretch and a cut asked meanwhile still come at once (a
+    change shown ≤ 0.6 s after it was drawn, and never before it)."""
+    time.sleep(0.3)
+    config = RecorderConfig(out_dir=tmp_path, display=xvfb.display)
+    start = time.monotonic()
+    seconds = 7.0
+    recording = RecordingThread(config, seconds=seconds)
+    wait_until(start + 2.0)
+    word, field = Rect(40, 36, 24, 16), Rect(640, 352, 32, 32)  # both small changes
+    drawn = [(utc_us(), painter.fill(word, "red"), word, "red")]
+    wait_until(start + 4.0)
+    cut_at = utc_us()
+    recording.recorder.cut()
+    wait_until(start + 5.5)
+    drawn.append((utc_us(), painter.fill(field, "blue"), field, "blue"))
+    recorder = recording.join()
+
+    found = check_manifest_files(tmp_path)
+    frames = decode_all(tmp_path)
+    for before, done, rect, colour in drawn:
+        x, y = rect.x + rect.w // 2, rect.y + rect.h // 2
+        first = next((f for f in frames if colour_of(f.rgb[y, x]) == colour), None)
+        assert first is not None, (colour, "never shown")
+        assert before <= first.utc_us <= done + 600_000, (colour, first.utc_us - done)
+    starts = [int(m["utc_start_us"]) for m in found]
+    assert len(found) == 2 and 0 <= starts[1] - cut_at <= 600_000, [s - cut_at for s in starts]
+    stats = recorder.stats
+    # 7 s at 5 fps would be 35 grabs; a still screen is grabbed only to check damage (every
+    # 5 s) and after each wake-up.
+    assert stats.grabs < 20, stats.lines()
+    assert stats.still_waits >= 3 and stats.still_wait_s > seconds / 2, stats.lines()
+    assert stats.damage_misses == 0
