@@ -198,8 +198,9 @@ class Engine:
         """Choose sound devices by name ('' = system default); falls back to the null device."""
 
         def select() -> None:
-            assert self.audio is not None
+            assert self.audio is not None and self._phone is not None
             self.audio.select(mic, speaker, ring)
+            self._phone.state.use_sound(self.audio.mic, self.audio.speaker)
             self.emit(self.audio.devices_event())
 
         return self.submit(select)

@@ -182,6 +182,13 @@ class PhoneState:
         self.calls[call_id] = call
         return call
 
+    def use_sound(self, mic: Any, speaker: Any) -> None:
+        """Calls hear and speak through these conference ports from now on (the sound
+        device changed), the live ones as well."""
+        self.mic, self.speaker = mic, speaker
+        for call in self.live_calls():
+            call.media.use_sound(mic, speaker)
+
     def live_calls(self) -> list[SipCall]:
         return [c for c in self.calls.values() if not c.gone]
 
