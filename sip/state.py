@@ -336,7 +336,12 @@ class PhoneState:
     def finish_recording(self, rec: Recording) -> None:
         """Merge the two sides on the merge thread; its outcome is emitted from this thread
         by :meth:`collect` (events leave only from the SIP thread)."""
-        self._merger.submit(lambda: self._merged.put(merge_recording(rec)))
+
+        def merge() -> None:
+            self._merged.put(merge_recording(rec))
+            self.loop.wake()
+
+        self._merger.submit(merge)
 
     # --- housekeeping on every loop turn ----------------------------------------------------
     def bury(self, wrapper: Any) -> None:
