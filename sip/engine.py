@@ -33,10 +33,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Sink = Callable[[ev.Event], None]
 _POLL_MS = 5  # commands wait for the next poll: at most this long (network events wake it)
-# With no call and no command for _BUSY_S, the loop polls less often: an idle engine woke 200
-# times a second (1.5 % of a core, bench/agent_cpu.py). It then sleeps up to _SLEEP_MS, and a
-# command wakes it at once through its UDP transport (sip.wake); without one, a command waits
-# up to _IDLE_POLL_MS. Timers (ours and pjsip's) still run on time, network events wake it.
+# With no call the loop sleeps up to _SLEEP_MS and a command wakes it at once through its UDP
+# transport (sip.wake): an idle engine polling every 5 ms woke 200 times a second (1.5 % of a
+# core, bench/agent_cpu.py). Without a UDP transport it polls every _IDLE_POLL_MS once no
+# command came for _BUSY_S, and a command waits up to that long. Timers (ours and pjsip's)
+# still run on time, network events wake it at once.
 _IDLE_POLL_MS = 50
 _SLEEP_MS = 1000
 _BUSY_S = 2.0
@@ -264,13 +265,13 @@ class Engine:
         loop = self._loop
         while not self._stopping.is_set():
             try:
-                now = time.monotonic()
                 poll_ms = _POLL_MS
-                if not phone.calls and now >= busy_until:
+                if not phone.calls:
                     self._waker.follow(ep, phone.transports)
+                if not phone.calls and (self._waker.ready or time.monotonic() >= busy_until):
                     longest = _SLEEP_MS if self._waker.ready else _IDLE_POLL_MS
                     poll_ms = max(_POLL_MS, min(longest, loop.ms_to_next_timer()))
-                    loop.sleeping = poll_ms > _IDLE_POLL_MS
+                    loop.sleeping = poll_ms > _POLL_MS
                     if loop.poked or self._stopping.is_set():
                         poll_ms = 0
                 ep.libHandleEvents(poll_ms)
