@@ -4,7 +4,10 @@ The pjsua2-python wheel has no sound devices of its own (only a null device), so
 :class:`PortAudioBridge` (an ``AudioMediaPort``) joins the conference bridge and exchanges
 20 ms frames with PortAudio streams (``sounddevice``) through small jitter buffers. The null
 device keeps clocking the conference; the buffers absorb the drift between the two clocks.
-Without audio hardware (servers, CI) the engine stays on the null device and says so.
+Without audio hardware (servers, CI) the engine stays on the null device and says so; calls
+then use the null device's own conference slot, and no port of ours written in Python is on the
+bridge: pjmedia calls every port without a source into Python on each tick (a "heart-beat"
+frame), which was most of an idle engine's CPU (bench/README.md, agent_cpu.py).
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ __all__ = [
     "Levels",
     "PcmReframer",
     "PortAudioBridge",
-    "SilencePort",
     "SoundSetup",
     "find_device",
     "level_dbfs",
@@ -221,23 +223,17 @@ class PortAudioBridge(pj.AudioMediaPort):
         }
 
 
-class SilencePort(pj.AudioMediaPort):
-    """A conference source of silence. Each call's two recorders listen to it, so they get a
-    frame on every bridge tick even while nothing else reaches them (hold, mute, a media
-    restart): the WAVs stay continuous in time. Frames are asked for on the media thread."""
+def silence_source(clock_rate: int) -> Any:
+    """A conference source that never sounds (pjmedia's tone generator with nothing to play).
 
-    def __init__(self, clock_rate: int) -> None:
-        super().__init__()
-        self.clock_rate = clock_rate
-        self._frame = bytes(clock_rate * FRAME_MS // 1000 * 2)
-
-    def create(self) -> None:
-        self.createPort("agentdesk-silence", l16_format(self.clock_rate))
-
-    def onFrameRequested(self, frame: Any) -> None:
-        frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
-        frame.buf = pj.ByteVector(self._frame)
-        frame.size = len(self._frame)
+    Each call's two recorders listen to it: pjmedia hands a port with at least one source a
+    frame on every tick, silence when no source had any, so the WAVs stay continuous in time
+    while nothing else reaches them (hold, mute, a media restart). Native, so a tick does not
+    call into Python for it, and it has no listener while no call records.
+    """
+    tone = pj.ToneGenerator()
+    tone.createToneGenerator(clock_rate, 1)
+    return tone
 
 
 class SoundSetup:
@@ -248,13 +244,13 @@ class SoundSetup:
     def __init__(self, ep: Any, config: Any) -> None:
         self.levels = Levels()
         self.clock_rate = config.clock_rate
-        bridge = PortAudioBridge(config.clock_rate, self.levels)
-        bridge.create()
-        self.bridge: PortAudioBridge | None = bridge
-        self.mic: Any = bridge
-        self.speaker: Any = bridge
-        self.silence: SilencePort | None = SilencePort(config.clock_rate)
-        self.silence.create()
+        self.bridge: PortAudioBridge | None = None  # joins the conference with a sound device
+        # The null device's slot (one object for both, so links compare by identity).
+        self.null_device: Any = ep.audDevManager().getPlaybackDevMedia()
+        self.mic: Any = self.null_device
+        self.speaker: Any = self.null_device
+        self.silence: Any = silence_source(config.clock_rate)
+        self.closed = False
         self.mode, self.detail = "null", "audio off by configuration"
         self.mic_name = self.speaker_name = self.ring_name = ""
         self.ringer: Any = None
@@ -262,9 +258,13 @@ class SoundSetup:
             self.select(config.mic_device, config.speaker_device, config.ring_device)
 
     def select(self, mic: str, speaker: str, ring: str = "") -> None:
-        if self.bridge is None:
+        """Open the named devices (PortAudio), else stay on the null device. Calls use
+        ``mic``/``speaker`` after it: the bridge port once a device was opened (it then stays
+        on the conference, its streams closed while on the null device again)."""
+        if self.closed:
             return
-        self.bridge.close_streams()
+        if self.bridge is not None:
+            self.bridge.close_streams()
         problem = portaudio_problem()
         if problem:
             self.mode, self.detail = "null", f"{problem}: calls run on the null device (no audio)"
@@ -278,10 +278,11 @@ class SoundSetup:
             self.detail = "no sound device found: calls run on the null device (no audio)"
             self.mic_name = self.speaker_name = ""
             return
+        bridge = self._bridge()
         try:
-            self.bridge.open_streams(mic_idx, spk_idx)
+            bridge.open_streams(mic_idx, spk_idx)
         except Exception as exc:
-            self.bridge.close_streams()
+            bridge.close_streams()
             self.mode = "null"
             self.detail = f"sound device failed ({exc}): calls run on the null device"
             return
@@ -292,6 +293,13 @@ class SoundSetup:
         self.detail = (
             f"microphone: {self.mic_name or 'none'}; speaker: {self.speaker_name or 'none'}"
         )
+
+    def _bridge(self) -> PortAudioBridge:
+        if self.bridge is None:
+            self.bridge = PortAudioBridge(self.clock_rate, self.levels)
+            self.bridge.create()
+            self.mic = self.speaker = self.bridge
+        return self.bridge
 
     def set_ringing(self, pattern: str | None) -> None:
         """Ring ('ring'), beep for a waiting call ('waiting') or be quiet (None)."""
@@ -328,4 +336,5 @@ class SoundSetup:
         if self.silence is not None:
             self.silence.thisown = False
             _RETIRED.append(self.silence)
-        self.bridge = self.mic = self.speaker = self.silence = None
+        self.bridge = self.mic = self.speaker = self.silence = self.null_device = None
+        self.closed = True

@@ -179,13 +179,23 @@ class SipCall(pj.Call):
         return pj_text(ci.remoteUri), pj_text(ci.callIdString)
 
     def rtp_packets(self) -> dict[str, int]:
-        """RTP packets sent and received so far on the call's audio ({} without media)."""
+        """RTP packets sent and received so far on the call's audio, those lost on the way in,
+        the largest arrival jitter (µs), and how often the jitter buffer ran dry or discarded
+        ({} without media)."""
         try:
             ci = self.getInfo()
             for idx, mi in enumerate(ci.media):
                 if mi.type == pj.PJMEDIA_TYPE_AUDIO and mi.status != pj.PJSUA_CALL_MEDIA_NONE:
-                    rtcp = self.getStreamStat(idx).rtcp
-                    return {"sent": int(rtcp.txStat.pkt), "received": int(rtcp.rxStat.pkt)}
+                    stat = self.getStreamStat(idx)
+                    rx = stat.rtcp.rxStat
+                    return {
+                        "sent": int(stat.rtcp.txStat.pkt),
+                        "received": int(rx.pkt),
+                        "lost": int(rx.loss),
+                        "jitter_max_us": int(rx.jitterUsec.max),
+                        "jb_empty": int(stat.jbuf.empty),
+                        "jb_discard": int(stat.jbuf.discard),
+                    }
         except pj.Error:
             pass
         return {}

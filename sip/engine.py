@@ -27,15 +27,19 @@ from sip.config import AccountSettings, EngineConfig
 from sip.errors import EngineStateError, from_pj
 from sip.loop import CommandLoop
 from sip.phone import Phone
+from sip.wake import UdpWaker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Sink = Callable[[ev.Event], None]
 _POLL_MS = 5  # commands wait for the next poll: at most this long (network events wake it)
-# With no call and no command for _BUSY_S, the loop polls less often: an idle engine woke 200
-# times a second (1.5 % of a core, bench/agent_cpu.py). A command then waits up to
-# _IDLE_POLL_MS; timers still run on time, network events still wake it at once.
+# With no call the loop sleeps up to _SLEEP_MS and a command wakes it at once through its UDP
+# transport (sip.wake): an idle engine polling every 5 ms woke 200 times a second (1.5 % of a
+# core, bench/agent_cpu.py). Without a UDP transport it polls every _IDLE_POLL_MS once no
+# command came for _BUSY_S, and a command waits up to that long. Timers (ours and pjsip's)
+# still run on time, network events wake it at once.
 _IDLE_POLL_MS = 50
+_SLEEP_MS = 1000
 _BUSY_S = 2.0
 
 
@@ -48,6 +52,8 @@ class Engine:
         self.config = (config or EngineConfig()).validate()
         self._sinks: list[Sink] = []
         self._loop = CommandLoop()
+        self._waker = UdpWaker()
+        self._loop.waker = self._waker.wake
         self._thread: threading.Thread | None = None
         self._started: Future[ev.EngineStarted] = Future()
         self._stopping = threading.Event()
@@ -86,6 +92,7 @@ class Engine:
         if self._thread is None or self._stopped.is_set():
             return True
         self._stopping.set()
+        self._loop.wake()
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
@@ -198,8 +205,9 @@ class Engine:
         """Choose sound devices by name ('' = system default); falls back to the null device."""
 
         def select() -> None:
-            assert self.audio is not None
+            assert self.audio is not None and self._phone is not None
             self.audio.select(mic, speaker, ring)
+            self._phone.state.use_sound(self.audio.mic, self.audio.speaker)
             self.emit(self.audio.devices_event())
 
         return self.submit(select)
@@ -254,14 +262,21 @@ class Engine:
         ep, phone = self._ep, self._phone
         assert ep is not None and phone is not None
         busy_until = time.monotonic() + _BUSY_S
+        loop = self._loop
         while not self._stopping.is_set():
             try:
-                now = time.monotonic()
                 poll_ms = _POLL_MS
-                if not phone.calls and now >= busy_until:
-                    poll_ms = max(_POLL_MS, min(_IDLE_POLL_MS, self._loop.ms_to_next_timer()))
+                if not phone.calls:
+                    self._waker.follow(ep, phone.transports)
+                if not phone.calls and (self._waker.ready or time.monotonic() >= busy_until):
+                    longest = _SLEEP_MS if self._waker.ready else _IDLE_POLL_MS
+                    poll_ms = max(_POLL_MS, min(longest, loop.ms_to_next_timer()))
+                    loop.sleeping = poll_ms > _POLL_MS
+                    if loop.poked or self._stopping.is_set():
+                        poll_ms = 0
                 ep.libHandleEvents(poll_ms)
-                if self._loop.run_pending(phone.report_error):
+                loop.sleeping = loop.poked = False
+                if loop.run_pending(phone.report_error):
                     busy_until = time.monotonic() + _BUSY_S
                 phone.collect()
             except Exception as exc:  # never let one bad event end the SIP thread
@@ -316,6 +331,7 @@ class Engine:
             except Exception as exc:
                 log.warning("libDestroy: %s", from_pj("libDestroy", exc))
             self._ep = None
+        self._waker.close()
         self._stopped.set()
         self._loop.fail_pending(EngineStateError("the SIP engine has stopped"))
         self.emit(ev.EngineStopped(clean=clean))

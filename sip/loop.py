@@ -41,11 +41,28 @@ class CommandLoop:
         self._timers: list[tuple[float, int, TimerHandle]] = []
         self._seq = itertools.count()
         self.owner: threading.Thread | None = None
+        # While the owner is in a long poll (``sleeping``), work handed to it calls ``waker``
+        # so the poll returns at once (sip.wake); short polls need no waking.
+        self.waker: Callable[[], None] | None = None
+        self.sleeping = False
+        self.poked = False  # work was handed over since the owner last looked (see wake)
 
     def submit(self, fn: Callable[[], Any]) -> Future[Any]:
         fut: Future[Any] = Future()
         self._commands.put((fut, fn))
+        self.wake()
         return fut
+
+    def wake(self) -> None:
+        """There is work for the owner: cut its long poll short (any thread).
+
+        The owner sets ``sleeping`` before it reads ``poked`` and polls; this sets ``poked``
+        before it reads ``sleeping``: either the owner sees the work or this sees it asleep.
+        """
+        self.poked = True
+        waker = self.waker
+        if self.sleeping and waker is not None:
+            waker()
 
     def call_later(self, delay_s: float, fn: Callable[[], None]) -> TimerHandle:
         """Run ``fn`` on the owning thread after ``delay_s`` (call only on that thread)."""

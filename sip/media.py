@@ -119,6 +119,19 @@ class CallMedia:
         self.muted = muted
         self._connect_sources()
 
+    def use_sound(self, mic: Any, speaker: Any) -> None:
+        """Move this call's sound to other conference ports (another sound device)."""
+        if mic is self._mic and speaker is self._speaker:
+            return
+        old = self._speaker
+        self._disconnect_sources()
+        self._unlink_where(lambda src, dst: dst is old)  # the call and a guest into it
+        self._mic, self._speaker = mic, speaker
+        if self._aud is not None:
+            self._link(self._aud, speaker)
+        self._connect_sources()
+        self._wire_guest()
+
     def play_tone(self, freq1: int, freq2: int = 0, volume: int = 0) -> None:
         tone = pj.ToneGenerator()
         tone.createToneGenerator(self._clock_rate, 1)

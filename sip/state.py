@@ -182,6 +182,13 @@ class PhoneState:
         self.calls[call_id] = call
         return call
 
+    def use_sound(self, mic: Any, speaker: Any) -> None:
+        """Calls hear and speak through these conference ports from now on (the sound
+        device changed), the live ones as well."""
+        self.mic, self.speaker = mic, speaker
+        for call in self.live_calls():
+            call.media.use_sound(mic, speaker)
+
     def live_calls(self) -> list[SipCall]:
         return [c for c in self.calls.values() if not c.gone]
 
@@ -329,7 +336,12 @@ class PhoneState:
     def finish_recording(self, rec: Recording) -> None:
         """Merge the two sides on the merge thread; its outcome is emitted from this thread
         by :meth:`collect` (events leave only from the SIP thread)."""
-        self._merger.submit(lambda: self._merged.put(merge_recording(rec)))
+
+        def merge() -> None:
+            self._merged.put(merge_recording(rec))
+            self.loop.wake()
+
+        self._merger.submit(merge)
 
     # --- housekeeping on every loop turn ----------------------------------------------------
     def bury(self, wrapper: Any) -> None:

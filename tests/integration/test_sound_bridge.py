@@ -72,6 +72,43 @@ def test_call_audio_flows_through_the_os_sound_server(pulse, tmp_path):
         assert operator.close() == 0
 
 
+def test_a_sound_device_chosen_during_a_call_carries_that_call(pulse, tmp_path):
+    # Started without sound (the null device's slot carries calls, no bridge port exists);
+    # the operator then picks the devices of the sound server in the middle of a call.
+    operator, _op_acc = _agent({"audio": "null"}, "operator", env=pulse.child_env())
+    customer, cu_acc = _agent({"audio": "null", "recording_dir": str(tmp_path)}, "customer")
+    try:
+        assert operator.started["audio"] == "null"
+        port = operator.started["sip_ports"]["udp"]
+        cu_call = customer.call(
+            "make_call", account_id=cu_acc, target=f"sip:operator@127.0.0.1:{port}"
+        )
+        ring = operator.wait_event("IncomingCall")
+        operator.call("answer", call_id=ring["call_id"])
+        customer.wait_event("CallStateChanged", state="confirmed", call_id=cu_call)
+        customer.call("play_tone", call_id=cu_call, freq1=1000)
+        operator.call("set_audio_devices", mic="", speaker="")
+        changed = operator.wait_event("AudioDevicesChanged", mode="portaudio")
+        assert changed["speaker"], changed
+        tone = np.sin(2 * np.pi * 500 * np.arange(int(3 * SERVER_RATE)) / SERVER_RATE) * 0.4
+        feed = pulse.play_into_source(tone.astype(np.float32))
+        feed_start_us = time.time_ns() // 1000
+        time.sleep(0.8)
+        heard = pulse.record_sink(1.0)
+        assert abs(dominant_frequency(heard, 16000) - 1000) < 25, "the speaker took no call"
+        feed_stop_us = time.time_ns() // 1000
+        feed.stop()
+        customer.call("hangup", call_id=cu_call)
+        done = customer.wait_event("RecordingFinished", call_id=cu_call)
+        start_s = (feed_start_us - done["first_sample_utc_us"]) / 1e6 + 0.5
+        until_s = (feed_stop_us - done["first_sample_utc_us"]) / 1e6 - 0.1
+        _, right, _, right_rms = channel_tones(done["path"], start_s, until_s)
+        assert abs(right - 500) < 25 and right_rms > 0.01, (right, right_rms)
+    finally:
+        assert customer.close() == 0
+        assert operator.close() == 0
+
+
 def test_without_sound_devices_the_engine_says_so_and_still_calls():
     engine, _ = _agent({"audio": "auto"}, "operator", env={"PULSE_SERVER": "unix:/nonexistent"})
     try:
