@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
 
 from desktop.qa.playback.export import export_mp4  # noqa: E402
 from desktop.qa.playback.session import PlaybackSession  # noqa: E402
-from recorder.segments.pipeline import RecorderConfig  # noqa: E402
+from recorder.segments.config import RecorderConfig  # noqa: E402
 from store.client import StoreClient  # noqa: E402
 from tests.integration.playback_kit import (  # noqa: E402
     BLUE,

@@ -149,7 +149,8 @@ def check_screen(display: str | None) -> str:
         raise CheckFailed("no X display ($DISPLAY is not set): screen recording cannot work here")
     import av
 
-    from recorder.segments.pipeline import RecorderConfig, ScreenRecorder
+    from recorder.segments.config import RecorderConfig
+    from recorder.segments.pipeline import ScreenRecorder
 
     with tempfile.TemporaryDirectory(prefix="agentdesk-self-test-") as tmp:
         recorder = ScreenRecorder(RecorderConfig(out_dir=Path(tmp), display=display, fps=5))

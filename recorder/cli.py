@@ -21,15 +21,15 @@ import logging
 import os
 import signal
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
 from recorder.capture.grab import CaptureError, DisplayUnavailable
+from recorder.segments.config import RecorderConfig
 from recorder.segments.encoder import SCREEN_PARAMS, EncodeError, EncoderSettings, StorageFull
-from recorder.segments.pipeline import RecorderConfig, ScreenRecorder
-from recorder.segments.spool import trim_heap
+from recorder.segments.heap import trim_heap
+from recorder.segments.pipeline import ScreenRecorder
 
 PROG = "agentdesk-record"
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DISPLAY, EXIT_STORAGE = 0, 1, 2, 3, 4
@@ -100,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
         f"at once (default {RecorderConfig.hold_small_s:g}; recorder/segments/pacing.py)",
     )
     parser.add_argument(
+        "--hold-large",
+        type=float,
+        default=RecorderConfig.hold_large_s,
+        help="during a burst of large changes (a scroll) encode at most every this many "
+        f"seconds; 0: every one (default {RecorderConfig.hold_large_s:g})",
+    )
+    parser.add_argument(
         "--stats-json", type=Path, help="also write the totals and stage costs here (JSON)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every segment")
@@ -110,8 +117,9 @@ def _check_out_dir(out: Path) -> str | None:
     """None when ``out`` is (now) a writable folder, else the reason why not."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
-            pass
+        probe = out / f".write-test-{os.getpid()}"
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        probe.unlink()
     except FileExistsError:
         return f"{out} exists and is not a folder"
     except OSError as exc:
@@ -154,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         segment_s=args.segment_seconds,
         damage=args.damage,
         hold_small_s=max(args.hold_small, 0.0),
+        hold_large_s=max(args.hold_large, 0.0),
         call_ids=list(args.call_ids),
         encoder=settings,
     )
@@ -201,4 +210,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # Everything is written, closed and reported: leave without tearing down numpy, PyAV and
+    # every other module one by one (~40 ms of CPU at every start of a recording; measured,
+    # bench/README.md). ``agentdesk-record`` (the installed script) returns from main() instead.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(status)

@@ -38,8 +38,9 @@ from formats.clock import utc_us
 from recorder.capture.grab import CaptureError
 from recorder.live.publisher import LivePublisher
 from recorder.outbox.silences import SILENCES_NAME, SilenceJournal
+from recorder.segments.config import RecorderConfig
 from recorder.segments.encoder import EncodeError, StorageFull
-from recorder.segments.pipeline import RecorderConfig, ScreenRecorder
+from recorder.segments.pipeline import ScreenRecorder
 from recorder.segments.spool import SPOOL_NAME
 from recorder.segments.windows import RecordingWindows
 from recorder.worker_masks import ScreenMasks

@@ -11,7 +11,8 @@ import threading
 from formats import pipe
 from formats.clock import utc_us
 from recorder.outbox.silences import SilenceJournal
-from recorder.segments.pipeline import RecorderConfig, ScreenRecorder
+from recorder.segments.config import RecorderConfig
+from recorder.segments.pipeline import ScreenRecorder
 from recorder.segments.windows import RecordingPolicy, RecordingWindows
 from recorder.worker_masks import ScreenMasks
 from recorder.worker_options import WorkerOptions

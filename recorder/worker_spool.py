@@ -14,7 +14,8 @@ from formats import pipe
 from formats.clock import utc_us
 from formats.manifest import Manifest
 from recorder.segments.encoder import StorageFull
-from recorder.segments.spool import SpoolFolder, manifest_name, trim_heap
+from recorder.segments.heap import trim_heap
+from recorder.segments.spool import SpoolFolder, manifest_name
 from recorder.segments.windows import RecordingWindows, SpoolIndex, SpoolSegment
 from recorder.worker_upload import UploadSide
 

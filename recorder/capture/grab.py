@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from formats.clock import utc_us_at_monotonic
 from recorder.capture.geometry import Rect
+from recorder.capture.libraries import one_lookup
 from recorder.capture.screen_changes import ScreenChanges
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,8 @@ class Patches:
 
 def _open_mss(display: str | None, backend: str = "default") -> Any:
     try:
-        return mss.MSS(display=display, backend=backend)
+        with one_lookup():  # the first connection loads the X libraries
+            return mss.MSS(display=display, backend=backend)
     except mss.exception.ScreenShotError as exc:
         name = display or "$DISPLAY"
         raise DisplayUnavailable(f"cannot open X display {name}: {exc}") from exc

@@ -28,7 +28,10 @@ BgraImage = npt.NDArray[np.uint8]
 # Above this share of the picture, or this many rectangles, one whole-frame conversion is cheaper.
 FULL_AREA_SHARE = 0.4
 FULL_RECT_COUNT = 48
-# A swscale context is set up per size (~0.2 ms); keep one per recent rectangle size.
+# A swscale context is set up per size (~0.2 ms); keep one per recent rectangle size. Each
+# converts on the calling thread: swscale's own threads (one per core by default) cost more CPU
+# than they save on rectangles of a few tiles (64x64: 0.08-0.10 ms of CPU instead of 0.02-0.03)
+# and no less on a whole frame; the recorder's goal is CPU, not the latency of a conversion.
 _REFORMATTERS_KEPT = 32
 
 
@@ -69,6 +72,7 @@ class I420Canvas:
             interpolation=Interpolation.AREA,
             dst_colorspace=Colorspace.ITU709,
             dst_color_range=ColorRange.MPEG,
+            threads=1,
         )
 
     def _store(self, picture: VideoFrame, rect: Rect) -> None:

@@ -25,8 +25,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -39,7 +37,8 @@ from recorder.capture.geometry import Rect, clip_all, rescale_all, scaled_size
 from recorder.capture.grab import CaptureError, Frame, Pacer, Patches, ScreenGrabber
 from recorder.segments.canvas import FULL_AREA_SHARE, BgraImage, I420Canvas
 from recorder.segments.capture_step import CaptureStep
-from recorder.segments.encoder import EncodeError, EncoderSettings
+from recorder.segments.config import RecorderConfig
+from recorder.segments.encoder import EncodeError
 from recorder.segments.pacing import HeldChanges
 from recorder.segments.stats import StageClock, StageStats
 from recorder.segments.still import WakePipe, sleep_until
@@ -48,36 +47,6 @@ from recorder.segments.writer import SegmentWriter, recover
 log = logging.getLogger(__name__)
 
 PictureHook = Callable[[npt.NDArray[np.uint8], list[Rect], int], None]
-
-
-@dataclass
-class RecorderConfig:
-    """What to record and how; defaults are the recorder's (see recorder/README.md)."""
-
-    out_dir: Path
-    display: str | None = None
-    monitor: int = 0  # 0: the whole virtual desktop; n: monitor n (1-based)
-    fps: float = 5.0
-    scale_width: int | None = None  # scale the picture to this width (keeps aspect, even)
-    # A segment is cut at the first large change after ``segment_s`` (its key frame then
-    # replaces a P-frame that would have been nearly as big), at the latest after
-    # ``segment_s * segment_stretch``.
-    segment_s: float = 120.0
-    segment_stretch: float = 1.5
-    # A segment in which nothing changed after its key frame may last this long: a new one
-    # would only repeat the same (and most expensive) picture.
-    segment_idle_s: float = 300.0
-    tile: int = 32
-    layout_check_s: float = 1.0
-    capture_failure_limit_s: float = 5.0  # grabs failing this long end the recording
-    # X DAMAGE: grab and compare only what was drawn on (recorder/capture/damage.py); the whole
-    # screen is still grabbed and compared every ``full_grab_s``.
-    damage: bool = True
-    full_grab_s: float = 5.0
-    # Small changes within this long of the last frame wait for the next one (pacing.py).
-    hold_small_s: float = 0.4
-    call_ids: list[str] = field(default_factory=list)
-    encoder: EncoderSettings = field(default_factory=EncoderSettings)
 
 
 class ScreenRecorder:
@@ -119,7 +88,8 @@ class ScreenRecorder:
         self._step = CaptureStep(
             self._grabber, None, self.stats, tile=config.tile, full_grab_s=0, failure_limit_s=0
         )  # replaced by run()
-        self._held = HeldChanges(config.hold_small_s)
+        self._held = HeldChanges(config.hold_small_s, config.hold_large_s)
+        self._tick_mask: tuple[Rect, ...] = ()  # the mask of the previous tick
         self._wake = WakePipe()  # ends a wait on a still screen (recorder/segments/still.py)
 
     # ----- controls (any thread) -------------------------------------------------------
@@ -261,9 +231,13 @@ class ScreenRecorder:
         if call_ids:
             segment.add_call_ids(call_ids)
         held, at_us = self._held, shot.utc_us
+        mask_changed, self._tick_mask = mask_root != self._tick_mask, mask_root
         if segment.encoder.frames and rects:
-            if held.hold(rects, at_us, partial=not isinstance(shot, Frame), large=large):
-                self.stats.add("held", clock)
+            partial = not isinstance(shot, Frame)
+            if held.hold(rects, at_us, partial=partial, large=large, mask_changed=mask_changed):
+                if isinstance(shot, Frame):
+                    detector.accept(shot.bgra)  # the reference is the latest picture seen
+                self.stats.add("held large" if large else "held", clock)
                 return
             rects += held.take()[0]
         elif not rects and (held.due(at_us) or segment.encoder.flush_due(at_us)):
@@ -278,7 +252,7 @@ class ScreenRecorder:
         clock.restart()
         self._convert(picture, rects)
         clock.mark()
-        self._write(segment, at_us, clock)
+        self._write(segment, at_us, clock, large=large)
         if isinstance(shot, Frame):
             detector.accept(shot.bgra)
         self.stats.add("large change" if large else "small change", clock)
@@ -320,13 +294,20 @@ class ScreenRecorder:
             else:
                 canvas.fill(picture)
 
-    def _write(self, segment: SegmentWriter, utc_us: int, clock: StageClock | None = None) -> None:
+    def _write(
+        self,
+        segment: SegmentWriter,
+        utc_us: int,
+        clock: StageClock | None = None,
+        *,
+        large: bool = False,
+    ) -> None:
         """Encode the canvas as the picture at ``utc_us`` (stages ``encode`` and ``mux``)."""
         assert self._canvas is not None
         encoder = segment.encoder
         cpu, wall = encoder.mux_cpu_ns, encoder.mux_wall_ns
         segment.write(self._canvas.buffer, utc_us)
-        self._held.encoded(utc_us)
+        self._held.encoded(utc_us, large)
         if clock is not None:
             clock.mark()
             clock.carve(encoder.mux_cpu_ns - cpu, encoder.mux_wall_ns - wall)

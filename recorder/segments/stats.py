@@ -6,7 +6,7 @@ adds to the frame's latency; for a grab it includes the X server's copy). Stages
 (the damage query, the layout check and mss), ``mask`` (blacking out masked pixels),
 ``change`` (comparison with the reference), ``convert`` (BGRA to I420), ``encode`` (libx264)
 and ``mux`` (fragmented MP4 written to the file). Kinds of tick: ``held`` is a small change
-kept for the next frame (recorder/segments/pacing.py).
+kept for the next frame, ``held large`` a large one in a burst (recorder/segments/pacing.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import time
 from dataclasses import dataclass, field
 
 STAGES = ("grab", "mask", "change", "convert", "encode", "mux")
-KINDS = ("unchanged", "held", "small change", "large change")
+KINDS = ("unchanged", "held", "held large", "small change", "large change")
+NOT_ENCODED = ("unchanged", "held", "held large")
 
 
 @dataclass
@@ -87,7 +88,7 @@ class StageStats:
 
     @property
     def encoded(self) -> int:
-        return sum(k.count for name, k in self.kinds.items() if name not in ("unchanged", "held"))
+        return sum(k.count for name, k in self.kinds.items() if name not in NOT_ENCODED)
 
     def to_json(self) -> dict[str, object]:
         """Totals and, per kind of tick, its count and each stage's CPU and wall seconds."""

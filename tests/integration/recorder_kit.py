@@ -20,7 +20,8 @@ import numpy.typing as npt
 import pytest
 
 from formats.clock import utc_us
-from recorder.segments.pipeline import RecorderConfig, ScreenRecorder
+from recorder.segments.config import RecorderConfig
+from recorder.segments.pipeline import ScreenRecorder
 from tests.servers.xvfb import XvfbServer, xvfb_available
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ import pytest
 
 from desktop.qa.playback.export import export_mp4
 from formats.clock import utc_us
-from recorder.segments.pipeline import RecorderConfig
+from recorder.segments.config import RecorderConfig
 from tests.integration.playback_kit import (
     RootMarker,
     decode_mp4,

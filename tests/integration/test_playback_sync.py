@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from desktop.qa.playback.export import export_mp4
-from recorder.segments.pipeline import RecorderConfig
+from recorder.segments.config import RecorderConfig
 from tests.integration.playback_kit import (
     BLUE,
     RootMarker,

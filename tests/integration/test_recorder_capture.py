@@ -13,7 +13,7 @@ import pytest
 
 from recorder.capture.geometry import Rect
 from recorder.capture.grab import CaptureError
-from recorder.segments.pipeline import RecorderConfig
+from recorder.segments.config import RecorderConfig
 from tests.integration.recorder_kit import (
     RecordingThread,
     check_manifest_files,

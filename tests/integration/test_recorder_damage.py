@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from Xlib import display as xdisplay
 
@@ -14,12 +15,13 @@ from recorder.capture.damage import DamageTracker
 from recorder.capture.geometry import Rect
 from recorder.segments import pipeline
 from recorder.segments.capture_step import DAMAGE_MISSES_TOLERATED
-from recorder.segments.pipeline import RecorderConfig
+from recorder.segments.config import RecorderConfig
 from tests.integration.recorder_kit import (
     RecordingThread,
     check_manifest_files,
     colour_of,
     decode_all,
+    manifests,
     paint,
     shown_at,
     wait_until,
@@ -30,7 +32,9 @@ from tests.servers.xvfb import XvfbServer
 pytestmark = pytest.mark.integration
 __all__ = ["xvfb"]  # the fixture, imported for pytest
 
-PIXELS = {"red": 0xFF0000, "green": 0x00FF00, "blue": 0x0000FF, "yellow": 0xFFFF00}
+PIXELS = {
+    "red": 0xFF0000, "green": 0x00FF00, "blue": 0x0000FF, "yellow": 0xFFFF00, "black": 0x000000,
+}  # fmt: skip
 
 
 class Painter:
@@ -153,6 +157,67 @@ def test_small_changes_close_together_share_frames_and_are_never_shown_early(
     # 1.2 s of typing: 6-7 ticks see a change; held 0.4 s, they make 3 or 4 frames
     assert recorder.stats.kinds["held"].count >= 2
     assert recorder.stats.kinds["small change"].count <= 4, recorder.stats.lines()
+
+
+def test_a_burst_of_large_changes_is_paced_never_early_and_its_end_and_masks_are_prompt(
+    xvfb: XvfbServer, painter: Painter, tmp_path: Path
+) -> None:
+    """A scroll: the whole window redrawn every 0.1 s for 1.6 s, a thumb (a black square)
+    moving along; a mask put on, taken off and put on again during it."""
+    time.sleep(0.3)
+    config = RecorderConfig(out_dir=tmp_path, display=xvfb.display, hold_large_s=0.4)
+    start = time.monotonic()
+    recording = RecordingThread(config, seconds=4.0)
+    colours = ("red", "green", "blue", "yellow")
+    steps, hidden = [], Rect(640, 0, 640, 720)
+    for n in range(16):
+        wait_until(start + 1.0 + n * 0.1)
+        before = utc_us()
+        painter.fill(Rect(0, 0, 1280, 720), colours[n % 4])
+        steps.append((before, painter.fill(_thumb(n), "black")))
+        if n in (5, 8, 11):
+            recording.recorder.set_mask([hidden] if n != 8 else [])
+    recorder = recording.join()
+
+    check_manifest_files(tmp_path)
+    frames = decode_all(tmp_path)
+    end = frames[-1].utc_us
+    periods = [period for m in manifests(tmp_path) for period in m["masked_periods"]]
+    assert len(periods) == 2, periods
+    # Frame times come from 90 kHz timestamps: up to 11 µs before the capture time.
+    spans = [(p["start_us"] - 12, (p["end_us"] or end + 13) - 12) for p in periods]
+    shown_steps = []
+    for frame in frames[:-1]:  # the last one repeats the picture at the end, as it was
+        thumbs = [n for n in range(16) if _shows_thumb(frame.rgb, n)]
+        assert len(thumbs) <= 1, thumbs
+        if thumbs:
+            assert frame.utc_us >= steps[thumbs[0]][0], ("shown before it was drawn", thumbs)
+            shown_steps.append(thumbs[0])
+        masked = any(a <= frame.utc_us < b for a, b in spans)
+        assert (colour_of(frame.rgb[360, 960]) == "black") == masked, (frame.utc_us, spans)
+    # A mask is on (and off) in the picture from the very tick the manifest says: never held.
+    for period in periods:
+        on, off = period["start_us"], period["end_us"]
+        assert colour_of(shown_at(frames, on).rgb[360, 960]) == "black", "the mask waited"
+        if off < end:
+            assert colour_of(shown_at(frames, off).rgb[360, 960]) != "black", "unmasked late"
+    # The scroll's end is shown at once (a tick + slack for a busy machine), not a burst later.
+    last = shown_at(frames, min(steps[-1][1] + 450_000, end))
+    assert _shows_thumb(last.rgb, 15)
+    assert shown_steps == sorted(shown_steps) and shown_steps[-1] == 15
+    # 1.6 s of large changes: ~8 ticks see them; every other one waits and is skipped.
+    kinds = recorder.stats.kinds
+    assert kinds["held large"].count >= 2, recorder.stats.lines()
+    assert kinds["large change"].count < kinds["held large"].count + 6, recorder.stats.lines()
+
+
+def _thumb(n: int) -> Rect:
+    return Rect(20 + 30 * n, 600, 16, 16)
+
+
+def _shows_thumb(rgb: np.ndarray, n: int) -> bool:
+    x, y, w, h = _thumb(n)
+    return colour_of(rgb[y + h // 2, x + w // 2]) == "black"
 
 
 class _BlindTracker(DamageTracker):
