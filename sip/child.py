@@ -175,19 +175,28 @@ class Watchdog:
         self.thread = threading.Thread(target=self._run, name="sip-watchdog", daemon=True)
 
     def _run(self) -> None:
+        """Sleeps until the next thing is due (a ping, or the end of one's grace), not in
+        short polls: an idle desktop has nothing to wake this thread for in between."""
         asked: tuple[object, Future[Any]] | None = None
         sent = 0.0
-        while not self.stopping.wait(0.5):
+        wait_s = 0.5  # until the limit is known
+        while not self.stopping.wait(wait_s):
             limit, now = self.hang_after_s, time.monotonic()
             if limit is None:
+                wait_s = 0.5
                 continue
             if asked is not None and not asked[1].done():
                 if now - sent > limit:
                     self.hung(asked[0], limit)
                     asked = None
+                    wait_s = limit / 3
+                else:
+                    wait_s = sent + limit - now + 0.01
                 continue
             if asked is None or now - sent >= limit / 3:
                 asked, sent = self.ping(), now
+            # no child to ask (it is starting again): soon; else at the next ping
+            wait_s = 0.5 if asked is None else max(sent + limit / 3 - now, 0.01)
 
 
 class CallsInProgress:
