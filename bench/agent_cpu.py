@@ -14,8 +14,8 @@ on it, Kamailio, the store on SQLite, the CRM test server, a customer softphone)
 
 For each phase: user + system CPU of each process of the agent (the bench's own process is
 the desktop's: it only waits on the Qt loop), as % of one core, and the wake-ups per second
-(voluntary context switches) of their busiest threads: what to look at for timers and polling
-when idle. Goals (issue 23): idle ≤ 1 %, call with uploads ≤ 6 %. ``--rounds`` repeats the
+(voluntary context switches) and CPU of their busiest threads: what to look at for timers and
+polling when idle. Goals (issue 23): idle ≤ 1 %, call with uploads ≤ 6 %. ``--rounds`` repeats the
 idle and call phases alternately (A B A B) in one desktop. Run::
 
     .venv/bin/python -m bench.agent_cpu [--idle-s 30] [--call-s 60] [--rounds 2]
@@ -88,6 +88,7 @@ def _delta(before: Snapshot, after: Snapshot, wall_s: float, agent: set[int]) ->
             (
                 (t.wakeups - (old[t.name].wakeups if t.name in old else 0)) / wall_s,
                 named.get(t.name.rpartition("#")[2], t.name),
+                100 * (t.cpu_s - (old[t.name].cpu_s if t.name in old else 0.0)) / wall_s,
             )
             for t in threads
         )[::-1]
@@ -221,7 +222,9 @@ def report(measured: Measured) -> int:
         for role, value in last.items():
             if role.startswith("_"):
                 continue
-            top = ", ".join(f"{name} {rate:.1f}/s" for rate, name in value["wakeups"][:4])
+            top = ", ".join(
+                f"{name} {rate:.1f}/s {pct:.3f} %" for rate, name, pct in value["wakeups"][:5]
+            )
             print(f"      {role:<16} {value['cpu_pct']:5.2f} %   wake-ups: {top}")
     return 0 if met else 1
 

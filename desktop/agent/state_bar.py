@@ -58,6 +58,8 @@ class AgentStateBar(QWidget):
         self.label.setObjectName("agentStateLabel")
         self.timer_label = QLabel(self)
         self.timer_label.setObjectName("agentStateTime")
+        # It paints its own background: a tick repaints the label, not the window beneath.
+        self.timer_label.setAutoFillBackground(True)
         self.choose_button = QToolButton(self)
         self.choose_button.setObjectName("agentStateChoose")
         self.choose_button.setText(self.tr("Change state"))
