@@ -193,23 +193,29 @@ def _thread_cpu_s(pid: int, tid: str, stat_fields: list[str]) -> float:
 def tree_usage(root: int) -> dict[int, tuple[str, list[ThreadUsage]]]:
     """``root`` and its live descendants: pid -> (command line, its threads' CPU and wake-ups)."""
     table = _proc_table()
-    tree = _descendants(table, root)
     out = {}
-    for pid in sorted(tree):
-        command = _read(f"/proc/{pid}/cmdline").replace("\0", " ").strip()
-        threads = []
-        try:
-            tids = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        for tid in tids:
-            raw = _read(f"/proc/{pid}/task/{tid}/stat")
-            if not raw:
-                continue
-            fields = raw[raw.rfind(")") + 2 :].split()
-            name = raw[raw.find("(") + 1 : raw.rfind(")")]
-            cpu = _thread_cpu_s(pid, tid, fields)
-            status = _read(f"/proc/{pid}/task/{tid}/status")
-            threads.append(ThreadUsage(f"{name}#{tid}", cpu, _wakeups(status)))
-        out[pid] = (command, threads)
+    for pid in sorted(_descendants(table, root)):
+        usage = process_usage(pid)
+        if usage is not None:
+            out[pid] = usage
     return out
+
+
+def process_usage(pid: int) -> tuple[str, list[ThreadUsage]] | None:
+    """One process's command line and its threads' CPU and wake-ups (None once it is gone)."""
+    command = _read(f"/proc/{pid}/cmdline").replace("\0", " ").strip()
+    threads = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tids:
+        raw = _read(f"/proc/{pid}/task/{tid}/stat")
+        if not raw:
+            continue
+        fields = raw[raw.rfind(")") + 2 :].split()
+        name = raw[raw.find("(") + 1 : raw.rfind(")")]
+        cpu = _thread_cpu_s(pid, tid, fields)
+        status = _read(f"/proc/{pid}/task/{tid}/status")
+        threads.append(ThreadUsage(f"{name}#{tid}", cpu, _wakeups(status)))
+    return (command, threads)
