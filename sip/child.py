@@ -170,24 +170,52 @@ class Watchdog:
         hung: Callable[[object, float], None],
         hang_after_s: float | None,
     ) -> None:
-        self.ping, self.hung, self.hang_after_s = ping, hung, hang_after_s
+        self.ping, self.hung = ping, hung
         self.stopping = threading.Event()
+        self._wake = threading.Event()  # stopping, or a new limit: think again now
+        self._hang_after_s = hang_after_s
         self.thread = threading.Thread(target=self._run, name="sip-watchdog", daemon=True)
 
+    @property
+    def hang_after_s(self) -> float | None:
+        return self._hang_after_s
+
+    @hang_after_s.setter
+    def hang_after_s(self, limit: float | None) -> None:
+        self._hang_after_s = limit
+        self._wake.set()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self._wake.set()
+
     def _run(self) -> None:
+        """Sleeps until the next thing is due (a ping, or the end of one's grace), not in
+        short polls: an idle desktop has nothing to wake this thread for in between."""
         asked: tuple[object, Future[Any]] | None = None
         sent = 0.0
-        while not self.stopping.wait(0.5):
+        wait_s = 0.5  # until the limit is known
+        while not self.stopping.is_set():
+            self._wake.wait(wait_s)
+            self._wake.clear()
+            if self.stopping.is_set():
+                break
             limit, now = self.hang_after_s, time.monotonic()
             if limit is None:
+                wait_s = 0.5
                 continue
             if asked is not None and not asked[1].done():
                 if now - sent > limit:
                     self.hung(asked[0], limit)
                     asked = None
+                    wait_s = limit / 3
+                else:
+                    wait_s = sent + limit - now + 0.01
                 continue
             if asked is None or now - sent >= limit / 3:
                 asked, sent = self.ping(), now
+            # no child to ask (it is starting again): soon; else at the next ping
+            wait_s = 0.5 if asked is None else max(sent + limit / 3 - now, 0.01)
 
 
 class CallsInProgress:

@@ -126,7 +126,7 @@ class EngineProcess(EngineCommands, MonitorCommands):
         """Ask the child to hang up, unregister and destroy pjsua2; kill it after ``timeout``.
         Returns False if it had to be killed or did not end cleanly."""
         self._stopping.set()
-        self.watchdog.stopping.set()
+        self.watchdog.stop()
         with self._lock:
             child, self._child = self._latest, None
         clean = child is None or self._stop_child(child, timeout)

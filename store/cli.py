@@ -26,6 +26,10 @@ from store.outbound import command as outbound_command
 from store.settings import SettingsError
 from store.transcripts import command as transcribe_command
 
+# An idle desktop asks every ~10 s (presence) and every minute (the policy): its connection
+# stays open between them instead of a new TCP and TLS handshake each time (uvicorn: 5 s).
+KEEP_ALIVE_S = 75
+
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
@@ -63,6 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=args.access_log,
         proxy_headers=True,
         forwarded_allow_ips=args.forwarded_allow_ips,
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
     return 0
 

@@ -2,7 +2,8 @@
 
 A supervisor (or admin) opens a watch of an agent; the watch stays open while its viewer asks
 for frames (every fraction of a second), and ends when the viewer says so or stops asking for
-``WATCH_TIMEOUT_US``. The agent's desktop learns from its presence answer that it is watched;
+``WATCH_TIMEOUT_US``. The agent's desktop learns from its presence answer that it is watched
+(a ``screen.watch`` event on its live channel makes it ask at once, not at its next heartbeat);
 its recorder worker then sends live frames (formats/screen_live.py), which are kept here only
 from the latest key frame on, and only while somebody watches: when the last watch ends, the
 agent's frames are deleted. Everything is in the database, so the viewer and the agent's
@@ -17,7 +18,7 @@ import json
 from typing import Any
 
 from formats.screen_live import LiveFrameError, read_frame
-from store import audit
+from store import audit, live
 from store.db import Database
 from store.errors import Forbidden, Gone, Invalid, NotFound
 from store.models import Role
@@ -43,6 +44,7 @@ CREATE TABLE screen_frames (
 );
 CREATE INDEX screen_frames_agent ON screen_frames (agent, id)
 """
+WATCH_EVENT = "screen.watch"  # to the agent's desktop: its presence answer has news
 WATCH_TIMEOUT_US = 10_000_000  # a viewer that has not asked for this long has gone
 MAX_FRAME_BYTES = 8 * 1024 * 1024
 FRAMES_PER_ANSWER = 100
@@ -74,6 +76,7 @@ def start(db: Database, agent: str, who: Principal) -> dict[str, Any]:
         assert row is not None
         watch_id = int(row["id"])
         audit.record(db, who, "screen.watch", f"agent/{agent}", f"watch {watch_id} started")
+        live.publish(db, agent, {"type": WATCH_EVENT, "id": watch_id})
     return {"id": watch_id, "agent": agent, "watcher": who.name, "started_us": stamp}
 
 

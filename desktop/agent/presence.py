@@ -1,5 +1,8 @@
 """Publishes this agent's live snapshot (current call, hold, recording, upload backlog) to the
 store for the supervisors' board: on every change and every few seconds, from its own thread.
+While the store's live channel is up it says what the heartbeat's answer would (a watch of
+this screen starting: :meth:`PresencePublisher.post_now`), so the heartbeat slows to
+``pushed_every_s``, well within the store's 30 s freshness.
 
 No Qt: ``update(**fields)`` only stores the new values under a lock and wakes the thread, so
 the UI thread never waits on the network. A failed post is logged once and retried.
@@ -23,13 +26,15 @@ class PresenceSink(Protocol):
 
 
 class PresencePublisher:
-    """Posts ``snapshot`` through ``client.put_presence`` when it changes or every ``every_s``."""
+    """Posts ``snapshot`` through ``client.put_presence`` when it changes, when asked to, and
+    every ``every_s`` (``pushed_every_s`` while :meth:`pushed` says the live channel is up)."""
 
     def __init__(
         self,
         client: PresenceSink,
         agent: str | Callable[[], str],
         every_s: float = 2.0,
+        pushed_every_s: float = 10.0,
         on_error: Callable[[Exception], None] | None = None,
         on_answer: Callable[[Mapping[str, Any]], None] | None = None,
     ) -> None:
@@ -38,6 +43,8 @@ class PresencePublisher:
         self._client = client
         self._agent = agent if callable(agent) else (lambda: agent)  # the token's owner
         self._every_s = every_s
+        self._pushed_every_s = pushed_every_s
+        self._pushed = False
         self._on_error = on_error
         self._on_answer = on_answer
         self._lock = threading.Lock()
@@ -58,6 +65,23 @@ class PresencePublisher:
             self._snapshot.update(fields)
         if changed:
             self._wake.set()
+
+    def post_now(self) -> None:
+        """Post at once (the store pushed news the answer carries, e.g. a watch began)."""
+        self._wake.set()
+
+    def pushed(self, on: bool) -> None:
+        """Whether the live channel is up: the heartbeat slows while it is, and is back to
+        ``every_s`` at once when it is not."""
+        if on != self._pushed:
+            self._pushed = on
+            if not on:
+                self._wake.set()
+
+    @property
+    def every_s(self) -> float:
+        """The heartbeat's period now."""
+        return self._pushed_every_s if self._pushed else self._every_s
 
     def snapshot(self) -> Presence:
         with self._lock:
@@ -81,7 +105,7 @@ class PresencePublisher:
         while not self._stopping.is_set():
             self._post(self.snapshot())
             # Sleep until the next heartbeat, or less when something changes meanwhile.
-            self._wake.wait(self._every_s)
+            self._wake.wait(self.every_s)
             self._wake.clear()
 
     def _post(self, snapshot: Presence) -> None:

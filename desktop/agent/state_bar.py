@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QWidget
 
 from desktop.agent import state as st
 from desktop.i18n import shown
 
+WIDGET_SIZE_MAX = (1 << 24) - 1  # Qt's QWIDGETSIZE_MAX: no maximum
 COLOURS = {
     st.READY: "#1e7d32",
     st.ON_CALL: "#1565c0",
@@ -57,6 +58,8 @@ class AgentStateBar(QWidget):
         self.label.setObjectName("agentStateLabel")
         self.timer_label = QLabel(self)
         self.timer_label.setObjectName("agentStateTime")
+        # It paints its own background: a tick repaints the label, not the window beneath.
+        self.timer_label.setAutoFillBackground(True)
         self.choose_button = QToolButton(self)
         self.choose_button.setObjectName("agentStateChoose")
         self.choose_button.setText(self.tr("Change state"))
@@ -75,10 +78,11 @@ class AgentStateBar(QWidget):
         layout.addStretch(1)
         layout.addWidget(self.end_wrap_up)
         layout.addWidget(self.choose_button)
+        # Time in state ticks while the bar is seen; a wrap-up's end is due even when not.
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
-        self._clock.start()
+        self._colour = ""
         model.subscribe(lambda _change: self.refresh())
         self.refresh()
 
@@ -100,7 +104,41 @@ class AgentStateBar(QWidget):
 
     def _tick(self) -> None:
         self.model.tick()
-        self.refresh()
+        if self.model.state == st.WRAP_UP:
+            self.refresh()
+        else:  # only the time moves: no restyle, no relayout
+            self.timer_label.setText(self.time_text())
+
+    def _fit_time(self) -> None:
+        """The clock keeps one size (Qt lays out nothing for a widget of fixed width and
+        height), so its text changing every second repaints the label alone instead of laying
+        out the window again; a wrap-up's words take their own size."""
+        label = self.timer_label
+        if self.model.state == st.WRAP_UP:
+            label.setMinimumSize(0, 0)
+            label.setMaximumSize(WIDGET_SIZE_MAX, WIDGET_SIZE_MAX)
+            return
+        margins = label.contentsMargins()
+        extra = 2 * label.margin()
+        width = label.fontMetrics().horizontalAdvance("00:00:00") + margins.left() + margins.right()
+        height = label.fontMetrics().height() + margins.top() + margins.bottom()
+        label.setFixedSize(width + extra, height + extra)
+
+    def _run_clock(self) -> None:
+        if self.isVisible() or self.model.state == st.WRAP_UP:
+            if not self._clock.isActive():
+                self._clock.start()
+        else:
+            self._clock.stop()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.timer_label.setText(self.time_text())
+        self._run_clock()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._run_clock()
 
     def text(self) -> str:
         """The state as the operator reads it, e.g. "Not ready: Training"."""
@@ -122,7 +160,10 @@ class AgentStateBar(QWidget):
         m = self.model
         self.label.setText(self.text())
         colour = COLOURS.get(m.state, "#000000")
-        self.label.setStyleSheet(f"font-weight: bold; color: {colour};")
+        if colour != self._colour:  # a style sheet re-polishes the label: only on a change
+            self._colour = colour
+            self.label.setStyleSheet(f"font-weight: bold; color: {colour};")
+        self._fit_time()
         self.timer_label.setText(self.time_text())
         self.end_wrap_up.setVisible(m.state == st.WRAP_UP)
         self.end_wrap_up.setToolTip(m.wrap_up_blocked() if m.state == st.WRAP_UP else "")
@@ -132,3 +173,4 @@ class AgentStateBar(QWidget):
         if pending:
             tip = self.tr("After the call: %1").replace("%1", state_name(chosen_state))
         self.choose_button.setToolTip(tip)
+        self._run_clock()

@@ -9,15 +9,17 @@ take what they are given.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, QTranslator
+from PySide6.QtCore import QSocketNotifier, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from desktop import i18n, paths, secret_store
@@ -239,8 +241,19 @@ def _shutdown(bridge: EngineBridge, callers: list[SimulatedCaller]) -> bool:
 
 
 def _close_on_sigint(window: MainWindow) -> None:
-    """Ctrl+C in the terminal closes the window cleanly (Qt's loop would swallow it)."""
+    """Ctrl+C in the terminal closes the window cleanly. Qt's loop would swallow it: the signal
+    writes a byte to a socket that wakes the loop, and Python runs its handler then (no timer
+    polling for it)."""
+    wake, woken = socket.socketpair()
+    for end in (wake, woken):
+        end.setblocking(False)
+    signal.set_wakeup_fd(wake.fileno())
+    notifier = QSocketNotifier(woken.fileno(), QSocketNotifier.Type.Read, window)
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            woken.recv(64)
+        _ = wake  # both ends live as long as the notifier
+
+    notifier.activated.connect(drain)
     signal.signal(signal.SIGINT, lambda *_: window.close())
-    timer = QTimer(window)
-    timer.timeout.connect(lambda: None)  # lets Python run its signal handlers
-    timer.start(250)

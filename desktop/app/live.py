@@ -1,6 +1,7 @@
 """The live channel as the composition root wires it: the store's ``policy.changed`` makes the
-policy follower ask at once; monitoring sessions go to the softphone engine, and the window's
-status bar says when a supervisor is there."""
+policy follower ask at once, ``screen.watch`` makes the presence post at once (its answer says
+who watches), and while the channel is up both poll seldom; monitoring sessions go to the
+softphone engine, and the window's status bar says when a supervisor is there."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel
 
+from desktop.agent.presence import PresencePublisher
 from desktop.live.channel import LiveChannel
 from desktop.live.monitoring import MonitorEngine, MonitorGrants, MonitorReports
 from desktop.operator.window import MainWindow
@@ -16,6 +18,8 @@ from desktop.recording.policy import PolicyFollower, StorePolicy
 from desktop.settings import values as settings
 from desktop.store_session import StoreSession
 from store.client import StoreUnavailable
+
+WATCH_EVENT = "screen.watch"  # store/screen_live.py: a supervisor began watching this screen
 
 
 def open_live_channel(
@@ -32,7 +36,21 @@ def open_live_channel(
                 follower.refresh()
 
         live.received.connect(policy_changed)
+        live.status.connect(lambda status: follower.pushed(status == "connected"))
     return live
+
+
+def follow_pushes(live: LiveChannel, presence: PresencePublisher) -> None:
+    """The presence posts at once when a watch of this screen begins, and its heartbeat slows
+    while the channel is up (the store would push that news)."""
+
+    def watch_began(event: dict[str, Any]) -> None:
+        if event.get("type") == WATCH_EVENT:
+            presence.post_now()
+
+    live.received.connect(watch_began)
+    live.status.connect(lambda status: presence.pushed(status == "connected"))
+    presence.pushed(live.connected)
 
 
 class SessionReports:

@@ -14,7 +14,7 @@ from PySide6.QtCore import QCoreApplication, QTranslator
 from desktop.agent.identity import Identity
 from desktop.agent.presence import PresencePublisher
 from desktop.agent.state import AgentState
-from desktop.app.live import SessionReports, add_monitoring, open_live_channel
+from desktop.app.live import SessionReports, add_monitoring, follow_pushes, open_live_channel
 from desktop.app.outbound import add_outbound_panel
 from desktop.calls.history import CallHistory, CallLog, WrapUpTally, default_log_path, store_fetch
 from desktop.calls.model import Call, CallBook
@@ -164,6 +164,8 @@ def connect_store(
             recorder.status_changed.connect(recording)
             recorder.worker_event.connect(recording)
         uploads.status_changed.connect(backlog_of(presence))
+        if live is not None:
+            follow_pushes(live, presence)
         presence.start()
 
     def refused(status: dict[str, Any]) -> None:

@@ -42,8 +42,7 @@ class CallList(QWidget):
         layout.addWidget(self.table, 1)
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
-        self._clock.timeout.connect(self._tick)
-        self._clock.start()
+        self._clock.timeout.connect(self._tick)  # runs while there are calls to time
         for signal in (book.added, book.changed, book.ended):
             signal.connect(self.refresh)
         self.refresh()
@@ -59,6 +58,10 @@ class CallList(QWidget):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, call.call_id)
                 self.table.setItem(i, col, item)
+        if rows and not self._clock.isActive():
+            self._clock.start()
+        elif not rows:
+            self._clock.stop()
         ids = [r.call_id for r in rows]
         if keep in ids:
             self.select(keep)

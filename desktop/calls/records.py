@@ -49,7 +49,6 @@ class CallRecords(QObject):
         book.changed.connect(self.on_progress)
         book.ended.connect(self.on_progress)
         book.record_ready.connect(self.on_record_ready)
-        self._seen.start()
         return self
 
     @Slot(object)
@@ -58,6 +57,8 @@ class CallRecords(QObject):
             return  # (a call already final is not reopened: the outbox keeps it final)
         record = call.record or store_record(call, self.book.agent)
         self.queue.call_progress(record)
+        if not self._seen.isActive():  # noted while calls are live (stops with the last)
+            self._seen.start()
 
     @Slot(object)
     def on_record_ready(self, call: Call) -> None:
@@ -67,6 +68,8 @@ class CallRecords(QObject):
         self.queue.call_ended(call.record, call.audio)
 
     def _note_live(self) -> None:
-        if self.book is not None:
-            for call in self.book.live():
-                self.on_progress(call)
+        live = self.book.live() if self.book is not None else []
+        if not live:
+            self._seen.stop()
+        for call in live:
+            self.on_progress(call)

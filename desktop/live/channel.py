@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 class LiveChannel(QObject):
     """``received`` (an event: a dict with ``type``) and ``status`` (``"connected"`` or why not) are
-    emitted on the UI thread. Create and :meth:`start` it on the UI thread."""
+    emitted on the UI thread. Create and :meth:`start` it on the UI thread. ``connected``: the
+    last status said so (the store pushes its news now: polls for them may slow down)."""
 
     received = Signal(object)
     status = Signal(str)
@@ -40,6 +41,7 @@ class LiveChannel(QObject):
         self._closed = threading.Event()
         self._nudge = threading.Event()  # closed, or another address: stop waiting
         self._last_status = ""
+        self.connected = False
         self._from_thread.connect(self._deliver)  # queued: the sender is another thread
         app = QCoreApplication.instance()
         if app is not None:
@@ -103,6 +105,7 @@ class LiveChannel(QObject):
         if kind == "event":
             self.received.emit(payload)
             return
+        self.connected = payload == "connected"
         if payload != self._last_status:
             log.log(logging.INFO if payload == "connected" else logging.WARNING,
                     "live channel: %s", payload)  # fmt: skip

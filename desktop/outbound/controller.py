@@ -95,10 +95,9 @@ class OutboundDesk(QObject):
         panel.skip_clicked.connect(lambda reason: self._do(self.dialler.skip, reason))
         panel.disposition_chosen.connect(self._dispose)
         panel.callback_chosen.connect(lambda at: self._do(self.dialler.dispose, "callback", at))
-        self._clock = QTimer(self)
+        self._clock = QTimer(self)  # runs while a countdown or a dialling needs its ticks
         self._clock.setInterval(250)
         self._clock.timeout.connect(self._tick)
-        self._clock.start()
         self._poll = QTimer(self)
         self._poll.setInterval(poll_ms)
         self._poll.timeout.connect(self._claim)
@@ -287,6 +286,10 @@ class OutboundDesk(QObject):
             note = self.tr("Choose the Outbound state to get calls to make.")
         phase, was = self.dialler.phase, self._shown_phase
         self._shown_phase = phase
+        if phase not in (Phase.COUNTDOWN, Phase.DIALLING):
+            self._clock.stop()
+        elif not self._clock.isActive():
+            self._clock.start()
         self.panel.show_phase(phase, self.dialler.countdown_left_s(), note)
         if phase is Phase.IDLE and was is not Phase.IDLE and self.working:
             QTimer.singleShot(0, self._claim)  # the next task as soon as this one is done

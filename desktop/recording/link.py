@@ -276,6 +276,10 @@ class RecorderLink(QObject):
                 self._fatal = event.message
         elif isinstance(event, pipe.SegmentDone):
             log.info("recorder: segment kept for %s", ", ".join(event.call_ids))
+        elif isinstance(event, pipe.LiveState) and not event.watched and self._watch.watched:
+            # The store told the worker nobody watches any more: a watch that begins before
+            # the next presence answer must be sent again.
+            self._watch = pipe.Watch(watched=False)
         self.worker_event.emit(pipe_codec.to_json(event))
         self._update_status()
 

@@ -5,7 +5,8 @@ down still applies the last one. Without a cached copy, the store's built-in def
 (every call recorded): cutting the store off never switches recording off.
 
 The live channel (desktop/live/) asks again at once when the store says the policy changed
-(:meth:`PolicyFollower.refresh`); the polling stays as the fallback while it is down.
+(:meth:`PolicyFollower.refresh`); while it is up the polling slows to once a minute
+(:meth:`PolicyFollower.pushed`), and is back to every few seconds while it is down.
 :class:`PolicyFollower`'s ``changed`` signal is what the rest of the desktop listens to.
 """
 
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 CACHE_NAME = "recording-policy.json"
 POLL_S = 3.0
+PUSHED_POLL_S = 60.0  # while the live channel is up: it says when the policy changed
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ class PolicyFollower(QObject):
         read_token: Callable[[str], str | None],
         *,
         poll_s: float = POLL_S,
+        pushed_poll_s: float = PUSHED_POLL_S,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -162,8 +165,9 @@ class PolicyFollower(QObject):
         self._again = False
         self._closed = False
         self._last_problem = ""
+        self._poll_ms = (round(poll_s * 1000), round(max(poll_s, pushed_poll_s) * 1000))
         self._timer = QTimer(self)
-        self._timer.setInterval(round(poll_s * 1000))
+        self._timer.setInterval(self._poll_ms[0])
         self._timer.timeout.connect(self.poll)
         app = QCoreApplication.instance()
         if app is not None:
@@ -172,6 +176,15 @@ class PolicyFollower(QObject):
     def start(self) -> None:
         self._timer.start()
         self.poll()
+
+    def pushed(self, on: bool) -> None:
+        """Whether the live channel is up. Up (again): ask once now (what changed while it
+        was down) and then seldom; down: poll every few seconds."""
+        interval = self._poll_ms[1 if on else 0]
+        if interval != self._timer.interval():
+            self._timer.setInterval(interval)  # (restarts a running timer)
+        if on:
+            self.refresh()
 
     def close(self) -> None:
         self._closed = True

@@ -49,7 +49,8 @@ EMPTY_STATUS: dict[str, Any] = {
     "disk": "",
     "unwritten": 0,
 }
-REFRESH_MS = 5000
+REFRESH_MS = 5000  # while writes wait for the disk, or no worker reports the outbox
+REPORTED_REFRESH_MS = 60_000  # the worker reports every change of the outbox: a safety net
 # What the outbox itself knows; the rest (rate, the uploader's error, offline) the worker says.
 OUTBOX_KEYS = ("items", "bytes", "oldest_us", "over_quota", "warning", "parked",
                "parked_reason", "disk", "unwritten")  # fmt: skip
@@ -200,7 +201,9 @@ class UploadQueue(QObject):
         """Connect to :attr:`RecorderLink.worker_event`: takes its ``upload_status`` (what
         this queue could not write yet counts as waiting too)."""
         if event.get("event") == "upload_status":
-            self._worker_reports = True
+            if not self._worker_reports:
+                self._worker_reports = True
+                self._pace()
             state = {k: v for k, v in event.items() if k not in ("event", "at_us")}
             self._journalled = int(state.get("items") or 0)
             if self._unwritten:
@@ -320,9 +323,18 @@ class UploadQueue(QObject):
             keys = (*OUTBOX_KEYS, "last_error")
         self._set_status({**self._status, **{k: counts[k] for k in keys}})
 
+    def _pace(self) -> None:
+        """Read the outbox often only while it matters: held writes to try again, or nobody
+        else saying what the outbox holds."""
+        fast = bool(self._unwritten) or not self._worker_reports
+        interval = REFRESH_MS if fast else REPORTED_REFRESH_MS
+        if interval != self._timer.interval() and not self._closed:
+            self._timer.start(interval)
+
     def _set_status(self, status: dict[str, Any]) -> None:
         merged = {**EMPTY_STATUS, **status}
         merged["reason"] = waiting_reason(merged, self._identity_problem)
+        self._pace()
         if merged != self._status:
             self._status = merged
             self.status_changed.emit(dict(merged))

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from desktop.agent.state_bar import clock_text
 from desktop.calls.engine_bridge import EngineBridge
 from desktop.operator.window import STORE_STATES, MainWindow
 from desktop.settings.values import AgentSection
@@ -231,3 +232,32 @@ def test_incoming_call_without_a_tray_raises_the_window_and_keeps_the_notice(
     assert not window.isMinimized()
     assert window.tray.last_notice == ("Incoming call", "Ivan Petrov")
     assert window.tray.tooltip == "AgentDesk — Offline"
+
+
+def test_idle_the_window_runs_only_its_clock_and_none_while_hidden(
+    qtbot: QtBot, engine: FakeEngine, window: MainWindow
+) -> None:
+    """What wakes an idle desktop: Ready with nothing happening, only the time-in-state clock
+    runs; hidden (in the tray) not even that, except in a wrap-up, which must end on time."""
+
+    def running() -> list[tuple[str, int]]:
+        timers = window.findChildren(QTimer)
+        return sorted((type(t.parent()).__name__, t.interval()) for t in timers if t.isActive())
+
+    window.show()
+    qtbot.waitExposed(window)
+    online(qtbot, engine, window)
+    assert running() == [("AgentStateBar", 1000)]
+    label = window.state_bar.timer_label
+    assert label.width() >= label.fontMetrics().horizontalAdvance(clock_text(9 * 3600 + 3599))
+    deliver(qtbot, engine, window, incoming(), state("c1", "confirmed"))
+    assert running() == [("AgentStateBar", 1000), ("CallList", 1000)]  # its duration ticks
+    deliver(qtbot, engine, window, ev.CallEnded(call_id="c1", record={"ended_by": "remote"}))
+    assert window.state_bar.text() == "Wrap-up"
+    window.hide()
+    assert running() == [("AgentStateBar", 1000)]  # the wrap-up's end is still due
+    qtbot.mouseClick(window.state_bar.end_wrap_up, LEFT)
+    assert window.state_bar.text() == "Ready" and running() == []
+    window.show()
+    qtbot.waitExposed(window)
+    assert running() == [("AgentStateBar", 1000)] and label.text() == "0:00"
