@@ -36,10 +36,28 @@ def state_name(state: str) -> str:
     return names.get(state, state)
 
 
+# Time in a waiting state (ready, not ready, a break) is shown by the second for its first
+# minute, then by the minute: a label that changes every second is a screen that is never
+# still, and the recorder encodes each change (bench/README.md, agent_cpu.py). A call and a
+# wrap-up's countdown keep their seconds.
+SECONDS_SHOWN_S = 60
+BY_THE_SECOND = (st.ON_CALL, st.WRAP_UP)
+
+
 def clock_text(seconds: int) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def minutes_text(seconds: int) -> str:
+    """Whole minutes in a state, e.g. "12 min" or "1 h 05 min" (translated)."""
+    hours, rest = divmod(seconds, 3600)
+    minutes = rest // 60
+    if hours:
+        text = QCoreApplication.translate("AgentState", "%1 h %2 min")
+        return text.replace("%1", str(hours)).replace("%2", f"{minutes:02d}")
+    return QCoreApplication.translate("AgentState", "%1 min").replace("%1", str(minutes))
 
 
 class AgentStateBar(QWidget):
@@ -108,6 +126,17 @@ class AgentStateBar(QWidget):
             self.refresh()
         else:  # only the time moves: no restyle, no relayout
             self.timer_label.setText(self.time_text())
+        self._clock.setInterval(self._next_tick_ms())
+
+    def _next_tick_ms(self) -> int:
+        """A second, or until the shown minute changes."""
+        m = self.model
+        if m.state in BY_THE_SECOND:
+            return 1000
+        in_state = m.time_in_state_s()
+        if in_state < SECONDS_SHOWN_S:
+            return 1000
+        return (60 - in_state % 60) * 1000
 
     def _fit_time(self) -> None:
         """The clock keeps one size (Qt lays out nothing for a widget of fixed width and
@@ -120,14 +149,20 @@ class AgentStateBar(QWidget):
             return
         margins = label.contentsMargins()
         extra = 2 * label.margin()
-        width = label.fontMetrics().horizontalAdvance("00:00:00") + margins.left() + margins.right()
+        widest = max(
+            label.fontMetrics().horizontalAdvance(text)
+            for text in ("00:00:00", minutes_text(99 * 3600 + 59 * 60))
+        )
+        width = widest + margins.left() + margins.right()
         height = label.fontMetrics().height() + margins.top() + margins.bottom()
         label.setFixedSize(width + extra, height + extra)
 
     def _run_clock(self) -> None:
         if self.isVisible() or self.model.state == st.WRAP_UP:
             if not self._clock.isActive():
-                self._clock.start()
+                self._clock.start(self._next_tick_ms())
+            elif self._clock.interval() != self._next_tick_ms():
+                self._clock.setInterval(self._next_tick_ms())
         else:
             self._clock.stop()
 
@@ -154,7 +189,10 @@ class AgentStateBar(QWidget):
             if blocked:
                 return self.tr("waiting: %1").replace("%1", blocked)
             return self.tr("%1 s left").replace("%1", str(left))
-        return clock_text(m.time_in_state_s())
+        in_state = m.time_in_state_s()
+        if m.state in BY_THE_SECOND or in_state < SECONDS_SHOWN_S:
+            return clock_text(in_state)
+        return minutes_text(in_state)
 
     def refresh(self) -> None:
         m = self.model

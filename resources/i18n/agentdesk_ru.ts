@@ -148,6 +148,14 @@
         <source>Outbound</source>
         <translation>Исходящий обзвон</translation>
     </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 ч %2 мин</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 мин</translation>
+    </message>
 </context>
 <context>
     <name>AgentStateBar</name>

@@ -261,3 +261,37 @@ def test_idle_the_window_runs_only_its_clock_and_none_while_hidden(
     window.show()
     qtbot.waitExposed(window)
     assert running() == [("AgentStateBar", 1000)] and label.text() == "0:00"
+
+
+def test_a_waiting_state_shows_seconds_for_a_minute_then_minutes(qtbot: QtBot) -> None:
+    """Ready, not ready or a break: by the second for the first minute, then by the minute,
+    the clock waking when the shown minute changes; a call keeps its seconds."""
+    from desktop.agent import state as st
+    from desktop.agent.state_bar import AgentStateBar
+
+    now = [1_000_000_000]
+    model = st.AgentState(wrap_up_s=30.0, clock=lambda: now[0], state=st.READY)
+    bar = AgentStateBar(model)
+    qtbot.addWidget(bar)
+    bar.show()
+    qtbot.waitExposed(bar)
+    assert bar.time_text() == "0:00" and bar._clock.interval() == 1000
+    now[0] += 59_000_000
+    bar._tick()
+    assert bar.time_text() == "0:59" and bar._clock.interval() == 1000
+    now[0] += 66_000_000  # 2 min 5 s in Ready
+    bar._tick()
+    assert bar.timer_label.text() == "2 min" and bar._clock.interval() == 55_000
+    now[0] += 3600_000_000  # 1 h 2 min 5 s
+    bar._tick()
+    assert bar.timer_label.text() == "1 h 02 min"
+    label = bar.timer_label
+    assert label.width() >= label.fontMetrics().horizontalAdvance("99 h 59 min")
+    model.on_event(incoming())
+    model.on_event(
+        ev.CallStateChanged(call_id="c1", state="confirmed", code=200, reason="OK", at_us=now[0])
+    )
+    assert bar.text() == "On call" and bar._clock.interval() == 1000
+    now[0] += 125_000_000
+    bar._tick()
+    assert bar.time_text() == "2:05" and bar._clock.interval() == 1000
