@@ -36,11 +36,10 @@ def state_name(state: str) -> str:
     return names.get(state, state)
 
 
-# Time in a waiting state (ready, not ready, a break) is shown by the second for its first
-# minute, then by the minute: a label that changes every second is a screen that is never
-# still, and the recorder encodes each change (bench/README.md, agent_cpu.py). A call and a
-# wrap-up's countdown keep their seconds.
-SECONDS_SHOWN_S = 60
+# Time in a waiting state (ready, not ready, a break) is shown by the minute ("< 1 min",
+# "12 min"): a label that changes every second is a screen that is never still, and the
+# recorder encodes each change (bench/README.md, agent_cpu.py). A call and a wrap-up's
+# countdown keep their seconds.
 BY_THE_SECOND = (st.ON_CALL, st.WRAP_UP)
 
 
@@ -51,9 +50,11 @@ def clock_text(seconds: int) -> str:
 
 
 def minutes_text(seconds: int) -> str:
-    """Whole minutes in a state, e.g. "12 min" or "1 h 05 min" (translated)."""
+    """Whole minutes in a state, e.g. "< 1 min", "12 min" or "1 h 05 min" (translated)."""
     hours, rest = divmod(seconds, 3600)
     minutes = rest // 60
+    if seconds < 60:
+        return QCoreApplication.translate("AgentState", "< 1 min")
     if hours:
         text = QCoreApplication.translate("AgentState", "%1 h %2 min")
         return text.replace("%1", str(hours)).replace("%2", f"{minutes:02d}")
@@ -133,10 +134,7 @@ class AgentStateBar(QWidget):
         m = self.model
         if m.state in BY_THE_SECOND:
             return 1000
-        in_state = m.time_in_state_s()
-        if in_state < SECONDS_SHOWN_S:
-            return 1000
-        return (60 - in_state % 60) * 1000
+        return (60 - m.time_in_state_s() % 60) * 1000
 
     def _fit_time(self) -> None:
         """The clock keeps one size (Qt lays out nothing for a widget of fixed width and
@@ -190,9 +188,7 @@ class AgentStateBar(QWidget):
                 return self.tr("waiting: %1").replace("%1", blocked)
             return self.tr("%1 s left").replace("%1", str(left))
         in_state = m.time_in_state_s()
-        if m.state in BY_THE_SECOND or in_state < SECONDS_SHOWN_S:
-            return clock_text(in_state)
-        return minutes_text(in_state)
+        return clock_text(in_state) if m.state in BY_THE_SECOND else minutes_text(in_state)
 
     def refresh(self) -> None:
         m = self.model

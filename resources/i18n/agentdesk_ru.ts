@@ -149,6 +149,10 @@
         <translation>Исходящий обзвон</translation>
     </message>
     <message>
+        <source>&lt; 1 min</source>
+        <translation>&lt; 1 мин</translation>
+    </message>
+    <message>
         <source>%1 h %2 min</source>
         <translation>%1 ч %2 мин</translation>
     </message>
