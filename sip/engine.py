@@ -225,11 +225,18 @@ class Engine:
         return (audio.levels.mic, audio.levels.speaker)
 
     # --- the SIP thread -------------------------------------------------------------------
+    def _sound_moved(self) -> None:
+        """The sound's conference ports changed (a device opened or closed): calls follow."""
+        if self._phone is not None and self.audio is not None:
+            self._phone.state.use_sound(self.audio.mic, self.audio.speaker)
+
     def _run(self) -> None:
         try:
             ep, self._log_writer, ports, self.transport_ids = endpoint.create(self.config)
             self._ep = ep
-            self.audio = audio = SoundSetup(ep, self.config, self._loop.call_later, self.emit)
+            self.audio = audio = SoundSetup(
+                ep, self.config, self._loop.call_later, self.emit, self._sound_moved
+            )
             self.emit(audio.devices_event())
             self._phone = phone = Phone(
                 self.config,

@@ -4,12 +4,14 @@ the null device otherwise, the ring, and the recorders' silence source.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 import pjsua2 as pj
+from pjsua2 import _pjsua2
 
 from sip.audio import Levels, PortAudioBridge
 from sip.devices import find_device, list_devices, portaudio_problem
@@ -37,14 +39,34 @@ def silence_source(clock_rate: int) -> Any:
     return tone
 
 
-class SoundSetup:
-    """The engine's sound: one bridge port on the conference, PortAudio streams when there
-    is hardware, the null device otherwise. Created and changed on the SIP thread.
+def _off_conference(bridge: PortAudioBridge) -> None:
+    """Take the bridge port off the conference and keep its object for good.
 
-    The streams are open only while something needs them (:meth:`need`: a call or a
-    monitoring leg exists, or someone asks for the levels) and close :data:`LINGER_S` after
-    the last need ends: open, PortAudio's callbacks and PulseAudio's threads cost an idle
-    engine ~4 % of a core (bench/README.md). The ring has a stream of its own (sip.ringer).
+    pjsua2 offers no way to remove a port but its destructor, which frees the port at once
+    while pjmedia removes it only on its next tick (a use-after-free). So the slot is removed
+    through pjsua's C call and the object, whose memory holds the port, is retired.
+    """
+    bridge.thisown = False
+    _RETIRED.append(bridge)
+    try:
+        slot = bridge.getPortId()
+        status = ctypes.CDLL(_pjsua2.__file__).pjsua_conf_remove_port(ctypes.c_int(slot))
+        if status != 0:
+            log.warning("the sound port stays on the conference: pjsua status %s", status)
+    except Exception as exc:  # an unexpected build: the port stays, the call audio is right
+        log.warning("the sound port stays on the conference: %s", exc)
+
+
+class SoundSetup:
+    """The engine's sound: PortAudio streams and a bridge port for them on the conference
+    while something needs them, the null device otherwise. Created and changed on the SIP
+    thread.
+
+    Needs are a call or a monitoring leg (:meth:`need`) and asks for the levels (the audio
+    settings show them); the streams close and the port leaves the conference
+    :data:`LINGER_S` after the last need ended. Open, the streams (PortAudio's callbacks and
+    PulseAudio's threads) and the port's heart-beat frames cost an idle engine ~4.7 % of a
+    core (bench/README.md). The ring has a stream of its own (sip.ringer).
     """
 
     def __init__(
@@ -53,10 +75,11 @@ class SoundSetup:
         config: Any,
         call_later: Callable[[float, Callable[[], None]], Any] | None = None,
         emit: Callable[[Any], None] | None = None,
+        moved: Callable[[], None] | None = None,
     ) -> None:
         self.levels = Levels()
         self.clock_rate = config.clock_rate
-        self.bridge: PortAudioBridge | None = None  # joins the conference with a sound device
+        self.bridge: PortAudioBridge | None = None  # on the conference while needed
         # The null device's slot (one object for both, so links compare by identity).
         self.null_device: Any = ep.audDevManager().getPlaybackDevMedia()
         self.mic: Any = self.null_device
@@ -67,27 +90,25 @@ class SoundSetup:
         self.mic_name = self.speaker_name = self.ring_name = ""
         self.ringer: Any = None
         self._devices: tuple[int | None, int | None] | None = None  # (mic, speaker) indexes
+        self._chosen_detail = ""  # the detail while the chosen devices work
         self._needed = False  # a call or a monitoring leg exists
         self._failed = False  # the streams failed to open for this need: not again until idle
         self._close_timer: Any = None
         self.levels_asked_at = -1e9  # time.monotonic() of the last ask for the levels (any thread)
         self.call_later = call_later  # (seconds, fn) on the SIP thread; None: streams stay open
         self.emit: Callable[[Any], None] = emit or (lambda _event: None)
-        self._chosen_detail = ""  # the detail while the chosen devices work
+        self.moved = moved or (lambda: None)  # calls follow ``mic``/``speaker`` (the engine)
         if config.audio != "null":
             self.select(config.mic_device, config.speaker_device, config.ring_device)
 
     def select(self, mic: str, speaker: str, ring: str = "") -> None:
-        """Choose the named devices (PortAudio), else stay on the null device. Calls use
-        ``mic``/``speaker`` after it: the bridge port once a device was chosen (it then stays
-        on the conference, its streams closed while on the null device again). The streams
-        open at once, so a device that cannot open says so now, and close again a moment
-        later unless something needs them."""
+        """Choose the named devices (PortAudio), else the null device. The streams open at
+        once, so a device that cannot open says so now, and close a moment later unless
+        something needs them. Calls use ``mic``/``speaker`` after it."""
         if self.closed:
             return
         self._devices = None
-        if self.bridge is not None:
-            self.bridge.close_streams()
+        self._stop()
         problem = portaudio_problem()
         if problem:
             self.mode, self.detail = "null", f"{problem}: calls run on the null device (no audio)"
@@ -101,14 +122,14 @@ class SoundSetup:
             self.detail = "no sound device found: calls run on the null device (no audio)"
             self.mic_name = self.speaker_name = ""
             return
-        bridge = self._bridge()
-        try:
-            bridge.open_streams(mic_idx, spk_idx)
-        except Exception as exc:
-            self.mode = "null"
-            self.detail = f"sound device failed ({exc}): calls run on the null device"
-            return
         self._devices = (mic_idx, spk_idx)
+        problem = self._start()
+        if problem:
+            self._devices = None
+            self._stop()
+            self.mode = "null"
+            self.detail = f"sound device failed ({problem}): calls run on the null device"
+            return
         devices = {d.index: d.name for d in list_devices()}
         self.mic_name = devices.get(mic_idx, "") if mic_idx is not None else ""
         self.speaker_name = devices.get(spk_idx, "") if spk_idx is not None else ""
@@ -120,7 +141,7 @@ class SoundSetup:
         self._failed = False
         self._linger()
 
-    # --- the streams open only while needed ----------------------------------------------
+    # --- the streams and the port only while needed ---------------------------------------
     @property
     def streaming(self) -> bool:
         return self.bridge is not None and self.bridge.streaming
@@ -129,65 +150,84 @@ class SoundSetup:
         return time.monotonic() - self.levels_asked_at < LEVELS_LEASE_S
 
     def need(self, needed: bool) -> None:
-        """A call or a monitoring leg exists (True) or none does (False); SIP thread. Opens
-        the streams of the chosen devices, or lets them close :data:`LINGER_S` later."""
+        """A call or a monitoring leg exists (True) or none does (False); SIP thread."""
         if needed == self._needed or self.closed:
             return
         self._needed = needed
         if needed:
-            self._open()
-        else:
-            self._failed = False
-            if self._devices is not None and self.detail != self._chosen_detail:
-                self.detail = self._chosen_detail  # the next call tries the device again
+            if self._devices is None or self._failed:
+                return
+            problem = self._start()
+            if problem:  # the device vanished or is busy: the call goes on, without sound
+                self._failed = True
+                self._stop()
+                self.detail = f"sound device failed ({problem}): the call goes on without sound"
+                log.warning("%s", self.detail)
                 self.emit(self.devices_event())
-            self._linger()
+            return
+        self._failed = False
+        if self._devices is not None and self.detail != self._chosen_detail:
+            self.detail = self._chosen_detail  # the next call tries the device again
+            self.emit(self.devices_event())
+        self._linger()
 
     def want_levels(self) -> None:
-        """Someone asked for the levels: open the streams if they are closed (SIP thread)."""
-        if not self.closed and not self._failed:
-            self._open()
-            self._linger()
-
-    def _open(self) -> None:
-        if self._devices is None or self.bridge is None or self.bridge.streaming or self._failed:
+        """Someone asked for the levels: open the streams a moment (SIP thread)."""
+        if self.closed or self._failed or self._devices is None:
             return
-        try:
-            self.bridge.open_streams(*self._devices)
-        except Exception as exc:  # the device vanished or is busy: the call goes on, silent
-            self._failed = True
-            self.detail = f"sound device failed ({exc}): the call goes on without sound"
-            log.warning("%s", self.detail)
-            self.emit(self.devices_event())
+        problem = self._start()
+        if problem:
+            log.info("no sound levels: %s", problem)
+        self._linger()
 
-    def _linger(self) -> None:
-        """Close the streams LINGER_S from now, unless a need comes meanwhile."""
-        if self._close_timer is not None:
-            self._close_timer.cancel()
-            self._close_timer = None
-        if self.call_later is None or not self.streaming:
-            return
-
-        def due() -> None:
-            self._close_timer = None
-            if self.closed or not self.streaming:
-                return
-            if self._needed:
-                return
-            if self.levels_wanted():
-                self._linger()
-                return
-            assert self.bridge is not None
-            self.bridge.close_streams()
-
-        self._close_timer = self.call_later(LINGER_S, due)
-
-    def _bridge(self) -> PortAudioBridge:
+    def _start(self) -> str:
+        """The bridge port on the conference (calls move to it) and its streams open; the
+        problem if they did not open ('' = none)."""
+        assert self._devices is not None
         if self.bridge is None:
             self.bridge = PortAudioBridge(self.clock_rate, self.levels)
             self.bridge.create()
             self.mic = self.speaker = self.bridge
-        return self.bridge
+            self.moved()
+        if self.bridge.streaming:
+            return ""
+        try:
+            self.bridge.open_streams(*self._devices)
+        except Exception as exc:
+            return str(exc) or type(exc).__name__
+        return ""
+
+    def _stop(self) -> None:
+        """Streams closed, calls back on the null device, the port off the conference."""
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+            self._close_timer = None
+        bridge, self.bridge = self.bridge, None
+        if bridge is None:
+            return
+        bridge.close_streams()
+        self.mic = self.speaker = self.null_device
+        self.moved()
+        _off_conference(bridge)
+
+    def _linger(self) -> None:
+        """Stop LINGER_S from now, unless a need comes meanwhile."""
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+            self._close_timer = None
+        if self.call_later is None or self.bridge is None:
+            return
+
+        def due() -> None:
+            self._close_timer = None
+            if self.closed or self._needed:
+                return
+            if self.levels_wanted():
+                self._linger()
+                return
+            self._stop()
+
+        self._close_timer = self.call_later(LINGER_S, due)
 
     def set_ringing(self, pattern: str | None) -> None:
         """Ring ('ring'), beep for a waiting call ('waiting') or be quiet (None)."""

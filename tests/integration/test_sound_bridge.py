@@ -67,7 +67,19 @@ def test_call_audio_flows_through_the_os_sound_server(pulse, tmp_path):
             assert _streams(pulse, operator) == (1, 1)
         assert max(mic_levels) > -20, mic_levels  # 0.4 of full scale: about -11 dBFS
         assert _streams_after(pulse, operator, (0, 0), within_s=4.0) == (0, 0)
+        idle_ports = operator.call("stats")["conference_ports"]
         port = operator.started["sip_ports"]["udp"]
+        for _ in range(4):  # the streams and the port come and go with each call, no slot kept
+            short = customer.call(
+                "make_call", account_id=cu_acc, target=f"sip:operator@127.0.0.1:{port}"
+            )
+            operator.call("answer", call_id=operator.wait_event("IncomingCall")["call_id"])
+            customer.wait_event("CallStateChanged", state="confirmed", call_id=short)
+            assert _streams_after(pulse, operator, (1, 1), within_s=2.0) == (1, 1)
+            customer.call("hangup", call_id=short)
+            customer.wait_event("CallStateChanged", state="disconnected", call_id=short)
+            assert _streams_after(pulse, operator, (0, 0), within_s=4.0) == (0, 0)
+            assert operator.call("stats")["conference_ports"] == idle_ports
         cu_call = customer.call(
             "make_call", account_id=cu_acc, target=f"sip:operator@127.0.0.1:{port}"
         )
@@ -100,8 +112,9 @@ def test_call_audio_flows_through_the_os_sound_server(pulse, tmp_path):
         left, right, _, right_rms = channel_tones(done["path"], start_s, until_s)
         assert abs(left - 1000) < 25
         assert abs(right - 500) < 25 and right_rms > 0.01, (right, right_rms)
-        # Closed again a moment after the call ended.
+        # Closed again a moment after the call ended, and the conference as before the calls.
         assert _streams_after(pulse, operator, (0, 0), within_s=4.0) == (0, 0)
+        assert operator.call("stats")["conference_ports"] == idle_ports
     finally:
         assert customer.close() == 0
         assert operator.close() == 0
