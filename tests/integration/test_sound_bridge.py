@@ -208,3 +208,29 @@ def test_an_unanswered_call_rings_on_the_ring_device_and_stops_when_answered(pul
     finally:
         assert customer.close() == 0
         assert operator.close() == 0
+
+
+def test_a_sound_device_gone_before_a_call_is_named_and_the_call_goes_on(pulse):
+    operator, _ = _agent({"audio": "portaudio"}, "operator", env=pulse.child_env())
+    customer, cu_acc = _agent({"audio": "null"}, "customer")
+    try:
+        assert operator.started["audio"] == "portaudio", operator.started["audio_detail"]
+        assert _streams_after(pulse, operator, (0, 0), within_s=4.0) == (0, 0)
+        assert operator.wait_event("AudioDevicesChanged")["mode"] == "portaudio"  # at start
+        pulse.stop()  # the sound server goes away while the phone is idle
+        port = operator.started["sip_ports"]["udp"]
+        cu_call = customer.call(
+            "make_call", account_id=cu_acc, target=f"sip:operator@127.0.0.1:{port}"
+        )
+        ring = operator.wait_event("IncomingCall")
+        failed = operator.wait_event("AudioDevicesChanged", timeout=10)
+        assert "sound device failed" in failed["detail"], failed
+        assert "the call goes on without sound" in failed["detail"], failed
+        operator.call("answer", call_id=ring["call_id"])
+        customer.wait_event("CallStateChanged", state="confirmed", call_id=cu_call)
+        assert operator.call("stats")["calls"] == 1
+        customer.call("hangup", call_id=cu_call)
+        customer.wait_event("CallStateChanged", state="disconnected", call_id=cu_call)
+    finally:
+        assert customer.close() == 0
+        assert operator.close() == 0
