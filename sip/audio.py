@@ -7,7 +7,8 @@ device keeps clocking the conference; the buffers absorb the drift between the t
 Without audio hardware (servers, CI) the engine stays on the null device and says so; calls
 then use the null device's own conference slot, and no port of ours written in Python is on the
 bridge: pjmedia calls every port without a source into Python on each tick (a "heart-beat"
-frame), which was most of an idle engine's CPU (bench/README.md, agent_cpu.py).
+frame), which was most of an idle engine's CPU (bench/README.md, agent_cpu.py). The streams
+and the bridge port exist only while a call or the levels need them: :class:`sip.sound.SoundSetup`.
 """
 
 from __future__ import annotations

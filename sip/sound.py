@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 LINGER_S = 1.0  # the streams close this long after the last need (a call, the levels) ended
 LEVELS_LEASE_S = 1.5  # an ask for the levels keeps the streams open this long
+LEVELS_RETRY_S = 5.0
 
 _RETIRED: list[Any] = []  # bridge ports kept until the process ends (see SoundSetup.close)
 
@@ -94,6 +95,7 @@ class SoundSetup:
         self._needed = False  # a call or a monitoring leg exists
         self._failed = False  # the streams failed to open for this need: not again until idle
         self._close_timer: Any = None
+        self._levels_retry_at = 0.0  # time.monotonic() before which a failed device waits
         self.levels_asked_at = -1e9  # time.monotonic() of the last ask for the levels (any thread)
         self.call_later = call_later  # (seconds, fn) on the SIP thread; None: streams stay open
         self.emit: Callable[[Any], None] = emit or (lambda _event: None)
@@ -172,12 +174,17 @@ class SoundSetup:
         self._linger()
 
     def want_levels(self) -> None:
-        """Someone asked for the levels: open the streams a moment (SIP thread)."""
+        """Someone asked for the levels: open the streams a moment (SIP thread). A device
+        that failed is tried again only after LEVELS_RETRY_S (the settings ask 10 times a
+        second)."""
         if self.closed or self._failed or self._devices is None:
+            return
+        if time.monotonic() < self._levels_retry_at:
             return
         problem = self._start()
         if problem:
             log.info("no sound levels: %s", problem)
+            self._levels_retry_at = time.monotonic() + LEVELS_RETRY_S
         self._linger()
 
     def _start(self) -> str:
