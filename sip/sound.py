@@ -163,13 +163,14 @@ class SoundSetup:
             if problem:  # the device vanished or is busy: the call goes on, without sound
                 self._failed = True
                 self._stop()
+                self.mode = "failed"
                 self.detail = f"sound device failed ({problem}): the call goes on without sound"
                 log.warning("%s", self.detail)
                 self.emit(self.devices_event())
             return
         self._failed = False
-        if self._devices is not None and self.detail != self._chosen_detail:
-            self.detail = self._chosen_detail  # the next call tries the device again
+        if self._devices is not None and self.mode == "failed":
+            self.mode, self.detail = "portaudio", self._chosen_detail  # the next call tries again
             self.emit(self.devices_event())
         self._linger()
 
@@ -238,7 +239,7 @@ class SoundSetup:
 
     def set_ringing(self, pattern: str | None) -> None:
         """Ring ('ring'), beep for a waiting call ('waiting') or be quiet (None)."""
-        if self.mode != "portaudio" and pattern is not None:
+        if self.mode == "null" and pattern is not None:
             return
         if self.ringer is None:
             if pattern is None:
