@@ -9,9 +9,11 @@ the largest arrival jitter, jitter-buffer underruns) and the tones found in dave
 ``idle`` — after the call, past the engine's busy spell, ``--idle-s`` seconds with nothing
 happening; then ``command`` — ``stats`` asked of the idle engine every 2.5 s, round trip
 through the process's pipe (outside the idle figures). CPU is user + system of the engine's
-process (clock ticks, as ``bench.agent_cpu``), % of one core. Run::
+process (clock ticks, as ``bench.agent_cpu``), % of one core. With ``--pulse`` dave has a
+sound device, as on an operator's PC: a PulseAudio server of its own with null devices
+(``tests/servers/pulse.py``), reached through PortAudio. Run::
 
-    .venv/bin/python -m bench.engine_idle [--idle-s 30] [--call-s 15] [--rounds 2]
+    .venv/bin/python -m bench.engine_idle [--idle-s 30] [--call-s 15] [--rounds 2] [--pulse]
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -31,6 +34,7 @@ if str(ROOT) not in sys.path:
 from bench.measured_process import tree_usage  # noqa: E402
 from tests.integration.sipkit import PASSWORDS, Agent, channel_tones, connect  # noqa: E402
 from tests.servers.kamailio import Kamailio  # noqa: E402
+from tests.servers.pulse import PulseServer  # noqa: E402
 
 BUSY_S = 2.5  # the engine polls often for 2 s after its last command or call (sip.engine)
 
@@ -90,15 +94,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--call-s", type=float, default=15.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--commands", type=int, default=6, help="idle round trips per round")
+    parser.add_argument(
+        "--pulse", action="store_true", help="dave on a sound device (a PulseAudio server)"
+    )
     args = parser.parse_args(argv)
     print(f"load average at the start: {os.getloadavg()[0]:.2f}", flush=True)
     kam = Kamailio(PASSWORDS)
     kam.start()
+    pulse = PulseServer() if args.pulse else None
     try:
+        sound: dict[str, Any] = {}
+        if pulse is not None:
+            pulse.start()
+            sound = {"audio": "portaudio", "env": pulse.child_env()}
         with tempfile.TemporaryDirectory(prefix="agentdesk-bench-") as tmp:
-            dave = Agent(kam, "dave", transports=["udp"], log_level=1, recording_dir=tmp)
+            dave = Agent(kam, "dave", transports=["udp"], log_level=1, recording_dir=tmp, **sound)
             alice = Agent(kam, "alice", transports=["udp"], log_level=1)
             try:
+                if pulse is not None:
+                    print(f"  dave's sound: {dave.engine.started['audio_detail']}", flush=True)
                 dave.wait_registered()
                 alice.wait_registered()
                 for n in range(1, args.rounds + 1):
@@ -116,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
                 dave.close()
                 alice.close()
     finally:
+        if pulse is not None:
+            pulse.stop()
         kam.stop()
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     return 0

@@ -7,7 +7,8 @@ device keeps clocking the conference; the buffers absorb the drift between the t
 Without audio hardware (servers, CI) the engine stays on the null device and says so; calls
 then use the null device's own conference slot, and no port of ours written in Python is on the
 bridge: pjmedia calls every port without a source into Python on each tick (a "heart-beat"
-frame), which was most of an idle engine's CPU (bench/README.md, agent_cpu.py).
+frame), which was most of an idle engine's CPU (bench/README.md, agent_cpu.py). The streams
+and the bridge port exist only while a call or the levels need them: :class:`sip.sound.SoundSetup`.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ import numpy as np
 import pjsua2 as pj
 
 from sip.devices import AudioDevice, find_device, list_devices, portaudio_problem
-from sip.events import AudioDevicesChanged
-from sip.ringer import Ringer
 
 # The device queries moved to sip.devices; these names stay importable from here.
 __all__ = [
@@ -32,7 +31,6 @@ __all__ = [
     "Levels",
     "PcmReframer",
     "PortAudioBridge",
-    "SoundSetup",
     "find_device",
     "level_dbfs",
     "list_devices",
@@ -42,9 +40,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FRAME_MS = 20
-
-
-_RETIRED: list[Any] = []  # bridge ports kept until the process ends (see SoundSetup.close)
 
 
 def level_dbfs(pcm: np.ndarray) -> float:
@@ -151,6 +146,10 @@ class PortAudioBridge(pj.AudioMediaPort):
         self._spk_pending = bytearray()
         self._streams: list[Any] = []
 
+    @property
+    def streaming(self) -> bool:
+        return bool(self._streams)
+
     def create(self) -> None:
         self.createPort("agentdesk-sound", l16_format(self.clock_rate))
 
@@ -196,14 +195,18 @@ class PortAudioBridge(pj.AudioMediaPort):
         # One format for both directions: mono 16-bit at the bridge's rate, one frame a block.
         same = {"samplerate": self.clock_rate, "blocksize": self.samples, "channels": 1,
                 "dtype": "int16", "latency": "low"}  # fmt: skip
-        if mic is not None:
-            self._streams.append(sd.RawInputStream(device=mic, callback=self._on_input, **same))
-        if speaker is not None:
-            self._streams.append(
-                sd.RawOutputStream(device=speaker, callback=self._on_output, **same)
-            )
-        for s in self._streams:
-            s.start()
+        try:
+            if mic is not None:
+                self._streams.append(sd.RawInputStream(device=mic, callback=self._on_input, **same))
+            if speaker is not None:
+                self._streams.append(
+                    sd.RawOutputStream(device=speaker, callback=self._on_output, **same)
+                )
+            for s in self._streams:
+                s.start()
+        except Exception:
+            self.close_streams()
+            raise
 
     def close_streams(self) -> None:
         for s in self._streams:
@@ -213,6 +216,7 @@ class PortAudioBridge(pj.AudioMediaPort):
             except Exception as exc:
                 log.warning("closing a sound stream: %s", exc)
         self._streams.clear()
+        self.levels.mic = self.levels.speaker = -120.0
 
     def stats(self) -> dict[str, int]:
         return {
@@ -221,120 +225,3 @@ class PortAudioBridge(pj.AudioMediaPort):
             "speaker_underruns": self.speaker.underruns,
             "speaker_overruns": self.speaker.overruns,
         }
-
-
-def silence_source(clock_rate: int) -> Any:
-    """A conference source that never sounds (pjmedia's tone generator with nothing to play).
-
-    Each call's two recorders listen to it: pjmedia hands a port with at least one source a
-    frame on every tick, silence when no source had any, so the WAVs stay continuous in time
-    while nothing else reaches them (hold, mute, a media restart). Native, so a tick does not
-    call into Python for it, and it has no listener while no call records.
-    """
-    tone = pj.ToneGenerator()
-    tone.createToneGenerator(clock_rate, 1)
-    return tone
-
-
-class SoundSetup:
-    """The engine's sound: one bridge port on the conference, PortAudio streams when there
-    is hardware, the null device otherwise. Created and changed on the SIP thread.
-    """
-
-    def __init__(self, ep: Any, config: Any) -> None:
-        self.levels = Levels()
-        self.clock_rate = config.clock_rate
-        self.bridge: PortAudioBridge | None = None  # joins the conference with a sound device
-        # The null device's slot (one object for both, so links compare by identity).
-        self.null_device: Any = ep.audDevManager().getPlaybackDevMedia()
-        self.mic: Any = self.null_device
-        self.speaker: Any = self.null_device
-        self.silence: Any = silence_source(config.clock_rate)
-        self.closed = False
-        self.mode, self.detail = "null", "audio off by configuration"
-        self.mic_name = self.speaker_name = self.ring_name = ""
-        self.ringer: Any = None
-        if config.audio != "null":
-            self.select(config.mic_device, config.speaker_device, config.ring_device)
-
-    def select(self, mic: str, speaker: str, ring: str = "") -> None:
-        """Open the named devices (PortAudio), else stay on the null device. Calls use
-        ``mic``/``speaker`` after it: the bridge port once a device was opened (it then stays
-        on the conference, its streams closed while on the null device again)."""
-        if self.closed:
-            return
-        if self.bridge is not None:
-            self.bridge.close_streams()
-        problem = portaudio_problem()
-        if problem:
-            self.mode, self.detail = "null", f"{problem}: calls run on the null device (no audio)"
-            self.mic_name = self.speaker_name = ""
-            return
-        mic_idx = find_device(mic, output=False)
-        spk_idx = find_device(speaker, output=True)
-        self.ring_name = ring
-        if mic_idx is None and spk_idx is None:
-            self.mode = "null"
-            self.detail = "no sound device found: calls run on the null device (no audio)"
-            self.mic_name = self.speaker_name = ""
-            return
-        bridge = self._bridge()
-        try:
-            bridge.open_streams(mic_idx, spk_idx)
-        except Exception as exc:
-            bridge.close_streams()
-            self.mode = "null"
-            self.detail = f"sound device failed ({exc}): calls run on the null device"
-            return
-        devices = {d.index: d.name for d in list_devices()}
-        self.mic_name = devices.get(mic_idx, "") if mic_idx is not None else ""
-        self.speaker_name = devices.get(spk_idx, "") if spk_idx is not None else ""
-        self.mode = "portaudio"
-        self.detail = (
-            f"microphone: {self.mic_name or 'none'}; speaker: {self.speaker_name or 'none'}"
-        )
-
-    def _bridge(self) -> PortAudioBridge:
-        if self.bridge is None:
-            self.bridge = PortAudioBridge(self.clock_rate, self.levels)
-            self.bridge.create()
-            self.mic = self.speaker = self.bridge
-        return self.bridge
-
-    def set_ringing(self, pattern: str | None) -> None:
-        """Ring ('ring'), beep for a waiting call ('waiting') or be quiet (None)."""
-        if self.mode != "portaudio" and pattern is not None:
-            return
-        if self.ringer is None:
-            if pattern is None:
-                return
-            self.ringer = Ringer()
-        self.ringer.set(pattern, self.ring_name)
-
-    def devices_event(self) -> AudioDevicesChanged:
-        return AudioDevicesChanged(
-            mode=self.mode,
-            detail=self.detail,
-            mic=self.mic_name,
-            speaker=self.speaker_name,
-            ring=self.ring_name,
-        )
-
-    def close(self) -> None:
-        """Stop the sound streams. The bridge port itself is retired, not destroyed: its
-        C++ destructor frees the port at once while the conference removes it only on a
-        later tick (a use-after-free seen as crashes at exit), and after libDestroy it
-        asserts. The conference goes away with libDestroy; the port object is left to the OS.
-        """
-        if self.ringer is not None:
-            self.ringer.close()
-            self.ringer = None
-        if self.bridge is not None:
-            self.bridge.close_streams()
-            self.bridge.thisown = False
-            _RETIRED.append(self.bridge)
-        if self.silence is not None:
-            self.silence.thisown = False
-            _RETIRED.append(self.silence)
-        self.bridge = self.mic = self.speaker = self.silence = self.null_device = None
-        self.closed = True

@@ -22,11 +22,11 @@ from typing import Any, TypeVar
 
 from sip import endpoint
 from sip import events as ev
-from sip.audio import SoundSetup
 from sip.config import AccountSettings, EngineConfig
 from sip.errors import EngineStateError, from_pj
 from sip.loop import CommandLoop
 from sip.phone import Phone
+from sip.sound import SoundSetup
 from sip.wake import UdpWaker
 
 log = logging.getLogger(__name__)
@@ -213,17 +213,30 @@ class Engine:
         return self.submit(select)
 
     def levels(self) -> tuple[float, float]:
-        """(mic, speaker) in dBFS; safe from any thread, cheap enough for a UI timer."""
-        if self.audio is None:
+        """(mic, speaker) in dBFS; safe from any thread, cheap enough for a UI timer. Asking
+        keeps the sound streams open a moment (they are closed while nothing needs them), so
+        the first answers after a pause are silence."""
+        audio = self.audio
+        if audio is None:
             return (-120.0, -120.0)
-        return (self.audio.levels.mic, self.audio.levels.speaker)
+        audio.levels_asked_at = time.monotonic()
+        if not audio.streaming and audio.mode == "portaudio" and self.running:
+            self._loop.submit(audio.want_levels)
+        return (audio.levels.mic, audio.levels.speaker)
 
     # --- the SIP thread -------------------------------------------------------------------
+    def _sound_moved(self) -> None:
+        """The sound's conference ports changed (a device opened or closed): calls follow."""
+        if self._phone is not None and self.audio is not None:
+            self._phone.state.use_sound(self.audio.mic, self.audio.speaker)
+
     def _run(self) -> None:
         try:
             ep, self._log_writer, ports, self.transport_ids = endpoint.create(self.config)
             self._ep = ep
-            self.audio = audio = SoundSetup(ep, self.config)
+            self.audio = audio = SoundSetup(
+                ep, self.config, self._loop.call_later, self.emit, self._sound_moved
+            )
             self.emit(audio.devices_event())
             self._phone = phone = Phone(
                 self.config,
@@ -259,8 +272,8 @@ class Engine:
         self._shutdown()
 
     def _serve(self) -> None:
-        ep, phone = self._ep, self._phone
-        assert ep is not None and phone is not None
+        ep, phone, sound = self._ep, self._phone, self.audio
+        assert ep is not None and phone is not None and sound is not None
         busy_until = time.monotonic() + _BUSY_S
         loop = self._loop
         while not self._stopping.is_set():
@@ -279,6 +292,7 @@ class Engine:
                 if loop.run_pending(phone.report_error):
                     busy_until = time.monotonic() + _BUSY_S
                 phone.collect()
+                sound.need(bool(phone.calls))  # calls and monitoring legs: the streams open
             except Exception as exc:  # never let one bad event end the SIP thread
                 log.exception("SIP loop")
                 phone.report_error("sip-loop", exc)

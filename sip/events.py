@@ -206,7 +206,7 @@ class RecordingFinished(Event):
 class AudioDevicesChanged(Event):
     """Emitted on the SIP thread at start and whenever the sound devices are chosen."""
 
-    mode: str  # portaudio | null
+    mode: str  # portaudio | null | failed (the device did not open for a call: it runs silent)
     detail: str
     mic: str
     speaker: str

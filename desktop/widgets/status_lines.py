@@ -82,6 +82,8 @@ class AudioModeLine(QLabel):
             mode = event.audio
         if mode == "null":
             self.setText(self.tr("No sound device: calls run without audio"))
+        elif mode == "failed":
+            self.setText(self.tr("The sound device did not open: this call runs without audio"))
         elif isinstance(event, ev.AudioDevicesChanged):
             default = self.tr("none")
             text = self.tr("Sound: microphone %1, speaker %2")

@@ -250,6 +250,10 @@
         <translation>Нет звукового устройства: звонки идут без звука</translation>
     </message>
     <message>
+        <source>The sound device did not open: this call runs without audio</source>
+        <translation>Звуковое устройство не открылось: этот звонок идёт без звука</translation>
+    </message>
+    <message>
         <source>none</source>
         <translation>нет</translation>
     </message>

@@ -32,16 +32,61 @@ def _agent(config: dict, user: str, env: dict[str, str] | None = None) -> tuple[
     return engine, acc
 
 
+def _streams(pulse: PulseServer, engine: RemoteEngine) -> tuple[int, int]:
+    """How many playback and capture streams the engine's process has on the sound server."""
+    ours = f'application.process.id = "{engine.proc.pid}"'
+    return (
+        pulse.pactl("list", "sink-inputs").count(ours),
+        pulse.pactl("list", "source-outputs").count(ours),
+    )
+
+
+def _streams_after(
+    pulse: PulseServer, engine: RemoteEngine, want: tuple[int, int], within_s: float
+) -> tuple[int, int]:
+    deadline = time.monotonic() + within_s
+    while (now := _streams(pulse, engine)) != want and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return now
+
+
 def test_call_audio_flows_through_the_os_sound_server(pulse, tmp_path):
     operator, _op_acc = _agent({"audio": "portaudio"}, "operator", env=pulse.child_env())
     customer, cu_acc = _agent({"audio": "null", "recording_dir": str(tmp_path)}, "customer")
     try:
         assert operator.started["audio"] == "portaudio", operator.started["audio_detail"]
+        # Idle with a device chosen: no stream open on the sound server (they cost ~4 % of a
+        # core). Asking for the levels (the audio settings do) opens them for a moment.
+        assert _streams_after(pulse, operator, (0, 0), within_s=4.0) == (0, 0)
+        tone = np.sin(2 * np.pi * 500 * np.arange(int(2 * SERVER_RATE)) / SERVER_RATE) * 0.4
+        with pulse.play_into_source(tone.astype(np.float32)):
+            mic_levels = []
+            for _ in range(12):
+                mic_levels.append(operator.call("levels")[0])
+                time.sleep(0.1)
+            assert _streams(pulse, operator) == (1, 1)
+        assert max(mic_levels) > -20, mic_levels  # 0.4 of full scale: about -11 dBFS
+        assert _streams_after(pulse, operator, (0, 0), within_s=4.0) == (0, 0)
+        idle_ports = operator.call("stats")["conference_ports"]
         port = operator.started["sip_ports"]["udp"]
+        for _ in range(4):  # the streams and the port come and go with each call, no slot kept
+            short = customer.call(
+                "make_call", account_id=cu_acc, target=f"sip:operator@127.0.0.1:{port}"
+            )
+            operator.call("answer", call_id=operator.wait_event("IncomingCall")["call_id"])
+            customer.wait_event("CallStateChanged", state="confirmed", call_id=short)
+            assert _streams_after(pulse, operator, (1, 1), within_s=2.0) == (1, 1)
+            customer.call("hangup", call_id=short)
+            customer.wait_event("CallStateChanged", state="disconnected", call_id=short)
+            assert _streams_after(pulse, operator, (0, 0), within_s=4.0) == (0, 0)
+            assert operator.call("stats")["conference_ports"] == idle_ports
         cu_call = customer.call(
             "make_call", account_id=cu_acc, target=f"sip:operator@127.0.0.1:{port}"
         )
         ring = operator.wait_event("IncomingCall")
+        # A call opens them from its first ring (its answer needs no wait); the ring plays on
+        # a stream of its own meanwhile.
+        assert _streams_after(pulse, operator, (2, 1), within_s=2.0) == (2, 1)
         operator.call("answer", call_id=ring["call_id"])
         customer.wait_event("CallStateChanged", state="confirmed", call_id=cu_call)
         customer.call("play_tone", call_id=cu_call, freq1=1000)
@@ -67,6 +112,9 @@ def test_call_audio_flows_through_the_os_sound_server(pulse, tmp_path):
         left, right, _, right_rms = channel_tones(done["path"], start_s, until_s)
         assert abs(left - 1000) < 25
         assert abs(right - 500) < 25 and right_rms > 0.01, (right, right_rms)
+        # Closed again a moment after the call ended, and the conference as before the calls.
+        assert _streams_after(pulse, operator, (0, 0), within_s=4.0) == (0, 0)
+        assert operator.call("stats")["conference_ports"] == idle_ports
     finally:
         assert customer.close() == 0
         assert operator.close() == 0
@@ -157,6 +205,33 @@ def test_an_unanswered_call_rings_on_the_ring_device_and_stops_when_answered(pul
         assert float(np.sqrt(np.mean(quiet**2))) < 0.01, "still ringing after the answer"
         customer.call("hangup", call_id=cu_call)
         operator.wait_event("CallEnded", call_id=ring["call_id"])
+    finally:
+        assert customer.close() == 0
+        assert operator.close() == 0
+
+
+def test_a_sound_device_gone_before_a_call_is_named_and_the_call_goes_on(pulse):
+    operator, _ = _agent({"audio": "portaudio"}, "operator", env=pulse.child_env())
+    customer, cu_acc = _agent({"audio": "null"}, "customer")
+    try:
+        assert operator.started["audio"] == "portaudio", operator.started["audio_detail"]
+        assert _streams_after(pulse, operator, (0, 0), within_s=4.0) == (0, 0)
+        assert operator.wait_event("AudioDevicesChanged")["mode"] == "portaudio"  # at start
+        pulse.stop()  # the sound server goes away while the phone is idle
+        port = operator.started["sip_ports"]["udp"]
+        cu_call = customer.call(
+            "make_call", account_id=cu_acc, target=f"sip:operator@127.0.0.1:{port}"
+        )
+        ring = operator.wait_event("IncomingCall")
+        failed = operator.wait_event("AudioDevicesChanged", timeout=10)
+        assert failed["mode"] == "failed", failed  # the desktop says the call runs silent
+        assert "sound device failed" in failed["detail"], failed
+        assert "the call goes on without sound" in failed["detail"], failed
+        operator.call("answer", call_id=ring["call_id"])
+        customer.wait_event("CallStateChanged", state="confirmed", call_id=cu_call)
+        assert operator.call("stats")["calls"] == 1
+        customer.call("hangup", call_id=cu_call)
+        customer.wait_event("CallStateChanged", state="disconnected", call_id=cu_call)
     finally:
         assert customer.close() == 0
         assert operator.close() == 0

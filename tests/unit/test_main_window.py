@@ -130,6 +130,13 @@ def test_null_audio_is_explained(qtbot: QtBot, engine: FakeEngine, window: MainW
     null = ev.AudioDevicesChanged(mode="null", detail="", mic="", speaker="", ring="")
     deliver(qtbot, engine, window, null)
     assert window.audio_line.text() == "No sound device: calls run without audio"
+    failed = ev.AudioDevicesChanged(
+        mode="failed", detail="sound device failed", mic="default", speaker="default", ring=""
+    )
+    deliver(qtbot, engine, window, failed)
+    assert window.audio_line.text() == (
+        "The sound device did not open: this call runs without audio"
+    )
 
 
 def test_keys_dial_or_send_dtmf(qtbot: QtBot, engine: FakeEngine, window: MainWindow) -> None:
