@@ -118,11 +118,10 @@ def create(config: EngineConfig) -> tuple[AgentEndpoint, Any, dict[str, int], di
     epc.logConfig.level = config.log_level
     epc.logConfig.consoleLevel = config.log_level
     epc.medConfig.sndAutoCloseTime = -1  # else every call leaks a conference slot
-    # RTP/RTCP sockets on the SIP endpoint's ioqueue, served by libHandleEvents on the SIP
-    # thread: pjmedia's own ioqueue needs a worker thread that wakes every 10 ms for ever,
-    # even with no socket open (a third of an idle engine's CPU, bench/README.md).
-    epc.medConfig.hasIoqueue = False
-    epc.medConfig.threadCnt = 0
+    # RTP/RTCP keep pjmedia's own ioqueue and worker thread (it wakes every 10 ms for ever,
+    # ~0.2 % of a core idle). On the SIP thread's ioqueue (hasIoqueue = False, threadCnt = 0)
+    # a monitoring leg failed to start under load, 7 times in 10 loaded runs of
+    # test_sip_monitor.py against 0 in 8 with this worker (bench/README.md, agent_cpu.py).
     epc.medConfig.clockRate = config.clock_rate
     epc.medConfig.sndClockRate = config.clock_rate
     epc.medConfig.channelCount = 1
