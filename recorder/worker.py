@@ -88,7 +88,7 @@ class Worker:
             config,
             on_segment=lambda m: self.spool.add(m),
             on_picture=self.live.offer,
-            mask_check=lambda: self.recording.poll_titles(if_changed=True),
+            mask_check=self._check_titles,
         )
         self.masks = ScreenMasks(list(options.mask_titles), options.display)
         self.silences = SilenceJournal(options.outbox_path / SILENCES_NAME)
@@ -148,6 +148,13 @@ class Worker:
                 policy=self.windows.policy.to_json(),
                 last_error=self.last_error,
             )
+
+    def _check_titles(self) -> None:
+        """Between each grab and its masking: a masked title came or went. The desktop hears
+        it at once, not at the next housekeeping pass: it silences the call audio at its
+        source while such a window shows."""
+        if self.recording.poll_titles(if_changed=True):
+            self._emit_state()
 
     def _emit_state(self) -> None:
         """A ``state`` event when something the desktop shows changed (one thread at a time,

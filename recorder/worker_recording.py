@@ -136,22 +136,25 @@ class Recording:
         except OSError as exc:  # kept in memory: the uploader in this process still has it
             self._error("storage", f"audio silences not saved: {exc}")
 
-    def poll_titles(self, *, if_changed: bool = False) -> None:
-        """Read the window titles (before the lock) and mask what they show. ``if_changed``:
-        only if a window came, went, moved or was renamed since the last read; the capture
-        thread asks so between each grab and its masking (the recorder's ``mask_check``)."""
+    def poll_titles(self, *, if_changed: bool = False) -> bool:
+        """Read the window titles (before the lock) and mask what they show; True if the
+        masks changed. ``if_changed``: only if a window came, went, moved or was renamed
+        since the last read; the capture thread asks so between each grab and its masking
+        (the recorder's ``mask_check``)."""
         if not self.masks.polling:
-            return
+            return False
         with self.masks.reading:
             answer = self.masks.read_titles(if_changed=if_changed)
             if answer is None:
-                return
+                return False
             found, error = answer
             if error and not self.masks.failed:
                 self._error("titles", f"{error}; masking the whole screen until it works again")
             with self._lock:
-                if self.masks.take(found, error):
-                    self.masks_changed()
+                if not self.masks.take(found, error):
+                    return False
+                self.masks_changed()
+                return True
 
     # ----- windows → recorder --------------------------------------------------------
 

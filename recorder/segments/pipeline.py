@@ -184,8 +184,16 @@ class ScreenRecorder:
             return
         if self.mask_check is not None:
             self.mask_check()  # what the grab shows that must be hidden is masked in it
-            with self._lock:
-                mask_root, mask_reasons = self._mask_root, self._mask_reasons
+        grabbed_under = mask_root
+        with self._lock:
+            mask_root, mask_reasons = self._mask_root, self._mask_reasons
+        if mask_root != grabbed_under and not isinstance(shot, Frame):
+            # The mask changed during a grab of damaged tiles only (a pause came with the
+            # drawing that woke the loop): masking those tiles would leave the rest of the
+            # newly hidden area showing from the reference, so grab it all under the new mask.
+            shot = self._step.capture(mask_root, self._detector, self._region)
+            if shot is None:
+                return
         clock.mark()
         layout_json = shot.layout.to_json()
         if self._segment is None or layout_json != self._layout_json:

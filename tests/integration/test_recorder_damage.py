@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -295,3 +296,40 @@ def test_a_still_screen_is_slept_through_yet_changes_and_cuts_are_on_time(
     assert stats.grabs < 20, stats.lines()
     assert stats.still_waits >= 3 and stats.still_wait_s > seconds / 2, stats.lines()
     assert stats.damage_misses == 0
+
+
+def test_a_mask_that_comes_with_drawing_hides_the_whole_area_from_its_first_frame(
+    xvfb: XvfbServer, painter: Painter, tmp_path: Path
+) -> None:
+    """A pause asked for as a card field takes focus: the field's drawing wakes the loop,
+    which grabs only the drawn tiles, and the mask arrives before they are masked. The
+    masked period's first frame is black over the whole masked area, not only there."""
+    time.sleep(0.3)
+    config = RecorderConfig(out_dir=tmp_path, display=xvfb.display)
+    start = time.monotonic()
+    recording = RecordingThread(config, seconds=4.0)
+    recorder = recording.recorder
+    armed = threading.Event()
+
+    def mask_check() -> None:  # called between each grab and its masking
+        if armed.is_set():
+            armed.clear()
+            recorder.set_mask([Rect(0, 0, 1280, 720)], ["sensitive_field"])
+
+    recorder.mask_check = mask_check
+    wait_until(start + 1.5)  # the screen still: the loop sleeps until drawing wakes it
+    armed.set()
+    painter.fill(Rect(40, 36, 24, 16), "red")
+    wait_until(start + 2.5)
+    recorder.set_mask([])
+    recording.join()
+
+    frames = decode_all(tmp_path)
+    (period,) = [p for m in manifests(tmp_path) for p in m["masked_periods"]]
+    assert period["reasons"] == ["sensitive_field"]
+    # Frame times come from 90 kHz timestamps: up to 11 µs before the capture time.
+    inside = [f for f in frames if period["start_us"] - 12 <= f.utc_us < period["end_us"] - 12]
+    assert inside, "no frame in the masked period"
+    for frame in inside:
+        assert int(frame.rgb.max()) < 24, ("not black", frame.utc_us - period["start_us"])
+    assert colour_of(shown_at(frames, period["end_us"]).rgb[360, 960]) == "white"
