@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from recorder.outbox.schema import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 # The WAL is folded into the database every 64 pages (SQLite's default, 1000, lets it grow to
 # 4 MB: on a nearly full disk it would take the space the reserve keeps for calls and audio),
 # and cut back to 256 kB after that.
@@ -51,6 +53,8 @@ class OutboxDatabase:
         self.quota_bytes = quota_bytes
         self.cannot_write = ""  # why the last write failed on a read-only or broken disk
         self._lock = threading.RLock()
+        # Items the store confirmed, whose files are gone, not yet marked for want of room.
+        self._unmarked: dict[int, Callable[[sqlite3.Connection], None]] = {}
         try:
             self.spool.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
@@ -165,15 +169,20 @@ class OutboxDatabase:
         outside the outbox's lock and transaction: the worker's ``hold`` takes the worker's
         lock, under which the worker journals segments (the other lock order: a deadlock).
         """
+        self._mark_unmarked()
         now = now_us()
         with self._lock:
             ready = self._db.execute(CLAIM_SQL, (now, now)).fetchall()
+            unmarked = set(self._unmarked)
         free = {
             r["id"]
             for r in ready
-            if r["kind"] != "call"
-            or now - r["created_us"] >= self.max_hold_us
-            or not hold(r["call_id"])
+            if r["id"] not in unmarked
+            and (
+                r["kind"] != "call"
+                or now - r["created_us"] >= self.max_hold_us
+                or not hold(r["call_id"])
+            )
         }
 
         def pick(db: sqlite3.Connection) -> Item | None:
@@ -191,6 +200,16 @@ class OutboxDatabase:
         return self._run("a claim", pick)
 
     max_hold_us = MAX_HOLD_US
+
+    def _mark_unmarked(self) -> None:
+        """Mark done the items the store confirmed while the disk had no room to say so."""
+        with self._lock:
+            for item_id, mark in list(self._unmarked.items()):
+                try:
+                    self._run(f"item {item_id} done", mark)
+                except OutboxFull:
+                    return
+                del self._unmarked[item_id]
 
     def next_due_us(self) -> int | None:
         """When the earliest waiting item may be tried again (None: nothing pending)."""
@@ -260,7 +279,15 @@ class OutboxDatabase:
             # before the row is marked leaves a row without files, which recovery drops).
             for name in item.files:
                 (self.spool / name).unlink(missing_ok=True)
-            self._run(f"item {item.id} done", mark)
+            try:
+                self._run(f"item {item.id} done", mark)
+            except OutboxFull:
+                # Another writer took the room the files left: marked at a later claim,
+                # never sent again meanwhile.
+                log.warning("outbox: item %d is in the store; marked once there is room", item.id)
+                with self._lock:
+                    self._unmarked[item.id] = mark
+                return
         for name in item.files:
             (self.spool / name).unlink(missing_ok=True)
         if item.files:

@@ -20,12 +20,16 @@ from desktop.crm.config import parse_fields
 from desktop.crm.panel import CrmPanel
 from desktop.recording.uploads import UploadQueue
 from formats.call_audio import CallAudioNote, write_note
+from formats.manifest import read_manifest
+from recorder.outbox.database import OutboxDatabase
 from recorder.outbox.journal import DB_NAME, Outbox
 from recorder.outbox.recovery import close_open_calls
+from recorder.outbox.schema import OutboxFull
 from recorder.outbox.uploader import Uploader
 from sip import events as ev
 from store.client_errors import InvalidRequest
 from store.models import CallIn
+from tests.unit.test_outbox import make_segment
 
 
 class RefusingStore:
@@ -284,3 +288,33 @@ def test_a_card_left_unfinished_in_the_wrap_up_is_sent_after_a_crash(tmp_path: P
     assert patches["c2"]["card"]["topic"]["value"] == "done"
     assert box.drafts() == [] and close_open_calls(box) == {}
     assert len([i for i in box.pending() if i.kind == "patch"]) == 2, "sent once"
+
+
+def test_an_item_the_store_has_is_not_sent_again_when_no_room_is_left_to_mark_it(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The store confirmed a segment, but another writer took the room its files left before
+    the journal could say so: the files are gone, the item is never claimed again, and it is
+    marked done at the first claim once there is room."""
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    box = Outbox(tmp_path / "outbox")
+    assert box.add_segment(make_segment(rec, "s1", []), read_manifest(rec / "s1.json"))
+    item = box.claim()
+    assert item is not None and item.key == "screen:s1"
+    full = True
+    real = OutboxDatabase._attempts
+
+    def attempts(self: OutboxDatabase, what: str, work: Any, reserve: bool) -> Any:
+        if full and what.endswith(" done"):  # the disk: no room for this transaction
+            raise OutboxFull(f"disk full: cannot journal {what}: database or disk is full")
+        return real(self, what, work, reserve)
+
+    monkeypatch.setattr(OutboxDatabase, "_attempts", attempts)
+    box.done(item)  # does not raise: the uploader goes on
+    assert not [p for p in box.spool.iterdir() if p.name.startswith("s1")], "files kept"
+    assert box.claim() is None, "sent again"
+    assert [i.key for i in box.pending()] == ["screen:s1"]
+    full = False
+    assert box.claim() is None
+    assert box.pending() == []
