@@ -9,27 +9,22 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from store import audit, calls, qa, search
+from store.api.call_filter import CallFilterQuery
 from store.api.deps import CallId, Ctx, Sha, Who
 from store.api.problems import BODY, COMMON, problems
 from store.models import (
-    MAX_US,
     CallFields,
     CallIn,
     CallOut,
     CallPage,
-    Direction,
     EvaluationIn,
     EvaluationOut,
     ExportNote,
-    Karma,
     LinkedMedia,
     MediaLink,
 )
 
 router = APIRouter(prefix="/calls", tags=["calls"], responses=COMMON)
-TimeParam = Annotated[int | None, Query(ge=0, le=MAX_US)]
-TextParam = Annotated[str | None, Query(min_length=1, max_length=100)]
-Seconds = Annotated[float | None, Query(ge=0, le=10_000_000)]
 
 
 class CallExport(BaseModel):
@@ -83,41 +78,12 @@ def get_call(call_id: CallId, ctx: Ctx, who: Who) -> dict[str, Any]:
 def search_calls(
     ctx: Ctx,
     who: Who,
-    agent: Annotated[str | None, Query(max_length=64)] = None,
-    from_us: TimeParam = None,
-    to_us: TimeParam = None,
-    number: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    queue: TextParam = None,
-    direction: Direction | None = None,
-    min_duration_s: Seconds = None,
-    max_duration_s: Seconds = None,
-    disposition: TextParam = None,
-    karma: Annotated[Karma | None, Query()] = None,
-    has_screen: bool | None = None,
-    evaluated: bool | None = None,
-    text: TextParam = None,
-    tag: TextParam = None,
+    f: CallFilterQuery,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     sort: search.Sort = "started",
     order: Literal["asc", "desc"] = "desc",
 ) -> dict[str, Any]:
-    f = search.CallFilter(
-        agent=agent,
-        from_us=from_us,
-        to_us=to_us,
-        number=number,
-        queue=queue,
-        direction=direction.value if direction else None,
-        min_duration_s=min_duration_s,
-        max_duration_s=max_duration_s,
-        disposition=disposition,
-        karma=karma,
-        has_screen=has_screen,
-        evaluated=evaluated,
-        text=text,
-        tag=tag,
-    )
     total, items = search.search(ctx.db, f, who, limit, offset, sort, order)
     return {"total": total, "limit": limit, "offset": offset, "items": items}
 

@@ -9,22 +9,20 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from store import audit, calls
+from store.api.call_filter import CallFilterQuery, TimeParam, no_nul
 from store.api.deps import CallId, Ctx, Who, require
 from store.api.payloads import csv_answer
 from store.api.problems import BODY, COMMON, problems
 from store.db import IntegrityError
-from store.errors import Conflict, Invalid, NotFound
-from store.models import MAX_US, CallSummary, Direction, Karma, Role
+from store.errors import Conflict, NotFound
+from store.models import CallSummary, Role
 from store.models.fields import clean_text
-from store.search import CallFilter
 from store.transcripts import agreement, checks, jobs, records
 from store.transcripts import search as transcript_search
 from store.users import Principal, now_us
 
 router = APIRouter(tags=["transcripts"], responses=COMMON)
 Side = Literal["operator", "customer"]
-TimeParam = Annotated[int | None, Query(ge=0, le=MAX_US)]
-TextParam = Annotated[str | None, Query(min_length=1, max_length=100)]
 Clean = AfterValidator(clean_text)  # no NUL, no lone surrogates: neither database stores them
 JobStatus = Literal["queued", "running", "done", "failed"]
 
@@ -160,44 +158,13 @@ def get_transcript(call_id: CallId, ctx: Ctx, who: Who) -> dict[str, Any]:
 def search_transcripts(
     ctx: Ctx,
     who: Who,
+    f: CallFilterQuery,
     phrase: Annotated[str, Query(min_length=1, max_length=200)],
     side: Side | None = None,
-    agent: Annotated[str | None, Query(max_length=64)] = None,
-    from_us: TimeParam = None,
-    to_us: TimeParam = None,
-    number: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    queue: TextParam = None,
-    direction: Direction | None = None,
-    disposition: TextParam = None,
-    karma: Annotated[Karma | None, Query()] = None,
-    tag: TextParam = None,
-    min_duration_s: Annotated[float | None, Query(ge=0, le=1e7)] = None,
-    max_duration_s: Annotated[float | None, Query(ge=0, le=1e7)] = None,
-    has_screen: bool | None = None,
-    evaluated: bool | None = None,
-    text: TextParam = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
-    texts = (phrase, agent, number, queue, disposition, tag, text)
-    if any("\x00" in t for t in texts if t):
-        raise Invalid("the search must not contain NUL characters")
-    f = CallFilter(
-        agent=agent,
-        from_us=from_us,
-        to_us=to_us,
-        number=number,
-        queue=queue,
-        direction=direction.value if direction else None,
-        disposition=disposition,
-        karma=karma,
-        tag=tag,
-        min_duration_s=min_duration_s,
-        max_duration_s=max_duration_s,
-        has_screen=has_screen,
-        evaluated=evaluated,
-        text=text,
-    )
+    no_nul(phrase)
     total, items = transcript_search.search(ctx.db, phrase, side, f, who, limit, offset)
     return {"total": total, "limit": limit, "offset": offset, "items": items}
 
