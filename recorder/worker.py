@@ -36,13 +36,13 @@ from typing import IO
 from formats import pipe, pipe_codec
 from formats.clock import utc_us
 from recorder.capture.grab import CaptureError
-from recorder.live.publisher import LivePublisher
 from recorder.outbox.silences import SILENCES_NAME, SilenceJournal
 from recorder.segments.config import RecorderConfig
 from recorder.segments.encoder import EncodeError, StorageFull
 from recorder.segments.pipeline import ScreenRecorder
 from recorder.segments.spool import SPOOL_NAME
 from recorder.segments.windows import RecordingWindows
+from recorder.worker_live import LiveScreen
 from recorder.worker_masks import ScreenMasks
 from recorder.worker_options import WorkerOptions
 from recorder.worker_recording import Recording, UnknownCall
@@ -81,13 +81,11 @@ class Worker:
             fps=options.fps,
             scale_width=options.scale_width,
         )
-        self.live = LivePublisher(self._send_live)
-        self._live_agent = ""
-        self._live_shown: pipe.LiveState | None = None
+        self.live = LiveScreen(self.emit, lambda: self.uploads.live_client())
         self.recorder = ScreenRecorder(
             config,
             on_segment=lambda m: self.spool.add(m),
-            on_picture=self.live.offer,
+            on_picture=self.live.publisher.offer,
             mask_check=self._check_titles,
         )
         self.masks = ScreenMasks(list(options.mask_titles), options.display)
@@ -212,34 +210,10 @@ class Worker:
             case pipe.UploadStatusRequest():
                 self.emit(self.uploads.status())
             case pipe.Watch():
-                self._live_agent = command.agent or self._live_agent
-                self.live.watch(command.watched and self.options.capture)
+                self.live.watch(command, capture=self.options.capture)
                 self.recorder.wake()  # a watch begins with the picture of a tick
-                self._emit_live()
             case pipe.Stop():
                 self._done.set()
-
-    def _send_live(self, data: bytes) -> bool:
-        """One live frame to the store; whether the agent is still watched."""
-        client = self.uploads.live_client()
-        if client is None:
-            raise RuntimeError("no store to send the live screen to")
-        return bool(client.put_screen_live(self._live_agent, data).get("watched"))
-
-    def _emit_live(self) -> None:
-        """A ``live`` event when the live screen's state or figures changed."""
-        s = self.live.stats
-        state = pipe.LiveState(
-            watched=self.live.watching,
-            frames=s.frames,
-            key_frames=s.key_frames,
-            bytes=s.bytes,
-            failures=s.failures,
-            encode_cpu_s=round(s.encode_s, 4),
-        )
-        if state != self._live_shown:
-            self._live_shown = state
-            self.emit(state)
 
     @staticmethod
     def _at(at_us: int | None) -> int:
@@ -304,7 +278,7 @@ class Worker:
             with self._lock:
                 self.spool.settle()
             self._emit_state()
-            self._emit_live()
+            self.live.report()
 
     def _housekeeping_wait(self, next_titles: float) -> float:
         """Seconds until the next pass: :data:`HOUSEKEEPING_S` or, once capturing, with no
@@ -312,7 +286,11 @@ class Worker:
         scheduled close or the next title poll comes sooner."""
         with self._lock:
             close_us = self.windows.next_close_us()
-            busy = not self.capturing or self.live.watching or bool(self.windows.open_windows())
+            busy = (
+                not self.capturing
+                or self.live.publisher.watching
+                or bool(self.windows.open_windows())
+            )
         wait = HOUSEKEEPING_S if busy else HOUSEKEEPING_QUIET_S
         if close_us is not None:
             wait = min(wait, (close_us - utc_us()) / 1e6)
@@ -368,14 +346,14 @@ class Worker:
         if not capture:
             threads = []
         else:
-            self.live.start()
+            self.live.publisher.start()
         for thread in threads:
             thread.start()
         threading.Thread(target=self._read_commands, args=(stdin,), daemon=True).start()
         # No timeout: a signal handler (SIGTERM, SIGINT) still runs while it waits.
         self._done.wait()
         self.recorder.stop()
-        self.live.stop()
+        self.live.publisher.stop()
         for thread in threads:
             thread.join(30)
         if capture:
