@@ -189,6 +189,7 @@ def run(args: argparse.Namespace, display: str, tmp: Path) -> int:
                     ),
                     120,
                     "the uploads",
+                    on=link.worker_event,
                 )
                 upload = measured.end("upload")
                 _merge(measured, call, upload)
