@@ -8,6 +8,7 @@ import os
 import select
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,24 @@ def stop_process(proc: subprocess.Popen[Any], grace_s: float = 5.0) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(grace_s)
+
+
+def start_worker(
+    display: str, out: str, *args: str, cwd: str, env: dict[str, str]
+) -> subprocess.Popen[str]:
+    """``python -m recorder.worker`` recording ``display`` into ``out`` as the desktop starts
+    it: commands on its stdin, events (text) on its stdout, in a process group of its own
+    (for :func:`stop_process`); stderr dropped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "recorder.worker", "--display", display, "--out", out, *args],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
 
 
 @dataclass

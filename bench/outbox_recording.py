@@ -10,15 +10,13 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.measured_process import Xvfb, cpu_s, stop_process
+from bench.measured_process import Xvfb, cpu_s, start_worker, stop_process
 from bench.record_vs_ffmpeg import OperatorScreen
 from recorder.outbox.journal import DB_NAME, Outbox
 from tests.integration.outbox_kit import AGENT, call_record, write_call_wav
@@ -43,18 +41,10 @@ class _Worker:
 
     def __init__(self, display: str, out: Path, store: StoreServer) -> None:
         env = {**os.environ, "AGENTDESK_STORE_TOKEN": store.tokens[AGENT]}
-        cmd = [sys.executable, "-m", "recorder.worker", "--display", display, "--out", str(out)]
-        cmd += ["--store-url", store.base_url, "--preroll", "5"]
-        self.proc = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            start_new_session=True,
-        )
+        self.proc = start_worker(
+            display, str(out), "--store-url", store.base_url, "--preroll", "5",
+            cwd=str(ROOT), env=env,
+        )  # fmt: skip
         self.events: list[dict[str, Any]] = []
         self._cond = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()

@@ -29,29 +29,30 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # also runnable as ``python bench/recorder_idle.py``
     sys.path.insert(0, str(ROOT))
 
-from bench.measured_process import Xvfb, stop_process, tree_usage  # noqa: E402
+from bench.measured_process import Xvfb, start_worker, stop_process, tree_usage  # noqa: E402
 
-WINDOWS = {
-    "caret": """
-from PySide6.QtWidgets import QApplication, QLineEdit
-app = QApplication([])
-field = QLineEdit("+7 495 000 00 00")
-field.resize(400, 40)
-field.move(100, 100)
-field.show()
-field.activateWindow()
-field.setFocus()
-app.exec()
-""",
-    "timer": """
+# Each window's script runs between these two parts.
+WINDOW_START = """
 import time
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
 app = QApplication([])
-label = QLabel("Ready 0:00")
-label.resize(400, 40)
-label.move(100, 100)
-label.show()
+def shown(widget):
+    widget.resize(400, 40)
+    widget.move(100, 100)
+    widget.show()
+    return widget
+"""
+WINDOW_END = "app.exec()\n"
+WINDOWS = {
+    "caret": """
+field = QLineEdit("+7 495 000 00 00")
+shown(field)
+field.activateWindow()
+field.setFocus()
+""",
+    "timer": """
+label = shown(QLabel("Ready 0:00"))
 start = time.monotonic()
 def tick():
     seconds = int(time.monotonic() - start)
@@ -59,7 +60,6 @@ def tick():
 timer = QTimer()
 timer.timeout.connect(tick)
 timer.start(1000)
-app.exec()
 """,
 }
 
@@ -70,7 +70,7 @@ def screen_window(display: str, screen: str) -> subprocess.Popen[bytes] | None:
         return None
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
     return subprocess.Popen(
-        [sys.executable, "-c", WINDOWS[screen]],
+        [sys.executable, "-c", WINDOW_START + WINDOWS[screen] + WINDOW_END],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -89,16 +89,7 @@ def measure(code: Path, display: str, warmup_s: float, seconds: float) -> dict[s
     with tempfile.TemporaryDirectory(prefix="recorder-idle-") as tmp:
         env = {**os.environ, "PYTHONPATH": str(code), "DISPLAY": display}
         env.pop("AGENTDESK_STORE_TOKEN", None)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "recorder.worker", "--out", tmp, "--display", display],
-            cwd=code,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            start_new_session=True,
-        )
+        proc = start_worker(display, tmp, cwd=str(code), env=env)
         threading.Thread(target=_drain, args=(proc.stdout,), daemon=True).start()
         try:
             time.sleep(warmup_s)
